@@ -1,0 +1,110 @@
+/*
+ * The society simulator: scenarios, the agent-based engine and results.
+ *
+ * A scenario (data/scenarios/NAME.yaml) describes a population and every
+ * parameter of the model, each with its value, its source and, when it is
+ * uncertain, a prior. pw_sim_run() simulates that society under one or more
+ * regimes with common random numbers and collects, per regime and run, the
+ * end-of-horizon metrics and the yearly series. The mean-field engine
+ * (pathways/calib.h) fills the same pw_results, so both write identical
+ * files.
+ *
+ * Contract for other parts: names below are stable; the simulator may add
+ * functions and fields, never rename.
+ */
+#ifndef PATHWAYS_SIM_H
+#define PATHWAYS_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pathways/core.h"
+#include "pathways/engine.h"
+
+/* ---- Scenarios and their parameters ---------------------------------- */
+typedef struct pw_scenario pw_scenario;
+
+int pw_scenario_load(const char *name_or_path, pw_scenario **out, pw_error *err);
+pw_scenario *pw_scenario_clone(const pw_scenario *s);
+void pw_scenario_free(pw_scenario *s);
+const char *pw_scenario_name(const pw_scenario *s);
+/* Full-scale population the scenario stands for (before --scale). */
+double pw_scenario_population(const pw_scenario *s);
+/* Calendar year the simulation starts in. */
+int pw_scenario_start_year(const pw_scenario *s);
+
+typedef enum { PW_PRIOR_FIXED, PW_PRIOR_UNIFORM, PW_PRIOR_LOGUNIFORM } pw_prior_kind;
+
+/* Parameters form one flat named table ("initiation.peer_rate", ...). */
+size_t pw_param_count(const pw_scenario *s);
+int pw_param_find(const pw_scenario *s, const char *name); /* index or -1 */
+const char *pw_param_name(const pw_scenario *s, size_t i);
+const char *pw_param_source(const pw_scenario *s, size_t i);
+double pw_param_get(const pw_scenario *s, size_t i);
+/* PW_EINVAL if v lies outside the parameter's allowed range. */
+int pw_param_set(pw_scenario *s, size_t i, double v);
+/* Prior of an uncertain parameter: kind and bounds [a, b]. */
+pw_prior_kind pw_param_prior(const pw_scenario *s, size_t i, double *a, double *b);
+
+/* ---- Metrics and series ---------------------------------------------- */
+/* End-of-horizon or total metrics (summary.json), e.g. "pwud_end". */
+size_t pw_metric_count(void);
+const char *pw_metric_name(size_t m);
+int pw_metric_find(const char *name); /* index or -1 */
+/* Yearly series (timeseries.csv columns), e.g. "pwud", "pwid",
+ * "drug_crimes", "prison_population", "compulsory_admissions". */
+size_t pw_series_count(void);
+const char *pw_series_name(size_t k);
+int pw_series_find(const char *name); /* index or -1 */
+
+/* ---- Results --------------------------------------------------------- */
+typedef struct pw_results pw_results;
+
+pw_results *pw_results_new(const char *scenario, int start_year, int years,
+                           int runs, uint64_t seed, const char *const *regimes,
+                           size_t n_regimes);
+void pw_results_free(pw_results *res);
+size_t pw_results_regime_count(const pw_results *res);
+const char *pw_results_regime(const pw_results *res, size_t g);
+int pw_results_runs(const pw_results *res);
+int pw_results_years(const pw_results *res);
+double pw_results_metric(const pw_results *res, size_t g, int run, size_t m);
+void pw_results_set_metric(pw_results *res, size_t g, int run, size_t m, double v);
+/* year = 0 .. years-1 (calendar year start_year + year). */
+double pw_results_series(const pw_results *res, size_t g, int run, int year, size_t k);
+void pw_results_set_series(pw_results *res, size_t g, int run, int year, size_t k, double v);
+/* Optional: the engine that produced them ("abm" or "meanfield"). */
+void pw_results_set_engine(pw_results *res, const char *engine);
+
+/* Writes DIR/summary.json, DIR/summary.csv and DIR/timeseries.csv, each
+ * through a temporary file renamed on success. */
+int pw_results_write(const pw_results *res, const char *dir, pw_error *err);
+/* Prints the comparison table (mean and 95% interval, and the paired
+ * difference from `baseline` if it is among the regimes). */
+void pw_results_print_table(const pw_results *res, const char *baseline, FILE *f);
+
+/* ---- The agent-based engine ------------------------------------------ */
+typedef struct pw_sim_opts {
+    int years;        /* default 20 */
+    int runs;         /* per regime */
+    uint64_t seed;
+    int threads;      /* 0 = all cores */
+    double scale;     /* 0 < scale <= 1: fraction of the population simulated */
+    int progress;     /* draw a progress bar on stderr */
+    /* Optional per-run parameter values (e.g. posterior draws): run r uses
+     * row (r % n_draws) of `draws` (n_draws x n_draw_params, row-major),
+     * setting parameter draw_param_idx[j] to draws[row * n_draw_params + j]. */
+    size_t n_draws;
+    size_t n_draw_params;
+    const int *draw_param_idx;
+    const double *draws;
+} pw_sim_opts;
+
+void pw_sim_opts_default(pw_sim_opts *o);
+
+/* Simulates every regime for every run with common random numbers: run r
+ * of every regime starts from the same population, ties and streams. */
+int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes,
+               const pw_sim_opts *o, pw_results **out, pw_error *err);
+
+#endif /* PATHWAYS_SIM_H */

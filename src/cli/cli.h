@@ -1,0 +1,37 @@
+/*
+ * The `pathways` command line: one function per subcommand, each in its own
+ * file cmd_<name>.c. A subcommand gets argv starting at its own name
+ * (argv[0] == "assess"), returns the process exit code, prints its
+ * `--help` and reports bad input on stderr with file, line and field.
+ *
+ * Exit codes: 0 success; 1 some input was bad (the rest was processed);
+ * 2 usage error; 3 failure (I/O, database, internal).
+ */
+#ifndef PW_CLI_H
+#define PW_CLI_H
+
+#include <stdio.h>
+
+#define PW_EXIT_OK 0
+#define PW_EXIT_BADINPUT 1
+#define PW_EXIT_USAGE 2
+#define PW_EXIT_FAIL 3
+
+typedef int (*pw_cli_fn)(int argc, char **argv);
+
+int pw_cmd_assess(int argc, char **argv);
+int pw_cmd_regimes(int argc, char **argv);
+int pw_cmd_run(int argc, char **argv);
+int pw_cmd_calibrate(int argc, char **argv);
+int pw_cmd_sensitivity(int argc, char **argv);
+int pw_cmd_registry(int argc, char **argv);
+int pw_cmd_serve(int argc, char **argv);
+
+/* Prints "pathways <cmd>: <message>" on stderr and returns PW_EXIT_USAGE. */
+int pw_cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* True if argv holds -h or --help (before a "--"). */
+int pw_cli_wants_help(int argc, char **argv);
+
+#endif /* PW_CLI_H */

@@ -1,0 +1,12 @@
+/* pathways calibrate: not written yet (see the open issues). */
+#include <stdio.h>
+
+#include "cli.h"
+
+int pw_cmd_calibrate(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "pathways calibrate: not implemented yet\n");
+    return PW_EXIT_FAIL;
+}

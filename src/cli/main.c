@@ -1,0 +1,104 @@
+/*
+ * pathways: entry point and subcommand dispatch.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "pathways/core.h"
+
+typedef struct {
+    const char *name;
+    pw_cli_fn fn;
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"run", pw_cmd_run, "simulate a city or country under each regime and compare them"},
+    {"assess", pw_cmd_assess, "decide cases (JSON or JSON Lines) under a regime, with the rules that fired"},
+    {"regimes", pw_cmd_regimes, "list the built-in regimes"},
+    {"calibrate", pw_cmd_calibrate, "fit the model's uncertain parameters to observed data (ABC-SMC)"},
+    {"sensitivity", pw_cmd_sensitivity, "global sensitivity of outcomes to each uncertain parameter"},
+    {"registry", pw_cmd_registry, "the monitoring registry: init, users, import, reports, audit"},
+    {"serve", pw_cmd_serve, "serve the registry as a JSON HTTP API"},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void print_help(FILE *f)
+{
+    fprintf(f,
+            "pathways %s: drug-policy pathways, simulated and monitored\n\n"
+            "usage: pathways <command> [options]\n\n"
+            "commands:\n",
+            PW_VERSION);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "  %-12s %s\n", "help", "this text, or `pathways help <command>`");
+    fprintf(f,
+            "\n`pathways <command> --help` shows a command's options.\n"
+            "With no arguments, `pathways run` compares the five regimes for Almaty.\n");
+}
+
+int pw_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "pathways %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see `pathways %s --help`)\n", cmd);
+    return PW_EXIT_USAGE;
+}
+
+int pw_cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static const command *find(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return PW_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+        printf("pathways %s\n", PW_VERSION);
+        return PW_EXIT_OK;
+    }
+    if (strcmp(name, "help") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+        if (argc > 2 && strcmp(name, "help") == 0) {
+            const command *c = find(argv[2]);
+            if (!c) {
+                fprintf(stderr, "pathways: unknown command '%s'\n", argv[2]);
+                return PW_EXIT_USAGE;
+            }
+            char *hargv[] = {(char *)c->name, "--help", NULL};
+            return c->fn(2, hargv);
+        }
+        print_help(stdout);
+        return PW_EXIT_OK;
+    }
+    const command *c = find(name);
+    if (!c) {
+        fprintf(stderr, "pathways: unknown command '%s'\n\n", name);
+        print_help(stderr);
+        return PW_EXIT_USAGE;
+    }
+    return c->fn(argc - 1, argv + 1);
+}
