@@ -27,6 +27,11 @@ int pw_cmd_sensitivity(int argc, char **argv);
 int pw_cmd_registry(int argc, char **argv);
 int pw_cmd_serve(int argc, char **argv);
 
+/* Called by cmd_run.c for `--engine meanfield` (cmd_run_meanfield.c). */
+int pw_cmd_run_meanfield(int argc, char **argv);
+/* Called by cmd_registry.c for `registry report` (cmd_registry_report.c). */
+int pw_cmd_registry_report(int argc, char **argv);
+
 /* Prints "pathways <cmd>: <message>" on stderr and returns PW_EXIT_USAGE. */
 int pw_cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

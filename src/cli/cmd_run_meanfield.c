@@ -1,0 +1,12 @@
+/* pathways: not written yet (see the open issues). */
+#include <stdio.h>
+
+#include "cli.h"
+
+int pw_cmd_run_meanfield(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "pathways: not implemented yet\n");
+    return PW_EXIT_FAIL;
+}
