@@ -20,6 +20,7 @@ struct pw_node {
     char *text;        /* scalar text */
     size_t n, cap;     /* children */
     char **keys;       /* map keys (NULL for sequences) */
+    long *klines;      /* the line each map key stands on */
     pw_node **kids;
     pw_node *next_alloc;
 };
@@ -42,7 +43,7 @@ static pw_node *node_new(pw_doc *d, pw_node_kind kind, long line)
     return n;
 }
 
-static int node_push(pw_node *parent, char *key, pw_node *kid)
+static int node_push(pw_node *parent, char *key, long kline, pw_node *kid)
 {
     if (parent->n == parent->cap) {
         size_t cap = parent->cap ? parent->cap * 2 : 8;
@@ -55,11 +56,17 @@ static int node_push(pw_node *parent, char *key, pw_node *kid)
             if (!ks)
                 return PW_ENOMEM;
             parent->keys = ks;
+            long *kl = realloc(parent->klines, cap * sizeof *kl);
+            if (!kl)
+                return PW_ENOMEM;
+            parent->klines = kl;
         }
         parent->cap = cap;
     }
-    if (parent->kind == PW_NODE_MAP)
+    if (parent->kind == PW_NODE_MAP) {
         parent->keys[parent->n] = key;
+        parent->klines[parent->n] = kline;
+    }
     parent->kids[parent->n++] = kid;
     return PW_OK;
 }
@@ -75,6 +82,7 @@ void pw_doc_free(pw_doc *d)
             for (size_t i = 0; i < n->n; i++)
                 free(n->keys[i]);
         free(n->keys);
+        free(n->klines);
         free(n->kids);
         free(n->text);
         free(n);
@@ -94,6 +102,7 @@ int pw_doc_parse(const char *name, const char *text, size_t len, pw_doc **out,
     int rc = PW_OK, done = 0, have_ev = 0;
     pw_node *stack[MAX_DEPTH];
     char *pending_key[MAX_DEPTH]; /* map key waiting for its value */
+    long pending_line[MAX_DEPTH];
     int depth = 0;
     pw_doc *d = calloc(1, sizeof *d);
 
@@ -141,6 +150,7 @@ int pw_doc_parse(const char *name, const char *text, size_t len, pw_doc **out,
                         goto fail;
                     }
                 pending_key[depth - 1] = k;
+                pending_line[depth - 1] = line;
                 break;
             }
             if (!(made = node_new(d, PW_NODE_SCALAR, line)) ||
@@ -177,6 +187,7 @@ int pw_doc_parse(const char *name, const char *text, size_t len, pw_doc **out,
             } else {
                 pw_node *parent = stack[depth - 1];
                 char *key = NULL;
+                long kline = 0;
                 if (parent->kind == PW_NODE_MAP) {
                     if (!pending_key[depth - 1]) {
                         rc = pw_error_set(err, PW_EPARSE, d->name, line, NULL,
@@ -184,9 +195,10 @@ int pw_doc_parse(const char *name, const char *text, size_t len, pw_doc **out,
                         goto fail;
                     }
                     key = pending_key[depth - 1];
+                    kline = pending_line[depth - 1];
                     pending_key[depth - 1] = NULL;
                 }
-                if (node_push(parent, key, made) != PW_OK) {
+                if (node_push(parent, key, kline, made) != PW_OK) {
                     free(key);
                     goto nomem;
                 }
@@ -417,7 +429,7 @@ int pw_node_check_keys(const pw_doc *d, const pw_node *map, const char *const *a
             for (int k = 0; allowed[k] && used < sizeof list; k++)
                 used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "",
                                          allowed[k]);
-            return pw_error_set(err, PW_EINVAL, pw_doc_name(d), map->kids[i]->line, map->keys[i],
+            return pw_error_set(err, PW_EINVAL, pw_doc_name(d), map->klines[i], map->keys[i],
                                 "unknown key in %s (allowed: %s)", what ? what : "map", list);
         }
     }
