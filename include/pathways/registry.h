@@ -1,0 +1,60 @@
+/*
+ * The monitoring registry: people in the pathway, from the panel decision
+ * through treatment to follow-up (issue 5). SQLite by default, PostgreSQL
+ * when the database is a "postgresql://" URL; identities pseudonymised and
+ * encrypted; every read and write of a person's data audited in a
+ * hash-chained, insert-only log. See docs/registry.md.
+ *
+ * These are the operations behind `pathways registry ...`; the HTTP server
+ * and the reports build on the internal headers in src/registry/.
+ */
+#ifndef PATHWAYS_REGISTRY_H
+#define PATHWAYS_REGISTRY_H
+
+#include <stdio.h>
+
+#include "pathways/core.h"
+
+/* Creates the registry at `db` (schema, key file if needed, an "admin"
+ * user) and writes the admin's token (64 hex + NUL) into token_out.
+ * PW_ECONFLICT if the registry already has users. */
+int pw_registry_init(const char *db, char token_out[65], pw_error *err);
+
+/* Adds a user; `as_token` must belong to an admin. */
+int pw_registry_user_add(const char *db, const char *as_token,
+                         const char *name, const char *role,
+                         char token_out[65], pw_error *err);
+
+/* Options and outcome of an import. */
+typedef struct pw_import_opts {
+    long batch;          /* records per transaction (default 1000) */
+    FILE *progress;      /* "committed N" lines go here (NULL: none) */
+    FILE *errors;        /* one "file:line: field 'x': reason" per bad line */
+} pw_import_opts;
+
+typedef struct pw_import_result {
+    long lines;          /* non-blank lines read */
+    long committed;      /* records durably stored */
+    long rejected;       /* bad lines */
+} pw_import_result;
+
+/* Imports a JSON Lines file ("-" = stdin). Returns PW_OK when the file was
+ * read to the end (look at res->rejected for bad lines), or an error status
+ * when the import had to stop (database failure, bad token). */
+int pw_registry_import(const char *db, const char *as_token,
+                       const char *path, const pw_import_opts *opts,
+                       pw_import_result *res, pw_error *err);
+
+/* Writes the counts as one JSON object on `out`. */
+int pw_registry_stats(const char *db, const char *as_token, FILE *out,
+                      pw_error *err);
+
+/* Verifies the audit chain. Returns PW_OK if intact; PW_ECONFLICT if broken
+ * (err->msg names the first broken entry); other codes on failure. */
+int pw_registry_audit_verify(const char *db, long *entries, pw_error *err);
+
+/* Writes the audit log as JSON Lines (auditor role). */
+int pw_registry_audit_list(const char *db, const char *as_token, FILE *out,
+                           pw_error *err);
+
+#endif /* PATHWAYS_REGISTRY_H */

@@ -1,0 +1,60 @@
+/*
+ * The audit log: every read and write of a person's data, hash-chained,
+ * insert-only, verifiable (internal to the registry).
+ *
+ * Why a chain: row checksums alone do not reveal deleted rows (OpenEMR issue
+ * #12118, monitoring.md section 7.4). Entry i stores
+ *     hash_i = BLAKE2b-256(key = audit key, hash_{i-1} || canonical(entry_i))
+ * where canonical() is the length-prefixed list of seq, time, user id, user
+ * name, role, action, object and detail, and hash_0 is 32 zero bytes. The
+ * key is derived from the site secret (crypto.h), so someone who can edit the
+ * database file but does not hold the key cannot forge a consistent chain.
+ * The one-row table audit_head holds the last seq and hash: it serialises
+ * writers on PostgreSQL (row lock) and lets verify notice a truncated tail.
+ * Triggers refuse UPDATE and DELETE on audit (both backends).
+ *
+ * An entry is appended inside the same transaction as the data it records,
+ * so a rolled-back write leaves no entry and a committed write always has
+ * one.
+ */
+#ifndef PWI_AUDIT_H
+#define PWI_AUDIT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pathways/core.h"
+#include "auth.h"
+#include "db.h"
+
+/*
+ * Appends one entry in the caller's open transaction. `action` is a short
+ * verb ("create", "read", "update", "export", "login_failed", ...),
+ * `object` names what was touched ("episode:E1", "person:17",
+ * "report:relapse-survival"), `detail` is optional free text (NULL for
+ * none; never put clear identities in it). `user` may be NULL for actions
+ * of no authenticated user (then user id 0, name "-", role "-").
+ * `key` is the 32-byte audit key (pwi_keys.audit).
+ */
+int pwi_audit_append(pwi_db *db, const unsigned char key[32],
+                     const pwi_user *user, const char *action,
+                     const char *object, const char *detail, pw_error *err);
+
+/* Result of a verification. */
+typedef struct pwi_audit_report {
+    int64_t entries;     /* entries checked */
+    int ok;              /* 1 if the chain and the head agree */
+    int64_t first_bad;   /* seq of the first broken entry (0 if ok) */
+    char reason[256];    /* why it is broken ("hash mismatch", "gap", ...) */
+} pwi_audit_report;
+
+/* Walks the whole chain in seq order. Returns PW_OK when the walk could be
+ * done (look at rep->ok for the verdict), or an error status. */
+int pwi_audit_verify(pwi_db *db, const unsigned char key[32],
+                     pwi_audit_report *rep, pw_error *err);
+
+/* Writes the log as JSON Lines, one object per entry, oldest first:
+ * {"seq", "time", "user", "role", "action", "object", "detail"}. */
+int pwi_audit_list(pwi_db *db, FILE *out, pw_error *err);
+
+#endif /* PWI_AUDIT_H */

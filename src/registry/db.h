@@ -1,0 +1,109 @@
+/*
+ * One database API over SQLite and PostgreSQL (internal to the registry).
+ *
+ * Why: the registry runs on one SQLite file by default and on PostgreSQL at
+ * scale, with the same schema and the same SQL. Every query is written once,
+ * with `?` placeholders; on PostgreSQL they are rewritten to `$1, $2, ...`.
+ * Values are always bound, never pasted into SQL text.
+ *
+ * Portable SQL rules (both backends accept them):
+ *   - integers are BIGINT, text is TEXT, no BLOB/BYTEA (binary values such as
+ *     ciphertexts are stored base64-encoded in TEXT);
+ *   - dates are INTEGER day numbers (days since 1970-01-01, see pwi_date_*),
+ *     so date arithmetic is plain integer arithmetic on both backends;
+ *   - new ids come back with `INSERT ... RETURNING id`;
+ *   - no backend-specific functions (no datetime(), no now()).
+ *
+ * Statements are cached per connection and keyed by their SQL text:
+ * pwi_db_prepare() on the same text returns the same handle, already reset,
+ * so hot paths (import) prepare once. A statement handle is owned by the
+ * connection: call pwi_stmt_reset() when done with it, never free it; do not
+ * use the same SQL text twice at the same time (nested iteration).
+ *
+ * Not thread-safe: one connection per thread.
+ */
+#ifndef PWI_DB_H
+#define PWI_DB_H
+
+#include <stdint.h>
+
+#include "pathways/core.h"
+
+typedef struct pwi_db pwi_db;
+typedef struct pwi_stmt pwi_stmt;
+
+typedef enum { PWI_DB_SQLITE, PWI_DB_PG } pwi_db_kind;
+
+/* Opens `url`: a "postgresql://" or "postgres://" URL (libpq connection
+ * string) or a path to an SQLite file. `create` = 1 lets SQLite create a
+ * missing file; with 0 a missing file is PW_ENOTFOUND. SQLite is set to WAL,
+ * synchronous=FULL (a reported commit survives power loss), foreign keys on,
+ * busy timeout 10 s. */
+int pwi_db_open(const char *url, int create, pwi_db **out, pw_error *err);
+void pwi_db_close(pwi_db *db);
+pwi_db_kind pwi_db_kind_of(const pwi_db *db);
+/* The path or URL given to pwi_db_open (URL passwords are not hidden). */
+const char *pwi_db_url(const pwi_db *db);
+
+/* Brings the schema to the newest version (schema.c); idempotent. Each
+ * migration runs in its own transaction together with its version bump. */
+int pwi_db_migrate(pwi_db *db, pw_error *err);
+/* The schema version stored in the database (0 for an empty database). */
+int pwi_db_schema_version(pwi_db *db, int *version, pw_error *err);
+
+/* Transactions. begin() on SQLite is BEGIN IMMEDIATE (takes the write lock
+ * at once, so two writers never deadlock halfway). commit() returns only
+ * once the transaction is durable. rollback() is safe to call when no
+ * transaction is open and never fails (errors are ignored). */
+int pwi_db_begin(pwi_db *db, pw_error *err);
+int pwi_db_commit(pwi_db *db, pw_error *err);
+void pwi_db_rollback(pwi_db *db);
+int pwi_db_in_tx(const pwi_db *db);
+
+/* Runs SQL without parameters or results (DDL, several statements allowed
+ * on both backends). */
+int pwi_db_exec(pwi_db *db, const char *sql, pw_error *err);
+
+/* Returns the cached statement for `sql` (prepared on first use). */
+int pwi_db_prepare(pwi_db *db, const char *sql, pwi_stmt **out, pw_error *err);
+
+/* Parameters are 1-based, as in SQLite. Text is copied. */
+int pwi_bind_int64(pwi_stmt *st, int i, int64_t v);
+int pwi_bind_double(pwi_stmt *st, int i, double v);
+int pwi_bind_text(pwi_stmt *st, int i, const char *v); /* NULL binds NULL */
+int pwi_bind_null(pwi_stmt *st, int i);
+
+/* Executes (first call) or advances: returns 1 when a row is available,
+ * 0 when done, or a negative PW_E* status (PW_ECONFLICT for a unique or
+ * foreign-key violation, PW_EDB otherwise) with err filled. */
+int pwi_step(pwi_stmt *st, pw_error *err);
+
+/* Columns of the current row, 0-based. Text is valid until the next
+ * step/reset; NULL columns give 0, 0.0 or NULL. */
+int pwi_col_count(pwi_stmt *st);
+int pwi_col_is_null(pwi_stmt *st, int col);
+int64_t pwi_col_int64(pwi_stmt *st, int col);
+double pwi_col_double(pwi_stmt *st, int col);
+const char *pwi_col_text(pwi_stmt *st, int col);
+
+/* Ends the current execution and clears bindings; the handle stays cached. */
+void pwi_stmt_reset(pwi_stmt *st);
+
+/* Convenience: prepare + bind nothing + step once. Runs `sql` and puts the
+ * first column of the first row in *out (*found = 0 if no row). */
+int pwi_db_query_int64(pwi_db *db, const char *sql, int64_t *out, int *found,
+                       pw_error *err);
+
+/* ---- Dates ----------------------------------------------------------- */
+/* Parses "YYYY-MM-DD" (also the date part of "YYYY-MM-DDThh:mm:ssZ") into a
+ * day number; refuses impossible dates (2026-02-30). Returns PW_OK or
+ * PW_EINVAL. */
+int pwi_date_parse(const char *s, int32_t *day);
+/* Writes "YYYY-MM-DD" (buf >= 11 bytes). */
+void pwi_date_format(int32_t day, char *buf);
+/* The current UTC time as "YYYY-MM-DDThh:mm:ssZ" (buf >= 21 bytes). */
+void pwi_now_iso(char *buf);
+/* Today's day number (UTC). */
+int32_t pwi_today(void);
+
+#endif /* PWI_DB_H */

@@ -1,0 +1,42 @@
+/*
+ * An open registry: the database, the site keys and the signed-in user
+ * (internal; what every registry command and the HTTP server start from).
+ */
+#ifndef PWI_REG_H
+#define PWI_REG_H
+
+#include "pathways/core.h"
+#include "audit.h"
+#include "auth.h"
+#include "crypto.h"
+#include "db.h"
+
+typedef struct pwi_reg {
+    pwi_db *db;
+    pwi_keys keys;
+    pwi_user user;   /* valid when has_user */
+    int has_user;
+} pwi_reg;
+
+/*
+ * Opens an existing registry at `url`, checks the schema version and the key
+ * check value, and (when `token` is not NULL) authenticates the token.
+ * A failed authentication is itself audited (action "login_failed").
+ * On error *out is NULL and everything opened is closed again.
+ */
+int pwi_reg_open(const char *url, const char *token, pwi_reg **out,
+                 pw_error *err);
+void pwi_reg_close(pwi_reg *reg);
+
+/* Shorthand for pwi_audit_append with the registry's key and user. */
+int pwi_reg_audit(pwi_reg *reg, const char *action, const char *object,
+                  const char *detail, pw_error *err);
+
+/*
+ * Checks a permission and, if refused, appends a "denied" audit entry in its
+ * own transaction (so refusals are on record) and returns PW_EPERM.
+ */
+int pwi_reg_require(pwi_reg *reg, pwi_action action, pwi_object obj,
+                    const char *object_name, pw_error *err);
+
+#endif /* PWI_REG_H */

@@ -1,0 +1,15 @@
+/*
+ * The registry schema as migrations (schema.c). Table by table it is also
+ * described in docs/registry.md.
+ */
+#ifndef PWI_SCHEMA_H
+#define PWI_SCHEMA_H
+
+#include "db.h"
+
+/* The newest schema version. */
+int pwi_schema_latest(void);
+/* The SQL of migration `version` (1..latest) for a backend; malloc'd. */
+int pwi_schema_sql(int version, pwi_db_kind kind, char **out);
+
+#endif /* PWI_SCHEMA_H */
