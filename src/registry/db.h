@@ -60,6 +60,13 @@ int pwi_db_commit(pwi_db *db, pw_error *err);
 void pwi_db_rollback(pwi_db *db);
 int pwi_db_in_tx(const pwi_db *db);
 
+/* Savepoints inside a transaction: one per imported record, so a bad
+ * record is undone alone while the batch goes on (on PostgreSQL any failed
+ * statement otherwise aborts the whole transaction). */
+int pwi_db_savepoint(pwi_db *db, pw_error *err);
+int pwi_db_release(pwi_db *db, pw_error *err);
+void pwi_db_rollback_to(pwi_db *db);
+
 /* Runs SQL without parameters or results (DDL, several statements allowed
  * on both backends). */
 int pwi_db_exec(pwi_db *db, const char *sql, pw_error *err);

@@ -39,4 +39,20 @@ int pwi_reg_audit(pwi_reg *reg, const char *action, const char *object,
 int pwi_reg_require(pwi_reg *reg, pwi_action action, pwi_object obj,
                     const char *object_name, pw_error *err);
 
+/*
+ * Imports JSON Lines records (the `registry import` format, import.c) from a
+ * buffer as the signed-in user, all or nothing: one transaction, and the
+ * first bad record (role, field, reference) fails the whole buffer with an
+ * error naming `name`, the line and the field. *n = records stored. For the
+ * HTTP API; the command line uses the batched pw_registry_import().
+ */
+int pwi_import_buffer(pwi_reg *reg, const char *buf, size_t len,
+                      const char *name, int64_t *n, pw_error *err);
+
+/*
+ * The `registry stats` counts as a malloc'd JSON object (*out, *len):
+ * checks the role (aggregate read) and audits the read.
+ */
+int pwi_stats_json(pwi_reg *reg, char **out, size_t *len, pw_error *err);
+
 #endif /* PWI_REG_H */

@@ -1,0 +1,252 @@
+/*
+ * audit.c: the hash-chained, insert-only audit log (see audit.h).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "audit.h"
+#include "crypto.h"
+
+typedef struct entry {
+    int64_t seq;
+    const char *time;
+    int64_t user_id;
+    const char *user_name;
+    const char *role;
+    const char *action;
+    const char *object;
+    const char *detail;
+} entry;
+
+static void feed(crypto_generichash_state *s, const char *v)
+{
+    /* Length-prefixed, so "ab"+"c" and "a"+"bc" hash differently. */
+    uint64_t n = v ? strlen(v) : 0;
+    unsigned char len[8];
+    for (int i = 0; i < 8; i++)
+        len[i] = (unsigned char)(n >> (8 * i));
+    crypto_generichash_update(s, len, sizeof len);
+    if (n)
+        crypto_generichash_update(s, (const unsigned char *)v, n);
+}
+
+/* hash = BLAKE2b-256(key, prev || canonical(e)), as lower-case hex. */
+static void entry_hash(const unsigned char key[32], const unsigned char prev[32],
+                       const entry *e, unsigned char out[32])
+{
+    crypto_generichash_state s;
+    char seq[24], uid[24];
+    snprintf(seq, sizeof seq, "%" PRId64, e->seq);
+    snprintf(uid, sizeof uid, "%" PRId64, e->user_id);
+    crypto_generichash_init(&s, key, 32, 32);
+    crypto_generichash_update(&s, prev, 32);
+    feed(&s, seq);
+    feed(&s, e->time);
+    feed(&s, uid);
+    feed(&s, e->user_name);
+    feed(&s, e->role);
+    feed(&s, e->action);
+    feed(&s, e->object);
+    feed(&s, e->detail);
+    crypto_generichash_final(&s, out, 32);
+}
+
+static int unhex32(const char *hex, unsigned char out[32])
+{
+    size_t n = 0;
+    if (!hex || strlen(hex) != 64 ||
+        sodium_hex2bin(out, 32, hex, 64, NULL, &n, NULL) != 0 || n != 32)
+        return PW_EINVAL;
+    return PW_OK;
+}
+
+int pwi_audit_append(pwi_db *db, const unsigned char key[32],
+                     const pwi_user *user, const char *action,
+                     const char *object, const char *detail, pw_error *err)
+{
+    /* Bumping the head first takes its row lock on PostgreSQL, so two
+     * writers cannot both chain onto the same previous entry. RETURNING
+     * gives the new seq and the still unchanged previous hash. */
+    pwi_stmt *st;
+    int rc = pwi_db_prepare(db,
+                            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 "
+                            "RETURNING seq, hash",
+                            &st, err);
+    if (rc != PW_OK)
+        return rc;
+    rc = pwi_step(st, err);
+    if (rc != 1) {
+        pwi_stmt_reset(st);
+        return rc < 0 ? rc
+                      : pw_error_set(err, PW_EDB, pwi_db_url(db), 0, NULL,
+                                     "audit head is missing");
+    }
+    unsigned char prev[32], h[32];
+    entry e = {0};
+    e.seq = pwi_col_int64(st, 0);
+    rc = unhex32(pwi_col_text(st, 1), prev);
+    pwi_stmt_reset(st);
+    if (rc != PW_OK)
+        return pw_error_set(err, PW_EDB, pwi_db_url(db), 0, NULL,
+                            "audit head hash is corrupt");
+    char now[21], hex[65];
+    pwi_now_iso(now);
+    e.time = now;
+    e.user_id = user ? user->id : 0;
+    e.user_name = user ? user->name : "-";
+    e.role = user ? pwi_role_name(user->role) : "-";
+    e.action = action;
+    e.object = object;
+    e.detail = detail;
+    entry_hash(key, prev, &e, h);
+    pwi_hex(h, 32, hex);
+
+    rc = pwi_db_prepare(db,
+                        "INSERT INTO audit (seq, time, user_id, user_name, "
+                        "role, action, object, detail, hash) VALUES "
+                        "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        &st, err);
+    if (rc != PW_OK)
+        return rc;
+    pwi_bind_int64(st, 1, e.seq);
+    pwi_bind_text(st, 2, e.time);
+    pwi_bind_int64(st, 3, e.user_id);
+    pwi_bind_text(st, 4, e.user_name);
+    pwi_bind_text(st, 5, e.role);
+    pwi_bind_text(st, 6, e.action);
+    pwi_bind_text(st, 7, e.object);
+    pwi_bind_text(st, 8, e.detail);
+    pwi_bind_text(st, 9, hex);
+    rc = pwi_step(st, err);
+    pwi_stmt_reset(st);
+    if (rc < 0)
+        return rc;
+
+    rc = pwi_db_prepare(db, "UPDATE audit_head SET hash = ? WHERE id = 1", &st,
+                        err);
+    if (rc != PW_OK)
+        return rc;
+    pwi_bind_text(st, 1, hex);
+    rc = pwi_step(st, err);
+    pwi_stmt_reset(st);
+    return rc < 0 ? rc : PW_OK;
+}
+
+int pwi_audit_verify(pwi_db *db, const unsigned char key[32],
+                     pwi_audit_report *rep, pw_error *err)
+{
+    memset(rep, 0, sizeof *rep);
+    rep->ok = 1;
+    unsigned char prev[32] = {0}, h[32], stored[32];
+    int64_t expect = 1;
+    pwi_stmt *st;
+    int rc = pwi_db_prepare(db,
+                            "SELECT seq, time, user_id, user_name, role, "
+                            "action, object, detail, hash FROM audit ORDER BY "
+                            "seq",
+                            &st, err);
+    if (rc != PW_OK)
+        return rc;
+    while ((rc = pwi_step(st, err)) == 1) {
+        entry e = {pwi_col_int64(st, 0), pwi_col_text(st, 1),
+                   pwi_col_int64(st, 2), pwi_col_text(st, 3),
+                   pwi_col_text(st, 4), pwi_col_text(st, 5),
+                   pwi_col_text(st, 6), pwi_col_text(st, 7)};
+        rep->entries++;
+        if (e.seq != expect) {
+            /* A missing seq means a deleted entry: report the first gap. */
+            rep->ok = 0;
+            rep->first_bad = expect;
+            snprintf(rep->reason, sizeof rep->reason,
+                     "entry %" PRId64 " is missing (next present is %" PRId64
+                     ")",
+                     expect, e.seq);
+            break;
+        }
+        entry_hash(key, prev, &e, h);
+        if (unhex32(pwi_col_text(st, 8), stored) != PW_OK ||
+            sodium_memcmp(h, stored, 32) != 0) {
+            rep->ok = 0;
+            rep->first_bad = e.seq;
+            snprintf(rep->reason, sizeof rep->reason,
+                     "entry %" PRId64 " (%s %s at %s) does not match its hash",
+                     e.seq, e.action ? e.action : "", e.object ? e.object : "",
+                     e.time ? e.time : "");
+            break;
+        }
+        memcpy(prev, h, 32);
+        expect++;
+    }
+    pwi_stmt_reset(st);
+    if (rc < 0)
+        return rc;
+    if (!rep->ok)
+        return PW_OK;
+
+    /* The head must name the last entry: otherwise the tail was cut off (or
+     * the head was edited). */
+    rc = pwi_db_prepare(db, "SELECT seq, hash FROM audit_head WHERE id = 1",
+                        &st, err);
+    if (rc != PW_OK)
+        return rc;
+    rc = pwi_step(st, err);
+    if (rc == 1) {
+        int64_t hseq = pwi_col_int64(st, 0);
+        int bad = hseq != expect - 1 ||
+                  unhex32(pwi_col_text(st, 1), stored) != PW_OK ||
+                  sodium_memcmp(prev, stored, 32) != 0;
+        if (bad) {
+            rep->ok = 0;
+            rep->first_bad = expect;
+            snprintf(rep->reason, sizeof rep->reason,
+                     "the chain ends at entry %" PRId64
+                     " but the head records entry %" PRId64
+                     " (entries removed from the end, or head edited)",
+                     expect - 1, hseq);
+        }
+        rc = PW_OK;
+    } else if (rc == 0) {
+        rep->ok = 0;
+        rep->first_bad = 1;
+        snprintf(rep->reason, sizeof rep->reason, "audit head is missing");
+    }
+    pwi_stmt_reset(st);
+    return rc < 0 ? rc : PW_OK;
+}
+
+int pwi_audit_list(pwi_db *db, FILE *out, pw_error *err)
+{
+    pwi_stmt *st;
+    int rc = pwi_db_prepare(db,
+                            "SELECT seq, time, user_name, role, action, "
+                            "object, detail FROM audit ORDER BY seq",
+                            &st, err);
+    if (rc != PW_OK)
+        return rc;
+    while ((rc = pwi_step(st, err)) == 1) {
+        json_t *o = json_object();
+        json_object_set_new(o, "seq", json_integer(pwi_col_int64(st, 0)));
+        json_object_set_new(o, "time", json_string(pwi_col_text(st, 1)));
+        json_object_set_new(o, "user", json_string(pwi_col_text(st, 2)));
+        json_object_set_new(o, "role", json_string(pwi_col_text(st, 3)));
+        json_object_set_new(o, "action", json_string(pwi_col_text(st, 4)));
+        json_object_set_new(o, "object", json_string(pwi_col_text(st, 5)));
+        const char *d = pwi_col_text(st, 6);
+        json_object_set_new(o, "detail", d ? json_string(d) : json_null());
+        char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(o);
+        if (!line) {
+            rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+            break;
+        }
+        fprintf(out, "%s\n", line);
+        free(line);
+    }
+    pwi_stmt_reset(st);
+    return rc < 0 ? rc : PW_OK;
+}

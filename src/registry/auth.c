@@ -1,0 +1,173 @@
+/*
+ * auth.c: roles, the permission matrix, tokens and users (see auth.h).
+ */
+#include <assert.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "auth.h"
+#include "crypto.h"
+
+static const char *const role_names[PWI_ROLE_COUNT] = {
+    "admin", "intake", "panel", "clinician", "case_manager",
+    "court_liaison", "lab", "analyst", "auditor"};
+
+static const char *const object_names[PWI_OBJ_COUNT] = {
+    "identity", "person", "episode", "case", "panel", "attendance",
+    "review", "notes", "test", "compliance", "discharge", "outcome",
+    "aggregate", "user", "audit"};
+
+const char *pwi_role_name(pwi_role r)
+{
+    return (unsigned)r < PWI_ROLE_COUNT ? role_names[r] : "?";
+}
+
+int pwi_role_parse(const char *name)
+{
+    for (int i = 0; name && i < PWI_ROLE_COUNT; i++)
+        if (strcmp(name, role_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *pwi_object_name(pwi_object o)
+{
+    return (unsigned)o < PWI_OBJ_COUNT ? object_names[o] : "?";
+}
+
+/*
+ * The role matrix. Each string lists the letters of the objects a role may
+ * read (first string) and write (second string):
+ *   I identity  P person  E episode  C case  N panel  A attendance
+ *   R review  T notes  S test  V compliance  D discharge  O outcome
+ *   G aggregate  U user  L audit log
+ * Sources: issue 5 ("Who may see what") and monitoring.md 7.5. Choices of
+ * ours, documented in docs/registry.md: the clinician may register people
+ * and episodes (clinics do intake too); a court liaison sees attendance,
+ * tests, compliance, phase and legal completion (42 CFR 2.35) but no review
+ * scores, notes, case or clinical discharge reason; the lab sees only tests;
+ * the analyst sees rows without identity or notes; the admin and auditor
+ * see no clinical row at all.
+ */
+static const struct {
+    const char *read, *write;
+} matrix[PWI_ROLE_COUNT] = {
+    [PWI_ROLE_ADMIN] = {"UG", "U"},
+    [PWI_ROLE_INTAKE] = {"IPECNA", "IPE"},
+    [PWI_ROLE_PANEL] = {"IPECNARTSVDO", "N"},
+    [PWI_ROLE_CLINICIAN] = {"IPECNARTSVDOG", "IPEARTSVDO"},
+    [PWI_ROLE_CASE_MANAGER] = {"IPENARSVDOG", "ARVO"},
+    [PWI_ROLE_COURT_LIAISON] = {"IPEASV", "V"},
+    [PWI_ROLE_LAB] = {"S", "S"},
+    [PWI_ROLE_ANALYST] = {"PECNARSVDOG", ""},
+    [PWI_ROLE_AUDITOR] = {"LUG", ""},
+};
+
+static const char object_letter[PWI_OBJ_COUNT] = {
+    'I', 'P', 'E', 'C', 'N', 'A', 'R', 'T', 'S', 'V', 'D', 'O', 'G', 'U', 'L'};
+
+int pwi_allowed(pwi_role role, pwi_action action, pwi_object obj)
+{
+    if ((unsigned)role >= PWI_ROLE_COUNT || (unsigned)obj >= PWI_OBJ_COUNT)
+        return 0;
+    const char *set = action == PWI_READ ? matrix[role].read
+                                         : matrix[role].write;
+    return strchr(set, object_letter[obj]) != NULL;
+}
+
+int pwi_auth_check(const pwi_user *u, pwi_action action, pwi_object obj,
+                   pw_error *err)
+{
+    assert(u);
+    if (pwi_allowed(u->role, action, obj))
+        return PW_OK;
+    return pw_error_set(err, PW_EPERM, NULL, 0, NULL,
+                        "role '%s' may not %s %s data", pwi_role_name(u->role),
+                        action == PWI_READ ? "read" : "write",
+                        pwi_object_name(obj));
+}
+
+/* Hex of BLAKE2b-256(token): what the database stores instead of tokens. */
+static void token_hash(const char *token, char out[65])
+{
+    unsigned char h[32];
+    crypto_generichash(h, sizeof h, (const unsigned char *)token,
+                       strlen(token), NULL, 0);
+    pwi_hex(h, sizeof h, out);
+}
+
+int pwi_auth_token(pwi_db *db, const char *token, pwi_user *out,
+                   pw_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int ok = token && strlen(token) == 64;
+    for (const char *p = token; ok && *p; p++)
+        ok = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f');
+    if (!ok)
+        return pw_error_set(err, PW_EAUTH, NULL, 0, "token",
+                            "unknown or malformed token");
+    char h[65];
+    token_hash(token, h);
+    pwi_stmt *st;
+    int rc = pwi_db_prepare(db,
+                            "SELECT id, name, role FROM users WHERE token_hash "
+                            "= ? AND active = 1",
+                            &st, err);
+    if (rc != PW_OK)
+        return rc;
+    pwi_bind_text(st, 1, h);
+    rc = pwi_step(st, err);
+    if (rc == 1) {
+        out->id = pwi_col_int64(st, 0);
+        snprintf(out->name, sizeof out->name, "%s", pwi_col_text(st, 1));
+        int role = pwi_role_parse(pwi_col_text(st, 2));
+        out->role = role < 0 ? PWI_ROLE_AUDITOR : (pwi_role)role;
+        rc = role < 0 ? pw_error_set(err, PW_EAUTH, NULL, 0, "token",
+                                     "user has an unknown role")
+                      : PW_OK;
+    } else if (rc == 0) {
+        rc = pw_error_set(err, PW_EAUTH, NULL, 0, "token",
+                          "unknown or malformed token");
+    }
+    pwi_stmt_reset(st);
+    return rc;
+}
+
+int pwi_user_create(pwi_db *db, const char *name, pwi_role role,
+                    char token_out[65], int64_t *id_out, pw_error *err)
+{
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof raw);
+    pwi_hex(raw, sizeof raw, token_out);
+    sodium_memzero(raw, sizeof raw);
+    char h[65], now[21];
+    token_hash(token_out, h);
+    pwi_now_iso(now);
+    pwi_stmt *st;
+    int rc = pwi_db_prepare(db,
+                            "INSERT INTO users (name, role, token_hash, "
+                            "created) VALUES (?, ?, ?, ?) RETURNING id",
+                            &st, err);
+    if (rc != PW_OK)
+        return rc;
+    pwi_bind_text(st, 1, name);
+    pwi_bind_text(st, 2, pwi_role_name(role));
+    pwi_bind_text(st, 3, h);
+    pwi_bind_text(st, 4, now);
+    rc = pwi_step(st, err);
+    if (rc == 1) {
+        if (id_out)
+            *id_out = pwi_col_int64(st, 0);
+        rc = PW_OK;
+    } else if (rc == PW_ECONFLICT) {
+        rc = pw_error_set(err, PW_ECONFLICT, NULL, 0, "name",
+                          "a user named '%s' exists already", name);
+    } else if (rc == 0) {
+        rc = pw_error_set(err, PW_EDB, NULL, 0, NULL, "insert returned no id");
+    }
+    pwi_stmt_reset(st);
+    if (rc != PW_OK)
+        sodium_memzero(token_out, 65);
+    return rc;
+}

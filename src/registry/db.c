@@ -1,0 +1,616 @@
+/*
+ * db.c: one database API over SQLite and PostgreSQL (see db.h).
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "db.h"
+#include "schema.h"
+
+struct pwi_stmt {
+    pwi_db *db;
+    char *sql;              /* the text as given (cache key) */
+    sqlite3_stmt *lite;     /* SQLite */
+    char name[24];          /* PostgreSQL prepared-statement name */
+    int nparams;
+    char **vals;            /* PostgreSQL parameter values (text) */
+    PGresult *res;
+    int row;                /* current row in res */
+    int started;
+};
+
+struct pwi_db {
+    pwi_db_kind kind;
+    char *url;
+    sqlite3 *lite;
+    PGconn *pg;
+    int in_tx;
+    int nstmt, capstmt;
+    pwi_stmt **stmts;
+    int next_name;
+};
+
+static int db_error(pwi_db *db, pw_error *err, int status, const char *what)
+{
+    const char *msg = db->kind == PWI_DB_PG ? PQerrorMessage(db->pg)
+                                            : sqlite3_errmsg(db->lite);
+    char clean[400];
+    snprintf(clean, sizeof clean, "%s", msg ? msg : "");
+    /* libpq messages end in a newline; one-line errors read better. */
+    for (char *p = clean; *p; p++)
+        if (*p == '\n')
+            *p = (p[1] ? ' ' : '\0');
+    return pw_error_set(err, status, db->url, 0, NULL, "%s: %s", what, clean);
+}
+
+static int is_pg_url(const char *url)
+{
+    return strncmp(url, "postgresql://", 13) == 0 ||
+           strncmp(url, "postgres://", 11) == 0;
+}
+
+static void quiet_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+int pwi_db_open(const char *url, int create, pwi_db **out, pw_error *err)
+{
+    *out = NULL;
+    pwi_db *db = calloc(1, sizeof *db);
+    if (!db || !(db->url = strdup(url))) {
+        free(db);
+        return pw_error_set(err, PW_ENOMEM, url, 0, NULL, "out of memory");
+    }
+    int rc;
+    if (is_pg_url(url)) {
+        db->kind = PWI_DB_PG;
+        db->pg = PQconnectdb(url);
+        if (!db->pg || PQstatus(db->pg) != CONNECTION_OK) {
+            rc = db_error(db, err, PW_EDB, "cannot connect");
+            goto fail;
+        }
+        PQsetNoticeProcessor(db->pg, quiet_notice, NULL);
+    } else {
+        db->kind = PWI_DB_SQLITE;
+        struct stat sb;
+        if (!create && stat(url, &sb) != 0) {
+            rc = pw_error_set(err, PW_ENOTFOUND, url, 0, NULL,
+                              "no registry here (run `pathways registry init`)");
+            goto fail;
+        }
+        int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+                    (create ? SQLITE_OPEN_CREATE : 0);
+        if (sqlite3_open_v2(url, &db->lite, flags, NULL) != SQLITE_OK) {
+            rc = db_error(db, err, PW_EDB, "cannot open");
+            goto fail;
+        }
+        sqlite3_busy_timeout(db->lite, 10000);
+        /* WAL lets readers run beside the writer; synchronous=FULL makes
+         * every COMMIT durable before it returns, which is what "committed
+         * N" promises; foreign keys are off by default in SQLite. */
+        static const char *const pragmas =
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+            "PRAGMA foreign_keys=ON;";
+        if (sqlite3_exec(db->lite, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+            rc = db_error(db, err, PW_EDB, "cannot configure");
+            goto fail;
+        }
+    }
+    *out = db;
+    return PW_OK;
+fail:
+    pwi_db_close(db);
+    return rc;
+}
+
+static void stmt_free(pwi_stmt *st)
+{
+    if (!st)
+        return;
+    if (st->lite)
+        sqlite3_finalize(st->lite);
+    if (st->res)
+        PQclear(st->res);
+    if (st->vals) {
+        for (int i = 0; i < st->nparams; i++)
+            free(st->vals[i]);
+        free(st->vals);
+    }
+    free(st->sql);
+    free(st);
+}
+
+void pwi_db_close(pwi_db *db)
+{
+    if (!db)
+        return;
+    for (int i = 0; i < db->nstmt; i++)
+        stmt_free(db->stmts[i]);
+    free(db->stmts);
+    if (db->lite)
+        sqlite3_close(db->lite);
+    if (db->pg)
+        PQfinish(db->pg);
+    free(db->url);
+    free(db);
+}
+
+pwi_db_kind pwi_db_kind_of(const pwi_db *db)
+{
+    return db->kind;
+}
+
+const char *pwi_db_url(const pwi_db *db)
+{
+    return db->url;
+}
+
+int pwi_db_exec(pwi_db *db, const char *sql, pw_error *err)
+{
+    if (db->kind == PWI_DB_SQLITE) {
+        char *msg = NULL;
+        if (sqlite3_exec(db->lite, sql, NULL, NULL, &msg) != SQLITE_OK) {
+            int st = pw_error_set(err, PW_EDB, db->url, 0, NULL, "%s",
+                                  msg ? msg : "SQL failed");
+            sqlite3_free(msg);
+            return st;
+        }
+        return PW_OK;
+    }
+    PGresult *r = PQexec(db->pg, sql);
+    ExecStatusType s = PQresultStatus(r);
+    int ok = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+    int rc = PW_OK;
+    if (!ok)
+        rc = db_error(db, err, PW_EDB, "SQL failed");
+    PQclear(r);
+    return rc;
+}
+
+int pwi_db_begin(pwi_db *db, pw_error *err)
+{
+    assert(!db->in_tx);
+    int rc = pwi_db_exec(
+        db, db->kind == PWI_DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", err);
+    if (rc == PW_OK)
+        db->in_tx = 1;
+    return rc;
+}
+
+int pwi_db_commit(pwi_db *db, pw_error *err)
+{
+    assert(db->in_tx);
+    int rc = pwi_db_exec(db, "COMMIT", err);
+    if (rc != PW_OK)
+        pwi_db_rollback(db);
+    db->in_tx = 0;
+    return rc;
+}
+
+void pwi_db_rollback(pwi_db *db)
+{
+    /* Finished statements must not hold SQLite read cursors open. */
+    for (int i = 0; i < db->nstmt; i++)
+        pwi_stmt_reset(db->stmts[i]);
+    if (db->kind == PWI_DB_SQLITE) {
+        if (!sqlite3_get_autocommit(db->lite))
+            sqlite3_exec(db->lite, "ROLLBACK", NULL, NULL, NULL);
+    } else if (PQtransactionStatus(db->pg) != PQTRANS_IDLE) {
+        PQclear(PQexec(db->pg, "ROLLBACK"));
+    }
+    db->in_tx = 0;
+}
+
+int pwi_db_in_tx(const pwi_db *db)
+{
+    return db->in_tx;
+}
+
+int pwi_db_savepoint(pwi_db *db, pw_error *err)
+{
+    return pwi_db_exec(db, "SAVEPOINT pw_rec", err);
+}
+
+int pwi_db_release(pwi_db *db, pw_error *err)
+{
+    return pwi_db_exec(db, "RELEASE SAVEPOINT pw_rec", err);
+}
+
+void pwi_db_rollback_to(pwi_db *db)
+{
+    for (int i = 0; i < db->nstmt; i++)
+        pwi_stmt_reset(db->stmts[i]);
+    pwi_db_exec(db, "ROLLBACK TO SAVEPOINT pw_rec; RELEASE SAVEPOINT pw_rec",
+                NULL);
+}
+
+/* Rewrites `?` placeholders outside quotes to $1, $2, ... for libpq. */
+static char *pg_sql(const char *sql, int *nparams)
+{
+    size_t len = strlen(sql);
+    char *out = malloc(len * 4 + 1);
+    if (!out)
+        return NULL;
+    char *o = out, quote = 0;
+    int n = 0;
+    for (const char *p = sql; *p; p++) {
+        if (quote) {
+            if (*p == quote)
+                quote = 0;
+        } else if (*p == '\'' || *p == '"') {
+            quote = *p;
+        } else if (*p == '?') {
+            o += sprintf(o, "$%d", ++n);
+            continue;
+        }
+        *o++ = *p;
+    }
+    *o = '\0';
+    *nparams = n;
+    return out;
+}
+
+int pwi_db_prepare(pwi_db *db, const char *sql, pwi_stmt **out, pw_error *err)
+{
+    *out = NULL;
+    for (int i = 0; i < db->nstmt; i++) {
+        pwi_stmt *st = db->stmts[i];
+        if (st->sql == sql || strcmp(st->sql, sql) == 0) {
+            pwi_stmt_reset(st);
+            *out = st;
+            return PW_OK;
+        }
+    }
+    if (db->nstmt == db->capstmt) {
+        int cap = db->capstmt ? db->capstmt * 2 : 32;
+        pwi_stmt **s = realloc(db->stmts, (size_t)cap * sizeof *s);
+        if (!s)
+            return pw_error_set(err, PW_ENOMEM, db->url, 0, NULL, "out of memory");
+        db->stmts = s;
+        db->capstmt = cap;
+    }
+    pwi_stmt *st = calloc(1, sizeof *st);
+    if (!st || !(st->sql = strdup(sql))) {
+        free(st);
+        return pw_error_set(err, PW_ENOMEM, db->url, 0, NULL, "out of memory");
+    }
+    st->db = db;
+    int rc = PW_OK;
+    if (db->kind == PWI_DB_SQLITE) {
+        if (sqlite3_prepare_v2(db->lite, sql, -1, &st->lite, NULL) != SQLITE_OK) {
+            rc = db_error(db, err, PW_EDB, "cannot prepare");
+            goto fail;
+        }
+        st->nparams = sqlite3_bind_parameter_count(st->lite);
+    } else {
+        char *text = pg_sql(sql, &st->nparams);
+        if (!text) {
+            rc = pw_error_set(err, PW_ENOMEM, db->url, 0, NULL, "out of memory");
+            goto fail;
+        }
+        snprintf(st->name, sizeof st->name, "pw%d", db->next_name++);
+        PGresult *r = PQprepare(db->pg, st->name, text, st->nparams, NULL);
+        free(text);
+        int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+        if (!ok) {
+            rc = db_error(db, err, PW_EDB, "cannot prepare");
+            goto fail;
+        }
+        st->vals = calloc((size_t)st->nparams + 1, sizeof *st->vals);
+        if (!st->vals) {
+            rc = pw_error_set(err, PW_ENOMEM, db->url, 0, NULL, "out of memory");
+            goto fail;
+        }
+    }
+    db->stmts[db->nstmt++] = st;
+    *out = st;
+    return PW_OK;
+fail:
+    stmt_free(st);
+    return rc;
+}
+
+static int pg_set(pwi_stmt *st, int i, const char *text)
+{
+    if (i < 1 || i > st->nparams)
+        return PW_EINVAL;
+    free(st->vals[i - 1]);
+    st->vals[i - 1] = NULL;
+    if (text && !(st->vals[i - 1] = strdup(text)))
+        return PW_ENOMEM;
+    return PW_OK;
+}
+
+int pwi_bind_int64(pwi_stmt *st, int i, int64_t v)
+{
+    if (st->db->kind == PWI_DB_SQLITE)
+        return sqlite3_bind_int64(st->lite, i, v) == SQLITE_OK ? PW_OK : PW_EINVAL;
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", (long long)v);
+    return pg_set(st, i, buf);
+}
+
+int pwi_bind_double(pwi_stmt *st, int i, double v)
+{
+    if (st->db->kind == PWI_DB_SQLITE)
+        return sqlite3_bind_double(st->lite, i, v) == SQLITE_OK ? PW_OK : PW_EINVAL;
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.17g", v);
+    return pg_set(st, i, buf);
+}
+
+int pwi_bind_text(pwi_stmt *st, int i, const char *v)
+{
+    if (st->db->kind == PWI_DB_SQLITE) {
+        int r = v ? sqlite3_bind_text(st->lite, i, v, -1, SQLITE_TRANSIENT)
+                  : sqlite3_bind_null(st->lite, i);
+        return r == SQLITE_OK ? PW_OK : PW_EINVAL;
+    }
+    return pg_set(st, i, v);
+}
+
+int pwi_bind_null(pwi_stmt *st, int i)
+{
+    return pwi_bind_text(st, i, NULL);
+}
+
+int pwi_step(pwi_stmt *st, pw_error *err)
+{
+    pwi_db *db = st->db;
+    if (db->kind == PWI_DB_SQLITE) {
+        int r = sqlite3_step(st->lite);
+        if (r == SQLITE_ROW)
+            return 1;
+        if (r == SQLITE_DONE)
+            return 0;
+        int status = (r & 0xff) == SQLITE_CONSTRAINT ? PW_ECONFLICT : PW_EDB;
+        int rc = db_error(db, err, status, "statement failed");
+        sqlite3_reset(st->lite);
+        return rc;
+    }
+    if (!st->started) {
+        st->started = 1;
+        st->row = 0;
+        st->res = PQexecPrepared(db->pg, st->name, st->nparams,
+                                 (const char *const *)st->vals, NULL, NULL, 0);
+        ExecStatusType s = PQresultStatus(st->res);
+        if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+            const char *state = PQresultErrorField(st->res, PG_DIAG_SQLSTATE);
+            /* Class 23 = integrity constraint violation (unique, FK, check). */
+            int status = state && strncmp(state, "23", 2) == 0 ? PW_ECONFLICT
+                                                               : PW_EDB;
+            int rc = db_error(db, err, status, "statement failed");
+            PQclear(st->res);
+            st->res = NULL;
+            return rc;
+        }
+    } else {
+        st->row++;
+    }
+    return st->row < PQntuples(st->res) ? 1 : 0;
+}
+
+int pwi_col_count(pwi_stmt *st)
+{
+    if (st->db->kind == PWI_DB_SQLITE)
+        return sqlite3_column_count(st->lite);
+    return st->res ? PQnfields(st->res) : 0;
+}
+
+int pwi_col_is_null(pwi_stmt *st, int col)
+{
+    if (st->db->kind == PWI_DB_SQLITE)
+        return sqlite3_column_type(st->lite, col) == SQLITE_NULL;
+    return PQgetisnull(st->res, st->row, col);
+}
+
+int64_t pwi_col_int64(pwi_stmt *st, int col)
+{
+    if (st->db->kind == PWI_DB_SQLITE)
+        return sqlite3_column_int64(st->lite, col);
+    if (PQgetisnull(st->res, st->row, col))
+        return 0;
+    return strtoll(PQgetvalue(st->res, st->row, col), NULL, 10);
+}
+
+double pwi_col_double(pwi_stmt *st, int col)
+{
+    if (st->db->kind == PWI_DB_SQLITE)
+        return sqlite3_column_double(st->lite, col);
+    if (PQgetisnull(st->res, st->row, col))
+        return 0.0;
+    return strtod(PQgetvalue(st->res, st->row, col), NULL);
+}
+
+const char *pwi_col_text(pwi_stmt *st, int col)
+{
+    if (st->db->kind == PWI_DB_SQLITE)
+        return (const char *)sqlite3_column_text(st->lite, col);
+    if (PQgetisnull(st->res, st->row, col))
+        return NULL;
+    return PQgetvalue(st->res, st->row, col);
+}
+
+void pwi_stmt_reset(pwi_stmt *st)
+{
+    if (st->db->kind == PWI_DB_SQLITE) {
+        sqlite3_reset(st->lite);
+        sqlite3_clear_bindings(st->lite);
+        return;
+    }
+    if (st->res) {
+        PQclear(st->res);
+        st->res = NULL;
+    }
+    for (int i = 0; i < st->nparams; i++) {
+        free(st->vals[i]);
+        st->vals[i] = NULL;
+    }
+    st->started = 0;
+    st->row = 0;
+}
+
+int pwi_db_query_int64(pwi_db *db, const char *sql, int64_t *out, int *found,
+                       pw_error *err)
+{
+    pwi_stmt *st;
+    int rc = pwi_db_prepare(db, sql, &st, err);
+    if (rc != PW_OK)
+        return rc;
+    rc = pwi_step(st, err);
+    *found = rc == 1;
+    *out = rc == 1 ? pwi_col_int64(st, 0) : 0;
+    pwi_stmt_reset(st);
+    return rc < 0 ? rc : PW_OK;
+}
+
+/* ---- Migrations ------------------------------------------------------- */
+
+int pwi_db_schema_version(pwi_db *db, int *version, pw_error *err)
+{
+    *version = 0;
+    /* The catalogue query is the one place where the backends differ. */
+    const char *probe =
+        db->kind == PWI_DB_SQLITE
+            ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+              "name = 'meta'"
+            : "SELECT count(*) FROM information_schema.tables WHERE "
+              "table_schema = current_schema() AND table_name = 'meta'";
+    int64_t n;
+    int found;
+    int rc = pwi_db_query_int64(db, probe, &n, &found, err);
+    if (rc != PW_OK || n == 0)
+        return rc;
+    pwi_stmt *st;
+    rc = pwi_db_prepare(db, "SELECT value FROM meta WHERE key = 'schema_version'",
+                        &st, err);
+    if (rc != PW_OK)
+        return rc;
+    rc = pwi_step(st, err);
+    if (rc == 1)
+        *version = atoi(pwi_col_text(st, 0));
+    pwi_stmt_reset(st);
+    return rc < 0 ? rc : PW_OK;
+}
+
+int pwi_db_migrate(pwi_db *db, pw_error *err)
+{
+    int have, rc = pwi_db_schema_version(db, &have, err);
+    if (rc != PW_OK)
+        return rc;
+    int latest = pwi_schema_latest();
+    if (have > latest)
+        return pw_error_set(err, PW_EDB, db->url, 0, NULL,
+                            "schema version %d is newer than this program (%d)",
+                            have, latest);
+    for (int v = have + 1; v <= latest; v++) {
+        char *sql;
+        if ((rc = pwi_schema_sql(v, db->kind, &sql)) != PW_OK)
+            return pw_error_set(err, rc, db->url, 0, NULL,
+                                "no migration %d", v);
+        rc = pwi_db_begin(db, err);
+        if (rc == PW_OK)
+            rc = pwi_db_exec(db, sql, err);
+        free(sql);
+        pwi_stmt *st = NULL;
+        if (rc == PW_OK)
+            rc = pwi_db_prepare(db,
+                                v == 1 ? "INSERT INTO meta (key, value) VALUES "
+                                         "('schema_version', ?)"
+                                       : "UPDATE meta SET value = ? WHERE key "
+                                         "= 'schema_version'",
+                                &st, err);
+        if (rc == PW_OK) {
+            char buf[16];
+            snprintf(buf, sizeof buf, "%d", v);
+            pwi_bind_text(st, 1, buf);
+            rc = pwi_step(st, err);
+            pwi_stmt_reset(st);
+            if (rc > 0)
+                rc = PW_OK;
+        }
+        if (rc == PW_OK)
+            rc = pwi_db_commit(db, err);
+        else
+            pwi_db_rollback(db);
+        if (rc != PW_OK)
+            return rc;
+    }
+    return PW_OK;
+}
+
+/* ---- Dates ------------------------------------------------------------ */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil). */
+static int32_t days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yoe = y - era * 400;
+    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int pwi_date_parse(const char *s, int32_t *day)
+{
+    if (!s)
+        return PW_EINVAL;
+    int y, m, d, n = 0;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
+        return PW_EINVAL;
+    if (s[10] != '\0' && s[10] != 'T' && s[10] != ' ')
+        return PW_EINVAL;
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1)
+        return PW_EINVAL;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[m - 1] + (m == 2 && leap))
+        return PW_EINVAL;
+    *day = days_from_civil(y, m, d);
+    return PW_OK;
+}
+
+void pwi_date_format(int32_t day, char *buf)
+{
+    /* civil_from_days, the inverse of days_from_civil. */
+    int z = day + 719468;
+    int era = (z >= 0 ? z : z - 146096) / 146097;
+    int doe = z - era * 146097;
+    int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int y = yoe + era * 400;
+    int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int mp = (5 * doy + 2) / 153;
+    int d = doy - (153 * mp + 2) / 5 + 1;
+    int m = mp + (mp < 10 ? 3 : -9);
+    y += m <= 2;
+    char tmp[48];
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y, m, d);
+    memcpy(buf, tmp, 10);
+    buf[10] = '\0';
+}
+
+void pwi_now_iso(char *buf)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int32_t pwi_today(void)
+{
+    return (int32_t)(time(NULL) / 86400);
+}

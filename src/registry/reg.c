@@ -1,0 +1,371 @@
+/*
+ * reg.c: opening a registry (database + keys + user) and the operations
+ * behind `pathways registry init|user add|stats|audit` (registry.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "pathways/registry.h"
+#include "reg.h"
+#include "schema.h"
+
+/* Hex of a keyed hash of a fixed string: proves the key matches the
+ * registry without revealing the key. */
+static void key_check_value(const pwi_keys *k, char out[65])
+{
+    static const char label[] = "pathways registry key check v1";
+    unsigned char h[32];
+    crypto_generichash(h, 32, (const unsigned char *)label, sizeof label - 1,
+                       k->check, 32);
+    pwi_hex(h, 32, out);
+}
+
+static int meta_get(pwi_db *db, const char *key, char *buf, size_t len,
+                    int *found, pw_error *err)
+{
+    pwi_stmt *st;
+    int rc = pwi_db_prepare(db, "SELECT value FROM meta WHERE key = ?", &st, err);
+    if (rc != PW_OK)
+        return rc;
+    pwi_bind_text(st, 1, key);
+    rc = pwi_step(st, err);
+    *found = rc == 1;
+    if (rc == 1)
+        snprintf(buf, len, "%s", pwi_col_text(st, 0));
+    pwi_stmt_reset(st);
+    return rc < 0 ? rc : PW_OK;
+}
+
+static int meta_put(pwi_db *db, const char *key, const char *value,
+                    pw_error *err)
+{
+    pwi_stmt *st;
+    int rc = pwi_db_prepare(db, "INSERT INTO meta (key, value) VALUES (?, ?)",
+                            &st, err);
+    if (rc != PW_OK)
+        return rc;
+    pwi_bind_text(st, 1, key);
+    pwi_bind_text(st, 2, value);
+    rc = pwi_step(st, err);
+    pwi_stmt_reset(st);
+    return rc < 0 ? rc : PW_OK;
+}
+
+int pwi_reg_open(const char *url, const char *token, pwi_reg **out,
+                 pw_error *err)
+{
+    *out = NULL;
+    pwi_reg *reg = calloc(1, sizeof *reg);
+    if (!reg)
+        return pw_error_set(err, PW_ENOMEM, url, 0, NULL, "out of memory");
+    int rc = pwi_db_open(url, 0, &reg->db, err);
+    if (rc != PW_OK)
+        goto fail;
+    int version;
+    if ((rc = pwi_db_schema_version(reg->db, &version, err)) != PW_OK)
+        goto fail;
+    if (version == 0) {
+        rc = pw_error_set(err, PW_ENOTFOUND, url, 0, NULL,
+                          "not a registry (run `pathways registry init`)");
+        goto fail;
+    }
+    /* Older databases are brought up to date on open; migrations are
+     * transactional, so a crash leaves the previous version intact. */
+    if (version < pwi_schema_latest() &&
+        (rc = pwi_db_migrate(reg->db, err)) != PW_OK)
+        goto fail;
+    if ((rc = pwi_keys_load(url, 0, &reg->keys, err)) != PW_OK)
+        goto fail;
+    char stored[80], mine[65];
+    int found;
+    if ((rc = meta_get(reg->db, "key_check", stored, sizeof stored, &found,
+                       err)) != PW_OK)
+        goto fail;
+    key_check_value(&reg->keys, mine);
+    if (!found || strcmp(stored, mine) != 0) {
+        rc = pw_error_set(err, PW_EAUTH, url, 0, NULL,
+                          "the site key does not belong to this registry");
+        goto fail;
+    }
+    if (token) {
+        rc = pwi_auth_token(reg->db, token, &reg->user, err);
+        if (rc == PW_EAUTH) {
+            /* Failed sign-ins are on record too (HIPAA 164.312(b)). */
+            if (pwi_db_begin(reg->db, NULL) == PW_OK) {
+                if (pwi_audit_append(reg->db, reg->keys.audit, NULL,
+                                     "login_failed", "token", NULL,
+                                     NULL) == PW_OK)
+                    pwi_db_commit(reg->db, NULL);
+                else
+                    pwi_db_rollback(reg->db);
+            }
+        }
+        if (rc != PW_OK)
+            goto fail;
+        reg->has_user = 1;
+    }
+    *out = reg;
+    return PW_OK;
+fail:
+    pwi_reg_close(reg);
+    return rc;
+}
+
+void pwi_reg_close(pwi_reg *reg)
+{
+    if (!reg)
+        return;
+    pwi_db_close(reg->db);
+    pwi_keys_wipe(&reg->keys);
+    free(reg);
+}
+
+int pwi_reg_audit(pwi_reg *reg, const char *action, const char *object,
+                  const char *detail, pw_error *err)
+{
+    return pwi_audit_append(reg->db, reg->keys.audit,
+                            reg->has_user ? &reg->user : NULL, action, object,
+                            detail, err);
+}
+
+int pwi_reg_require(pwi_reg *reg, pwi_action action, pwi_object obj,
+                    const char *object_name, pw_error *err)
+{
+    if (!reg->has_user)
+        return pw_error_set(err, PW_EAUTH, NULL, 0, "token", "no token given");
+    int rc = pwi_auth_check(&reg->user, action, obj, err);
+    if (rc != PW_EPERM)
+        return rc;
+    /* Record the refusal in its own transaction unless the caller has one
+     * open (then it goes in with the caller's work). */
+    int own = !pwi_db_in_tx(reg->db);
+    if (own && pwi_db_begin(reg->db, NULL) != PW_OK)
+        return rc;
+    int arc = pwi_reg_audit(reg, "denied", object_name, err->msg, NULL);
+    if (own) {
+        if (arc == PW_OK)
+            pwi_db_commit(reg->db, NULL);
+        else
+            pwi_db_rollback(reg->db);
+    }
+    return rc;
+}
+
+/* ---- registry.h operations ---------------------------------------------- */
+
+int pw_registry_init(const char *url, char token_out[65], pw_error *err)
+{
+    pwi_db *db = NULL;
+    pwi_keys keys;
+    memset(&keys, 0, sizeof keys);
+    int rc = pwi_db_open(url, 1, &db, err);
+    if (rc != PW_OK)
+        return rc;
+    if ((rc = pwi_db_migrate(db, err)) != PW_OK)
+        goto done;
+    if ((rc = pwi_keys_load(url, 1, &keys, err)) != PW_OK)
+        goto done;
+    int64_t n;
+    int found;
+    if ((rc = pwi_db_query_int64(db, "SELECT count(*) FROM users", &n, &found,
+                                 err)) != PW_OK)
+        goto done;
+    if (n > 0) {
+        rc = pw_error_set(err, PW_ECONFLICT, url, 0, NULL,
+                          "registry exists already (it has users)");
+        goto done;
+    }
+    /* Key check, admin and the first audit entry commit together: a crash
+     * leaves either a registry with its admin or none. */
+    if ((rc = pwi_db_begin(db, err)) != PW_OK)
+        goto done;
+    char check[65], now[21];
+    key_check_value(&keys, check);
+    pwi_now_iso(now);
+    pwi_user admin = {0};
+    rc = meta_put(db, "key_check", check, err);
+    if (rc == PW_OK)
+        rc = meta_put(db, "created", now, err);
+    if (rc == PW_OK)
+        rc = pwi_user_create(db, "admin", PWI_ROLE_ADMIN, token_out, &admin.id,
+                             err);
+    if (rc == PW_OK) {
+        snprintf(admin.name, sizeof admin.name, "admin");
+        admin.role = PWI_ROLE_ADMIN;
+        rc = pwi_audit_append(db, keys.audit, &admin, "create", "user:admin",
+                              "registry initialised", err);
+    }
+    if (rc == PW_OK)
+        rc = pwi_db_commit(db, err);
+    else
+        pwi_db_rollback(db);
+done:
+    pwi_keys_wipe(&keys);
+    pwi_db_close(db);
+    return rc;
+}
+
+int pw_registry_user_add(const char *url, const char *as_token,
+                         const char *name, const char *role,
+                         char token_out[65], pw_error *err)
+{
+    int r = pwi_role_parse(role);
+    if (r < 0)
+        return pw_error_set(err, PW_EINVAL, NULL, 0, "role",
+                            "unknown role '%s' (admin, intake, panel, "
+                            "clinician, case_manager, court_liaison, lab, "
+                            "analyst, auditor)",
+                            role ? role : "");
+    if (!name || !*name || strlen(name) > 100)
+        return pw_error_set(err, PW_EINVAL, NULL, 0, "name",
+                            "must be 1 to 100 characters");
+    pwi_reg *reg;
+    int rc = pwi_reg_open(url, as_token, &reg, err);
+    if (rc != PW_OK)
+        return rc;
+    char object[160];
+    snprintf(object, sizeof object, "user:%s", name);
+    if ((rc = pwi_reg_require(reg, PWI_WRITE, PWI_OBJ_USER, object, err)) !=
+        PW_OK)
+        goto done;
+    if ((rc = pwi_db_begin(reg->db, err)) != PW_OK)
+        goto done;
+    rc = pwi_user_create(reg->db, name, (pwi_role)r, token_out, NULL, err);
+    if (rc == PW_OK)
+        rc = pwi_reg_audit(reg, "create", object, role, err);
+    if (rc == PW_OK)
+        rc = pwi_db_commit(reg->db, err);
+    else
+        pwi_db_rollback(reg->db);
+done:
+    pwi_reg_close(reg);
+    return rc;
+}
+
+int pwi_stats_json(pwi_reg *reg, char **out, size_t *len, pw_error *err)
+{
+    static const struct {
+        const char *name, *sql;
+    } counts[] = {
+        {"people", "SELECT count(*) FROM person"},
+        {"episodes", "SELECT count(*) FROM episode"},
+        {"episodes_pending_panel",
+         "SELECT count(*) FROM episode WHERE status = 'pending_panel'"},
+        {"episodes_active", "SELECT count(*) FROM episode WHERE status = 'active'"},
+        {"episodes_rejected",
+         "SELECT count(*) FROM episode WHERE status = 'rejected'"},
+        {"episodes_discharged",
+         "SELECT count(*) FROM episode WHERE status = 'discharged'"},
+        {"panel_decisions", "SELECT count(*) FROM panel_decision"},
+        {"plan_phases", "SELECT count(*) FROM plan_phase"},
+        {"reviews", "SELECT count(*) FROM review"},
+        {"reviews_scheduled", "SELECT count(*) FROM review_due"},
+        {"tests", "SELECT count(*) FROM drug_test"},
+        {"tests_scheduled", "SELECT count(*) FROM test_schedule"},
+        {"violations", "SELECT count(*) FROM violation"},
+        {"relapses", "SELECT count(*) FROM relapse"},
+        {"followups", "SELECT count(*) FROM followup"},
+        {"deaths", "SELECT count(*) FROM death"},
+        {"imprisonments", "SELECT count(*) FROM imprisonment"},
+        {"audit_entries", "SELECT count(*) FROM audit"},
+    };
+    *out = NULL;
+    *len = 0;
+    int rc = pwi_reg_require(reg, PWI_READ, PWI_OBJ_AGGREGATE, "stats", err);
+    if (rc != PW_OK)
+        return rc;
+    /* One transaction: the counts are one consistent snapshot, and the
+     * audit entry of the read commits with it. */
+    if ((rc = pwi_db_begin(reg->db, err)) != PW_OK)
+        return rc;
+    json_t *o = json_object();
+    for (size_t i = 0; rc == PW_OK && i < sizeof counts / sizeof *counts; i++) {
+        int64_t n;
+        int found;
+        rc = pwi_db_query_int64(reg->db, counts[i].sql, &n, &found, err);
+        if (rc == PW_OK)
+            json_object_set_new(o, counts[i].name, json_integer(n));
+    }
+    if (rc == PW_OK)
+        rc = pwi_reg_audit(reg, "read", "stats", NULL, err);
+    if (rc == PW_OK)
+        rc = pwi_db_commit(reg->db, err);
+    else
+        pwi_db_rollback(reg->db);
+    if (rc == PW_OK) {
+        *out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (!*out)
+            rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+        else
+            *len = strlen(*out);
+    }
+    json_decref(o);
+    return rc;
+}
+
+int pw_registry_stats(const char *url, const char *as_token, FILE *out,
+                      pw_error *err)
+{
+    pwi_reg *reg;
+    int rc = pwi_reg_open(url, as_token, &reg, err);
+    if (rc != PW_OK)
+        return rc;
+    char *text = NULL;
+    size_t len = 0;
+    rc = pwi_stats_json(reg, &text, &len, err);
+    if (rc == PW_OK)
+        fprintf(out, "%s\n", text);
+    free(text);
+    pwi_reg_close(reg);
+    return rc;
+}
+
+int pw_registry_audit_verify(const char *url, long *entries, pw_error *err)
+{
+    *entries = 0;
+    pwi_reg *reg;
+    int rc = pwi_reg_open(url, NULL, &reg, err);
+    if (rc != PW_OK)
+        return rc;
+    pwi_audit_report rep;
+    rc = pwi_audit_verify(reg->db, reg->keys.audit, &rep, err);
+    if (rc == PW_OK) {
+        *entries = (long)rep.entries;
+        if (!rep.ok)
+            rc = pw_error_set(err, PW_ECONFLICT, url, 0, NULL,
+                              "audit chain broken at entry %lld: %s",
+                              (long long)rep.first_bad, rep.reason);
+    }
+    pwi_reg_close(reg);
+    return rc;
+}
+
+int pw_registry_audit_list(const char *url, const char *as_token, FILE *out,
+                           pw_error *err)
+{
+    pwi_reg *reg;
+    int rc = pwi_reg_open(url, as_token, &reg, err);
+    if (rc != PW_OK)
+        return rc;
+    if ((rc = pwi_reg_require(reg, PWI_READ, PWI_OBJ_AUDIT, "audit", err)) !=
+        PW_OK)
+        goto done;
+    /* Reading the log is itself logged, before the listing, so the listing
+     * shows its own read. */
+    if ((rc = pwi_db_begin(reg->db, err)) != PW_OK)
+        goto done;
+    rc = pwi_reg_audit(reg, "read", "audit", NULL, err);
+    if (rc == PW_OK)
+        rc = pwi_db_commit(reg->db, err);
+    else
+        pwi_db_rollback(reg->db);
+    if (rc == PW_OK)
+        rc = pwi_audit_list(reg->db, out, err);
+done:
+    pwi_reg_close(reg);
+    return rc;
+}
