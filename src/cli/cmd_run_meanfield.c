@@ -1,12 +1,223 @@
-/* pathways: not written yet (see the open issues). */
+/*
+ * pathways run --engine meanfield: the deterministic (ODE) engine.
+ *
+ * Receives the whole `run` argv (argv[0] == "run") and accepts the same
+ * options as the agent-based run, so a user switches engines with one flag.
+ * Options that only make sense for a stochastic engine (--runs, --seed,
+ * --threads, --scale) are accepted and ignored: an ODE has one trajectory.
+ *
+ * For an LH/LHY scenario (e.g. lhy-us-cocaine) it writes
+ *   DIR/timeseries.csv  time (decimal years, monthly), light, heavy, memory,
+ *                       initiation, users
+ *   DIR/summary.json    parameters, peaks and end state
+ */
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
 
 #include "cli.h"
+#include "pathways/calib.h"
+#include "pathways/core.h"
+
+#define CMD "run"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: pathways run --engine meanfield [--scenario NAME|PATH] [--years N]\n"
+            "                    [--out DIR] [--per-year K]\n\n"
+            "Solves the deterministic (ODE) counterpart of a scenario with GSL.\n\n"
+            "  --scenario NAME|PATH  lhy-us-cocaine (LHY model of the US cocaine epidemic,\n"
+            "                        Behrens et al. 2002) or a mean-field scenario file\n"
+            "  --years N             horizon in years (default 20; 1..500)\n"
+            "  --out DIR             write DIR/timeseries.csv and DIR/summary.json\n"
+            "  --per-year K          output points per year (default 12: monthly)\n"
+            "  --regime, --runs, --seed, --threads, --scale, --posterior, --baseline\n"
+            "                        accepted for compatibility with `pathways run`;\n"
+            "                        the ODE has a single deterministic trajectory\n"
+            "  -h, --help            this help\n\n"
+            "See docs/calibration.md.\n");
+}
+
+static int write_lhy(const char *dir, const pw_lhy_scenario *sc, const double *traj, size_t n,
+                     int per_year, pw_error *err)
+{
+    char path[4096];
+    pw_afile *af = NULL;
+    int rc = pw_mkdirs(dir, err);
+    if (rc != PW_OK)
+        return rc;
+    snprintf(path, sizeof path, "%s/timeseries.csv", dir);
+    if ((rc = pw_afile_open(path, &af, err)) != PW_OK)
+        return rc;
+    FILE *f = pw_afile_fp(af);
+    fprintf(f, "time,light,heavy,memory,initiation,users\n");
+    for (size_t k = 0; k <= n; k++) {
+        const double *y = traj + 3 * k;
+        fprintf(f, "%.6f,%.3f,%.3f,%.3f,%.3f,%.3f\n", sc->start_year + (double)k / per_year, y[0],
+                y[1], y[2], pw_lhy_initiation(&sc->p, y[0], y[1], y[2]), y[0] + y[1]);
+    }
+    if (ferror(f)) {
+        pw_afile_abort(af);
+        return pw_error_set(err, PW_EIO, path, 0, NULL, "write failed");
+    }
+    if ((rc = pw_afile_commit(af, err)) != PW_OK)
+        return rc;
+
+    /* Summary: the figures one compares with the published history. */
+    size_t pk[3] = {0, 0, 0};
+    for (size_t k = 0; k <= n; k++)
+        for (int j = 0; j < 3; j++)
+            if (traj[3 * k + j] > traj[3 * pk[j] + j])
+                pk[j] = k;
+    json_t *root = json_object();
+    json_t *par = json_object();
+    json_object_set_new(root, "scenario", json_string(sc->name));
+    json_object_set_new(root, "engine", json_string("meanfield"));
+    json_object_set_new(root, "model", json_string(sc->p.model == PW_MF_LH ? "lh" : "lhy"));
+    json_object_set_new(root, "start_year", json_integer(sc->start_year));
+    json_object_set_new(root, "years", json_real((double)n / per_year));
+    json_object_set_new(par, "tau", json_real(sc->p.tau));
+    json_object_set_new(par, "s", json_real(sc->p.s));
+    json_object_set_new(par, "q", json_real(sc->p.q));
+    json_object_set_new(par, "smax", json_real(sc->p.smax));
+    json_object_set_new(par, "a", json_real(sc->p.a));
+    json_object_set_new(par, "b", json_real(sc->p.b));
+    json_object_set_new(par, "g", json_real(sc->p.g));
+    json_object_set_new(par, "delta", json_real(sc->p.delta));
+    json_object_set_new(par, "floor", json_string(sc->p.floor_min ? "min" : "max"));
+    json_object_set_new(root, "parameters", par);
+    static const char *const names[3] = {"light", "heavy", "memory"};
+    json_t *peaks = json_object(), *end = json_object();
+    for (int j = 0; j < 3; j++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "time", json_real(sc->start_year + (double)pk[j] / per_year));
+        json_object_set_new(o, "value", json_real(traj[3 * pk[j] + j]));
+        json_object_set_new(peaks, names[j], o);
+        json_object_set_new(end, names[j], json_real(traj[3 * n + j]));
+    }
+    json_object_set_new(root, "peak", peaks);
+    json_object_set_new(root, "end", end);
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    if ((rc = pw_afile_open(path, &af, err)) != PW_OK) {
+        json_decref(root);
+        return rc;
+    }
+    int bad = json_dumpf(root, pw_afile_fp(af), JSON_INDENT(2) | JSON_REAL_PRECISION(10)) != 0;
+    fputc('\n', pw_afile_fp(af));
+    json_decref(root);
+    if (bad || ferror(pw_afile_fp(af))) {
+        pw_afile_abort(af);
+        return pw_error_set(err, PW_EIO, path, 0, NULL, "write failed");
+    }
+    return pw_afile_commit(af, err);
+}
+
+static int run_lhy(const char *scenario, int years, int per_year, const char *out)
+{
+    pw_error err;
+    pw_error_clear(&err);
+    pw_lhy_scenario sc;
+    if (pw_lhy_scenario_load(scenario, &sc, NULL, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways run");
+        return PW_EXIT_BADINPUT;
+    }
+    size_t n = (size_t)years * (size_t)per_year;
+    double *traj = malloc((n + 1) * 3 * sizeof(double));
+    if (!traj) {
+        fprintf(stderr, "pathways run: out of memory\n");
+        return PW_EXIT_FAIL;
+    }
+    int code = PW_EXIT_OK;
+    if (pw_lhy_solve(&sc.p, sc.y0, years, per_year, traj, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways run");
+        code = PW_EXIT_FAIL;
+        goto done;
+    }
+    /* A short table on stdout: every 5 years and the end. */
+    printf("%s (mean-field %s model), %d years from %d\n", sc.name,
+           sc.p.model == PW_MF_LH ? "LH" : "LHY", years, sc.start_year);
+    printf("%6s %14s %14s %14s %14s\n", "year", "light", "heavy", "memory", "initiation");
+    for (int yr = 0; yr <= years; yr++) {
+        if (yr % 5 != 0 && yr != years)
+            continue;
+        const double *y = traj + 3 * (size_t)yr * per_year;
+        printf("%6d %14.0f %14.0f %14.0f %14.0f\n", sc.start_year + yr, y[0], y[1], y[2],
+               pw_lhy_initiation(&sc.p, y[0], y[1], y[2]));
+    }
+    if (out && write_lhy(out, &sc, traj, n, per_year, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways run");
+        code = PW_EXIT_FAIL;
+    }
+done:
+    free(traj);
+    return code;
+}
 
 int pw_cmd_run_meanfield(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "pathways: not implemented yet\n");
+    enum { O_ENGINE = 256, O_SCENARIO, O_REGIME, O_YEARS, O_RUNS, O_SEED, O_THREADS, O_SCALE,
+           O_OUT, O_POSTERIOR, O_BASELINE, O_PER_YEAR };
+    static const struct option opts[] = {
+        {"engine", required_argument, NULL, O_ENGINE},
+        {"scenario", required_argument, NULL, O_SCENARIO},
+        {"regime", required_argument, NULL, O_REGIME},
+        {"years", required_argument, NULL, O_YEARS},
+        {"runs", required_argument, NULL, O_RUNS},
+        {"seed", required_argument, NULL, O_SEED},
+        {"threads", required_argument, NULL, O_THREADS},
+        {"scale", required_argument, NULL, O_SCALE},
+        {"out", required_argument, NULL, O_OUT},
+        {"posterior", required_argument, NULL, O_POSTERIOR},
+        {"baseline", required_argument, NULL, O_BASELINE},
+        {"per-year", required_argument, NULL, O_PER_YEAR},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    if (pw_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return PW_EXIT_OK;
+    }
+    const char *scenario = "almaty", *out = NULL, *engine = "meanfield";
+    long years = 20, per_year = 12;
+    char *end;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_ENGINE: engine = optarg; break;
+        case O_SCENARIO: scenario = optarg; break;
+        case O_OUT: out = optarg; break;
+        case O_YEARS:
+            years = strtol(optarg, &end, 10);
+            if (*end || years < 1 || years > 500)
+                return pw_cli_usage_error(CMD, "--years must be an integer in 1..500, not '%s'", optarg);
+            break;
+        case O_PER_YEAR:
+            per_year = strtol(optarg, &end, 10);
+            if (*end || per_year < 1 || per_year > 365)
+                return pw_cli_usage_error(CMD, "--per-year must be an integer in 1..365, not '%s'", optarg);
+            break;
+        case O_REGIME: case O_RUNS: case O_SEED: case O_THREADS: case O_SCALE:
+        case O_POSTERIOR: case O_BASELINE:
+            break; /* meaningful only for the stochastic engine */
+        default:
+            return pw_cli_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return pw_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+    if (strcmp(engine, "meanfield") != 0)
+        return pw_cli_usage_error(CMD, "--engine must be 'meanfield' here, not '%s'", engine);
+    if (pw_lhy_scenario_is(scenario))
+        return run_lhy(scenario, (int)years, (int)per_year, out);
+    fprintf(stderr,
+            "pathways run: scenario '%s': the mean-field counterpart of the society model is not "
+            "available yet; mean-field scenarios: lhy-us-cocaine (see docs/calibration.md)\n",
+            scenario);
     return PW_EXIT_FAIL;
 }

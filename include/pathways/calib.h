@@ -1,0 +1,261 @@
+/*
+ * Trust in the numbers: the mean-field (ODE) engine, calibration by
+ * approximate Bayesian computation and global sensitivity analysis.
+ *
+ * Three layers, each usable on its own:
+ *   1. ODE models of drug epidemics solved with GSL's adaptive integrators:
+ *      the light/heavy (LH) model of Behrens et al. 1999 and its memory
+ *      extension LHY (Behrens et al. 2002), with the published parameters.
+ *   2. Generic statistical machinery over a box of uncertain parameters
+ *      (uniform or log-uniform priors): ABC-SMC that returns a weighted
+ *      posterior sample, Sobol first-order and total indices from Sobol'
+ *      quasi-random points, and Morris elementary-effects screening.
+ *   3. Targets files (observed numbers with source and uncertainty) that
+ *      calibration compares simulated outcomes against.
+ *
+ * Models are passed to layer 2 as a callback (pw_eval_fn) that maps a
+ * parameter vector to outputs. Callbacks run on several OpenMP threads at
+ * once and receive a unique evaluation index, from which stochastic models
+ * derive their seed; results are collected in index order, so the same
+ * seed gives the same answer whatever the number of threads.
+ */
+#ifndef PATHWAYS_CALIB_H
+#define PATHWAYS_CALIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pathways/core.h"
+
+/* ==== 1. ODE models of drug epidemics ================================= */
+
+typedef enum {
+    PW_MF_LH,  /* I = tau + s L exp(-q H/L); deterrence by current heavy users */
+    PW_MF_LHY  /* I = tau + L max(smax, s exp(-q Y/L)); deterrence by memory Y */
+} pw_mf_model;
+
+typedef struct pw_lhy_params {
+    pw_mf_model model;
+    double tau;   /* innovators per year (initiation independent of users) */
+    double s;     /* new users attracted per light user per year */
+    double q;     /* deterrence constant */
+    double smax;  /* LHY: floor on the effective s (the code's name "smax") */
+    double a;     /* light users quitting per year */
+    double b;     /* light -> heavy escalation per year */
+    double g;     /* heavy users quitting per year */
+    double delta; /* LHY: memory decay per year */
+    int floor_min; /* ablation: 1 uses min(smax, .) instead of max(); 0 = published */
+} pw_lhy_params;
+
+/* Fills the LHY parameters of Behrens et al. 2002 for US cocaine
+ * (models.md 1.1: tau 5e4, s 0.61, q 3.443, smax 0.1, a 0.163, b 0.024,
+ * g 0.062, delta 0.291). */
+void pw_lhy_published(pw_lhy_params *p);
+
+/* Initiation I(L, H, Y) per year. */
+double pw_lhy_initiation(const pw_lhy_params *p, double L, double H, double Y);
+
+/* Uncontrolled LH steady state L* = tau / ((a+b) - s exp(-q b/g)) and
+ * H* = b L* / g. Returns PW_EINVAL when no positive steady state exists. */
+int pw_lh_steady_state(const pw_lhy_params *p, double *L, double *H);
+
+/*
+ * Integrates the model from state y0 = {L, H, Y} over `years`, writing the
+ * state at every 1/per_year of a year into out[(k)*3 + j], k = 0..n where
+ * n = years*per_year (so out holds (n+1)*3 doubles; out[0..2] = y0).
+ * Uses GSL's rk8pd with relative tolerance 1e-8.
+ */
+int pw_lhy_solve(const pw_lhy_params *p, const double y0[3], double years,
+                 int per_year, double *out, pw_error *err);
+
+/*
+ * Generic ODE solve used by every mean-field model: dy/dt = f(t, y) with
+ * the GSL convention (return GSL_SUCCESS). Writes n_out+1 states spaced
+ * `dt` apart into out (row-major, dim columns), starting with y0.
+ */
+typedef int (*pw_ode_fn)(double t, const double *y, double *dydt, void *ctx);
+int pw_ode_solve(size_t dim, pw_ode_fn f, void *ctx, const double *y0,
+                 double t0, double dt, size_t n_out, double *out, pw_error *err);
+
+/*
+ * A mean-field epidemic scenario file (data/scenarios/lhy-us-cocaine.yaml):
+ *   engine: meanfield
+ *   model: lhy | lh
+ *   start_year: 1970
+ *   parameters:  { tau: {value: 5e4, source: "...", prior: uniform,
+ *                        lo: 2.5e4, hi: 1e5}, s: ..., ... }
+ *   initial:     { light: {value: 1.4e6, source: "..."}, heavy: ..., memory: ... }
+ * Parameters with lo/hi are uncertain (prior uniform or loguniform).
+ */
+typedef struct pw_space pw_space;
+typedef struct pw_lhy_scenario {
+    char name[128];
+    int start_year;
+    pw_lhy_params p;
+    double y0[3];
+} pw_lhy_scenario;
+
+/* True if the (built-in or file) scenario is an LH/LHY mean-field model
+ * rather than a society scenario. */
+int pw_lhy_scenario_is(const char *name_or_path);
+/* Loads one; when `priors` is not NULL it receives the uncertain
+ * parameters (names as in the file: "tau", "s", ...). */
+int pw_lhy_scenario_load(const char *name_or_path, pw_lhy_scenario *out,
+                         pw_space **priors, pw_error *err);
+/* Sets parameter `name` ("tau", "s", "q", "smax", "a", "b", "g", "delta",
+ * or "light0", "heavy0", "memory0" for the starting point). */
+int pw_lhy_scenario_set(pw_lhy_scenario *sc, const char *name, double v);
+
+/* ==== 2. Uncertain parameters, ABC-SMC, Sobol, Morris ================== */
+
+typedef enum { PW_SPACE_UNIFORM, PW_SPACE_LOGUNIFORM } pw_space_kind;
+
+/* A box of uncertain parameters: each has a name and a prior on [lo, hi]. */
+pw_space *pw_space_new(void);
+void pw_space_free(pw_space *sp);
+int pw_space_add(pw_space *sp, const char *name, pw_space_kind kind,
+                 double lo, double hi);
+size_t pw_space_dim(const pw_space *sp);
+const char *pw_space_name(const pw_space *sp, size_t i);
+pw_space_kind pw_space_kind_of(const pw_space *sp, size_t i);
+double pw_space_lo(const pw_space *sp, size_t i);
+double pw_space_hi(const pw_space *sp, size_t i);
+/* Maps u in [0,1] to the parameter (linear or logarithmic) and back. */
+double pw_space_from_unit(const pw_space *sp, size_t i, double u);
+double pw_space_to_unit(const pw_space *sp, size_t i, double x);
+
+/*
+ * A model: x (dim values, natural units) -> y (n_out values). `index` is a
+ * unique number for this evaluation (seed stochastic models from it).
+ * Must be safe to call from several threads at once. Returns PW_OK, or a
+ * status that aborts the analysis.
+ */
+typedef int (*pw_eval_fn)(void *ctx, const double *x, uint64_t index, double *y);
+
+/* ---- ABC-SMC --------------------------------------------------------- */
+typedef struct pw_abc_opts {
+    size_t particles;      /* population size N (default 500) */
+    int max_generations;   /* default 12 */
+    double quantile;       /* next tolerance = this quantile of distances (0.5) */
+    double min_acceptance; /* stop when a generation accepts fewer (0.02) */
+    size_t max_sims;       /* total simulation budget (default 200000) */
+    uint64_t seed;
+    int threads;           /* 0 = all cores */
+    int progress;          /* progress bar on stderr */
+} pw_abc_opts;
+void pw_abc_opts_default(pw_abc_opts *o);
+
+/*
+ * Observations and the distance: d = sqrt(sum_j ((y_j - obs_j)/scale_j)^2).
+ * Outputs with scale <= 0 are ignored.
+ */
+typedef struct pw_abc_data {
+    size_t n_out;
+    const double *obs;
+    const double *scale;
+} pw_abc_data;
+
+typedef struct pw_abc_result {
+    size_t n, dim, n_out;
+    double *theta;   /* n x dim, natural units */
+    double *weight;  /* n, normalised to sum 1 */
+    double *y;       /* n x n_out: the accepted simulations' outputs */
+    double *dist;    /* n */
+    int generations;
+    double *eps;     /* per generation (eps[0] = +inf: prior) */
+    double *accept;  /* acceptance rate per generation */
+    size_t sims;     /* simulations used */
+    double ess;      /* effective sample size of the final weights */
+} pw_abc_result;
+void pw_abc_result_free(pw_abc_result *r);
+
+/*
+ * Adaptive ABC-SMC (Beaumont et al. 2009; Del Moral et al. 2012 tolerance
+ * schedule): generation 0 samples the prior, each next generation sets the
+ * tolerance to a quantile of the previous distances, proposes from the
+ * weighted population moved by a Gaussian kernel with twice its weighted
+ * covariance (in unit coordinates), and reweights by prior / proposal.
+ */
+int pw_abc_smc(const pw_space *sp, pw_eval_fn f, void *ctx,
+               const pw_abc_data *data, const pw_abc_opts *o,
+               pw_abc_result **out, pw_error *err);
+
+/* Kish effective sample size (sum w)^2 / sum w^2. */
+double pw_ess(const double *w, size_t n);
+
+/* Weighted quantile (0 <= p <= 1) of v[k*stride] with weights w. */
+double pw_wquantile(const double *v, size_t stride, const double *w, size_t n,
+                    double p);
+
+/* ---- Sobol indices ---------------------------------------------------- */
+typedef struct pw_sobol_result {
+    size_t dim, n_out, base; /* base = N quasi-random rows */
+    size_t evals;            /* N (dim + 2) */
+    /* dim x n_out each (row = parameter) */
+    double *first, *total, *first_ci, *total_ci; /* ci = 95% half-width */
+    double *mean, *var;                          /* n_out each */
+} pw_sobol_result;
+void pw_sobol_result_free(pw_sobol_result *r);
+
+/*
+ * Sobol first-order (Saltelli 2010) and total (Jansen 1999) indices from
+ * N rows of a 2*dim Sobol' sequence (GSL; Halton above 20 parameters),
+ * 95% intervals by bootstrap over rows. Costs N*(dim+2) evaluations.
+ */
+int pw_sobol(const pw_space *sp, pw_eval_fn f, void *ctx, size_t n_out,
+             size_t base, uint64_t seed, int threads, int progress,
+             pw_sobol_result **out, pw_error *err);
+
+/* ---- Morris screening ------------------------------------------------- */
+typedef struct pw_morris_result {
+    size_t dim, n_out, trajectories, evals;
+    double *mu, *mu_star, *sigma; /* dim x n_out; effects per unit range */
+} pw_morris_result;
+void pw_morris_result_free(pw_morris_result *r);
+
+/* Morris (1991) elementary effects on a `levels`-level grid of the unit
+ * cube (Campolongo 2007 mu*), r trajectories: r*(dim+1) evaluations. */
+int pw_morris(const pw_space *sp, pw_eval_fn f, void *ctx, size_t n_out,
+              size_t trajectories, int levels, uint64_t seed, int threads,
+              pw_morris_result **out, pw_error *err);
+
+/* ---- The LHY model as a pw_eval_fn ---------------------------------- */
+/*
+ * Outputs are named "<series>@<year>" (value on 1 January of that year) or
+ * "<series>_<stat>" with series light, heavy, memory, initiation, users
+ * (= light + heavy) and stat peak, peak_year, end, total (person-years
+ * over the horizon). x holds the values of the uncertain parameters of
+ * `sp` (names as accepted by pw_lhy_scenario_set).
+ */
+typedef struct pw_lhy_eval pw_lhy_eval;
+int pw_lhy_eval_new(const pw_lhy_scenario *sc, const pw_space *sp, int years,
+                    const char *const *outputs, size_t n_out, pw_lhy_eval **out,
+                    pw_error *err);
+void pw_lhy_eval_free(pw_lhy_eval *ev);
+int pw_lhy_eval_run(void *ev, const double *x, uint64_t index, double *y);
+
+/* ==== 3. Targets ====================================================== */
+/*
+ * A targets file (data/targets/NAME.yaml) lists observed numbers:
+ *   targets:
+ *     - name: pwid_2015              # unique
+ *       series: pwid                 # model output it is compared with
+ *       year: 2015
+ *       value: 9200
+ *       sd: 2500                     # uncertainty (1 sd) used in the fit
+ *       source: "hivtb.city ..."
+ */
+typedef struct pw_targets pw_targets;
+int pw_targets_load(const char *name_or_path, pw_targets **out, pw_error *err);
+void pw_targets_free(pw_targets *t);
+size_t pw_targets_count(const pw_targets *t);
+const char *pw_targets_file(const pw_targets *t);
+const char *pw_target_name(const pw_targets *t, size_t i);
+const char *pw_target_series(const pw_targets *t, size_t i);
+int pw_target_year(const pw_targets *t, size_t i);
+double pw_target_value(const pw_targets *t, size_t i);
+double pw_target_sd(const pw_targets *t, size_t i);
+const char *pw_target_source(const pw_targets *t, size_t i);
+long pw_target_line(const pw_targets *t, size_t i);
+
+#endif /* PATHWAYS_CALIB_H */
