@@ -152,6 +152,12 @@ typedef struct pw_sentence {
     float fine_mrp;              /* fines in monthly calculation indices */
     float arrest_days;
     float community_service_hours;
+    /* Appended: fines in another unit (RUB, EUR, ...); fine_mrp is also set
+     * when the unit is MRP. */
+    float fine_min;
+    float fine_max;
+    const char *fine_unit;       /* static text in the regime, or NULL */
+    const char *basis;           /* the article the terms come from, or NULL */
 } pw_sentence;
 
 #define PW_MAX_MEASURES 8
@@ -202,5 +208,36 @@ int pw_case_from_json(const json_t *obj, pw_case *c, const char *file,
  * be NULL. The caller owns the result. */
 json_t *pw_decision_to_json(const pw_regime *r, const pw_case *c,
                             const pw_decision *d, const char *id);
+
+
+/* ---- Additions (appended; see the contract above) -------------------- */
+/* pw_decide() also returns PW_ENOTFOUND when no rule of the regime gives
+ * the case a route and a disposition: a gap in the regime's rules (the
+ * tests check that the built-in regimes have none). */
+/*
+ * Appends the decision as compact JSON to a caller-owned growable buffer
+ * (*buf of *cap bytes, *len used; realloc'd as needed; NUL-terminated).
+ * The bytes equal json_dumps(pw_decision_to_json(...), JSON_COMPACT), but
+ * no jansson tree is built: this is the JSON Lines fast path. `id` is the
+ * case's id as given (a JSON string or integer), or NULL for none.
+ * Returns PW_OK or PW_ENOMEM.
+ */
+int pw_decision_append_json(const pw_regime *r, const pw_case *c,
+                            const pw_decision *d, const json_t *id,
+                            char **buf, size_t *len, size_t *cap);
+/* As pw_decision_to_json, with the id as given (string or integer). */
+json_t *pw_decision_to_json_id(const pw_regime *r, const pw_case *c,
+                               const pw_decision *d, const json_t *id);
+/* Writes the decision as readable text (`pathways assess --explain`). */
+void pw_decision_explain(const pw_regime *r, const pw_case *c,
+                         const pw_decision *d, const char *id, FILE *f);
+/* Rule metadata: the stage a rule belongs to ("panel", "offence", ...). */
+const char *pw_rule_stage(const pw_regime *r, int rule);
+/* The regime's longer description and where it was loaded from. */
+const char *pw_regime_title(const pw_regime *r);
+const char *pw_regime_origin(const pw_regime *r);
+/* DSM-5 criteria given as a list of criterion numbers (1..11, no repeats):
+ * returns the count, or -1 if a number is out of range or repeated. */
+int pw_dsm5_count_list(const int *criteria, int n);
 
 #endif /* PATHWAYS_ENGINE_H */
