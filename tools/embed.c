@@ -49,7 +49,7 @@ int main(int argc, char **argv)
         int c;
         size_t k = 0;
         while ((c = getc(f)) != EOF)
-            fprintf(o, "%s%d", (k++ % 24) ? "," : "\n", c);
+            fprintf(o, "%s%d", k % 24 ? "," : (k ? ",\n" : "\n"), c), k++;
         fprintf(o, "%s0};\n", k ? "," : "");
         fclose(f);
     }
