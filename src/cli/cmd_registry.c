@@ -1,12 +1,285 @@
-/* pathways registry: not written yet (see the open issues). */
+/*
+ * pathways registry: the monitoring registry's command line (issue 5).
+ *
+ *   registry init       --db DB
+ *   registry user add   --db DB --as TOKEN --name NAME --role ROLE
+ *   registry import     --db DB --as TOKEN [--batch N] FILE.jsonl
+ *   registry stats      --db DB --as TOKEN
+ *   registry audit verify --db DB
+ *   registry audit list --db DB --as TOKEN
+ *   registry report ... (cmd_registry_report.c)
+ *
+ * --db defaults to $PW_REGISTRY_DB and --as to $PW_REGISTRY_TOKEN, so a
+ * token need not appear in the process list.
+ */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "pathways/registry.h"
+
+static const char usage_text[] =
+    "usage: pathways registry COMMAND [options]\n"
+    "\n"
+    "The monitoring registry: people in the pathway from the panel decision\n"
+    "through treatment to follow-up. DB is an SQLite file or a\n"
+    "postgresql:// URL. See docs/registry.md.\n"
+    "\n"
+    "commands:\n"
+    "  init --db DB                     create the registry and an admin user;\n"
+    "                                   prints the admin token as the last line\n"
+    "  user add --db DB --as TOKEN --name NAME --role ROLE\n"
+    "                                   add a user (admin only); prints the token\n"
+    "  import --db DB --as TOKEN [--batch N] FILE.jsonl\n"
+    "                                   import records (FILE '-' = stdin); prints\n"
+    "                                   'committed N' after each durable batch\n"
+    "  stats --db DB --as TOKEN         counts as JSON\n"
+    "  audit verify --db DB             check the audit hash chain\n"
+    "  audit list --db DB --as TOKEN    the audit log as JSON Lines (auditor)\n"
+    "  report --db DB --as TOKEN --kind KIND [...]   (see `registry report --help`)\n"
+    "\n"
+    "options:\n"
+    "  --db DB        registry (default $PW_REGISTRY_DB)\n"
+    "  --as TOKEN     your token (default $PW_REGISTRY_TOKEN)\n"
+    "  --batch N      records per transaction for import (default 1000)\n"
+    "  -h, --help     this help\n"
+    "\n"
+    "roles: admin intake panel clinician case_manager court_liaison lab analyst\n"
+    "       auditor\n"
+    "keys:  the site key is read from $PW_REGISTRY_KEY (64 hex), else the file\n"
+    "       $PW_REGISTRY_KEYFILE, else DB.key next to an SQLite registry; init\n"
+    "       creates the key file.\n"
+    "exit:  0 ok; 1 bad input, rejected records, refused token or role, or a\n"
+    "       broken audit chain; 2 usage; 3 database or I/O failure\n";
+
+static int exit_for(int status)
+{
+    switch (status) {
+    case PW_OK:
+        return PW_EXIT_OK;
+    case PW_ENOMEM:
+    case PW_EIO:
+    case PW_EDB:
+        return PW_EXIT_FAIL;
+    default:
+        return PW_EXIT_BADINPUT;
+    }
+}
+
+static int fail(const pw_error *err)
+{
+    pw_error_print(err, stderr, "pathways registry");
+    return exit_for(err->status);
+}
+
+typedef struct opts {
+    const char *db, *as, *name, *role;
+    long batch;
+    int first_arg; /* index of the first operand in argv */
+} opts;
+
+/* Parses the options shared by the subcommands; argv[0] is the subcommand
+ * word ("init", "add", ...). */
+static int parse(int argc, char **argv, const char *cmd, opts *o)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"as", required_argument, NULL, 'a'},
+        {"name", required_argument, NULL, 'n'},
+        {"role", required_argument, NULL, 'r'},
+        {"batch", required_argument, NULL, 'b'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    memset(o, 0, sizeof *o);
+    o->db = getenv("PW_REGISTRY_DB");
+    o->as = getenv("PW_REGISTRY_TOKEN");
+    o->batch = 1000;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': o->db = optarg; break;
+        case 'a': o->as = optarg; break;
+        case 'n': o->name = optarg; break;
+        case 'r': o->role = optarg; break;
+        case 'b': {
+            char *end;
+            o->batch = strtol(optarg, &end, 10);
+            if (*end || o->batch < 1 || o->batch > 1000000)
+                return pw_cli_usage_error(cmd, "--batch must be 1..1000000");
+            break;
+        }
+        case 'h':
+            fputs(usage_text, stdout);
+            return -1;
+        default:
+            return pw_cli_usage_error(cmd, "unknown or incomplete option '%s'",
+                                      argv[optind - 1]);
+        }
+    }
+    o->first_arg = optind;
+    if (!o->db || !*o->db)
+        return pw_cli_usage_error(cmd, "--db is required");
+    return 0;
+}
+
+static int need_token(const opts *o, const char *cmd)
+{
+    if (!o->as || !*o->as)
+        return pw_cli_usage_error(cmd, "--as TOKEN is required");
+    return 0;
+}
+
+static int cmd_init(int argc, char **argv)
+{
+    opts o;
+    int rc = parse(argc, argv, "registry init", &o);
+    if (rc)
+        return rc < 0 ? PW_EXIT_OK : rc;
+    if (o.first_arg < argc)
+        return pw_cli_usage_error("registry init", "unexpected '%s'",
+                                  argv[o.first_arg]);
+    char token[65];
+    pw_error err;
+    pw_error_clear(&err);
+    if (pw_registry_init(o.db, token, &err) != PW_OK)
+        return fail(&err);
+    fprintf(stderr, "registry created at %s; keep the admin token below "
+                    "safe, it is shown only once\n", o.db);
+    printf("%s\n", token);
+    return PW_EXIT_OK;
+}
+
+static int cmd_user(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "add") != 0) {
+        if (pw_cli_wants_help(argc, argv)) {
+            fputs(usage_text, stdout);
+            return PW_EXIT_OK;
+        }
+        return pw_cli_usage_error("registry user", "expected `user add`");
+    }
+    opts o;
+    int rc = parse(argc - 1, argv + 1, "registry user add", &o);
+    if (rc)
+        return rc < 0 ? PW_EXIT_OK : rc;
+    if ((rc = need_token(&o, "registry user add")))
+        return rc;
+    if (!o.name || !o.role)
+        return pw_cli_usage_error("registry user add",
+                                  "--name and --role are required");
+    char token[65];
+    pw_error err;
+    pw_error_clear(&err);
+    if (pw_registry_user_add(o.db, o.as, o.name, o.role, token, &err) != PW_OK)
+        return fail(&err);
+    printf("%s\n", token);
+    return PW_EXIT_OK;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+    opts o;
+    int rc = parse(argc, argv, "registry import", &o);
+    if (rc)
+        return rc < 0 ? PW_EXIT_OK : rc;
+    if ((rc = need_token(&o, "registry import")))
+        return rc;
+    if (o.first_arg != argc - 1)
+        return pw_cli_usage_error("registry import", "give one FILE.jsonl");
+    pw_import_opts io = {.batch = o.batch, .progress = stdout, .errors = stderr};
+    pw_import_result res;
+    pw_error err;
+    pw_error_clear(&err);
+    rc = pw_registry_import(o.db, o.as, argv[o.first_arg], &io, &res, &err);
+    if (rc != PW_OK) {
+        fprintf(stderr,
+                "pathways registry import: stopped after %ld committed "
+                "records\n",
+                res.committed);
+        return fail(&err);
+    }
+    fprintf(stderr, "pathways registry import: %ld records committed, %ld "
+                    "rejected\n", res.committed, res.rejected);
+    return res.rejected ? PW_EXIT_BADINPUT : PW_EXIT_OK;
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+    opts o;
+    int rc = parse(argc, argv, "registry stats", &o);
+    if (rc)
+        return rc < 0 ? PW_EXIT_OK : rc;
+    if ((rc = need_token(&o, "registry stats")))
+        return rc;
+    pw_error err;
+    pw_error_clear(&err);
+    if (pw_registry_stats(o.db, o.as, stdout, &err) != PW_OK)
+        return fail(&err);
+    return PW_EXIT_OK;
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+    int verify = argc >= 2 && strcmp(argv[1], "verify") == 0;
+    int list = argc >= 2 && strcmp(argv[1], "list") == 0;
+    if (!verify && !list) {
+        if (pw_cli_wants_help(argc, argv)) {
+            fputs(usage_text, stdout);
+            return PW_EXIT_OK;
+        }
+        return pw_cli_usage_error("registry audit",
+                                  "expected `audit verify` or `audit list`");
+    }
+    opts o;
+    const char *cmd = verify ? "registry audit verify" : "registry audit list";
+    int rc = parse(argc - 1, argv + 1, cmd, &o);
+    if (rc)
+        return rc < 0 ? PW_EXIT_OK : rc;
+    pw_error err;
+    pw_error_clear(&err);
+    if (verify) {
+        long n = 0;
+        if (pw_registry_audit_verify(o.db, &n, &err) != PW_OK)
+            return fail(&err);
+        printf("audit chain intact: %ld entries\n", n);
+        return PW_EXIT_OK;
+    }
+    if ((rc = need_token(&o, cmd)))
+        return rc;
+    if (pw_registry_audit_list(o.db, o.as, stdout, &err) != PW_OK)
+        return fail(&err);
+    return PW_EXIT_OK;
+}
 
 int pw_cmd_registry(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "pathways registry: not implemented yet\n");
-    return PW_EXIT_FAIL;
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return PW_EXIT_USAGE;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
+        fputs(usage_text, stdout);
+        return PW_EXIT_OK;
+    }
+    /* Each subcommand sees argv starting at its own word. */
+    if (strcmp(sub, "init") == 0)
+        return cmd_init(argc - 1, argv + 1);
+    if (strcmp(sub, "user") == 0)
+        return cmd_user(argc - 1, argv + 1);
+    if (strcmp(sub, "import") == 0)
+        return cmd_import(argc - 1, argv + 1);
+    if (strcmp(sub, "stats") == 0)
+        return cmd_stats(argc - 1, argv + 1);
+    if (strcmp(sub, "audit") == 0)
+        return cmd_audit(argc - 1, argv + 1);
+    if (strcmp(sub, "report") == 0)
+        return pw_cmd_registry_report(argc - 1, argv + 1);
+    return pw_cli_usage_error("registry", "unknown command '%s' (init, user, "
+                                          "import, stats, audit, report)",
+                              sub);
 }

@@ -54,9 +54,9 @@ static const struct {
     const char *read, *write;
 } matrix[PWI_ROLE_COUNT] = {
     [PWI_ROLE_ADMIN] = {"UG", "U"},
-    [PWI_ROLE_INTAKE] = {"IPECNA", "IPE"},
+    [PWI_ROLE_INTAKE] = {"IPECNA", "IPEC"},
     [PWI_ROLE_PANEL] = {"IPECNARTSVDO", "N"},
-    [PWI_ROLE_CLINICIAN] = {"IPECNARTSVDOG", "IPEARTSVDO"},
+    [PWI_ROLE_CLINICIAN] = {"IPECNARTSVDOG", "IPECARTSVDO"},
     [PWI_ROLE_CASE_MANAGER] = {"IPENARSVDOG", "ARVO"},
     [PWI_ROLE_COURT_LIAISON] = {"IPEASV", "V"},
     [PWI_ROLE_LAB] = {"S", "S"},
