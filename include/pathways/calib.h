@@ -132,6 +132,11 @@ double pw_space_to_unit(const pw_space *sp, size_t i, double x);
  */
 typedef int (*pw_eval_fn)(void *ctx, const double *x, uint64_t index, double *y);
 
+/* Evaluates f at n points X (n x dim, natural units) on `threads` threads,
+ * writing Y (n x n_out); point e gets index index0 + e. */
+int pw_eval_batch(pw_eval_fn f, void *ctx, const double *X, size_t n, size_t dim,
+                  size_t n_out, uint64_t index0, int threads, double *Y, pw_error *err);
+
 /* ---- ABC-SMC --------------------------------------------------------- */
 typedef struct pw_abc_opts {
     size_t particles;      /* population size N (default 500) */
@@ -233,6 +238,32 @@ int pw_lhy_eval_new(const pw_lhy_scenario *sc, const pw_space *sp, int years,
                     pw_error *err);
 void pw_lhy_eval_free(pw_lhy_eval *ev);
 int pw_lhy_eval_run(void *ev, const double *x, uint64_t index, double *y);
+
+/* ---- Problems: a scenario's uncertain parameters and named outputs ---- */
+/*
+ * What calibrate and sensitivity analyse: a scenario (an LH/LHY mean-field
+ * scenario, or a society scenario run by the simulator) whose uncertain
+ * parameters form the space and whose named outputs form y. Output names:
+ * for LH/LHY see pw_lhy_eval_new; for a society scenario a metric name
+ * ("pwud_end") or "<series>@<year>" ("pwid@2015").
+ */
+typedef struct pw_problem pw_problem;
+typedef struct pw_problem_opts {
+    const char *scenario;   /* name or path */
+    const char *regime;     /* society scenarios: regime to run (NULL = baseline) */
+    int years;              /* horizon */
+    double scale;           /* society scenarios: fraction of the population */
+    uint64_t seed;          /* stochastic engines: base seed */
+} pw_problem_opts;
+int pw_problem_new(const pw_problem_opts *o, const char *const *outputs, size_t n_out,
+                   pw_problem **out, pw_error *err);
+void pw_problem_free(pw_problem *p);
+const pw_space *pw_problem_space(const pw_problem *p);
+size_t pw_problem_outputs(const pw_problem *p);
+const char *pw_problem_engine(const pw_problem *p); /* "lhy", "lh", "abm", ... */
+int pw_problem_start_year(const pw_problem *p);
+/* The pw_eval_fn of the problem; pass the problem itself as ctx. */
+int pw_problem_eval(void *problem, const double *x, uint64_t index, double *y);
 
 /* ==== 3. Targets ====================================================== */
 /*

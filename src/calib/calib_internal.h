@@ -19,4 +19,10 @@ void pwi_space_map(const pw_space *sp, const double *u, double *x);
 /* Number of OpenMP threads to use: `requested`, or all when 0. */
 int pwi_threads(int requested);
 
+/* Society scenarios as problems (problem_sim.c). */
+int pwi_problem_sim_new(const pw_problem_opts *o, const char *const *outputs, size_t n_out,
+                        void **state, pw_space **space, int *start_year, pw_error *err);
+void pwi_problem_sim_free(void *state);
+int pwi_problem_sim_eval(void *state, const double *x, uint64_t index, double *y);
+
 #endif

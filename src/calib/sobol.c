@@ -84,6 +84,26 @@ static int eval_all(const pw_space *sp, pw_eval_fn f, void *ctx, const double *U
     return PW_OK;
 }
 
+int pw_eval_batch(pw_eval_fn f, void *ctx, const double *X, size_t n, size_t dim,
+                  size_t n_out, uint64_t index0, int threads, double *Y, pw_error *err)
+{
+    int status = PW_OK;
+    threads = pwi_threads(threads);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (size_t e = 0; e < n; e++) {
+        int st = f(ctx, X + e * dim, index0 + e, Y + e * n_out);
+        if (st != PW_OK) {
+#pragma omp critical(pw_eval_batch_status)
+            if (status == PW_OK)
+                status = st;
+        }
+    }
+    if (status != PW_OK)
+        return pw_error_set(err, status, NULL, 0, NULL, "a model evaluation failed: %s",
+                            pw_strstatus(status));
+    return PW_OK;
+}
+
 /* First and total index of parameter i, output j, over the rows `rows`
  * (n of them; NULL = 0..n-1). */
 static void sobol_est(const double *fA, const double *fB, const double *fAB, size_t dim,
@@ -93,15 +113,20 @@ static void sobol_est(const double *fA, const double *fB, const double *fAB, siz
     double m = 0.0, m2 = 0.0, s1 = 0.0, st = 0.0;
     for (size_t k = 0; k < n; k++) {
         size_t r = rows ? rows[k] : k;
-        double a = fA[r * n_out + j], b = fB[r * n_out + j];
-        double ab = fAB[(r * dim + i) * n_out + j];
-        m += a + b;
+        m += fA[r * n_out + j] + fB[r * n_out + j];
+    }
+    double mean = m / (2.0 * n);
+    for (size_t k = 0; k < n; k++) {
+        size_t r = rows ? rows[k] : k;
+        /* Centred outputs: the estimator is unchanged in expectation but
+         * its variance no longer grows with the output's mean. */
+        double a = fA[r * n_out + j] - mean, b = fB[r * n_out + j] - mean;
+        double ab = fAB[(r * dim + i) * n_out + j] - mean;
         m2 += a * a + b * b;
         s1 += b * (ab - a);
         st += (a - ab) * (a - ab);
     }
-    double mean = m / (2.0 * n);
-    double V = m2 / (2.0 * n) - mean * mean;
+    double V = m2 / (2.0 * n);
     if (!(V > 0.0)) {
         /* A constant output: no parameter explains any variance. */
         *S = *ST = 0.0;

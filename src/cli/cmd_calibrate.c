@@ -1,12 +1,456 @@
-/* pathways calibrate: not written yet (see the open issues). */
+/*
+ * pathways calibrate: fits a scenario's uncertain parameters to a targets
+ * file by ABC-SMC and writes
+ *   DIR/posterior.csv           equally weighted posterior draws (one row per
+ *                               draw, header = parameter names); this is the
+ *                               file `pathways run --posterior` reads
+ *   DIR/posterior_weighted.csv  the final ABC population with its weights
+ *   DIR/fit.json, DIR/fit.txt   each target: observation, prior and posterior
+ *                               predictive 95% intervals, covered or not; each
+ *                               parameter: prior box and posterior interval
+ * Predictive intervals include the target's observation error (its sd), so
+ * "covered" asks whether the observation is plausible under the model.
+ */
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_randist.h>
+#include <jansson.h>
 
 #include "cli.h"
+#include "pathways/calib.h"
+#include "pathways/rng.h"
+
+#define CMD "calibrate"
+/* RNG purposes of this command (distinct from src/calib's 200..202). */
+#define RNG_RESAMPLE 210
+#define RNG_PRIOR 211
+#define RNG_NOISE 212
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: pathways calibrate --scenario NAME|PATH --targets NAME|PATH --out DIR\n"
+            "                          [--particles N] [--generations G] [--quantile Q]\n"
+            "                          [--max-sims M] [--regime R] [--scale F]\n"
+            "                          [--seed S] [--threads T]\n\n"
+            "Fits the scenario's uncertain parameters (those with a prior) to observed\n"
+            "targets by ABC-SMC and writes the posterior and a fit report.\n\n"
+            "  --scenario NAME|PATH  e.g. lhy-us-cocaine\n"
+            "  --targets NAME|PATH   e.g. us-cocaine (data/targets/)\n"
+            "  --out DIR             posterior.csv, posterior_weighted.csv, fit.json, fit.txt\n"
+            "  --particles N         population size (default 500)\n"
+            "  --generations G       at most G generations (default 12)\n"
+            "  --quantile Q          next tolerance = Q-quantile of distances (0.5)\n"
+            "  --max-sims M          simulation budget (default 200000)\n"
+            "  --regime R            regime simulated (society scenarios)\n"
+            "  --scale F             fraction of the population simulated (society; 0.05)\n"
+            "  --seed S              seed (default 1): same seed, same posterior, on any\n"
+            "                        number of threads\n"
+            "  --threads T           OpenMP threads (default: all cores)\n"
+            "  -h, --help            this help\n\n"
+            "See docs/calibration.md.\n");
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+typedef struct {
+    double lo, mid, hi;
+} interval;
+
+/* Equal-weight 95% interval and median of column j of Y (n rows). */
+static interval interval_of(const double *Y, size_t stride, size_t n, const double *w)
+{
+    interval iv = {pw_wquantile(Y, stride, w, n, 0.025), pw_wquantile(Y, stride, w, n, 0.5),
+                   pw_wquantile(Y, stride, w, n, 0.975)};
+    return iv;
+}
+
+static int write_text(const char *path, const char *text, pw_error *err)
+{
+    pw_afile *af = NULL;
+    int rc = pw_afile_open(path, &af, err);
+    if (rc != PW_OK)
+        return rc;
+    if (fputs(text, pw_afile_fp(af)) == EOF) {
+        pw_afile_abort(af);
+        return pw_error_set(err, PW_EIO, path, 0, NULL, "write failed");
+    }
+    return pw_afile_commit(af, err);
+}
+
+/* Writes a CSV of rows x cols with a header (and an optional extra
+ * weight column). */
+static int write_csv(const char *path, const pw_space *sp, const double *X, size_t n,
+                     const double *w, pw_error *err)
+{
+    pw_afile *af = NULL;
+    int rc = pw_afile_open(path, &af, err);
+    if (rc != PW_OK)
+        return rc;
+    FILE *f = pw_afile_fp(af);
+    size_t dim = pw_space_dim(sp);
+    for (size_t i = 0; i < dim; i++)
+        fprintf(f, "%s%s", i ? "," : "", pw_space_name(sp, i));
+    fprintf(f, "%s\n", w ? ",weight" : "");
+    for (size_t r = 0; r < n; r++) {
+        for (size_t i = 0; i < dim; i++)
+            fprintf(f, "%s%.10g", i ? "," : "", X[r * dim + i]);
+        if (w)
+            fprintf(f, ",%.10g", w[r]);
+        fputc('\n', f);
+    }
+    if (ferror(f)) {
+        pw_afile_abort(af);
+        return pw_error_set(err, PW_EIO, path, 0, NULL, "write failed");
+    }
+    return pw_afile_commit(af, err);
+}
 
 int pw_cmd_calibrate(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "pathways calibrate: not implemented yet\n");
-    return PW_EXIT_FAIL;
+    enum { O_SCENARIO = 256, O_TARGETS, O_OUT, O_PARTICLES, O_GENERATIONS, O_QUANTILE,
+           O_MAXSIMS, O_REGIME, O_SCALE, O_SEED, O_THREADS };
+    static const struct option opts[] = {
+        {"scenario", required_argument, NULL, O_SCENARIO},
+        {"targets", required_argument, NULL, O_TARGETS},
+        {"out", required_argument, NULL, O_OUT},
+        {"particles", required_argument, NULL, O_PARTICLES},
+        {"generations", required_argument, NULL, O_GENERATIONS},
+        {"quantile", required_argument, NULL, O_QUANTILE},
+        {"max-sims", required_argument, NULL, O_MAXSIMS},
+        {"regime", required_argument, NULL, O_REGIME},
+        {"scale", required_argument, NULL, O_SCALE},
+        {"seed", required_argument, NULL, O_SEED},
+        {"threads", required_argument, NULL, O_THREADS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    if (pw_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return PW_EXIT_OK;
+    }
+    const char *scenario = "almaty", *targets_name = NULL, *out = NULL, *regime = NULL;
+    long seed = 1, threads = 0;
+    double scale = 0.05;
+    pw_abc_opts ao;
+    pw_abc_opts_default(&ao);
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        long v;
+        char *end;
+        switch (c) {
+        case O_SCENARIO: scenario = optarg; break;
+        case O_TARGETS: targets_name = optarg; break;
+        case O_OUT: out = optarg; break;
+        case O_REGIME: regime = optarg; break;
+        case O_PARTICLES:
+            if (parse_long(optarg, 20, 1000000, &v))
+                return pw_cli_usage_error(CMD, "--particles must be in 20..1000000, not '%s'", optarg);
+            ao.particles = (size_t)v;
+            break;
+        case O_GENERATIONS:
+            if (parse_long(optarg, 1, 100, &v))
+                return pw_cli_usage_error(CMD, "--generations must be in 1..100, not '%s'", optarg);
+            ao.max_generations = (int)v;
+            break;
+        case O_QUANTILE:
+            ao.quantile = strtod(optarg, &end);
+            if (*end || !(ao.quantile > 0.0 && ao.quantile < 1.0))
+                return pw_cli_usage_error(CMD, "--quantile must be in (0, 1), not '%s'", optarg);
+            break;
+        case O_MAXSIMS:
+            if (parse_long(optarg, 100, 0x7fffffffL, &v))
+                return pw_cli_usage_error(CMD, "--max-sims must be >= 100, not '%s'", optarg);
+            ao.max_sims = (size_t)v;
+            break;
+        case O_SCALE:
+            scale = strtod(optarg, &end);
+            if (*end || !(scale > 0.0 && scale <= 1.0))
+                return pw_cli_usage_error(CMD, "--scale must be in (0, 1], not '%s'", optarg);
+            break;
+        case O_SEED:
+            if (parse_long(optarg, 0, 0x7fffffffL, &seed))
+                return pw_cli_usage_error(CMD, "--seed must be a non-negative integer, not '%s'", optarg);
+            break;
+        case O_THREADS:
+            if (parse_long(optarg, 0, 4096, &threads))
+                return pw_cli_usage_error(CMD, "--threads must be in 0..4096, not '%s'", optarg);
+            break;
+        default:
+            return pw_cli_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return pw_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+    if (!targets_name)
+        return pw_cli_usage_error(CMD, "--targets is required");
+    if (!out)
+        return pw_cli_usage_error(CMD, "--out DIR is required");
+    ao.seed = (uint64_t)seed;
+    ao.threads = (int)threads;
+    ao.progress = 1;
+
+    int code = PW_EXIT_OK;
+    pw_error err;
+    pw_error_clear(&err);
+    pw_targets *tg = NULL;
+    pw_problem *prob = NULL;
+    pw_abc_result *ar = NULL;
+    char **outs = NULL;
+    double *obs = NULL, *sd = NULL, *post = NULL, *prior = NULL, *Ypost = NULL, *Yprior = NULL;
+    gsl_rng *rng = NULL;
+    json_t *root = NULL;
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *tf = NULL;
+
+    if (pw_targets_load(targets_name, &tg, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways " CMD);
+        code = PW_EXIT_BADINPUT;
+        goto done;
+    }
+    size_t nt = pw_targets_count(tg);
+    /* The horizon must reach the latest target year. */
+    int start_year = 0, last_year = 0;
+    if (pw_lhy_scenario_is(scenario)) {
+        pw_lhy_scenario sc;
+        if (pw_lhy_scenario_load(scenario, &sc, NULL, &err) != PW_OK) {
+            pw_error_print(&err, stderr, "pathways " CMD);
+            code = PW_EXIT_BADINPUT;
+            goto done;
+        }
+        start_year = sc.start_year;
+    }
+    outs = calloc(nt, sizeof(char *));
+    obs = malloc(nt * sizeof(double));
+    sd = malloc(nt * sizeof(double));
+    if (!outs || !obs || !sd) {
+        code = PW_EXIT_FAIL;
+        fprintf(stderr, "pathways %s: out of memory\n", CMD);
+        goto done;
+    }
+    for (size_t i = 0; i < nt; i++) {
+        char buf[160];
+        snprintf(buf, sizeof buf, "%s@%d", pw_target_series(tg, i), pw_target_year(tg, i));
+        if (!(outs[i] = strdup(buf))) {
+            code = PW_EXIT_FAIL;
+            goto done;
+        }
+        obs[i] = pw_target_value(tg, i);
+        sd[i] = pw_target_sd(tg, i);
+        if (pw_target_year(tg, i) > last_year)
+            last_year = pw_target_year(tg, i);
+        if (start_year && pw_target_year(tg, i) < start_year) {
+            pw_error_set(&err, PW_EINVAL, pw_targets_file(tg), pw_target_line(tg, i), "year",
+                         "target year %d is before the scenario starts (%d)",
+                         pw_target_year(tg, i), start_year);
+            pw_error_print(&err, stderr, "pathways " CMD);
+            code = PW_EXIT_BADINPUT;
+            goto done;
+        }
+    }
+    int years = start_year ? last_year - start_year + 1 : 20;
+    pw_problem_opts po = {scenario, regime, years, scale, (uint64_t)seed};
+    if (pw_problem_new(&po, (const char *const *)outs, nt, &prob, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways " CMD);
+        code = PW_EXIT_BADINPUT;
+        goto done;
+    }
+    const pw_space *sp = pw_problem_space(prob);
+    size_t dim = pw_space_dim(sp), N = ao.particles;
+    pw_abc_data data = {nt, obs, sd};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (pw_abc_smc(sp, pw_problem_eval, prob, &data, &ao, &ar, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways " CMD);
+        code = PW_EXIT_FAIL;
+        goto done;
+    }
+
+    /* Equal-weight posterior by systematic resampling (one uniform). */
+    rng = pw_rng_alloc((uint64_t)seed);
+    post = malloc(N * dim * sizeof(double));
+    prior = malloc(N * dim * sizeof(double));
+    Ypost = malloc(N * nt * sizeof(double));
+    Yprior = malloc(N * nt * sizeof(double));
+    if (!rng || !post || !prior || !Ypost || !Yprior) {
+        fprintf(stderr, "pathways %s: out of memory\n", CMD);
+        code = PW_EXIT_FAIL;
+        goto done;
+    }
+    pw_rng_seek(rng, 0, RNG_RESAMPLE, 0, 0);
+    double u = gsl_rng_uniform(rng) / (double)N, cw = ar->weight[0];
+    for (size_t r = 0, j = 0; r < N; r++) {
+        double target = u + (double)r / (double)N;
+        while (cw < target && j + 1 < N)
+            cw += ar->weight[++j];
+        memcpy(post + r * dim, ar->theta + j * dim, dim * sizeof(double));
+    }
+    /* Prior draws, for the prior predictive interval. */
+    for (size_t r = 0; r < N; r++) {
+        pw_rng_seek(rng, 0, RNG_PRIOR, (uint32_t)r, 0);
+        for (size_t i = 0; i < dim; i++)
+            prior[r * dim + i] = pw_space_from_unit(sp, i, gsl_rng_uniform(rng));
+    }
+    /* Fresh simulations (indices apart from ABC's) for both predictives. */
+    if (pw_eval_batch(pw_problem_eval, prob, prior, N, dim, nt, (uint64_t)1 << 60, (int)threads,
+                      Yprior, &err) != PW_OK ||
+        pw_eval_batch(pw_problem_eval, prob, post, N, dim, nt, (uint64_t)2 << 60, (int)threads,
+                      Ypost, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways " CMD);
+        code = PW_EXIT_FAIL;
+        goto done;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    /* Observation error: the observation, not the true value, is compared. */
+    for (size_t r = 0; r < N; r++)
+        for (size_t i = 0; i < nt; i++) {
+            pw_rng_seek(rng, 0, RNG_NOISE, (uint32_t)r, (uint32_t)i);
+            Yprior[r * nt + i] += gsl_ran_gaussian(rng, sd[i]);
+            Ypost[r * nt + i] += gsl_ran_gaussian(rng, sd[i]);
+        }
+
+    if (pw_mkdirs(out, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways " CMD);
+        code = PW_EXIT_FAIL;
+        goto done;
+    }
+    root = json_object();
+    json_object_set_new(root, "scenario", json_string(scenario));
+    json_object_set_new(root, "targets", json_string(pw_targets_file(tg)));
+    json_object_set_new(root, "engine", json_string(pw_problem_engine(prob)));
+    json_object_set_new(root, "method", json_string("ABC-SMC"));
+    json_object_set_new(root, "particles", json_integer((json_int_t)N));
+    json_object_set_new(root, "generations", json_integer(ar->generations));
+    json_object_set_new(root, "simulations", json_integer((json_int_t)ar->sims));
+    json_object_set_new(root, "final_tolerance", json_real(ar->eps[ar->generations - 1]));
+    json_object_set_new(root, "final_acceptance", json_real(ar->accept[ar->generations - 1]));
+    json_object_set_new(root, "ess", json_real(ar->ess));
+    json_object_set_new(root, "seconds", json_real(secs));
+    json_object_set_new(root, "seed", json_integer(seed));
+
+    tf = open_memstream(&text, &text_len);
+    if (!tf) {
+        code = PW_EXIT_FAIL;
+        goto done;
+    }
+    fprintf(tf, "ABC-SMC fit of %s to %s (%s engine)\n", scenario, pw_targets_file(tg),
+            pw_problem_engine(prob));
+    fprintf(tf, "%zu particles, %d generations, %zu simulations in %.2f s; final tolerance %.3g "
+                "(in sd units), acceptance %.3f, ESS %.0f\n\n",
+            N, ar->generations, ar->sims, secs, ar->eps[ar->generations - 1],
+            ar->accept[ar->generations - 1], ar->ess);
+    fprintf(tf, "%-22s %12s %12s %27s %27s %s\n", "target", "observed", "sd",
+            "prior predictive 95%", "posterior predictive 95%", "covered");
+    json_t *jt = json_array();
+    size_t covered = 0;
+    for (size_t i = 0; i < nt; i++) {
+        interval pr = interval_of(Yprior + i, nt, N, NULL);
+        interval po2 = interval_of(Ypost + i, nt, N, NULL);
+        int cov = obs[i] >= po2.lo && obs[i] <= po2.hi;
+        covered += (size_t)cov;
+        fprintf(tf, "%-22s %12.4g %12.4g [%12.4g, %12.4g] [%12.4g, %12.4g] %s\n",
+                pw_target_name(tg, i), obs[i], sd[i], pr.lo, pr.hi, po2.lo, po2.hi,
+                cov ? "yes" : "NO");
+        json_t *e = json_object();
+        json_object_set_new(e, "name", json_string(pw_target_name(tg, i)));
+        json_object_set_new(e, "series", json_string(pw_target_series(tg, i)));
+        json_object_set_new(e, "year", json_integer(pw_target_year(tg, i)));
+        json_object_set_new(e, "observed", json_real(obs[i]));
+        json_object_set_new(e, "sd", json_real(sd[i]));
+        json_object_set_new(e, "source", json_string(pw_target_source(tg, i)));
+        json_object_set_new(e, "prior_predictive", json_pack("[f,f,f]", pr.lo, pr.mid, pr.hi));
+        json_object_set_new(e, "posterior_predictive", json_pack("[f,f,f]", po2.lo, po2.mid, po2.hi));
+        json_object_set_new(e, "covered", json_boolean(cov));
+        json_array_append_new(jt, e);
+    }
+    json_object_set_new(root, "fit", jt);
+    json_object_set_new(root, "covered", json_integer((json_int_t)covered));
+    fprintf(tf, "\n%zu of %zu targets covered by the posterior predictive 95%% interval\n\n",
+            covered, nt);
+    fprintf(tf, "%-22s %27s %12s %27s\n", "parameter", "prior", "median", "posterior 95%");
+    json_t *jp = json_object();
+    for (size_t k = 0; k < dim; k++) {
+        interval iv = interval_of(post + k, dim, N, NULL);
+        fprintf(tf, "%-22s [%12.4g, %12.4g] %12.4g [%12.4g, %12.4g]\n", pw_space_name(sp, k),
+                pw_space_lo(sp, k), pw_space_hi(sp, k), iv.mid, iv.lo, iv.hi);
+        json_t *e = json_object();
+        json_object_set_new(e, "prior", json_pack("{s:s,s:f,s:f}", "kind",
+                                                  pw_space_kind_of(sp, k) == PW_SPACE_LOGUNIFORM
+                                                      ? "loguniform" : "uniform",
+                                                  "lo", pw_space_lo(sp, k), "hi", pw_space_hi(sp, k)));
+        json_object_set_new(e, "posterior", json_pack("[f,f,f]", iv.lo, iv.mid, iv.hi));
+        json_object_set_new(jp, pw_space_name(sp, k), e);
+    }
+    json_object_set_new(root, "parameters", jp);
+    fclose(tf);
+    tf = NULL;
+    fputs(text, stdout);
+
+    char path[4096];
+    char *js = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(8));
+    int wrc = PW_OK;
+    if (!js)
+        wrc = PW_ENOMEM;
+    snprintf(path, sizeof path, "%s/posterior.csv", out);
+    if (wrc == PW_OK)
+        wrc = write_csv(path, sp, post, N, NULL, &err);
+    snprintf(path, sizeof path, "%s/posterior_weighted.csv", out);
+    if (wrc == PW_OK)
+        wrc = write_csv(path, sp, ar->theta, N, ar->weight, &err);
+    snprintf(path, sizeof path, "%s/fit.txt", out);
+    if (wrc == PW_OK)
+        wrc = write_text(path, text, &err);
+    snprintf(path, sizeof path, "%s/fit.json", out);
+    if (wrc == PW_OK) {
+        size_t L = strlen(js);
+        char *jsn = realloc(js, L + 2);
+        if (jsn) {
+            js = jsn;
+            js[L] = '\n';
+            js[L + 1] = 0;
+        }
+        wrc = write_text(path, js, &err);
+    }
+    free(js);
+    if (wrc != PW_OK) {
+        pw_error_print(&err, stderr, "pathways " CMD);
+        code = PW_EXIT_FAIL;
+    }
+done:
+    if (tf)
+        fclose(tf);
+    free(text);
+    json_decref(root);
+    if (rng)
+        gsl_rng_free(rng);
+    free(post);
+    free(prior);
+    free(Ypost);
+    free(Yprior);
+    if (outs)
+        for (size_t i = 0; tg && i < pw_targets_count(tg); i++)
+            free(outs[i]);
+    free(outs);
+    free(obs);
+    free(sd);
+    pw_abc_result_free(ar);
+    pw_problem_free(prob);
+    pw_targets_free(tg);
+    return code;
 }

@@ -1,12 +1,288 @@
-/* pathways sensitivity: not written yet (see the open issues). */
+/*
+ * pathways sensitivity: global sensitivity of chosen outcomes to every
+ * uncertain parameter of a scenario (Sobol first-order and total indices
+ * from Sobol' quasi-random points, or Morris screening), as a table on
+ * stdout and as JSON.
+ */
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
 
 #include "cli.h"
+#include "pathways/calib.h"
+
+#define CMD "sensitivity"
+#define MAX_OUT 32
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: pathways sensitivity --scenario NAME|PATH --outcome NAME[,NAME...]\n"
+            "                            [--method sobol|morris] [--samples N]\n"
+            "                            [--regime R] [--years N] [--scale F] [--seed S]\n"
+            "                            [--threads T] [--json FILE]\n\n"
+            "Global sensitivity of each outcome to every uncertain parameter (those\n"
+            "with a prior in the scenario).\n\n"
+            "  --scenario NAME|PATH  e.g. lhy-us-cocaine\n"
+            "  --outcome LIST        comma-separated outputs; for LH/LHY scenarios\n"
+            "                        light|heavy|memory|initiation|users followed by\n"
+            "                        @YEAR or _peak, _peak_year, _end, _total\n"
+            "  --method M            sobol (default): first-order and total indices with\n"
+            "                        95%% bootstrap intervals, N*(k+2) runs; morris: quick\n"
+            "                        screening (mu*, sigma), N*(k+1) runs\n"
+            "  --samples N           Sobol rows or Morris trajectories (default 1024 / 50)\n"
+            "  --regime R            regime to simulate (society scenarios)\n"
+            "  --years N             horizon (default 20, or 50 for LH/LHY scenarios)\n"
+            "  --scale F             fraction of the population simulated (society; 0.05)\n"
+            "  --seed S              seed (default 1); the same seed gives the same\n"
+            "                        indices whatever the number of threads\n"
+            "  --threads T           OpenMP threads (default: all cores)\n"
+            "  --json FILE           also write the indices as JSON\n"
+            "  -h, --help            this help\n\n"
+            "See docs/calibration.md.\n");
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Splits a comma-separated list in place. */
+static size_t split(char *s, char **parts, size_t max)
+{
+    size_t n = 0;
+    for (char *tok = strtok(s, ","); tok && n < max; tok = strtok(NULL, ","))
+        if (*tok)
+            parts[n++] = tok;
+    return n;
+}
+
+/* Order of parameters by decreasing key (simple insertion sort). */
+static void order_by(const double *key, size_t stride, size_t n, size_t *idx)
+{
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && key[idx[j] * stride] > key[idx[j - 1] * stride]; j--) {
+            size_t t = idx[j];
+            idx[j] = idx[j - 1];
+            idx[j - 1] = t;
+        }
+}
+
+static int write_json(const char *path, json_t *root)
+{
+    pw_error err;
+    pw_error_clear(&err);
+    pw_afile *af = NULL;
+    if (pw_afile_open(path, &af, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways " CMD);
+        return -1;
+    }
+    if (json_dumpf(root, pw_afile_fp(af), JSON_INDENT(2) | JSON_REAL_PRECISION(6)) != 0 ||
+        fputc('\n', pw_afile_fp(af)) == EOF) {
+        pw_afile_abort(af);
+        fprintf(stderr, "pathways %s: %s: write failed\n", CMD, path);
+        return -1;
+    }
+    if (pw_afile_commit(af, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways " CMD);
+        return -1;
+    }
+    return 0;
+}
 
 int pw_cmd_sensitivity(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "pathways sensitivity: not implemented yet\n");
-    return PW_EXIT_FAIL;
+    enum { O_SCENARIO = 256, O_OUTCOME, O_METHOD, O_SAMPLES, O_REGIME, O_YEARS, O_SCALE,
+           O_SEED, O_THREADS, O_JSON };
+    static const struct option opts[] = {
+        {"scenario", required_argument, NULL, O_SCENARIO},
+        {"outcome", required_argument, NULL, O_OUTCOME},
+        {"method", required_argument, NULL, O_METHOD},
+        {"samples", required_argument, NULL, O_SAMPLES},
+        {"regime", required_argument, NULL, O_REGIME},
+        {"years", required_argument, NULL, O_YEARS},
+        {"scale", required_argument, NULL, O_SCALE},
+        {"seed", required_argument, NULL, O_SEED},
+        {"threads", required_argument, NULL, O_THREADS},
+        {"json", required_argument, NULL, O_JSON},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    if (pw_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return PW_EXIT_OK;
+    }
+    const char *scenario = "almaty", *method = "sobol", *json_path = NULL, *regime = NULL;
+    char *outcome_arg = NULL;
+    long samples = 0, years = 0, seed = 1, threads = 0;
+    double scale = 0.05;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case O_SCENARIO: scenario = optarg; break;
+        case O_OUTCOME: outcome_arg = optarg; break;
+        case O_METHOD:
+            if (strcmp(optarg, "sobol") != 0 && strcmp(optarg, "morris") != 0)
+                return pw_cli_usage_error(CMD, "--method must be sobol or morris, not '%s'", optarg);
+            method = optarg;
+            break;
+        case O_SAMPLES:
+            if (parse_long(optarg, 2, 1L << 22, &samples))
+                return pw_cli_usage_error(CMD, "--samples must be an integer >= 2, not '%s'", optarg);
+            break;
+        case O_REGIME: regime = optarg; break;
+        case O_YEARS:
+            if (parse_long(optarg, 1, 500, &years))
+                return pw_cli_usage_error(CMD, "--years must be in 1..500, not '%s'", optarg);
+            break;
+        case O_SCALE:
+            scale = strtod(optarg, &end);
+            if (*end || !(scale > 0.0 && scale <= 1.0))
+                return pw_cli_usage_error(CMD, "--scale must be in (0, 1], not '%s'", optarg);
+            break;
+        case O_SEED:
+            if (parse_long(optarg, 0, 0x7fffffffL, &seed))
+                return pw_cli_usage_error(CMD, "--seed must be a non-negative integer, not '%s'", optarg);
+            break;
+        case O_THREADS:
+            if (parse_long(optarg, 0, 4096, &threads))
+                return pw_cli_usage_error(CMD, "--threads must be in 0..4096, not '%s'", optarg);
+            break;
+        case O_JSON: json_path = optarg; break;
+        default:
+            return pw_cli_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return pw_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+    if (!outcome_arg)
+        return pw_cli_usage_error(CMD, "--outcome is required");
+    int is_sobol = strcmp(method, "sobol") == 0;
+    if (!samples)
+        samples = is_sobol ? 1024 : 50;
+    if (is_sobol && samples < 16)
+        return pw_cli_usage_error(CMD, "--samples must be >= 16 for sobol");
+    if (!years)
+        years = pw_lhy_scenario_is(scenario) ? 50 : 20;
+
+    char *outcome_buf = strdup(outcome_arg);
+    char *outs[MAX_OUT];
+    size_t n_out = outcome_buf ? split(outcome_buf, outs, MAX_OUT) : 0;
+    if (n_out == 0) {
+        free(outcome_buf);
+        return pw_cli_usage_error(CMD, "--outcome names no output");
+    }
+    int code = PW_EXIT_OK;
+    pw_error err;
+    pw_error_clear(&err);
+    pw_problem *prob = NULL;
+    pw_sobol_result *sr = NULL;
+    pw_morris_result *mr = NULL;
+    json_t *root = NULL;
+    pw_problem_opts po = {scenario, regime, (int)years, scale, (uint64_t)seed};
+    if (pw_problem_new(&po, (const char *const *)outs, n_out, &prob, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways " CMD);
+        code = err.status == PW_ENOMEM ? PW_EXIT_FAIL : PW_EXIT_BADINPUT;
+        goto done;
+    }
+    const pw_space *sp = pw_problem_space(prob);
+    size_t dim = pw_space_dim(sp);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = is_sobol ? pw_sobol(sp, pw_problem_eval, prob, n_out, (size_t)samples,
+                                 (uint64_t)seed, (int)threads, 1, &sr, &err)
+                      : pw_morris(sp, pw_problem_eval, prob, n_out, (size_t)samples, 4,
+                                  (uint64_t)seed, (int)threads, &mr, &err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (rc != PW_OK) {
+        pw_error_print(&err, stderr, "pathways " CMD);
+        code = PW_EXIT_FAIL;
+        goto done;
+    }
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    size_t evals = is_sobol ? sr->evals : mr->evals;
+
+    root = json_object();
+    json_object_set_new(root, "scenario", json_string(scenario));
+    json_object_set_new(root, "engine", json_string(pw_problem_engine(prob)));
+    if (regime)
+        json_object_set_new(root, "regime", json_string(regime));
+    json_object_set_new(root, "method", json_string(method));
+    json_object_set_new(root, "samples", json_integer(samples));
+    json_object_set_new(root, "evaluations", json_integer((json_int_t)evals));
+    json_object_set_new(root, "seconds", json_real(secs));
+    json_object_set_new(root, "seed", json_integer(seed));
+    json_t *jouts = json_object();
+    json_object_set_new(root, "outcomes", jouts);
+
+    printf("%s sensitivity of %s (%s engine), %zu parameters, %zu runs in %.2f s\n",
+           is_sobol ? "Sobol" : "Morris", scenario, pw_problem_engine(prob), dim, evals, secs);
+    size_t *idx = malloc(dim * sizeof(size_t));
+    if (!idx) {
+        fprintf(stderr, "pathways %s: out of memory\n", CMD);
+        code = PW_EXIT_FAIL;
+        goto done;
+    }
+    for (size_t j = 0; j < n_out; j++) {
+        json_t *jo = json_object(), *jp = json_object();
+        json_object_set_new(jouts, outs[j], jo);
+        if (is_sobol) {
+            json_object_set_new(jo, "mean", json_real(sr->mean[j]));
+            json_object_set_new(jo, "variance", json_real(sr->var[j]));
+            printf("\noutcome %s: mean %.6g, sd %.6g\n", outs[j], sr->mean[j],
+                   sqrt(fmax(sr->var[j], 0.0)));
+            printf("  %-24s %18s %18s\n", "parameter", "first-order (95%)", "total (95%)");
+            order_by(sr->total + j, n_out, dim, idx);
+            for (size_t k = 0; k < dim; k++) {
+                size_t i = idx[k], at = i * n_out + j;
+                printf("  %-24s %8.3f +- %6.3f %8.3f +- %6.3f\n", pw_space_name(sp, i),
+                       sr->first[at], sr->first_ci[at], sr->total[at], sr->total_ci[at]);
+                json_t *e = json_object();
+                json_object_set_new(e, "first", json_real(sr->first[at]));
+                json_object_set_new(e, "first_ci95", json_real(sr->first_ci[at]));
+                json_object_set_new(e, "total", json_real(sr->total[at]));
+                json_object_set_new(e, "total_ci95", json_real(sr->total_ci[at]));
+                json_object_set_new(jp, pw_space_name(sp, i), e);
+            }
+        } else {
+            printf("\noutcome %s (effects over each parameter's prior range)\n", outs[j]);
+            printf("  %-24s %12s %12s %12s\n", "parameter", "mu*", "mu", "sigma");
+            order_by(mr->mu_star + j, n_out, dim, idx);
+            for (size_t k = 0; k < dim; k++) {
+                size_t i = idx[k], at = i * n_out + j;
+                printf("  %-24s %12.4g %12.4g %12.4g\n", pw_space_name(sp, i), mr->mu_star[at],
+                       mr->mu[at], mr->sigma[at]);
+                json_t *e = json_object();
+                json_object_set_new(e, "mu_star", json_real(mr->mu_star[at]));
+                json_object_set_new(e, "mu", json_real(mr->mu[at]));
+                json_object_set_new(e, "sigma", json_real(mr->sigma[at]));
+                json_object_set_new(jp, pw_space_name(sp, i), e);
+            }
+        }
+        json_object_set_new(jo, "parameters", jp);
+    }
+    free(idx);
+    if (json_path && write_json(json_path, root) != 0)
+        code = PW_EXIT_FAIL;
+done:
+    json_decref(root);
+    pw_sobol_result_free(sr);
+    pw_morris_result_free(mr);
+    pw_problem_free(prob);
+    free(outcome_buf);
+    return code;
 }
