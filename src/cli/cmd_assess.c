@@ -1,12 +1,398 @@
-/* pathways assess: not written yet (see the open issues). */
+/*
+ * pathways assess: decide cases under a regime.
+ *
+ * Input is one case as JSON (an object, or an array of objects), or JSON
+ * Lines (one case per line); the format is detected from the first lines
+ * (docs/engine.md) or forced with --lines. JSON in gives pretty JSON out;
+ * JSON Lines in gives one compact decision per line, written straight from
+ * the decision struct (pw_decision_append_json) into one reused buffer, so
+ * the per-line cost is parsing the case and one fwrite.
+ *
+ * A bad case is reported on stderr with its file, line and field; in JSON
+ * Lines mode the other lines are still decided and the exit code is 1 at
+ * the end. Nothing is skipped silently (blank lines are not cases).
+ */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "pathways/engine.h"
+
+static const char usage[] =
+    "usage: pathways assess --regime NAME|PATH [--explain] [--lines] [FILE|-]\n"
+    "\n"
+    "Decides each case in FILE (or standard input) under a regime and writes one\n"
+    "decision per case: JSON for a JSON case (or an array of cases), JSON Lines for\n"
+    "JSON Lines input (one case per line). See docs/engine.md for both formats.\n"
+    "\n"
+    "options:\n"
+    "  -r, --regime NAME|PATH  a built-in regime (`pathways regimes` lists them) or\n"
+    "                          a regime file, e.g. a copy of data/regimes/hybrid.yaml\n"
+    "  -e, --explain           print each decision as readable text, with the rules\n"
+    "                          that fired, why, and their sources\n"
+    "  -l, --lines             read JSON Lines even if the first line looks otherwise\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "A case: {\"id\": \"c-17\", \"age\": 24, \"event\": \"use\", \"amount\": \"personal\",\n"
+    "  \"substances\": [{\"substance\": \"synthetic_cannabinoids\", \"dsm5_criteria\": 7}]}\n"
+    "\n"
+    "exit status: 0 all cases decided; 1 some cases (or the regime) were bad, the\n"
+    "others were decided; 2 usage error; 3 an input or output failed.\n";
+
+typedef struct {
+    const pw_regime *regime;
+    const char *file; /* name for messages */
+    int explain;
+    long bad, done;
+    char *out;        /* reused output buffer (JSON Lines) */
+    size_t out_len, out_cap;
+    int io_failed;
+} ctx;
+
+static void report(const pw_error *e) { pw_error_print(e, stderr, "pathways assess"); }
+
+static void id_text(const json_t *id, char *buf, size_t n)
+{
+    if (json_is_string(id))
+        snprintf(buf, n, "%s", json_string_value(id));
+    else if (json_is_integer(id))
+        snprintf(buf, n, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+    else
+        snprintf(buf, n, "(no id)");
+}
+
+/*
+ * Decides one parsed case. On success fills *c and *d; on failure reports
+ * and counts it. `prefix` goes before the field name for cases inside an
+ * array ("[3].").
+ */
+static int decide(ctx *x, const json_t *obj, long line, const char *prefix, pw_case *c,
+                  pw_decision *d)
+{
+    pw_error e;
+    pw_error_clear(&e);
+    int rc = pw_case_from_json(obj, c, x->file, line, &e);
+    if (rc == PW_OK) {
+        rc = pw_decide(x->regime, c, d);
+        if (rc == PW_ENOTFOUND)
+            pw_error_set(&e, rc, x->file, line, "", "regime '%s' has no rule that decides "
+                         "this case (a gap in the regime file)", pw_regime_name(x->regime));
+        else if (rc)
+            pw_error_set(&e, rc, x->file, line, "", "the case cannot be decided");
+    }
+    if (rc) {
+        if (prefix[0]) {
+            char field[sizeof e.field];
+            snprintf(field, sizeof field, "%s%s", prefix, e.field);
+            snprintf(e.field, sizeof e.field, "%s", field);
+        }
+        report(&e);
+        x->bad++;
+        return rc;
+    }
+    x->done++;
+    return PW_OK;
+}
+
+static void emit_line(ctx *x, const json_t *obj, const pw_case *c, const pw_decision *d)
+{
+    const json_t *id = json_object_get(obj, "id");
+    if (x->explain) {
+        char idbuf[128];
+        id_text(id, idbuf, sizeof idbuf);
+        pw_decision_explain(x->regime, c, d, idbuf, stdout);
+        fputc('\n', stdout);
+        return;
+    }
+    x->out_len = 0;
+    if (pw_decision_append_json(x->regime, c, d, id, &x->out, &x->out_len, &x->out_cap)) {
+        x->io_failed = 1;
+        return;
+    }
+    x->out[x->out_len++] = '\n'; /* the buffer always has room for the NUL */
+    if (fwrite(x->out, 1, x->out_len, stdout) != x->out_len)
+        x->io_failed = 1;
+}
+
+static int blank(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
+            return 0;
+    return 1;
+}
+
+static void do_line(ctx *x, const char *text, size_t len, long line)
+{
+    json_error_t je;
+    json_t *obj = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (!obj) {
+        pw_error e;
+        pw_error_set(&e, PW_EPARSE, x->file, line, "", "malformed JSON at column %d: %s",
+                     je.column, je.text);
+        report(&e);
+        x->bad++;
+        return;
+    }
+    pw_case c;
+    pw_decision d;
+    if (decide(x, obj, line, "", &c, &d) == PW_OK)
+        emit_line(x, obj, &c, &d);
+    json_decref(obj);
+}
+
+/* A whole JSON document: one case or an array of cases; pretty output. */
+static void do_document(ctx *x, const char *text, size_t len, long first_line)
+{
+    json_error_t je;
+    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (!doc) {
+        pw_error e;
+        pw_error_set(&e, PW_EPARSE, x->file, first_line - 1 + je.line, "",
+                     "malformed JSON at column %d: %s", je.column, je.text);
+        report(&e);
+        x->bad++;
+        return;
+    }
+    int array = json_is_array(doc);
+    size_t n = array ? json_array_size(doc) : 1;
+    json_t *all = array ? json_array() : NULL;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *obj = array ? json_array_get(doc, i) : doc;
+        char prefix[32] = "";
+        if (array)
+            snprintf(prefix, sizeof prefix, "[%zu].", i);
+        pw_case c;
+        pw_decision d;
+        if (decide(x, obj, first_line, prefix, &c, &d))
+            continue;
+        if (x->explain) {
+            char idbuf[128];
+            id_text(json_object_get(obj, "id"), idbuf, sizeof idbuf);
+            pw_decision_explain(x->regime, &c, &d, idbuf, stdout);
+            if (i + 1 < n)
+                fputc('\n', stdout);
+            continue;
+        }
+        json_t *out = pw_decision_to_json_id(x->regime, &c, &d, json_object_get(obj, "id"));
+        if (!out) {
+            x->io_failed = 1;
+            continue;
+        }
+        if (array) {
+            json_array_append_new(all, out);
+        } else {
+            if (json_dumpf(out, stdout, JSON_INDENT(2)) || fputc('\n', stdout) == EOF)
+                x->io_failed = 1;
+            json_decref(out);
+        }
+    }
+    if (array && !x->explain) {
+        if (json_dumpf(all, stdout, JSON_INDENT(2)) || fputc('\n', stdout) == EOF)
+            x->io_failed = 1;
+    }
+    json_decref(all);
+    json_decref(doc);
+}
+
+/* Reads the rest of `in` after `head` into one buffer. */
+static char *slurp(FILE *in, const char *head, size_t head_len, size_t *len)
+{
+    size_t cap = head_len + 65536, n = head_len;
+    char *buf = malloc(cap);
+    if (!buf)
+        return NULL;
+    memcpy(buf, head, head_len);
+    for (;;) {
+        if (cap - n < 65536) {
+            char *p = realloc(buf, cap * 2);
+            if (!p) {
+                free(buf);
+                return NULL;
+            }
+            buf = p;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, in);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(in)) {
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+static int looks_like_a_value(const char *s, size_t n)
+{
+    json_error_t je;
+    json_t *v = json_loadb(s, n, 0, &je);
+    json_decref(v);
+    return v != NULL;
+}
+
+static int run(ctx *x, FILE *in, int force_lines)
+{
+    char *line = NULL, *first = NULL;
+    size_t cap = 0, first_len = 0;
+    ssize_t n;
+    long lineno = 0, first_no = 0;
+    int rc = PW_EXIT_OK;
+
+    /* Find the first non-blank line. */
+    while ((n = getline(&line, &cap, in)) >= 0) {
+        lineno++;
+        if (!blank(line))
+            break;
+    }
+    if (n < 0)
+        goto done; /* empty input: nothing to decide */
+    first_no = lineno;
+    first_len = (size_t)n;
+
+    /* A first line that opens an array starts a JSON document. */
+    char lead = line[strspn(line, " \t")];
+    int lines_mode = force_lines || (lead != '[' && looks_like_a_value(line, first_len));
+    if (!lines_mode) {
+        /* The first line alone is not JSON: a pretty-printed document, or
+         * JSON Lines whose first line is bad. The second non-blank line
+         * decides, so one bad first line cannot hide the rest. */
+        first = malloc(first_len + 1);
+        if (!first) {
+            rc = PW_EXIT_FAIL;
+            goto done;
+        }
+        memcpy(first, line, first_len + 1);
+        size_t acc_len = first_len;
+        char *acc = NULL;
+        while ((n = getline(&line, &cap, in)) >= 0) {
+            lineno++;
+            char *p = realloc(acc, acc_len + (size_t)n + 1);
+            if (!p) {
+                free(acc);
+                rc = PW_EXIT_FAIL;
+                goto done;
+            }
+            if (!acc)
+                memcpy(p, first, first_len);
+            acc = p;
+            memcpy(acc + acc_len, line, (size_t)n + 1);
+            acc_len += (size_t)n;
+            if (!blank(line))
+                break;
+        }
+        if (n >= 0 && lead != '[' && line[strspn(line, " \t")] == '{' &&
+            looks_like_a_value(line, (size_t)n)) {
+            free(acc);
+            do_line(x, first, first_len, first_no);
+            do_line(x, line, (size_t)n, lineno);
+            lines_mode = 1;
+        } else {
+            size_t total;
+            char *doc = slurp(in, acc ? acc : first, acc ? acc_len : first_len, &total);
+            free(acc);
+            if (!doc) {
+                fprintf(stderr, "pathways assess: %s: %s\n", x->file, strerror(errno));
+                rc = PW_EXIT_FAIL;
+                goto done;
+            }
+            do_document(x, doc, total, first_no);
+            free(doc);
+        }
+    } else {
+        do_line(x, line, first_len, first_no);
+    }
+    if (lines_mode) {
+        while ((n = getline(&line, &cap, in)) >= 0) {
+            lineno++;
+            if (!blank(line))
+                do_line(x, line, (size_t)n, lineno);
+        }
+    }
+    if (ferror(in)) {
+        fprintf(stderr, "pathways assess: %s: read error: %s\n", x->file, strerror(errno));
+        rc = PW_EXIT_FAIL;
+    }
+done:
+    free(line);
+    free(first);
+    return rc;
+}
 
 int pw_cmd_assess(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "pathways assess: not implemented yet\n");
-    return PW_EXIT_FAIL;
+    static const struct option opts[] = {
+        {"regime", required_argument, NULL, 'r'},
+        {"explain", no_argument, NULL, 'e'},
+        {"lines", no_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *regime_name = NULL;
+    int explain = 0, force_lines = 0, opt;
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":r:elh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'r': regime_name = optarg; break;
+        case 'e': explain = 1; break;
+        case 'l': force_lines = 1; break;
+        case 'h': fputs(usage, stdout); return PW_EXIT_OK;
+        case ':': return pw_cli_usage_error("assess", "%s needs a value", argv[optind - 1]);
+        default: return pw_cli_usage_error("assess", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!regime_name)
+        return pw_cli_usage_error("assess", "--regime NAME|PATH is required");
+    if (argc - optind > 1)
+        return pw_cli_usage_error("assess", "one input file at most (got %d)", argc - optind);
+    const char *path = optind < argc ? argv[optind] : "-";
+
+    pw_regime *regime = NULL;
+    pw_error e;
+    pw_error_clear(&e);
+    int rc = pw_regime_load(regime_name, &regime, &e);
+    if (rc) {
+        report(&e);
+        /* An unknown name is a usage mistake; a broken file is bad input. */
+        return rc == PW_ENOTFOUND ? PW_EXIT_USAGE : rc == PW_EIO ? PW_EXIT_FAIL
+                                                                 : PW_EXIT_BADINPUT;
+    }
+
+    FILE *in = stdin;
+    if (strcmp(path, "-") != 0) {
+        in = fopen(path, "r");
+        if (!in) {
+            fprintf(stderr, "pathways assess: %s: %s\n", path, strerror(errno));
+            pw_regime_free(regime);
+            return PW_EXIT_FAIL;
+        }
+    }
+    /* Large stdio buffers: JSON Lines throughput is mostly I/O calls. */
+    static char inbuf[1 << 16], outbuf[1 << 18];
+    setvbuf(in, inbuf, _IOFBF, sizeof inbuf);
+    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+
+    ctx x = {.regime = regime, .file = strcmp(path, "-") ? path : "<stdin>", .explain = explain};
+    rc = run(&x, in, force_lines);
+    if (in != stdin)
+        fclose(in);
+    if (fflush(stdout) != 0 || x.io_failed) {
+        fprintf(stderr, "pathways assess: writing the decisions failed: %s\n", strerror(errno));
+        rc = PW_EXIT_FAIL;
+    }
+    if (x.bad)
+        fprintf(stderr, "pathways assess: %ld case%s decided, %ld rejected\n", x.done,
+                x.done == 1 ? "" : "s", x.bad);
+    free(x.out);
+    pw_regime_free(regime);
+    if (rc)
+        return rc;
+    return x.bad ? PW_EXIT_BADINPUT : PW_EXIT_OK;
 }

@@ -634,9 +634,9 @@ static void months_text(FILE *f, float lo, float hi)
     if (hi == 0 && lo == 0)
         fputs("duration not fixed", f);
     else if (hi == 0)
-        fprintf(f, "at least %g months", (double)lo);
+        fprintf(f, "at least %g month%s", (double)lo, lo == 1 ? "" : "s");
     else if (lo == 0)
-        fprintf(f, "up to %g months", (double)hi);
+        fprintf(f, "up to %g month%s", (double)hi, hi == 1 ? "" : "s");
     else if (lo == hi)
         fprintf(f, "%g months", (double)lo);
     else
@@ -659,8 +659,11 @@ void pw_decision_explain(const pw_regime *r, const pw_case *c, const pw_decision
     fprintf(f, "  Primary substance: %s (TDI %s, ICD-11 %s, group %s)%s\n", pw_substance_name(s),
             tdi && tdi[0] ? tdi : "none", pw_substance_icd11(s),
             pw_substance_group_name(pw_substance_group_of(s)), c->injecting ? ", injecting" : "");
-    fprintf(f, "  Severity: DSM-5 %d criteria met -> %s use disorder", c->dsm5_criteria,
-            pw_severity_name(d->severity));
+    if (d->severity == PW_SEV_NONE)
+        fprintf(f, "  Severity: DSM-5 %d criteria met -> no use disorder", c->dsm5_criteria);
+    else
+        fprintf(f, "  Severity: DSM-5 %d criteria met -> %s use disorder", c->dsm5_criteria,
+                pw_severity_name(d->severity));
     if (c->assist_score >= 0)
         fprintf(f, "; ASSIST score %d -> %s risk", c->assist_score,
                 pw_assist_risk_name(pw_assist_risk_of(c->assist_score, pwi_substance_alcohol(s))));
@@ -678,8 +681,10 @@ void pw_decision_explain(const pw_regime *r, const pw_case *c, const pw_decision
         const pw_sentence *t = &d->sentence;
         fputs("  Sentence: ", f);
         if (t->custodial) {
-            if (t->max_years > 0)
+            if (t->max_years > 0 && t->min_years > 0)
                 fprintf(f, "custodial, %g to %g years", (double)t->min_years, (double)t->max_years);
+            else if (t->max_years > 0)
+                fprintf(f, "custodial, up to %g years", (double)t->max_years);
             else if (t->min_years > 0)
                 fprintf(f, "custodial, at least %g years, uncapped", (double)t->min_years);
             else
