@@ -1,12 +1,123 @@
-/* pathways serve: not written yet (see the open issues). */
+/*
+ * pathways serve: the registry as a JSON HTTP API (src/registry/http.h).
+ *
+ * Runs until SIGINT or SIGTERM, then finishes the requests in flight and
+ * exits 0. The signals are blocked before the server's threads start, so
+ * only the main thread (in sigwait) ever receives them.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "../registry/http.h"
 #include "cli.h"
+
+static const char usage[] =
+    "usage: pathways serve --db DB [--bind 127.0.0.1] [--port 8080] [--threads N]\n"
+    "\n"
+    "Serves the registry as a JSON HTTP API under /api/v1/ (libmicrohttpd, a\n"
+    "pool of threads). Every request but /api/v1/health needs\n"
+    "\"Authorization: Bearer TOKEN\"; the role of the token's user decides what\n"
+    "it may read or write, exactly as on the command line, and every read or\n"
+    "write of a person's data is audited.\n"
+    "\n"
+    "  GET  /api/v1/health                        {\"status\": \"ok\"}\n"
+    "  GET  /api/v1/stats                         counts (registry stats)\n"
+    "  GET  /api/v1/reports/KIND[?by=&as_of=]     a report (registry report)\n"
+    "  GET  /api/v1/episodes/ID                   an episode by id or ref\n"
+    "  POST /api/v1/records                       import JSON Lines, all or nothing\n"
+    "  POST /api/v1/users                         {\"name\", \"role\"} -> token\n"
+    "  GET  /api/v1/audit                         the audit log (JSON Lines)\n"
+    "  GET  /api/v1/audit/verify                  check the audit chain\n"
+    "\n"
+    "Status: 401 missing or wrong token; 403 role may not; 400 bad body, with\n"
+    "{\"error\", \"field\", \"line\"}; 404 unknown path or episode.\n"
+    "\n"
+    "options:\n"
+    "  -d, --db DB        SQLite file or postgresql:// URL (default $PW_REGISTRY_DB)\n"
+    "  -b, --bind ADDR    IPv4 address to listen on (default 127.0.0.1)\n"
+    "  -p, --port N       TCP port (default 8080; 0 picks a free one)\n"
+    "  -t, --threads N    worker threads (default: number of CPUs)\n"
+    "  -h, --help         this text\n"
+    "\n"
+    "Prints \"listening on http://ADDR:PORT\" once ready. See docs/registry.md.\n"
+    "exit: 0 stopped by a signal; 1 bad option value or registry; 2 usage;\n"
+    "      3 cannot listen or database failure\n";
+
+static int parse_int(const char *s, long lo, long hi, long *out)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
 
 int pw_cmd_serve(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "pathways serve: not implemented yet\n");
-    return PW_EXIT_FAIL;
+    static const char cmd[] = "serve";
+    if (pw_cli_wants_help(argc, argv)) {
+        fputs(usage, stdout);
+        return PW_EXIT_OK;
+    }
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},      {"bind", required_argument, NULL, 'b'},
+        {"port", required_argument, NULL, 'p'},    {"threads", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    pwi_http_opts o = {.db_url = getenv("PW_REGISTRY_DB"), .bind = "127.0.0.1", .port = 8080};
+    optind = 1;
+    opterr = 0;
+    int c;
+    long v;
+    while ((c = getopt_long(argc, argv, ":d:b:p:t:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': o.db_url = optarg; break;
+        case 'b': o.bind = optarg; break;
+        case 'p':
+            if (parse_int(optarg, 0, 65535, &v) != 0)
+                return pw_cli_usage_error(cmd, "--port must be 0..65535, not '%s'", optarg);
+            o.port = (int)v;
+            break;
+        case 't':
+            if (parse_int(optarg, 1, 256, &v) != 0)
+                return pw_cli_usage_error(cmd, "--threads must be 1..256, not '%s'", optarg);
+            o.threads = (int)v;
+            break;
+        case ':': return pw_cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
+        default: return pw_cli_usage_error(cmd, "unknown option %s (see --help)", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return pw_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!o.db_url || !*o.db_url)
+        return pw_cli_usage_error(cmd, "--db is required");
+
+    /* Block the stop signals in every thread (the pool inherits the mask)
+     * and wait for them here; a client hanging up must not kill us. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    pw_error err;
+    pw_error_clear(&err);
+    pwi_http *h = NULL;
+    int rc = pwi_http_start(&o, &h, &err);
+    if (rc != PW_OK) {
+        pw_error_print(&err, stderr, "pathways serve");
+        return rc == PW_EIO || rc == PW_EDB || rc == PW_ENOMEM ? PW_EXIT_FAIL : PW_EXIT_BADINPUT;
+    }
+    printf("listening on http://%s:%d\n", o.bind, pwi_http_port(h));
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&set, &sig);
+    fprintf(stderr, "pathways serve: %s, stopping\n", sig == SIGINT ? "interrupted" : "terminated");
+    pwi_http_stop(h);
+    return PW_EXIT_OK;
 }

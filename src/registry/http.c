@@ -1,0 +1,552 @@
+/*
+ * The registry's HTTP API over libmicrohttpd (see http.h for the routes).
+ *
+ * Threading: MHD runs a pool of threads, each serving its own connections.
+ * The database API is not thread-safe, so each pool thread opens its own
+ * registry handle on first use (pthread key, closed when the thread ends).
+ * SQLite serialises writers (BEGIN IMMEDIATE, busy timeout) and WAL lets
+ * readers run beside them; PostgreSQL handles concurrency itself.
+ *
+ * Every request is authenticated afresh from its bearer token, and every
+ * handler goes through the same permission checks and audit entries as the
+ * command line (report.c, import, auth.c), so the API can show nothing the
+ * CLI would not.
+ */
+#include "http.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <sodium.h>
+
+#include "audit.h"
+#include "auth.h"
+#include "reg.h"
+#include "report.h"
+
+/* Bodies above this are refused with 413 before they are buffered. */
+#define PWI_HTTP_MAX_BODY (16u << 20)
+
+struct pwi_http {
+    struct MHD_Daemon *daemon;
+    char *db_url;
+    int port;
+    pthread_key_t key; /* per-thread pwi_reg */
+};
+
+/* Per-request state: the body as it arrives. */
+typedef struct req {
+    char *body;
+    size_t len, cap;
+    int too_large;
+} req;
+
+static void thread_reg_free(void *p)
+{
+    pwi_reg_close(p);
+}
+
+/* The calling pool thread's registry (opened on first use, no user). */
+static pwi_reg *thread_reg(pwi_http *h, pw_error *err)
+{
+    pwi_reg *reg = pthread_getspecific(h->key);
+    if (reg)
+        return reg;
+    if (pwi_reg_open(h->db_url, NULL, &reg, err) != PW_OK)
+        return NULL;
+    if (pthread_setspecific(h->key, reg) != 0) {
+        pwi_reg_close(reg);
+        pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "pthread_setspecific failed");
+        return NULL;
+    }
+    return reg;
+}
+
+/* ---- Responses ------------------------------------------------------- */
+
+static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned code,
+                                const char *type, char *buf, size_t len)
+{
+    /* MHD takes ownership of buf and frees it with free(). */
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(buf);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    if (code == MHD_HTTP_UNAUTHORIZED)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                "Bearer realm=\"pathways\"");
+    enum MHD_Result ret = MHD_queue_response(c, code, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned code,
+                                 json_t *doc)
+{
+    char *s = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if (!s)
+        return MHD_NO;
+    size_t n = strlen(s);
+    /* json_dumps allocates with malloc by default, so MHD may free() it;
+     * append the newline in place of the NUL by copying once. */
+    char *b = realloc(s, n + 2);
+    if (!b) {
+        free(s);
+        return MHD_NO;
+    }
+    b[n] = '\n';
+    b[n + 1] = '\0';
+    return send_buf(c, code, "application/json", b, n + 1);
+}
+
+/* The HTTP status for a pathways status code. */
+static unsigned http_code(int status)
+{
+    switch (status) {
+    case PW_EAUTH:
+        return MHD_HTTP_UNAUTHORIZED;
+    case PW_EPERM:
+        return MHD_HTTP_FORBIDDEN;
+    case PW_ENOTFOUND:
+        return MHD_HTTP_NOT_FOUND;
+    case PW_EPARSE:
+    case PW_EINVAL:
+        return MHD_HTTP_BAD_REQUEST;
+    case PW_ECONFLICT:
+        return MHD_HTTP_CONFLICT;
+    default:
+        return MHD_HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+/* {"error": msg, "status": word, "field": f, "line": n}: the same facts
+ * the CLI prints on stderr, so a client can point at the bad field. */
+static enum MHD_Result send_error(struct MHD_Connection *c, const pw_error *e)
+{
+    int status = e->status ? e->status : PW_EDB;
+    json_t *doc = json_object();
+    json_object_set_new(doc, "error", json_string(e->msg[0] ? e->msg : pw_strstatus(status)));
+    json_object_set_new(doc, "status", json_string(pw_strstatus(status)));
+    if (e->field[0])
+        json_object_set_new(doc, "field", json_string(e->field));
+    if (e->line > 0)
+        json_object_set_new(doc, "line", json_integer(e->line));
+    return send_json(c, http_code(status), doc);
+}
+
+static enum MHD_Result send_simple_error(struct MHD_Connection *c, unsigned code,
+                                         const char *msg)
+{
+    json_t *doc = json_object();
+    json_object_set_new(doc, "error", json_string(msg));
+    return send_json(c, code, doc);
+}
+
+/* ---- Authentication -------------------------------------------------- */
+
+/* Signs the request's bearer token into reg->user. A wrong token is
+ * audited as "login_failed" (in its own transaction) so that guessing is
+ * on record; the message never says whether the token exists. */
+static int authenticate(pwi_reg *reg, struct MHD_Connection *c, pw_error *err)
+{
+    reg->has_user = 0;
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *tok = NULL;
+    if (h && strncasecmp(h, "Bearer ", 7) == 0)
+        tok = h + 7;
+    while (tok && *tok == ' ')
+        tok++;
+    if (!tok || !*tok)
+        return pw_error_set(err, PW_EAUTH, NULL, 0, "Authorization",
+                            "a bearer token is required");
+    int rc = pwi_auth_token(reg->db, tok, &reg->user, err);
+    if (rc == PW_OK) {
+        reg->has_user = 1;
+        return PW_OK;
+    }
+    if (rc == PW_EAUTH) {
+        pw_error e2;
+        pw_error_clear(&e2);
+        if (pwi_db_begin(reg->db, &e2) == PW_OK) {
+            if (pwi_reg_audit(reg, "login_failed", "http", NULL, &e2) == PW_OK)
+                pwi_db_commit(reg->db, &e2);
+            else
+                pwi_db_rollback(reg->db);
+        }
+        pw_error_set(err, PW_EAUTH, NULL, 0, "Authorization", "unknown or revoked token");
+    }
+    return rc;
+}
+
+/* ---- Handlers -------------------------------------------------------- */
+
+static enum MHD_Result h_report(pwi_reg *reg, struct MHD_Connection *c,
+                                const char *kind)
+{
+    pw_error err;
+    pw_error_clear(&err);
+    pwi_report_opts o = {.as_of = pwi_today()};
+    int k = pwi_report_parse(kind);
+    if (k < 0)
+        return send_simple_error(c, MHD_HTTP_NOT_FOUND, "unknown report kind");
+    o.kind = (pwi_report_kind)k;
+    const char *by = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "by");
+    int b = pwi_report_by_parse(by);
+    if (b < 0) {
+        pw_error_set(&err, PW_EINVAL, NULL, 0, "by",
+                     "must be programme, regime or substance");
+        return send_error(c, &err);
+    }
+    o.by = (pwi_report_by)b;
+    const char *asof = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "as_of");
+    if (asof && pwi_date_parse(asof, &o.as_of) != PW_OK) {
+        pw_error_set(&err, PW_EINVAL, NULL, 0, "as_of", "must be a date YYYY-MM-DD");
+        return send_error(c, &err);
+    }
+    char *out = NULL;
+    size_t len = 0;
+    const char *type = NULL;
+    if (pwi_report_run(reg, &o, &out, &len, &type, &err) != PW_OK)
+        return send_error(c, &err);
+    return send_buf(c, MHD_HTTP_OK, type, out, len);
+}
+
+static enum MHD_Result h_episode(pwi_reg *reg, struct MHD_Connection *c,
+                                 const char *id)
+{
+    pw_error err;
+    pw_error_clear(&err);
+    char *out = NULL;
+    size_t len = 0;
+    if (pwi_episode_json(reg, id, &out, &len, &err) != PW_OK)
+        return send_error(c, &err);
+    return send_buf(c, MHD_HTTP_OK, "application/json", out, len);
+}
+
+static enum MHD_Result h_stats(pwi_reg *reg, struct MHD_Connection *c)
+{
+    pw_error err;
+    pw_error_clear(&err);
+    char *out = NULL;
+    size_t len = 0;
+    if (pwi_stats_json(reg, &out, &len, &err) != PW_OK)
+        return send_error(c, &err);
+    return send_buf(c, MHD_HTTP_OK, "application/json", out, len);
+}
+
+static enum MHD_Result h_audit_list(pwi_reg *reg, struct MHD_Connection *c)
+{
+    pw_error err;
+    pw_error_clear(&err);
+    if (pwi_reg_require(reg, PWI_READ, PWI_OBJ_AUDIT, "audit", &err) != PW_OK)
+        return send_error(c, &err);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return MHD_NO;
+    /* Reading the log is itself recorded, in the same transaction as the
+     * read, so the list a client sees ends with its own entry. */
+    int rc = pwi_db_begin(reg->db, &err);
+    if (rc == PW_OK)
+        rc = pwi_reg_audit(reg, "read", "audit", NULL, &err);
+    if (rc == PW_OK)
+        rc = pwi_audit_list(reg->db, f, &err);
+    if (rc == PW_OK)
+        rc = pwi_db_commit(reg->db, &err);
+    else
+        pwi_db_rollback(reg->db);
+    fclose(f);
+    if (rc != PW_OK) {
+        free(buf);
+        return send_error(c, &err);
+    }
+    return send_buf(c, MHD_HTTP_OK, "application/x-ndjson", buf, len);
+}
+
+static enum MHD_Result h_audit_verify(pwi_reg *reg, struct MHD_Connection *c)
+{
+    pw_error err;
+    pw_error_clear(&err);
+    if (pwi_reg_require(reg, PWI_READ, PWI_OBJ_AUDIT, "audit", &err) != PW_OK)
+        return send_error(c, &err);
+    pwi_audit_report rep;
+    memset(&rep, 0, sizeof rep);
+    if (pwi_audit_verify(reg->db, reg->keys.audit, &rep, &err) != PW_OK)
+        return send_error(c, &err);
+    json_t *doc = json_pack("{s:b, s:I, s:I, s:s}", "ok", rep.ok, "entries",
+                            (json_int_t)rep.entries, "first_bad",
+                            (json_int_t)rep.first_bad, "reason", rep.reason);
+    return send_json(c, MHD_HTTP_OK, doc);
+}
+
+static enum MHD_Result h_user_add(pwi_reg *reg, struct MHD_Connection *c,
+                                  const req *rq)
+{
+    pw_error err;
+    pw_error_clear(&err);
+    if (pwi_reg_require(reg, PWI_WRITE, PWI_OBJ_USER, "user", &err) != PW_OK)
+        return send_error(c, &err);
+    json_error_t jerr;
+    json_t *in = json_loadb(rq->body ? rq->body : "", rq->len, 0, &jerr);
+    if (!in || !json_is_object(in)) {
+        json_decref(in);
+        pw_error_set(&err, PW_EPARSE, "body", in ? 1 : jerr.line, "",
+                     "expected a JSON object {\"name\", \"role\"}");
+        return send_error(c, &err);
+    }
+    const char *name = json_string_value(json_object_get(in, "name"));
+    const char *role = json_string_value(json_object_get(in, "role"));
+    int r = role ? pwi_role_parse(role) : -1;
+    if (!name || !*name) {
+        pw_error_set(&err, PW_EINVAL, "body", 1, "name", "a non-empty string is required");
+    } else if (r < 0) {
+        pw_error_set(&err, PW_EINVAL, "body", 1, "role", "unknown role '%s'",
+                     role ? role : "");
+    }
+    if (err.status) {
+        json_decref(in);
+        return send_error(c, &err);
+    }
+    char token[65];
+    int64_t id = 0;
+    int rc = pwi_db_begin(reg->db, &err);
+    if (rc == PW_OK)
+        rc = pwi_user_create(reg->db, name, (pwi_role)r, token, &id, &err);
+    if (rc == PW_OK) {
+        char obj[64];
+        snprintf(obj, sizeof obj, "user:%lld", (long long)id);
+        rc = pwi_reg_audit(reg, "create", obj, NULL, &err);
+    }
+    if (rc == PW_OK)
+        rc = pwi_db_commit(reg->db, &err);
+    else
+        pwi_db_rollback(reg->db);
+    if (rc != PW_OK) {
+        json_decref(in);
+        return send_error(c, &err);
+    }
+    json_t *doc = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id, "name",
+                            name, "role", pwi_role_name((pwi_role)r), "token", token);
+    json_decref(in);
+    sodium_memzero(token, sizeof token);
+    return send_json(c, MHD_HTTP_CREATED, doc);
+}
+
+static enum MHD_Result h_records(pwi_reg *reg, struct MHD_Connection *c,
+                                 const req *rq)
+{
+    pw_error err;
+    pw_error_clear(&err);
+    int64_t n = 0;
+    /* All or nothing: the whole body is one transaction, so a client that
+     * gets an error knows that none of its records went in. */
+    if (pwi_import_buffer(reg, rq->body ? rq->body : "", rq->len, "body", &n,
+                          &err) != PW_OK)
+        return send_error(c, &err);
+    json_t *doc = json_pack("{s:I}", "committed", (json_int_t)n);
+    return send_json(c, MHD_HTTP_CREATED, doc);
+}
+
+/* ---- Dispatch -------------------------------------------------------- */
+
+static enum MHD_Result dispatch(pwi_http *h, struct MHD_Connection *c,
+                                const char *url, const char *method, req *rq)
+{
+    int is_get = strcmp(method, "GET") == 0, is_post = strcmp(method, "POST") == 0;
+    static const char prefix[] = "/api/v1/";
+    if (strncmp(url, prefix, sizeof prefix - 1) != 0)
+        return send_simple_error(c, MHD_HTTP_NOT_FOUND, "unknown path");
+    const char *p = url + sizeof prefix - 1;
+
+    if (strcmp(p, "health") == 0)
+        return is_get ? send_json(c, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"))
+                      : send_simple_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+    if (rq->too_large)
+        return send_simple_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body too large");
+
+    pw_error err;
+    pw_error_clear(&err);
+    pwi_reg *reg = thread_reg(h, &err);
+    if (!reg)
+        return send_error(c, &err);
+    if (authenticate(reg, c, &err) != PW_OK)
+        return send_error(c, &err);
+
+    enum MHD_Result ret;
+    if (strcmp(p, "stats") == 0 && is_get)
+        ret = h_stats(reg, c);
+    else if (strncmp(p, "reports/", 8) == 0 && is_get && p[8])
+        ret = h_report(reg, c, p + 8);
+    else if (strncmp(p, "episodes/", 9) == 0 && is_get && p[9] && !strchr(p + 9, '/'))
+        ret = h_episode(reg, c, p + 9);
+    else if (strcmp(p, "records") == 0 && is_post)
+        ret = h_records(reg, c, rq);
+    else if (strcmp(p, "users") == 0 && is_post)
+        ret = h_user_add(reg, c, rq);
+    else if (strcmp(p, "audit") == 0 && is_get)
+        ret = h_audit_list(reg, c);
+    else if (strcmp(p, "audit/verify") == 0 && is_get)
+        ret = h_audit_verify(reg, c);
+    else if (strcmp(p, "stats") == 0 || strncmp(p, "reports/", 8) == 0 ||
+             strncmp(p, "episodes/", 9) == 0 || strcmp(p, "records") == 0 ||
+             strcmp(p, "users") == 0 || strncmp(p, "audit", 5) == 0)
+        ret = send_simple_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here");
+    else
+        ret = send_simple_error(c, MHD_HTTP_NOT_FOUND, "unknown path");
+    /* A handler that failed mid-way must not leave a transaction open on
+     * this thread's connection for the next request. */
+    if (pwi_db_in_tx(reg->db))
+        pwi_db_rollback(reg->db);
+    reg->has_user = 0;
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    pwi_http *h = cls;
+    req *rq = *con_cls;
+    if (!rq) {
+        /* First call for this request: headers only. */
+        rq = calloc(1, sizeof *rq);
+        if (!rq)
+            return MHD_NO;
+        *con_cls = rq;
+        return MHD_YES;
+    }
+    if (*upload_size > 0) {
+        /* Buffer the body; past the limit keep draining but remember. */
+        if (!rq->too_large && rq->len + *upload_size > PWI_HTTP_MAX_BODY) {
+            rq->too_large = 1;
+            free(rq->body);
+            rq->body = NULL;
+            rq->len = rq->cap = 0;
+        }
+        if (!rq->too_large) {
+            if (rq->len + *upload_size + 1 > rq->cap) {
+                size_t cap = rq->cap ? rq->cap : 4096;
+                while (cap < rq->len + *upload_size + 1)
+                    cap *= 2;
+                char *b = realloc(rq->body, cap);
+                if (!b)
+                    return MHD_NO;
+                rq->body = b;
+                rq->cap = cap;
+            }
+            memcpy(rq->body + rq->len, upload, *upload_size);
+            rq->len += *upload_size;
+            rq->body[rq->len] = '\0';
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    return dispatch(h, c, url, method, rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    req *rq = *con_cls;
+    if (rq) {
+        free(rq->body);
+        free(rq);
+        *con_cls = NULL;
+    }
+}
+
+int pwi_http_start(const pwi_http_opts *opts, pwi_http **out, pw_error *err)
+{
+    *out = NULL;
+    const char *bind = opts->bind ? opts->bind : "127.0.0.1";
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)opts->port);
+    if (opts->port < 0 || opts->port > 65535)
+        return pw_error_set(err, PW_EINVAL, NULL, 0, "port", "must be 0..65535");
+    if (inet_pton(AF_INET, bind, &sa.sin_addr) != 1)
+        return pw_error_set(err, PW_EINVAL, NULL, 0, "bind",
+                            "'%s' is not an IPv4 address", bind);
+
+    /* Open once up front so a wrong path, key or schema is reported at
+     * start-up instead of as a 500 on the first request. */
+    pwi_reg *probe = NULL;
+    int rc = pwi_reg_open(opts->db_url, NULL, &probe, err);
+    if (rc != PW_OK)
+        return rc;
+    pwi_reg_close(probe);
+
+    pwi_http *h = calloc(1, sizeof *h);
+    if (!h)
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    h->db_url = strdup(opts->db_url);
+    if (!h->db_url || pthread_key_create(&h->key, thread_reg_free) != 0) {
+        free(h->db_url);
+        free(h);
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    int threads = opts->threads;
+    if (threads <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (int)n : 2;
+    }
+    h->daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0,
+        NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    if (!h->daemon) {
+        pthread_key_delete(h->key);
+        free(h->db_url);
+        free(h);
+        return pw_error_set(err, PW_EIO, NULL, 0, "port",
+                            "cannot listen on %s:%d (%s)", bind, opts->port,
+                            errno ? strerror(errno) : "in use?");
+    }
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    h->port = info ? info->port : opts->port;
+    *out = h;
+    return PW_OK;
+}
+
+int pwi_http_port(const pwi_http *h)
+{
+    return h->port;
+}
+
+void pwi_http_stop(pwi_http *h)
+{
+    if (!h)
+        return;
+    /* Joins the pool threads; their registry handles are closed by the
+     * key's destructor as each thread exits. */
+    MHD_stop_daemon(h->daemon);
+    pthread_key_delete(h->key);
+    free(h->db_url);
+    free(h);
+}

@@ -1,0 +1,40 @@
+/*
+ * The registry as a JSON HTTP API (internal): libmicrohttpd with a thread
+ * pool, one database connection per pool thread, bearer tokens.
+ *
+ * Routes (all under /api/v1/, docs/registry.md "Reports and HTTP API"):
+ *   GET  health                      liveness, no token
+ *   GET  stats                       counts, as `registry stats`
+ *   GET  reports/{kind}[?by=&as_of=] as `registry report`
+ *   GET  episodes/{id or ref}        one episode, filtered by role
+ *   POST records                     JSON Lines (or one JSON object/array)
+ *                                    of import records, all or nothing
+ *   POST users                       {"name", "role"} -> {"token"}
+ *   GET  audit                       JSON Lines, as `registry audit list`
+ *   GET  audit/verify                {"ok", "entries", "first_bad", ...}
+ * Status codes: 200/201 success, 400 bad body (JSON error naming the field),
+ * 401 missing or wrong token, 403 role may not, 404 unknown route or id,
+ * 405 wrong method, 413 body too large, 500 database failure.
+ */
+#ifndef PWI_HTTP_H
+#define PWI_HTTP_H
+
+#include "pathways/core.h"
+
+typedef struct pwi_http_opts {
+    const char *db_url;
+    const char *bind;   /* IPv4 address, "127.0.0.1" by default */
+    int port;           /* 0 picks a free port */
+    int threads;        /* pool size; 0 = number of CPUs */
+} pwi_http_opts;
+
+typedef struct pwi_http pwi_http;
+
+/* Checks that the registry opens, then starts listening. */
+int pwi_http_start(const pwi_http_opts *opts, pwi_http **out, pw_error *err);
+/* The port actually bound (useful with port 0). */
+int pwi_http_port(const pwi_http *h);
+/* Stops accepting, finishes the requests in flight, closes connections. */
+void pwi_http_stop(pwi_http *h);
+
+#endif /* PWI_HTTP_H */
