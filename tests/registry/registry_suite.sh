@@ -1,0 +1,215 @@
+# The registry's command-line contract, run against one backend.
+# Usage: sh registry_suite.sh sqlite|pg   (env PW_BIN, PW_SRC)
+# Covers init, user add, import (good and bad lines, engine recommendation,
+# panel sign-off, plan and review schedule), stats, role checks,
+# encryption at rest, audit list and audit tamper detection.
+set -u
+BACKEND=${1:?backend}
+BIN=${PW_BIN:?PW_BIN}
+HERE=$(cd "$(dirname "$0")" && pwd)
+WORK=$(mktemp -d /tmp/pw_regtest.XXXXXX)
+chmod 755 "$WORK"
+FAILS=0
+
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+ok() { echo "ok: $*"; }
+# expect_rc WANT GOT WHAT
+expect_rc() { if [ "$1" = "$2" ]; then ok "$3 (exit $2)"; else fail "$3: exit $2, wanted $1"; fi; }
+contains() { if grep -q -- "$2" "$1"; then ok "$3"; else fail "$3: '$2' not in $1"; sed 's/^/  | /' "$1" >&2; fi; }
+lacks() { if grep -q -- "$2" "$1"; then fail "$3: '$2' found in $1"; else ok "$3"; fi; }
+# json_num FILE KEY -> the integer value of "KEY": N in a pretty JSON file
+json_num() { sed -n "s/^ *\"$2\": \([0-9]*\),\{0,1\}$/\1/p" "$1"; }
+
+cleanup() {
+    [ "$BACKEND" = pg ] && pg_stop
+    rm -rf "$WORK"
+}
+
+if [ "$BACKEND" = pg ]; then
+    . "$HERE/pg_helper.sh"
+    pg_start || { echo "cannot start PostgreSQL" >&2; exit 1; }
+    trap cleanup EXIT INT TERM
+    DB=$(pg_newdb reg) || exit 1
+    export PW_REGISTRY_KEYFILE="$WORK/site.key"
+    # Runs SQL as the database superuser (the attacker with DB access).
+    raw_sql() { pg_psql reg -c "$1"; }
+    dump_db() { pg_psql reg -c "COPY (SELECT * FROM person) TO STDOUT" > "$1";
+                pg_psql reg -c "COPY (SELECT * FROM review) TO STDOUT" >> "$1"; }
+else
+    trap cleanup EXIT INT TERM
+    DB="$WORK/reg.db"
+    raw_sql() { sqlite3 "$DB" "$1"; }
+    dump_db() { sqlite3 "$DB" .dump > "$1"; cat "$DB" "$DB-wal" >> "$1" 2>/dev/null; }
+fi
+cd "$WORK" || exit 1
+
+# ---- init and users -------------------------------------------------------
+"$BIN" registry init --db "$DB" > init.out 2> init.err
+expect_rc 0 $? "init"
+ADMIN=$(tail -n 1 init.out)
+[ ${#ADMIN} -eq 64 ] && ok "admin token is 64 hex" || fail "admin token '$ADMIN'"
+"$BIN" registry init --db "$DB" > /dev/null 2> init2.err
+expect_rc 1 $? "second init is refused"
+contains init2.err "exists already" "second init says why"
+
+for role in intake panel clinician case_manager court_liaison lab analyst auditor; do
+    "$BIN" registry user add --db "$DB" --as "$ADMIN" --name "u_$role" --role "$role" > "tok_$role" 2> add.err
+    expect_rc 0 $? "user add $role"
+done
+TOK_INTAKE=$(tail -n 1 tok_intake); TOK_PANEL=$(tail -n 1 tok_panel)
+TOK_CLIN=$(tail -n 1 tok_clinician); TOK_LAB=$(tail -n 1 tok_lab)
+TOK_ANALYST=$(tail -n 1 tok_analyst); TOK_AUDITOR=$(tail -n 1 tok_auditor)
+TOK_COURT=$(tail -n 1 tok_court_liaison)
+
+"$BIN" registry user add --db "$DB" --as "$TOK_CLIN" --name x --role admin > /dev/null 2> add.err
+expect_rc 1 $? "a clinician may not add users"
+contains add.err "may not write user" "refusal names the role and object"
+"$BIN" registry user add --db "$DB" --as "$ADMIN" --name y --role wizard > /dev/null 2> add.err
+expect_rc 1 $? "unknown role refused"
+contains add.err "field 'role'" "unknown role error names the field"
+"$BIN" registry stats --db "$DB" --as "0000000000000000000000000000000000000000000000000000000000000000" > /dev/null 2> tok.err
+expect_rc 1 $? "wrong token refused"
+contains tok.err "unknown or malformed token" "wrong token message"
+
+# ---- import -----------------------------------------------------------------
+cat > intake.jsonl <<'EOF'
+{"type":"person","ref":"P1","national_id":"870101-300123","name":"Aigerim Sultanova","birth_date":"1987-01-01","sex":"female","contact":"+7 701 555 0101"}
+{"type":"person","ref":"P2","national_id":"900202-400456","name":"Nurlan Kassymov","birth_date":"1990-02-02","sex":"male"}
+{"type":"person","ref":"P3","national_id":"870101300123","name":"Same Person Again","birth_date":"1987-01-01","sex":"female"}
+{"type":"person","ref":"P4","national_id":"950505-111222","name":"Dana B","birth_date":"1995-02-30","sex":"female"}
+
+{"type":"episode","ref":"E1","person":"P1","programme":"outpatient","regime":"hybrid","legal_basis":"voluntary","start":"2025-01-10","referral_source":"self"}
+{"type":"episode","ref":"E2","person":"P2","programme":"compulsory_inpatient","regime":"hybrid","legal_basis":"compulsory","start":"2025-03-01","tests_per_week":2,"case":{"age":35,"event":"use","substances":[{"substance":"synthetic_cannabinoids","dsm5_criteria":8}]}}
+{"type":"episode","ref":"E3","person":"P9","programme":"outpatient","regime":"hybrid","legal_basis":"voluntary","start":"2025-01-10"}
+{"type":"episode","ref":"E4","person":"P1","programme":"outpatient","regime":"hybrid","legal_basis":"sometimes","start":"2025-01-10"}
+{"type":"episode","ref":"E5","person":"P1","programme":"outpatient","regime":"hybrid","legal_basis":"voluntary","start":"2025-01-10","colour":"red"}
+not json at all
+EOF
+"$BIN" registry import --db "$DB" --as "$TOK_INTAKE" intake.jsonl > imp.out 2> imp.err
+expect_rc 1 $? "import with bad lines exits non-zero"
+contains imp.out "^committed 4$" "good lines committed (P1, P2, E1, E2)"
+contains imp.err "intake.jsonl:3: field 'ref'.*exists already" "same national ID, other spelling, is one person"
+contains imp.err "intake.jsonl:4: field 'birth_date'" "impossible date rejected with line and field"
+contains imp.err "intake.jsonl:8: field 'person'.*unknown ref 'P9'" "unknown person ref"
+contains imp.err "intake.jsonl:9: field 'legal_basis'" "bad enum names field"
+contains imp.err "intake.jsonl:10: field 'colour': unknown field" "unknown field refused"
+contains imp.err "intake.jsonl:11:.*invalid JSON" "invalid JSON line"
+contains imp.err "4 records committed, 6 rejected" "summary counts"
+
+cat > clinic.jsonl <<'EOF'
+{"type":"review","episode":"E1","date":"2025-01-12","stage":"start","opioid_days":20,"injecting_days":4,"psych_health":8,"phys_health":10,"quality_of_life":7,"notes":"SECRET-NOTE-4711 anxious"}
+{"type":"review","episode":"E1","date":"2025-04-14","stage":"review","opioid_days":3,"psych_health":12,"phys_health":12,"quality_of_life":11}
+{"type":"review","episode":"E1","date":"2025-05-01","stage":"review","psych_health":21}
+{"type":"test","episode":"E1","date":"2025-02-01","analyte":"opiates","result":"negative"}
+{"type":"test","episode":"E1","date":"2025-02-05","analyte":"opiates","result":"maybe"}
+{"type":"violation","episode":"E1","date":"2025-02-07","kind":"missed_test","adjudication":"confirmed","response":"extra session"}
+{"type":"discharge","episode":"E1","date":"2025-12-01","reason":"completed_drug_free"}
+{"type":"discharge","episode":"E1","date":"2025-12-02","reason":"completed"}
+{"type":"followup","episode":"E1","date":"2026-03-01","status":"abstinent"}
+{"type":"relapse","episode":"E1","date":"2026-05-01"}
+{"type":"imprisonment","person":"P2","date":"2026-01-01"}
+{"type":"death","person":"P1","date":"2026-08-01"}
+{"type":"panel","episode":"E2","date":"2025-03-05","decision":"accept","members":["Dr A","Dr B","Dr C"]}
+EOF
+"$BIN" registry import --db "$DB" --as "$TOK_CLIN" --batch 4 clinic.jsonl > imp2.out 2> imp2.err
+expect_rc 1 $? "clinic import with bad lines"
+contains imp2.out "^committed 4$" "first batch of 4 reported"
+contains imp2.out "^committed 8$" "second batch reported"
+contains imp2.out "^committed 9$" "final partial batch reported"
+contains imp2.err "clinic.jsonl:3: field 'psych_health': must be between 0 and 20" "TOP range checked"
+contains imp2.err "clinic.jsonl:5: field 'result'" "test result enum"
+contains imp2.err "clinic.jsonl:8: field 'episode': episode is discharged already" "double discharge refused"
+contains imp2.err "clinic.jsonl:13:.*role 'clinician' may not write panel" "only the panel signs"
+
+# Compulsory placement waits for the panel; the panel's signature activates it.
+"$BIN" registry stats --db "$DB" --as "$TOK_ANALYST" > s1.json 2>&1
+expect_rc 0 $? "analyst may read aggregate stats"
+[ "$(json_num s1.json episodes_pending_panel)" = 1 ] && ok "compulsory episode pending panel" || fail "pending: $(cat s1.json)"
+cat > panel.jsonl <<'EOF'
+{"type":"panel","episode":"E2","date":"2025-03-05","decision":"modify","members":["Dr A","Dr B","Dr C"],"dissent":[{"member":"Dr C","reason":"outpatient would do"}]}
+{"type":"panel","episode":"E1","date":"2025-03-05","decision":"modify","members":["Dr A"]}
+EOF
+"$BIN" registry import --db "$DB" --as "$TOK_PANEL" panel.jsonl > imp3.out 2> imp3.err
+expect_rc 1 $? "panel import (one bad line)"
+contains imp3.err "panel.jsonl:2: field 'programme': is required when the decision is modify" "modify needs a programme"
+cat > panel2.jsonl <<'EOF'
+{"type":"panel","episode":"E2","date":"2025-03-05","decision":"modify","programme":"inpatient_9m","members":["Dr A","Dr B","Dr C"],"dissent":[{"member":"Dr C","reason":"outpatient would do"}]}
+EOF
+"$BIN" registry import --db "$DB" --as "$TOK_PANEL" panel2.jsonl > /dev/null 2> imp3.err
+expect_rc 0 $? "panel signs (modify)"
+"$BIN" registry stats --db "$DB" --as "$TOK_CLIN" > s2.json 2>&1
+for kv in people:2 episodes:2 episodes_pending_panel:0 episodes_active:1 \
+          episodes_discharged:1 panel_decisions:1 reviews:2 tests:1 violations:1 \
+          relapses:1 followups:1 deaths:1 imprisonments:1 plan_phases:5; do
+    k=${kv%%:*}; v=${kv#*:}
+    got=$(json_num s2.json "$k")
+    [ "$got" = "$v" ] && ok "stats $k = $v" || fail "stats $k = '$got', wanted $v"
+done
+# E2 under hybrid with a severe case: detox, >=12 months inpatient, 12-step,
+# monitoring; the start review plus 3-monthly reviews were scheduled.
+sched=$(json_num s2.json reviews_scheduled)
+[ "${sched:-0}" -gt 15 ] && ok "review schedule created ($sched due)" || fail "reviews_scheduled=$sched"
+tests_sched=$(json_num s2.json tests_scheduled)
+# 2 tests/week over the plan (~1476 days): expect ~422, sd ~17.
+[ "${tests_sched:-0}" -gt 340 ] && [ "${tests_sched:-0}" -lt 505 ] && ok "random test days drawn ($tests_sched)" || fail "tests_scheduled=$tests_sched"
+
+# ---- role checks on import ----------------------------------------------------
+cat > lab.jsonl <<'EOF'
+{"type":"test","episode":"E2","date":"2025-04-01","analyte":"JWH-018","result":"positive"}
+{"type":"review","episode":"E2","date":"2025-04-01","stage":"review","psych_health":5}
+{"type":"person","ref":"P7","national_id":"1","name":"X","birth_date":"1990-01-01","sex":"male"}
+EOF
+"$BIN" registry import --db "$DB" --as "$TOK_LAB" lab.jsonl > imp4.out 2> imp4.err
+expect_rc 1 $? "lab import with forbidden lines"
+contains imp4.out "^committed 1$" "lab may write tests"
+contains imp4.err "lab.jsonl:2:.*role 'lab' may not write review" "lab may not write reviews"
+contains imp4.err "lab.jsonl:3:.*role 'lab' may not write identity" "lab may not register people"
+"$BIN" registry import --db "$DB" --as "$TOK_ANALYST" lab.jsonl > /dev/null 2> imp5.err
+expect_rc 1 $? "analyst writes nothing"
+contains imp5.err "role 'analyst' may not write test" "analyst refusal"
+"$BIN" registry stats --db "$DB" --as "$TOK_LAB" > /dev/null 2> st.err
+expect_rc 1 $? "lab may not read stats"
+"$BIN" registry audit list --db "$DB" --as "$ADMIN" > /dev/null 2> al.err
+expect_rc 1 $? "admin may not read the audit log"
+contains al.err "may not read audit" "audit refusal"
+
+# ---- encryption at rest ---------------------------------------------------------
+dump_db dump.txt
+lacks dump.txt "Sultanova" "names are not stored in clear"
+lacks dump.txt "870101" "national IDs are not stored in clear"
+lacks dump.txt "555 0101" "contacts are not stored in clear"
+lacks dump.txt "SECRET-NOTE-4711" "clinical notes are not stored in clear"
+
+# ---- audit log --------------------------------------------------------------------
+"$BIN" registry audit list --db "$DB" --as "$TOK_AUDITOR" > audit.jsonl 2> al.err
+expect_rc 0 $? "auditor lists the audit log"
+contains audit.jsonl '"user":"u_clinician","role":"clinician","action":"create","object":"episode:E1"' "writes are audited with user, role, action, object"
+contains audit.jsonl '"action":"denied"' "refusals are audited"
+contains audit.jsonl '"action":"login_failed"' "failed sign-ins are audited"
+contains audit.jsonl '"action":"read","object":"stats"' "reads are audited"
+contains audit.jsonl '"action":"sign","object":"episode:E2"' "panel signature audited"
+lacks audit.jsonl "Sultanova" "audit log holds no identities"
+"$BIN" registry audit verify --db "$DB" > v.out 2> v.err
+expect_rc 0 $? "audit chain verifies"
+
+# Insert-only: the triggers refuse to change the log.
+raw_sql "UPDATE audit SET action = 'x' WHERE seq = 3" > upd.out 2>&1
+contains upd.out "insert-only" "UPDATE of the audit log is refused"
+raw_sql "DELETE FROM audit WHERE seq = 3" > del.out 2>&1
+contains del.out "insert-only" "DELETE from the audit log is refused"
+
+# Someone with raw access drops the guard and edits entry 5: verify names it.
+if [ "$BACKEND" = pg ]; then
+    raw_sql "ALTER TABLE audit DISABLE TRIGGER USER; UPDATE audit SET object = 'person:P0' WHERE seq = 5" > /dev/null 2>&1
+else
+    raw_sql "DROP TRIGGER audit_no_update; UPDATE audit SET object = 'person:P0' WHERE seq = 5"
+fi
+"$BIN" registry audit verify --db "$DB" > v2.out 2> v2.err
+expect_rc 1 $? "tampered chain fails verification"
+contains v2.err "broken at entry 5" "verify names the first broken entry"
+
+if [ "$FAILS" -ne 0 ]; then
+    echo "$FAILS check(s) failed" >&2
+    exit 1
+fi
+echo "all registry checks passed ($BACKEND)"
