@@ -69,29 +69,38 @@ int pwi_audit_append(pwi_db *db, const unsigned char key[32],
                      const pwi_user *user, const char *action,
                      const char *object, const char *detail, pw_error *err)
 {
-    /* Bumping the head first takes its row lock on PostgreSQL, so two
-     * writers cannot both chain onto the same previous entry. RETURNING
-     * gives the new seq and the still unchanged previous hash. */
-    pwi_stmt *st;
-    int rc = pwi_db_prepare(db,
-                            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 "
-                            "RETURNING seq, hash",
-                            &st, err);
-    if (rc != PW_OK)
-        return rc;
-    rc = pwi_step(st, err);
-    if (rc != 1) {
+    /* The first entry of a transaction reads the head with a no-op UPDATE,
+     * which takes its row lock on PostgreSQL, so two writers cannot both
+     * chain onto the same previous entry (SQLite has one writer anyway).
+     * Later entries use the cached head (db.h, pwi_audit_head). */
+    if (!pwi_db_in_tx(db))
+        return pw_error_set(err, PW_EDB, pwi_db_url(db), 0, NULL,
+                            "audit entry outside a transaction (bug)");
+    pwi_audit_head *head = pwi_db_audit_head(db);
+    if (!head->valid) {
+        pwi_stmt *st;
+        int rc = pwi_db_prepare(db,
+                                "UPDATE audit_head SET seq = seq WHERE id = 1 "
+                                "RETURNING seq, hash",
+                                &st, err);
+        if (rc != PW_OK)
+            return rc;
+        rc = pwi_step(st, err);
+        if (rc == 1) {
+            head->seq = pwi_col_int64(st, 0);
+            snprintf(head->hash, sizeof head->hash, "%s", pwi_col_text(st, 1));
+            head->valid = 1;
+        }
         pwi_stmt_reset(st);
-        return rc < 0 ? rc
-                      : pw_error_set(err, PW_EDB, pwi_db_url(db), 0, NULL,
-                                     "audit head is missing");
+        if (rc != 1)
+            return rc < 0 ? rc
+                          : pw_error_set(err, PW_EDB, pwi_db_url(db), 0, NULL,
+                                         "audit head is missing");
     }
     unsigned char prev[32], h[32];
     entry e = {0};
-    e.seq = pwi_col_int64(st, 0);
-    rc = unhex32(pwi_col_text(st, 1), prev);
-    pwi_stmt_reset(st);
-    if (rc != PW_OK)
+    e.seq = head->seq + 1;
+    if (unhex32(head->hash, prev) != PW_OK)
         return pw_error_set(err, PW_EDB, pwi_db_url(db), 0, NULL,
                             "audit head hash is corrupt");
     char now[21], hex[65];
@@ -106,7 +115,8 @@ int pwi_audit_append(pwi_db *db, const unsigned char key[32],
     entry_hash(key, prev, &e, h);
     pwi_hex(h, 32, hex);
 
-    rc = pwi_db_prepare(db,
+    pwi_stmt *st;
+    int rc = pwi_db_prepare(db,
                         "INSERT INTO audit (seq, time, user_id, user_name, "
                         "role, action, object, detail, hash) VALUES "
                         "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -126,15 +136,9 @@ int pwi_audit_append(pwi_db *db, const unsigned char key[32],
     pwi_stmt_reset(st);
     if (rc < 0)
         return rc;
-
-    rc = pwi_db_prepare(db, "UPDATE audit_head SET hash = ? WHERE id = 1", &st,
-                        err);
-    if (rc != PW_OK)
-        return rc;
-    pwi_bind_text(st, 1, hex);
-    rc = pwi_step(st, err);
-    pwi_stmt_reset(st);
-    return rc < 0 ? rc : PW_OK;
+    head->seq = e.seq;
+    memcpy(head->hash, hex, sizeof head->hash);
+    return PW_OK;
 }
 
 int pwi_audit_verify(pwi_db *db, const unsigned char key[32],

@@ -36,6 +36,7 @@ struct pwi_db {
     int nstmt, capstmt;
     pwi_stmt **stmts;
     int next_name;
+    pwi_audit_head head, head_saved; /* see db.h */
 };
 
 static int db_error(pwi_db *db, pw_error *err, int status, const char *what)
@@ -177,9 +178,33 @@ int pwi_db_exec(pwi_db *db, const char *sql, pw_error *err)
     return rc;
 }
 
+pwi_audit_head *pwi_db_audit_head(pwi_db *db)
+{
+    return &db->head;
+}
+
+/* Writes the cached audit head back inside the transaction. */
+static int flush_audit_head(pwi_db *db, pw_error *err)
+{
+    if (!db->head.valid)
+        return PW_OK;
+    pwi_stmt *st;
+    int rc = pwi_db_prepare(db,
+                            "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
+                            &st, err);
+    if (rc != PW_OK)
+        return rc;
+    pwi_bind_int64(st, 1, db->head.seq);
+    pwi_bind_text(st, 2, db->head.hash);
+    rc = pwi_step(st, err);
+    pwi_stmt_reset(st);
+    return rc < 0 ? rc : PW_OK;
+}
+
 int pwi_db_begin(pwi_db *db, pw_error *err)
 {
     assert(!db->in_tx);
+    db->head.valid = 0;
     int rc = pwi_db_exec(
         db, db->kind == PWI_DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", err);
     if (rc == PW_OK)
@@ -190,10 +215,13 @@ int pwi_db_begin(pwi_db *db, pw_error *err)
 int pwi_db_commit(pwi_db *db, pw_error *err)
 {
     assert(db->in_tx);
-    int rc = pwi_db_exec(db, "COMMIT", err);
+    int rc = flush_audit_head(db, err);
+    if (rc == PW_OK)
+        rc = pwi_db_exec(db, "COMMIT", err);
     if (rc != PW_OK)
         pwi_db_rollback(db);
     db->in_tx = 0;
+    db->head.valid = 0;
     return rc;
 }
 
@@ -209,6 +237,7 @@ void pwi_db_rollback(pwi_db *db)
         PQclear(PQexec(db->pg, "ROLLBACK"));
     }
     db->in_tx = 0;
+    db->head.valid = 0;
 }
 
 int pwi_db_in_tx(const pwi_db *db)
@@ -218,6 +247,7 @@ int pwi_db_in_tx(const pwi_db *db)
 
 int pwi_db_savepoint(pwi_db *db, pw_error *err)
 {
+    db->head_saved = db->head;
     return pwi_db_exec(db, "SAVEPOINT pw_rec", err);
 }
 
@@ -232,6 +262,7 @@ void pwi_db_rollback_to(pwi_db *db)
         pwi_stmt_reset(db->stmts[i]);
     pwi_db_exec(db, "ROLLBACK TO SAVEPOINT pw_rec; RELEASE SAVEPOINT pw_rec",
                 NULL);
+    db->head = db->head_saved;
 }
 
 /* Rewrites `?` placeholders outside quotes to $1, $2, ... for libpq. */

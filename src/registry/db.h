@@ -67,6 +67,22 @@ int pwi_db_savepoint(pwi_db *db, pw_error *err);
 int pwi_db_release(pwi_db *db, pw_error *err);
 void pwi_db_rollback_to(pwi_db *db);
 
+/*
+ * The audit chain's head, cached for the open transaction (audit.c). Why:
+ * updating the one audit_head row once per entry makes PostgreSQL keep a
+ * new row version per update inside one transaction (quadratic in the batch
+ * size). audit.c reads and locks the head on the first entry of a
+ * transaction and keeps it here; pwi_db_commit() writes it back just before
+ * COMMIT; a savepoint saves it, pwi_db_rollback_to() restores it, and a
+ * rollback forgets it.
+ */
+typedef struct pwi_audit_head {
+    int valid;
+    int64_t seq;
+    char hash[65];
+} pwi_audit_head;
+pwi_audit_head *pwi_db_audit_head(pwi_db *db);
+
 /* Runs SQL without parameters or results (DDL, several statements allowed
  * on both backends). */
 int pwi_db_exec(pwi_db *db, const char *sql, pw_error *err);
