@@ -1,0 +1,266 @@
+/*
+ * Unit tests of the registry's storage half: dates, keys and encryption,
+ * the role matrix, and the audit chain (append, verify, tamper, truncation)
+ * on a temporary SQLite database.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "registry/audit.h"
+#include "registry/auth.h"
+#include "registry/crypto.h"
+#include "registry/db.h"
+
+static void test_dates(void **state)
+{
+    (void)state;
+    int32_t d;
+    assert_int_equal(pwi_date_parse("1970-01-01", &d), PW_OK);
+    assert_int_equal(d, 0);
+    assert_int_equal(pwi_date_parse("2000-03-01", &d), PW_OK);
+    assert_int_equal(d, 11017); /* 30 years incl. 7 leap days + Jan+Feb 2000 */
+    assert_int_equal(pwi_date_parse("2024-02-29", &d), PW_OK);
+    assert_int_equal(pwi_date_parse("2023-02-29", &d), PW_EINVAL);
+    assert_int_equal(pwi_date_parse("1900-02-29", &d), PW_EINVAL);
+    assert_int_equal(pwi_date_parse("2025-13-01", &d), PW_EINVAL);
+    assert_int_equal(pwi_date_parse("2025-1-01", &d), PW_EINVAL);
+    assert_int_equal(pwi_date_parse("2025-01-01T10:00:00Z", &d), PW_OK);
+    assert_int_equal(pwi_date_parse("2025-01-01x", &d), PW_EINVAL);
+    /* Every day from 1900 to 2100 survives a format/parse round trip and
+     * consecutive days are consecutive numbers. */
+    int32_t from, to;
+    assert_int_equal(pwi_date_parse("1900-01-01", &from), PW_OK);
+    assert_int_equal(pwi_date_parse("2100-12-31", &to), PW_OK);
+    assert_int_equal(to - from + 1, 201 * 365 + 49); /* leap days 1904..2096 without 2100 */
+    for (int32_t x = from; x <= to; x++) {
+        char buf[11];
+        pwi_date_format(x, buf);
+        int32_t back;
+        assert_int_equal(pwi_date_parse(buf, &back), PW_OK);
+        assert_int_equal(back, x);
+    }
+}
+
+static void test_crypto(void **state)
+{
+    (void)state;
+    char key[] = "PW_REGISTRY_KEY=000102030405060708090a0b0c0d0e0f"
+                 "101112131415161718191a1b1c1d1e1f";
+    putenv(key);
+    pwi_keys k;
+    pw_error err;
+    assert_int_equal(pwi_keys_load("/nonexistent.db", 0, &k, &err), PW_OK);
+    char a[65], b[65], c[65];
+    pwi_pseudonym(&k, "870101-300123", a);
+    pwi_pseudonym(&k, "870101 300123", b);
+    pwi_pseudonym(&k, "870101300124", c);
+    assert_string_equal(a, b);  /* formatting does not split a person */
+    assert_string_not_equal(a, c);
+    assert_int_equal(strlen(a), 64);
+
+    char *enc, *dec;
+    assert_int_equal(pwi_encrypt(&k, "Aigerim Sultanova", &enc, &err), PW_OK);
+    assert_null(strstr(enc, "Aigerim"));
+    char *enc2;
+    assert_int_equal(pwi_encrypt(&k, "Aigerim Sultanova", &enc2, &err), PW_OK);
+    assert_string_not_equal(enc, enc2); /* fresh nonce each time */
+    assert_int_equal(pwi_decrypt(&k, enc, &dec, &err), PW_OK);
+    assert_string_equal(dec, "Aigerim Sultanova");
+    free(dec);
+    /* A flipped character fails authentication instead of decrypting to
+     * something else. */
+    enc[10] = enc[10] == 'A' ? 'B' : 'A';
+    assert_int_equal(pwi_decrypt(&k, enc, &dec, &err), PW_EINVAL);
+    free(enc);
+    free(enc2);
+
+    /* A different site key gives different pseudonyms (no dictionary
+     * attack on national IDs without the key). */
+    char key2[] = "PW_REGISTRY_KEY=ff0102030405060708090a0b0c0d0e0f"
+                  "101112131415161718191a1b1c1d1e1f";
+    putenv(key2);
+    pwi_keys k2;
+    assert_int_equal(pwi_keys_load("/nonexistent.db", 0, &k2, &err), PW_OK);
+    pwi_pseudonym(&k2, "870101-300123", b);
+    assert_string_not_equal(a, b);
+    char bad[] = "PW_REGISTRY_KEY=abc";
+    putenv(bad);
+    assert_int_equal(pwi_keys_load("/nonexistent.db", 0, &k2, &err), PW_EINVAL);
+    unsetenv("PW_REGISTRY_KEY");
+}
+
+static void test_roles(void **state)
+{
+    (void)state;
+    /* Issue 5: a court liaison sees attendance, tests, compliance and
+     * phase, never clinical notes or review scores. */
+    assert_true(pwi_allowed(PWI_ROLE_COURT_LIAISON, PWI_READ, PWI_OBJ_ATTENDANCE));
+    assert_true(pwi_allowed(PWI_ROLE_COURT_LIAISON, PWI_READ, PWI_OBJ_TEST));
+    assert_true(pwi_allowed(PWI_ROLE_COURT_LIAISON, PWI_READ, PWI_OBJ_COMPLIANCE));
+    assert_true(pwi_allowed(PWI_ROLE_COURT_LIAISON, PWI_READ, PWI_OBJ_EPISODE));
+    assert_false(pwi_allowed(PWI_ROLE_COURT_LIAISON, PWI_READ, PWI_OBJ_NOTES));
+    assert_false(pwi_allowed(PWI_ROLE_COURT_LIAISON, PWI_READ, PWI_OBJ_REVIEW));
+    assert_false(pwi_allowed(PWI_ROLE_COURT_LIAISON, PWI_READ, PWI_OBJ_CASE));
+    /* An analyst sees pseudonymised or aggregate data only. */
+    assert_false(pwi_allowed(PWI_ROLE_ANALYST, PWI_READ, PWI_OBJ_IDENTITY));
+    assert_false(pwi_allowed(PWI_ROLE_ANALYST, PWI_READ, PWI_OBJ_NOTES));
+    assert_true(pwi_allowed(PWI_ROLE_ANALYST, PWI_READ, PWI_OBJ_AGGREGATE));
+    /* An admin manages users and reads no clinical record. */
+    assert_true(pwi_allowed(PWI_ROLE_ADMIN, PWI_WRITE, PWI_OBJ_USER));
+    for (int o = 0; o < PWI_OBJ_COUNT; o++) {
+        if (o == PWI_OBJ_USER || o == PWI_OBJ_AGGREGATE)
+            continue;
+        assert_false(pwi_allowed(PWI_ROLE_ADMIN, PWI_READ, (pwi_object)o));
+        assert_false(pwi_allowed(PWI_ROLE_ADMIN, PWI_WRITE, (pwi_object)o));
+    }
+    /* Only admins manage users; only the panel signs; nobody but the
+     * auditor reads the log; nobody writes it directly. */
+    for (int r = 0; r < PWI_ROLE_COUNT; r++) {
+        assert_int_equal(pwi_allowed((pwi_role)r, PWI_WRITE, PWI_OBJ_USER),
+                         r == PWI_ROLE_ADMIN);
+        assert_int_equal(pwi_allowed((pwi_role)r, PWI_WRITE, PWI_OBJ_PANEL),
+                         r == PWI_ROLE_PANEL);
+        assert_int_equal(pwi_allowed((pwi_role)r, PWI_READ, PWI_OBJ_AUDIT),
+                         r == PWI_ROLE_AUDITOR);
+        assert_false(pwi_allowed((pwi_role)r, PWI_WRITE, PWI_OBJ_AUDIT));
+        assert_false(pwi_allowed((pwi_role)r, PWI_WRITE, PWI_OBJ_AGGREGATE));
+        assert_int_equal(pwi_role_parse(pwi_role_name((pwi_role)r)), r);
+    }
+    assert_int_equal(pwi_role_parse("root"), -1);
+    pwi_user u = {1, "lab", PWI_ROLE_LAB};
+    pw_error err;
+    assert_int_equal(pwi_auth_check(&u, PWI_READ, PWI_OBJ_REVIEW, &err), PW_EPERM);
+    assert_non_null(strstr(err.msg, "role 'lab' may not read review"));
+}
+
+static void append_n(pwi_db *db, const unsigned char key[32], int n)
+{
+    pw_error err;
+    pwi_user u = {7, "dr_who", PWI_ROLE_CLINICIAN};
+    assert_int_equal(pwi_db_begin(db, &err), PW_OK);
+    for (int i = 0; i < n; i++) {
+        char obj[32];
+        snprintf(obj, sizeof obj, "episode:E%d", i);
+        assert_int_equal(pwi_audit_append(db, key, &u, "read", obj, NULL, &err),
+                         PW_OK);
+    }
+    assert_int_equal(pwi_db_commit(db, &err), PW_OK);
+}
+
+static void test_audit_chain(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/pw_audit_testXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    pwi_db *db;
+    pw_error err;
+    assert_int_equal(pwi_db_open(path, 1, &db, &err), PW_OK);
+    assert_int_equal(pwi_db_migrate(db, &err), PW_OK);
+    assert_int_equal(pwi_db_migrate(db, &err), PW_OK); /* idempotent */
+    unsigned char key[32] = {1, 2, 3}, other[32] = {9};
+
+    append_n(db, key, 10);
+    /* A rolled-back savepoint leaves no entry and no gap. */
+    pwi_user u = {7, "dr_who", PWI_ROLE_CLINICIAN};
+    assert_int_equal(pwi_db_begin(db, &err), PW_OK);
+    assert_int_equal(pwi_db_savepoint(db, &err), PW_OK);
+    assert_int_equal(pwi_audit_append(db, key, &u, "create", "x", NULL, &err), PW_OK);
+    pwi_db_rollback_to(db);
+    assert_int_equal(pwi_audit_append(db, key, &u, "create", "y", NULL, &err), PW_OK);
+    assert_int_equal(pwi_db_commit(db, &err), PW_OK);
+    /* A rolled-back transaction leaves nothing either. */
+    assert_int_equal(pwi_db_begin(db, &err), PW_OK);
+    assert_int_equal(pwi_audit_append(db, key, &u, "create", "z", NULL, &err), PW_OK);
+    pwi_db_rollback(db);
+    append_n(db, key, 5);
+
+    pwi_audit_report rep;
+    assert_int_equal(pwi_audit_verify(db, key, &rep, &err), PW_OK);
+    assert_true(rep.ok);
+    assert_int_equal(rep.entries, 16);
+    /* The wrong key cannot verify the chain (so cannot forge it either). */
+    assert_int_equal(pwi_audit_verify(db, other, &rep, &err), PW_OK);
+    assert_false(rep.ok);
+    assert_int_equal(rep.first_bad, 1);
+    pwi_db_close(db);
+
+    /* Tamper through SQLite directly: the trigger refuses, then an
+     * attacker drops it and edits entry 7. */
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(raw, "UPDATE audit SET action = 'x' WHERE seq = 7",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(raw, "DELETE FROM audit WHERE seq = 16", NULL,
+                                      NULL, NULL),
+                         SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw,
+                                  "DROP TRIGGER audit_no_update; DROP TRIGGER "
+                                  "audit_no_delete; UPDATE audit SET user_name "
+                                  "= 'someone' WHERE seq = 7",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(pwi_db_open(path, 0, &db, &err), PW_OK);
+    assert_int_equal(pwi_audit_verify(db, key, &rep, &err), PW_OK);
+    assert_false(rep.ok);
+    assert_int_equal(rep.first_bad, 7);
+    pwi_db_close(db);
+
+    /* Put it back, then delete the last entries: the head notices. */
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw,
+                                  "UPDATE audit SET user_name = 'dr_who' WHERE "
+                                  "seq = 7; DELETE FROM audit WHERE seq >= 15",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(pwi_db_open(path, 0, &db, &err), PW_OK);
+    assert_int_equal(pwi_audit_verify(db, key, &rep, &err), PW_OK);
+    assert_false(rep.ok);
+    assert_int_equal(rep.first_bad, 15);
+    assert_non_null(strstr(rep.reason, "removed from the end"));
+    pwi_db_close(db);
+
+    /* Deleting from the middle is a gap. */
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "DELETE FROM audit WHERE seq = 3", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(pwi_db_open(path, 0, &db, &err), PW_OK);
+    assert_int_equal(pwi_audit_verify(db, key, &rep, &err), PW_OK);
+    assert_false(rep.ok);
+    assert_int_equal(rep.first_bad, 3);
+    assert_non_null(strstr(rep.reason, "missing"));
+    pwi_db_close(db);
+
+    char wal[300];
+    unlink(path);
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    unlink(wal);
+    snprintf(wal, sizeof wal, "%s-shm", path);
+    unlink(wal);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_crypto),
+        cmocka_unit_test(test_roles),
+        cmocka_unit_test(test_audit_chain),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
