@@ -206,7 +206,7 @@ static int parse_substance(const json_t *s, size_t i, pw_case *c, const char *fi
             return rc;
         for (int k = 0; k < 6; k++) {
             snprintf(path, sizeof path, "%s%s", aprefix, qs[k]);
-            if ((rc = get_int(assist, qs[k], path, 1, 0, 0, 8, &q[k], file, line, err)))
+            if ((rc = get_int(assist, qs[k], path, 1, 0, 0, 99, &q[k], file, line, err)))
                 return rc;
             if (!pwi_assist_valid(k + 2, q[k]))
                 return case_error(err, file, line, path,
