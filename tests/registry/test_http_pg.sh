@@ -1,0 +1,2 @@
+# The HTTP API on a real, throw-away PostgreSQL server (see test_http_suite.sh).
+exec sh "$PW_SRC/tests/registry/test_http_suite.sh" pg
