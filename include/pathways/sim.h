@@ -75,6 +75,13 @@ double pw_results_series(const pw_results *res, size_t g, int run, int year, siz
 void pw_results_set_series(pw_results *res, size_t g, int run, int year, size_t k, double v);
 /* Optional: the engine that produced them ("abm" or "meanfield"). */
 void pw_results_set_engine(pw_results *res, const char *engine);
+/* Optional: the fraction of the population simulated (figures are already
+ * scaled up to the full population); written to summary.json. */
+void pw_results_set_scale(pw_results *res, double scale);
+/* Mean and central 95% interval across runs of metric m for regime g; with
+ * base >= 0, of the paired differences metric[g][run] - metric[base][run]. */
+int pw_results_summary(const pw_results *res, size_t g, long base, size_t m,
+                       double *mean, double *lo, double *hi);
 
 /* Writes DIR/summary.json, DIR/summary.csv and DIR/timeseries.csv, each
  * through a temporary file renamed on success. */
@@ -89,7 +96,8 @@ typedef struct pw_sim_opts {
     int runs;         /* per regime */
     uint64_t seed;
     int threads;      /* 0 = all cores */
-    double scale;     /* 0 < scale <= 1: fraction of the population simulated */
+    double scale;     /* 0 < scale <= 1: fraction of the population simulated;
+                         0 = the scenario's default_scale */
     int progress;     /* draw a progress bar on stderr */
     /* Optional per-run parameter values (e.g. posterior draws): run r uses
      * row (r % n_draws) of `draws` (n_draws x n_draw_params, row-major),

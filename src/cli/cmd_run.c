@@ -1,12 +1,332 @@
-/* pathways run: not written yet (see the open issues). */
-#include <stdio.h>
+/*
+ * pathways run: simulate a city or country under each regime and compare
+ * them (docs/model.md).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "pathways/engine.h"
+#include "pathways/sim.h"
+
+#define DEFAULT_RUNS 10
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: pathways run [options]\n\n"
+            "Simulates a society under one or more regimes with common random numbers\n"
+            "and prints a comparison table (mean [95%% interval across runs], and each\n"
+            "regime's paired difference from kz-current).\n\n"
+            "options:\n"
+            "  --scenario NAME|PATH  almaty (default), kazakhstan, or a scenario file\n"
+            "  --regime all|A,B,...  regimes to compare (default all built-in regimes)\n"
+            "  --years N             horizon in years (default 20)\n"
+            "  --runs N              runs per regime (default %d)\n"
+            "  --seed S              random seed (default 1)\n"
+            "  --threads T           OpenMP threads (default: all cores); results do not\n"
+            "                        depend on it\n"
+            "  --scale F             fraction of the population simulated, 0 < F <= 1;\n"
+            "                        figures are reported for the full population\n"
+            "                        (default: the scenario's default_scale)\n"
+            "  --posterior FILE      CSV of parameter draws from `pathways calibrate`;\n"
+            "                        run r uses row r mod n\n"
+            "  --engine abm|meanfield  agent-based (default) or the mean-field ODEs\n"
+            "  --out DIR             output directory (default ./pathways-out): writes\n"
+            "                        summary.json, summary.csv and timeseries.csv\n"
+            "  --quiet               no progress bar and no table\n"
+            "  -h, --help            this text\n",
+            DEFAULT_RUNS);
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(s, &end, 10);
+    if (end == s || *end || errno || x < lo || x > hi)
+        return -1;
+    *out = x;
+    return 0;
+}
+
+/* Reads a posterior CSV: header of parameter names, then rows of numbers. */
+static int read_posterior(const char *path, const pw_scenario *s, size_t *n_rows,
+                          size_t *n_cols, int **idx, double **vals)
+{
+    pw_error err;
+    pw_error_clear(&err);
+    char *buf = NULL;
+    size_t len;
+    if (pw_read_file(path, &buf, &len, &err)) {
+        pw_error_print(&err, stderr, "pathways run");
+        return PW_EXIT_BADINPUT;
+    }
+    int rc = PW_EXIT_BADINPUT;
+    size_t cols = 0, rows = 0, cap = 0;
+    int *ix = NULL;
+    double *v = NULL;
+    char *save = NULL;
+    long line = 0;
+    for (char *ln = strtok_r(buf, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+        line++;
+        size_t l = strlen(ln);
+        if (l && ln[l - 1] == '\r')
+            ln[l - 1] = 0;
+        if (!*ln)
+            continue;
+        char *s2 = NULL;
+        size_t c = 0;
+        for (char *tok = strtok_r(ln, ",", &s2); tok; tok = strtok_r(NULL, ",", &s2), c++) {
+            if (line == 1) {
+                int *p = realloc(ix, (c + 1) * sizeof *p);
+                if (!p)
+                    goto done;
+                ix = p;
+                ix[c] = pw_param_find(s, tok);
+                if (ix[c] < 0) {
+                    fprintf(stderr, "pathways run: %s:1: field '%s': not a parameter of scenario %s\n",
+                            path, tok, pw_scenario_name(s));
+                    goto done;
+                }
+                cols = c + 1;
+                continue;
+            }
+            if (c >= cols) {
+                fprintf(stderr, "pathways run: %s:%ld: more values than the %zu columns of the header\n",
+                        path, line, cols);
+                goto done;
+            }
+            if ((rows + 1) * cols > cap) {
+                cap = cap ? cap * 2 : cols * 64;
+                double *p = realloc(v, cap * sizeof *p);
+                if (!p)
+                    goto done;
+                v = p;
+            }
+            char *end;
+            double x = strtod(tok, &end);
+            if (end == tok || *end) {
+                fprintf(stderr, "pathways run: %s:%ld: field '%s': '%s' is not a number\n", path,
+                        line, pw_param_name(s, (size_t)ix[c]), tok);
+                goto done;
+            }
+            v[rows * cols + c] = x;
+        }
+        if (line > 1) {
+            if (c != cols) {
+                fprintf(stderr, "pathways run: %s:%ld: %zu values, the header has %zu\n", path,
+                        line, c, cols);
+                goto done;
+            }
+            rows++;
+        }
+    }
+    if (!cols || !rows) {
+        fprintf(stderr, "pathways run: %s: no parameter draws found\n", path);
+        goto done;
+    }
+    *n_rows = rows;
+    *n_cols = cols;
+    *idx = ix;
+    *vals = v;
+    ix = NULL;
+    v = NULL;
+    rc = PW_EXIT_OK;
+done:
+    free(ix);
+    free(v);
+    free(buf);
+    return rc;
+}
+
+/* "all" means every built-in regime, kz-current (today's law) first. */
+static int load_regimes(const char *spec, pw_regime ***out, size_t *n_out)
+{
+    const char **names = NULL;
+    size_t n = 0;
+    char *copy = NULL;
+    if (strcmp(spec, "all") == 0) {
+        n = pw_data_names("regimes", &names);
+        for (size_t i = 1; i < n; i++)
+            if (strcmp(names[i], "kz-current") == 0) {
+                const char *t = names[i];
+                memmove(names + 1, names, i * sizeof *names);
+                names[0] = t;
+            }
+    } else {
+        copy = strdup(spec);
+        names = calloc(strlen(spec) + 1, sizeof *names);
+        if (!copy || !names) {
+            free(copy);
+            free(names);
+            return PW_EXIT_FAIL;
+        }
+        char *save = NULL;
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+            names[n++] = t;
+    }
+    if (n == 0) {
+        free(copy);
+        free(names);
+        return pw_cli_usage_error("run", "no regimes given");
+    }
+    pw_regime **regs = calloc(n, sizeof *regs);
+    int rc = regs ? PW_EXIT_OK : PW_EXIT_FAIL;
+    for (size_t i = 0; rc == PW_EXIT_OK && i < n; i++) {
+        pw_error err;
+        pw_error_clear(&err);
+        if (pw_regime_load(names[i], &regs[i], &err) != PW_OK) {
+            pw_error_print(&err, stderr, "pathways run");
+            rc = PW_EXIT_BADINPUT;
+        }
+    }
+    if (rc != PW_EXIT_OK && regs) {
+        for (size_t i = 0; i < n; i++)
+            pw_regime_free(regs[i]);
+        free(regs);
+        regs = NULL;
+    }
+    free(copy);
+    free(names);
+    *out = regs;
+    *n_out = n;
+    return rc;
+}
 
 int pw_cmd_run(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "pathways run: not implemented yet\n");
-    return PW_EXIT_FAIL;
+    /* The mean-field engine parses the same options itself. */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if ((strcmp(argv[i], "--engine") == 0 && i + 1 < argc &&
+             strcmp(argv[i + 1], "meanfield") == 0) ||
+            strcmp(argv[i], "--engine=meanfield") == 0)
+            return pw_cmd_run_meanfield(argc, argv);
+    }
+    static const struct option opts[] = {
+        {"scenario", required_argument, 0, 's'}, {"regime", required_argument, 0, 'r'},
+        {"years", required_argument, 0, 'y'},    {"runs", required_argument, 0, 'n'},
+        {"seed", required_argument, 0, 'S'},     {"threads", required_argument, 0, 't'},
+        {"scale", required_argument, 0, 'f'},    {"out", required_argument, 0, 'o'},
+        {"posterior", required_argument, 0, 'p'}, {"engine", required_argument, 0, 'e'},
+        {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *scenario = "almaty", *regime = "all", *out_dir = "pathways-out";
+    const char *posterior = NULL;
+    int quiet = 0;
+    pw_sim_opts o;
+    pw_sim_opts_default(&o);
+    o.runs = DEFAULT_RUNS;
+    optind = 1;
+    opterr = 0;
+    int c;
+    long x;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': scenario = optarg; break;
+        case 'r': regime = optarg; break;
+        case 'o': out_dir = optarg; break;
+        case 'p': posterior = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'e':
+            if (strcmp(optarg, "abm") != 0)
+                return pw_cli_usage_error("run", "--engine must be abm or meanfield");
+            break;
+        case 'y':
+            if (parse_long(optarg, 1, 200, &x))
+                return pw_cli_usage_error("run", "--years must be an integer in 1..200");
+            o.years = (int)x;
+            break;
+        case 'n':
+            if (parse_long(optarg, 1, 100000, &x))
+                return pw_cli_usage_error("run", "--runs must be an integer in 1..100000");
+            o.runs = (int)x;
+            break;
+        case 'S': {
+            char *end;
+            errno = 0;
+            unsigned long long sd = strtoull(optarg, &end, 10);
+            if (end == optarg || *end || errno || optarg[0] == '-')
+                return pw_cli_usage_error("run", "--seed must be a non-negative integer");
+            o.seed = sd;
+            break;
+        }
+        case 't':
+            if (parse_long(optarg, 1, 1024, &x))
+                return pw_cli_usage_error("run", "--threads must be an integer in 1..1024");
+            o.threads = (int)x;
+            break;
+        case 'f': {
+            char *end;
+            double f = strtod(optarg, &end);
+            if (end == optarg || *end || !(f > 0 && f <= 1))
+                return pw_cli_usage_error("run", "--scale must be a number in (0, 1]");
+            o.scale = f;
+            break;
+        }
+        case 'h':
+            usage(stdout);
+            return PW_EXIT_OK;
+        default:
+            return pw_cli_usage_error("run", "unknown option or missing value: %s",
+                                      argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return pw_cli_usage_error("run", "unexpected argument: %s", argv[optind]);
+
+    pw_error err;
+    pw_error_clear(&err);
+    pw_scenario *s = NULL;
+    pw_regime **regs = NULL;
+    size_t n_regs = 0;
+    pw_results *res = NULL;
+    int *idx = NULL;
+    double *draws = NULL;
+    int rc;
+    if (pw_scenario_load(scenario, &s, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways run");
+        return PW_EXIT_BADINPUT;
+    }
+    if (posterior) {
+        size_t rows, cols;
+        if ((rc = read_posterior(posterior, s, &rows, &cols, &idx, &draws)) != PW_EXIT_OK)
+            goto done;
+        o.n_draws = rows;
+        o.n_draw_params = cols;
+        o.draw_param_idx = idx;
+        o.draws = draws;
+    }
+    if ((rc = load_regimes(regime, &regs, &n_regs)) != PW_EXIT_OK)
+        goto done;
+    o.progress = !quiet;
+    if (pw_sim_run(s, regs, n_regs, &o, &res, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways run");
+        rc = err.status == PW_EINVAL ? PW_EXIT_BADINPUT : PW_EXIT_FAIL;
+        goto done;
+    }
+    if (pw_results_write(res, out_dir, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways run");
+        rc = PW_EXIT_FAIL;
+        goto done;
+    }
+    if (!quiet) {
+        pw_results_print_table(res, "kz-current", stdout);
+        printf("\nWritten: %s/summary.json, %s/summary.csv, %s/timeseries.csv\n", out_dir,
+               out_dir, out_dir);
+    }
+    rc = PW_EXIT_OK;
+done:
+    pw_results_free(res);
+    for (size_t i = 0; regs && i < n_regs; i++)
+        pw_regime_free(regs[i]);
+    free(regs);
+    free(idx);
+    free(draws);
+    pw_scenario_free(s);
+    return rc;
 }

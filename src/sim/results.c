@@ -1,0 +1,420 @@
+/*
+ * Results of a comparison: per regime and run, the end-of-horizon metrics
+ * and the yearly series; their summaries (mean and 95% interval across
+ * runs, and the paired difference from a baseline regime under common
+ * random numbers); the three output files and the comparison table.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <jansson.h>
+
+#include "sim_internal.h"
+
+static const char *const METRICS[] = {
+    "pwud_end",
+    "dependent_end",
+    "pwid_end",
+    "initiations_total",
+    "overdose_deaths_total",
+    "hiv_infections_total",
+    "hcv_infections_total",
+    "drug_crimes_total",
+    "acquisitive_crimes_total",
+    "detected_offences_total",
+    "prison_population_end",
+    "prison_admissions_total",
+    "in_compulsory_treatment_end",
+    "compulsory_admissions_total",
+    "waiting_list_end",
+    "sustained_remissions_total",
+    "criminal_mindset_acquired_in_prison_total",
+    "children_with_pwud_parent_end",
+    "population_end",
+    "cost_total_kzt",
+    "cost_justice_kzt",
+    "cost_treatment_kzt",
+    "cost_health_kzt",
+    "cost_crime_kzt",
+    "cost_lost_work_kzt",
+};
+#define N_METRICS (sizeof METRICS / sizeof METRICS[0])
+
+static const char *const SERIES[] = {
+    "population",        "births",           "deaths",
+    "emigrated",         "immigrated",       "pwud",
+    "light_users",       "dependent",        "dependent_severe",
+    "pwid",              "in_remission",     "initiations",
+    "peer_initiations",  "overdose_deaths",  "hiv_pwid",
+    "hiv_infections",    "hcv_infections",   "offences",
+    "acquisitive_crimes", "drug_crimes",     "detected_offences",
+    "cases",             "prison_population", "prison_admissions",
+    "releases",          "compulsory_treatment", "compulsory_admissions",
+    "waiting_list",      "outpatient_treatment", "drug_court",
+    "monitored",         "sellers",          "sustained_remissions",
+    "mindset_acquired_in_prison", "children_with_pwud_parent", "employed_pwud",
+    "cost_kzt",
+};
+#define N_SERIES (sizeof SERIES / sizeof SERIES[0])
+
+size_t pw_metric_count(void) { return N_METRICS; }
+const char *pw_metric_name(size_t m) { return m < N_METRICS ? METRICS[m] : NULL; }
+int pw_metric_find(const char *name)
+{
+    for (size_t i = 0; name && i < N_METRICS; i++)
+        if (strcmp(METRICS[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+size_t pw_series_count(void) { return N_SERIES; }
+const char *pw_series_name(size_t k) { return k < N_SERIES ? SERIES[k] : NULL; }
+int pw_series_find(const char *name)
+{
+    for (size_t i = 0; name && i < N_SERIES; i++)
+        if (strcmp(SERIES[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+struct pw_results {
+    char scenario[128];
+    char engine[32];
+    int start_year, years, runs;
+    uint64_t seed;
+    double scale;
+    size_t n_regimes;
+    char **regimes;
+    double *metrics; /* [g][run][m] */
+    double *series;  /* [g][run][year][k] */
+};
+
+pw_results *pw_results_new(const char *scenario, int start_year, int years, int runs,
+                           uint64_t seed, const char *const *regimes, size_t n_regimes)
+{
+    if (years < 1 || runs < 1 || n_regimes < 1)
+        return NULL;
+    pw_results *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    snprintf(r->scenario, sizeof r->scenario, "%s", scenario ? scenario : "");
+    snprintf(r->engine, sizeof r->engine, "abm");
+    r->start_year = start_year;
+    r->years = years;
+    r->runs = runs;
+    r->seed = seed;
+    r->scale = 1.0;
+    r->n_regimes = n_regimes;
+    r->regimes = calloc(n_regimes, sizeof *r->regimes);
+    r->metrics = calloc(n_regimes * (size_t)runs * N_METRICS, sizeof(double));
+    r->series = calloc(n_regimes * (size_t)runs * (size_t)years * N_SERIES, sizeof(double));
+    if (!r->regimes || !r->metrics || !r->series)
+        goto fail;
+    for (size_t g = 0; g < n_regimes; g++)
+        if (!(r->regimes[g] = strdup(regimes[g])))
+            goto fail;
+    return r;
+fail:
+    pw_results_free(r);
+    return NULL;
+}
+
+void pw_results_free(pw_results *r)
+{
+    if (!r)
+        return;
+    for (size_t g = 0; r->regimes && g < r->n_regimes; g++)
+        free(r->regimes[g]);
+    free(r->regimes);
+    free(r->metrics);
+    free(r->series);
+    free(r);
+}
+
+size_t pw_results_regime_count(const pw_results *r) { return r->n_regimes; }
+const char *pw_results_regime(const pw_results *r, size_t g)
+{
+    return g < r->n_regimes ? r->regimes[g] : NULL;
+}
+int pw_results_runs(const pw_results *r) { return r->runs; }
+int pw_results_years(const pw_results *r) { return r->years; }
+void pw_results_set_engine(pw_results *r, const char *engine)
+{
+    snprintf(r->engine, sizeof r->engine, "%s", engine ? engine : "");
+}
+void pw_results_set_scale(pw_results *r, double scale) { r->scale = scale; }
+
+static size_t midx(const pw_results *r, size_t g, int run, size_t m)
+{
+    return (g * (size_t)r->runs + (size_t)run) * N_METRICS + m;
+}
+static size_t sidx(const pw_results *r, size_t g, int run, int year, size_t k)
+{
+    return ((g * (size_t)r->runs + (size_t)run) * (size_t)r->years + (size_t)year) * N_SERIES + k;
+}
+
+double pw_results_metric(const pw_results *r, size_t g, int run, size_t m)
+{
+    if (g >= r->n_regimes || run < 0 || run >= r->runs || m >= N_METRICS)
+        return NAN;
+    return r->metrics[midx(r, g, run, m)];
+}
+void pw_results_set_metric(pw_results *r, size_t g, int run, size_t m, double v)
+{
+    if (g < r->n_regimes && run >= 0 && run < r->runs && m < N_METRICS)
+        r->metrics[midx(r, g, run, m)] = v;
+}
+double pw_results_series(const pw_results *r, size_t g, int run, int year, size_t k)
+{
+    if (g >= r->n_regimes || run < 0 || run >= r->runs || year < 0 || year >= r->years ||
+        k >= N_SERIES)
+        return NAN;
+    return r->series[sidx(r, g, run, year, k)];
+}
+void pw_results_set_series(pw_results *r, size_t g, int run, int year, size_t k, double v)
+{
+    if (g < r->n_regimes && run >= 0 && run < r->runs && year >= 0 && year < r->years &&
+        k < N_SERIES)
+        r->series[sidx(r, g, run, year, k)] = v;
+}
+
+/* Mean and the central 95% interval (2.5th and 97.5th percentiles) of
+ * x[0..n-1]; x is sorted in place. */
+static void summarise(double *x, size_t n, double *mean, double *lo, double *hi)
+{
+    *mean = gsl_stats_mean(x, 1, n);
+    gsl_sort(x, 1, n);
+    *lo = gsl_stats_quantile_from_sorted_data(x, 1, n, 0.025);
+    *hi = gsl_stats_quantile_from_sorted_data(x, 1, n, 0.975);
+}
+
+/* Summary of metric m for regime g; with base >= 0, of the paired
+ * differences x[g][r] - x[base][r] (common random numbers). */
+int pw_results_summary(const pw_results *r, size_t g, long base, size_t m, double *mean,
+                       double *lo, double *hi)
+{
+    double *x = malloc((size_t)r->runs * sizeof *x);
+    if (!x)
+        return PW_ENOMEM;
+    for (int k = 0; k < r->runs; k++) {
+        x[k] = r->metrics[midx(r, g, k, m)];
+        if (base >= 0)
+            x[k] -= r->metrics[midx(r, (size_t)base, k, m)];
+    }
+    summarise(x, (size_t)r->runs, mean, lo, hi);
+    free(x);
+    return PW_OK;
+}
+
+static long find_regime(const pw_results *r, const char *name)
+{
+    for (size_t g = 0; name && g < r->n_regimes; g++)
+        if (strcmp(r->regimes[g], name) == 0)
+            return (long)g;
+    return -1;
+}
+
+static json_t *stat_obj(double mean, double lo, double hi)
+{
+    return json_pack("{s:f,s:f,s:f}", "mean", mean, "lo", lo, "hi", hi);
+}
+
+static int write_json(const pw_results *r, const char *path, long base, pw_error *err)
+{
+    json_t *root = json_pack("{s:s,s:s,s:i,s:i,s:i,s:I,s:f}", "scenario", r->scenario, "engine",
+                             r->engine, "start_year", r->start_year, "years", r->years, "runs",
+                             r->runs, "seed", (json_int_t)r->seed, "scale", r->scale);
+    json_t *regs = json_object();
+    if (!root || !regs) {
+        json_decref(root);
+        json_decref(regs);
+        return pw_error_set(err, PW_ENOMEM, path, 0, NULL, "out of memory");
+    }
+    json_object_set_new(root, "regimes", regs);
+    if (base >= 0)
+        json_object_set_new(root, "baseline", json_string(r->regimes[base]));
+    for (size_t g = 0; g < r->n_regimes; g++) {
+        json_t *reg = json_object(), *mets = json_object();
+        json_t *diffs = base >= 0 && (long)g != base ? json_object() : NULL;
+        json_object_set_new(reg, "metrics", mets);
+        if (diffs)
+            json_object_set_new(reg, "difference_from_baseline", diffs);
+        for (size_t m = 0; m < N_METRICS; m++) {
+            double mean, lo, hi;
+            pw_results_summary(r, g, -1, m, &mean, &lo, &hi);
+            json_object_set_new(mets, METRICS[m], stat_obj(mean, lo, hi));
+            if (diffs) {
+                pw_results_summary(r, g, base, m, &mean, &lo, &hi);
+                json_object_set_new(diffs, METRICS[m], stat_obj(mean, lo, hi));
+            }
+        }
+        json_object_set_new(regs, r->regimes[g], reg);
+    }
+    pw_afile *af;
+    int rc = pw_afile_open(path, &af, err);
+    if (rc == PW_OK) {
+        /* JSON_PRESERVE_ORDER keeps regimes and metrics in a fixed order, so
+         * the same seed gives the same bytes. */
+        if (json_dumpf(root, pw_afile_fp(af), JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                                  JSON_REAL_PRECISION(10)) != 0 ||
+            fputc('\n', pw_afile_fp(af)) == EOF) {
+            pw_afile_abort(af);
+            rc = pw_error_set(err, PW_EIO, path, 0, NULL, "could not write");
+        } else {
+            rc = pw_afile_commit(af, err);
+        }
+    }
+    json_decref(root);
+    return rc;
+}
+
+static int write_summary_csv(const pw_results *r, const char *path, long base, pw_error *err)
+{
+    pw_afile *af;
+    int rc = pw_afile_open(path, &af, err);
+    if (rc)
+        return rc;
+    FILE *f = pw_afile_fp(af);
+    fprintf(f, "regime,metric,mean,lo,hi,diff_mean,diff_lo,diff_hi\n");
+    for (size_t g = 0; g < r->n_regimes; g++)
+        for (size_t m = 0; m < N_METRICS; m++) {
+            double mean, lo, hi;
+            pw_results_summary(r, g, -1, m, &mean, &lo, &hi);
+            fprintf(f, "%s,%s,%.10g,%.10g,%.10g", r->regimes[g], METRICS[m], mean, lo, hi);
+            if (base >= 0) {
+                pw_results_summary(r, g, base, m, &mean, &lo, &hi);
+                fprintf(f, ",%.10g,%.10g,%.10g\n", mean, lo, hi);
+            } else {
+                fprintf(f, ",,,\n");
+            }
+        }
+    if (ferror(f)) {
+        pw_afile_abort(af);
+        return pw_error_set(err, PW_EIO, path, 0, NULL, "could not write");
+    }
+    return pw_afile_commit(af, err);
+}
+
+static int write_timeseries(const pw_results *r, const char *path, pw_error *err)
+{
+    pw_afile *af;
+    int rc = pw_afile_open(path, &af, err);
+    if (rc)
+        return rc;
+    FILE *f = pw_afile_fp(af);
+    fprintf(f, "regime,run,year");
+    for (size_t k = 0; k < N_SERIES; k++)
+        fprintf(f, ",%s", SERIES[k]);
+    fputc('\n', f);
+    for (size_t g = 0; g < r->n_regimes; g++)
+        for (int run = 0; run < r->runs; run++)
+            for (int y = 0; y < r->years; y++) {
+                fprintf(f, "%s,%d,%d", r->regimes[g], run, r->start_year + y);
+                for (size_t k = 0; k < N_SERIES; k++)
+                    fprintf(f, ",%.10g", r->series[sidx(r, g, run, y, k)]);
+                fputc('\n', f);
+            }
+    if (ferror(f)) {
+        pw_afile_abort(af);
+        return pw_error_set(err, PW_EIO, path, 0, NULL, "could not write");
+    }
+    return pw_afile_commit(af, err);
+}
+
+int pw_results_write(const pw_results *r, const char *dir, pw_error *err)
+{
+    int rc = pw_mkdirs(dir, err);
+    if (rc)
+        return rc;
+    long base = find_regime(r, "kz-current");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    if ((rc = write_json(r, path, base, err)))
+        return rc;
+    snprintf(path, sizeof path, "%s/summary.csv", dir);
+    if ((rc = write_summary_csv(r, path, base, err)))
+        return rc;
+    snprintf(path, sizeof path, "%s/timeseries.csv", dir);
+    return write_timeseries(r, path, err);
+}
+
+/* A number in a few characters: 1.23bn, 45.6M, 12.3k, 950, 0.42. */
+static void human(double x, char *buf, size_t len)
+{
+    double a = fabs(x);
+    if (a >= 1e9)
+        snprintf(buf, len, "%.2fbn", x / 1e9);
+    else if (a >= 1e6)
+        snprintf(buf, len, "%.2fM", x / 1e6);
+    else if (a >= 1e4)
+        snprintf(buf, len, "%.1fk", x / 1e3);
+    else if (a >= 10 || a == 0)
+        snprintf(buf, len, "%.0f", x);
+    else
+        snprintf(buf, len, "%.2g", x);
+}
+
+static void cell(const pw_results *r, size_t g, long base, size_t m, char *buf, size_t len)
+{
+    double mean, lo, hi;
+    char a[24], b[24], c[24];
+    pw_results_summary(r, g, base, m, &mean, &lo, &hi);
+    human(mean, a, sizeof a);
+    human(lo, b, sizeof b);
+    human(hi, c, sizeof c);
+    snprintf(buf, len, "%s%s [%s, %s]", base >= 0 && mean > 0 ? "+" : "", a, b, c);
+}
+
+/* The rows of the table: the outcomes a policy maker asks about first. */
+static const char *const TABLE_ROWS[] = {
+    "pwud_end",
+    "dependent_end",
+    "pwid_end",
+    "initiations_total",
+    "overdose_deaths_total",
+    "hiv_infections_total",
+    "drug_crimes_total",
+    "detected_offences_total",
+    "prison_population_end",
+    "in_compulsory_treatment_end",
+    "sustained_remissions_total",
+    "criminal_mindset_acquired_in_prison_total",
+    "children_with_pwud_parent_end",
+    "cost_total_kzt",
+    NULL,
+};
+
+void pw_results_print_table(const pw_results *r, const char *baseline, FILE *f)
+{
+    long base = find_regime(r, baseline);
+    const int w0 = 42, w = 27;
+    char buf[96];
+    fprintf(f, "%s, %d-%d, %d run%s per regime (%s; mean [95%% interval across runs])\n",
+            r->scenario, r->start_year, r->start_year + r->years - 1, r->runs,
+            r->runs == 1 ? "" : "s", r->engine);
+    for (int pass = 0; pass < (base >= 0 && r->n_regimes > 1 ? 2 : 1); pass++) {
+        if (pass == 1)
+            fprintf(f, "\nDifference from %s (paired by run: same people, same chances)\n",
+                    r->regimes[base]);
+        fprintf(f, "%-*s", w0, "");
+        for (size_t g = 0; g < r->n_regimes; g++)
+            if (pass == 0 || (long)g != base)
+                fprintf(f, " %-*s", w, r->regimes[g]);
+        fputc('\n', f);
+        for (int i = 0; TABLE_ROWS[i]; i++) {
+            int m = pw_metric_find(TABLE_ROWS[i]);
+            if (m < 0)
+                continue;
+            fprintf(f, "%-*s", w0, TABLE_ROWS[i]);
+            for (size_t g = 0; g < r->n_regimes; g++) {
+                if (pass == 1 && (long)g == base)
+                    continue;
+                cell(r, g, pass == 1 ? base : -1, (size_t)m, buf, sizeof buf);
+                fprintf(f, " %-*s", w, buf);
+            }
+            fputc('\n', f);
+        }
+    }
+}

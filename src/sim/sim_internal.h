@@ -1,0 +1,72 @@
+/*
+ * Internal interfaces of the society simulator (src/sim only).
+ */
+#ifndef PW_SIM_INTERNAL_H
+#define PW_SIM_INTERNAL_H
+
+#include <stdint.h>
+
+#include "pathways/sim.h"
+#include "sim_params.h"
+
+/* A loaded scenario: the population it stands for and the flat parameter
+ * table (values, sources and priors), indexed by the PI_* ids. */
+struct pw_scenario {
+    char name[128];
+    char origin[256];        /* file shown in messages */
+    double population;       /* full-scale people */
+    int start_year;
+    double default_scale;    /* internal scale used when --scale is not given */
+    double v[PI_COUNT];
+    char *source[PI_COUNT];
+    pw_prior_kind prior[PI_COUNT];
+    double prior_a[PI_COUNT], prior_b[PI_COUNT];
+};
+
+/* Allowed range of parameter i (from sim_params.h). */
+void pwi_param_range(size_t i, double *lo, double *hi);
+
+/* Random-number purposes (rng.h `purpose`): one per process, so adding a
+ * draw to one process never shifts the numbers another process sees. */
+enum {
+    RP_DEMOGRAPHY = 1,
+    RP_HOUSEHOLD,
+    RP_TIES,
+    RP_TIES_PAIR,
+    RP_INITIAL,
+    RP_LIFE,
+    RP_BIRTHS,
+    RP_IMMIGRATION,
+    RP_EXOGENOUS,
+    RP_PEER,
+    RP_PROGRESS,
+    RP_REMISSION,
+    RP_HEALTH,
+    RP_CRIME,
+    RP_POLICE,
+    RP_DECISION,
+    RP_TREATMENT,
+    RP_PRISON,
+    RP_MARKET,
+    RP_SOCIETY,
+    RP_VOLUNTARY,
+    RP_INITIATOR
+};
+
+/* One simulation of one regime and one run (sim_model.c). `regime` may be
+ * NULL: then every detected case gets no action (used by unit tests). The
+ * yearly series go to series[year * pw_series_count() + k] and the metrics
+ * to metrics[m]. */
+typedef struct pwi_run_result {
+    double *series;  /* years x pw_series_count() */
+    double metrics[64];
+    /* invariant bookkeeping, checked every week */
+    uint64_t initial, born, immigrated, alive, dead, emigrated;
+    int invariant_ok;
+} pwi_run_result;
+
+int pwi_simulate(const pw_scenario *s, const pw_regime *regime, int years,
+                 uint32_t run, uint64_t seed, double scale,
+                 pwi_run_result *out, pw_error *err);
+
+#endif /* PW_SIM_INTERNAL_H */
