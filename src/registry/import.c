@@ -1185,6 +1185,17 @@ static int import_line(importer *im, const char *text, size_t len,
             pwi_db_rollback_to(im->reg->db);
     }
     json_decref(rec);
+    if (rc == PW_EPERM) {
+        /* Undoing the record also undid the "denied" entry written by the
+         * role check; a refusal must stay on record, so write it again
+         * outside the savepoint. */
+        char object[300];
+        snprintf(object, sizeof object, "import:%s:%ld", im->name, im->line);
+        int arc = pwi_reg_audit(im->reg, "denied", object, err->msg, NULL);
+        if (arc != PW_OK)
+            return pw_error_set(err, arc, im->name, im->line, NULL,
+                                "cannot audit a refusal");
+    }
     return rc;
 }
 

@@ -7,6 +7,11 @@ BACKEND=${1:?backend}
 ROUNDS=${2:-6}
 BIN=${PW_BIN:?PW_BIN}
 HERE=$(cd "$(dirname "$0")" && pwd)
+[ -x "$BIN" ] || { echo "no pathways binary at $BIN" >&2; exit 1; }
+if [ "$BACKEND" = pg ] && [ ! -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/initdb" ]; then
+    echo "PostgreSQL server binaries not installed: skipped" >&2
+    exit 77
+fi
 WORK=$(mktemp -d /tmp/pw_crash.XXXXXX)
 chmod 755 "$WORK"
 FAILS=0

@@ -7,6 +7,11 @@ set -u
 BACKEND=${1:?backend}
 BIN=${PW_BIN:?PW_BIN}
 HERE=$(cd "$(dirname "$0")" && pwd)
+[ -x "$BIN" ] || { echo "no pathways binary at $BIN" >&2; exit 1; }
+if [ "$BACKEND" = pg ] && [ ! -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/initdb" ]; then
+    echo "PostgreSQL server binaries not installed: skipped" >&2
+    exit 77
+fi
 WORK=$(mktemp -d /tmp/pw_regtest.XXXXXX)
 chmod 755 "$WORK"
 FAILS=0
@@ -33,12 +38,14 @@ if [ "$BACKEND" = pg ]; then
     export PW_REGISTRY_KEYFILE="$WORK/site.key"
     # Runs SQL as the database superuser (the attacker with DB access).
     raw_sql() { pg_psql reg -c "$1"; }
+    q() { pg_psql reg -At -c "$1"; }
     dump_db() { pg_psql reg -c "COPY (SELECT * FROM person) TO STDOUT" > "$1";
                 pg_psql reg -c "COPY (SELECT * FROM review) TO STDOUT" >> "$1"; }
 else
     trap cleanup EXIT INT TERM
     DB="$WORK/reg.db"
     raw_sql() { sqlite3 "$DB" "$1"; }
+    q() { sqlite3 "$DB" "$1"; }
     dump_db() { sqlite3 "$DB" .dump > "$1"; cat "$DB" "$DB-wal" >> "$1" 2>/dev/null; }
 fi
 cd "$WORK" || exit 1
@@ -153,6 +160,24 @@ tests_sched=$(json_num s2.json tests_scheduled)
 # 2 tests/week over the plan (~1476 days): expect ~422, sd ~17.
 [ "${tests_sched:-0}" -gt 340 ] && [ "${tests_sched:-0}" -lt 505 ] && ok "random test days drawn ($tests_sched)" || fail "tests_scheduled=$tests_sched"
 
+# The engine's recommendation is stored with the episode, and its measures
+# became the plan: under hybrid a severe synthetic-cannabinoid case gets
+# detoxification, >= 12 months inpatient rehabilitation, 12-step, monitoring.
+[ "$(q "SELECT recommended_disposition FROM episode WHERE ref = 'E2'")" = compulsory_inpatient_treatment ] \
+    && ok "engine recommendation stored" || fail "recommended_disposition of E2"
+[ "$(q "SELECT programme FROM episode WHERE ref = 'E2'")" = inpatient_9m ] \
+    && ok "panel modify changed the programme" || fail "programme of E2"
+phases=$(q "SELECT p.phase FROM plan_phase p JOIN episode e ON e.id = p.episode_id WHERE e.ref = 'E2' ORDER BY p.seq" | tr '\n' ' ')
+[ "$phases" = "detoxification inpatient_rehabilitation post_rehabilitation_12_step monitoring " ] \
+    && ok "plan phases from the recommendation" || fail "phases: $phases"
+rehab=$(q "SELECT p.due_day - p.start_day FROM plan_phase p JOIN episode e ON e.id = p.episode_id WHERE e.ref = 'E2' AND p.phase = 'inpatient_rehabilitation'")
+[ "${rehab:-0}" -ge 365 ] && ok "inpatient rehabilitation due after >= 12 months ($rehab days)" || fail "rehab days $rehab"
+# E1 was discharged: exit review and 3/6/12-month post-treatment reviews.
+post=$(q "SELECT count(*) FROM review_due d JOIN episode e ON e.id = d.episode_id WHERE e.ref = 'E1' AND d.stage = 'post_exit'")
+[ "$post" = 3 ] && ok "post-treatment reviews scheduled" || fail "post_exit reviews: $post"
+held=$(q "SELECT count(*) FROM review_due d JOIN episode e ON e.id = d.episode_id WHERE e.ref = 'E1' AND d.review_id IS NOT NULL")
+[ "$held" = 2 ] && ok "held reviews linked to their due dates" || fail "linked reviews: $held"
+
 # ---- role checks on import ----------------------------------------------------
 cat > lab.jsonl <<'EOF'
 {"type":"test","episode":"E2","date":"2025-04-01","analyte":"JWH-018","result":"positive"}
@@ -185,6 +210,7 @@ lacks dump.txt "SECRET-NOTE-4711" "clinical notes are not stored in clear"
 expect_rc 0 $? "auditor lists the audit log"
 contains audit.jsonl '"user":"u_clinician","role":"clinician","action":"create","object":"episode:E1"' "writes are audited with user, role, action, object"
 contains audit.jsonl '"action":"denied"' "refusals are audited"
+contains audit.jsonl '"action":"denied","object":"import:lab.jsonl:2"' "refused import lines stay audited"
 contains audit.jsonl '"action":"login_failed"' "failed sign-ins are audited"
 contains audit.jsonl '"action":"read","object":"stats"' "reads are audited"
 contains audit.jsonl '"action":"sign","object":"episode:E2"' "panel signature audited"
