@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "pathways/core.h"
+#include "pathways/sim.h"
 
 /* ==== 1. ODE models of drug epidemics ================================= */
 
@@ -105,6 +106,20 @@ int pw_lhy_scenario_load(const char *name_or_path, pw_lhy_scenario *out,
 /* Sets parameter `name` ("tau", "s", "q", "smax", "a", "b", "g", "delta",
  * or "light0", "heavy0", "memory0" for the starting point). */
 int pw_lhy_scenario_set(pw_lhy_scenario *sc, const char *name, double v);
+
+/* ---- The society model, mean-field ----------------------------------- */
+/*
+ * Solves the deterministic counterpart of the society model's use stages
+ * (initiation with peer deterrence, light use, dependence, injecting, HIV,
+ * overdose, remission and relapse, demography) for `years` and fills
+ * regime g, run `run` of `res` with yearly series and metrics at full
+ * scale. Processes it does not model (justice, treatment, market, crime,
+ * costs) are set to NaN. `scale_population` mimics the simulator's --scale
+ * (1 = full population; counts are scaled back up). See
+ * docs/calibration.md for what it assumes.
+ */
+int pw_mf_society_run(const pw_scenario *s, double scale_population, int years,
+                      pw_results *res, size_t g, int run, pw_error *err);
 
 /* ==== 2. Uncertain parameters, ABC-SMC, Sobol, Morris ================== */
 

@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "pathways/calib.h"
 #include "pathways/core.h"
+#include "pathways/sim.h"
 
 #define CMD "run"
 
@@ -158,6 +159,48 @@ done:
     return code;
 }
 
+/* A society scenario: the mean-field counterpart of the use stages, in
+ * the same summary.json / timeseries.csv as the agent-based engine. The
+ * regime-dependent processes are not modelled, so there is one column
+ * set, labelled "none" (no justice or treatment pathway). */
+static int run_society(const char *scenario, int years, const char *out)
+{
+    pw_error err;
+    pw_error_clear(&err);
+    pw_scenario *s = NULL;
+    pw_results *res = NULL;
+    int code = PW_EXIT_OK;
+    if (pw_scenario_load(scenario, &s, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways run");
+        return PW_EXIT_BADINPUT;
+    }
+    const char *regs[] = {"none"};
+    res = pw_results_new(pw_scenario_name(s), pw_scenario_start_year(s), years, 1, 0, regs, 1);
+    if (!res) {
+        fprintf(stderr, "pathways run: out of memory\n");
+        code = PW_EXIT_FAIL;
+        goto done;
+    }
+    pw_results_set_engine(res, "meanfield");
+    if (pw_mf_society_run(s, 1.0, years, res, 0, 0, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways run");
+        code = err.status == PW_ENOTFOUND ? PW_EXIT_BADINPUT : PW_EXIT_FAIL;
+        goto done;
+    }
+    fprintf(stderr,
+            "pathways run: mean-field engine: use stages only (no justice, treatment or market;\n"
+            "  those columns are NaN); see docs/calibration.md\n");
+    pw_results_print_table(res, NULL, stdout);
+    if (out && pw_results_write(res, out, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways run");
+        code = PW_EXIT_FAIL;
+    }
+done:
+    pw_results_free(res);
+    pw_scenario_free(s);
+    return code;
+}
+
 int pw_cmd_run_meanfield(int argc, char **argv)
 {
     enum { O_ENGINE = 256, O_SCENARIO, O_REGIME, O_YEARS, O_RUNS, O_SEED, O_THREADS, O_SCALE,
@@ -215,9 +258,5 @@ int pw_cmd_run_meanfield(int argc, char **argv)
         return pw_cli_usage_error(CMD, "--engine must be 'meanfield' here, not '%s'", engine);
     if (pw_lhy_scenario_is(scenario))
         return run_lhy(scenario, (int)years, (int)per_year, out);
-    fprintf(stderr,
-            "pathways run: scenario '%s': the mean-field counterpart of the society model is not "
-            "available yet; mean-field scenarios: lhy-us-cocaine (see docs/calibration.md)\n",
-            scenario);
-    return PW_EXIT_FAIL;
+    return run_society(scenario, (int)years, out);
 }
