@@ -218,6 +218,26 @@ lacks audit.jsonl "Sultanova" "audit log holds no identities"
 "$BIN" registry audit verify --db "$DB" > v.out 2> v.err
 expect_rc 0 $? "audit chain verifies"
 
+# Two imports at once: writers take turns (SQLite's write lock, the audit
+# head's row lock on PostgreSQL); both complete and the chain stays whole.
+for w in Q R; do
+    awk -v w=$w 'BEGIN { for (i = 1; i <= 1500; i++) {
+      printf "{\"type\":\"person\",\"ref\":\"%s%d\",\"national_id\":\"%s-%d\",\"name\":\"N\",\"birth_date\":\"1990-01-01\",\"sex\":\"male\"}\n", w, i, w, i
+      printf "{\"type\":\"episode\",\"ref\":\"E%s%d\",\"person\":\"%s%d\",\"programme\":\"outpatient\",\"regime\":\"hybrid\",\"legal_basis\":\"voluntary\",\"start\":\"2025-01-01\"}\n", w, i, w, i } }' > par_$w.jsonl
+done
+"$BIN" registry import --db "$DB" --as "$TOK_CLIN" --batch 100 par_Q.jsonl > parQ.out 2> parQ.err &
+pq=$!
+"$BIN" registry import --db "$DB" --as "$TOK_INTAKE" --batch 100 par_R.jsonl > parR.out 2> parR.err &
+pr=$!
+wait $pq; rq=$?
+wait $pr; rr=$?
+expect_rc 0 $rq "concurrent import 1"
+expect_rc 0 $rr "concurrent import 2"
+[ "$(q "SELECT count(*) FROM episode WHERE ref LIKE 'EQ%' OR ref LIKE 'ER%'")" = 3000 ] \
+    && ok "both concurrent imports stored everything" || fail "concurrent episodes"
+"$BIN" registry audit verify --db "$DB" > vpar.out 2> vpar.err
+expect_rc 0 $? "audit chain intact after concurrent imports"
+
 # Insert-only: the triggers refuse to change the log.
 raw_sql "UPDATE audit SET action = 'x' WHERE seq = 3" > upd.out 2>&1
 contains upd.out "insert-only" "UPDATE of the audit log is refused"
