@@ -225,6 +225,24 @@ json_t *pw_decision_to_json(const pw_regime *r, const pw_case *c,
 int pw_decision_append_json(const pw_regime *r, const pw_case *c,
                             const pw_decision *d, const json_t *id,
                             char **buf, size_t *len, size_t *cap);
+/*
+ * The JSON Lines fast path without jansson on the way in: pw_case_scan()
+ * reads a case in its common form (ASCII strings without escapes, integers,
+ * the documented keys) straight into *c. It reports no errors: for any line
+ * it does not accept, valid or not, it returns PW_EPARSE and the caller
+ * parses the line with jansson and pw_case_from_json(), which decides the
+ * same way and names the bad field. `id` points into `text`.
+ */
+typedef struct pw_case_id {
+    const char *text; /* NULL when the case has no id */
+    size_t len;
+    bool is_string;   /* a string (text without quotes) or an integer */
+} pw_case_id;
+int pw_case_scan(const char *text, size_t len, pw_case *c, pw_case_id *id);
+/* pw_decision_append_json with the id as scanned. */
+int pw_decision_append_json_scanned(const pw_regime *r, const pw_case *c,
+                                    const pw_decision *d, const pw_case_id *id,
+                                    char **buf, size_t *len, size_t *cap);
 /* As pw_decision_to_json, with the id as given (string or integer). */
 json_t *pw_decision_to_json_id(const pw_regime *r, const pw_case *c,
                                const pw_decision *d, const json_t *id);

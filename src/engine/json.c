@@ -536,13 +536,23 @@ static void put_sentence(buf *b, const pw_sentence *s)
     PUTS(b, "}");
 }
 
-int pw_decision_append_json(const pw_regime *r, const pw_case *c, const pw_decision *d,
-                            const json_t *id, char **out, size_t *len, size_t *cap)
+static int append(const pw_regime *r, const pw_case *c, const pw_decision *d,
+                  const json_t *id, const pw_case_id *sid, char **out, size_t *len,
+                  size_t *cap)
 {
     buf bb = {out, len, cap, 0}, *b = &bb;
     char tmp[40];
     PUTS(b, "{");
-    if (id) {
+    if (sid && sid->text) {
+        /* Scanned ids are plain ASCII without escapes: copied as they are. */
+        PUTS(b, "\"id\":");
+        if (sid->is_string)
+            PUTS(b, "\"");
+        put(b, sid->text, sid->len);
+        if (sid->is_string)
+            PUTS(b, "\"");
+        PUTS(b, ",");
+    } else if (id) {
         PUTS(b, "\"id\":");
         if (json_is_string(id)) {
             put_str(b, json_string_value(id));
@@ -625,6 +635,19 @@ int pw_decision_append_json(const pw_regime *r, const pw_case *c, const pw_decis
     }
     PUTS(b, "]}");
     return b->oom ? PW_ENOMEM : PW_OK;
+}
+
+int pw_decision_append_json(const pw_regime *r, const pw_case *c, const pw_decision *d,
+                            const json_t *id, char **out, size_t *len, size_t *cap)
+{
+    return append(r, c, d, id, NULL, out, len, cap);
+}
+
+int pw_decision_append_json_scanned(const pw_regime *r, const pw_case *c,
+                                    const pw_decision *d, const pw_case_id *id, char **out,
+                                    size_t *len, size_t *cap)
+{
+    return append(r, c, d, NULL, id, out, len, cap);
 }
 
 /* ---- Readable text (--explain) ---------------------------------------- */

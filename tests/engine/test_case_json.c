@@ -199,12 +199,158 @@ static void fast_writer_matches_jansson(void **state)
     free(buf);
 }
 
+
+/* ---- The JSON Lines scanner agrees with jansson ----------------------- */
+
+static uint64_t rng_state = 0x853C49E6748FEA9Bull;
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state << 13, rng_state ^= rng_state >> 7, rng_state ^= rng_state << 17;
+    return rng_state;
+}
+/* The first `good` choices are valid; the others are picked 1 time in 12. */
+static const char *pick(int good, const char *const *v, size_t n)
+{
+    if (good > 0 && (size_t)good < n && rnd() % 12)
+        return v[rnd() % (size_t)good];
+    return v[rnd() % n];
+}
+#define PICKG(g, ...) pick(g, (const char *const[]){__VA_ARGS__}, \
+                          sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+#define PICK(...) pick(0, (const char *const[]){__VA_ARGS__}, \
+                       sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+
+/* A random case line: mostly valid, in shuffled key order and spacing. */
+static void random_line(char *out, size_t cap)
+{
+    char parts[12][300];
+    int n = 0;
+    const char *sp = PICK("", " ", "  ", "\t");
+    if (rnd() % 5)
+        snprintf(parts[n++], 300, "\"id\":%s", PICKG(6, "\"c-1\"", "17", "-4", "\"\"", "\"a b\"",
+                                                    "\"q\\\"x\"", "\"\\u00e9\"", "0", "-0", "1.5", "null"));
+    if (rnd() % 20)
+        snprintf(parts[n++], 300, "\"age\":%s%s", sp, PICKG(3, "24", "0", "120", "121", "-1", "30.0", "\"30\"", "017"));
+    if (rnd() % 20)
+        snprintf(parts[n++], 300, "\"event\":%s", PICKG(4, "\"use\"", "\"possession\"", "\"crime_under_influence\"",
+                                                        "\"distribution\"", "\"sale\"", "1"));
+    if (rnd() % 2)
+        snprintf(parts[n++], 300, "\"amount\":%s", PICKG(3, "\"personal\"", "\"large\"", "\"especially_large\"", "\"huge\""));
+    if (rnd() % 2)
+        snprintf(parts[n++], 300, "\"role\":%s", PICKG(4, "\"none\"", "\"courier\"", "\"dealer\"", "\"producer\"", "\"boss\""));
+    if (rnd() % 2)
+        snprintf(parts[n++], 300, "\"violent\":%s", PICKG(2, "true", "false", "0", "null"));
+    if (rnd() % 2)
+        snprintf(parts[n++], 300, "\"consents_to_treatment\":%s", PICKG(2, "true", "false", "\"yes\""));
+    if (rnd() % 2)
+        snprintf(parts[n++], 300, "\"prior_drug_offences\":%s", PICKG(3, "0", "1", "2", "1001", "-1"));
+    if (rnd() % 2)
+        snprintf(parts[n++], 300, "\"prior_convictions\":%s", PICKG(3, "0", "1", "3", "2.0"));
+    if (rnd() % 50 == 0)
+        snprintf(parts[n++], 300, "\"colour\":\"red\"");
+    if (rnd() % 50 == 0)
+        snprintf(parts[n++], 300, "\"age\":33"); /* a duplicate key, sometimes */
+    if (rnd() % 30) {
+        char subs[260] = "";
+        int k = 1 + (int)(rnd() % 2);
+        for (int i = 0; i < k; i++) {
+            char assist[120] = "";
+            if (rnd() % 3 == 0)
+                snprintf(assist, sizeof assist, ",\"assist\":{\"q2\":%s,\"q3\":3,\"q4\":4,\"q5\":%s,\"q6\":%s,\"q7\":0}",
+                         PICKG(3, "0", "2", "6", "1"), PICKG(3, "0", "5", "8", "9"), PICKG(3, "0", "3", "6"));
+            snprintf(subs + strlen(subs), sizeof subs - strlen(subs),
+                     "%s{\"substance\":%s,%s\"dsm5_criteria\":%s%s%s}", i ? "," : "",
+                     PICKG(5, "\"heroin\"", "\"7.2\"", "\"synthetic_cathinones\"", "\"spice\"", "\"alcohol\"", "\"spicey\"", "7.2"),
+                     sp, PICKG(6, "0", "4", "7", "11", "[1,2,3]", "[]", "12", "[1,1]", "[0]", "\"3\""),
+                     assist, rnd() % 4 ? "" : ",\"injecting\":true");
+        }
+        snprintf(parts[n++], 300, "\"substances\":%s[%s]", sp, rnd() % 40 ? subs : "");
+    }
+    /* Shuffle the members. */
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)(rnd() % (uint64_t)(i + 1));
+        char t[300];
+        memcpy(t, parts[i], 300);
+        memcpy(parts[i], parts[j], 300);
+        memcpy(parts[j], t, 300);
+    }
+    size_t used = (size_t)snprintf(out, cap, "%s{", rnd() % 4 ? "" : " ");
+    for (int i = 0; i < n; i++)
+        used += (size_t)snprintf(out + used, cap - used, "%s%s%s", i ? "," : "", sp, parts[i]);
+    used += (size_t)snprintf(out + used, cap - used, "%s}%s", sp, PICKG(3, "", "\n", " \r\n", " x", "}", ","));
+    /* Now and then, break a byte. */
+    if (rnd() % 8 == 0 && used > 2)
+        out[rnd() % used] = PICK("\"", "{", "]", ":", ",", "\\", " ", "9")[0];
+}
+
+static bool same_case(const pw_case *a, const pw_case *b)
+{
+    return a->age == b->age && a->event == b->event && a->amount == b->amount &&
+           a->role == b->role && a->violent == b->violent &&
+           a->prior_drug_offences == b->prior_drug_offences &&
+           a->prior_convictions == b->prior_convictions &&
+           a->consents_to_treatment == b->consents_to_treatment && a->substance == b->substance &&
+           a->dsm5_criteria == b->dsm5_criteria && a->injecting == b->injecting &&
+           a->assist_score == b->assist_score;
+}
+
+static void scanner_agrees_with_jansson(void **state)
+{
+    (void)state;
+    pw_regime *r;
+    pw_error e;
+    assert_int_equal(pw_regime_load("hybrid", &r, &e), PW_OK);
+    long scanned = 0, slow_ok = 0, rejected = 0;
+    char *b1 = NULL, *b2 = NULL;
+    size_t l1, l2, c1 = 0, c2 = 0;
+    for (int i = 0; i < 30000; i++) {
+        char line[1200];
+        random_line(line, sizeof line);
+        size_t len = strlen(line);
+        pw_case a, b;
+        pw_case_id id;
+        int fast = pw_case_scan(line, len, &a, &id);
+        json_error_t je;
+        json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+        int slow = o ? pw_case_from_json(o, &b, "x", 1, &e) : PW_EPARSE;
+        if (fast == PW_OK) {
+            /* Whatever the scanner accepts, jansson accepts the same way. */
+            if (slow != PW_OK || !same_case(&a, &b))
+                fail_msg("scanner accepted a line the slow path %s: %s",
+                         slow ? "rejects" : "reads differently", line);
+            pw_decision d;
+            assert_int_equal(pw_decide(r, &a, &d), PW_OK);
+            l1 = l2 = 0;
+            assert_int_equal(pw_decision_append_json_scanned(r, &a, &d, &id, &b1, &l1, &c1), PW_OK);
+            assert_int_equal(pw_decision_append_json(r, &b, &d, json_object_get(o, "id"), &b2, &l2, &c2), PW_OK);
+            if (strcmp(b1, b2))
+                fail_msg("outputs differ for %s:\n%s\n%s", line, b1, b2);
+            scanned++;
+        } else if (slow == PW_OK) {
+            slow_ok++; /* valid but outside the scanner's form: fine */
+        } else {
+            rejected++;
+        }
+        json_decref(o);
+    }
+    /* The mix exercised all three outcomes. */
+    printf("scanner: %ld lines scanned, %ld valid only for jansson, %ld rejected\n", scanned,
+           slow_ok, rejected);
+    assert_true(scanned > 1000);
+    assert_true(rejected > 1000);
+    assert_true(slow_ok > 10);
+    free(b1);
+    free(b2);
+    pw_regime_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bad_cases_are_located),
         cmocka_unit_test(good_case_and_defaults),
         cmocka_unit_test(fast_writer_matches_jansson),
+        cmocka_unit_test(scanner_agrees_with_jansson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
