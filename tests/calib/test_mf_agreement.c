@@ -48,6 +48,10 @@ static void test_abm_matches_meanfield(void **state)
     /* Well mixed: every user recruits at the mean rate along many ties,
      * none of them in the household, so no circle of friends runs out. */
     set(s, "initiation.initiator_share", 1);
+    /* Pinned, so the test does not follow retuning of the shipped value:
+     * at 1.5 attempts a year the well-mixed epidemic grows without bound
+     * while the networked one saturates (docs/calibration.md). */
+    set(s, "initiation.peer_mean", 1.0);
     set(s, "initiation.household_share", 0);
     set(s, "ties.mean_peer_degree", 30);
     /* A closed population: the simulator gives ties only to the people
