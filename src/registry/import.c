@@ -67,8 +67,23 @@ static int bad(importer *im, pw_error *err, int status, const char *field,
 
 /* ---- Field getters: each names the field in its error ----------------- */
 
+/* Longest free text (clinical notes) and longest other string. */
+#define MAX_TEXT 20000
+#define MAX_STR 200
+
+static int get_str_max(importer *im, json_t *rec, const char *key,
+                       int required, size_t max, const char **out,
+                       pw_error *err);
+
 static int get_str(importer *im, json_t *rec, const char *key, int required,
                    const char **out, pw_error *err)
+{
+    return get_str_max(im, rec, key, required, MAX_STR, out, err);
+}
+
+static int get_str_max(importer *im, json_t *rec, const char *key,
+                       int required, size_t max, const char **out,
+                       pw_error *err)
 {
     json_t *v = json_object_get(rec, key);
     *out = NULL;
@@ -78,9 +93,11 @@ static int get_str(importer *im, json_t *rec, const char *key, int required,
     if (!json_is_string(v))
         return bad(im, err, PW_EINVAL, key, "must be a string", NULL);
     const char *s = json_string_value(v);
-    if (!*s || strlen(s) > 200)
-        return bad(im, err, PW_EINVAL, key, "must be 1 to 200 characters",
-                   NULL);
+    if (!*s || strlen(s) > max) {
+        char msg[80];
+        snprintf(msg, sizeof msg, "must be 1 to %zu characters", max);
+        return bad(im, err, PW_EINVAL, key, "%s", msg);
+    }
     *out = s;
     return PW_OK;
 }
@@ -722,6 +739,18 @@ static int rec_panel(importer *im, json_t *rec, pw_error *err)
         }
         if ((rc = run(st, NULL, err)) != PW_OK)
             return rc;
+        /* A rejected placement never starts: drop its schedules so that it
+         * shows up neither as overdue reviews nor as missed tests. */
+        static const char *const drop[] = {
+            "DELETE FROM review_due WHERE episode_id = ? AND review_id IS NULL",
+            "DELETE FROM test_schedule WHERE episode_id = ?"};
+        for (int i = 0; decision == 2 && i < 2; i++) {
+            if ((rc = pwi_db_prepare(im->reg->db, drop[i], &st, err)) != PW_OK)
+                return rc;
+            pwi_bind_int64(st, 1, ep.id);
+            if ((rc = run(st, NULL, err)) != PW_OK)
+                return rc;
+        }
     }
     return pwi_reg_audit(im->reg, "sign", object, decisions[decision], err);
 }
@@ -765,7 +794,7 @@ static int rec_review(importer *im, json_t *rec, pw_error *err)
     if (rc == PW_OK) rc = lookup_episode(im, rec, &ep, &eref, err);
     if (rc == PW_OK) rc = get_date(im, rec, "date", 1, &day, &has_day, err);
     if (rc == PW_OK) rc = get_enum(im, rec, "stage", 1, stages, &stage, err);
-    if (rc == PW_OK) rc = get_str(im, rec, "notes", 0, &notes, err);
+    if (rc == PW_OK) rc = get_str_max(im, rec, "notes", 0, MAX_TEXT, &notes, err);
     int64_t val[N_TOP];
     int present[N_TOP];
     for (size_t i = 0; rc == PW_OK && i < N_TOP; i++)
@@ -870,6 +899,9 @@ static int rec_test(importer *im, json_t *rec, pw_error *err)
     if (rc == PW_OK) rc = get_enum(im, rec, "result", 1, results, &result, err);
     if (rc != PW_OK)
         return rc;
+    if (day < ep.start_day)
+        return bad(im, err, PW_EINVAL, "date", "is before the episode's start",
+                   NULL);
     char object[260];
     snprintf(object, sizeof object, "episode:%s", eref);
     if ((rc = require(im, PWI_WRITE, PWI_OBJ_TEST, object, err)) != PW_OK)
@@ -912,6 +944,9 @@ static int rec_violation(importer *im, json_t *rec, pw_error *err)
     if (rc == PW_OK) rc = get_str(im, rec, "response", 0, &response, err);
     if (rc != PW_OK)
         return rc;
+    if (day < ep.start_day)
+        return bad(im, err, PW_EINVAL, "date", "is before the episode's start",
+                   NULL);
     /* A sanction needs an adjudicated violation first (monitoring.md 5.2). */
     if (response && a != 2)
         return bad(im, err, PW_EINVAL, "response",

@@ -91,17 +91,18 @@ cat > intake.jsonl <<'EOF'
 {"type":"episode","ref":"E4","person":"P1","programme":"outpatient","regime":"hybrid","legal_basis":"sometimes","start":"2025-01-10"}
 {"type":"episode","ref":"E5","person":"P1","programme":"outpatient","regime":"hybrid","legal_basis":"voluntary","start":"2025-01-10","colour":"red"}
 not json at all
+{"type":"episode","ref":"E6","person":"P1","programme":"inpatient","regime":"hybrid","legal_basis":"compulsory","start":"2025-02-01","tests_per_week":3}
 EOF
 "$BIN" registry import --db "$DB" --as "$TOK_INTAKE" intake.jsonl > imp.out 2> imp.err
 expect_rc 1 $? "import with bad lines exits non-zero"
-contains imp.out "^committed 4$" "good lines committed (P1, P2, E1, E2)"
+contains imp.out "^committed 5$" "good lines committed (P1, P2, E1, E2, E6)"
 contains imp.err "intake.jsonl:3: field 'ref'.*exists already" "same national ID, other spelling, is one person"
 contains imp.err "intake.jsonl:4: field 'birth_date'" "impossible date rejected with line and field"
 contains imp.err "intake.jsonl:8: field 'person'.*unknown ref 'P9'" "unknown person ref"
 contains imp.err "intake.jsonl:9: field 'legal_basis'" "bad enum names field"
 contains imp.err "intake.jsonl:10: field 'colour': unknown field" "unknown field refused"
 contains imp.err "intake.jsonl:11:.*invalid JSON" "invalid JSON line"
-contains imp.err "4 records committed, 6 rejected" "summary counts"
+contains imp.err "5 records committed, 6 rejected" "summary counts"
 
 cat > clinic.jsonl <<'EOF'
 {"type":"review","episode":"E1","date":"2025-01-12","stage":"start","opioid_days":20,"injecting_days":4,"psych_health":8,"phys_health":10,"quality_of_life":7,"notes":"SECRET-NOTE-4711 anxious"}
@@ -131,7 +132,7 @@ contains imp2.err "clinic.jsonl:13:.*role 'clinician' may not write panel" "only
 # Compulsory placement waits for the panel; the panel's signature activates it.
 "$BIN" registry stats --db "$DB" --as "$TOK_ANALYST" > s1.json 2>&1
 expect_rc 0 $? "analyst may read aggregate stats"
-[ "$(json_num s1.json episodes_pending_panel)" = 1 ] && ok "compulsory episode pending panel" || fail "pending: $(cat s1.json)"
+[ "$(json_num s1.json episodes_pending_panel)" = 2 ] && ok "compulsory episodes pending panel" || fail "pending: $(cat s1.json)"
 cat > panel.jsonl <<'EOF'
 {"type":"panel","episode":"E2","date":"2025-03-05","decision":"modify","members":["Dr A","Dr B","Dr C"],"dissent":[{"member":"Dr C","reason":"outpatient would do"}]}
 {"type":"panel","episode":"E1","date":"2025-03-05","decision":"modify","members":["Dr A"]}
@@ -141,13 +142,14 @@ expect_rc 1 $? "panel import (one bad line)"
 contains imp3.err "panel.jsonl:2: field 'programme': is required when the decision is modify" "modify needs a programme"
 cat > panel2.jsonl <<'EOF'
 {"type":"panel","episode":"E2","date":"2025-03-05","decision":"modify","programme":"inpatient_9m","members":["Dr A","Dr B","Dr C"],"dissent":[{"member":"Dr C","reason":"outpatient would do"}]}
+{"type":"panel","episode":"E6","date":"2025-02-03","decision":"reject","members":["Dr A","Dr B"],"reason":"criteria not met"}
 EOF
 "$BIN" registry import --db "$DB" --as "$TOK_PANEL" panel2.jsonl > /dev/null 2> imp3.err
 expect_rc 0 $? "panel signs (modify)"
 "$BIN" registry stats --db "$DB" --as "$TOK_CLIN" > s2.json 2>&1
-for kv in people:2 episodes:2 episodes_pending_panel:0 episodes_active:1 \
-          episodes_discharged:1 panel_decisions:1 reviews:2 tests:1 violations:1 \
-          relapses:1 followups:1 deaths:1 imprisonments:1 plan_phases:5; do
+for kv in people:2 episodes:3 episodes_pending_panel:0 episodes_active:1 \
+          episodes_rejected:1 episodes_discharged:1 panel_decisions:2 reviews:2 tests:1 violations:1 \
+          relapses:1 followups:1 deaths:1 imprisonments:1 plan_phases:6; do
     k=${kv%%:*}; v=${kv#*:}
     got=$(json_num s2.json "$k")
     [ "$got" = "$v" ] && ok "stats $k = $v" || fail "stats $k = '$got', wanted $v"
@@ -172,6 +174,8 @@ phases=$(q "SELECT p.phase FROM plan_phase p JOIN episode e ON e.id = p.episode_
     && ok "plan phases from the recommendation" || fail "phases: $phases"
 rehab=$(q "SELECT p.due_day - p.start_day FROM plan_phase p JOIN episode e ON e.id = p.episode_id WHERE e.ref = 'E2' AND p.phase = 'inpatient_rehabilitation'")
 [ "${rehab:-0}" -ge 365 ] && ok "inpatient rehabilitation due after >= 12 months ($rehab days)" || fail "rehab days $rehab"
+left=$(q "SELECT (SELECT count(*) FROM review_due d JOIN episode e ON e.id = d.episode_id WHERE e.ref = 'E6') + (SELECT count(*) FROM test_schedule t JOIN episode e ON e.id = t.episode_id WHERE e.ref = 'E6')")
+[ "$left" = 0 ] && ok "a rejected placement keeps no schedule" || fail "E6 schedule rows: $left"
 # E1 was discharged: exit review and 3/6/12-month post-treatment reviews.
 post=$(q "SELECT count(*) FROM review_due d JOIN episode e ON e.id = d.episode_id WHERE e.ref = 'E1' AND d.stage = 'post_exit'")
 [ "$post" = 3 ] && ok "post-treatment reviews scheduled" || fail "post_exit reviews: $post"
