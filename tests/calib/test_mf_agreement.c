@@ -1,9 +1,9 @@
 /*
  * The mean-field engine against the agent-based engine in the well-mixed
- * limit: the same scenario (almaty) with the processes the mean field does
- * not model switched off (no detection, hence no justice pathway; no
- * voluntary treatment; no drug market; no extra risk for children), many
- * agents and several runs. The agent-based mean trajectory must lie within
+ * limit: the scenario tests/calib/well_mixed.yaml (almaty with the
+ * processes the mean field does not model switched off, a closed
+ * population and many random ties; see the file), many agents and
+ * several runs. The agent-based mean trajectory must lie within
  * its statistical error (plus a small, stated approximation margin) of the
  * mean-field one.
  */
@@ -24,42 +24,19 @@
 #define SCALE 0.02
 #define YEARS 15
 
-static void set(pw_scenario *s, const char *name, double v)
-{
-    int i = pw_param_find(s, name);
-    assert_true(i >= 0);
-    assert_int_equal(pw_param_set(s, (size_t)i, v), PW_OK);
-}
-
 static void test_abm_matches_meanfield(void **state)
 {
     (void)state;
     pw_scenario *s = NULL;
     pw_error err;
-    assert_int_equal(pw_scenario_load("almaty", &s, &err), PW_OK);
-    set(s, "police.use_detection_rate", 0);
-    set(s, "police.crime_detection", 0);
-    set(s, "police.sale_detection", 0);
-    set(s, "treatment.voluntary_entry_rate", 0);
-    set(s, "market.sellers_per_user", 0);
-    set(s, "initial.sellers_per_user", 0);
-    set(s, "initial.prison_share", 0);
-    set(s, "initiation.child_of_pwud_rate_ratio", 1);
-    /* Well mixed: every user recruits at the mean rate along many ties,
-     * none of them in the household, so no circle of friends runs out. */
-    set(s, "initiation.initiator_share", 1);
-    /* Pinned, so the test does not follow retuning of the shipped value:
-     * at 1.5 attempts a year the well-mixed epidemic grows without bound
-     * while the networked one saturates (docs/calibration.md). */
-    set(s, "initiation.peer_mean", 1.0);
-    set(s, "initiation.household_share", 0);
-    set(s, "ties.mean_peer_degree", 30);
-    /* A closed population: the simulator gives ties only to the people
-     * alive at the start, so newborns and arrivals can neither recruit nor
-     * be recruited by peers; the mean field has no such restriction. */
-    set(s, "demography.birth_rate", 0);
-    set(s, "demography.immigration_rate", 0);
-    set(s, "demography.emigration_rate", 0);
+    char path[4096];
+    const char *src = getenv("PW_SRC");
+    assert_non_null(src);
+    snprintf(path, sizeof path, "%s/tests/calib/well_mixed.yaml", src);
+    int lrc = pw_scenario_load(path, &s, &err);
+    if (lrc != PW_OK)
+        fprintf(stderr, "%s:%ld: %s: %s\n", err.file, err.line, err.field, err.msg);
+    assert_int_equal(lrc, PW_OK);
 
     pw_sim_opts o;
     pw_sim_opts_default(&o);
