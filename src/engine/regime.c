@@ -16,6 +16,7 @@
  */
 #include <assert.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,11 +86,19 @@ struct pw_regime {
 
 /* ---- Compiling conditions -------------------------------------------- */
 
+/* A located error about node `n` (its line) and `key`. */
 static int fail(pw_error *err, const pw_doc *d, const pw_node *n, const char *key,
-                const char *msg, const char *arg)
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int fail(pw_error *err, const pw_doc *d, const pw_node *n, const char *key,
+                const char *fmt, ...)
 {
-    return pw_error_set(err, PW_EINVAL, pw_doc_name(d), n ? pw_node_line(n) : 0, key, msg,
-                        arg ? arg : "");
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return pw_error_set(err, PW_EINVAL, pw_doc_name(d), n ? pw_node_line(n) : 0, key, "%s",
+                        msg);
 }
 
 /* A keyword or a list of keywords from `table` -> a bit mask. */
@@ -99,7 +108,7 @@ static int keyword_mask(const pw_doc *d, const pw_node *v, const char *key,
     size_t n = pw_node_kind_of(v) == PW_NODE_SEQ ? pw_node_len(v) : 1;
     uint32_t m = 0;
     if (pw_node_kind_of(v) == PW_NODE_MAP || n == 0)
-        return fail(err, d, v, key, "expected a name or a list of names%s", NULL);
+        return fail(err, d, v, key, "expected a name or a list of names");
     for (size_t i = 0; i < n; i++) {
         const pw_node *item = pw_node_kind_of(v) == PW_NODE_SEQ ? pw_node_at(v, i) : v;
         const char *s = pw_node_str(item);
@@ -124,7 +133,7 @@ static int substance_mask(const pw_doc *d, const pw_node *v, uint64_t *out, pw_e
     size_t n = pw_node_kind_of(v) == PW_NODE_SEQ ? pw_node_len(v) : 1;
     uint64_t m = 0;
     if (pw_node_kind_of(v) == PW_NODE_MAP || n == 0)
-        return fail(err, d, v, "substance", "expected a substance or a list of them%s", NULL);
+        return fail(err, d, v, "substance", "expected a substance or a list of them");
     for (size_t i = 0; i < n; i++) {
         const pw_node *item = pw_node_kind_of(v) == PW_NODE_SEQ ? pw_node_at(v, i) : v;
         int id = pw_substance_lookup(pw_node_str(item));
@@ -254,8 +263,7 @@ static int compile_when(const pw_doc *d, const pw_node *when, cond *c, pw_error 
         return rc;
     /* A condition that no case can meet is almost certainly a typo'd bound. */
     if (!(c->severity & 0xFu))
-        return fail(err, d, when, "severity", "the severity conditions exclude every case%s",
-                    NULL);
+        return fail(err, d, when, "severity", "the severity conditions exclude every case");
     return PW_OK;
 }
 
@@ -312,7 +320,7 @@ static int compile_sentence(const pw_doc *d, const pw_node *s, pw_sentence *out,
         return rc;
     if (hi != 0 && hi < lo)
         return fail(err, d, pw_node_get(s, "max_years"), "max_years",
-                    "max_years is below min_years%s", NULL);
+                    "max_years is below min_years");
     out->custodial = custodial;
     out->min_years = (float)lo;
     out->max_years = (float)hi;
@@ -329,7 +337,7 @@ static int compile_sentence(const pw_doc *d, const pw_node *s, pw_sentence *out,
         double v[2];
         if (pw_node_kind_of(p) != PW_NODE_SEQ || pw_node_len(p) != 2)
             return fail(err, d, p, "parole_eligible_years",
-                        "expected [from, to] in years%s", NULL);
+                        "expected [from, to] in years");
         for (int i = 0; i < 2; i++) {
             const char *t = pw_node_str(pw_node_at(p, (size_t)i));
             char *end;
@@ -339,7 +347,7 @@ static int compile_sentence(const pw_doc *d, const pw_node *s, pw_sentence *out,
                             "expected two numbers of years, found '%s'", t ? t : "a list");
         }
         if (v[1] < v[0])
-            return fail(err, d, p, "parole_eligible_years", "'to' is before 'from'%s", NULL);
+            return fail(err, d, p, "parole_eligible_years", "'to' is before 'from'");
         out->parole_from_years = (float)v[0];
         out->parole_to_years = (float)v[1];
     }
@@ -351,7 +359,7 @@ static int compile_sentence(const pw_doc *d, const pw_node *s, pw_sentence *out,
             (rc = pw_node_text(d, f, "unit", 1, NULL, &out->fine_unit, err)))
             return rc;
         if (hi < lo)
-            return fail(err, d, f, "fine", "max is below min%s", NULL);
+            return fail(err, d, f, "fine", "max is below min");
         out->fine_min = (float)lo;
         out->fine_max = (float)hi;
         if (strcmp(out->fine_unit, "MRP") == 0)
@@ -376,7 +384,7 @@ static int compile_then(const pw_doc *d, const pw_node *then, effect *e, pw_erro
     if ((rc = pw_node_check_keys(d, then, keys, "then", err)))
         return rc;
     if (pw_node_len(then) == 0)
-        return fail(err, d, then, "then", "'then' sets nothing%s", NULL);
+        return fail(err, d, then, "then", "'then' sets nothing");
     if (pw_node_get(then, "route")) {
         if ((rc = pw_node_enum(d, then, "route", 1, 0, pwi_route_names, &v, err)))
             return rc;
@@ -450,7 +458,7 @@ static int text_required(const pw_doc *d, const pw_node *map, const char *key,
 {
     int rc = pw_node_text(d, map, key, 1, NULL, out, err);
     if (rc == PW_OK && (*out)[0] == '\0')
-        return fail(err, d, pw_node_get(map, key), key, "must not be empty%s", NULL);
+        return fail(err, d, pw_node_get(map, key), key, "must not be empty");
     return rc;
 }
 
