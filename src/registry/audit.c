@@ -141,86 +141,108 @@ int pwi_audit_append(pwi_db *db, const unsigned char key[32],
     return PW_OK;
 }
 
+/* Entries read per query while verifying: bounded memory on PostgreSQL,
+ * where a result set is held in memory whole. */
+#define VERIFY_PAGE 5000
+
 int pwi_audit_verify(pwi_db *db, const unsigned char key[32],
                      pwi_audit_report *rep, pw_error *err)
 {
     memset(rep, 0, sizeof *rep);
     rep->ok = 1;
-    unsigned char prev[32] = {0}, h[32], stored[32];
-    int64_t expect = 1;
+    unsigned char prev[32] = {0}, h[32], stored[32], head_hash[32];
+    /* The head first: it is written in the same transaction as the entries
+     * it covers, so entries 1..head.seq are all committed and anything
+     * after it is a newer append that this run does not judge. No lock is
+     * held, so verification never stops the registry. */
     pwi_stmt *st;
-    int rc = pwi_db_prepare(db,
-                            "SELECT seq, time, user_id, user_name, role, "
-                            "action, object, detail, hash FROM audit ORDER BY "
-                            "seq",
+    int rc = pwi_db_prepare(db, "SELECT seq, hash FROM audit_head WHERE id = 1",
                             &st, err);
     if (rc != PW_OK)
         return rc;
-    while ((rc = pwi_step(st, err)) == 1) {
-        entry e = {pwi_col_int64(st, 0), pwi_col_text(st, 1),
-                   pwi_col_int64(st, 2), pwi_col_text(st, 3),
-                   pwi_col_text(st, 4), pwi_col_text(st, 5),
-                   pwi_col_text(st, 6), pwi_col_text(st, 7)};
-        rep->entries++;
-        if (e.seq != expect) {
-            /* A missing seq means a deleted entry: report the first gap. */
-            rep->ok = 0;
-            rep->first_bad = expect;
-            snprintf(rep->reason, sizeof rep->reason,
-                     "entry %" PRId64 " is missing (next present is %" PRId64
-                     ")",
-                     expect, e.seq);
-            break;
-        }
-        entry_hash(key, prev, &e, h);
-        if (unhex32(pwi_col_text(st, 8), stored) != PW_OK ||
-            sodium_memcmp(h, stored, 32) != 0) {
-            rep->ok = 0;
-            rep->first_bad = e.seq;
-            snprintf(rep->reason, sizeof rep->reason,
-                     "entry %" PRId64 " (%s %s at %s) does not match its hash",
-                     e.seq, e.action ? e.action : "", e.object ? e.object : "",
-                     e.time ? e.time : "");
-            break;
-        }
-        memcpy(prev, h, 32);
-        expect++;
+    rc = pwi_step(st, err);
+    int64_t head_seq = 0;
+    int head_ok = 0;
+    if (rc == 1) {
+        head_seq = pwi_col_int64(st, 0);
+        head_ok = unhex32(pwi_col_text(st, 1), head_hash) == PW_OK;
     }
     pwi_stmt_reset(st);
     if (rc < 0)
         return rc;
-    if (!rep->ok)
-        return PW_OK;
-
-    /* The head must name the last entry: otherwise the tail was cut off (or
-     * the head was edited). */
-    rc = pwi_db_prepare(db, "SELECT seq, hash FROM audit_head WHERE id = 1",
-                        &st, err);
-    if (rc != PW_OK)
-        return rc;
-    rc = pwi_step(st, err);
-    if (rc == 1) {
-        int64_t hseq = pwi_col_int64(st, 0);
-        int bad = hseq != expect - 1 ||
-                  unhex32(pwi_col_text(st, 1), stored) != PW_OK ||
-                  sodium_memcmp(prev, stored, 32) != 0;
-        if (bad) {
-            rep->ok = 0;
-            rep->first_bad = expect;
-            snprintf(rep->reason, sizeof rep->reason,
-                     "the chain ends at entry %" PRId64
-                     " but the head records entry %" PRId64
-                     " (entries removed from the end, or head edited)",
-                     expect - 1, hseq);
-        }
-        rc = PW_OK;
-    } else if (rc == 0) {
+    if (rc == 0 || !head_ok) {
         rep->ok = 0;
         rep->first_bad = 1;
-        snprintf(rep->reason, sizeof rep->reason, "audit head is missing");
+        snprintf(rep->reason, sizeof rep->reason,
+                 "audit head is missing or corrupt");
+        return PW_OK;
     }
-    pwi_stmt_reset(st);
-    return rc < 0 ? rc : PW_OK;
+
+    int64_t expect = 1;
+    for (;;) {
+        rc = pwi_db_prepare(db,
+                            "SELECT seq, time, user_id, user_name, role, "
+                            "action, object, detail, hash FROM audit WHERE "
+                            "seq >= ? AND seq <= ? ORDER BY seq LIMIT ?",
+                            &st, err);
+        if (rc != PW_OK)
+            return rc;
+        pwi_bind_int64(st, 1, expect);
+        pwi_bind_int64(st, 2, head_seq);
+        pwi_bind_int64(st, 3, VERIFY_PAGE);
+        long rows = 0;
+        while (rep->ok && (rc = pwi_step(st, err)) == 1) {
+            rows++;
+            entry e = {pwi_col_int64(st, 0), pwi_col_text(st, 1),
+                       pwi_col_int64(st, 2), pwi_col_text(st, 3),
+                       pwi_col_text(st, 4), pwi_col_text(st, 5),
+                       pwi_col_text(st, 6), pwi_col_text(st, 7)};
+            rep->entries++;
+            if (e.seq != expect) {
+                /* A missing seq means a deleted entry: report the gap. */
+                rep->ok = 0;
+                rep->first_bad = expect;
+                snprintf(rep->reason, sizeof rep->reason,
+                         "entry %" PRId64 " is missing (next present is %" PRId64
+                         ")",
+                         expect, e.seq);
+                break;
+            }
+            entry_hash(key, prev, &e, h);
+            if (unhex32(pwi_col_text(st, 8), stored) != PW_OK ||
+                sodium_memcmp(h, stored, 32) != 0) {
+                rep->ok = 0;
+                rep->first_bad = e.seq;
+                snprintf(rep->reason, sizeof rep->reason,
+                         "entry %" PRId64 " (%s %s at %s) does not match its hash",
+                         e.seq, e.action ? e.action : "",
+                         e.object ? e.object : "", e.time ? e.time : "");
+                break;
+            }
+            memcpy(prev, h, 32);
+            expect++;
+        }
+        pwi_stmt_reset(st);
+        if (rc < 0)
+            return rc;
+        if (!rep->ok)
+            return PW_OK;
+        if (rows < VERIFY_PAGE)
+            break;
+    }
+
+    /* The chain must reach the head and end in its hash: otherwise entries
+     * were cut from the end (or the head was edited). */
+    if (expect - 1 != head_seq || sodium_memcmp(prev, head_hash, 32) != 0) {
+        rep->ok = 0;
+        rep->first_bad = expect;
+        snprintf(rep->reason, sizeof rep->reason,
+                 "the chain ends at entry %" PRId64
+                 " but the head records entry %" PRId64
+                 " (entries removed from the end, or head edited)",
+                 expect - 1, head_seq);
+    }
+    return PW_OK;
 }
 
 int pwi_audit_list(pwi_db *db, FILE *out, pw_error *err)

@@ -225,7 +225,7 @@ expect_rc 0 $? "audit chain verifies"
 # Two imports at once: writers take turns (SQLite's write lock, the audit
 # head's row lock on PostgreSQL); both complete and the chain stays whole.
 for w in Q R; do
-    awk -v w=$w 'BEGIN { for (i = 1; i <= 1500; i++) {
+    awk -v w=$w 'BEGIN { for (i = 1; i <= 1000; i++) {
       printf "{\"type\":\"person\",\"ref\":\"%s%d\",\"national_id\":\"%s-%d\",\"name\":\"N\",\"birth_date\":\"1990-01-01\",\"sex\":\"male\"}\n", w, i, w, i
       printf "{\"type\":\"episode\",\"ref\":\"E%s%d\",\"person\":\"%s%d\",\"programme\":\"outpatient\",\"regime\":\"hybrid\",\"legal_basis\":\"voluntary\",\"start\":\"2025-01-01\"}\n", w, i, w, i } }' > par_$w.jsonl
 done
@@ -237,7 +237,7 @@ wait $pq; rq=$?
 wait $pr; rr=$?
 expect_rc 0 $rq "concurrent import 1"
 expect_rc 0 $rr "concurrent import 2"
-[ "$(q "SELECT count(*) FROM episode WHERE ref LIKE 'EQ%' OR ref LIKE 'ER%'")" = 3000 ] \
+[ "$(q "SELECT count(*) FROM episode WHERE ref LIKE 'EQ%' OR ref LIKE 'ER%'")" = 2000 ] \
     && ok "both concurrent imports stored everything" || fail "concurrent episodes"
 "$BIN" registry audit verify --db "$DB" > vpar.out 2> vpar.err
 expect_rc 0 $? "audit chain intact after concurrent imports"

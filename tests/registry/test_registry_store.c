@@ -246,6 +246,31 @@ static void test_audit_chain(void **state)
     assert_non_null(strstr(rep.reason, "missing"));
     pwi_db_close(db);
 
+    /* A long chain is verified page by page; tampering on a later page is
+     * found too. */
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "DELETE FROM audit; UPDATE audit_head SET seq = 0, "
+                                       "hash = '0000000000000000000000000000000000000000"
+                                       "000000000000000000000000'", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(pwi_db_open(path, 0, &db, &err), PW_OK);
+    append_n(db, key, 12000);
+    assert_int_equal(pwi_audit_verify(db, key, &rep, &err), PW_OK);
+    assert_true(rep.ok);
+    assert_int_equal(rep.entries, 12000);
+    pwi_db_close(db);
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "UPDATE audit SET detail = 'x' WHERE seq = 11001",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(pwi_db_open(path, 0, &db, &err), PW_OK);
+    assert_int_equal(pwi_audit_verify(db, key, &rep, &err), PW_OK);
+    assert_false(rep.ok);
+    assert_int_equal(rep.first_bad, 11001);
+    pwi_db_close(db);
+
     char wal[300];
     unlink(path);
     snprintf(wal, sizeof wal, "%s-wal", path);
