@@ -45,6 +45,8 @@ static const char usage[] =
 typedef struct {
     const pw_regime *regime;
     const char *file; /* name for messages */
+    const char *doc;  /* the whole text in document mode, else NULL */
+    size_t doc_len;
     int explain;
     long bad, done;
     char *out;        /* reused output buffer (JSON Lines) */
@@ -69,6 +71,37 @@ static void id_text(const json_t *id, char *buf, size_t n)
  * and counts it. `prefix` goes before the field name for cases inside an
  * array ("[3].").
  */
+/*
+ * jansson keeps no positions for values, so in a pretty-printed document the
+ * error would name the line the document starts on. When the bad field's
+ * key appears exactly once in the text, its own line is named instead.
+ */
+static long field_line(const ctx *x, const char *field, long fallback)
+{
+    if (!x->doc || !field[0])
+        return fallback;
+    const char *leaf = strrchr(field, '.');
+    leaf = leaf ? leaf + 1 : field;
+    char key[140];
+    int n = snprintf(key, sizeof key, "\"%.*s\"", (int)strcspn(leaf, "["), leaf);
+    if (n < 3 || (size_t)n >= sizeof key)
+        return fallback;
+    const char *hit = NULL, *end = x->doc + x->doc_len;
+    for (const char *p = x->doc; p + n <= end; p++) {
+        if (*p != '"' || memcmp(p, key, (size_t)n) != 0)
+            continue;
+        if (hit)
+            return fallback; /* more than one: ambiguous */
+        hit = p;
+    }
+    if (!hit)
+        return fallback;
+    long line = fallback;
+    for (const char *p = x->doc; p < hit; p++)
+        line += *p == '\n';
+    return line;
+}
+
 static int decide(ctx *x, const json_t *obj, long line, const char *prefix, pw_case *c,
                   pw_decision *d)
 {
@@ -84,6 +117,7 @@ static int decide(ctx *x, const json_t *obj, long line, const char *prefix, pw_c
             pw_error_set(&e, rc, x->file, line, "", "the case cannot be decided");
     }
     if (rc) {
+        e.line = field_line(x, e.field, e.line);
         if (prefix[0]) {
             char field[sizeof e.field];
             snprintf(field, sizeof field, "%s%s", prefix, e.field);
@@ -333,7 +367,10 @@ static int run(ctx *x, FILE *in, int force_lines)
                 rc = PW_EXIT_FAIL;
                 goto done;
             }
+            x->doc = doc;
+            x->doc_len = total;
             do_document(x, doc, total, first_no);
+            x->doc = NULL;
             free(doc);
         }
     } else {

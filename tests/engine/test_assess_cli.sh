@@ -56,6 +56,10 @@ JSON
 expect_rc 0 "$BIN" assess --regime hybrid "$T/multi.json"
 has out '"max_years": *7'
 has out '"id": *5'
+# a bad field in a pretty-printed case is named on its own line
+sed 's/"dsm5_criteria": 0/"dsm5_criteria": 12/' "$T/multi.json" >"$T/multi-bad.json"
+expect_rc 1 "$BIN" assess --regime hybrid "$T/multi-bad.json"
+has err "multi-bad.json:6: field 'substances\[0\].dsm5_criteria'"
 
 # an array of cases; a bad one is named by index
 printf '[%s,\n{"age": 30, "event": "use", "substances": [{"substance": "spicey", "dsm5_criteria": 1}]}]\n' "$CASE" >"$T/array.json"
