@@ -1055,6 +1055,11 @@ static int rec_discharge(importer *im, json_t *rec, pw_error *err)
         return bad(im, err, PW_ECONFLICT, "episode",
                    "the panel rejected this placement; nothing to discharge",
                    NULL);
+    if (strcmp(ep.status, "pending_panel") == 0)
+        return bad(im, err, PW_ECONFLICT, "episode",
+                   "the placement awaits the panel's signature; nothing to "
+                   "discharge yet",
+                   NULL);
     char object[260];
     snprintf(object, sizeof object, "episode:%s", eref);
     if ((rc = require(im, PWI_WRITE, PWI_OBJ_DISCHARGE, object, err)) != PW_OK)

@@ -118,6 +118,7 @@ cat > clinic.jsonl <<'EOF'
 {"type":"imprisonment","person":"P2","date":"2026-01-01"}
 {"type":"death","person":"P1","date":"2026-08-01"}
 {"type":"panel","episode":"E2","date":"2025-03-05","decision":"accept","members":["Dr A","Dr B","Dr C"]}
+{"type":"discharge","episode":"E2","date":"2025-04-01","reason":"completed"}
 EOF
 "$BIN" registry import --db "$DB" --as "$TOK_CLIN" --batch 4 clinic.jsonl > imp2.out 2> imp2.err
 expect_rc 1 $? "clinic import with bad lines"
@@ -128,6 +129,7 @@ contains imp2.err "clinic.jsonl:3: field 'psych_health': must be between 0 and 2
 contains imp2.err "clinic.jsonl:5: field 'result'" "test result enum"
 contains imp2.err "clinic.jsonl:8: field 'episode': episode is discharged already" "double discharge refused"
 contains imp2.err "clinic.jsonl:13:.*role 'clinician' may not write panel" "only the panel signs"
+contains imp2.err "clinic.jsonl:14: field 'episode': the placement awaits the panel" "no discharge before the panel signs"
 
 # Compulsory placement waits for the panel; the panel's signature activates it.
 "$BIN" registry stats --db "$DB" --as "$TOK_ANALYST" > s1.json 2>&1
