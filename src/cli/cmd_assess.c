@@ -22,7 +22,7 @@
 #include "pathways/engine.h"
 
 static const char usage[] =
-    "usage: pathways assess --regime NAME|PATH [--explain] [--lines] [FILE|-]\n"
+    "usage: pathways assess --regime NAME|PATH [--explain] [--lines] [-o OUT] [FILE|-]\n"
     "\n"
     "Decides each case in FILE (or standard input) under a regime and writes one\n"
     "decision per case: JSON for a JSON case (or an array of cases), JSON Lines for\n"
@@ -34,6 +34,8 @@ static const char usage[] =
     "  -e, --explain           print each decision as readable text, with the rules\n"
     "                          that fired, why, and their sources\n"
     "  -l, --lines             read JSON Lines even if the first line looks otherwise\n"
+    "  -o, --output FILE       write the decisions to FILE, replaced only when the run\n"
+    "                          completes (default: standard output)\n"
     "  -h, --help              this text\n"
     "\n"
     "A case: {\"id\": \"c-17\", \"age\": 24, \"event\": \"use\", \"amount\": \"personal\",\n"
@@ -45,6 +47,7 @@ static const char usage[] =
 typedef struct {
     const pw_regime *regime;
     const char *file; /* name for messages */
+    FILE *fp;         /* where decisions go */
     const char *doc;  /* the whole text in document mode, else NULL */
     size_t doc_len;
     int explain;
@@ -137,8 +140,8 @@ static void emit_line(ctx *x, const json_t *obj, const pw_case *c, const pw_deci
     if (x->explain) {
         char idbuf[128];
         id_text(id, idbuf, sizeof idbuf);
-        pw_decision_explain(x->regime, c, d, idbuf, stdout);
-        fputc('\n', stdout);
+        pw_decision_explain(x->regime, c, d, idbuf, x->fp);
+        fputc('\n', x->fp);
         return;
     }
     x->out_len = 0;
@@ -147,7 +150,7 @@ static void emit_line(ctx *x, const json_t *obj, const pw_case *c, const pw_deci
         return;
     }
     x->out[x->out_len++] = '\n'; /* the buffer always has room for the NUL */
-    if (fwrite(x->out, 1, x->out_len, stdout) != x->out_len)
+    if (fwrite(x->out, 1, x->out_len, x->fp) != x->out_len)
         x->io_failed = 1;
 }
 
@@ -172,8 +175,8 @@ static int fast_line(ctx *x, const char *text, size_t len)
         char idbuf[128];
         snprintf(idbuf, sizeof idbuf, "%.*s", id.text ? (int)id.len : 7,
                  id.text ? id.text : "(no id)");
-        pw_decision_explain(x->regime, &c, &d, idbuf, stdout);
-        fputc('\n', stdout);
+        pw_decision_explain(x->regime, &c, &d, idbuf, x->fp);
+        fputc('\n', x->fp);
         return 1;
     }
     x->out_len = 0;
@@ -183,7 +186,7 @@ static int fast_line(ctx *x, const char *text, size_t len)
         return 1;
     }
     x->out[x->out_len++] = '\n';
-    if (fwrite(x->out, 1, x->out_len, stdout) != x->out_len)
+    if (fwrite(x->out, 1, x->out_len, x->fp) != x->out_len)
         x->io_failed = 1;
     return 1;
 }
@@ -237,9 +240,9 @@ static void do_document(ctx *x, const char *text, size_t len, long first_line)
         if (x->explain) {
             char idbuf[128];
             id_text(json_object_get(obj, "id"), idbuf, sizeof idbuf);
-            pw_decision_explain(x->regime, &c, &d, idbuf, stdout);
+            pw_decision_explain(x->regime, &c, &d, idbuf, x->fp);
             if (i + 1 < n)
-                fputc('\n', stdout);
+                fputc('\n', x->fp);
             continue;
         }
         json_t *out = pw_decision_to_json_id(x->regime, &c, &d, json_object_get(obj, "id"));
@@ -250,13 +253,13 @@ static void do_document(ctx *x, const char *text, size_t len, long first_line)
         if (array) {
             json_array_append_new(all, out);
         } else {
-            if (json_dumpf(out, stdout, JSON_INDENT(2)) || fputc('\n', stdout) == EOF)
+            if (json_dumpf(out, x->fp, JSON_INDENT(2)) || fputc('\n', x->fp) == EOF)
                 x->io_failed = 1;
             json_decref(out);
         }
     }
     if (array && !x->explain) {
-        if (json_dumpf(all, stdout, JSON_INDENT(2)) || fputc('\n', stdout) == EOF)
+        if (json_dumpf(all, x->fp, JSON_INDENT(2)) || fputc('\n', x->fp) == EOF)
             x->io_failed = 1;
     }
     json_decref(all);
@@ -399,18 +402,20 @@ int pw_cmd_assess(int argc, char **argv)
         {"regime", required_argument, NULL, 'r'},
         {"explain", no_argument, NULL, 'e'},
         {"lines", no_argument, NULL, 'l'},
+        {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *regime_name = NULL;
+    const char *regime_name = NULL, *output = NULL;
     int explain = 0, force_lines = 0, opt;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":r:elh", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":r:elo:h", opts, NULL)) != -1) {
         switch (opt) {
         case 'r': regime_name = optarg; break;
         case 'e': explain = 1; break;
         case 'l': force_lines = 1; break;
+        case 'o': output = optarg; break;
         case 'h': fputs(usage, stdout); return PW_EXIT_OK;
         case ':': return pw_cli_usage_error("assess", "%s needs a value", argv[optind - 1]);
         default: return pw_cli_usage_error("assess", "unknown option '%s'", argv[optind - 1]);
@@ -442,18 +447,44 @@ int pw_cmd_assess(int argc, char **argv)
             return PW_EXIT_FAIL;
         }
     }
+    /* Output to a file goes through pw_afile: written beside it and renamed
+     * into place only when the run completes, so a failed run leaves the
+     * old file (or none), never half of the decisions. */
+    pw_afile *af = NULL;
+    FILE *fp = stdout;
+    if (output) {
+        if (pw_afile_open(output, &af, &e)) {
+            report(&e);
+            if (in != stdin)
+                fclose(in);
+            pw_regime_free(regime);
+            return PW_EXIT_FAIL;
+        }
+        fp = pw_afile_fp(af);
+    }
     /* Large stdio buffers: JSON Lines throughput is mostly I/O calls. */
     static char inbuf[1 << 16], outbuf[1 << 18];
     setvbuf(in, inbuf, _IOFBF, sizeof inbuf);
-    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+    setvbuf(fp, outbuf, _IOFBF, sizeof outbuf);
 
-    ctx x = {.regime = regime, .file = strcmp(path, "-") ? path : "<stdin>", .explain = explain};
+    ctx x = {.regime = regime, .file = strcmp(path, "-") ? path : "<stdin>", .explain = explain,
+             .fp = fp};
     rc = run(&x, in, force_lines);
     if (in != stdin)
         fclose(in);
-    if (fflush(stdout) != 0 || x.io_failed) {
+    if (fflush(fp) != 0 || x.io_failed) {
         fprintf(stderr, "pathways assess: writing the decisions failed: %s\n", strerror(errno));
         rc = PW_EXIT_FAIL;
+    }
+    if (af) {
+        if (rc == PW_EXIT_OK) {
+            if (pw_afile_commit(af, &e)) {
+                report(&e);
+                rc = PW_EXIT_FAIL;
+            }
+        } else {
+            pw_afile_abort(af);
+        }
     }
     if (x.bad)
         fprintf(stderr, "pathways assess: %ld case%s decided, %ld rejected\n", x.done,

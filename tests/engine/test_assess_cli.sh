@@ -128,6 +128,14 @@ expect_rc 2 "$BIN" assess --frobnicate
 expect_rc 3 "$BIN" assess --regime hybrid "$T/does-not-exist.json"
 has err "does-not-exist.json"
 
+# --output: the file appears only for a completed run
+expect_rc 1 "$BIN" assess --regime hybrid -o "$T/decisions.jsonl" "$T/cases.jsonl"
+[ "$(wc -l <"$T/decisions.jsonl")" -eq 2 ] || fail "--output did not hold the 2 decisions"
+[ -s "$T/out" ] && fail "--output also wrote to stdout"
+expect_rc 3 "$BIN" assess --regime hybrid -o "$T/no/such/dir/d.jsonl" "$T/cases.jsonl"
+[ -e "$T/no/such/dir/d.jsonl" ] && fail "a failed run left an output file"
+ls "$T"/decisions.jsonl.tmp* >/dev/null 2>&1 && fail "a temporary output file was left behind"
+
 # empty input: nothing to decide, success
 expect_rc 0 sh -c "'$BIN' assess --regime hybrid </dev/null"
 
