@@ -11,7 +11,7 @@
 #include "pathways/engine.h"
 #include "pathways/sim.h"
 
-#define DEFAULT_RUNS 10
+#define DEFAULT_RUNS 12
 
 static void usage(FILE *f)
 {

@@ -119,7 +119,8 @@ typedef struct year_counts {
     double cost_justice, cost_treatment, cost_health, cost_crime, cost_work;
 } year_counts;
 
-typedef struct world {
+struct pwi_world {
+    int shared;      /* ties and initial households belong to another world */
     const pw_scenario *s;
     const double *v; /* parameter values */
     const pw_regime *regime;
@@ -176,7 +177,8 @@ typedef struct world {
     double discount;    /* (1 + r)^-t of the current week */
     pwi_run_result *out;
     int error;
-} world;
+};
+typedef struct pwi_world world;
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -1602,14 +1604,20 @@ static int week_step(world *w, int week)
 
 static void world_free(world *w)
 {
+    if (!w)
+        return;
     free(w->birth);
     free(w->flags);
     free(w->hh);
-    free(w->hh_first);
     free(w->hh_mark);
-    free(w->tie_off);
-    free(w->tie);
     free(w->rec_of);
+    /* Ties and the initial households are read-only and shared by the
+     * copies of a base world; only the base frees them. */
+    if (!w->shared) {
+        free(w->hh_first);
+        free(w->tie_off);
+        free(w->tie);
+    }
     if (w->exits)
         for (int k = 0; k < w->weeks; k++)
             free(w->exits[k].v);
@@ -1623,89 +1631,193 @@ static void world_free(world *w)
         gsl_rng_free(w->rng);
 }
 
-int pwi_simulate(const pw_scenario *s, const pw_regime *regime, int years, uint32_t run,
-                 uint64_t seed, double scale, pwi_run_result *out, pw_error *err)
+void pwi_world_free(pwi_world *w)
 {
-    world w;
-    memset(&w, 0, sizeof w);
-    w.s = s;
-    w.v = s->v;
-    w.regime = regime;
-    w.seed = seed;
-    w.run = run;
-    w.scale = scale;
-    w.weeks = years * WPY;
-    w.out = out;
-    w.deterrence = 1;
-    w.detect_factor = 1;
-    out->invariant_ok = 1;
-    int rc = PW_OK;
-    if (years < 1 || years > 1000 || w.weeks > 60000 || !(scale > 0 && scale <= 1))
-        return pw_error_set(err, PW_EINVAL, NULL, 0, "years", "years must be 1..1000 and scale in (0, 1]");
+    world_free(w);
+    free(w);
+}
+
+static void *dup_mem(const void *p, size_t n)
+{
+    if (!p || !n)
+        return NULL;
+    void *q = malloc(n);
+    if (q)
+        memcpy(q, p, n);
+    return q;
+}
+
+static int dup_vec(vec32 *dst, const vec32 *src)
+{
+    dst->v = NULL;
+    dst->n = dst->cap = 0;
+    if (!src->n)
+        return PW_OK;
+    dst->v = dup_mem(src->v, (size_t)src->n * sizeof *src->v);
+    if (!dst->v)
+        return PW_ENOMEM;
+    dst->n = dst->cap = src->n;
+    return PW_OK;
+}
+
+/* A private copy of a built world (population, ties, initial state), so
+ * every regime of run r starts from exactly the same society. */
+static world *world_clone(const world *b)
+{
+    world *w = malloc(sizeof *w);
+    if (!w)
+        return NULL;
+    *w = *b;
+    w->shared = 1;
+    w->birth = dup_mem(b->birth, (size_t)b->cap * sizeof *b->birth);
+    w->flags = dup_mem(b->flags, (size_t)b->cap);
+    w->hh = dup_mem(b->hh, (size_t)b->cap * sizeof *b->hh);
+    w->rec_of = dup_mem(b->rec_of, (size_t)b->cap * sizeof *b->rec_of);
+    w->hh_mark = dup_mem(b->hh_mark, (size_t)b->hh_cap);
+    w->a = dup_mem(b->a, (size_t)b->cap_act * sizeof *b->a);
+    w->cap_act = b->a ? b->cap_act : 0;
+    w->exits = calloc((size_t)b->weeks, sizeof *w->exits);
+    w->rng = pw_rng_alloc(b->seed);
+    w->free_slots.v = w->pending.v = w->waiting.v = w->prisoners.v = NULL;
+    int ok = w->birth && w->flags && w->hh && w->rec_of && w->hh_mark && w->exits && w->rng &&
+             (w->a || !b->a);
+    ok = ok && !dup_vec(&w->free_slots, &b->free_slots) && !dup_vec(&w->pending, &b->pending) &&
+         !dup_vec(&w->waiting, &b->waiting) && !dup_vec(&w->prisoners, &b->prisoners);
+    for (int k = 0; ok && k < b->weeks; k++)
+        ok = !dup_vec(&w->exits[k], &b->exits[k]);
+    if (!ok) {
+        pwi_world_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+int pwi_world_build(const pw_scenario *s, int years, uint32_t run, uint64_t seed, double scale,
+                    pwi_world **out, pw_error *err)
+{
+    *out = NULL;
+    if (years < 1 || years > 1000 || !(scale > 0 && scale <= 1))
+        return pw_error_set(err, PW_EINVAL, NULL, 0, "years",
+                            "years must be 1..1000 and scale in (0, 1]");
     double n0 = floor(s->population * scale + 0.5);
     if (n0 < 100 || n0 > 2e9)
         return pw_error_set(err, PW_EINVAL, s->origin, 0, "scale",
                             "%.0f simulated people: the scale must give 100 to 2e9 agents", n0);
-    for (int k = 0; k < N_SUB; k++)
-        w.sub_id[k] = regime ? pw_substance_lookup(SUB_ENGINE_NAME[k]) : -1;
-    w.rng = pw_rng_alloc(seed);
-    w.exits = calloc((size_t)w.weeks, sizeof *w.exits);
-    if (!w.rng || !w.exits) {
+    world *w = calloc(1, sizeof *w);
+    if (!w)
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    w->s = s;
+    w->v = s->v;
+    w->seed = seed;
+    w->run = run;
+    w->scale = scale;
+    w->weeks = years * WPY;
+    w->deterrence = 1;
+    w->detect_factor = 1;
+    int rc = PW_OK;
+    w->rng = pw_rng_alloc(seed);
+    w->exits = calloc((size_t)w->weeks, sizeof *w->exits);
+    if (!w->rng || !w->exits) {
         rc = PW_ENOMEM;
         goto done;
     }
-    if ((rc = build_population(&w, (uint32_t)n0)) || (rc = build_ties(&w)) ||
-        (rc = seed_initial_state(&w)))
+    if ((rc = build_population(w, (uint32_t)n0)) || (rc = build_ties(w)) ||
+        (rc = seed_initial_state(w)))
         goto done;
     double per100k = n0 / 1e5;
-    w.beds = floor(s->v[PI_TX_BEDS] * per100k + 0.5);
-    w.slots = floor(s->v[PI_TX_SLOTS] * per100k + 0.5);
-    w.police_week = s->v[PI_POLICE_CAPACITY] * per100k / WPY;
+    w->beds = floor(s->v[PI_TX_BEDS] * per100k + 0.5);
+    w->slots = floor(s->v[PI_TX_SLOTS] * per100k + 0.5);
+    w->police_week = s->v[PI_POLICE_CAPACITY] * per100k / WPY;
     {
         const double *v = s->v;
-        w.p_quit = wprob(v[PI_USE_LIGHT_QUIT]);
+        w->p_quit = wprob(v[PI_USE_LIGHT_QUIT]);
         for (int k = 0; k < N_SUB; k++) {
-            w.p_dep[k] = wprob(dependence_rate(&w, k));
-            w.p_rem[k] = wprob(remission_rate(&w, k));
+            w->p_dep[k] = wprob(dependence_rate(w, k));
+            w->p_rem[k] = wprob(remission_rate(w, k));
         }
-        w.p_rem_tx = wprob(v[PI_TX_REM_OUTPATIENT]);
-        w.p_inject = wprob(v[PI_USE_INJECT]);
-        w.p_sale = wprob(v[PI_POLICE_SALE]);
-        w.p_seller_quit = wprob(v[PI_MARKET_QUIT]);
-        w.p_vol = wprob(v[PI_TX_VOLUNTARY]);
-        w.p_jobloss = wprob(v[PI_SOC_JOBLOSS]);
-        w.p_reemploy = wprob(v[PI_SOC_REEMPLOY] * (1 - v[PI_SOC_STIGMA]));
+        w->p_rem_tx = wprob(v[PI_TX_REM_OUTPATIENT]);
+        w->p_inject = wprob(v[PI_USE_INJECT]);
+        w->p_sale = wprob(v[PI_POLICE_SALE]);
+        w->p_seller_quit = wprob(v[PI_MARKET_QUIT]);
+        w->p_vol = wprob(v[PI_TX_VOLUNTARY]);
+        w->p_jobloss = wprob(v[PI_SOC_JOBLOSS]);
+        w->p_reemploy = wprob(v[PI_SOC_REEMPLOY] * (1 - v[PI_SOC_STIGMA]));
         /* assumption: active dependence cuts the chance of finding work 4x */
-        w.p_reemploy_dep = wprob(v[PI_SOC_REEMPLOY] * (1 - v[PI_SOC_STIGMA]) / 4);
-        w.p_use_light = wprob(v[PI_POLICE_USE]);
-        w.p_use_dep = wprob(2 * v[PI_POLICE_USE]); /* assumption: dependence doubles it */
-        w.p_relapse_sust[0] = wprob(v[PI_USE_RELAPSE_SUSTAINED]);
-        w.p_relapse_sust[1] = wprob(v[PI_USE_RELAPSE_SUSTAINED] * v[PI_TX_AFTERCARE_RR]);
+        w->p_reemploy_dep = wprob(v[PI_SOC_REEMPLOY] * (1 - v[PI_SOC_STIGMA]) / 4);
+        w->p_use_light = wprob(v[PI_POLICE_USE]);
+        w->p_use_dep = wprob(2 * v[PI_POLICE_USE]); /* assumption: dependence doubles it */
+        w->p_relapse_sust[0] = wprob(v[PI_USE_RELAPSE_SUSTAINED]);
+        w->p_relapse_sust[1] = wprob(v[PI_USE_RELAPSE_SUSTAINED] * v[PI_TX_AFTERCARE_RR]);
         for (int inj = 0; inj < 2; inj++)
             for (int tx = 0; tx < 2; tx++)
-                w.p_od[inj][tx] = wprob((inj ? v[PI_HEALTH_OD_INJECT] : v[PI_HEALTH_OD_OTHER]) *
-                                        (tx ? 1 : v[PI_HEALTH_OD_TX_RR]));
+                w->p_od[inj][tx] = wprob((inj ? v[PI_HEALTH_OD_INJECT] : v[PI_HEALTH_OD_OTHER]) *
+                                         (tx ? 1 : v[PI_HEALTH_OD_TX_RR]));
     }
     /* Start the memory at its steady state for today's dependent users. */
     {
         double dep = 0;
-        for (uint32_t i = 0; i < w.n_act; i++)
-            dep += w.a[i].stage == ST_DEPENDENT;
-        w.memory_y = dep / s->v[PI_INIT_MEMORY_DECAY];
+        for (uint32_t i = 0; i < w->n_act; i++)
+            dep += w->a[i].stage == ST_DEPENDENT;
+        w->memory_y = dep / s->v[PI_INIT_MEMORY_DECAY];
     }
-    mark_households(&w, 0);
-    for (int week = 0; week < w.weeks; week++)
-        if ((rc = week_step(&w, week)))
-            goto done;
-    out->initial = w.n_initial;
-    out->born = w.born;
-    out->immigrated = w.immigrated;
-    out->alive = w.alive;
-    out->dead = w.dead;
-    out->emigrated = w.emigrated;
+    mark_households(w, 0);
 done:
-    world_free(&w);
-    if (rc == PW_ENOMEM)
+    if (rc) {
+        pwi_world_free(w);
+        return pw_error_set(err, rc, NULL, 0, NULL, "out of memory");
+    }
+    *out = w;
+    return PW_OK;
+}
+
+size_t pwi_world_bytes(const pwi_world *w)
+{
+    size_t b = (size_t)w->cap * (sizeof *w->birth + 1 + sizeof *w->hh + sizeof *w->rec_of);
+    b += ((size_t)w->n_initial + 1) * sizeof *w->tie_off + (size_t)w->tie_off[w->n_initial] * 4;
+    b += (size_t)w->hh_cap + ((size_t)w->n_hh_initial + 1) * 4;
+    b += (size_t)w->cap_act * sizeof(act);
+    for (int k = 0; k < w->weeks; k++)
+        b += (size_t)w->exits[k].cap * 4;
+    return b;
+}
+
+uint32_t pwi_world_agents(const pwi_world *w) { return w->n_initial; }
+
+int pwi_world_run(const pwi_world *base, const pw_regime *regime, pwi_run_result *out,
+                  pw_error *err)
+{
+    world *w = world_clone(base);
+    if (!w)
         return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    w->regime = regime;
+    w->out = out;
+    out->invariant_ok = 1;
+    for (int k = 0; k < N_SUB; k++)
+        w->sub_id[k] = regime ? pw_substance_lookup(SUB_ENGINE_NAME[k]) : -1;
+    int rc = PW_OK;
+    for (int week = 0; week < w->weeks; week++)
+        if ((rc = week_step(w, week)))
+            break;
+    out->initial = w->n_initial;
+    out->born = w->born;
+    out->immigrated = w->immigrated;
+    out->alive = w->alive;
+    out->dead = w->dead;
+    out->emigrated = w->emigrated;
+    pwi_world_free(w);
+    if (rc)
+        return pw_error_set(err, rc, NULL, 0, NULL, "out of memory");
+    return PW_OK;
+}
+
+int pwi_simulate(const pw_scenario *s, const pw_regime *regime, int years, uint32_t run,
+                 uint64_t seed, double scale, pwi_run_result *out, pw_error *err)
+{
+    pwi_world *w;
+    int rc = pwi_world_build(s, years, run, seed, scale, &w, err);
+    if (rc)
+        return rc;
+    rc = pwi_world_run(w, regime, out, err);
+    pwi_world_free(w);
     return rc;
 }

@@ -17,51 +17,51 @@ void pw_sim_opts_default(pw_sim_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->years = 20;
-    o->runs = 10;
+    o->runs = 12;
     o->seed = 1;
     o->threads = 0;
     o->scale = 0;
     o->progress = 0;
 }
 
-/* Simulates pair t = run * n_regimes + g into `res`. */
-static int one_pair(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes,
-                    const pw_sim_opts *o, double scale, size_t t, pw_results *res,
-                    pw_error *err)
+/* Applies run r's posterior row (if any) to a private copy of s. */
+static int scenario_for_run(const pw_scenario *s, const pw_sim_opts *o, int run,
+                            pw_scenario **own, pw_error *err)
 {
-    int run = (int)(t / n_regimes);
-    size_t g = t % n_regimes;
-    size_t K = pw_series_count(), M = pw_metric_count();
-    pw_scenario *own = NULL;
-    const pw_scenario *use = s;
-    int rc = PW_OK;
-    if (o->n_draws && o->n_draw_params) {
-        /* Posterior draws: run r uses row r mod n (same row for every
-         * regime, so the comparison stays paired). */
-        own = pw_scenario_clone(s);
-        if (!own)
-            return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-        size_t row = (size_t)run % o->n_draws;
-        for (size_t j = 0; j < o->n_draw_params; j++) {
-            double x = o->draws[row * o->n_draw_params + j];
-            if (pw_param_set(own, (size_t)o->draw_param_idx[j], x) != PW_OK) {
-                rc = pw_error_set(err, PW_EINVAL, NULL, (long)row + 2,
+    *own = NULL;
+    if (!o->n_draws || !o->n_draw_params)
+        return PW_OK;
+    /* Posterior draws: run r uses row r mod n (same row for every regime,
+     * so the comparison stays paired). */
+    pw_scenario *c = pw_scenario_clone(s);
+    if (!c)
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    size_t row = (size_t)run % o->n_draws;
+    for (size_t j = 0; j < o->n_draw_params; j++) {
+        double x = o->draws[row * o->n_draw_params + j];
+        if (pw_param_set(c, (size_t)o->draw_param_idx[j], x) != PW_OK) {
+            int rc = pw_error_set(err, PW_EINVAL, NULL, (long)row + 2,
                                   pw_param_name(s, (size_t)o->draw_param_idx[j]),
                                   "posterior value %g is outside the allowed range", x);
-                goto done;
-            }
+            pw_scenario_free(c);
+            return rc;
         }
-        use = own;
     }
+    *own = c;
+    return PW_OK;
+}
+
+/* Simulates regime g on run `run`'s built society into `res`. */
+static int one_pair(const pwi_world *base, pw_regime *const *regimes, size_t g, int run,
+                    const pw_sim_opts *o, pw_results *res, pw_error *err)
+{
+    size_t K = pw_series_count(), M = pw_metric_count();
     pwi_run_result rr;
     memset(&rr, 0, sizeof rr);
     rr.series = calloc((size_t)o->years * K, sizeof *rr.series);
-    if (!rr.series) {
-        rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto done;
-    }
-    rc = pwi_simulate(use, regimes ? regimes[g] : NULL, o->years, (uint32_t)run, o->seed, scale,
-                      &rr, err);
+    if (!rr.series)
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    int rc = pwi_world_run(base, regimes ? regimes[g] : NULL, &rr, err);
     if (rc == PW_OK && !rr.invariant_ok)
         rc = pw_error_set(err, PW_EINVAL, NULL, 0, NULL,
                           "internal error: population accounting broke (run %d)", run);
@@ -73,8 +73,6 @@ static int one_pair(const pw_scenario *s, pw_regime *const *regimes, size_t n_re
             pw_results_set_metric(res, g, run, m, rr.metrics[m]);
     }
     free(rr.series);
-done:
-    pw_scenario_free(own);
     return rc;
 }
 
@@ -100,32 +98,83 @@ int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes
     pw_results_set_scale(res, scale);
 
     size_t n_tasks = n_regimes * (size_t)o->runs;
-    int *status = calloc(n_tasks, sizeof *status);
-    pw_error *errs = calloc(n_tasks, sizeof *errs);
-    if (!status || !errs) {
+    int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+    /* Runs are done in batches of `threads`: first each run's society is
+     * built once (in parallel over runs), then every (run, regime) pair of
+     * the batch is simulated from a copy of it (in parallel over pairs).
+     * Every slot is written by exactly one task, so the order in which
+     * threads finish does not matter. */
+    int batch = threads;
+    int *status = calloc(n_tasks + (size_t)o->runs, sizeof *status);
+    pw_error *errs = calloc(n_tasks + (size_t)o->runs, sizeof *errs);
+    pwi_world **bases = calloc((size_t)batch, sizeof *bases);
+    pw_scenario **scen = calloc((size_t)batch, sizeof *scen);
+    if (!status || !errs || !bases || !scen) {
         free(status);
         free(errs);
+        free(bases);
+        free(scen);
         pw_results_free(res);
         return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
     }
     pw_progress *prog = o->progress ? pw_progress_start("simulating", (double)n_tasks) : NULL;
-    int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+    int failed = 0;
+    for (int r0 = 0; r0 < o->runs && !failed; r0 += batch) {
+        int nb = o->runs - r0 < batch ? o->runs - r0 : batch;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (size_t t = 0; t < n_tasks; t++) {
-        status[t] = one_pair(s, regimes, n_regimes, o, scale, t, res, &errs[t]);
-        if (prog)
-            pw_progress_add(prog, 1);
+        for (int j = 0; j < nb; j++) {
+            int run = r0 + j;
+            pw_error *e = &errs[n_tasks + (size_t)run];
+            int rc = scenario_for_run(s, o, run, &scen[j], e);
+            if (rc == PW_OK)
+                rc = pwi_world_build(scen[j] ? scen[j] : s, o->years, (uint32_t)run, o->seed,
+                                     scale, &bases[j], e);
+            status[n_tasks + (size_t)run] = rc;
+        }
+        for (int j = 0; j < nb; j++)
+            failed |= status[n_tasks + (size_t)(r0 + j)] != 0;
+        if (!failed) {
+            size_t np = (size_t)nb * n_regimes;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+            for (size_t p = 0; p < np; p++) {
+                int run = r0 + (int)(p / n_regimes);
+                size_t g = p % n_regimes, t = (size_t)run * n_regimes + g;
+                status[t] = one_pair(bases[p / n_regimes], regimes, g, run, o, res, &errs[t]);
+                if (prog)
+                    pw_progress_add(prog, 1);
+            }
+        }
+        for (int j = 0; j < nb; j++) {
+            pwi_world_free(bases[j]);
+            bases[j] = NULL;
+            pw_scenario_free(scen[j]);
+            scen[j] = NULL;
+        }
     }
     pw_progress_finish(prog);
+    free(bases);
+    free(scen);
     int rc = PW_OK;
-    /* Report the first failure in task order, whatever thread hit it. */
-    for (size_t t = 0; t < n_tasks; t++)
-        if (status[t]) {
-            rc = status[t];
+    /* Report the first failure in a fixed order, whatever thread hit it:
+     * building run r, then its pairs. */
+    for (int run = 0; run < o->runs && !rc; run++) {
+        size_t tb = n_tasks + (size_t)run;
+        if (status[tb]) {
+            rc = status[tb];
             if (err)
-                *err = errs[t];
+                *err = errs[tb];
             break;
         }
+        for (size_t g = 0; g < n_regimes; g++) {
+            size_t t = (size_t)run * n_regimes + g;
+            if (status[t]) {
+                rc = status[t];
+                if (err)
+                    *err = errs[t];
+                break;
+            }
+        }
+    }
     free(status);
     free(errs);
     if (rc) {

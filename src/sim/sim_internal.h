@@ -65,6 +65,18 @@ typedef struct pwi_run_result {
     int invariant_ok;
 } pwi_run_result;
 
+/* The same in two steps: build run r's society once (population, ties,
+ * initial state), then simulate it under each regime from a private copy. */
+typedef struct pwi_world pwi_world;
+int pwi_world_build(const pw_scenario *s, int years, uint32_t run, uint64_t seed, double scale,
+                    pwi_world **out, pw_error *err);
+int pwi_world_run(const pwi_world *base, const pw_regime *regime, pwi_run_result *out,
+                  pw_error *err);
+void pwi_world_free(pwi_world *w);
+/* Bytes held by a built world, and its number of initial agents. */
+size_t pwi_world_bytes(const pwi_world *w);
+uint32_t pwi_world_agents(const pwi_world *w);
+
 int pwi_simulate(const pw_scenario *s, const pw_regime *regime, int years,
                  uint32_t run, uint64_t seed, double scale,
                  pwi_run_result *out, pw_error *err);
