@@ -30,6 +30,7 @@
 
 #include "audit.h"
 #include "auth.h"
+#include "http_audit.h"
 #include "reg.h"
 #include "report.h"
 
@@ -41,13 +42,28 @@ struct pwi_http {
     char *db_url;
     int port;
     pthread_key_t key; /* per-thread pwi_reg */
+    pwi_audit_batcher *audit; /* group commit of read audit entries */
 };
 
-/* Per-request state: the body as it arrives. */
+/* Per-request state: the body as it arrives, then the answer while its
+ * audit entries are being committed. */
 typedef struct req {
+    struct MHD_Connection *conn;
     char *body;
     size_t len, cap;
     int too_large;
+    /* The answer, held back until the audit entries are durable. */
+    unsigned code;
+    const char *type;
+    char *out;
+    size_t outlen;
+    /* Audit entries the handler produced (deferred, see defer_audit). */
+    pwi_audit_entry *pending;
+    size_t npending;
+    pwi_user user;
+    enum { REQ_NEW, REQ_WAITING, REQ_AUDITED } state;
+    int audit_rc;
+    pw_error audit_err;
 } req;
 
 static void thread_reg_free(void *p)
@@ -63,6 +79,14 @@ static pwi_reg *thread_reg(pwi_http *h, pw_error *err)
         return reg;
     if (pwi_reg_open(h->db_url, NULL, &reg, err) != PW_OK)
         return NULL;
+    /* Every audit commit invalidates the page cache of every other
+     * connection; with the file memory-mapped, re-reading a page is a
+     * memory access instead of a pread() system call. */
+    if (pwi_db_kind_of(reg->db) == PWI_DB_SQLITE &&
+        pwi_db_exec(reg->db, "PRAGMA mmap_size = 268435456", err) != PW_OK) {
+        pwi_reg_close(reg);
+        return NULL;
+    }
     if (pthread_setspecific(h->key, reg) != 0) {
         pwi_reg_close(reg);
         pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "pthread_setspecific failed");
@@ -73,8 +97,21 @@ static pwi_reg *thread_reg(pwi_http *h, pw_error *err)
 
 /* ---- Responses ------------------------------------------------------- */
 
-static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned code,
-                                const char *type, char *buf, size_t len)
+/* Holds the answer in the request; finish() sends it once its audit
+ * entries (if any) are committed. Takes ownership of buf (malloc'd). */
+static enum MHD_Result send_buf(req *rq, unsigned code, const char *type, char *buf,
+                                size_t len)
+{
+    free(rq->out);
+    rq->code = code;
+    rq->type = type;
+    rq->out = buf;
+    rq->outlen = len;
+    return MHD_YES;
+}
+
+static enum MHD_Result queue_now(struct MHD_Connection *c, unsigned code, const char *type,
+                                 char *buf, size_t len)
 {
     /* MHD takes ownership of buf and frees it with free(). */
     struct MHD_Response *r =
@@ -93,7 +130,7 @@ static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned code,
     return ret;
 }
 
-static enum MHD_Result send_json(struct MHD_Connection *c, unsigned code,
+static enum MHD_Result send_json(req *rq, unsigned code,
                                  json_t *doc)
 {
     char *s = json_dumps(doc, JSON_COMPACT);
@@ -110,7 +147,7 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned code,
     }
     b[n] = '\n';
     b[n + 1] = '\0';
-    return send_buf(c, code, "application/json", b, n + 1);
+    return send_buf(rq, code, "application/json", b, n + 1);
 }
 
 /* The HTTP status for a pathways status code. */
@@ -135,7 +172,7 @@ static unsigned http_code(int status)
 
 /* {"error": msg, "status": word, "field": f, "line": n}: the same facts
  * the CLI prints on stderr, so a client can point at the bad field. */
-static enum MHD_Result send_error(struct MHD_Connection *c, const pw_error *e)
+static enum MHD_Result send_error(req *rq, const pw_error *e)
 {
     int status = e->status ? e->status : PW_EDB;
     json_t *doc = json_object();
@@ -145,15 +182,15 @@ static enum MHD_Result send_error(struct MHD_Connection *c, const pw_error *e)
         json_object_set_new(doc, "field", json_string(e->field));
     if (e->line > 0)
         json_object_set_new(doc, "line", json_integer(e->line));
-    return send_json(c, http_code(status), doc);
+    return send_json(rq, http_code(status), doc);
 }
 
-static enum MHD_Result send_simple_error(struct MHD_Connection *c, unsigned code,
+static enum MHD_Result send_simple_error(req *rq, unsigned code,
                                          const char *msg)
 {
     json_t *doc = json_object();
     json_object_set_new(doc, "error", json_string(msg));
-    return send_json(c, code, doc);
+    return send_json(rq, code, doc);
 }
 
 /* ---- Authentication -------------------------------------------------- */
@@ -193,68 +230,117 @@ static int authenticate(pwi_reg *reg, struct MHD_Connection *c, pw_error *err)
     return rc;
 }
 
+/* ---- Deferred audit ---------------------------------------------------- */
+
+/* The audit hook the handlers get: it only records the entries in the
+ * request; finish() hands them to the group-commit writer and holds the
+ * answer back until they are durable. */
+static int defer_audit(void *ctx, const pwi_user *user, const pwi_audit_entry *e, size_t n,
+                       pw_error *err)
+{
+    req *rq = ctx;
+    pwi_audit_entry *v = realloc(rq->pending, (rq->npending + n) * sizeof *v);
+    if (!v)
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    rq->pending = v;
+    for (size_t i = 0; i < n; i++) {
+        pwi_audit_entry *d = &v[rq->npending];
+        d->action = strdup(e[i].action);
+        d->object = strdup(e[i].object);
+        d->detail = e[i].detail ? strdup(e[i].detail) : NULL;
+        rq->npending++;
+        if (!d->action || !d->object || (e[i].detail && !d->detail))
+            return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    rq->user = *user;
+    return PW_OK;
+}
+
+static void pending_free(req *rq)
+{
+    for (size_t i = 0; i < rq->npending; i++) {
+        free((char *)rq->pending[i].action);
+        free((char *)rq->pending[i].object);
+        free((char *)rq->pending[i].detail);
+    }
+    free(rq->pending);
+    rq->pending = NULL;
+    rq->npending = 0;
+}
+
+/* Writer thread: the request's entries are committed (or failed). */
+static void audited(void *arg, int rc, const pw_error *err)
+{
+    req *rq = arg;
+    rq->audit_rc = rc;
+    if (rc != PW_OK)
+        rq->audit_err = *err;
+    rq->state = REQ_AUDITED;
+    MHD_resume_connection(rq->conn);
+}
+
 /* ---- Handlers -------------------------------------------------------- */
 
-static enum MHD_Result h_report(pwi_reg *reg, struct MHD_Connection *c,
-                                const char *kind)
+static enum MHD_Result h_report(pwi_reg *reg, req *rq, const char *kind)
 {
     pw_error err;
     pw_error_clear(&err);
-    pwi_report_opts o = {.as_of = pwi_today()};
+    pwi_audit_hook hook = {defer_audit, rq};
+    pwi_report_opts o = {.as_of = pwi_today(), .audit = &hook};
     int k = pwi_report_parse(kind);
     if (k < 0)
-        return send_simple_error(c, MHD_HTTP_NOT_FOUND, "unknown report kind");
+        return send_simple_error(rq, MHD_HTTP_NOT_FOUND, "unknown report kind");
     o.kind = (pwi_report_kind)k;
-    const char *by = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "by");
+    const char *by = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "by");
     int b = pwi_report_by_parse(by);
     if (b < 0) {
         pw_error_set(&err, PW_EINVAL, NULL, 0, "by",
                      "must be programme, regime or substance");
-        return send_error(c, &err);
+        return send_error(rq, &err);
     }
     o.by = (pwi_report_by)b;
-    const char *asof = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "as_of");
+    const char *asof = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "as_of");
     if (asof && pwi_date_parse(asof, &o.as_of) != PW_OK) {
         pw_error_set(&err, PW_EINVAL, NULL, 0, "as_of", "must be a date YYYY-MM-DD");
-        return send_error(c, &err);
+        return send_error(rq, &err);
     }
     char *out = NULL;
     size_t len = 0;
     const char *type = NULL;
     if (pwi_report_run(reg, &o, &out, &len, &type, &err) != PW_OK)
-        return send_error(c, &err);
-    return send_buf(c, MHD_HTTP_OK, type, out, len);
+        return send_error(rq, &err);
+    return send_buf(rq, MHD_HTTP_OK, type, out, len);
 }
 
-static enum MHD_Result h_episode(pwi_reg *reg, struct MHD_Connection *c,
-                                 const char *id)
+static enum MHD_Result h_episode(pwi_reg *reg, req *rq, const char *id)
 {
     pw_error err;
     pw_error_clear(&err);
     char *out = NULL;
     size_t len = 0;
-    if (pwi_episode_json(reg, id, &out, &len, &err) != PW_OK)
-        return send_error(c, &err);
-    return send_buf(c, MHD_HTTP_OK, "application/json", out, len);
+    pwi_audit_hook hook = {defer_audit, rq};
+    if (pwi_episode_json(reg, id, &hook, &out, &len, &err) != PW_OK)
+        return send_error(rq, &err);
+    return send_buf(rq, MHD_HTTP_OK, "application/json", out, len);
 }
 
-static enum MHD_Result h_stats(pwi_reg *reg, struct MHD_Connection *c)
+static enum MHD_Result h_stats(pwi_reg *reg, req *rq)
 {
     pw_error err;
     pw_error_clear(&err);
     char *out = NULL;
     size_t len = 0;
     if (pwi_stats_json(reg, &out, &len, &err) != PW_OK)
-        return send_error(c, &err);
-    return send_buf(c, MHD_HTTP_OK, "application/json", out, len);
+        return send_error(rq, &err);
+    return send_buf(rq, MHD_HTTP_OK, "application/json", out, len);
 }
 
-static enum MHD_Result h_audit_list(pwi_reg *reg, struct MHD_Connection *c)
+static enum MHD_Result h_audit_list(pwi_reg *reg, req *rq)
 {
     pw_error err;
     pw_error_clear(&err);
     if (pwi_reg_require(reg, PWI_READ, PWI_OBJ_AUDIT, "audit", &err) != PW_OK)
-        return send_error(c, &err);
+        return send_error(rq, &err);
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -274,41 +360,40 @@ static enum MHD_Result h_audit_list(pwi_reg *reg, struct MHD_Connection *c)
     fclose(f);
     if (rc != PW_OK) {
         free(buf);
-        return send_error(c, &err);
+        return send_error(rq, &err);
     }
-    return send_buf(c, MHD_HTTP_OK, "application/x-ndjson", buf, len);
+    return send_buf(rq, MHD_HTTP_OK, "application/x-ndjson", buf, len);
 }
 
-static enum MHD_Result h_audit_verify(pwi_reg *reg, struct MHD_Connection *c)
+static enum MHD_Result h_audit_verify(pwi_reg *reg, req *rq)
 {
     pw_error err;
     pw_error_clear(&err);
     if (pwi_reg_require(reg, PWI_READ, PWI_OBJ_AUDIT, "audit", &err) != PW_OK)
-        return send_error(c, &err);
+        return send_error(rq, &err);
     pwi_audit_report rep;
     memset(&rep, 0, sizeof rep);
     if (pwi_audit_verify(reg->db, reg->keys.audit, &rep, &err) != PW_OK)
-        return send_error(c, &err);
+        return send_error(rq, &err);
     json_t *doc = json_pack("{s:b, s:I, s:I, s:s}", "ok", rep.ok, "entries",
                             (json_int_t)rep.entries, "first_bad",
                             (json_int_t)rep.first_bad, "reason", rep.reason);
-    return send_json(c, MHD_HTTP_OK, doc);
+    return send_json(rq, MHD_HTTP_OK, doc);
 }
 
-static enum MHD_Result h_user_add(pwi_reg *reg, struct MHD_Connection *c,
-                                  const req *rq)
+static enum MHD_Result h_user_add(pwi_reg *reg, req *rq)
 {
     pw_error err;
     pw_error_clear(&err);
     if (pwi_reg_require(reg, PWI_WRITE, PWI_OBJ_USER, "user", &err) != PW_OK)
-        return send_error(c, &err);
+        return send_error(rq, &err);
     json_error_t jerr;
     json_t *in = json_loadb(rq->body ? rq->body : "", rq->len, 0, &jerr);
     if (!in || !json_is_object(in)) {
         json_decref(in);
         pw_error_set(&err, PW_EPARSE, "body", in ? 1 : jerr.line, "",
                      "expected a JSON object {\"name\", \"role\"}");
-        return send_error(c, &err);
+        return send_error(rq, &err);
     }
     const char *name = json_string_value(json_object_get(in, "name"));
     const char *role = json_string_value(json_object_get(in, "role"));
@@ -321,7 +406,7 @@ static enum MHD_Result h_user_add(pwi_reg *reg, struct MHD_Connection *c,
     }
     if (err.status) {
         json_decref(in);
-        return send_error(c, &err);
+        return send_error(rq, &err);
     }
     char token[65];
     int64_t id = 0;
@@ -339,17 +424,16 @@ static enum MHD_Result h_user_add(pwi_reg *reg, struct MHD_Connection *c,
         pwi_db_rollback(reg->db);
     if (rc != PW_OK) {
         json_decref(in);
-        return send_error(c, &err);
+        return send_error(rq, &err);
     }
     json_t *doc = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id, "name",
                             name, "role", pwi_role_name((pwi_role)r), "token", token);
     json_decref(in);
     sodium_memzero(token, sizeof token);
-    return send_json(c, MHD_HTTP_CREATED, doc);
+    return send_json(rq, MHD_HTTP_CREATED, doc);
 }
 
-static enum MHD_Result h_records(pwi_reg *reg, struct MHD_Connection *c,
-                                 const req *rq)
+static enum MHD_Result h_records(pwi_reg *reg, req *rq)
 {
     pw_error err;
     pw_error_clear(&err);
@@ -358,63 +442,113 @@ static enum MHD_Result h_records(pwi_reg *reg, struct MHD_Connection *c,
      * gets an error knows that none of its records went in. */
     if (pwi_import_buffer(reg, rq->body ? rq->body : "", rq->len, "body", &n,
                           &err) != PW_OK)
-        return send_error(c, &err);
+        return send_error(rq, &err);
     json_t *doc = json_pack("{s:I}", "committed", (json_int_t)n);
-    return send_json(c, MHD_HTTP_CREATED, doc);
+    return send_json(rq, MHD_HTTP_CREATED, doc);
 }
 
 /* ---- Dispatch -------------------------------------------------------- */
 
-static enum MHD_Result dispatch(pwi_http *h, struct MHD_Connection *c,
-                                const char *url, const char *method, req *rq)
+/* Runs the handler of a request; its answer is left in rq (send_buf). */
+static void dispatch(pwi_http *h, const char *url, const char *method, req *rq)
 {
     int is_get = strcmp(method, "GET") == 0, is_post = strcmp(method, "POST") == 0;
     static const char prefix[] = "/api/v1/";
-    if (strncmp(url, prefix, sizeof prefix - 1) != 0)
-        return send_simple_error(c, MHD_HTTP_NOT_FOUND, "unknown path");
+    if (strncmp(url, prefix, sizeof prefix - 1) != 0) {
+        send_simple_error(rq, MHD_HTTP_NOT_FOUND, "unknown path");
+        return;
+    }
     const char *p = url + sizeof prefix - 1;
 
-    if (strcmp(p, "health") == 0)
-        return is_get ? send_json(c, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"))
-                      : send_simple_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
-    if (rq->too_large)
-        return send_simple_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body too large");
+    if (strcmp(p, "health") == 0) {
+        if (is_get)
+            send_json(rq, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
+        else
+            send_simple_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+        return;
+    }
+    if (rq->too_large) {
+        send_simple_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, "body too large");
+        return;
+    }
 
     pw_error err;
     pw_error_clear(&err);
     pwi_reg *reg = thread_reg(h, &err);
-    if (!reg)
-        return send_error(c, &err);
-    if (authenticate(reg, c, &err) != PW_OK)
-        return send_error(c, &err);
+    if (!reg) {
+        send_error(rq, &err);
+        return;
+    }
+    if (authenticate(reg, rq->conn, &err) != PW_OK) {
+        send_error(rq, &err);
+        return;
+    }
 
-    enum MHD_Result ret;
     if (strcmp(p, "stats") == 0 && is_get)
-        ret = h_stats(reg, c);
+        h_stats(reg, rq);
     else if (strncmp(p, "reports/", 8) == 0 && is_get && p[8])
-        ret = h_report(reg, c, p + 8);
+        h_report(reg, rq, p + 8);
     else if (strncmp(p, "episodes/", 9) == 0 && is_get && p[9] && !strchr(p + 9, '/'))
-        ret = h_episode(reg, c, p + 9);
+        h_episode(reg, rq, p + 9);
     else if (strcmp(p, "records") == 0 && is_post)
-        ret = h_records(reg, c, rq);
+        h_records(reg, rq);
     else if (strcmp(p, "users") == 0 && is_post)
-        ret = h_user_add(reg, c, rq);
+        h_user_add(reg, rq);
     else if (strcmp(p, "audit") == 0 && is_get)
-        ret = h_audit_list(reg, c);
+        h_audit_list(reg, rq);
     else if (strcmp(p, "audit/verify") == 0 && is_get)
-        ret = h_audit_verify(reg, c);
+        h_audit_verify(reg, rq);
     else if (strcmp(p, "stats") == 0 || strncmp(p, "reports/", 8) == 0 ||
              strncmp(p, "episodes/", 9) == 0 || strcmp(p, "records") == 0 ||
              strcmp(p, "users") == 0 || strncmp(p, "audit", 5) == 0)
-        ret = send_simple_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here");
+        send_simple_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here");
     else
-        ret = send_simple_error(c, MHD_HTTP_NOT_FOUND, "unknown path");
+        send_simple_error(rq, MHD_HTTP_NOT_FOUND, "unknown path");
     /* A handler that failed mid-way must not leave a transaction open on
      * this thread's connection for the next request. */
     if (pwi_db_in_tx(reg->db))
         pwi_db_rollback(reg->db);
     reg->has_user = 0;
-    return ret;
+}
+
+/* Sends the held answer: at once when there is nothing to audit, else
+ * after handing the entries to the writer and suspending the connection
+ * (the writer resumes it; on_request then comes back here). */
+static enum MHD_Result finish(pwi_http *h, req *rq)
+{
+    if (rq->state == REQ_AUDITED) {
+        if (rq->audit_rc != PW_OK) {
+            /* The disclosure could not be recorded: withhold the answer. */
+            free(rq->out);
+            rq->out = NULL;
+            send_error(rq, &rq->audit_err);
+        }
+    } else if (rq->npending > 0 && rq->code < 300) {
+        pw_error err;
+        pw_error_clear(&err);
+        /* Suspend before submitting: the writer may finish at once and
+         * resume us from its thread. */
+        MHD_suspend_connection(rq->conn);
+        rq->state = REQ_WAITING;
+        int rc = pwi_audit_batcher_submit(h->audit, &rq->user, rq->pending, rq->npending,
+                                          audited, rq, &err);
+        pending_free(rq);
+        if (rc == PW_OK)
+            return MHD_YES;
+        free(rq->out);
+        rq->out = NULL;
+        send_error(rq, &err);
+        rq->state = REQ_AUDITED;
+        rq->audit_rc = PW_OK;
+        MHD_resume_connection(rq->conn);
+        return MHD_YES;
+    }
+    pending_free(rq);
+    if (!rq->out)
+        return MHD_NO;
+    char *out = rq->out;
+    rq->out = NULL;
+    return queue_now(rq->conn, rq->code, rq->type, out, rq->outlen);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -430,9 +564,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         rq = calloc(1, sizeof *rq);
         if (!rq)
             return MHD_NO;
+        rq->conn = c;
         *con_cls = rq;
         return MHD_YES;
     }
+    if (rq->state == REQ_AUDITED)
+        return finish(h, rq); /* resumed by the audit writer */
+    if (rq->state == REQ_WAITING)
+        return MHD_YES; /* not resumed yet (should not be called) */
     if (*upload_size > 0) {
         /* Buffer the body; past the limit keep draining but remember. */
         if (!rq->too_large && rq->len + *upload_size > PWI_HTTP_MAX_BODY) {
@@ -459,7 +598,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         *upload_size = 0;
         return MHD_YES;
     }
-    return dispatch(h, c, url, method, rq);
+    dispatch(h, url, method, rq);
+    return finish(h, rq);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -470,6 +610,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     req *rq = *con_cls;
     if (rq) {
+        pending_free(rq);
+        free(rq->out);
         free(rq->body);
         free(rq);
         *con_cls = NULL;
@@ -507,19 +649,27 @@ int pwi_http_start(const pwi_http_opts *opts, pwi_http **out, pw_error *err)
         free(h);
         return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
     }
+    if ((rc = pwi_audit_batcher_start(opts->db_url, &h->audit, err)) != PW_OK) {
+        pthread_key_delete(h->key);
+        free(h->db_url);
+        free(h);
+        return rc;
+    }
     int threads = opts->threads;
     if (threads <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (int)n : 2;
     }
     h->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+            MHD_ALLOW_SUSPEND_RESUME, 0,
         NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     if (!h->daemon) {
+        pwi_audit_batcher_free(h->audit);
         pthread_key_delete(h->key);
         free(h->db_url);
         free(h);
@@ -543,9 +693,13 @@ void pwi_http_stop(pwi_http *h)
 {
     if (!h)
         return;
-    /* Joins the pool threads; their registry handles are closed by the
-     * key's destructor as each thread exits. */
+    /* Stop accepting, let the writer commit what is queued (it resumes
+     * those requests), then join the pool threads; their registry handles
+     * are closed by the key's destructor as each thread exits. */
+    MHD_quiesce_daemon(h->daemon);
+    pwi_audit_batcher_stop(h->audit);
     MHD_stop_daemon(h->daemon);
+    pwi_audit_batcher_free(h->audit);
     pthread_key_delete(h->key);
     free(h->db_url);
     free(h);

@@ -123,6 +123,21 @@ json_t *pwi_json_day(int32_t day)
 
 /* ---- Dispatcher ------------------------------------------------------ */
 
+int pwi_report_audit(pwi_reg *reg, const pwi_audit_hook *audit,
+                     const pwi_audit_entry *e, size_t n, pw_error *err)
+{
+    if (audit)
+        return audit->write(audit->ctx, &reg->user, e, n, err);
+    int rc = pwi_db_begin(reg->db, err);
+    for (size_t i = 0; rc == PW_OK && i < n; i++)
+        rc = pwi_reg_audit(reg, e[i].action, e[i].object, e[i].detail, err);
+    if (rc == PW_OK)
+        rc = pwi_db_commit(reg->db, err);
+    else
+        pwi_db_rollback(reg->db);
+    return rc;
+}
+
 /* The objects a kind needs the role to read before anything is computed.
  * Person-level reports add finer checks per field inside. */
 static pwi_object required_object(pwi_report_kind k)
@@ -190,17 +205,17 @@ int pwi_report_run(pwi_reg *reg, const pwi_report_opts *opts, char **out,
     char detail[96];
     snprintf(detail, sizeof detail, "by=%s as_of=%d rows=%zu",
              by_name(opts->by), (int)opts->as_of, objs.n);
-    rc = pwi_db_begin(reg->db, err);
-    if (rc != PW_OK)
+    pwi_audit_entry *ents = malloc((objs.n + 1) * sizeof *ents);
+    if (!ents) {
+        rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
         goto done;
-    rc = pwi_reg_audit(reg, opts->kind == PWI_REPORT_TDI_EXPORT ? "export" : "read",
-                       objname, detail, err);
-    for (size_t i = 0; rc == PW_OK && i < objs.n; i++)
-        rc = pwi_reg_audit(reg, "read", objs.v[i], objname, err);
-    if (rc == PW_OK)
-        rc = pwi_db_commit(reg->db, err);
-    else
-        pwi_db_rollback(reg->db);
+    }
+    ents[0] = (pwi_audit_entry){opts->kind == PWI_REPORT_TDI_EXPORT ? "export" : "read",
+                                objname, detail};
+    for (size_t i = 0; i < objs.n; i++)
+        ents[i + 1] = (pwi_audit_entry){"read", objs.v[i], objname};
+    rc = pwi_report_audit(reg, opts->audit, ents, objs.n + 1, err);
+    free(ents);
     if (rc != PW_OK)
         goto done;
 

@@ -47,19 +47,40 @@ typedef enum { PWI_BY_NONE, PWI_BY_PROGRAMME, PWI_BY_REGIME, PWI_BY_SUBSTANCE } 
 /* "programme", "regime", "substance" ("" or NULL = none); -1 if unknown. */
 int pwi_report_by_parse(const char *name);
 
+/*
+ * Where a report's audit entries go. With no hook (NULL) the entries are
+ * appended in a transaction of their own on the registry's connection and
+ * committed before the report is returned (the command line). The HTTP
+ * server installs a hook that group-commits the entries of concurrent
+ * requests (http_audit.c); it too returns only once they are durable, so
+ * nothing is disclosed that is not on record either way.
+ */
+typedef struct pwi_audit_entry {
+    const char *action, *object, *detail;
+} pwi_audit_entry;
+
+typedef struct pwi_audit_hook {
+    int (*write)(void *ctx, const pwi_user *user, const pwi_audit_entry *e, size_t n,
+                 pw_error *err);
+    void *ctx;
+} pwi_audit_hook;
+
 typedef struct pwi_report_opts {
     pwi_report_kind kind;
     pwi_report_by by;
     /* Day number of "today" for overdue reviews, censoring and windows; the
      * caller sets pwi_today() unless the user asked for another date. */
     int32_t as_of;
+    /* NULL: audit in the registry's own transaction (see above). */
+    const pwi_audit_hook *audit;
 } pwi_report_opts;
 
 /*
  * Computes a report as the signed-in user of `reg`. Checks the role first
- * (PW_EPERM, with a "denied" audit entry, if it may not), then reads the
- * database in one transaction that also appends the audit entries for the
- * read, so a report that was shown is always on record.
+ * (PW_EPERM, with a "denied" audit entry, if it may not), reads the
+ * database, then writes the audit entries of the read (opts->audit) and
+ * returns only once they are committed, so a report that was shown is
+ * always on record.
  * On success *out is a malloc'd NUL-terminated document (JSON, or CSV for
  * tdi-export), *len its length and *content_type its MIME type.
  */
@@ -75,7 +96,13 @@ int pwi_report_run(pwi_reg *reg, const pwi_report_opts *opts, char **out,
  * role may not read episodes at all, PW_ENOTFOUND if there is no such
  * episode.
  */
-int pwi_episode_json(pwi_reg *reg, const char *id_or_ref, char **out,
-                     size_t *len, pw_error *err);
+int pwi_episode_json(pwi_reg *reg, const char *id_or_ref,
+                     const pwi_audit_hook *audit, char **out, size_t *len,
+                     pw_error *err);
+
+/* Appends `n` entries as reg's user in one transaction of their own (the
+ * behaviour without a hook). */
+int pwi_report_audit(pwi_reg *reg, const pwi_audit_hook *audit,
+                     const pwi_audit_entry *e, size_t n, pw_error *err);
 
 #endif /* PWI_REPORT_H */

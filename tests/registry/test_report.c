@@ -396,7 +396,7 @@ static int episode(const char *tok, const char *id, json_t **doc)
     assert_int_equal(pwi_reg_open(db, tok, &reg, &err), PW_OK);
     char *out = NULL;
     size_t len = 0;
-    int rc = pwi_episode_json(reg, id, &out, &len, &err);
+    int rc = pwi_episode_json(reg, id, NULL, &out, &len, &err);
     pwi_reg_close(reg);
     *doc = NULL;
     if (rc == PW_OK) {

@@ -1,0 +1,181 @@
+/*
+ * http_audit.c: group commit of audit entries (see http_audit.h).
+ */
+#include "http_audit.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "reg.h"
+
+/* One request's entries, copied so the request may go on meanwhile. */
+typedef struct job {
+    pwi_user user;
+    size_t n;
+    char **strs; /* 3 per entry: action, object, detail (may be NULL) */
+    pwi_audit_done_fn done;
+    void *arg;
+    struct job *next;
+} job;
+
+struct pwi_audit_batcher {
+    pthread_mutex_t mu;
+    pthread_cond_t work; /* a job was queued, or stop */
+    job *head, *tail;
+    int stop;
+    pthread_t thread;
+    pwi_reg *reg;
+    long jobs, batches;
+};
+
+static void job_free(job *j)
+{
+    for (size_t i = 0; i < 3 * j->n; i++)
+        free(j->strs[i]);
+    free(j->strs);
+    free(j);
+}
+
+/* Writes one batch in one transaction, then answers every job in it. If
+ * any entry fails the whole batch is rolled back and every job fails (its
+ * request answers 500 and discloses nothing). */
+static void write_batch(pwi_audit_batcher *b, job *batch)
+{
+    pw_error err;
+    pw_error_clear(&err);
+    int rc = pwi_db_begin(b->reg->db, &err);
+    for (job *j = batch; rc == PW_OK && j; j = j->next)
+        for (size_t i = 0; rc == PW_OK && i < j->n; i++)
+            rc = pwi_audit_append(b->reg->db, b->reg->keys.audit, &j->user, j->strs[3 * i],
+                                  j->strs[3 * i + 1], j->strs[3 * i + 2], &err);
+    if (rc == PW_OK)
+        rc = pwi_db_commit(b->reg->db, &err);
+    else
+        pwi_db_rollback(b->reg->db);
+    while (batch) {
+        job *next = batch->next;
+        batch->done(batch->arg, rc, &err);
+        job_free(batch);
+        batch = next;
+    }
+}
+
+static void *writer(void *arg)
+{
+    pwi_audit_batcher *b = arg;
+    pthread_mutex_lock(&b->mu);
+    for (;;) {
+        while (!b->head && !b->stop)
+            pthread_cond_wait(&b->work, &b->mu);
+        if (!b->head)
+            break; /* stopping, and nothing left to write */
+        /* Take everything queued so far; jobs that arrive meanwhile wait
+         * for the next commit. */
+        job *batch = b->head;
+        b->head = b->tail = NULL;
+        b->batches++;
+        pthread_mutex_unlock(&b->mu);
+        write_batch(b, batch);
+        pthread_mutex_lock(&b->mu);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return NULL;
+}
+
+int pwi_audit_batcher_submit(pwi_audit_batcher *b, const pwi_user *user,
+                             const pwi_audit_entry *e, size_t n,
+                             pwi_audit_done_fn done, void *arg, pw_error *err)
+{
+    job *j = calloc(1, sizeof *j);
+    if (!j || !(j->strs = calloc(3 * (n ? n : 1), sizeof *j->strs))) {
+        free(j);
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    j->user = *user;
+    j->n = n;
+    j->done = done;
+    j->arg = arg;
+    for (size_t i = 0; i < n; i++) {
+        const char *s[3] = {e[i].action, e[i].object, e[i].detail};
+        for (int k = 0; k < 3; k++)
+            if (s[k] && !(j->strs[3 * i + k] = strdup(s[k]))) {
+                job_free(j);
+                return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+            }
+    }
+    pthread_mutex_lock(&b->mu);
+    if (b->stop) {
+        pthread_mutex_unlock(&b->mu);
+        job_free(j);
+        return pw_error_set(err, PW_EIO, NULL, 0, NULL, "server is stopping");
+    }
+    if (b->tail)
+        b->tail->next = j;
+    else
+        b->head = j;
+    b->tail = j;
+    b->jobs++;
+    pthread_cond_signal(&b->work);
+    pthread_mutex_unlock(&b->mu);
+    return PW_OK;
+}
+
+int pwi_audit_batcher_start(const char *db_url, pwi_audit_batcher **out, pw_error *err)
+{
+    *out = NULL;
+    pwi_audit_batcher *b = calloc(1, sizeof *b);
+    if (!b)
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    int rc = pwi_reg_open(db_url, NULL, &b->reg, err);
+    if (rc != PW_OK) {
+        free(b);
+        return rc;
+    }
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->work, NULL);
+    if (pthread_create(&b->thread, NULL, writer, b) != 0) {
+        pwi_reg_close(b->reg);
+        pthread_mutex_destroy(&b->mu);
+        pthread_cond_destroy(&b->work);
+        free(b);
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "cannot start the audit writer");
+    }
+    *out = b;
+    return PW_OK;
+}
+
+void pwi_audit_batcher_stop(pwi_audit_batcher *b)
+{
+    if (!b || !b->reg)
+        return;
+    pthread_mutex_lock(&b->mu);
+    b->stop = 1;
+    pthread_cond_signal(&b->work);
+    pthread_mutex_unlock(&b->mu);
+    pthread_join(b->thread, NULL);
+    assert(!b->head);
+    pwi_reg_close(b->reg);
+    b->reg = NULL;
+}
+
+void pwi_audit_batcher_free(pwi_audit_batcher *b)
+{
+    if (!b)
+        return;
+    if (b->reg)
+        pwi_audit_batcher_stop(b);
+    pthread_mutex_destroy(&b->mu);
+    pthread_cond_destroy(&b->work);
+    free(b);
+}
+
+void pwi_audit_batcher_counts(pwi_audit_batcher *b, long *requests, long *commits)
+{
+    pthread_mutex_lock(&b->mu);
+    *requests = b->jobs;
+    *commits = b->batches;
+    pthread_mutex_unlock(&b->mu);
+}
