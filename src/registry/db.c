@@ -251,6 +251,12 @@ int pwi_db_savepoint(pwi_db *db, pw_error *err)
     return pwi_db_exec(db, "SAVEPOINT pw_rec", err);
 }
 
+int pwi_db_resavepoint(pwi_db *db, pw_error *err)
+{
+    db->head_saved = db->head;
+    return pwi_db_exec(db, "RELEASE SAVEPOINT pw_rec; SAVEPOINT pw_rec", err);
+}
+
 int pwi_db_release(pwi_db *db, pw_error *err)
 {
     return pwi_db_exec(db, "RELEASE SAVEPOINT pw_rec", err);

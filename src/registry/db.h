@@ -66,6 +66,9 @@ int pwi_db_in_tx(const pwi_db *db);
 int pwi_db_savepoint(pwi_db *db, pw_error *err);
 int pwi_db_release(pwi_db *db, pw_error *err);
 void pwi_db_rollback_to(pwi_db *db);
+/* Releases the current savepoint and opens the next one in one round trip
+ * (what an import does between two good records). */
+int pwi_db_resavepoint(pwi_db *db, pw_error *err);
 
 /*
  * The audit chain's head, cached for the open transaction (audit.c). Why:

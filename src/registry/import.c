@@ -42,6 +42,10 @@ typedef struct importer {
     pwi_reg *reg;
     const char *name;   /* file name for messages */
     long line;
+    /* The last good record's savepoint is still open: the next record
+     * releases it and opens its own in one round trip; COMMIT releases it
+     * otherwise. */
+    int sp_open;
     /* Regimes compiled once per import, by name. */
     int nregimes;
     char *regime_name[MAX_REGIMES];
@@ -281,6 +285,40 @@ static int add_review_due(importer *im, int64_t episode_id, const char *stage,
     pwi_bind_text(st, 2, stage);
     pwi_bind_int64(st, 3, due);
     pwi_bind_int64(st, 4, REVIEW_WINDOW_DAYS);
+    return run(st, NULL, err);
+}
+
+/*
+ * The in-treatment review schedule in one multi-row INSERT (one round trip
+ * on PostgreSQL instead of one per review): "start" on day `start`, then
+ * "review" every REVIEW_INTERVAL_DAYS before `end`.
+ */
+static int add_review_schedule(importer *im, int64_t episode_id, int32_t start,
+                               int32_t end, pw_error *err)
+{
+    enum { MAX_ROWS = 64 };
+    int n = 1;
+    for (int32_t due = start + REVIEW_INTERVAL_DAYS; due < end && n < MAX_ROWS;
+         due += REVIEW_INTERVAL_DAYS)
+        n++;
+    char sql[128 + MAX_ROWS * 16];
+    int len = snprintf(sql, sizeof sql,
+                       "INSERT INTO review_due (episode_id, stage, due_day, "
+                       "window_days) VALUES ");
+    for (int i = 0; i < n; i++)
+        len += snprintf(sql + len, sizeof sql - (size_t)len, "%s(?, ?, ?, ?)",
+                        i ? ", " : "");
+    assert((size_t)len < sizeof sql);
+    pwi_stmt *st;
+    int rc = pwi_db_prepare(im->reg->db, sql, &st, err);
+    if (rc != PW_OK)
+        return rc;
+    for (int i = 0; i < n; i++) {
+        pwi_bind_int64(st, 4 * i + 1, episode_id);
+        pwi_bind_text(st, 4 * i + 2, i ? "review" : "start");
+        pwi_bind_int64(st, 4 * i + 3, start + (int64_t)i * REVIEW_INTERVAL_DAYS);
+        pwi_bind_int64(st, 4 * i + 4, REVIEW_WINDOW_DAYS);
+    }
     return run(st, NULL, err);
 }
 
@@ -625,10 +663,7 @@ static int rec_episode(importer *im, json_t *rec, pw_error *err)
         rc = add_plan(im, episode_id, start, d, programme, &plan_end, err);
     /* Reviews: at start, then every 3 months until the planned end. */
     if (rc == PW_OK)
-        rc = add_review_due(im, episode_id, "start", start, err);
-    for (int32_t due = start + REVIEW_INTERVAL_DAYS; rc == PW_OK && due < plan_end;
-         due += REVIEW_INTERVAL_DAYS)
-        rc = add_review_due(im, episode_id, "review", due, err);
+        rc = add_review_schedule(im, episode_id, start, plan_end, err);
     if (rc == PW_OK && tests_per_week > 0)
         rc = add_test_schedule(im, episode_id, start, plan_end,
                                tests_per_week / 7.0, err);
@@ -1216,11 +1251,13 @@ static int import_line(importer *im, const char *text, size_t len,
     if (!rec)
         return pw_error_set(err, PW_EPARSE, im->name, im->line, NULL,
                             "invalid JSON at column %d: %s", je.column, je.text);
-    int rc = pwi_db_savepoint(im->reg->db, err);
+    int rc = im->sp_open ? pwi_db_resavepoint(im->reg->db, err)
+                         : pwi_db_savepoint(im->reg->db, err);
+    im->sp_open = 0;
     if (rc == PW_OK) {
         rc = import_record(im, rec, err);
         if (rc == PW_OK)
-            rc = pwi_db_release(im->reg->db, err);
+            im->sp_open = 1;
         else
             pwi_db_rollback_to(im->reg->db);
     }
@@ -1326,6 +1363,7 @@ int pw_registry_import(const char *url, const char *as_token,
             break;
         }
         if (in_batch >= batch) {
+            im.sp_open = 0; /* COMMIT releases it */
             if ((rc = pwi_db_commit(reg->db, err)) != PW_OK)
                 break;
             res->committed += in_batch;
@@ -1337,6 +1375,7 @@ int pw_registry_import(const char *url, const char *as_token,
         }
     }
     if (rc == PW_OK && pwi_db_in_tx(reg->db)) {
+        im.sp_open = 0;
         rc = pwi_db_commit(reg->db, err);
         if (rc == PW_OK) {
             res->committed += in_batch;
