@@ -491,7 +491,8 @@ int pwi_relapse_collect(pwi_reg *reg, const pwi_report_opts *o, pwi_relapse_data
     pwi_stmt_reset(st);
     if (rc < 0)
         goto fail;
-    qsort(orig, n, sizeof *orig, origin_cmp);
+    if (n > 0) /* qsort must not get NULL, even for zero items */
+        qsort(orig, n, sizeof *orig, origin_cmp);
 
     /* Events and contacts of the person after each discharge, whichever of
      * their episodes the record was filed under (a relapse often shows up
@@ -544,7 +545,8 @@ int pwi_relapse_collect(pwi_reg *reg, const pwi_report_opts *o, pwi_relapse_data
     for (size_t k = 0; k < g.n; k++)
         order[k] = (int)k;
     sort_groups_ctx = &g;
-    qsort(order, g.n, sizeof *order, group_order_cmp);
+    if (g.n > 0)
+        qsort(order, g.n, sizeof *order, group_order_cmp);
     sort_groups_ctx = NULL;
     for (size_t k = 0; k < g.n; k++) {
         rank[order[k]] = (int)k;

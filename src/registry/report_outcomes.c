@@ -45,7 +45,7 @@ static int ep_by_person(const void *a, const void *b)
 static ep *find_ep(ep *v, size_t n, int64_t id)
 {
     ep key = {.id = id};
-    return bsearch(&key, v, n, sizeof *v, ep_by_id);
+    return n ? bsearch(&key, v, n, sizeof *v, ep_by_id) : NULL;
 }
 
 /* Days of use of any drug in the 28 days before a review: the largest of
@@ -148,7 +148,8 @@ int pwi_report_outcomes(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *
         goto done;
 
     /* The start review and the review nearest to six months after start. */
-    qsort(v, n, sizeof *v, ep_by_id);
+    if (n > 0) /* v is NULL when there are no episodes */
+        qsort(v, n, sizeof *v, ep_by_id);
     rc = pwi_db_prepare(reg->db,
                         "SELECT v.episode_id, v.review_day, v.stage, " USE_COLS
                         " FROM review v WHERE v.review_day <= ?",
@@ -187,7 +188,8 @@ int pwi_report_outcomes(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *
         goto done;
     }
     /* Re-presentation needs the person's later episodes: walk by person. */
-    qsort(v, n, sizeof *v, ep_by_person);
+    if (n > 0)
+        qsort(v, n, sizeof *v, ep_by_person);
     for (size_t i = 0; i < n; i++) {
         const ep *x = &v[i];
         gstat *g = &gs[x->group];
