@@ -167,8 +167,6 @@ int pw_registry_init(const char *url, char token_out[65], pw_error *err)
         return rc;
     if ((rc = pwi_db_migrate(db, err)) != PW_OK)
         goto done;
-    if ((rc = pwi_keys_load(url, 1, &keys, err)) != PW_OK)
-        goto done;
     int64_t n;
     int found;
     if ((rc = pwi_db_query_int64(db, "SELECT count(*) FROM users", &n, &found,
@@ -179,6 +177,11 @@ int pw_registry_init(const char *url, char token_out[65], pw_error *err)
                           "registry exists already (it has users)");
         goto done;
     }
+    /* Only now may a key file be created: before the check above, a second
+     * init on a registry whose key file is elsewhere would have left a new,
+     * wrong key beside it. */
+    if ((rc = pwi_keys_load(url, 1, &keys, err)) != PW_OK)
+        goto done;
     /* Key check, admin and the first audit entry commit together: a crash
      * leaves either a registry with its admin or none. */
     if ((rc = pwi_db_begin(db, err)) != PW_OK)

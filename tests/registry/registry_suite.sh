@@ -58,6 +58,20 @@ ADMIN=$(tail -n 1 init.out)
 "$BIN" registry init --db "$DB" > /dev/null 2> init2.err
 expect_rc 1 $? "second init is refused"
 contains init2.err "exists already" "second init says why"
+if [ "$BACKEND" = sqlite ]; then
+    mv "$DB.key" "$WORK/moved.key"
+    "$BIN" registry init --db "$DB" > /dev/null 2>&1
+    expect_rc 1 $? "init refused on a registry whose key was moved"
+    [ -e "$DB.key" ] && fail "a refused init left a new key file" || ok "a refused init creates no key"
+    "$BIN" registry stats --db "$DB" --as "$ADMIN" > /dev/null 2> nokey.err
+    expect_rc 1 $? "no key, no access"
+    contains nokey.err "key file missing" "missing key is named"
+    mv "$WORK/moved.key" "$DB.key"
+    head -c 64 /dev/zero | tr '\0' 'a' > "$WORK/wrong.key"
+    PW_REGISTRY_KEYFILE="$WORK/wrong.key" "$BIN" registry stats --db "$DB" --as "$ADMIN" > /dev/null 2> wrongkey.err
+    expect_rc 1 $? "a wrong key is refused"
+    contains wrongkey.err "does not belong to this registry" "wrong key message"
+fi
 
 for role in intake panel clinician case_manager court_liaison lab analyst auditor; do
     "$BIN" registry user add --db "$DB" --as "$ADMIN" --name "u_$role" --role "$role" > "tok_$role" 2> add.err
