@@ -8,6 +8,10 @@ BACKEND=${1:?backend}
 ROUNDS=${2:-3}
 BIN=${PW_BIN:?PW_BIN}
 HERE=$(cd "$(dirname "$0")" && pwd)
+if [ "$BACKEND" = pg ] && [ ! -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/initdb" ]; then
+    echo "PostgreSQL server binaries not installed: skipped" >&2
+    exit 77
+fi
 WORK=$(mktemp -d /tmp/pw_httpcrash.XXXXXX)
 chmod 755 "$WORK"
 FAILS=0

@@ -10,6 +10,10 @@ set -u
 BACKEND=${1:?backend}
 BIN=${PW_BIN:?PW_BIN}
 HERE=$(cd "$(dirname "$0")" && pwd)
+if [ "$BACKEND" = pg ] && [ ! -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/initdb" ]; then
+    echo "PostgreSQL server binaries not installed: skipped" >&2
+    exit 77
+fi
 WORK=$(mktemp -d /tmp/pw_httptest.XXXXXX)
 chmod 755 "$WORK"
 FAILS=0
