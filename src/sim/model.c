@@ -360,7 +360,8 @@ static int block_edges(world *w, uint32_t b, uint32_t lo, uint32_t hi, uint32_t 
         for (uint32_t j = 0; j < k; j++)
             stubs[ns++] = a;
     }
-    gsl_ran_shuffle(r, stubs, ns, sizeof *stubs);
+    if (ns > 1) /* gsl_ran_shuffle needs n >= 1 */
+        gsl_ran_shuffle(r, stubs, ns, sizeof *stubs);
     for (uint32_t j = 0; j + 1 < ns; j += 2) {
         uint32_t x = stubs[j], y = stubs[j + 1];
         if (x == y)
@@ -763,12 +764,18 @@ static void carry_out(world *w, act *r, uint32_t idx, int week, const pw_decisio
         r->flags |= RF_AFTERCARE;
     double years = 0;
     if (d->has_sentence && d->sentence.custodial) {
+        /* Uniform within the regime's bounds; an open bound (max 0: no
+         * upper limit, or a sentence that depends on the underlying crime)
+         * adds an exponential term with the scenario's mean. */
         double lo = d->sentence.min_years, hi = d->sentence.max_years;
-        if (hi <= 0)
-            hi = lo + v[PI_PRISON_SENTENCE_CAP];
-        if (hi < lo)
-            hi = lo;
-        years = lo + (hi - lo) * gsl_rng_uniform(g);
+        if (hi > lo)
+            years = lo + (hi - lo) * gsl_rng_uniform(g);
+        else if (hi <= 0)
+            years = lo - v[PI_PRISON_SENTENCE_CAP] * log1p(-gsl_rng_uniform(g));
+        else
+            years = lo;
+        if (years < 1.0 / WPY)
+            years = 1.0 / WPY;
     }
     switch (d->disposition) {
     case PW_DISP_NO_ACTION:
@@ -1022,8 +1029,7 @@ static void peer_step(world *w, act *r, int week)
 }
 
 /* One week in the community. Most draws come from one random position per
- * record and week, read in fixed lanes (u[0..3] always, u[4..7] only for
- * dependent users and sellers), so a record costs one or two Philox blocks;
+ * record and week, read in fixed lanes, so a record costs two Philox blocks;
  * rarer follow-ups (how many offences, whom to initiate) seek their own
  * purpose. Lanes: 0 use stage, 1 death, 2 acquisitive crime, 3 police
  * stop, 4 injecting onset or HIV, 5 HCV, 6 treatment entry or work, 7 sale. */
@@ -1033,13 +1039,11 @@ static void community_step(world *w, act *r, uint32_t idx, int week)
     uint32_t a = r->agent;
     int in_tx = r->place == PL_OUTPATIENT || r->place == PL_DRUG_COURT;
     gsl_rng *g = at(w, RP_PROGRESS, a, (uint32_t)week);
+    /* All eight lanes are drawn up front: a stage can change this week
+     * (relapse into dependence) and then use any lane. */
     double u[8];
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < 8; k++)
         u[k] = gsl_rng_uniform(g);
-    int busy = r->stage == ST_DEPENDENT || r->role;
-    if (busy)
-        for (int k = 4; k < 8; k++)
-            u[k] = gsl_rng_uniform(g);
 
     /* Use stages. */
     switch (r->stage) {
@@ -1759,6 +1763,20 @@ int pwi_world_build(const pw_scenario *s, int years, uint32_t run, uint64_t seed
         for (uint32_t i = 0; i < w->n_act; i++)
             dep += w->a[i].stage == ST_DEPENDENT;
         w->memory_y = dep / s->v[PI_INIT_MEMORY_DECAY];
+    }
+    /* Police see last week's demand; before the first week, estimate it
+     * from the initial state so that capacity binds from the start. */
+    for (uint32_t i = 0; i < w->n_act; i++) {
+        const act *r = &w->a[i];
+        if (r->place >= PL_COMPULSORY)
+            continue;
+        if (r->stage == ST_LIGHT)
+            w->expected_detections += w->p_use_light;
+        if (r->stage == ST_DEPENDENT)
+            w->expected_detections += w->p_use_dep + s->v[PI_POLICE_CRIME] *
+                                      s->v[PI_CRIME_ACQ] * s->v[PI_CRIME_UNEMPLOYED_RR] / WPY;
+        if (r->role)
+            w->expected_detections += w->p_sale;
     }
     mark_households(w, 0);
 done:
