@@ -198,6 +198,14 @@ post=$(q "SELECT count(*) FROM review_due d JOIN episode e ON e.id = d.episode_i
 held=$(q "SELECT count(*) FROM review_due d JOIN episode e ON e.id = d.episode_id WHERE e.ref = 'E1' AND d.review_id IS NOT NULL")
 [ "$held" = 2 ] && ok "held reviews linked to their due dates" || fail "linked reviews: $held"
 
+# Same probability every day (Standard VII): no weekday is favoured. Each
+# weekday gets n/7 draws, sd = sqrt(n/7 * 6/7); allow 5 sd either side.
+q "SELECT test_day % 7, count(*) FROM test_schedule GROUP BY test_day % 7" | tr '|' ' ' > weekdays.txt
+awk -v n="$tests_sched" 'BEGIN { m = n / 7; sd = sqrt(m * 6 / 7); bad = 0 }
+     { k++; if ($2 < m - 5 * sd || $2 > m + 5 * sd) bad++ }
+     END { exit (k == 7 && bad == 0) ? 0 : 1 }' weekdays.txt \
+    && ok "random test days spread evenly over the weekdays" || fail "weekday counts: $(tr '\n' ' ' < weekdays.txt)"
+
 # ---- role checks on import ----------------------------------------------------
 cat > lab.jsonl <<'EOF'
 {"type":"test","episode":"E2","date":"2025-04-01","analyte":"JWH-018","result":"positive"}
