@@ -11,6 +11,13 @@
  * handler goes through the same permission checks and audit entries as the
  * command line (report.c, import, auth.c), so the API can show nothing the
  * CLI would not.
+ *
+ * A request's life: on_request buffers the body; dispatch runs the handler,
+ * which leaves its answer in the request (send_buf) and, for audited reads,
+ * its audit entries too (defer_audit); finish sends the answer at once, or
+ * suspends the connection and hands the entries to the group-commit writer
+ * (http_audit.c), which resumes it once they are durable; on_request then
+ * calls finish again and the answer goes out.
  */
 #include "http.h"
 
@@ -34,7 +41,7 @@
 #include "reg.h"
 #include "report.h"
 
-/* Bodies above this are refused with 413 before they are buffered. */
+/* Bodies above this are refused with 413 (the rest is drained, not kept). */
 #define PWI_HTTP_MAX_BODY (16u << 20)
 
 struct pwi_http {
