@@ -22,7 +22,6 @@
 #include "http.h"
 
 #include <assert.h>
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -668,21 +667,21 @@ int pwi_http_start(const pwi_http_opts *opts, pwi_http **out, pw_error *err)
         threads = n > 0 ? (int)n : 2;
     }
     h->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-            MHD_ALLOW_SUSPEND_RESUME, 0,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0,
         NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        MHD_OPTION_END);
     if (!h->daemon) {
         pwi_audit_batcher_free(h->audit);
         pthread_key_delete(h->key);
         free(h->db_url);
         free(h);
+        /* MHD does not report why; errno is not reliable here. */
         return pw_error_set(err, PW_EIO, NULL, 0, "port",
-                            "cannot listen on %s:%d (%s)", bind, opts->port,
-                            errno ? strerror(errno) : "in use?");
+                            "cannot listen on %s:%d (port in use, or not an "
+                            "address of this host)", bind, opts->port);
     }
     const union MHD_DaemonInfo *info =
         MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
