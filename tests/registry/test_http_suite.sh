@@ -75,6 +75,9 @@ req() {
 expect() { if [ "$1" = "$2" ]; then ok "$3 ($2)"; else fail "$3: HTTP $2, wanted $1"; cat "$4.body" >&2 2>/dev/null; fi; }
 
 st=$(req health GET health ""); expect 200 "$st" "health needs no token" health
+"$BIN" serve --db "$DB" --port "$PORT" > second.out 2> second.err
+[ $? -eq 3 ] && ok "a second server on the same port is refused (exit 3)" || fail "second server on a busy port"
+contains second.err "cannot listen" "says why" 
 contains health.body '"status":"ok"' "health body"
 
 # ---- authentication and roles --------------------------------------------
