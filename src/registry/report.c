@@ -318,12 +318,17 @@ static void groups_free(groups *g)
     free(g->name);
 }
 
-/* Sort order of group names in the output: alphabetical, for stable diffs. */
-static groups *sort_groups_ctx;
-static int group_order_cmp(const void *a, const void *b)
+/* Sort order of group names in the output: alphabetical, for stable diffs.
+ * The name travels with its index, so the comparator needs no shared state
+ * (reports run on several HTTP threads at once). */
+typedef struct named {
+    const char *name;
+    int index;
+} named;
+
+static int named_cmp(const void *a, const void *b)
 {
-    int x = *(const int *)a, y = *(const int *)b;
-    return strcmp(sort_groups_ctx->name[x], sort_groups_ctx->name[y]);
+    return strcmp(((const named *)a)->name, ((const named *)b)->name);
 }
 
 enum { EV_RELAPSE, EV_DEATH, EV_PRISON, EV_CONTACT };
@@ -530,7 +535,7 @@ int pwi_relapse_collect(pwi_reg *reg, const pwi_report_opts *o, pwi_relapse_data
 
     /* Bucket the observations by group (counting sort keeps it linear),
      * groups in alphabetical order for stable output. */
-    int *order = malloc((g.n ? g.n : 1) * sizeof *order);
+    named *order = malloc((g.n ? g.n : 1) * sizeof *order);
     int *rank = malloc((g.n ? g.n : 1) * sizeof *rank);
     d->count = calloc(g.n + 1, sizeof *d->count);
     d->start = calloc(g.n + 1, sizeof *d->start);
@@ -543,15 +548,14 @@ int pwi_relapse_collect(pwi_reg *reg, const pwi_report_opts *o, pwi_relapse_data
         goto fail;
     }
     for (size_t k = 0; k < g.n; k++)
-        order[k] = (int)k;
-    sort_groups_ctx = &g;
+        order[k] = (named){g.name[k], (int)k};
     if (g.n > 0)
-        qsort(order, g.n, sizeof *order, group_order_cmp);
-    sort_groups_ctx = NULL;
+        qsort(order, g.n, sizeof *order, named_cmp);
     for (size_t k = 0; k < g.n; k++) {
-        rank[order[k]] = (int)k;
-        d->names[k] = g.name[order[k]];
-        g.name[order[k]] = NULL; /* moved */
+        int was = order[k].index;
+        rank[was] = (int)k;
+        d->names[k] = g.name[was];
+        g.name[was] = NULL; /* moved */
     }
     d->ngroups = g.n;
     free(order);
