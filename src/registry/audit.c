@@ -65,38 +65,47 @@ static int unhex32(const char *hex, unsigned char out[32])
     return PW_OK;
 }
 
-int pwi_audit_append(pwi_db *db, const unsigned char key[32],
-                     const pwi_user *user, const char *action,
-                     const char *object, const char *detail, pw_error *err)
+int pwi_audit_lock(pwi_db *db, pw_error *err)
 {
+    if (!pwi_db_in_tx(db))
+        return pw_error_set(err, PW_EDB, pwi_db_url(db), 0, NULL,
+                            "audit entry outside a transaction (bug)");
     /* The first entry of a transaction reads the head with a no-op UPDATE,
      * which takes its row lock on PostgreSQL, so two writers cannot both
      * chain onto the same previous entry (SQLite has one writer anyway).
      * Later entries use the cached head (db.h, pwi_audit_head). */
-    if (!pwi_db_in_tx(db))
-        return pw_error_set(err, PW_EDB, pwi_db_url(db), 0, NULL,
-                            "audit entry outside a transaction (bug)");
     pwi_audit_head *head = pwi_db_audit_head(db);
-    if (!head->valid) {
-        pwi_stmt *st;
-        int rc = pwi_db_prepare(db,
-                                "UPDATE audit_head SET seq = seq WHERE id = 1 "
-                                "RETURNING seq, hash",
-                                &st, err);
-        if (rc != PW_OK)
-            return rc;
-        rc = pwi_step(st, err);
-        if (rc == 1) {
-            head->seq = pwi_col_int64(st, 0);
-            snprintf(head->hash, sizeof head->hash, "%s", pwi_col_text(st, 1));
-            head->valid = 1;
-        }
-        pwi_stmt_reset(st);
-        if (rc != 1)
-            return rc < 0 ? rc
-                          : pw_error_set(err, PW_EDB, pwi_db_url(db), 0, NULL,
-                                         "audit head is missing");
+    if (head->valid)
+        return PW_OK;
+    pwi_stmt *st;
+    int rc = pwi_db_prepare(db,
+                            "UPDATE audit_head SET seq = seq WHERE id = 1 "
+                            "RETURNING seq, hash",
+                            &st, err);
+    if (rc != PW_OK)
+        return rc;
+    rc = pwi_step(st, err);
+    if (rc == 1) {
+        head->seq = pwi_col_int64(st, 0);
+        snprintf(head->hash, sizeof head->hash, "%s", pwi_col_text(st, 1));
+        head->valid = 1;
     }
+    pwi_stmt_reset(st);
+    if (rc == 1)
+        return PW_OK;
+    return rc < 0 ? rc
+                  : pw_error_set(err, PW_EDB, pwi_db_url(db), 0, NULL,
+                                 "audit head is missing");
+}
+
+int pwi_audit_append(pwi_db *db, const unsigned char key[32],
+                     const pwi_user *user, const char *action,
+                     const char *object, const char *detail, pw_error *err)
+{
+    pwi_audit_head *head = pwi_db_audit_head(db);
+    int rc = pwi_audit_lock(db, err);
+    if (rc != PW_OK)
+        return rc;
     unsigned char prev[32], h[32];
     entry e = {0};
     e.seq = head->seq + 1;
@@ -116,7 +125,7 @@ int pwi_audit_append(pwi_db *db, const unsigned char key[32],
     pwi_hex(h, 32, hex);
 
     pwi_stmt *st;
-    int rc = pwi_db_prepare(db,
+    rc = pwi_db_prepare(db,
                         "INSERT INTO audit (seq, time, user_id, user_name, "
                         "role, action, object, detail, hash) VALUES "
                         "(?, ?, ?, ?, ?, ?, ?, ?, ?)",

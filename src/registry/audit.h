@@ -40,6 +40,15 @@ int pwi_audit_append(pwi_db *db, const unsigned char key[32],
                      const pwi_user *user, const char *action,
                      const char *object, const char *detail, pw_error *err);
 
+/*
+ * Takes the audit head's lock for the open transaction now rather than at
+ * the first entry (pwi_audit_append does it implicitly). A writer that
+ * inserts rows before its first entry calls this right after BEGIN: then
+ * two PostgreSQL writers cannot each hold a row the other needs (a unique
+ * key one of them inserted, and the head), i.e. they cannot deadlock.
+ */
+int pwi_audit_lock(pwi_db *db, pw_error *err);
+
 /* Result of a verification. */
 typedef struct pwi_audit_report {
     int64_t entries;     /* entries checked */

@@ -1294,6 +1294,10 @@ int pwi_import_buffer(pwi_reg *reg, const char *buf, size_t len,
     int rc = pwi_db_begin(reg->db, err);
     if (rc != PW_OK)
         return rc;
+    if ((rc = pwi_audit_lock(reg->db, err)) != PW_OK) {
+        pwi_db_rollback(reg->db);
+        return rc;
+    }
     const char *p = buf, *end = buf + len;
     while (rc == PW_OK && p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -1345,7 +1349,11 @@ int pw_registry_import(const char *url, const char *as_token,
         if (blank(line, (size_t)got))
             continue;
         res->lines++;
-        if (!pwi_db_in_tx(reg->db) && (rc = pwi_db_begin(reg->db, err)) != PW_OK)
+        /* Each batch takes the audit lock first (audit.h: no deadlock
+         * between two imports on PostgreSQL). */
+        if (!pwi_db_in_tx(reg->db) &&
+            ((rc = pwi_db_begin(reg->db, err)) != PW_OK ||
+             (rc = pwi_audit_lock(reg->db, err)) != PW_OK))
             break;
         pw_error lerr;
         pw_error_clear(&lerr);

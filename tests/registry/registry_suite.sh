@@ -266,6 +266,22 @@ expect_rc 0 $rr "concurrent import 2"
 "$BIN" registry audit verify --db "$DB" > vpar.out 2> vpar.err
 expect_rc 0 $? "audit chain intact after concurrent imports"
 
+# The same people imported twice at once: one import stores each person,
+# the other rejects it as a duplicate; neither fails (no deadlock between
+# the unique key and the audit head) and each person is stored once.
+awk 'BEGIN { for (i = 1; i <= 300; i++)
+  printf "{\"type\":\"person\",\"ref\":\"S%d\",\"national_id\":\"S-%d\",\"name\":\"N\",\"birth_date\":\"1990-01-01\",\"sex\":\"male\"}\n", i, i }' > par_S.jsonl
+"$BIN" registry import --db "$DB" --as "$TOK_CLIN" --batch 50 par_S.jsonl > parS1.out 2> parS1.err &
+p1=$!
+"$BIN" registry import --db "$DB" --as "$TOK_INTAKE" --batch 50 par_S.jsonl > parS2.out 2> parS2.err &
+p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+[ $r1 -le 1 ] && [ $r2 -le 1 ] && ok "duplicate concurrent imports end cleanly ($r1, $r2)" \
+    || fail "duplicate concurrent imports exited $r1 and $r2: $(cat parS1.err parS2.err | grep -v duplicate | head -3)"
+[ "$(q "SELECT count(*) FROM person WHERE ref LIKE 'S%'")" = 300 ] \
+    && ok "each person stored once" || fail "S people: $(q "SELECT count(*) FROM person WHERE ref LIKE 'S%'")"
+
 # Insert-only: the triggers refuse to change the log.
 raw_sql "UPDATE audit SET action = 'x' WHERE seq = 3" > upd.out 2>&1
 contains upd.out "insert-only" "UPDATE of the audit log is refused"
