@@ -92,7 +92,10 @@ static const char *const records[] = {
     "{\"type\":\"test\",\"episode\":\"E9\",\"date\":\"2025-12-20\",\"analyte\":\"morphine\",\"result\":\"negative\"}",
 };
 
-static char dir[256], db[300];
+/* The registry under test: an SQLite file in a temporary directory, or the
+ * PostgreSQL URL in $PW_REPORT_TEST_DB (test_report_pg.sh starts a server
+ * and sets it, plus $PW_REPORT_TEST_DB_EMPTY for the empty registry). */
+static char dir[256], db[1024];
 static char tok_admin[65], tok_clin[65], tok_analyst[65], tok_court[65], tok_audit[65];
 
 static int setup(void **state)
@@ -101,7 +104,11 @@ static int setup(void **state)
     snprintf(dir, sizeof dir, "/tmp/pw_test_report_XXXXXX");
     if (!mkdtemp(dir))
         return -1;
-    snprintf(db, sizeof db, "%s/reg.db", dir);
+    const char *url = getenv("PW_REPORT_TEST_DB");
+    if (url && *url)
+        snprintf(db, sizeof db, "%s", url);
+    else
+        snprintf(db, sizeof db, "%s/reg.db", dir);
     setenv("PW_REGISTRY_KEY",
            "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", 1);
     pw_error err;
@@ -503,8 +510,12 @@ static void test_reads_are_audited(void **state)
 static void test_empty_registry(void **state)
 {
     (void)state;
-    char edb[320], admin[65], clin[65];
-    snprintf(edb, sizeof edb, "%s/empty.db", dir);
+    char edb[1024], admin[65], clin[65];
+    const char *url = getenv("PW_REPORT_TEST_DB_EMPTY");
+    if (url && *url)
+        snprintf(edb, sizeof edb, "%s", url);
+    else
+        snprintf(edb, sizeof edb, "%s/empty.db", dir);
     pw_error err;
     pw_error_clear(&err);
     assert_int_equal(pw_registry_init(edb, admin, &err), PW_OK);

@@ -1,0 +1,12 @@
+# The report tests (test_report.c) on a real, throw-away PostgreSQL server.
+HERE="$PW_SRC/tests/registry"
+if [ ! -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/initdb" ]; then
+    echo "PostgreSQL server binaries not installed: skipped" >&2
+    exit 77
+fi
+. "$HERE/pg_helper.sh"
+pg_start || { echo "cannot start PostgreSQL" >&2; exit 1; }
+PW_REPORT_TEST_DB=$(pg_newdb reports) || exit 1
+PW_REPORT_TEST_DB_EMPTY=$(pg_newdb reports_empty) || exit 1
+export PW_REPORT_TEST_DB PW_REPORT_TEST_DB_EMPTY
+"$PW_BUILD/tests/registry/test_report"
