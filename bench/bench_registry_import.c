@@ -4,8 +4,9 @@
  *
  * usage: bench_registry_import [PEOPLE] [DB]
  *   PEOPLE  people to generate (default 20000); each brings 16 records: the
- *           person, an episode (every tenth with a case for the engine), 4
- *           TOP reviews, 8 drug tests, a discharge and a follow-up.
+ *           person, an episode (every tenth with a mild case, which the
+ *           engine decides without a panel), 4 TOP reviews, 8 drug tests,
+ *           a discharge and a follow-up.
  *   DB      registry to create (default a fresh SQLite file under /tmp); a
  *           postgresql:// URL of an empty database measures PostgreSQL
  *           (set PW_REGISTRY_KEYFILE then).
@@ -44,7 +45,7 @@ static void write_records(FILE *f, long people)
                     "\"legal_basis\":\"voluntary\",\"start\":\"2024-01-01\","
                     "\"case\":{\"age\":30,\"event\":\"use\",\"consents_to_"
                     "treatment\":true,\"substances\":[{\"substance\":\"heroin\","
-                    "\"dsm5_criteria\":7}]}}\n",
+                    "\"dsm5_criteria\":3}]}}\n",
                     i, i);
         else
             fprintf(f,
