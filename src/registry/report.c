@@ -203,8 +203,10 @@ int pwi_report_run(pwi_reg *reg, const pwi_report_opts *opts, char **out,
      * entries are committed before the report is handed out, so nothing is
      * shown that is not on record. */
     char detail[96];
-    snprintf(detail, sizeof detail, "by=%s as_of=%d rows=%zu",
-             by_name(opts->by), (int)opts->as_of, objs.n);
+    char asof[16];
+    pwi_date_format(opts->as_of, asof);
+    snprintf(detail, sizeof detail, "by=%s as_of=%s rows=%zu", by_name(opts->by), asof,
+             objs.n);
     pwi_audit_entry *ents = malloc((objs.n + 1) * sizeof *ents);
     if (!ents) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
