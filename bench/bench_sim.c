@@ -100,7 +100,7 @@ static int bench_bytes(void)
     }
     pwi_world *w = NULL;
     double t0 = now();
-    if (pwi_world_build(s, 20, 0, 1, 1.0, &w, &err)) {
+    if (pwi_world_build(s, 20, 0, 0, 1, 1.0, &w, &err)) {
         pw_error_print(&err, stderr, "bench_sim");
         return 1;
     }

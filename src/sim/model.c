@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include <gsl/gsl_randist.h>
+#include <Random123/philox.h>
 
 #include "pathways/rng.h"
 #include "sim_internal.h"
@@ -191,6 +192,20 @@ static inline gsl_rng *at(world *w, uint32_t purpose, uint32_t subject, uint32_t
 {
     pw_rng_seek(w->rng, w->run, purpose, subject, step);
     return w->rng;
+}
+
+/* Four uniforms of block `block` at (run, purpose, subject, step): the
+ * same numbers a gsl_rng sought there with pw_rng_seek would give (the
+ * counter layout of src/core/rng.c), computed inline without the gsl_rng
+ * indirection, because this is the innermost draw of the weekly loop. */
+static inline void lanes4(const world *w, uint32_t purpose, uint32_t subject, uint32_t step,
+                          uint32_t block, double *u)
+{
+    philox4x32_ctr_t c = {{subject, step, w->run << 8 | purpose, block}};
+    philox4x32_key_t k = {{(uint32_t)w->seed, (uint32_t)(w->seed >> 32)}};
+    philox4x32_ctr_t o = philox4x32(c, k);
+    for (int j = 0; j < 4; j++)
+        u[j] = ((double)o.v[j] + 0.5) * (1.0 / 4294967296.0);
 }
 
 static inline double age_years(const world *w, uint32_t agent, int week)
@@ -1038,12 +1053,10 @@ static void community_step(world *w, act *r, uint32_t idx, int week)
     const double *v = w->v;
     uint32_t a = r->agent;
     int in_tx = r->place == PL_OUTPATIENT || r->place == PL_DRUG_COURT;
-    gsl_rng *g = at(w, RP_PROGRESS, a, (uint32_t)week);
-    /* All eight lanes are drawn up front: a stage can change this week
-     * (relapse into dependence) and then use any lane. */
+    /* Lanes 0-3 always; lanes 4-7 (block 1) only when the person is, or
+     * becomes this week, dependent or a seller. */
     double u[8];
-    for (int k = 0; k < 8; k++)
-        u[k] = gsl_rng_uniform(g);
+    lanes4(w, RP_PROGRESS, a, (uint32_t)week, 0, u);
 
     /* Use stages. */
     switch (r->stage) {
@@ -1061,8 +1074,11 @@ static void community_step(world *w, act *r, uint32_t idx, int week)
             r->stage = ST_REM_EARLY;
             r->since = (uint16_t)week;
             r->relapse_kind = in_tx ? RK_VOLUNTARY : RK_NONE;
-        } else if (r->substance == SUB_OPIOIDS && !(r->flags & RF_INJECTS) && u[4] < w->p_inject) {
-            r->flags |= RF_INJECTS;
+        } else if (r->substance == SUB_OPIOIDS && !(r->flags & RF_INJECTS)) {
+            double hi[4];
+            lanes4(w, RP_PROGRESS, a, (uint32_t)week, 1, hi);
+            if (hi[0] < w->p_inject)
+                r->flags |= RF_INJECTS;
         }
         break;
     case ST_REM_EARLY:
@@ -1085,6 +1101,9 @@ static void community_step(world *w, act *r, uint32_t idx, int week)
     default:
         break;
     }
+
+    if (r->stage == ST_DEPENDENT || r->role)
+        lanes4(w, RP_PROGRESS, a, (uint32_t)week, 1, u + 4);
 
     /* Health: overdose and HIV deaths, HIV and HCV among injectors. */
     if (r->stage == ST_DEPENDENT) {
@@ -1696,14 +1715,17 @@ static world *world_clone(const world *b)
     return w;
 }
 
-int pwi_world_build(const pw_scenario *s, int years, uint32_t run, uint64_t seed, double scale,
-                    pwi_world **out, pw_error *err)
+int pwi_world_build(const pw_scenario *s, int years, uint32_t run, int region, uint64_t seed,
+                    double scale, pwi_world **out, pw_error *err)
 {
     *out = NULL;
     if (years < 1 || years > 1000 || !(scale > 0 && scale <= 1))
         return pw_error_set(err, PW_EINVAL, NULL, 0, "years",
                             "years must be 1..1000 and scale in (0, 1]");
-    double n0 = floor(s->population * scale + 0.5);
+    int R = s->regions > 0 ? s->regions : 1;
+    if (region < 0 || region >= R || (uint64_t)run * (uint64_t)R >= (1u << 24) - (uint64_t)R)
+        return pw_error_set(err, PW_EINVAL, NULL, 0, "runs", "too many runs or regions");
+    double n0 = floor(s->population * scale / R + 0.5);
     if (n0 < 100 || n0 > 2e9)
         return pw_error_set(err, PW_EINVAL, s->origin, 0, "scale",
                             "%.0f simulated people: the scale must give 100 to 2e9 agents", n0);
@@ -1713,7 +1735,7 @@ int pwi_world_build(const pw_scenario *s, int years, uint32_t run, uint64_t seed
     w->s = s;
     w->v = s->v;
     w->seed = seed;
-    w->run = run;
+    w->run = run * (uint32_t)R + (uint32_t)region;
     w->scale = scale;
     w->weeks = years * WPY;
     w->deterrence = 1;
@@ -1801,12 +1823,8 @@ size_t pwi_world_bytes(const pwi_world *w)
 
 uint32_t pwi_world_agents(const pwi_world *w) { return w->n_initial; }
 
-int pwi_world_run(const pwi_world *base, const pw_regime *regime, pwi_run_result *out,
-                  pw_error *err)
+static int run_world(world *w, const pw_regime *regime, pwi_run_result *out, pw_error *err)
 {
-    world *w = world_clone(base);
-    if (!w)
-        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
     w->regime = regime;
     w->out = out;
     out->invariant_ok = 1;
@@ -1822,20 +1840,36 @@ int pwi_world_run(const pwi_world *base, const pw_regime *regime, pwi_run_result
     out->alive = w->alive;
     out->dead = w->dead;
     out->emigrated = w->emigrated;
-    pwi_world_free(w);
     if (rc)
         return pw_error_set(err, rc, NULL, 0, NULL, "out of memory");
     return PW_OK;
+}
+
+int pwi_world_run(const pwi_world *base, const pw_regime *regime, pwi_run_result *out,
+                  pw_error *err)
+{
+    world *w = world_clone(base);
+    if (!w)
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    int rc = run_world(w, regime, out, err);
+    pwi_world_free(w);
+    return rc;
+}
+
+int pwi_world_run_consume(pwi_world *w, const pw_regime *regime, pwi_run_result *out,
+                          pw_error *err)
+{
+    int rc = run_world(w, regime, out, err);
+    pwi_world_free(w);
+    return rc;
 }
 
 int pwi_simulate(const pw_scenario *s, const pw_regime *regime, int years, uint32_t run,
                  uint64_t seed, double scale, pwi_run_result *out, pw_error *err)
 {
     pwi_world *w;
-    int rc = pwi_world_build(s, years, run, seed, scale, &w, err);
+    int rc = pwi_world_build(s, years, run, 0, seed, scale, &w, err);
     if (rc)
         return rc;
-    rc = pwi_world_run(w, regime, out, err);
-    pwi_world_free(w);
-    return rc;
+    return pwi_world_run_consume(w, regime, out, err);
 }

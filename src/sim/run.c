@@ -51,31 +51,6 @@ static int scenario_for_run(const pw_scenario *s, const pw_sim_opts *o, int run,
     return PW_OK;
 }
 
-/* Simulates regime g on run `run`'s built society into `res`. */
-static int one_pair(const pwi_world *base, pw_regime *const *regimes, size_t g, int run,
-                    const pw_sim_opts *o, pw_results *res, pw_error *err)
-{
-    size_t K = pw_series_count(), M = pw_metric_count();
-    pwi_run_result rr;
-    memset(&rr, 0, sizeof rr);
-    rr.series = calloc((size_t)o->years * K, sizeof *rr.series);
-    if (!rr.series)
-        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-    int rc = pwi_world_run(base, regimes ? regimes[g] : NULL, &rr, err);
-    if (rc == PW_OK && !rr.invariant_ok)
-        rc = pw_error_set(err, PW_EINVAL, NULL, 0, NULL,
-                          "internal error: population accounting broke (run %d)", run);
-    if (rc == PW_OK) {
-        for (int y = 0; y < o->years; y++)
-            for (size_t k = 0; k < K; k++)
-                pw_results_set_series(res, g, run, y, k, rr.series[(size_t)y * K + k]);
-        for (size_t m = 0; m < M; m++)
-            pw_results_set_metric(res, g, run, m, rr.metrics[m]);
-    }
-    free(rr.series);
-    return rc;
-}
-
 int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes,
                const pw_sim_opts *o, pw_results **out, pw_error *err)
 {
@@ -99,82 +74,114 @@ int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes
 
     size_t n_tasks = n_regimes * (size_t)o->runs;
     int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
-    /* Runs are done in batches of `threads`: first each run's society is
-     * built once (in parallel over runs), then every (run, regime) pair of
-     * the batch is simulated from a copy of it (in parallel over pairs).
-     * Every slot is written by exactly one task, so the order in which
-     * threads finish does not matter. */
-    int batch = threads;
-    int *status = calloc(n_tasks + (size_t)o->runs, sizeof *status);
-    pw_error *errs = calloc(n_tasks + (size_t)o->runs, sizeof *errs);
-    pwi_world **bases = calloc((size_t)batch, sizeof *bases);
+    int R = s->regions > 0 ? s->regions : 1;
+    size_t K = pw_series_count(), M = pw_metric_count();
+    /* Runs are done in batches: first each (run, region) society is built
+     * once, in parallel; then every (run, regime, region) is simulated, in
+     * parallel, from a copy of it (or from the society itself when there
+     * is one regime). Each task writes its own slot and the regions are
+     * summed in a fixed order afterwards, so the order in which threads
+     * finish does not matter. */
+    int batch = (threads + R - 1) / R;
+    if (batch < 1)
+        batch = 1;
+    size_t max_b = (size_t)batch * (size_t)R, max_p = max_b * n_regimes;
+    int *status = calloc(max_b + max_p, sizeof *status);
+    pw_error *errs = calloc(max_b + max_p, sizeof *errs);
+    pwi_world **bases = calloc(max_b, sizeof *bases);
     pw_scenario **scen = calloc((size_t)batch, sizeof *scen);
-    if (!status || !errs || !bases || !scen) {
-        free(status);
-        free(errs);
-        free(bases);
-        free(scen);
-        pw_results_free(res);
-        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    pwi_run_result *rr = calloc(max_p, sizeof *rr);
+    double *series = calloc(max_p * (size_t)o->years * K, sizeof *series);
+    int rc = PW_OK;
+    if (!status || !errs || !bases || !scen || !rr || !series) {
+        rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+        goto out;
     }
-    pw_progress *prog = o->progress ? pw_progress_start("simulating", (double)n_tasks) : NULL;
-    int failed = 0;
-    for (int r0 = 0; r0 < o->runs && !failed; r0 += batch) {
+    pw_progress *prog = o->progress ? pw_progress_start("simulating", (double)n_tasks * R) : NULL;
+    for (int r0 = 0; r0 < o->runs && rc == PW_OK; r0 += batch) {
         int nb = o->runs - r0 < batch ? o->runs - r0 : batch;
+        size_t n_b = (size_t)nb * (size_t)R, n_p = n_b * n_regimes;
+        memset(status, 0, (max_b + max_p) * sizeof *status);
+        for (int j = 0; j < nb && rc == PW_OK; j++)
+            rc = scenario_for_run(s, o, r0 + j, &scen[j], err);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-        for (int j = 0; j < nb; j++) {
-            int run = r0 + j;
-            pw_error *e = &errs[n_tasks + (size_t)run];
-            int rc = scenario_for_run(s, o, run, &scen[j], e);
-            if (rc == PW_OK)
-                rc = pwi_world_build(scen[j] ? scen[j] : s, o->years, (uint32_t)run, o->seed,
-                                     scale, &bases[j], e);
-            status[n_tasks + (size_t)run] = rc;
+        for (size_t b = 0; b < n_b; b++) {
+            if (rc != PW_OK)
+                continue;
+            size_t j = b / (size_t)R;
+            const pw_scenario *use = scen[j] ? scen[j] : s;
+            status[b] = pwi_world_build(use, o->years, (uint32_t)(r0 + (int)j),
+                                        (int)(b % (size_t)R), o->seed, scale, &bases[b],
+                                        &errs[b]);
         }
-        for (int j = 0; j < nb; j++)
-            failed |= status[n_tasks + (size_t)(r0 + j)] != 0;
-        if (!failed) {
-            size_t np = (size_t)nb * n_regimes;
+        for (size_t b = 0; b < n_b && rc == PW_OK; b++)
+            if (status[b]) {
+                rc = status[b];
+                if (err)
+                    *err = errs[b];
+            }
+        if (rc == PW_OK) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-            for (size_t p = 0; p < np; p++) {
-                int run = r0 + (int)(p / n_regimes);
-                size_t g = p % n_regimes, t = (size_t)run * n_regimes + g;
-                status[t] = one_pair(bases[p / n_regimes], regimes, g, run, o, res, &errs[t]);
+            for (size_t p = 0; p < n_p; p++) {
+                /* p = (j * n_regimes + g) * R + region */
+                size_t b = (p / ((size_t)R * n_regimes)) * (size_t)R + p % (size_t)R;
+                size_t g = (p / (size_t)R) % n_regimes;
+                memset(&rr[p], 0, sizeof rr[p]);
+                rr[p].series = series + p * (size_t)o->years * K;
+                memset(rr[p].series, 0, (size_t)o->years * K * sizeof *series);
+                const pw_regime *reg = regimes ? regimes[g] : NULL;
+                if (n_regimes == 1) {
+                    status[max_b + p] = pwi_world_run_consume(bases[b], reg, &rr[p], &errs[max_b + p]);
+                    bases[b] = NULL;
+                } else {
+                    status[max_b + p] = pwi_world_run(bases[b], reg, &rr[p], &errs[max_b + p]);
+                }
+                if (status[max_b + p] == PW_OK && !rr[p].invariant_ok)
+                    status[max_b + p] = pw_error_set(&errs[max_b + p], PW_EINVAL, NULL, 0, NULL,
+                                                     "internal error: population accounting broke");
                 if (prog)
                     pw_progress_add(prog, 1);
             }
+            /* Sum the regions of each (run, regime), region 0 first. */
+            for (size_t q = 0; q < n_p / (size_t)R && rc == PW_OK; q++) {
+                int run = r0 + (int)(q / n_regimes);
+                size_t g = q % n_regimes;
+                for (int rg = 0; rg < R && rc == PW_OK; rg++) {
+                    size_t p = q * (size_t)R + (size_t)rg;
+                    if (status[max_b + p]) {
+                        rc = status[max_b + p];
+                        if (err)
+                            *err = errs[max_b + p];
+                        break;
+                    }
+                    for (size_t m = 0; m < M; m++)
+                        pw_results_set_metric(res, g, run, m,
+                                              (rg ? pw_results_metric(res, g, run, m) : 0) +
+                                                  rr[p].metrics[m]);
+                    for (int y = 0; y < o->years; y++)
+                        for (size_t k = 0; k < K; k++)
+                            pw_results_set_series(
+                                res, g, run, y, k,
+                                (rg ? pw_results_series(res, g, run, y, k) : 0) +
+                                    rr[p].series[(size_t)y * K + k]);
+                }
+            }
+        }
+        for (size_t b = 0; b < n_b; b++) {
+            pwi_world_free(bases[b]);
+            bases[b] = NULL;
         }
         for (int j = 0; j < nb; j++) {
-            pwi_world_free(bases[j]);
-            bases[j] = NULL;
             pw_scenario_free(scen[j]);
             scen[j] = NULL;
         }
     }
     pw_progress_finish(prog);
+out:
     free(bases);
     free(scen);
-    int rc = PW_OK;
-    /* Report the first failure in a fixed order, whatever thread hit it:
-     * building run r, then its pairs. */
-    for (int run = 0; run < o->runs && !rc; run++) {
-        size_t tb = n_tasks + (size_t)run;
-        if (status[tb]) {
-            rc = status[tb];
-            if (err)
-                *err = errs[tb];
-            break;
-        }
-        for (size_t g = 0; g < n_regimes; g++) {
-            size_t t = (size_t)run * n_regimes + g;
-            if (status[t]) {
-                rc = status[t];
-                if (err)
-                    *err = errs[t];
-                break;
-            }
-        }
-    }
+    free(rr);
+    free(series);
     free(status);
     free(errs);
     if (rc) {

@@ -104,7 +104,7 @@ static int load_into(const char *name_or_path, pw_scenario *s, int depth,
                      unsigned char *given, pw_error *err)
 {
     static const char *const top_keys[] = {"name",        "description", "extends",
-                                           "population",  "start_year",  "default_scale",
+                                           "population",  "start_year",  "default_scale", "regions",
                                            "sources",     "parameters",  NULL};
     static const char *const pkeys[] = {"value", "source", "prior", "note", NULL};
     pw_doc *d = NULL;
@@ -153,6 +153,11 @@ static int load_into(const char *name_or_path, pw_scenario *s, int depth,
                      &s->default_scale, err);
     if (rc)
         goto done;
+
+    rc = pw_node_int(d, root, "regions", 0, ext ? s->regions : 1, 1, 64, &y, err);
+    if (rc)
+        goto done;
+    s->regions = (int)y;
 
     const pw_node *params = pw_node_get(root, "parameters");
     if (!params) {
@@ -235,6 +240,7 @@ int pw_scenario_load(const char *name_or_path, pw_scenario **out, pw_error *err)
     if (!s)
         return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
     s->default_scale = 1.0;
+    s->regions = 1;
     unsigned char given[PI_COUNT] = {0};
     int rc = load_into(name_or_path, s, 0, given, err);
     if (rc) {

@@ -17,6 +17,7 @@ struct pw_scenario {
     double population;       /* full-scale people */
     int start_year;
     double default_scale;    /* internal scale used when --scale is not given */
+    int regions;             /* simulated as this many independent regional societies */
     double v[PI_COUNT];
     char *source[PI_COUNT];
     pw_prior_kind prior[PI_COUNT];
@@ -68,10 +69,16 @@ typedef struct pwi_run_result {
 /* The same in two steps: build run r's society once (population, ties,
  * initial state), then simulate it under each regime from a private copy. */
 typedef struct pwi_world pwi_world;
-int pwi_world_build(const pw_scenario *s, int years, uint32_t run, uint64_t seed, double scale,
-                    pwi_world **out, pw_error *err);
+/* Region r of R = s->regions holds 1/R of the people and draws its random
+ * numbers at run coordinate run * R + region. */
+int pwi_world_build(const pw_scenario *s, int years, uint32_t run, int region, uint64_t seed,
+                    double scale, pwi_world **out, pw_error *err);
+/* Simulates a private copy of `base`. */
 int pwi_world_run(const pwi_world *base, const pw_regime *regime, pwi_run_result *out,
                   pw_error *err);
+/* Simulates `w` itself and frees it (no copy: for a run with one regime). */
+int pwi_world_run_consume(pwi_world *w, const pw_regime *regime, pwi_run_result *out,
+                          pw_error *err);
 void pwi_world_free(pwi_world *w);
 /* Bytes held by a built world, and its number of initial agents. */
 size_t pwi_world_bytes(const pwi_world *w);
