@@ -11,7 +11,9 @@
  *                               audited (each read commits an audit entry)
  *   /api/v1/reports/caseload    token check + report, audited
  *
- * usage: bench_http [SECONDS] [THREADS]   (default 5, 2); needs `wrk`.
+ * usage: bench_http [SECONDS] [THREADS] [DB]   (default 5, 2, a new SQLite
+ * file); DB may be the URL of an empty PostgreSQL database (set
+ * PW_REGISTRY_KEYFILE or PW_REGISTRY_KEY as for any registry). Needs `wrk`.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,10 +64,13 @@ int main(int argc, char **argv)
         perror("mkdtemp");
         return 3;
     }
-    char db[128], jsonl[128];
-    snprintf(db, sizeof db, "%s/reg.db", dir);
+    char db[1024], jsonl[128];
+    if (argc > 3)
+        snprintf(db, sizeof db, "%s", argv[3]);
+    else
+        snprintf(db, sizeof db, "%s/reg.db", dir);
     snprintf(jsonl, sizeof jsonl, "%s/in.jsonl", dir);
-    setenv("PW_REGISTRY_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", 1);
+    setenv("PW_REGISTRY_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", 0);
     pw_error err;
     pw_error_clear(&err);
     char admin[65], clin[65];
@@ -101,8 +106,8 @@ int main(int argc, char **argv)
         return 3;
     }
     int port = pwi_http_port(h);
-    printf("server: %d threads on 127.0.0.1:%d, SQLite registry of %ld records; wrk -t2 -c32 -d%ds\n",
-           threads, port, res.committed, secs);
+    printf("server: %d threads on 127.0.0.1:%d, %s registry of %ld records; wrk -t2 -c32 -d%ds\n",
+           threads, port, argc > 3 ? "PostgreSQL" : "SQLite", res.committed, secs);
     char url[256];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/health", port);
     run_wrk("GET health", url, NULL, secs);
