@@ -22,7 +22,7 @@ int main(void)
 {
     pw_error err;
     const char *outs[] = {"users@1985", "users@1992", "initiation@1991"};
-    pw_problem_opts po = {"lhy-us-cocaine", NULL, 23, 0.05, 1};
+    pw_problem_opts po = {"lhy-us-cocaine", NULL, NULL, 23, 0.05, 1};
     pw_problem *p = NULL;
     if (pw_problem_new(&po, outs, 3, &p, &err) != PW_OK) {
         pw_error_print(&err, stderr, "bench_calib");

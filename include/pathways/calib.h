@@ -265,7 +265,9 @@ int pw_lhy_eval_run(void *ev, const double *x, uint64_t index, double *y);
 typedef struct pw_problem pw_problem;
 typedef struct pw_problem_opts {
     const char *scenario;   /* name or path */
-    const char *regime;     /* society scenarios: regime to run (NULL = baseline) */
+    const char *regime;     /* society scenarios: regime to run (NULL = kz-current) */
+    const char *versus;     /* society scenarios: if set, outputs are regime minus
+                             * this regime (same people and random numbers) */
     int years;              /* horizon */
     double scale;           /* society scenarios: fraction of the population */
     uint64_t seed;          /* stochastic engines: base seed */

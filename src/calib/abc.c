@@ -5,7 +5,8 @@
  * tolerance eps_t to a quantile of the previous generation's distances,
  * then proposes: pick a particle j with probability w_j, move it by a
  * Gaussian kernel with covariance 2*Cov_w (Beaumont et al. 2009, optimal
- * for a Gaussian target), simulate, and accept when the distance is at
+ * for a Gaussian target; here per coordinate and truncated to the prior's
+ * box, see kernel_build), simulate, and accept when the distance is at
  * most eps_t, until N are accepted. Accepted particle i gets the
  * importance weight prior(u_i) / sum_j w_j K(u_i | u_j); the prior is flat
  * in unit coordinates, so the numerator is a constant.
@@ -21,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sort.h>
 
@@ -140,63 +141,49 @@ static int pop_alloc(population *p, size_t n, size_t dim, size_t n_out)
 }
 
 /*
- * Kernel from the weighted covariance of `prev`: chol = lower Cholesky
- * factor of 2*Cov (for drawing), inv = its inverse (for the density).
+ * The perturbation kernel: independent Gaussians truncated to the unit box,
+ * sd_k = sqrt(2 Var_w(u_k)) (Beaumont et al. 2009's twice-the-variance
+ * rule, per coordinate). Truncating instead of rejecting proposals outside
+ * the prior matters with many parameters: with 18 near-uniform coordinates
+ * a full Gaussian step lands inside the box once in ~600 tries. The
+ * truncation constants enter the weights, so they stay exact.
  */
-static int kernel_build(const population *prev, size_t n, size_t dim, gsl_matrix *chol,
-                        gsl_matrix *inv)
+static void kernel_build(const population *prev, size_t n, size_t dim, double *sd)
 {
-    double m[PWI_ABC_MAXDIM] = {0};
-    assert(dim <= PWI_ABC_MAXDIM);
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < dim; k++)
-            m[k] += prev->w[i] * prev->u[i * dim + k];
-    for (size_t a = 0; a < dim; a++)
-        for (size_t b = 0; b <= a; b++) {
-            double c = 0.0;
-            for (size_t i = 0; i < n; i++)
-                c += prev->w[i] * (prev->u[i * dim + a] - m[a]) * (prev->u[i * dim + b] - m[b]);
-            gsl_matrix_set(chol, a, b, 2.0 * c);
-            gsl_matrix_set(chol, b, a, 2.0 * c);
-        }
-    /* A collapsed population (all particles equal in some direction) gives
-     * a singular covariance; a small floor keeps the kernel proper. */
     for (size_t k = 0; k < dim; k++) {
-        double v = gsl_matrix_get(chol, k, k);
-        gsl_matrix_set(chol, k, k, fmax(v, 1e-10) + 1e-12);
+        double m = 0.0, v = 0.0;
+        for (size_t i = 0; i < n; i++)
+            m += prev->w[i] * prev->u[i * dim + k];
+        for (size_t i = 0; i < n; i++) {
+            double d = prev->u[i * dim + k] - m;
+            v += prev->w[i] * d * d;
+        }
+        /* A collapsed coordinate still needs a proper kernel. */
+        sd[k] = sqrt(fmax(2.0 * v, 1e-12));
     }
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
-    int st = gsl_linalg_cholesky_decomp1(chol);
-    if (st != 0) {
-        /* Not positive definite (round-off): fall back to the diagonal. */
-        for (size_t a = 0; a < dim; a++)
-            for (size_t b = 0; b < dim; b++)
-                if (a != b)
-                    gsl_matrix_set(chol, a, b, 0.0);
-        for (size_t k = 0; k < dim; k++)
-            gsl_matrix_set(chol, k, k, sqrt(gsl_matrix_get(chol, k, k)));
-    }
-    gsl_set_error_handler(old);
-    /* Zero the upper triangle (decomp1 stores L^T there) and invert L. */
-    for (size_t a = 0; a < dim; a++)
-        for (size_t b = a + 1; b < dim; b++)
-            gsl_matrix_set(chol, a, b, 0.0);
-    gsl_matrix_memcpy(inv, chol);
-    gsl_linalg_tri_lower_invert(inv);
-    return PW_OK;
 }
 
-/* log K(u | c) up to a constant: -0.5 |L^{-1}(u - c)|^2. */
-static double kernel_logpdf(const gsl_matrix *inv, size_t dim, const double *u, const double *c)
+/* log of the truncation mass of the kernel centred at c, per coordinate. */
+static double kernel_logmass(const double *sd, size_t dim, const double *c)
 {
     double s = 0.0;
-    for (size_t a = 0; a < dim; a++) {
-        double z = 0.0;
-        for (size_t b = 0; b <= a; b++)
-            z += gsl_matrix_get(inv, a, b) * (u[b] - c[b]);
+    for (size_t k = 0; k < dim; k++)
+        s += log(fmax(gsl_cdf_ugaussian_P((1.0 - c[k]) / sd[k]) -
+                          gsl_cdf_ugaussian_P(-c[k] / sd[k]),
+                      1e-300));
+    return s;
+}
+
+/* log K(u | c) up to a constant common to all c. */
+static double kernel_logpdf(const double *sd, size_t dim, const double *u, const double *c,
+                            double logmass_c)
+{
+    double s = 0.0;
+    for (size_t k = 0; k < dim; k++) {
+        double z = (u[k] - c[k]) / sd[k];
         s += z * z;
     }
-    return -0.5 * s;
+    return -0.5 * s - logmass_c;
 }
 
 int pw_abc_smc(const pw_space *sp, pw_eval_fn f, void *ctx, const pw_abc_data *data,
@@ -225,9 +212,10 @@ int pw_abc_smc(const pw_space *sp, pw_eval_fn f, void *ctx, const pw_abc_data *d
     double *cum = malloc(N * sizeof(double));
     double *logk = malloc(N * sizeof(double));
     pw_abc_result *res = calloc(1, sizeof *res);
-    gsl_matrix *chol = gsl_matrix_alloc(dim, dim), *inv = gsl_matrix_alloc(dim, dim);
+    double *sd = malloc(dim * sizeof(double));
+    double *logmass = malloc(N * sizeof(double));
     gsl_rng *rng = pw_rng_alloc(o->seed);
-    if (!bu || !bx || !by || !inside || !bst || !cum || !logk || !res || !chol || !inv || !rng ||
+    if (!bu || !bx || !by || !inside || !bst || !cum || !logk || !res || !sd || !logmass || !rng ||
         pop_alloc(&cur, N, dim, n_out) || pop_alloc(&prev, N, dim, n_out)) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
         goto cleanup;
@@ -246,10 +234,9 @@ int pw_abc_smc(const pw_space *sp, pw_eval_fn f, void *ctx, const pw_abc_data *d
         double eps = DBL_MAX;
         if (gen > 0) {
             eps = pw_wquantile(prev.d, 1, prev.w, N, o->quantile);
-            if ((rc = kernel_build(&prev, N, dim, chol, inv)) != PW_OK) {
-                pw_error_set(err, rc, NULL, 0, NULL, "out of memory");
-                break;
-            }
+            kernel_build(&prev, N, dim, sd);
+            for (size_t j = 0; j < N; j++)
+                logmass[j] = kernel_logmass(sd, dim, prev.u + j * dim);
             cum[0] = prev.w[0];
             for (size_t i = 1; i < N; i++)
                 cum[i] = cum[i - 1] + prev.w[i];
@@ -274,14 +261,17 @@ int pw_abc_smc(const pw_space *sp, pw_eval_fn f, void *ctx, const pw_abc_data *d
                         else
                             hi = mid;
                     }
-                    double z[PWI_ABC_MAXDIM];
-                    for (size_t k = 0; k < dim; k++)
-                        z[k] = gsl_ran_gaussian_ziggurat(rng, 1.0);
-                    for (size_t a = 0; a < dim; a++) {
-                        double s = prev.u[lo * dim + a];
-                        for (size_t c = 0; c <= a; c++)
-                            s += gsl_matrix_get(chol, a, c) * z[c];
-                        u[a] = s;
+                    /* Truncated normal per coordinate, by rejection: each
+                     * try lands inside with probability >= 0.4 (sd <= 0.71). */
+                    for (size_t k = 0; k < dim; k++) {
+                        double c = prev.u[lo * dim + k], v = c;
+                        for (int tries = 0; tries < 10000; tries++) {
+                            v = c + sd[k] * gsl_ran_gaussian_ziggurat(rng, 1.0);
+                            if (v >= 0.0 && v <= 1.0)
+                                break;
+                            v = c;
+                        }
+                        u[k] = v;
                     }
                 }
                 inside[b] = 1;
@@ -344,13 +334,14 @@ int pw_abc_smc(const pw_space *sp, pw_eval_fn f, void *ctx, const pw_abc_data *d
                 /* log-sum-exp over the previous population. */
                 double mx = -INFINITY;
                 for (size_t j = 0; j < N; j++) {
-                    double lk = kernel_logpdf(inv, dim, cur.u + i * dim, prev.u + j * dim);
+                    double lk = kernel_logpdf(sd, dim, cur.u + i * dim, prev.u + j * dim, logmass[j]);
                     if (lk > mx)
                         mx = lk;
                 }
                 double s = 0.0;
                 for (size_t j = 0; j < N; j++)
-                    s += prev.w[j] * exp(kernel_logpdf(inv, dim, cur.u + i * dim, prev.u + j * dim) - mx);
+                    s += prev.w[j] *
+                         exp(kernel_logpdf(sd, dim, cur.u + i * dim, prev.u + j * dim, logmass[j]) - mx);
                 logk[i] = -(mx + log(s));
             }
             double mx = -INFINITY;
@@ -412,10 +403,8 @@ cleanup:
     free(bst);
     free(cum);
     free(logk);
-    if (chol)
-        gsl_matrix_free(chol);
-    if (inv)
-        gsl_matrix_free(inv);
+    free(sd);
+    free(logmass);
     if (rng)
         gsl_rng_free(rng);
     return rc;

@@ -27,6 +27,7 @@ typedef struct {
 typedef struct {
     pw_scenario *scenario;
     pw_regime *regime;
+    pw_regime *versus; /* NULL, or the regime subtracted from `regime` */
     int years;
     double scale;
     uint64_t seed;
@@ -42,6 +43,7 @@ void pwi_problem_sim_free(void *state)
         return;
     pw_scenario_free(st->scenario);
     pw_regime_free(st->regime);
+    pw_regime_free(st->versus);
     free(st->param_idx);
     free(st->out);
     free(st);
@@ -69,6 +71,8 @@ int pwi_problem_sim_new(const pw_problem_opts *o, const char *const *outputs, si
     /* The observed data come from the current Kazakh system. */
     const char *regime = o->regime ? o->regime : "kz-current";
     if ((rc = pw_regime_load(regime, &st->regime, err)) != PW_OK)
+        goto fail;
+    if (o->versus && (rc = pw_regime_load(o->versus, &st->versus, err)) != PW_OK)
         goto fail;
     st->years = o->years > 0 ? o->years : 20;
     st->scale = o->scale;
@@ -156,15 +160,22 @@ int pwi_problem_sim_eval(void *state, const double *x, uint64_t index, double *y
     o.threads = 1; /* the caller parallelises over evaluations */
     o.scale = st->scale;
     o.seed = mix(st->seed ^ mix(index));
-    pw_regime *regs[1] = {st->regime};
-    if ((rc = pw_sim_run(s, regs, 1, &o, &res, NULL)) != PW_OK)
+    /* With `versus`, both regimes run on the same people and random
+     * numbers (pw_sim_run's common random numbers), so the difference
+     * carries no between-population noise. */
+    pw_regime *regs[2] = {st->regime, st->versus};
+    if ((rc = pw_sim_run(s, regs, st->versus ? 2 : 1, &o, &res, NULL)) != PW_OK)
         goto done;
     /* Counts are reported at full scale by the simulator (pw_results
      * holds scaled-up values), so they compare directly with targets. */
     for (size_t j = 0; j < st->n_out; j++) {
         const sim_out *so = &st->out[j];
-        y[j] = so->metric >= 0 ? pw_results_metric(res, 0, 0, (size_t)so->metric)
-                               : pw_results_series(res, 0, 0, so->year, (size_t)so->series);
+        y[j] = 0.0;
+        for (size_t g = 0; g < (st->versus ? 2u : 1u); g++) {
+            double v = so->metric >= 0 ? pw_results_metric(res, g, 0, (size_t)so->metric)
+                                       : pw_results_series(res, g, 0, so->year, (size_t)so->series);
+            y[j] += g == 0 ? v : -v;
+        }
     }
 done:
     pw_results_free(res);

@@ -264,7 +264,7 @@ int pw_cmd_calibrate(int argc, char **argv)
         }
     }
     int years = start_year ? last_year - start_year + 1 : 20;
-    pw_problem_opts po = {scenario, regime, years, scale, (uint64_t)seed};
+    pw_problem_opts po = {scenario, regime, NULL, years, scale, (uint64_t)seed};
     if (pw_problem_new(&po, (const char *const *)outs, nt, &prob, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways " CMD);
         code = PW_EXIT_BADINPUT;

@@ -24,7 +24,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: pathways sensitivity --scenario NAME|PATH --outcome NAME[,NAME...]\n"
             "                            [--method sobol|morris] [--samples N]\n"
-            "                            [--regime R] [--years N] [--scale F] [--seed S]\n"
+            "                            [--regime R [--versus R2]] [--years N] [--scale F]\n"
+            "                            [--seed S]\n"
             "                            [--threads T] [--json FILE]\n\n"
             "Global sensitivity of each outcome to every uncertain parameter (those\n"
             "with a prior in the scenario).\n\n"
@@ -36,7 +37,9 @@ static void usage(FILE *f)
             "                        95%% bootstrap intervals, N*(k+2) runs; morris: quick\n"
             "                        screening (mu*, sigma), N*(k+1) runs\n"
             "  --samples N           Sobol rows or Morris trajectories (default 1024 / 50)\n"
-            "  --regime R            regime to simulate (society scenarios)\n"
+            "  --regime R            regime to simulate (society scenarios; kz-current)\n"
+            "  --versus R2           analyse the difference R minus R2 (same people and\n"
+            "                        random numbers): is the comparison robust?\n"
             "  --years N             horizon (default 20, or 50 for LH/LHY scenarios)\n"
             "  --scale F             fraction of the population simulated (society; 0.05)\n"
             "  --seed S              seed (default 1); the same seed gives the same\n"
@@ -105,7 +108,7 @@ static int write_json(const char *path, json_t *root)
 int pw_cmd_sensitivity(int argc, char **argv)
 {
     enum { O_SCENARIO = 256, O_OUTCOME, O_METHOD, O_SAMPLES, O_REGIME, O_YEARS, O_SCALE,
-           O_SEED, O_THREADS, O_JSON };
+           O_SEED, O_THREADS, O_JSON, O_VERSUS };
     static const struct option opts[] = {
         {"scenario", required_argument, NULL, O_SCENARIO},
         {"outcome", required_argument, NULL, O_OUTCOME},
@@ -117,6 +120,7 @@ int pw_cmd_sensitivity(int argc, char **argv)
         {"seed", required_argument, NULL, O_SEED},
         {"threads", required_argument, NULL, O_THREADS},
         {"json", required_argument, NULL, O_JSON},
+        {"versus", required_argument, NULL, O_VERSUS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     if (pw_cli_wants_help(argc, argv)) {
@@ -124,6 +128,7 @@ int pw_cmd_sensitivity(int argc, char **argv)
         return PW_EXIT_OK;
     }
     const char *scenario = "almaty", *method = "sobol", *json_path = NULL, *regime = NULL;
+    const char *versus = NULL;
     char *outcome_arg = NULL;
     long samples = 0, years = 0, seed = 1, threads = 0;
     double scale = 0.05;
@@ -163,6 +168,7 @@ int pw_cmd_sensitivity(int argc, char **argv)
                 return pw_cli_usage_error(CMD, "--threads must be in 0..4096, not '%s'", optarg);
             break;
         case O_JSON: json_path = optarg; break;
+        case O_VERSUS: versus = optarg; break;
         default:
             return pw_cli_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -193,7 +199,7 @@ int pw_cmd_sensitivity(int argc, char **argv)
     pw_sobol_result *sr = NULL;
     pw_morris_result *mr = NULL;
     json_t *root = NULL;
-    pw_problem_opts po = {scenario, regime, (int)years, scale, (uint64_t)seed};
+    pw_problem_opts po = {scenario, regime, versus, (int)years, scale, (uint64_t)seed};
     if (pw_problem_new(&po, (const char *const *)outs, n_out, &prob, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways " CMD);
         code = err.status == PW_ENOMEM ? PW_EXIT_FAIL : PW_EXIT_BADINPUT;
@@ -221,6 +227,8 @@ int pw_cmd_sensitivity(int argc, char **argv)
     json_object_set_new(root, "engine", json_string(pw_problem_engine(prob)));
     if (regime)
         json_object_set_new(root, "regime", json_string(regime));
+    if (versus)
+        json_object_set_new(root, "versus", json_string(versus));
     json_object_set_new(root, "method", json_string(method));
     json_object_set_new(root, "samples", json_integer(samples));
     json_object_set_new(root, "evaluations", json_integer((json_int_t)evals));
