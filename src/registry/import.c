@@ -526,7 +526,15 @@ static int rec_episode(importer *im, json_t *rec, pw_error *err)
     static const char *const keys[] = {
         "ref", "person", "programme", "regime", "legal_basis", "start",
         "referral_source", "order_ref", "order_expiry", "substance", "case",
-        "tests_per_week", NULL};
+        "tests_per_week", "previously_treated", "route", "frequency",
+        "age_first_use", "injecting", "ost", NULL};
+    /* TDI 3.0 treatment-entry items (mon §2; code lists [M]). */
+    static const char *const routes[] = {"inject", "smoke", "eat_drink",
+                                         "sniff", "other", NULL};
+    static const char *const freqs[] = {"daily", "4_6_days_week",
+                                        "2_3_days_week", "weekly_or_less",
+                                        "not_past_30_days", NULL};
+    static const char *const injecting[] = {"never", "past", "current", NULL};
     static const char *const bases[] = {"voluntary", "compulsory",
                                         "court_ordered", NULL};
     static const char *const sources[] = {"police", "court", "self", "family",
@@ -545,6 +553,14 @@ static int rec_episode(importer *im, json_t *rec, pw_error *err)
     if (rc == PW_OK) rc = get_str(im, rec, "order_ref", 0, &order_ref, err);
     if (rc == PW_OK) rc = get_date(im, rec, "order_expiry", 0, &expiry, &has_expiry, err);
     if (rc == PW_OK) rc = get_str(im, rec, "substance", 0, &subst, err);
+    int route, freq, inj, has_prev, has_afu, has_ost;
+    int64_t prev = 0, afu = 0, ost = 0;
+    if (rc == PW_OK) rc = get_enum(im, rec, "route", 0, routes, &route, err);
+    if (rc == PW_OK) rc = get_enum(im, rec, "frequency", 0, freqs, &freq, err);
+    if (rc == PW_OK) rc = get_enum(im, rec, "injecting", 0, injecting, &inj, err);
+    if (rc == PW_OK) rc = get_int(im, rec, "previously_treated", 0, 1, &prev, &has_prev, err);
+    if (rc == PW_OK) rc = get_int(im, rec, "age_first_use", 1, 99, &afu, &has_afu, err);
+    if (rc == PW_OK) rc = get_int(im, rec, "ost", 0, 1, &ost, &has_ost, err);
     if (rc != PW_OK)
         return rc;
     double tests_per_week = 0;
@@ -623,9 +639,11 @@ static int rec_episode(importer *im, json_t *rec, pw_error *err)
                         "regime, referral_source, legal_basis, order_ref, "
                         "order_expiry_day, start_day, substance, case_json, "
                         "recommendation_json, recommended_disposition, "
-                        "requires_panel, status, active_day, created_by) "
+                        "requires_panel, status, active_day, created_by, "
+                        "previously_treated, route, frequency, age_first_use, "
+                        "injecting_status, ost) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                        "?, ?) RETURNING id",
+                        "?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                         &st, err);
     if (rc == PW_OK) {
         pwi_bind_text(st, 1, ref);
@@ -651,6 +669,21 @@ static int rec_episode(importer *im, json_t *rec, pw_error *err)
         else
             pwi_bind_int64(st, 16, start);
         pwi_bind_int64(st, 17, im->reg->user.id);
+        if (has_prev)
+            pwi_bind_int64(st, 18, prev);
+        else
+            pwi_bind_null(st, 18);
+        pwi_bind_text(st, 19, route >= 0 ? routes[route] : NULL);
+        pwi_bind_text(st, 20, freq >= 0 ? freqs[freq] : NULL);
+        if (has_afu)
+            pwi_bind_int64(st, 21, afu);
+        else
+            pwi_bind_null(st, 21);
+        pwi_bind_text(st, 22, inj >= 0 ? injecting[inj] : NULL);
+        if (has_ost)
+            pwi_bind_int64(st, 23, ost);
+        else
+            pwi_bind_null(st, 23);
         rc = run(st, &episode_id, err);
         if (rc == PW_ECONFLICT)
             rc = pw_error_set(err, PW_ECONFLICT, im->name, im->line, "ref",

@@ -208,6 +208,18 @@ static const char *const migration_1 =
     "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, "
     "'0000000000000000000000000000000000000000000000000000000000000000');\n";
 
+/* Migration 2: the TDI 3.0 items of a treatment entry that the first
+ * schema could not hold, so the TDI export need not write "not known"
+ * (mon §2; code lists [M], see docs/registry.md). One statement per column:
+ * SQLite adds one column per ALTER TABLE. */
+static const char *const migration_2 =
+    "ALTER TABLE episode ADD COLUMN previously_treated BIGINT;\n"
+    "ALTER TABLE episode ADD COLUMN route TEXT;\n"
+    "ALTER TABLE episode ADD COLUMN frequency TEXT;\n"
+    "ALTER TABLE episode ADD COLUMN age_first_use BIGINT;\n"
+    "ALTER TABLE episode ADD COLUMN injecting_status TEXT;\n"
+    "ALTER TABLE episode ADD COLUMN ost BIGINT;\n";
+
 /* Insert-only audit: refuse UPDATE and DELETE. Anyone with write access to
  * an SQLite file can drop a trigger, which is why the chain is keyed. */
 static const char *const audit_triggers_sqlite =
@@ -251,6 +263,8 @@ static char *expand(const char *sql, pwi_db_kind kind)
 int pwi_schema_sql(int version, pwi_db_kind kind, char **out)
 {
     *out = NULL;
+    if (version == 2)
+        return (*out = strdup(migration_2)) ? PW_OK : PW_ENOMEM;
     if (version != 1)
         return PW_ENOTFOUND;
     char *base = expand(migration_1, kind);
@@ -272,5 +286,5 @@ int pwi_schema_sql(int version, pwi_db_kind kind, char **out)
 
 int pwi_schema_latest(void)
 {
-    return 1;
+    return 2;
 }

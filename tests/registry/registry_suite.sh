@@ -99,7 +99,7 @@ cat > intake.jsonl <<'EOF'
 {"type":"person","ref":"P3","national_id":"870101300123","name":"Same Person Again","birth_date":"1987-01-01","sex":"female"}
 {"type":"person","ref":"P4","national_id":"950505-111222","name":"Dana B","birth_date":"1995-02-30","sex":"female"}
 
-{"type":"episode","ref":"E1","person":"P1","programme":"outpatient","regime":"hybrid","legal_basis":"voluntary","start":"2025-01-10","referral_source":"self"}
+{"type":"episode","ref":"E1","person":"P1","programme":"outpatient","regime":"hybrid","legal_basis":"voluntary","start":"2025-01-10","referral_source":"self","substance":"heroin","route":"inject","frequency":"daily","age_first_use":19,"injecting":"current","ost":true,"previously_treated":false}
 {"type":"episode","ref":"E2","person":"P2","programme":"compulsory_inpatient","regime":"hybrid","legal_basis":"compulsory","start":"2025-03-01","tests_per_week":2,"case":{"age":35,"event":"use","substances":[{"substance":"synthetic_cannabinoids","dsm5_criteria":8}]}}
 {"type":"episode","ref":"E3","person":"P9","programme":"outpatient","regime":"hybrid","legal_basis":"voluntary","start":"2025-01-10"}
 {"type":"episode","ref":"E4","person":"P1","programme":"outpatient","regime":"hybrid","legal_basis":"sometimes","start":"2025-01-10"}
@@ -192,6 +192,8 @@ rehab=$(q "SELECT p.due_day - p.start_day FROM plan_phase p JOIN episode e ON e.
 [ "${rehab:-0}" -ge 365 ] && ok "inpatient rehabilitation due after >= 12 months ($rehab days)" || fail "rehab days $rehab"
 left=$(q "SELECT (SELECT count(*) FROM review_due d JOIN episode e ON e.id = d.episode_id WHERE e.ref = 'E6') + (SELECT count(*) FROM test_schedule t JOIN episode e ON e.id = t.episode_id WHERE e.ref = 'E6')")
 [ "$left" = 0 ] && ok "a rejected placement keeps no schedule" || fail "E6 schedule rows: $left"
+[ "$(q "SELECT route || ' ' || frequency || ' ' || age_first_use || ' ' || injecting_status || ' ' || ost || ' ' || previously_treated FROM episode WHERE ref = 'E1'")" = "inject daily 19 current 1 0" ] \
+    && ok "TDI entry items stored" || fail "TDI items of E1"
 # E1 was discharged: exit review and 3/6/12-month post-treatment reviews.
 post=$(q "SELECT count(*) FROM review_due d JOIN episode e ON e.id = d.episode_id WHERE e.ref = 'E1' AND d.stage = 'post_exit'")
 [ "$post" = 3 ] && ok "post-treatment reviews scheduled" || fail "post_exit reviews: $post"

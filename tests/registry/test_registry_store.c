@@ -19,6 +19,7 @@
 #include "registry/auth.h"
 #include "registry/crypto.h"
 #include "registry/db.h"
+#include "registry/schema.h"
 
 static void test_dates(void **state)
 {
@@ -279,6 +280,58 @@ static void test_audit_chain(void **state)
     unlink(wal);
 }
 
+/* A registry created by an older release (schema 1) is brought to the
+ * newest schema, keeping its rows. */
+static void test_migration(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/pw_migrate_testXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    pwi_db *db;
+    pw_error err;
+    assert_int_equal(pwi_db_open(path, 1, &db, &err), PW_OK);
+    char *v1;
+    assert_int_equal(pwi_schema_sql(1, PWI_DB_SQLITE, &v1), PW_OK);
+    assert_int_equal(pwi_db_exec(db, v1, &err), PW_OK);
+    free(v1);
+    assert_int_equal(pwi_db_exec(db,
+                                 "INSERT INTO meta VALUES ('schema_version', '1');"
+                                 "INSERT INTO person (ref, pkey, name_enc, "
+                                 "national_id_enc, created_by) VALUES ('P1', 'k', "
+                                 "'n', 'i', 1);"
+                                 "INSERT INTO episode (ref, person_id, programme, "
+                                 "regime, legal_basis, start_day, status, "
+                                 "created_by) VALUES ('E1', 1, 'x', 'hybrid', "
+                                 "'voluntary', 20000, 'active', 1);",
+                                 &err),
+                     PW_OK);
+    int v;
+    assert_int_equal(pwi_db_schema_version(db, &v, &err), PW_OK);
+    assert_int_equal(v, 1);
+    assert_int_equal(pwi_db_migrate(db, &err), PW_OK);
+    assert_int_equal(pwi_db_schema_version(db, &v, &err), PW_OK);
+    assert_int_equal(v, pwi_schema_latest());
+    int64_t n;
+    int found;
+    assert_int_equal(pwi_db_query_int64(db,
+                                        "SELECT count(*) FROM episode WHERE "
+                                        "ref = 'E1' AND route IS NULL AND "
+                                        "ost IS NULL",
+                                        &n, &found, &err),
+                     PW_OK);
+    assert_int_equal(n, 1);
+    pwi_db_close(db);
+    unlink(path);
+    char p2[300];
+    snprintf(p2, sizeof p2, "%s-wal", path);
+    unlink(p2);
+    snprintf(p2, sizeof p2, "%s-shm", path);
+    unlink(p2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_crypto),
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_audit_chain),
+        cmocka_unit_test(test_migration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
