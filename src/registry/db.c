@@ -557,6 +557,24 @@ int pwi_db_migrate(pwi_db *db, pw_error *err)
             return pw_error_set(err, rc, db->url, 0, NULL,
                                 "no migration %d", v);
         rc = pwi_db_begin(db, err);
+        if (rc == PW_OK && v > 1) {
+            /* Two programs opening an old registry at once: the no-op UPDATE
+             * locks the version row (PostgreSQL; SQLite's BEGIN IMMEDIATE
+             * already serialises), and whoever comes second sees the
+             * migration done and skips it. */
+            int now = 0;
+            rc = pwi_db_exec(db,
+                             "UPDATE meta SET value = value WHERE key = "
+                             "'schema_version'",
+                             err);
+            if (rc == PW_OK)
+                rc = pwi_db_schema_version(db, &now, err);
+            if (rc == PW_OK && now >= v) {
+                free(sql);
+                pwi_db_rollback(db);
+                continue;
+            }
+        }
         if (rc == PW_OK)
             rc = pwi_db_exec(db, sql, err);
         free(sql);
