@@ -147,8 +147,8 @@ static int cmd_init(int argc, char **argv)
     pw_error_clear(&err);
     if (pw_registry_init(o.db, token, &err) != PW_OK)
         return fail(&err);
-    fprintf(stderr, "registry created at %s; keep the admin token below "
-                    "safe, it is shown only once\n", o.db);
+    fprintf(stderr, "registry created; keep the admin token below safe, it "
+                    "is shown only once\n");
     printf("%s\n", token);
     return PW_EXIT_OK;
 }

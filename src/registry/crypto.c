@@ -99,7 +99,7 @@ int pwi_keys_load(const char *db_url, int create, pwi_keys *out,
     if (file && *file) {
         snprintf(path, sizeof path, "%s", file);
     } else if (strncmp(db_url, "postgres", 8) == 0 && strstr(db_url, "://")) {
-        return pw_error_set(err, PW_EINVAL, db_url, 0, NULL,
+        return pw_error_set(err, PW_EINVAL, NULL, 0, NULL,
                             "set PW_REGISTRY_KEYFILE or PW_REGISTRY_KEY for a "
                             "PostgreSQL registry");
     } else {

@@ -64,13 +64,53 @@ static void quiet_notice(void *arg, const char *message)
     (void)message;
 }
 
+/* Masks the value of a "password=" query parameter in place (with as
+ * many '*', so the string keeps its length). */
+static void mask_password_param(char *url)
+{
+    char *p = strstr(url, "password=");
+    if (!p)
+        return;
+    for (p += 9; *p && *p != '&'; p++)
+        *p = '*';
+}
+
+/* A copy of `url` fit for messages: the password of a
+ * "postgresql://user:password@host/db" URL (or a password= parameter)
+ * becomes "***". */
+static char *shown_url(const char *url)
+{
+    char *copy = strdup(url);
+    if (copy && is_pg_url(url))
+        mask_password_param(copy);
+    const char *scheme = strstr(url, "://");
+    if (!copy || !scheme || !is_pg_url(url))
+        return copy;
+    const char *auth = scheme + 3;
+    const char *at = strchr(auth, '@');
+    const char *slash = strchr(auth, '/');
+    const char *colon = strchr(auth, ':');
+    if (!at || (slash && slash < at) || !colon || colon > at)
+        return copy;
+    size_t head = (size_t)(colon + 1 - url);
+    char *out = malloc(strlen(url) + 4);
+    if (!out)
+        return copy;
+    memcpy(out, url, head);
+    strcpy(out + head, "***");
+    strcat(out, at);
+    mask_password_param(out);
+    free(copy);
+    return out;
+}
+
 int pwi_db_open(const char *url, int create, pwi_db **out, pw_error *err)
 {
     *out = NULL;
     pwi_db *db = calloc(1, sizeof *db);
-    if (!db || !(db->url = strdup(url))) {
+    if (!db || !(db->url = shown_url(url))) {
         free(db);
-        return pw_error_set(err, PW_ENOMEM, url, 0, NULL, "out of memory");
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
     }
     int rc;
     if (is_pg_url(url)) {

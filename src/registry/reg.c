@@ -61,7 +61,7 @@ int pwi_reg_open(const char *url, const char *token, pwi_reg **out,
     *out = NULL;
     pwi_reg *reg = calloc(1, sizeof *reg);
     if (!reg)
-        return pw_error_set(err, PW_ENOMEM, url, 0, NULL, "out of memory");
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
     int rc = pwi_db_open(url, 0, &reg->db, err);
     if (rc != PW_OK)
         goto fail;
@@ -69,7 +69,7 @@ int pwi_reg_open(const char *url, const char *token, pwi_reg **out,
     if ((rc = pwi_db_schema_version(reg->db, &version, err)) != PW_OK)
         goto fail;
     if (version == 0) {
-        rc = pw_error_set(err, PW_ENOTFOUND, url, 0, NULL,
+        rc = pw_error_set(err, PW_ENOTFOUND, pwi_db_url(reg->db), 0, NULL,
                           "not a registry (run `pathways registry init`)");
         goto fail;
     }
@@ -87,7 +87,7 @@ int pwi_reg_open(const char *url, const char *token, pwi_reg **out,
         goto fail;
     key_check_value(&reg->keys, mine);
     if (!found || strcmp(stored, mine) != 0) {
-        rc = pw_error_set(err, PW_EAUTH, url, 0, NULL,
+        rc = pw_error_set(err, PW_EAUTH, pwi_db_url(reg->db), 0, NULL,
                           "the site key does not belong to this registry");
         goto fail;
     }
@@ -173,7 +173,7 @@ int pw_registry_init(const char *url, char token_out[65], pw_error *err)
                                  err)) != PW_OK)
         goto done;
     if (n > 0) {
-        rc = pw_error_set(err, PW_ECONFLICT, url, 0, NULL,
+        rc = pw_error_set(err, PW_ECONFLICT, pwi_db_url(db), 0, NULL,
                           "registry exists already (it has users)");
         goto done;
     }
@@ -339,7 +339,7 @@ int pw_registry_audit_verify(const char *url, long *entries, pw_error *err)
     if (rc == PW_OK) {
         *entries = (long)rep.entries;
         if (!rep.ok)
-            rc = pw_error_set(err, PW_ECONFLICT, url, 0, NULL,
+            rc = pw_error_set(err, PW_ECONFLICT, pwi_db_url(reg->db), 0, NULL,
                               "audit chain broken at entry %lld: %s",
                               (long long)rep.first_bad, rep.reason);
     }
