@@ -332,6 +332,25 @@ static void test_migration(void **state)
     unlink(p2);
 }
 
+/* Connection errors never print a PostgreSQL password. */
+static void test_url_masking(void **state)
+{
+    (void)state;
+    pwi_db *db;
+    pw_error err;
+    pw_error_clear(&err);
+    assert_int_not_equal(pwi_db_open("postgresql://bob:s3cret@/nodb?host=/nonexistent"
+                                     "&password=zz9&sslmode=disable",
+                                     0, &db, &err),
+                         PW_OK);
+    char text[1200];
+    pw_error_format(&err, text, sizeof text);
+    assert_null(strstr(text, "s3cret"));
+    assert_null(strstr(text, "zz9"));
+    assert_non_null(strstr(text, "bob:***@"));
+    assert_non_null(strstr(text, "sslmode=disable"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_audit_chain),
         cmocka_unit_test(test_migration),
+        cmocka_unit_test(test_url_masking),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
