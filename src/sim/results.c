@@ -389,7 +389,7 @@ static const char *const TABLE_ROWS[] = {
 void pw_results_print_table(const pw_results *r, const char *baseline, FILE *f)
 {
     long base = find_regime(r, baseline);
-    const int w0 = 42, w = 27;
+    const int w0 = 42, w = 30;
     char buf[96];
     fprintf(f, "%s, %d-%d, %d run%s per regime (%s; mean [95%% interval across runs])\n",
             r->scenario, r->start_year, r->start_year + r->years - 1, r->runs,
