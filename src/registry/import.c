@@ -291,15 +291,16 @@ static int add_review_due(importer *im, int64_t episode_id, const char *stage,
 /*
  * The in-treatment review schedule in one multi-row INSERT (one round trip
  * on PostgreSQL instead of one per review): "start" on day `start`, then
- * "review" every REVIEW_INTERVAL_DAYS before `end`.
+ * "review" every `every` days before `end`, each within +-`window` days.
  */
 static int add_review_schedule(importer *im, int64_t episode_id, int32_t start,
-                               int32_t end, pw_error *err)
+                               int32_t end, int every, int window,
+                               pw_error *err)
 {
     enum { MAX_ROWS = 64 };
+    assert(every > 0);
     int n = 1;
-    for (int32_t due = start + REVIEW_INTERVAL_DAYS; due < end && n < MAX_ROWS;
-         due += REVIEW_INTERVAL_DAYS)
+    for (int32_t due = start + every; due < end && n < MAX_ROWS; due += every)
         n++;
     char sql[128 + MAX_ROWS * 16];
     int len = snprintf(sql, sizeof sql,
@@ -316,8 +317,8 @@ static int add_review_schedule(importer *im, int64_t episode_id, int32_t start,
     for (int i = 0; i < n; i++) {
         pwi_bind_int64(st, 4 * i + 1, episode_id);
         pwi_bind_text(st, 4 * i + 2, i ? "review" : "start");
-        pwi_bind_int64(st, 4 * i + 3, start + (int64_t)i * REVIEW_INTERVAL_DAYS);
-        pwi_bind_int64(st, 4 * i + 4, REVIEW_WINDOW_DAYS);
+        pwi_bind_int64(st, 4 * i + 3, start + (int64_t)i * every);
+        pwi_bind_int64(st, 4 * i + 4, window);
     }
     return run(st, NULL, err);
 }
@@ -527,7 +528,8 @@ static int rec_episode(importer *im, json_t *rec, pw_error *err)
         "ref", "person", "programme", "regime", "legal_basis", "start",
         "referral_source", "order_ref", "order_expiry", "substance", "case",
         "tests_per_week", "previously_treated", "route", "frequency",
-        "age_first_use", "injecting", "ost", NULL};
+        "age_first_use", "injecting", "ost", "review_every_days",
+        "review_window_days", NULL};
     /* TDI 3.0 treatment-entry items (mon §2; code lists [M]). */
     static const char *const routes[] = {"inject", "smoke", "eat_drink",
                                          "sniff", "other", NULL};
@@ -561,6 +563,12 @@ static int rec_episode(importer *im, json_t *rec, pw_error *err)
     if (rc == PW_OK) rc = get_int(im, rec, "previously_treated", 0, 1, &prev, &has_prev, err);
     if (rc == PW_OK) rc = get_int(im, rec, "age_first_use", 1, 99, &afu, &has_afu, err);
     if (rc == PW_OK) rc = get_int(im, rec, "ost", 0, 1, &ost, &has_ost, err);
+    /* The review schedule is configurable per episode (mon §1.1: NDTMS
+     * areas differ); defaults are 91 and 14 days. */
+    int has_every, has_window;
+    int64_t every = 0, window = 0;
+    if (rc == PW_OK) rc = get_int(im, rec, "review_every_days", 14, 365, &every, &has_every, err);
+    if (rc == PW_OK) rc = get_int(im, rec, "review_window_days", 0, 60, &window, &has_window, err);
     if (rc != PW_OK)
         return rc;
     double tests_per_week = 0;
@@ -696,7 +704,10 @@ static int rec_episode(importer *im, json_t *rec, pw_error *err)
         rc = add_plan(im, episode_id, start, d, programme, &plan_end, err);
     /* Reviews: at start, then every 3 months until the planned end. */
     if (rc == PW_OK)
-        rc = add_review_schedule(im, episode_id, start, plan_end, err);
+        rc = add_review_schedule(im, episode_id, start, plan_end,
+                                 has_every ? (int)every : REVIEW_INTERVAL_DAYS,
+                                 has_window ? (int)window : REVIEW_WINDOW_DAYS,
+                                 err);
     if (rc == PW_OK && tests_per_week > 0)
         rc = add_test_schedule(im, episode_id, start, plan_end,
                                tests_per_week / 7.0, err);

@@ -99,7 +99,7 @@ cat > intake.jsonl <<'EOF'
 {"type":"person","ref":"P3","national_id":"870101300123","name":"Same Person Again","birth_date":"1987-01-01","sex":"female"}
 {"type":"person","ref":"P4","national_id":"950505-111222","name":"Dana B","birth_date":"1995-02-30","sex":"female"}
 
-{"type":"episode","ref":"E1","person":"P1","programme":"outpatient","regime":"hybrid","legal_basis":"voluntary","start":"2025-01-10","referral_source":"self","substance":"heroin","route":"inject","frequency":"daily","age_first_use":19,"injecting":"current","ost":true,"previously_treated":false}
+{"type":"episode","ref":"E1","person":"P1","programme":"outpatient","regime":"hybrid","legal_basis":"voluntary","start":"2025-01-10","referral_source":"self","substance":"heroin","route":"inject","frequency":"daily","age_first_use":19,"injecting":"current","ost":true,"previously_treated":false,"review_every_days":56,"review_window_days":7}
 {"type":"episode","ref":"E2","person":"P2","programme":"compulsory_inpatient","regime":"hybrid","legal_basis":"compulsory","start":"2025-03-01","tests_per_week":2,"case":{"age":35,"event":"use","substances":[{"substance":"synthetic_cannabinoids","dsm5_criteria":8}]}}
 {"type":"episode","ref":"E3","person":"P9","programme":"outpatient","regime":"hybrid","legal_basis":"voluntary","start":"2025-01-10"}
 {"type":"episode","ref":"E4","person":"P1","programme":"outpatient","regime":"hybrid","legal_basis":"sometimes","start":"2025-01-10"}
@@ -120,7 +120,7 @@ contains imp.err "5 records committed, 6 rejected" "summary counts"
 
 cat > clinic.jsonl <<'EOF'
 {"type":"review","episode":"E1","date":"2025-01-12","stage":"start","opioid_days":20,"injecting_days":4,"psych_health":8,"phys_health":10,"quality_of_life":7,"notes":"SECRET-NOTE-4711 anxious"}
-{"type":"review","episode":"E1","date":"2025-04-14","stage":"review","opioid_days":3,"psych_health":12,"phys_health":12,"quality_of_life":11}
+{"type":"review","episode":"E1","date":"2025-05-04","stage":"review","opioid_days":3,"psych_health":12,"phys_health":12,"quality_of_life":11}
 {"type":"review","episode":"E1","date":"2025-05-01","stage":"review","psych_health":21}
 {"type":"test","episode":"E1","date":"2025-02-01","analyte":"opiates","result":"negative"}
 {"type":"test","episode":"E1","date":"2025-02-05","analyte":"opiates","result":"maybe"}
@@ -197,6 +197,13 @@ left=$(q "SELECT (SELECT count(*) FROM review_due d JOIN episode e ON e.id = d.e
 # E1 was discharged: exit review and 3/6/12-month post-treatment reviews.
 post=$(q "SELECT count(*) FROM review_due d JOIN episode e ON e.id = d.episode_id WHERE e.ref = 'E1' AND d.stage = 'post_exit'")
 [ "$post" = 3 ] && ok "post-treatment reviews scheduled" || fail "post_exit reviews: $post"
+# E1: reviews every 56 days within +-7 (its own schedule), plan 365 days:
+# start plus reviews on days 56..336 = 7 in-treatment reviews, the later ones
+# cancelled at discharge on day 325 (those due after 325 + 7).
+gaps=$(q "SELECT DISTINCT d.window_days FROM review_due d JOIN episode e ON e.id = d.episode_id WHERE e.ref = 'E1' AND d.stage IN ('start', 'review')")
+[ "$gaps" = 7 ] && ok "per-episode review window" || fail "E1 windows: $gaps"
+second=$(q "SELECT min(d.due_day) - min(e.start_day) FROM review_due d JOIN episode e ON e.id = d.episode_id WHERE e.ref = 'E1' AND d.stage = 'review'")
+[ "$second" = 56 ] && ok "per-episode review interval" || fail "E1 first review after $second days"
 held=$(q "SELECT count(*) FROM review_due d JOIN episode e ON e.id = d.episode_id WHERE e.ref = 'E1' AND d.review_id IS NOT NULL")
 [ "$held" = 2 ] && ok "held reviews linked to their due dates" || fail "linked reviews: $held"
 
