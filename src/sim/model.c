@@ -956,8 +956,11 @@ static void placement_step(world *w, act *r, int week)
         break;
     }
     case PL_OUTPATIENT:
-        release(w, r, week, RK_VOLUNTARY);
-        r->released = NONE16; /* no post-release overdose spike after outpatient care */
+        /* Outpatient care ends: no release risks, and a remission that
+         * began during care keeps its clock. */
+        w->slots_used--;
+        r->place = PL_COMMUNITY;
+        r->relapse_kind = RK_VOLUNTARY;
         break;
     case PL_DRUG_COURT:
         w->slots_used--;
