@@ -121,8 +121,11 @@ int main(int argc, char **argv)
             continue;
         fflush(stdout);
         pid_t pid = fork();
-        if (pid == 0)
-            _exit(i == 0 ? bench_bytes() : i == 1 ? bench_default() : bench_kazakhstan());
+        if (pid == 0) {
+            int r = i == 0 ? bench_bytes() : i == 1 ? bench_default() : bench_kazakhstan();
+            fflush(stdout);
+            _exit(r);
+        }
         int status;
         waitpid(pid, &status, 0);
         rc |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
