@@ -1305,6 +1305,13 @@ static int import_line(importer *im, const char *text, size_t len,
         else
             pwi_db_rollback_to(im->reg->db);
     }
+    /* A unique key the record did not name itself (schema migration 3):
+     * the same event is stored already, typically from an earlier run of
+     * this import. Say so in the file's terms, not the database's. */
+    if (rc == PW_ECONFLICT && err->line == 0)
+        rc = pw_error_set(err, PW_ECONFLICT, im->name, im->line, NULL,
+                          "duplicate: this event is stored already (same "
+                          "episode or person, date and kind)");
     json_decref(rec);
     if (rc == PW_EPERM) {
         /* Undoing the record also undid the "denied" entry written by the

@@ -220,6 +220,19 @@ static const char *const migration_2 =
     "ALTER TABLE episode ADD COLUMN injecting_status TEXT;\n"
     "ALTER TABLE episode ADD COLUMN ost BIGINT;\n";
 
+/* Migration 3: one row per event. Re-running an import after a crash (the
+ * batch that was not reported is re-sent) must not store a review, test or
+ * outcome twice; with these keys the repeat is rejected as a duplicate. */
+static const char *const migration_3 =
+    "CREATE UNIQUE INDEX review_once ON review(episode_id, review_day, stage);\n"
+    "CREATE UNIQUE INDEX drug_test_once ON drug_test(episode_id, test_day, analyte);\n"
+    "CREATE UNIQUE INDEX panel_once ON panel_decision(episode_id, decision_day, decision);\n"
+    "CREATE UNIQUE INDEX violation_once ON violation(episode_id, violation_day, kind);\n"
+    "CREATE UNIQUE INDEX relapse_once ON relapse(episode_id, relapse_day);\n"
+    "CREATE UNIQUE INDEX followup_once ON followup(episode_id, followup_day);\n"
+    "CREATE UNIQUE INDEX death_once ON death(person_id);\n"
+    "CREATE UNIQUE INDEX imprisonment_once ON imprisonment(person_id, start_day);\n";
+
 /* Insert-only audit: refuse UPDATE and DELETE. Anyone with write access to
  * an SQLite file can drop a trigger, which is why the chain is keyed. */
 static const char *const audit_triggers_sqlite =
@@ -265,6 +278,8 @@ int pwi_schema_sql(int version, pwi_db_kind kind, char **out)
     *out = NULL;
     if (version == 2)
         return (*out = strdup(migration_2)) ? PW_OK : PW_ENOMEM;
+    if (version == 3)
+        return (*out = strdup(migration_3)) ? PW_OK : PW_ENOMEM;
     if (version != 1)
         return PW_ENOTFOUND;
     char *base = expand(migration_1, kind);
@@ -286,5 +301,5 @@ int pwi_schema_sql(int version, pwi_db_kind kind, char **out)
 
 int pwi_schema_latest(void)
 {
-    return 2;
+    return 3;
 }

@@ -215,6 +215,13 @@ awk -v n="$tests_sched" 'BEGIN { m = n / 7; sd = sqrt(m * 6 / 7); bad = 0 }
      END { exit (k == 7 && bad == 0) ? 0 : 1 }' weekdays.txt \
     && ok "random test days spread evenly over the weekdays" || fail "weekday counts: $(tr '\n' ' ' < weekdays.txt)"
 
+# Re-sending records (an import re-run after a crash) stores nothing twice.
+head -n 4 clinic.jsonl | grep -v psych_health.:21 > again.jsonl
+"$BIN" registry import --db "$DB" --as "$TOK_CLIN" again.jsonl > again.out 2> again.err
+expect_rc 1 $? "re-sent records are rejected"
+contains again.err "again.jsonl:1: duplicate: this event is stored already" "a re-sent review is a duplicate"
+contains again.err "0 records committed, 3 rejected" "nothing stored twice"
+
 # ---- role checks on import ----------------------------------------------------
 cat > lab.jsonl <<'EOF'
 {"type":"test","episode":"E2","date":"2025-04-01","analyte":"JWH-018","result":"positive"}

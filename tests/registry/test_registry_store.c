@@ -314,6 +314,7 @@ static void test_migration(void **state)
     assert_int_equal(pwi_db_migrate(db, &err), PW_OK);
     assert_int_equal(pwi_db_schema_version(db, &v, &err), PW_OK);
     assert_int_equal(v, pwi_schema_latest());
+    assert_int_equal(v, 3);
     int64_t n;
     int found;
     assert_int_equal(pwi_db_query_int64(db,
