@@ -123,12 +123,62 @@ static void without_detection_regimes_agree(void **state)
     pw_scenario_free(s);
 }
 
+static void posterior_rows_apply_per_run(void **state)
+{
+    (void)state;
+    pw_scenario *s = st_load("almaty");
+    size_t n;
+    pw_regime **r = all_regimes(&n);
+    pw_sim_opts o;
+    pw_sim_opts_default(&o);
+    o.years = 2;
+    o.runs = 2;
+    o.seed = 5;
+    o.scale = 0.01;
+    pw_error err;
+    pw_error_clear(&err);
+    pw_results *plain = NULL, *same = NULL, *moved = NULL;
+    assert_int_equal(pw_sim_run(s, r, 1, &o, &plain, &err), PW_OK);
+    /* Row values equal to the scenario's own: identical results. */
+    int idx[1] = {pw_param_find(s, "initiation.exogenous_rate")};
+    double own = pw_param_get(s, (size_t)idx[0]);
+    double rows_same[1] = {own};
+    o.n_draws = 1;
+    o.n_draw_params = 1;
+    o.draw_param_idx = idx;
+    o.draws = rows_same;
+    assert_int_equal(pw_sim_run(s, r, 1, &o, &same, &err), PW_OK);
+    /* Two rows: run 0 keeps the value, run 1 gets four times the rate. */
+    double rows[2] = {own, 4 * own};
+    o.n_draws = 2;
+    o.draws = rows;
+    assert_int_equal(pw_sim_run(s, r, 1, &o, &moved, &err), PW_OK);
+    size_t m = (size_t)pw_metric_find("initiations_total");
+    for (int k = 0; k < 2; k++)
+        assert_true(pw_results_metric(plain, 0, k, m) == pw_results_metric(same, 0, k, m));
+    assert_true(pw_results_metric(moved, 0, 0, m) == pw_results_metric(plain, 0, 0, m));
+    assert_true(pw_results_metric(moved, 0, 1, m) > pw_results_metric(plain, 0, 1, m));
+    /* A value outside the allowed range is refused. */
+    double bad[1] = {-1};
+    o.n_draws = 1;
+    o.draws = bad;
+    pw_results *none = NULL;
+    assert_int_equal(pw_sim_run(s, r, 1, &o, &none, &err), PW_EINVAL);
+    assert_null(none);
+    pw_results_free(plain);
+    pw_results_free(same);
+    pw_results_free(moved);
+    free_regimes(r, n);
+    pw_scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(same_bytes_for_any_thread_count),
         cmocka_unit_test(a_regime_does_not_depend_on_its_neighbours),
         cmocka_unit_test(without_detection_regimes_agree),
+        cmocka_unit_test(posterior_rows_apply_per_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
