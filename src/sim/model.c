@@ -171,6 +171,8 @@ struct pwi_world {
     double p_quit, p_dep[N_SUB], p_rem[N_SUB], p_rem_tx, p_inject, p_sale, p_seller_quit;
     double p_vol, p_jobloss, p_reemploy, p_reemploy_dep, p_use_light, p_use_dep;
     double p_relapse_sust[2];     /* without / with aftercare or monitoring */
+    double p_relapse_early[4][2]; /* [relapse kind][aftercare]; compulsory at 0 months */
+    double p_relapse_comp[61][2]; /* after compulsory treatment of m months */
     double p_od[2][2];            /* [injects][in treatment] */
     double p_hiv_inf, p_hcv_inf;  /* this week, from last week's prevalence */
 
@@ -726,7 +728,8 @@ static void enter_prison(world *w, act *r, uint32_t idx, int week, double years,
         r->contact[k] = w->prisoners.v[(uint32_t)(gsl_rng_uniform(g) * w->prisoners.n)];
     (void)idx;
     w->yc.prison_adm++;
-    r->convictions++;
+    if (r->convictions < 255)
+        r->convictions++;
 }
 
 static void enter_compulsory(world *w, act *r, uint32_t idx, int week, double months)
@@ -1084,8 +1087,12 @@ static void community_step(world *w, act *r, uint32_t idx, int week)
                 r->flags |= RF_INJECTS;
         }
         break;
-    case ST_REM_EARLY:
-        if (u[0] < wprob(relapse_rate(w, r, week))) {
+    case ST_REM_EARLY: {
+        int care = (r->flags & RF_AFTERCARE) || (r->monitor_until && week < r->monitor_until);
+        double p = r->relapse_kind == RK_COMPULSORY
+                       ? w->p_relapse_comp[r->tx_months > 60 ? 60 : r->tx_months][care]
+                       : w->p_relapse_early[r->relapse_kind][care];
+        if (u[0] < p) {
             r->stage = ST_DEPENDENT;
             r->since = (uint16_t)week;
         } else if (week - r->since >= WPY) {
@@ -1094,6 +1101,7 @@ static void community_step(world *w, act *r, uint32_t idx, int week)
             w->yc.sustained++;
         }
         break;
+    }
     case ST_REM_SUSTAINED:
         if (u[0] < w->p_relapse_sust[(r->flags & RF_AFTERCARE) ||
                                      (r->monitor_until && week < r->monitor_until)]) {
@@ -1777,6 +1785,23 @@ int pwi_world_build(const pw_scenario *s, int years, uint32_t run, int region, u
         w->p_use_dep = wprob(2 * v[PI_POLICE_USE]); /* assumption: dependence doubles it */
         w->p_relapse_sust[0] = wprob(v[PI_USE_RELAPSE_SUSTAINED]);
         w->p_relapse_sust[1] = wprob(v[PI_USE_RELAPSE_SUSTAINED] * v[PI_TX_AFTERCARE_RR]);
+        /* Early-remission relapse by how the remission began (relapse_rate
+         * gives the rate; tabulated so the weekly loop needs no expm1). */
+        for (int care = 0; care < 2; care++) {
+            act probe;
+            memset(&probe, 0, sizeof probe);
+            probe.stage = ST_REM_EARLY;
+            probe.flags = care ? RF_AFTERCARE : 0;
+            for (int k = 0; k < 4; k++) {
+                probe.relapse_kind = (uint8_t)k;
+                w->p_relapse_early[k][care] = wprob(relapse_rate(w, &probe, 0));
+            }
+            probe.relapse_kind = RK_COMPULSORY;
+            for (int m = 0; m <= 60; m++) {
+                probe.tx_months = (uint8_t)m;
+                w->p_relapse_comp[m][care] = wprob(relapse_rate(w, &probe, 0));
+            }
+        }
         for (int inj = 0; inj < 2; inj++)
             for (int tx = 0; tx < 2; tx++)
                 w->p_od[inj][tx] = wprob((inj ? v[PI_HEALTH_OD_INJECT] : v[PI_HEALTH_OD_OTHER]) *
