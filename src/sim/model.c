@@ -153,6 +153,7 @@ struct pwi_world {
     vec32 waiting;      /* FIFO of records waiting for a compulsory bed */
     uint32_t wait_head;
     vec32 prisoners;    /* records in prison this week (for prison ties) */
+    vec32 mothers;      /* women aged 18-44 at the last year's end (births) */
 
     /* capacities (simulated people) */
     double beds, slots, police_week;
@@ -1025,8 +1026,8 @@ static void peer_step(world *w, act *r, int week)
     for (unsigned j = 0; j < k; j++) {
         uint32_t t = UINT32_MAX;
         if (a < w->n_initial) {
-            uint32_t h = w->hh[a];
             int use_hh = gsl_rng_uniform(g) < v[PI_INIT_HOUSEHOLD_SHARE];
+            uint32_t h = use_hh ? w->hh[a] : UINT32_MAX;
             if (use_hh && h < w->n_hh_initial) {
                 uint32_t lo = w->hh_first[h], n = w->hh_first[h + 1] - lo;
                 t = lo + (uint32_t)(gsl_rng_uniform(g) * n);
@@ -1275,11 +1276,11 @@ static int births_and_arrivals(world *w, int week)
     unsigned arrivals = gsl_ran_poisson(g, w->v[PI_DEMO_IMMIGRATION] * w->alive / WPY);
     if (grow_agents(w, w->n + births + arrivals))
         return PW_ENOMEM;
-    for (unsigned j = 0, tries = 0; j < births && tries < 1000u * births; tries++) {
-        /* A mother: a random woman aged 18-44 (rejection sampling). */
-        uint32_t m = (uint32_t)(gsl_rng_uniform(g) * w->n);
-        double age = age_years(w, m, week);
-        if (!(w->flags[m] & AF_ALIVE) || !(w->flags[m] & AF_FEMALE) || age < 18 || age >= 45)
+    for (unsigned j = 0, tries = 0; j < births && tries < 1000u * births && w->mothers.n; tries++) {
+        /* A mother: a random woman of the yearly list of women aged 18-44
+         * (one random read instead of rejection over everyone), still alive. */
+        uint32_t m = w->mothers.v[(uint32_t)(gsl_rng_uniform(g) * w->mothers.n)];
+        if (!(w->flags[m] & AF_ALIVE))
             continue;
         uint32_t c = w->n++;
         w->birth[c] = (int16_t)week;
@@ -1441,6 +1442,19 @@ static int done_with(const act *r, int week)
     if (r->stage == ST_NONE)
         return r->mindset == 0;
     return r->stage == ST_REM_SUSTAINED && week - r->since >= 4 * WPY && r->mindset == 0;
+}
+
+/* The women aged 18-44 alive at `week` (a sequential pass, once a year). */
+static int list_mothers(world *w, int week)
+{
+    w->mothers.n = 0;
+    for (uint32_t a = 0; a < w->n; a++) {
+        int age_w = week - w->birth[a];
+        if ((w->flags[a] & (AF_ALIVE | AF_FEMALE)) == (AF_ALIVE | AF_FEMALE) &&
+            age_w >= 18 * WPY && age_w < 45 * WPY && vec_push(&w->mothers, a))
+            return PW_ENOMEM;
+    }
+    return PW_OK;
 }
 
 /* Marks the households where an adult currently uses drugs. */
@@ -1631,8 +1645,11 @@ static int week_step(world *w, int week)
     /* Everyone is accounted for, every week. */
     w->out->invariant_ok &= w->alive + w->dead + w->emigrated ==
                             w->n_initial + w->born + w->immigrated;
-    if ((week + 1) % WPY == 0)
+    if ((week + 1) % WPY == 0) {
         end_of_year(w, week / WPY, week, &st);
+        if (list_mothers(w, week + 1))
+            return PW_ENOMEM;
+    }
     return PW_OK;
 }
 
@@ -1661,6 +1678,7 @@ static void world_free(world *w)
     free(w->pending.v);
     free(w->waiting.v);
     free(w->prisoners.v);
+    free(w->mothers.v);
     if (w->rng)
         gsl_rng_free(w->rng);
 }
@@ -1712,11 +1730,12 @@ static world *world_clone(const world *b)
     w->cap_act = b->a ? b->cap_act : 0;
     w->exits = calloc((size_t)b->weeks, sizeof *w->exits);
     w->rng = pw_rng_alloc(b->seed);
-    w->free_slots.v = w->pending.v = w->waiting.v = w->prisoners.v = NULL;
+    w->free_slots.v = w->pending.v = w->waiting.v = w->prisoners.v = w->mothers.v = NULL;
     int ok = w->birth && w->flags && w->hh && w->rec_of && w->hh_mark && w->exits && w->rng &&
              (w->a || !b->a);
     ok = ok && !dup_vec(&w->free_slots, &b->free_slots) && !dup_vec(&w->pending, &b->pending) &&
-         !dup_vec(&w->waiting, &b->waiting) && !dup_vec(&w->prisoners, &b->prisoners);
+         !dup_vec(&w->waiting, &b->waiting) && !dup_vec(&w->prisoners, &b->prisoners) &&
+         !dup_vec(&w->mothers, &b->mothers);
     for (int k = 0; ok && k < b->weeks; k++)
         ok = !dup_vec(&w->exits[k], &b->exits[k]);
     if (!ok) {
@@ -1829,6 +1848,8 @@ int pwi_world_build(const pw_scenario *s, int years, uint32_t run, int region, u
             w->expected_detections += w->p_sale;
     }
     mark_households(w, 0);
+    if (list_mothers(w, 0))
+        rc = PW_ENOMEM;
 done:
     if (rc) {
         pwi_world_free(w);
