@@ -165,6 +165,7 @@ struct pwi_world {
     double memory_y;    /* LHY memory of visible harm (dependent users) */
     double deterrence;  /* current multiplier on peer initiation */
     double hiv_prev, hcv_prev; /* among PWID in the community, last week */
+    double stigma;      /* current stigma after public awareness */
     double n_light, n_dep, n_pwid, n_sellers;
     double susceptible;
 
@@ -1237,6 +1238,21 @@ static void prison_step(world *w, act *r, int week)
     }
 }
 
+/* Stigma, lowered by public awareness: the more people visibly in
+ * recovery (remission) per 1,000 inhabitants, the less stigma
+ * (stigma / (1 + awareness_effect x recovered per 1,000)); it sets how fast
+ * people find work again after dependence, treatment or prison. */
+static void set_stigma(world *w, double in_remission)
+{
+    const double *v = w->v;
+    double per1000 = w->alive > 0 ? 1000.0 * in_remission / (double)w->alive : 0;
+    double stigma = v[PI_SOC_STIGMA] / (1 + v[PI_SOC_AWARENESS] * per1000);
+    w->stigma = stigma;
+    w->p_reemploy = wprob(v[PI_SOC_REEMPLOY] * (1 - stigma));
+    /* assumption: active dependence cuts the chance of finding work 4x */
+    w->p_reemploy_dep = wprob(v[PI_SOC_REEMPLOY] * (1 - stigma) / 4);
+}
+
 /* ---- the weekly loop -------------------------------------------------- */
 
 static int apply_exits(world *w, int week)
@@ -1636,6 +1652,7 @@ static int week_step(world *w, int week)
     w->deterrence = fmax(v[PI_INIT_DETER_FLOOR], exp(-v[PI_INIT_DETER_Q] * ratio));
     w->hiv_prev = st.pwid > 0 ? st.hiv_pwid / st.pwid : 0;
     w->hcv_prev = st.pwid > 0 ? st.hcv_pwid / st.pwid : 0;
+    set_stigma(w, st.rem);
     w->p_hiv_inf = wprob(v[PI_HEALTH_HIV_BETA] * w->hiv_prev);
     w->p_hcv_inf = wprob(v[PI_HEALTH_HCV_BETA] * w->hcv_prev);
     market_step(w, week);
@@ -1797,9 +1814,10 @@ int pwi_world_build(const pw_scenario *s, int years, uint32_t run, int region, u
         w->p_seller_quit = wprob(v[PI_MARKET_QUIT]);
         w->p_vol = wprob(v[PI_TX_VOLUNTARY]);
         w->p_jobloss = wprob(v[PI_SOC_JOBLOSS]);
-        w->p_reemploy = wprob(v[PI_SOC_REEMPLOY] * (1 - v[PI_SOC_STIGMA]));
-        /* assumption: active dependence cuts the chance of finding work 4x */
-        w->p_reemploy_dep = wprob(v[PI_SOC_REEMPLOY] * (1 - v[PI_SOC_STIGMA]) / 4);
+        double rem = 0;
+        for (uint32_t i = 0; i < w->n_act; i++)
+            rem += w->a[i].stage == ST_REM_EARLY || w->a[i].stage == ST_REM_SUSTAINED;
+        set_stigma(w, rem);
         w->p_use_light = wprob(v[PI_POLICE_USE]);
         w->p_use_dep = wprob(2 * v[PI_POLICE_USE]); /* assumption: dependence doubles it */
         w->p_relapse_sust[0] = wprob(v[PI_USE_RELAPSE_SUSTAINED]);

@@ -107,6 +107,7 @@
     X(SOC_EMPLOYED, "society.employment_share_users", 0, 1)                   \
     X(SOC_REEMPLOY, "society.reemployment_rate", 0, 20)                       \
     X(SOC_STIGMA, "society.stigma", 0, 1)                                     \
+    X(SOC_AWARENESS, "society.awareness_effect", 0, 10)                       \
     X(SOC_JOBLOSS, "society.job_loss_rate_dependent", 0, 10)                  \
     /* costs in KZT */                                                        \
     X(COST_POLICE, "cost.police_per_case", 0, 1e8)                            \

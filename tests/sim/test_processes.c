@@ -223,6 +223,31 @@ static void police_capacity_caps_detection(void **state)
     pw_scenario_free(s);
 }
 
+/* Stigma slows finding work; awareness of recovery lowers stigma. */
+static void awareness_lowers_stigma(void **state)
+{
+    (void)state;
+    pw_scenario *s = base();
+    st_set(s, "initial.dependent_share", 0.05);
+    st_set(s, "initial.remission_share", 0.05);
+    st_set(s, "society.employment_share_users", 0);
+    st_set(s, "society.stigma", 0.9);
+    st_set(s, "society.awareness_effect", 0);
+    pwi_run_result a = st_run(s, NULL, 2, SCALE, 0, 23);
+    st_set(s, "society.awareness_effect", 5);
+    pwi_run_result b = st_run(s, NULL, 2, SCALE, 0, 23);
+    st_set(s, "society.stigma", 0);
+    pwi_run_result c = st_run(s, NULL, 2, SCALE, 0, 23);
+    double ea = st_series(&a, 1, "employed_pwud"), eb = st_series(&b, 1, "employed_pwud");
+    double ec = st_series(&c, 1, "employed_pwud");
+    fprintf(stderr, "employed users: stigma 0.9 %.0f, with awareness %.0f, no stigma %.0f\n", ea, eb, ec);
+    assert_true(ea < eb && eb <= ec);
+    st_done(&a);
+    st_done(&b);
+    st_done(&c);
+    pw_scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +259,7 @@ int main(void)
         cmocka_unit_test(exogenous_initiation_is_proportional),
         cmocka_unit_test(peer_initiation_follows_ties),
         cmocka_unit_test(police_capacity_caps_detection),
+        cmocka_unit_test(awareness_lowers_stigma),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
