@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "pathways/calib.h"
 #include "pathways/rng.h"
+#include "pathways/sim.h"
 
 #define CMD "calibrate"
 /* RNG purposes of this command (distinct from src/calib's 200..202). */
@@ -225,7 +226,7 @@ int pw_cmd_calibrate(int argc, char **argv)
     }
     size_t nt = pw_targets_count(tg);
     /* The horizon must reach the latest target year. */
-    int start_year = 0, last_year = 0;
+    int start_year = 0, last_year = 0, society = 0;
     if (pw_lhy_scenario_is(scenario)) {
         pw_lhy_scenario sc;
         if (pw_lhy_scenario_load(scenario, &sc, NULL, &err) != PW_OK) {
@@ -234,6 +235,17 @@ int pw_cmd_calibrate(int argc, char **argv)
             goto done;
         }
         start_year = sc.start_year;
+    } else {
+        /* A society scenario: simulate only up to the latest target year. */
+        pw_scenario *s = NULL;
+        if (pw_scenario_load(scenario, &s, &err) != PW_OK) {
+            pw_error_print(&err, stderr, "pathways " CMD);
+            code = PW_EXIT_BADINPUT;
+            goto done;
+        }
+        start_year = pw_scenario_start_year(s);
+        society = 1;
+        pw_scenario_free(s);
     }
     outs = calloc(nt, sizeof(char *));
     obs = malloc(nt * sizeof(double));
@@ -254,7 +266,9 @@ int pw_cmd_calibrate(int argc, char **argv)
         sd[i] = pw_target_sd(tg, i);
         if (pw_target_year(tg, i) > last_year)
             last_year = pw_target_year(tg, i);
-        if (start_year && pw_target_year(tg, i) < start_year) {
+        /* Society scenarios start in the present: earlier targets are read
+         * from the first simulated year (docs/calibration.md). */
+        if (!society && pw_target_year(tg, i) < start_year) {
             pw_error_set(&err, PW_EINVAL, pw_targets_file(tg), pw_target_line(tg, i), "year",
                          "target year %d is before the scenario starts (%d)",
                          pw_target_year(tg, i), start_year);
@@ -263,7 +277,7 @@ int pw_cmd_calibrate(int argc, char **argv)
             goto done;
         }
     }
-    int years = start_year ? last_year - start_year + 1 : 20;
+    int years = last_year >= start_year ? last_year - start_year + 1 : 1;
     pw_problem_opts po = {scenario, regime, NULL, years, scale, (uint64_t)seed};
     if (pw_problem_new(&po, (const char *const *)outs, nt, &prob, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways " CMD);
