@@ -22,9 +22,17 @@ struct pwi_stmt {
     char name[24];          /* PostgreSQL prepared-statement name */
     int nparams;
     char **vals;            /* PostgreSQL parameter values (text) */
+    /* PostgreSQL rows are streamed one at a time (single-row mode), so a
+     * report over millions of rows never holds the whole result set. `res`
+     * is the current row (or the final status); the rest is still on the
+     * wire, unless another statement needed the connection meanwhile: then
+     * the rest was read into `queue` (see pg_detach). */
     PGresult *res;
-    int row;                /* current row in res */
     int started;
+    int done;               /* the final result has been seen */
+    int queued;             /* the rest of the results are in queue */
+    PGresult **queue;
+    size_t qlen, qpos, qcap;
 };
 
 struct pwi_db {
@@ -37,6 +45,7 @@ struct pwi_db {
     pwi_stmt **stmts;
     int next_name;
     pwi_audit_head head, head_saved; /* see db.h */
+    pwi_stmt *active; /* PostgreSQL: the statement whose rows are on the wire */
 };
 
 static int db_error(pwi_db *db, pw_error *err, int status, const char *what)
@@ -162,6 +171,9 @@ static void stmt_free(pwi_stmt *st)
         sqlite3_finalize(st->lite);
     if (st->res)
         PQclear(st->res);
+    for (size_t i = st->qpos; i < st->qlen; i++)
+        PQclear(st->queue[i]);
+    free(st->queue);
     if (st->vals) {
         for (int i = 0; i < st->nparams; i++)
             free(st->vals[i]);
@@ -175,6 +187,8 @@ void pwi_db_close(pwi_db *db)
 {
     if (!db)
         return;
+    /* PQfinish drops whatever is still on the wire. */
+    db->active = NULL;
     for (int i = 0; i < db->nstmt; i++)
         stmt_free(db->stmts[i]);
     free(db->stmts);
@@ -196,6 +210,75 @@ const char *pwi_db_url(const pwi_db *db)
     return db->url;
 }
 
+/*
+ * libpq allows one query in flight per connection. When a statement is
+ * still streaming rows and the caller runs another one on the same
+ * connection (nested iteration: rare, and never over big results), the rest
+ * of the first statement's results is read into its queue, so both go on
+ * correctly; only the memory bound is lost for that one statement.
+ */
+static void pg_detach(pwi_db *db)
+{
+    pwi_stmt *st = db->active;
+    if (!st)
+        return;
+    db->active = NULL;
+    assert(!st->queued && !st->done);
+    st->queued = 1;
+    st->qlen = st->qpos = 0;
+    PGresult *r;
+    while ((r = PQgetResult(db->pg)) != NULL) {
+        if (st->qlen == st->qcap) {
+            size_t cap = st->qcap ? 2 * st->qcap : 64;
+            PGresult **q = realloc(st->queue, cap * sizeof *q);
+            if (!q) {
+                /* Out of memory: keep what is queued and drop the rest;
+                 * the statement then ends early with an error result. */
+                PQclear(r);
+                while ((r = PQgetResult(db->pg)) != NULL)
+                    PQclear(r);
+                r = PQmakeEmptyPGresult(db->pg, PGRES_FATAL_ERROR);
+                if (r && st->qlen > 0) {
+                    PQclear(st->queue[st->qlen - 1]);
+                    st->queue[st->qlen - 1] = r;
+                } else if (r) {
+                    PQclear(r);
+                }
+                return;
+            }
+            st->queue = q;
+            st->qcap = cap;
+        }
+        st->queue[st->qlen++] = r;
+    }
+}
+
+/* The next result of `st`: from its queue, or from the wire. NULL once
+ * every result has been read. */
+static PGresult *pg_next(pwi_stmt *st)
+{
+    if (st->queued)
+        return st->qpos < st->qlen ? st->queue[st->qpos++] : NULL;
+    assert(st->db->active == st);
+    PGresult *r = PQgetResult(st->db->pg);
+    if (!r)
+        st->db->active = NULL;
+    return r;
+}
+
+/* Reads and drops every result `st` still has (after its last wanted row,
+ * an error, or an early reset). */
+static void pg_finish(pwi_stmt *st)
+{
+    PGresult *r;
+    if (st->queued || st->db->active == st)
+        while ((r = pg_next(st)) != NULL)
+            PQclear(r);
+    st->queued = 0;
+    st->qlen = st->qpos = 0;
+    st->done = 1;
+}
+
 int pwi_db_exec(pwi_db *db, const char *sql, pw_error *err)
 {
     if (db->kind == PWI_DB_SQLITE) {
@@ -208,6 +291,7 @@ int pwi_db_exec(pwi_db *db, const char *sql, pw_error *err)
         }
         return PW_OK;
     }
+    pg_detach(db);
     PGresult *r = PQexec(db->pg, sql);
     ExecStatusType s = PQresultStatus(r);
     int ok = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
@@ -273,7 +357,7 @@ void pwi_db_rollback(pwi_db *db)
     if (db->kind == PWI_DB_SQLITE) {
         if (!sqlite3_get_autocommit(db->lite))
             sqlite3_exec(db->lite, "ROLLBACK", NULL, NULL, NULL);
-    } else if (PQtransactionStatus(db->pg) != PQTRANS_IDLE) {
+    } else if (pg_detach(db), PQtransactionStatus(db->pg) != PQTRANS_IDLE) {
         PQclear(PQexec(db->pg, "ROLLBACK"));
     }
     db->in_tx = 0;
@@ -376,6 +460,7 @@ int pwi_db_prepare(pwi_db *db, const char *sql, pwi_stmt **out, pw_error *err)
             goto fail;
         }
         snprintf(st->name, sizeof st->name, "pw%d", db->next_name++);
+        pg_detach(db);
         PGresult *r = PQprepare(db->pg, st->name, text, st->nparams, NULL);
         free(text);
         int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
@@ -456,26 +541,57 @@ int pwi_step(pwi_stmt *st, pw_error *err)
         sqlite3_reset(st->lite);
         return rc;
     }
+    if (st->done)
+        return 0;
     if (!st->started) {
         st->started = 1;
-        st->row = 0;
-        st->res = PQexecPrepared(db->pg, st->name, st->nparams,
-                                 (const char *const *)st->vals, NULL, NULL, 0);
-        ExecStatusType s = PQresultStatus(st->res);
-        if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
-            const char *state = PQresultErrorField(st->res, PG_DIAG_SQLSTATE);
-            /* Class 23 = integrity constraint violation (unique, FK, check). */
-            int status = state && strncmp(state, "23", 2) == 0 ? PW_ECONFLICT
-                                                               : PW_EDB;
-            int rc = db_error(db, err, status, "statement failed");
-            PQclear(st->res);
-            st->res = NULL;
-            return rc;
+        pg_detach(db);
+        if (!PQsendQueryPrepared(db->pg, st->name, st->nparams,
+                                 (const char *const *)st->vals, NULL, NULL, 0)) {
+            st->done = 1;
+            return db_error(db, err, PW_EDB, "statement failed");
         }
-    } else {
-        st->row++;
+        db->active = st;
+        /* Fails only if called at the wrong moment, which cannot happen
+         * right after a successful send; rows then simply come whole. */
+        PQsetSingleRowMode(db->pg);
     }
-    return st->row < PQntuples(st->res) ? 1 : 0;
+    if (st->res) {
+        PQclear(st->res);
+        st->res = NULL;
+    }
+    st->res = pg_next(st);
+    ExecStatusType s = st->res ? PQresultStatus(st->res) : PGRES_COMMAND_OK;
+    if (s == PGRES_SINGLE_TUPLE)
+        return 1;
+    if (s == PGRES_TUPLES_OK && st->res && PQntuples(st->res) > 0) {
+        /* Single-row mode was refused: the whole set came in one result.
+         * Not expected; handled by failing loudly rather than dropping
+         * rows. */
+        pg_finish(st);
+        return pw_error_set(err, PW_EDB, db->url, 0, NULL,
+                            "statement failed: rows were not streamed");
+    }
+    if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
+        /* The last result of the statement: keep it (column count of an
+         * empty result) and read the end-of-results marker. */
+        PGresult *keep = st->res;
+        st->res = NULL;
+        pg_finish(st);
+        st->res = keep;
+        return 0;
+    }
+    const char *state = PQresultErrorField(st->res, PG_DIAG_SQLSTATE);
+    /* Class 23 = integrity constraint violation (unique, FK, check). */
+    int status = state && strncmp(state, "23", 2) == 0 ? PW_ECONFLICT : PW_EDB;
+    char clean[400];
+    const char *msg = PQresultErrorMessage(st->res);
+    snprintf(clean, sizeof clean, "%s", msg && *msg ? msg : PQerrorMessage(db->pg));
+    for (char *p = clean; *p; p++)
+        if (*p == '\n')
+            *p = (p[1] ? ' ' : '\0');
+    pg_finish(st);
+    return pw_error_set(err, status, db->url, 0, NULL, "statement failed: %s", clean);
 }
 
 int pwi_col_count(pwi_stmt *st)
@@ -489,34 +605,34 @@ int pwi_col_is_null(pwi_stmt *st, int col)
 {
     if (st->db->kind == PWI_DB_SQLITE)
         return sqlite3_column_type(st->lite, col) == SQLITE_NULL;
-    return PQgetisnull(st->res, st->row, col);
+    return PQgetisnull(st->res, 0, col);
 }
 
 int64_t pwi_col_int64(pwi_stmt *st, int col)
 {
     if (st->db->kind == PWI_DB_SQLITE)
         return sqlite3_column_int64(st->lite, col);
-    if (PQgetisnull(st->res, st->row, col))
+    if (PQgetisnull(st->res, 0, col))
         return 0;
-    return strtoll(PQgetvalue(st->res, st->row, col), NULL, 10);
+    return strtoll(PQgetvalue(st->res, 0, col), NULL, 10);
 }
 
 double pwi_col_double(pwi_stmt *st, int col)
 {
     if (st->db->kind == PWI_DB_SQLITE)
         return sqlite3_column_double(st->lite, col);
-    if (PQgetisnull(st->res, st->row, col))
+    if (PQgetisnull(st->res, 0, col))
         return 0.0;
-    return strtod(PQgetvalue(st->res, st->row, col), NULL);
+    return strtod(PQgetvalue(st->res, 0, col), NULL);
 }
 
 const char *pwi_col_text(pwi_stmt *st, int col)
 {
     if (st->db->kind == PWI_DB_SQLITE)
         return (const char *)sqlite3_column_text(st->lite, col);
-    if (PQgetisnull(st->res, st->row, col))
+    if (PQgetisnull(st->res, 0, col))
         return NULL;
-    return PQgetvalue(st->res, st->row, col);
+    return PQgetvalue(st->res, 0, col);
 }
 
 void pwi_stmt_reset(pwi_stmt *st)
@@ -530,12 +646,16 @@ void pwi_stmt_reset(pwi_stmt *st)
         PQclear(st->res);
         st->res = NULL;
     }
+    /* Rows the caller did not want are read and dropped, so that the
+     * connection is free for the next statement. */
+    if (st->started && !st->done)
+        pg_finish(st);
     for (int i = 0; i < st->nparams; i++) {
         free(st->vals[i]);
         st->vals[i] = NULL;
     }
     st->started = 0;
-    st->row = 0;
+    st->done = 0;
 }
 
 int pwi_db_query_int64(pwi_db *db, const char *sql, int64_t *out, int *found,
