@@ -340,12 +340,14 @@ int pw_results_write(const pw_results *r, const char *dir, pw_error *err)
     return write_timeseries(r, path, err);
 }
 
-/* A number in a few characters: 1.23bn, 45.6M, 12.3k, 950, 0.42. */
+/* A number in a few characters: 585bn, 43.5bn, 45.6M, 12.3k, 950, 0.42. */
 static void human(double x, char *buf, size_t len)
 {
     double a = fabs(x);
-    if (a >= 1e9)
-        snprintf(buf, len, "%.2fbn", x / 1e9);
+    if (a >= 1e11)
+        snprintf(buf, len, "%.0fbn", x / 1e9);
+    else if (a >= 1e9)
+        snprintf(buf, len, "%.1fbn", x / 1e9);
     else if (a >= 1e6)
         snprintf(buf, len, "%.2fM", x / 1e6);
     else if (a >= 1e4)
