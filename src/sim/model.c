@@ -544,7 +544,7 @@ static int start_use(world *w, uint32_t agent, int sub, int week, uint32_t *idx)
     return PW_OK;
 }
 
-/* Picks `k` random agents satisfying accept(); used for initial states. */
+/* A uniformly random agent (callers reject those that do not fit). */
 static uint32_t random_agent(world *w, gsl_rng *r)
 {
     return (uint32_t)(gsl_rng_uniform(r) * w->n);
