@@ -336,7 +336,9 @@ static enum MHD_Result h_stats(pwi_reg *reg, req *rq)
     pw_error_clear(&err);
     char *out = NULL;
     size_t len = 0;
-    if (pwi_stats_json(reg, &out, &len, &err) != PW_OK)
+    /* Group-committed audit, as for the episode view (http_audit.c). */
+    pwi_audit_hook hook = {defer_audit, rq};
+    if (pwi_stats_json(reg, &hook, &out, &len, &err) != PW_OK)
         return send_error(rq, &err);
     return send_buf(rq, MHD_HTTP_OK, "application/json", out, len);
 }

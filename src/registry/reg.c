@@ -2,6 +2,7 @@
  * reg.c: opening a registry (database + keys + user) and the operations
  * behind `pathways registry init|user add|stats|audit` (registry.h).
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "pathways/registry.h"
 #include "reg.h"
+#include "report.h"
 #include "schema.h"
 
 /* Hex of a keyed hash of a fixed string: proves the key matches the
@@ -249,56 +251,71 @@ done:
     return rc;
 }
 
-int pwi_stats_json(pwi_reg *reg, char **out, size_t *len, pw_error *err)
+/* The counts of `registry stats`, in one statement: a single statement
+ * reads one snapshot on both backends, so the counts agree with each other
+ * without holding a transaction (BEGIN IMMEDIATE on SQLite would take the
+ * write lock for a read), and it costs one round trip. */
+static const char *const stats_names[] = {
+    "people", "episodes", "episodes_pending_panel", "episodes_active",
+    "episodes_rejected", "episodes_discharged", "panel_decisions",
+    "plan_phases", "reviews", "reviews_scheduled", "tests",
+    "tests_scheduled", "violations", "relapses", "followups", "deaths",
+    "imprisonments", "audit_entries",
+};
+static const char stats_sql[] =
+    "SELECT (SELECT count(*) FROM person), "
+    "(SELECT count(*) FROM episode), "
+    "(SELECT count(*) FROM episode WHERE status = 'pending_panel'), "
+    "(SELECT count(*) FROM episode WHERE status = 'active'), "
+    "(SELECT count(*) FROM episode WHERE status = 'rejected'), "
+    "(SELECT count(*) FROM episode WHERE status = 'discharged'), "
+    "(SELECT count(*) FROM panel_decision), "
+    "(SELECT count(*) FROM plan_phase), "
+    "(SELECT count(*) FROM review), "
+    "(SELECT count(*) FROM review_due), "
+    "(SELECT count(*) FROM drug_test), "
+    "(SELECT count(*) FROM test_schedule), "
+    "(SELECT count(*) FROM violation), "
+    "(SELECT count(*) FROM relapse), "
+    "(SELECT count(*) FROM followup), "
+    "(SELECT count(*) FROM death), "
+    "(SELECT count(*) FROM imprisonment), "
+    "(SELECT count(*) FROM audit)";
+
+int pwi_stats_json(pwi_reg *reg, const pwi_audit_hook *audit, char **out,
+                   size_t *len, pw_error *err)
 {
-    static const struct {
-        const char *name, *sql;
-    } counts[] = {
-        {"people", "SELECT count(*) FROM person"},
-        {"episodes", "SELECT count(*) FROM episode"},
-        {"episodes_pending_panel",
-         "SELECT count(*) FROM episode WHERE status = 'pending_panel'"},
-        {"episodes_active", "SELECT count(*) FROM episode WHERE status = 'active'"},
-        {"episodes_rejected",
-         "SELECT count(*) FROM episode WHERE status = 'rejected'"},
-        {"episodes_discharged",
-         "SELECT count(*) FROM episode WHERE status = 'discharged'"},
-        {"panel_decisions", "SELECT count(*) FROM panel_decision"},
-        {"plan_phases", "SELECT count(*) FROM plan_phase"},
-        {"reviews", "SELECT count(*) FROM review"},
-        {"reviews_scheduled", "SELECT count(*) FROM review_due"},
-        {"tests", "SELECT count(*) FROM drug_test"},
-        {"tests_scheduled", "SELECT count(*) FROM test_schedule"},
-        {"violations", "SELECT count(*) FROM violation"},
-        {"relapses", "SELECT count(*) FROM relapse"},
-        {"followups", "SELECT count(*) FROM followup"},
-        {"deaths", "SELECT count(*) FROM death"},
-        {"imprisonments", "SELECT count(*) FROM imprisonment"},
-        {"audit_entries", "SELECT count(*) FROM audit"},
-    };
     *out = NULL;
     *len = 0;
     int rc = pwi_reg_require(reg, PWI_READ, PWI_OBJ_AGGREGATE, "stats", err);
     if (rc != PW_OK)
         return rc;
-    /* One transaction: the counts are one consistent snapshot, and the
-     * audit entry of the read commits with it. */
-    if ((rc = pwi_db_begin(reg->db, err)) != PW_OK)
+    pwi_stmt *st;
+    if ((rc = pwi_db_prepare(reg->db, stats_sql, &st, err)) != PW_OK)
         return rc;
     json_t *o = json_object();
-    for (size_t i = 0; rc == PW_OK && i < sizeof counts / sizeof *counts; i++) {
-        int64_t n;
-        int found;
-        rc = pwi_db_query_int64(reg->db, counts[i].sql, &n, &found, err);
-        if (rc == PW_OK)
-            json_object_set_new(o, counts[i].name, json_integer(n));
+    if (!o) {
+        pwi_stmt_reset(st);
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
     }
-    if (rc == PW_OK)
-        rc = pwi_reg_audit(reg, "read", "stats", NULL, err);
-    if (rc == PW_OK)
-        rc = pwi_db_commit(reg->db, err);
-    else
-        pwi_db_rollback(reg->db);
+    rc = pwi_step(st, err);
+    if (rc == 1) {
+        size_t n = sizeof stats_names / sizeof *stats_names;
+        assert((size_t)pwi_col_count(st) == n);
+        for (size_t i = 0; i < n; i++)
+            json_object_set_new(o, stats_names[i],
+                                json_integer(pwi_col_int64(st, (int)i)));
+        rc = PW_OK;
+    } else if (rc == 0) {
+        rc = pw_error_set(err, PW_EDB, pwi_db_url(reg->db), 0, NULL,
+                          "stats: no row");
+    }
+    pwi_stmt_reset(st);
+    /* The counts are shown only once the read is on record. */
+    if (rc == PW_OK) {
+        pwi_audit_entry e = {"read", "stats", NULL};
+        rc = pwi_report_audit(reg, audit, &e, 1, err);
+    }
     if (rc == PW_OK) {
         *out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         if (!*out)
@@ -319,7 +336,7 @@ int pw_registry_stats(const char *url, const char *as_token, FILE *out,
         return rc;
     char *text = NULL;
     size_t len = 0;
-    rc = pwi_stats_json(reg, &text, &len, err);
+    rc = pwi_stats_json(reg, NULL, &text, &len, err);
     if (rc == PW_OK)
         fprintf(out, "%s\n", text);
     free(text);

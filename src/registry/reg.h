@@ -51,8 +51,12 @@ int pwi_import_buffer(pwi_reg *reg, const char *buf, size_t len,
 
 /*
  * The `registry stats` counts as a malloc'd JSON object (*out, *len):
- * checks the role (aggregate read) and audits the read.
+ * checks the role (aggregate read) and audits the read through `audit`
+ * (report.h: NULL = a transaction of its own; the HTTP server passes its
+ * group-committing hook). Returns only once the audit entry is durable.
  */
-int pwi_stats_json(pwi_reg *reg, char **out, size_t *len, pw_error *err);
+typedef struct pwi_audit_hook pwi_audit_hook;
+int pwi_stats_json(pwi_reg *reg, const pwi_audit_hook *audit, char **out,
+                   size_t *len, pw_error *err);
 
 #endif /* PWI_REG_H */

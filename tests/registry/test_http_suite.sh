@@ -190,6 +190,7 @@ st=$(req aud403 GET audit "$CLIN"); expect 403 "$st" "clinician may not read the
 st=$(req aud GET audit "$AUDITOR"); expect 200 "$st" "audit list as auditor" aud
 contains aud.body "\"object\":\"episode:$ID\"" "episode reads are audited"
 contains aud.body 'report:relapse-survival' "report reads are audited"
+contains aud.body '"action":"read","object":"stats"' "stats reads are audited (group commit)"
 contains aud.body '"action":"login_failed"' "wrong tokens are audited"
 contains aud.body '"action":"denied"' "refusals are audited"
 st=$(req ver GET audit/verify "$AUDITOR"); expect 200 "$st" "audit verify" ver
