@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "pathways/engine.h"
+#include "pathways/report.h"
 #include "pathways/sim.h"
 
 #define DEFAULT_RUNS 12
@@ -35,7 +36,7 @@ static void usage(FILE *f)
             "                        run r uses row r mod n\n"
             "  --engine abm|meanfield  agent-based (default) or the mean-field ODEs\n"
             "  --out DIR             output directory (default ./pathways-out): writes\n"
-            "                        summary.json, summary.csv and timeseries.csv\n"
+            "                        summary.json, summary.csv, timeseries.csv and report.html\n"
             "  --quiet               no progress bar and no table\n"
             "  -h, --help            this text\n",
             DEFAULT_RUNS);
@@ -309,15 +310,17 @@ int pw_cmd_run(int argc, char **argv)
         rc = err.status == PW_EINVAL ? PW_EXIT_BADINPUT : PW_EXIT_FAIL;
         goto done;
     }
-    if (pw_results_write(res, out_dir, &err) != PW_OK) {
+    if (pw_results_write(res, out_dir, &err) != PW_OK ||
+        pw_report_html_write(res, pw_scenario_name(s), pw_scenario_start_year(s), "kz-current",
+                             out_dir, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways run");
         rc = PW_EXIT_FAIL;
         goto done;
     }
     if (!quiet) {
         pw_results_print_table(res, "kz-current", stdout);
-        printf("\nWritten: %s/summary.json, %s/summary.csv, %s/timeseries.csv\n", out_dir,
-               out_dir, out_dir);
+        printf("\nWritten: %s/summary.json, %s/summary.csv, %s/timeseries.csv, %s/report.html\n",
+               out_dir, out_dir, out_dir, out_dir);
     }
     rc = PW_EXIT_OK;
 done:

@@ -31,7 +31,8 @@ static void put_escaped(FILE *f, const char *s)
     }
 }
 
-/* Numbers as a reader expects them: 12,345 for counts, 0.123 for rates. */
+/* Numbers as a reader expects them: 12,345 for counts, 0.123 for rates,
+ * 96.4 bn for costs. */
 static void put_number(FILE *f, double x)
 {
     if (!isfinite(x)) {
@@ -39,7 +40,11 @@ static void put_number(FILE *f, double x)
         return;
     }
     double a = fabs(x);
-    if (a >= 1000) {
+    if (a >= 1e9) {
+        /* Costs run to hundreds of billions of tenge: digits beyond three
+         * significant ones are noise across runs anyway. */
+        fprintf(f, "%.3g bn", x / 1e9);
+    } else if (a >= 1000) {
         char digits[64];
         snprintf(digits, sizeof digits, "%.0f", a);
         size_t n = strlen(digits);
