@@ -45,7 +45,7 @@ static int failing(void *ctx, const double *x, uint64_t index, double *y)
 static pw_space *box(size_t n, double lo, double hi)
 {
     pw_space *sp = pw_space_new();
-    char name[8];
+    char name[32];
     for (size_t i = 0; i < n; i++) {
         snprintf(name, sizeof name, "x%zu", i);
         assert_int_equal(pw_space_add(sp, name, PW_SPACE_UNIFORM, lo, hi), PW_OK);
