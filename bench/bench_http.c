@@ -11,7 +11,7 @@
  *                               audited (each read commits an audit entry)
  *   /api/v1/reports/caseload    token check + report, audited
  *
- * usage: bench_http [SECONDS] [THREADS] [DB]   (default 5, 2, a new SQLite
+ * usage: [PW_BENCH_ONLY=WORD] bench_http [SECONDS] [THREADS] [DB]   (default 5, 2, a new SQLite
  * file); DB may be the URL of an empty PostgreSQL database (set
  * PW_REGISTRY_KEYFILE or PW_REGISTRY_KEY as for any registry). Needs `wrk`.
  */
@@ -26,6 +26,11 @@
 /* Runs wrk and prints its throughput and latency percentiles. */
 static void run_wrk(const char *label, const char *url, const char *token, int secs)
 {
+    /* PW_BENCH_ONLY=episodes runs only the matching endpoint (to profile
+     * one path with perf). */
+    const char *only = getenv("PW_BENCH_ONLY");
+    if (only && *only && !strstr(label, only))
+        return;
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "wrk -t2 -c32 -d%ds --latency %s%s%s '%s' 2>&1", secs,
              token ? "-H 'Authorization: Bearer " : "", token ? token : "", token ? "'" : "",
