@@ -46,6 +46,10 @@ struct pwi_db {
     int next_name;
     pwi_audit_head head, head_saved; /* see db.h */
     pwi_stmt *active; /* PostgreSQL: the statement whose rows are on the wire */
+    /* PostgreSQL: pwi_db_resavepoint() was called but not yet sent; it
+     * goes out with the next statement, in the same round trip. */
+    int sp_pending;
+    int pipeline;     /* in libpq pipeline mode until the sync is read */
 };
 
 static int db_error(pwi_db *db, pw_error *err, int status, const char *what)
@@ -217,6 +221,28 @@ const char *pwi_db_url(const pwi_db *db)
  * of the first statement's results is read into its queue, so both go on
  * correctly; only the memory bound is lost for that one statement.
  */
+/* PQgetResult, except that the end of a pipelined statement (see
+ * pg_send) also reads the pipeline's sync and leaves pipeline mode, so
+ * callers see a plain statement. */
+static PGresult *pg_read(pwi_db *db)
+{
+    PGresult *r = PQgetResult(db->pg);
+    if (r || !db->pipeline)
+        return r;
+    /* NULL ends one query's results; between the savepoint commands and the
+     * statement that is expected, after the statement comes the sync. */
+    while ((r = PQgetResult(db->pg)) != NULL) {
+        ExecStatusType s = PQresultStatus(r);
+        PQclear(r);
+        if (s == PGRES_PIPELINE_SYNC) {
+            db->pipeline = 0;
+            PQexitPipelineMode(db->pg);
+            break;
+        }
+    }
+    return NULL;
+}
+
 static void pg_detach(pwi_db *db)
 {
     pwi_stmt *st = db->active;
@@ -227,7 +253,7 @@ static void pg_detach(pwi_db *db)
     st->queued = 1;
     st->qlen = st->qpos = 0;
     PGresult *r;
-    while ((r = PQgetResult(db->pg)) != NULL) {
+    while ((r = pg_read(db)) != NULL) {
         if (st->qlen == st->qcap) {
             size_t cap = st->qcap ? 2 * st->qcap : 64;
             PGresult **q = realloc(st->queue, cap * sizeof *q);
@@ -235,7 +261,7 @@ static void pg_detach(pwi_db *db)
                 /* Out of memory: keep what is queued and drop the rest;
                  * the statement then ends early with an error result. */
                 PQclear(r);
-                while ((r = PQgetResult(db->pg)) != NULL)
+                while ((r = pg_read(db)) != NULL)
                     PQclear(r);
                 r = PQmakeEmptyPGresult(db->pg, PGRES_FATAL_ERROR);
                 if (r && st->qlen > 0) {
@@ -260,7 +286,7 @@ static PGresult *pg_next(pwi_stmt *st)
     if (st->queued)
         return st->qpos < st->qlen ? st->queue[st->qpos++] : NULL;
     assert(st->db->active == st);
-    PGresult *r = PQgetResult(st->db->pg);
+    PGresult *r = pg_read(st->db);
     if (!r)
         st->db->active = NULL;
     return r;
@@ -292,7 +318,18 @@ int pwi_db_exec(pwi_db *db, const char *sql, pw_error *err)
         return PW_OK;
     }
     pg_detach(db);
-    PGresult *r = PQexec(db->pg, sql);
+    char *joined = NULL;
+    if (db->sp_pending) {
+        /* The deferred savepoint goes first, in the same round trip. */
+        static const char sp[] = "RELEASE SAVEPOINT pw_rec; SAVEPOINT pw_rec; ";
+        if (!(joined = malloc(sizeof sp + strlen(sql))))
+            return pw_error_set(err, PW_ENOMEM, db->url, 0, NULL, "out of memory");
+        strcpy(joined, sp);
+        strcat(joined, sql);
+        db->sp_pending = 0;
+    }
+    PGresult *r = PQexec(db->pg, joined ? joined : sql);
+    free(joined);
     ExecStatusType s = PQresultStatus(r);
     int ok = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
     int rc = PW_OK;
@@ -357,8 +394,11 @@ void pwi_db_rollback(pwi_db *db)
     if (db->kind == PWI_DB_SQLITE) {
         if (!sqlite3_get_autocommit(db->lite))
             sqlite3_exec(db->lite, "ROLLBACK", NULL, NULL, NULL);
-    } else if (pg_detach(db), PQtransactionStatus(db->pg) != PQTRANS_IDLE) {
-        PQclear(PQexec(db->pg, "ROLLBACK"));
+    } else {
+        pg_detach(db);
+        db->sp_pending = 0; /* nothing to keep */
+        if (PQtransactionStatus(db->pg) != PQTRANS_IDLE)
+            PQclear(PQexec(db->pg, "ROLLBACK"));
     }
     db->in_tx = 0;
     db->head.valid = 0;
@@ -378,6 +418,12 @@ int pwi_db_savepoint(pwi_db *db, pw_error *err)
 int pwi_db_resavepoint(pwi_db *db, pw_error *err)
 {
     db->head_saved = db->head;
+    if (db->kind == PWI_DB_PG && !db->sp_pending) {
+        /* One round trip less per imported record: the release and the new
+         * savepoint are sent with the record's first statement (pg_send). */
+        db->sp_pending = 1;
+        return PW_OK;
+    }
     return pwi_db_exec(db, "RELEASE SAVEPOINT pw_rec; SAVEPOINT pw_rec", err);
 }
 
@@ -527,6 +573,58 @@ int pwi_bind_null(pwi_stmt *st, int i)
     return pwi_bind_text(st, i, NULL);
 }
 
+/*
+ * Sends st. With a savepoint pending (pwi_db_resavepoint), libpq pipeline
+ * mode sends "RELEASE SAVEPOINT", "SAVEPOINT" and the statement together and
+ * reads the two savepoint answers here; the statement's rows then stream as
+ * usual and pg_read() takes the pipeline's sync after them. If a savepoint
+ * command fails, the statement is aborted by the server and the error is
+ * returned now.
+ */
+static int pg_send(pwi_stmt *st, pw_error *err)
+{
+    pwi_db *db = st->db;
+    const char *const *vals = (const char *const *)st->vals;
+    if (!db->sp_pending)
+        return PQsendQueryPrepared(db->pg, st->name, st->nparams, vals, NULL, NULL, 0)
+                   ? PW_OK
+                   : db_error(db, err, PW_EDB, "statement failed");
+    db->sp_pending = 0;
+    if (!PQenterPipelineMode(db->pg))
+        return db_error(db, err, PW_EDB, "cannot enter pipeline mode");
+    db->pipeline = 1;
+    int sent = PQsendQueryParams(db->pg, "RELEASE SAVEPOINT pw_rec", 0, NULL, NULL, NULL,
+                                 NULL, 0) &&
+               PQsendQueryParams(db->pg, "SAVEPOINT pw_rec", 0, NULL, NULL, NULL, NULL, 0) &&
+               PQsendQueryPrepared(db->pg, st->name, st->nparams, vals, NULL, NULL, 0) &&
+               PQpipelineSync(db->pg);
+    int rc = sent ? PW_OK : db_error(db, err, PW_EDB, "statement failed");
+    /* The two savepoint answers: each a result, then NULL. */
+    for (int q = 0; sent && q < 2; q++) {
+        PGresult *r = PQgetResult(db->pg);
+        if (rc == PW_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
+            const char *m = r ? PQresultErrorMessage(r) : "";
+            rc = pw_error_set(err, PW_EDB, db->url, 0, NULL, "savepoint failed: %.300s",
+                              m && *m ? m : PQerrorMessage(db->pg));
+        }
+        PQclear(r);
+        while ((r = PQgetResult(db->pg)) != NULL)
+            PQclear(r);
+    }
+    if (rc != PW_OK) {
+        /* Read the (aborted) statement and the sync, leave pipeline mode. */
+        PGresult *r;
+        while ((r = pg_read(db)) != NULL)
+            PQclear(r);
+        if (db->pipeline) {
+            /* Sending failed halfway: the connection is unusable anyway. */
+            db->pipeline = 0;
+            PQexitPipelineMode(db->pg);
+        }
+    }
+    return rc;
+}
+
 int pwi_step(pwi_stmt *st, pw_error *err)
 {
     pwi_db *db = st->db;
@@ -546,10 +644,10 @@ int pwi_step(pwi_stmt *st, pw_error *err)
     if (!st->started) {
         st->started = 1;
         pg_detach(db);
-        if (!PQsendQueryPrepared(db->pg, st->name, st->nparams,
-                                 (const char *const *)st->vals, NULL, NULL, 0)) {
+        int rc = pg_send(st, err);
+        if (rc != PW_OK) {
             st->done = 1;
-            return db_error(db, err, PW_EDB, "statement failed");
+            return rc;
         }
         db->active = st;
         /* Fails only if called at the wrong moment, which cannot happen

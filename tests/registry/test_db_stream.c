@@ -223,12 +223,78 @@ static void test_early_reset_and_errors(void **state)
     pwi_db_close(db);
 }
 
+/* Savepoints per record as the importer uses them: on PostgreSQL the
+ * release and the next savepoint travel with the next statement (pipeline
+ * mode); a failed record is undone alone either way. */
+static void test_record_savepoints(void **state)
+{
+    (void)state;
+    pwi_db *db = open_db();
+    fill(db);
+    pw_error err;
+    pw_error_clear(&err);
+    pwi_stmt *ins, *sel;
+    assert_int_equal(pwi_db_begin(db, &err), PW_OK);
+    assert_int_equal(pwi_db_savepoint(db, &err), PW_OK);
+    assert_int_equal(pwi_db_prepare(db, "INSERT INTO t (i, s) VALUES (?, 'sp')", &ins, &err),
+                     PW_OK);
+    /* Records NROWS+1 .. NROWS+20 are good; every fifth one repeats a key
+     * and is undone alone. */
+    int good = 0;
+    for (int k = 1; k <= 20; k++) {
+        if (k > 1)
+            assert_int_equal(pwi_db_resavepoint(db, &err), PW_OK);
+        pwi_bind_int64(ins, 1, k % 5 == 0 ? 1 : NROWS + k);
+        int rc = pwi_step(ins, &err);
+        pwi_stmt_reset(ins);
+        if (k % 5 == 0) {
+            assert_int_equal(rc, PW_ECONFLICT);
+            pwi_db_rollback_to(db);
+            assert_int_equal(pwi_db_savepoint(db, &err), PW_OK);
+            continue;
+        }
+        assert_int_equal(rc, 0);
+        good++;
+        /* A streamed read right after a pending savepoint. */
+        assert_int_equal(pwi_db_resavepoint(db, &err), PW_OK);
+        assert_int_equal(pwi_db_prepare(db, "SELECT i FROM t WHERE i > ? ORDER BY i", &sel,
+                                        &err),
+                         PW_OK);
+        pwi_bind_int64(sel, 1, NROWS);
+        int n = 0;
+        while ((rc = pwi_step(sel, &err)) == 1)
+            n++;
+        assert_int_equal(rc, 0);
+        assert_int_equal(n, good);
+        pwi_stmt_reset(sel);
+    }
+    /* A pending savepoint followed by a plain exec, then the end. */
+    assert_int_equal(pwi_db_resavepoint(db, &err), PW_OK);
+    assert_int_equal(pwi_db_exec(db, "UPDATE t SET s = 'x' WHERE i = 1", &err), PW_OK);
+    assert_int_equal(pwi_db_release(db, &err), PW_OK);
+    assert_int_equal(pwi_db_commit(db, &err), PW_OK);
+    int64_t v;
+    int found;
+    assert_int_equal(pwi_db_query_int64(db, "SELECT count(*) FROM t", &v, &found, &err), PW_OK);
+    assert_int_equal(v, NROWS + 16);
+
+    /* A pending savepoint dropped by a rollback. */
+    assert_int_equal(pwi_db_begin(db, &err), PW_OK);
+    assert_int_equal(pwi_db_savepoint(db, &err), PW_OK);
+    assert_int_equal(pwi_db_resavepoint(db, &err), PW_OK);
+    pwi_db_rollback(db);
+    assert_int_equal(pwi_db_query_int64(db, "SELECT count(*) FROM t", &v, &found, &err), PW_OK);
+    assert_int_equal(v, NROWS + 16);
+    pwi_db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream_all_rows),
         cmocka_unit_test(test_nested_statements),
         cmocka_unit_test(test_early_reset_and_errors),
+        cmocka_unit_test(test_record_savepoints),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     if (sqlite_path[0]) {
