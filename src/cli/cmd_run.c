@@ -32,8 +32,10 @@ static void usage(FILE *f)
             "  --scale F             fraction of the population simulated, 0 < F <= 1;\n"
             "                        figures are reported for the full population\n"
             "                        (default: the scenario's default_scale)\n"
-            "  --posterior FILE      CSV of parameter draws from `pathways calibrate`;\n"
-            "                        run r uses row r mod n\n"
+            "  --posterior FILE|none CSV of parameter draws from `pathways calibrate`;\n"
+            "                        run r uses row r mod n. Built-in scenarios use\n"
+            "                        their shipped posterior (data/targets/NAME-posterior.csv)\n"
+            "                        unless FILE is given; `none` uses the point values\n"
             "  --engine abm|meanfield  agent-based (default) or the mean-field ODEs\n"
             "  --out DIR             output directory (default ./pathways-out): writes\n"
             "                        summary.json, summary.csv, timeseries.csv and report.html\n"
@@ -61,7 +63,15 @@ static int read_posterior(const char *path, const pw_scenario *s, size_t *n_rows
     pw_error_clear(&err);
     char *buf = NULL;
     size_t len;
-    if (pw_read_file(path, &buf, &len, &err)) {
+    /* "<built-in>/targets/x.csv" names a file compiled into the binary. */
+    const char *builtin = "<built-in>/";
+    if (strncmp(path, builtin, strlen(builtin)) == 0) {
+        const char *text = pw_data_get(path + strlen(builtin), &len);
+        if (!text || !(buf = strdup(text))) {
+            fprintf(stderr, "pathways run: %s: cannot read the built-in posterior\n", path);
+            return PW_EXIT_FAIL;
+        }
+    } else if (pw_read_file(path, &buf, &len, &err)) {
         pw_error_print(&err, stderr, "pathways run");
         return PW_EXIT_BADINPUT;
     }
@@ -293,6 +303,20 @@ int pw_cmd_run(int argc, char **argv)
         pw_error_print(&err, stderr, "pathways run");
         return PW_EXIT_BADINPUT;
     }
+    /* A built-in scenario ships calibrated: unless told otherwise, each run
+     * draws its parameters from the posterior that `pathways calibrate`
+     * fitted to the observed data, so the intervals carry parameter
+     * uncertainty as well as chance (docs/calibration.md). */
+    char shipped[300];
+    if (!posterior && !strchr(scenario, '/') && !strstr(scenario, ".yaml")) {
+        snprintf(shipped, sizeof shipped, "targets/%s-posterior.csv", scenario);
+        if (pw_data_get(shipped, NULL)) {
+            snprintf(shipped, sizeof shipped, "<built-in>/targets/%s-posterior.csv", scenario);
+            posterior = shipped;
+        }
+    }
+    if (posterior && strcmp(posterior, "none") == 0)
+        posterior = NULL;
     if (posterior) {
         size_t rows, cols;
         if ((rc = read_posterior(posterior, s, &rows, &cols, &idx, &draws)) != PW_EXIT_OK)
@@ -301,6 +325,10 @@ int pw_cmd_run(int argc, char **argv)
         o.n_draw_params = cols;
         o.draw_param_idx = idx;
         o.draws = draws;
+        if (!quiet)
+            fprintf(stderr, "pathways run: parameters drawn per run from %s (%zu draws of %zu "
+                            "parameters; --posterior none for point values)\n",
+                    posterior, rows, cols);
     }
     if ((rc = load_regimes(regime, &regs, &n_regs)) != PW_EXIT_OK)
         goto done;
