@@ -10,7 +10,8 @@
 # test) but are made server-side with generate_series, so that loading a
 # million episodes takes seconds, not an import.
 #
-# usage: bench_registry_report_pg.sh PATHWAYS_BIN [EPISODES]
+# usage: [PW_BENCH_PERF=perf.data] bench_registry_report_pg.sh PATHWAYS_BIN [EPISODES]
+# (PW_BENCH_PERF: also record the ungrouped report with `perf record -g`)
 BIN=${1:?usage: bench_registry_report_pg.sh PATHWAYS_BIN [EPISODES]}
 N=${2:-1000000}
 HERE=$(cd "$(dirname "$0")/../tests/registry" && pwd)
@@ -64,9 +65,13 @@ echo "data: $N episodes made in $(echo "$end - $start" | bc) s"
 for by in "" "--by programme"; do
     # $by is one or two words on purpose.
     # shellcheck disable=SC2086
-    /usr/bin/time -f "%e s, %M kB peak" -o "$WORK/time" \
+    /usr/bin/time -f "%e s (user %U s, sys %S s), %M kB peak" -o "$WORK/time" \
         "$BIN" registry report --db "$DB" --as "$ANALYST" --kind relapse-survival \
         $by --as-of 2028-01-05 > "$WORK/out.json" || exit 3
     echo "relapse-survival $by (PostgreSQL, whole command): $(cat "$WORK/time")"
+    if [ -n "$PW_BENCH_PERF" ] && [ -z "$by" ]; then
+        perf record -F 499 -g -o "$PW_BENCH_PERF" "$BIN" registry report --db "$DB" \
+            --as "$ANALYST" --kind relapse-survival --as-of 2028-01-05 > /dev/null 2>&1
+    fi
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); g=d["groups"][0]; print("  first group: n =", g.get("n"), "events =", g.get("events"))' "$WORK/out.json" 2>/dev/null
 done

@@ -20,6 +20,11 @@
  * connection: call pwi_stmt_reset() when done with it, never free it; do not
  * use the same SQL text twice at the same time (nested iteration).
  *
+ * On PostgreSQL, rows stream one at a time (libpq single-row mode), so no
+ * result set is held whole. Running another statement while one is still
+ * streaming is allowed: db.c then reads the rest of the first one into
+ * memory before sending the next (see pg_detach in db.c).
+ *
  * Not thread-safe: one connection per thread.
  */
 #ifndef PWI_DB_H
