@@ -54,7 +54,8 @@ enum {
     RP_INITIATOR
 };
 
-/* One simulation of one regime and one run (sim_model.c). `regime` may be
+/* One simulation of one regime and one run (world.c; model.h is the model's
+ * private header). `regime` may be
  * NULL: then every detected case gets no action (used by unit tests). The
  * yearly series go to series[year * pw_series_count() + k] and the metrics
  * to metrics[m]. */

@@ -1,0 +1,121 @@
+/*
+ * Accounts: the weekly stocks of every active record and, at each year's
+ * end, the yearly series and run metrics (scaled to the full population).
+ */
+#include <string.h>
+
+#include "model.h"
+
+void pwi_count_record(const world *w, const act *r, int week, stocks *st)
+{
+    int using = is_using(r);
+    st->pwud += using;
+    st->light += r->stage == ST_LIGHT;
+    st->dep += r->stage == ST_DEPENDENT;
+    st->severe += r->stage == ST_DEPENDENT && r->dsm >= 6;
+    st->rem += r->stage == ST_REM_EARLY || r->stage == ST_REM_SUSTAINED;
+    st->prison += r->place == PL_PRISON;
+    st->comp += r->place == PL_COMPULSORY;
+    st->waiting += r->place == PL_WAITING;
+    st->outpatient += r->place == PL_OUTPATIENT;
+    st->drug_court += r->place == PL_DRUG_COURT;
+    st->monitored += r->monitor_until && week < r->monitor_until;
+    st->sellers += r->role != ROLE_NONE;
+    st->hiv_all += (r->flags & RF_HIV) != 0;
+    if (using && (r->flags & RF_INJECTS) && !is_institution(r->place)) {
+        st->pwid++;
+        st->hiv_pwid += (r->flags & RF_HIV) != 0;
+        st->hcv_pwid += (r->flags & RF_HCV) != 0;
+    }
+    st->employed += using && (r->flags & RF_EMPLOYED);
+    (void)w;
+}
+
+void pwi_end_of_year(world *w, int year, int week, const stocks *st)
+{
+    size_t K = pw_series_count();
+    double *row = w->out->series + (size_t)year * K;
+    double up = 1 / w->scale;
+    /* Children (<18) living with a person who uses drugs; they keep a
+     * higher risk of starting later in life (AF_PWUD_CHILD). */
+    pwi_mark_households(w, week);
+    double children = 0;
+    for (uint32_t a = 0; a < w->n; a++) {
+        if (!(w->flags[a] & AF_ALIVE) || !w->hh_mark[w->hh[a]])
+            continue;
+        if (week - w->birth[a] < 18 * WPY) {
+            children++;
+            w->flags[a] |= AF_PWUD_CHILD;
+        }
+    }
+#define S(name, val) row[pw_series_find(name)] = (val) * up
+    S("population", (double)w->alive);
+    S("births", w->yc.births);
+    S("deaths", w->yc.deaths);
+    S("emigrated", w->yc.emigrated);
+    S("immigrated", w->yc.immigrated);
+    S("pwud", st->pwud);
+    S("light_users", st->light);
+    S("dependent", st->dep);
+    S("dependent_severe", st->severe);
+    S("pwid", st->pwid);
+    S("in_remission", st->rem);
+    S("initiations", w->yc.initiations);
+    S("peer_initiations", w->yc.peer_initiations);
+    S("overdose_deaths", w->yc.od_deaths);
+    S("hiv_pwid", st->hiv_pwid);
+    S("hiv_infections", w->yc.hiv_inf);
+    S("hcv_infections", w->yc.hcv_inf);
+    S("offences", w->yc.offences);
+    S("acquisitive_crimes", w->yc.acq_crimes);
+    S("drug_crimes", w->yc.drug_crimes);
+    S("detected_offences", w->yc.detected);
+    S("cases", w->yc.cases);
+    S("prison_population", st->prison);
+    S("prison_admissions", w->yc.prison_adm);
+    S("releases", w->yc.releases);
+    S("compulsory_treatment", st->comp);
+    S("compulsory_admissions", w->yc.comp_adm);
+    S("waiting_list", st->waiting);
+    S("outpatient_treatment", st->outpatient);
+    S("drug_court", st->drug_court);
+    S("monitored", st->monitored);
+    S("sellers", st->sellers);
+    S("sustained_remissions", w->yc.sustained);
+    S("mindset_acquired_in_prison", w->yc.mindset_prison);
+    S("children_with_pwud_parent", children);
+    S("employed_pwud", st->employed);
+    S("cost_kzt", w->yc.cost);
+#undef S
+    double *m = w->out->metrics;
+#define ADD(name, val) m[pw_metric_find(name)] += (val) * up
+#define SET(name, val) m[pw_metric_find(name)] = (val) * up
+    SET("pwud_end", st->pwud);
+    SET("dependent_end", st->dep);
+    SET("pwid_end", st->pwid);
+    ADD("initiations_total", w->yc.initiations);
+    ADD("overdose_deaths_total", w->yc.od_deaths);
+    ADD("hiv_infections_total", w->yc.hiv_inf);
+    ADD("hcv_infections_total", w->yc.hcv_inf);
+    ADD("drug_crimes_total", w->yc.drug_crimes);
+    ADD("acquisitive_crimes_total", w->yc.acq_crimes);
+    ADD("detected_offences_total", w->yc.detected);
+    SET("prison_population_end", st->prison);
+    ADD("prison_admissions_total", w->yc.prison_adm);
+    SET("in_compulsory_treatment_end", st->comp);
+    ADD("compulsory_admissions_total", w->yc.comp_adm);
+    SET("waiting_list_end", st->waiting);
+    ADD("sustained_remissions_total", w->yc.sustained);
+    ADD("criminal_mindset_acquired_in_prison_total", w->yc.mindset_prison);
+    SET("children_with_pwud_parent_end", children);
+    SET("population_end", (double)w->alive);
+    ADD("cost_total_kzt", w->yc.cost);
+    ADD("cost_justice_kzt", w->yc.cost_justice);
+    ADD("cost_treatment_kzt", w->yc.cost_treatment);
+    ADD("cost_health_kzt", w->yc.cost_health);
+    ADD("cost_crime_kzt", w->yc.cost_crime);
+    ADD("cost_lost_work_kzt", w->yc.cost_work);
+#undef ADD
+#undef SET
+    memset(&w->yc, 0, sizeof w->yc);
+}

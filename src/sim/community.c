@@ -1,0 +1,176 @@
+/*
+ * One week of one active record in the community: use stages, health
+ * (overdose, HIV/HCV deaths and infections), crime and police contacts,
+ * selling, voluntary treatment and work, and peer initiation. One function
+ * because its draws share fixed lanes of one Philox block per record and
+ * week (see the comment above pwi_community_step).
+ */
+#include <math.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "model.h"
+
+/* One week in the community. Most draws come from one random position per
+ * record and week, read in fixed lanes, so a record costs two Philox blocks;
+ * rarer follow-ups (how many offences, whom to initiate) seek their own
+ * purpose. Lanes: 0 use stage, 1 death, 2 acquisitive crime, 3 police
+ * stop, 4 injecting onset or HIV, 5 HCV, 6 treatment entry or work, 7 sale. */
+void pwi_community_step(world *w, act *r, uint32_t idx, int week)
+{
+    const double *v = w->v;
+    uint32_t a = r->agent;
+    int in_tx = r->place == PL_OUTPATIENT || r->place == PL_DRUG_COURT;
+    /* Lanes 0-3 always; lanes 4-7 (block 1) only when the person is, or
+     * becomes this week, dependent or a seller. */
+    double u[8];
+    lanes4(w, RP_PROGRESS, a, (uint32_t)week, 0, u);
+
+    /* Use stages. */
+    switch (r->stage) {
+    case ST_LIGHT:
+        if (u[0] < w->p_dep[r->substance]) {
+            r->stage = ST_DEPENDENT;
+            r->since = (uint16_t)week;
+            r->dsm = pwi_draw_dsm(at(w, RP_PROGRESS, a, (uint32_t)week | 0x10000u));
+        } else if (u[0] < w->p_dep[r->substance] + w->p_quit) {
+            r->stage = ST_NONE;
+        }
+        break;
+    case ST_DEPENDENT:
+        if (u[0] < (in_tx ? fmax(w->p_rem_tx, w->p_rem[r->substance]) : w->p_rem[r->substance])) {
+            r->stage = ST_REM_EARLY;
+            r->since = (uint16_t)week;
+            r->relapse_kind = in_tx ? RK_VOLUNTARY : RK_NONE;
+        } else if (r->substance == SUB_OPIOIDS && !(r->flags & RF_INJECTS)) {
+            double hi[4];
+            lanes4(w, RP_PROGRESS, a, (uint32_t)week, 1, hi);
+            if (hi[0] < w->p_inject)
+                r->flags |= RF_INJECTS;
+        }
+        break;
+    case ST_REM_EARLY: {
+        int care = (r->flags & RF_AFTERCARE) || (r->monitor_until && week < r->monitor_until);
+        double p = r->relapse_kind == RK_COMPULSORY
+                       ? w->p_relapse_comp[r->tx_months > 60 ? 60 : r->tx_months][care]
+                       : w->p_relapse_early[r->relapse_kind][care];
+        if (u[0] < p) {
+            r->stage = ST_DEPENDENT;
+            r->since = (uint16_t)week;
+        } else if (week - r->since >= WPY) {
+            r->stage = ST_REM_SUSTAINED; /* DSM-5: 12 months without criteria */
+            r->since = (uint16_t)week;
+            w->yc.sustained++;
+        }
+        break;
+    }
+    case ST_REM_SUSTAINED:
+        if (u[0] < w->p_relapse_sust[(r->flags & RF_AFTERCARE) ||
+                                     (r->monitor_until && week < r->monitor_until)]) {
+            r->stage = ST_DEPENDENT;
+            r->since = (uint16_t)week;
+        }
+        break;
+    default:
+        break;
+    }
+
+    if (r->stage == ST_DEPENDENT || r->role)
+        lanes4(w, RP_PROGRESS, a, (uint32_t)week, 1, u + 4);
+
+    /* Health: overdose and HIV deaths, HIV and HCV among injectors. */
+    if (r->stage == ST_DEPENDENT) {
+        double p_od = w->p_od[(r->flags & RF_INJECTS) != 0][in_tx];
+        /* Merrall 2010: drug deaths 3-8x higher in weeks 1-2 after release. */
+        if (r->released != NONE16 && week - r->released < 2) {
+            double od = (r->flags & RF_INJECTS) ? v[PI_HEALTH_OD_INJECT] : v[PI_HEALTH_OD_OTHER];
+            if (!in_tx)
+                od *= v[PI_HEALTH_OD_TX_RR];
+            p_od = wprob(od * v[PI_HEALTH_OD_RELEASE_RR]);
+        }
+        double p_hiv = (r->flags & RF_HIV) ? wprob(v[PI_HEALTH_HIV_MORT]) : 0;
+        if (u[1] < p_od || u[1] > 1 - p_hiv) {
+            w->flags[a] = (uint8_t)((w->flags[a] & ~AF_ALIVE) | AF_DEAD);
+            w->alive--;
+            r->dead = 1;
+            w->dead++;
+            w->yc.deaths++;
+            if (u[1] < p_od) {
+                w->yc.od_deaths++;
+                pwi_add_cost(w, v[PI_COST_OD_DEATH], &w->yc.cost_health);
+            }
+            return;
+        }
+        if (r->flags & RF_INJECTS) {
+            if (!(r->flags & RF_HIV) && u[4] < w->p_hiv_inf) {
+                r->flags |= RF_HIV;
+                w->yc.hiv_inf++;
+            }
+            if (!(r->flags & RF_HCV) && u[5] < w->p_hcv_inf) {
+                r->flags |= RF_HCV;
+                w->yc.hcv_inf++;
+            }
+        }
+    }
+
+    /* Crime: acquisitive and violent offences by dependent users; use and
+     * possession seen by police; distribution by sellers. */
+    if (r->stage == ST_DEPENDENT) {
+        double rate = v[PI_CRIME_ACQ];
+        if (!(r->flags & RF_EMPLOYED))
+            rate *= v[PI_CRIME_UNEMPLOYED_RR];
+        if (r->mindset)
+            rate *= v[PI_CRIME_MINDSET_RR];
+        if (r->place == PL_DRUG_COURT)
+            rate *= v[PI_TX_DC_CRIME_RR];
+        /* P(at least one offence this week); the count and the details come
+         * from the crime stream only when one happens. */
+        if (u[2] < wprob(rate)) {
+            gsl_rng *c = at(w, RP_CRIME, a, (uint32_t)week);
+            double m = rate / WPY;
+            unsigned k = 1 + gsl_ran_poisson(c, m); /* approximately zero-truncated */
+            for (unsigned j = 0; j < k && r->place < PL_COMPULSORY; j++) {
+                int violent = gsl_rng_uniform(c) < v[PI_CRIME_VIOLENT_SHARE];
+                w->yc.offences++;
+                w->yc.acq_crimes++;
+                pwi_add_cost(w, v[PI_COST_CRIME], &w->yc.cost_crime);
+                if (pwi_detected(w, gsl_rng_uniform(c), v[PI_POLICE_CRIME]))
+                    pwi_handle_case(w, r, idx, week, PW_EVENT_CRIME_UNDER_INFLUENCE, violent);
+            }
+        }
+    }
+    if (is_using(r) && r->place < PL_COMPULSORY &&
+        pwi_detected(w, u[3], r->stage == ST_DEPENDENT ? w->p_use_dep : w->p_use_light))
+        pwi_handle_case(w, r, idx, week, PW_EVENT_POSSESSION, 0);
+    if (r->role && r->place < PL_COMPULSORY) {
+        w->yc.offences++;
+        if (u[7] < w->p_seller_quit) {
+            r->role = ROLE_NONE;
+        } else if (pwi_detected(w, 1 - u[7], w->p_sale)) {
+            int role = r->role;
+            pwi_handle_case(w, r, idx, week, PW_EVENT_DISTRIBUTION, 0);
+            if (r->place >= PL_COMPULSORY || role == ROLE_COURIER)
+                r->role = ROLE_NONE; /* a caught seller's place is taken by another */
+        }
+    }
+    if (r->place >= PL_COMPULSORY)
+        return;
+
+    /* Voluntary treatment (limited by outpatient slots) and work: dependence
+     * costs jobs; stigma slows finding one again. */
+    if (r->stage == ST_DEPENDENT) {
+        if (r->place == PL_COMMUNITY && u[6] < w->p_vol)
+            pwi_enter_outpatient(w, r, week, v[PI_TX_OUT_MONTHS], PL_OUTPATIENT);
+        else if ((r->flags & RF_EMPLOYED) && u[6] > 1 - w->p_jobloss)
+            r->flags &= (uint8_t)~RF_EMPLOYED;
+        else if (!(r->flags & RF_EMPLOYED) && u[6] > 1 - w->p_reemploy_dep)
+            r->flags |= RF_EMPLOYED;
+        if (!(r->flags & RF_EMPLOYED))
+            pwi_add_cost(w, v[PI_COST_LOST_WORK_MONTH] * 12 / WPY, &w->yc.cost_work);
+    } else if (!(r->flags & RF_EMPLOYED) && u[2] > 1 - w->p_reemploy) {
+        r->flags |= RF_EMPLOYED; /* lane 2 is free: no acquisitive crime here */
+    }
+
+    if (is_using(r) || r->role)
+        pwi_peer_step(w, r, week);
+}

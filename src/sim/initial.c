@@ -1,0 +1,117 @@
+/*
+ * The initial state at week 0: current users by stage, prisoners and
+ * sellers, drawn from the scenario's prevalences.
+ */
+#include <math.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "model.h"
+
+/* A uniformly random agent (callers reject those that do not fit). */
+static uint32_t random_agent(world *w, gsl_rng *r)
+{
+    return (uint32_t)(gsl_rng_uniform(r) * w->n);
+}
+
+int pwi_seed_initial_state(world *w)
+{
+    uint32_t n = w->n_initial;
+    double adults = 0;
+    for (uint32_t a = 0; a < n; a++) {
+        double age = age_years(w, a, 0);
+        adults += age >= 15 && age < 65;
+    }
+    const double p_stage[3] = {w->v[PI_INIT_LIGHT], w->v[PI_INIT_DEPENDENT],
+                               w->v[PI_INIT_REMISSION]};
+    const int stage[3] = {ST_LIGHT, ST_DEPENDENT, ST_REM_SUSTAINED};
+    uint32_t draw = 0;
+    for (int s = 0; s < 3; s++) {
+        gsl_rng *r = at(w, RP_INITIAL, (uint32_t)s, 0);
+        unsigned k = gsl_ran_binomial(r, fmin(1, p_stage[s]), (unsigned)adults);
+        for (unsigned j = 0; j < k;) {
+            r = at(w, RP_INITIAL, 16 + (uint32_t)s, draw++);
+            uint32_t a = random_agent(w, r);
+            double age = age_years(w, a, 0);
+            if ((w->flags[a] & AF_ACTIVE) || age < 15 || age >= 65)
+                continue;
+            j++;
+            uint32_t i;
+            int sub = pwi_pick_substance(w, r, s == 0 ? 1 : 2);
+            if (pwi_start_use(w, a, sub, 0, &i))
+                return PW_ENOMEM;
+            act *x = &w->a[i];
+            x->stage = (uint8_t)stage[s];
+            /* Spread the start of the stage over the past so that nobody's
+             * clock is synchronised at week 0. */
+            x->since = 0;
+            if (s >= 1)
+                x->dsm = pwi_draw_dsm(r);
+            if (s == 1 && sub == SUB_OPIOIDS && gsl_rng_uniform(r) < w->v[PI_INIT_INJECT]) {
+                x->flags |= RF_INJECTS;
+                if (gsl_rng_uniform(r) < w->v[PI_INIT_HIV_PWID])
+                    x->flags |= RF_HIV;
+                if (gsl_rng_uniform(r) < w->v[PI_INIT_HCV_PWID])
+                    x->flags |= RF_HCV;
+            }
+        }
+    }
+    /* Prisoners: adults 18-59, 90% men (assumption), each with a remaining
+     * sentence uniform in 0-5 years; a third already with a criminal
+     * mindset (assumption). */
+    gsl_rng *r = at(w, RP_INITIAL, 8, 0);
+    unsigned k = gsl_ran_binomial(r, w->v[PI_INIT_PRISON], n);
+    for (unsigned j = 0; j < k;) {
+        r = at(w, RP_INITIAL, 9, draw++);
+        uint32_t a = random_agent(w, r);
+        double age = age_years(w, a, 0);
+        int female = (w->flags[a] & AF_FEMALE) != 0;
+        if (age < 18 || age >= 60 || (female && gsl_rng_uniform(r) > 0.1 / 0.9))
+            continue;
+        uint32_t i;
+        if (w->flags[a] & AF_ACTIVE) {
+            i = w->rec_of[a]; /* already a user */
+            if (w->a[i].place != PL_COMMUNITY)
+                continue;
+        } else if (pwi_new_record(w, a, &i)) {
+            return PW_ENOMEM;
+        }
+        j++;
+        act *x = &w->a[i];
+        x->place = PL_PRISON;
+        x->end = x->until = (uint16_t)(1 + gsl_rng_uniform(r) * 5 * WPY);
+        x->offences = x->convictions = 1;
+        x->flags &= (uint8_t)~RF_EMPLOYED;
+        if (gsl_rng_uniform(r) < 1.0 / 3)
+            x->mindset = 1;
+        if (x->stage == ST_LIGHT || x->stage == ST_DEPENDENT)
+            x->stage = ST_REM_EARLY;
+    }
+    /* Sellers: dealers among dependent users, couriers among non-users. */
+    double users = 0;
+    for (uint32_t i = 0; i < w->n_act; i++)
+        users += is_using(&w->a[i]);
+    unsigned sellers = (unsigned)floor(users * w->v[PI_INIT_SELLERS] + 0.5);
+    for (unsigned j = 0, tries = 0; j < sellers && tries < 100 * sellers + 100; tries++) {
+        r = at(w, RP_INITIAL, 10, draw++);
+        if (gsl_rng_uniform(r) < w->v[PI_MARKET_COURIER_SHARE]) {
+            uint32_t a = random_agent(w, r);
+            double age = age_years(w, a, 0);
+            if ((w->flags[a] & AF_ACTIVE) || age < 16 || age >= 36)
+                continue;
+            uint32_t i;
+            if (pwi_new_record(w, a, &i))
+                return PW_ENOMEM;
+            w->a[i].role = ROLE_COURIER;
+        } else {
+            uint32_t i = (uint32_t)(gsl_rng_uniform(r) * w->n_act);
+            act *x = &w->a[i];
+            if (x->agent == UINT32_MAX || x->stage != ST_DEPENDENT || x->role ||
+                x->place != PL_COMMUNITY)
+                continue;
+            x->role = ROLE_DEALER;
+        }
+        j++;
+    }
+    return PW_OK;
+}

@@ -1,0 +1,99 @@
+/*
+ * Initiation: exogenous starts (rate by age, higher for children of people
+ * who use drugs) and peer initiation along household and peer ties,
+ * damped by the deterrence memory of visible harm.
+ */
+#include <math.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "model.h"
+
+/* Relative propensity to start using by age (peak 15-24). Assumption:
+ * data.md 1.3 reports offences concentrated among 18-34 and rising among
+ * minors; no age-specific initiation data were found. */
+static double age_factor(double age)
+{
+    if (age < 12)
+        return 0;
+    if (age < 15)
+        return 0.3;
+    if (age < 25)
+        return 1.0;
+    if (age < 35)
+        return 0.6;
+    if (age < 50)
+        return 0.25;
+    if (age < 65)
+        return 0.08;
+    return 0;
+}
+
+/* Peer initiation by a user or seller: Poisson attempts along household
+ * and peer ties, thinned by the target's age and the deterrence memory. */
+void pwi_peer_step(world *w, act *r, int week)
+{
+    const double *v = w->v;
+    double rate = 0;
+    if (r->flags & RF_INITIATOR)
+        rate = v[PI_INIT_PEER_MEAN] / v[PI_INIT_INITIATOR_SHARE];
+    if (r->role == ROLE_DEALER || r->role == ROLE_COURIER)
+        rate = fmax(rate, v[PI_INIT_PEER_MEAN]) * v[PI_INIT_DEALER_RR];
+    if (rate <= 0)
+        return;
+    if (r->flags & RF_TIES_LOST)
+        rate *= 0.5; /* assumption: half of one's circle is gone after prison */
+    rate *= w->deterrence;
+    gsl_rng *g = at(w, RP_PEER, r->agent, (uint32_t)week);
+    unsigned k = gsl_ran_poisson(g, rate / WPY);
+    uint32_t a = r->agent;
+    for (unsigned j = 0; j < k; j++) {
+        uint32_t t = UINT32_MAX;
+        if (a < w->n_initial) {
+            int use_hh = gsl_rng_uniform(g) < v[PI_INIT_HOUSEHOLD_SHARE];
+            uint32_t h = use_hh ? w->hh[a] : UINT32_MAX;
+            if (use_hh && h < w->n_hh_initial) {
+                uint32_t lo = w->hh_first[h], n = w->hh_first[h + 1] - lo;
+                t = lo + (uint32_t)(gsl_rng_uniform(g) * n);
+            } else {
+                uint32_t lo = w->tie_off[a], n = w->tie_off[a + 1] - lo;
+                if (n)
+                    t = w->tie[lo + (uint32_t)(gsl_rng_uniform(g) * n)];
+            }
+        }
+        if (t == UINT32_MAX || t == a || !(w->flags[t] & AF_ALIVE) || (w->flags[t] & AF_ACTIVE))
+            continue;
+        double u = gsl_rng_uniform(g);
+        if (u >= age_factor(age_years(w, t, week)))
+            continue;
+        int sub = gsl_rng_uniform(g) < 0.7 ? r->substance : pwi_pick_substance(w, g, 0);
+        w->flags[t] |= AF_ACTIVE;
+        if (vec_push(&w->pending, t << 3 | (uint32_t)sub))
+            w->error = PW_ENOMEM;
+        w->yc.peer_initiations++;
+    }
+}
+
+/* Exogenous initiation: candidates ~ Poisson(tau_max n / 52) over all
+ * agents, each accepted with probability age_factor x (1 or 1/RR), so a
+ * susceptible agent starts at rate tau x age_factor (x RR for children of
+ * people who use drugs), with work proportional to initiations. */
+void pwi_exogenous_step(world *w, int week)
+{
+    const double *v = w->v;
+    double rr = v[PI_INIT_CHILD_RR];
+    gsl_rng *g = at(w, RP_EXOGENOUS, 0, (uint32_t)week);
+    unsigned k = gsl_ran_poisson(g, v[PI_INIT_EXOGENOUS] * rr * w->n / WPY);
+    for (unsigned j = 0; j < k; j++) {
+        uint32_t a = (uint32_t)(gsl_rng_uniform(g) * w->n);
+        double u = gsl_rng_uniform(g);
+        if (!(w->flags[a] & AF_ALIVE) || (w->flags[a] & AF_ACTIVE))
+            continue;
+        double p = age_factor(age_years(w, a, week)) * ((w->flags[a] & AF_PWUD_CHILD) ? 1 : 1 / rr);
+        if (u >= p)
+            continue;
+        w->flags[a] |= AF_ACTIVE;
+        if (vec_push(&w->pending, a << 3 | (uint32_t)pwi_pick_substance(w, g, 0)))
+            w->error = PW_ENOMEM;
+    }
+}

@@ -1,0 +1,343 @@
+/*
+ * The agent-based society model: one simulation of one regime and one run.
+ * This private header is shared by the model's files, one per process
+ * (world.c the lifecycle and the week, population.c, ties.c, records.c,
+ * initial.c, use.c, initiation.c, community.c, police.c, pathway.c,
+ * placement.c, prison.c, market.c, society.c, costs.c, accounts.c; the map
+ * is in docs/model.md). The rest of the simulator sees only
+ * sim_internal.h, where the world is opaque.
+ *
+ * Layout (docs/model.md explains every process and parameter):
+ *   - Everyone is an agent in structure-of-arrays form: birth week (int16),
+ *     flags (uint8) and household (uint32). Ageing is implicit (age = week -
+ *     birth). Background death and emigration are drawn once, when an agent
+ *     is created, and filed in per-week buckets, so the population costs
+ *     nothing week to week.
+ *   - Peer ties are a compressed adjacency list (CSR) built per
+ *     neighbourhood block (clustering) with Pareto degrees (heavy tail);
+ *     household ties are implicit (initial households are contiguous).
+ *   - Only people who use drugs, sell them or are in the justice or
+ *     treatment system have an "active record" (struct act); each week the
+ *     model walks the active records, so weekly work grows with users and
+ *     people in the system, not with the population.
+ *   - Every random draw is keyed by (seed, run, purpose, subject, week)
+ *     (pathways/rng.h), so run r of every regime sees the same population,
+ *     ties and chances (common random numbers), whatever the threads.
+ */
+#ifndef PW_SIM_MODEL_H
+#define PW_SIM_MODEL_H
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_rng.h>
+#include <Random123/philox.h>
+
+#include "pathways/rng.h"
+#include "sim_internal.h"
+
+#define WPY 52 /* weeks per year */
+#define NONE16 0xFFFFu
+
+/* Agent flags. */
+enum {
+    AF_ALIVE = 1,
+    AF_DEAD = 2,
+    AF_EMIGRATED = 4,
+    AF_FEMALE = 8,
+    AF_ACTIVE = 16,    /* has an active record (or is about to get one) */
+    AF_PWUD_CHILD = 32 /* grew up in a household with a person who uses drugs */
+};
+
+/* The five substances the model follows, and their engine names. */
+enum { SUB_OPIOIDS, SUB_CATHINONES, SUB_CANNABINOIDS, SUB_CANNABIS, SUB_STIMULANTS, N_SUB };
+/* Use stage of an active record. */
+enum { ST_NONE, ST_LIGHT, ST_DEPENDENT, ST_REM_EARLY, ST_REM_SUSTAINED };
+/* Where the person is. Institutions: PRISON, COMPULSORY, ARREST. */
+enum {
+    PL_COMMUNITY,
+    PL_WAITING,     /* waiting for a compulsory-treatment bed (in the community) */
+    PL_OUTPATIENT,  /* voluntary or referred outpatient treatment / OST */
+    PL_DRUG_COURT,  /* supervised treatment under a drug court */
+    PL_WORK_RELEASE,/* serving a sentence outside with an electronic bracelet */
+    PL_COMPULSORY,  /* compulsory inpatient treatment */
+    PL_PRISON,
+    PL_ARREST       /* administrative arrest (days) */
+};
+/* Record flags. */
+enum {
+    RF_INJECTS = 1,
+    RF_HIV = 2,
+    RF_HCV = 4,
+    RF_EMPLOYED = 8,
+    RF_INITIATOR = 16,
+    RF_TIES_LOST = 32,
+    RF_EDUCATIONAL = 64, /* current sentence under the educational regime */
+    RF_AFTERCARE = 128   /* 12-step post-rehabilitation after treatment */
+};
+enum { ROLE_NONE, ROLE_COURIER, ROLE_DEALER };
+/* What the last release was from, for the relapse rate that follows. */
+enum { RK_NONE, RK_COMPULSORY, RK_VOLUNTARY, RK_PRISON };
+
+typedef struct act {
+    uint32_t agent;
+    uint32_t contact[2];   /* ties formed in prison (record indices, UINT32_MAX = none) */
+    uint16_t since;        /* week the current use stage began */
+    uint16_t until;        /* week the placement's next step is due */
+    uint16_t end;          /* week the sentence ends */
+    uint16_t parole2;      /* second parole window (NONE16 = none) */
+    uint16_t released;     /* week of the last release from an institution */
+    uint16_t monitor_until;/* mandatory monitoring runs until this week */
+    uint16_t then_prison;  /* weeks of prison that follow compulsory treatment */
+    uint16_t wr;           /* week work release starts (NONE16 = none) */
+    int16_t birth;         /* copy of the agent's birth week (no random access) */
+    uint8_t dead, pad2;    /* the agent died or left: free the record */
+    uint8_t substance, stage, dsm, flags;
+    uint8_t role, place, relapse_kind, mindset;
+    uint8_t offences, convictions, tx_months, pad;
+} act;
+
+typedef struct vec32 {
+    uint32_t *v;
+    uint32_t n, cap;
+} vec32;
+static inline int vec_push(vec32 *q, uint32_t x)
+{
+    if (q->n == q->cap) {
+        uint32_t cap = q->cap ? q->cap * 2 : 16;
+        uint32_t *v = realloc(q->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return PW_ENOMEM;
+        q->v = v;
+        q->cap = cap;
+    }
+    q->v[q->n++] = x;
+    return PW_OK;
+}
+
+/* Counters of one year (flows) and the stocks at its end. */
+typedef struct year_counts {
+    double births, deaths, emigrated, immigrated, initiations, peer_initiations;
+    double od_deaths, hiv_inf, hcv_inf, offences, acq_crimes, drug_crimes, detected, cases;
+    double prison_adm, releases, comp_adm, sustained, mindset_prison, cost;
+    double cost_justice, cost_treatment, cost_health, cost_crime, cost_work;
+} year_counts;
+
+struct pwi_world {
+    int shared;      /* ties and initial households belong to another world */
+    const pw_scenario *s;
+    const double *v; /* parameter values */
+    const pw_regime *regime;
+    uint64_t seed;
+    uint32_t run;
+    int weeks;
+    double scale;
+    gsl_rng *rng;
+    int sub_id[N_SUB]; /* engine substance ids */
+
+    /* population */
+    uint32_t n, cap, n_initial;
+    int16_t *birth;
+    uint8_t *flags;
+    uint32_t *hh;
+    uint32_t n_hh, n_hh_initial, hh_cap;
+    uint32_t *hh_first; /* initial households: members hh_first[h] .. hh_first[h+1]-1 */
+    uint8_t *hh_mark;   /* household holds a current user (refreshed yearly) */
+    uint32_t *tie_off, *tie;
+    uint32_t *rec_of;   /* agent -> active record (valid while AF_ACTIVE) */
+    vec32 *exits;       /* per week: agents leaving (top bit set = emigration) */
+    uint64_t alive, dead, emigrated, born, immigrated;
+
+    /* active records */
+    act *a;
+    uint32_t n_act, cap_act;
+    vec32 free_slots;
+    vec32 pending;      /* initiations this week: agent << 3 | substance */
+    vec32 waiting;      /* FIFO of records waiting for a compulsory bed */
+    uint32_t wait_head;
+    vec32 prisoners;    /* records in prison this week (for prison ties) */
+    vec32 mothers;      /* women aged 18-44 at the last year's end (births) */
+
+    /* capacities (simulated people) */
+    double beds, slots, police_week;
+    uint32_t beds_used, slots_used;
+    double detect_factor; /* min(1, capacity / expected detections), last week */
+    double expected_detections;
+
+    /* epidemic state */
+    double memory_y;    /* LHY memory of visible harm (dependent users) */
+    double deterrence;  /* current multiplier on peer initiation */
+    double hiv_prev, hcv_prev; /* among PWID in the community, last week */
+    double stigma;      /* current stigma after public awareness */
+    double n_light, n_dep, n_pwid, n_sellers;
+    double susceptible;
+
+    /* weekly probabilities of the constant rates (computed once) */
+    double p_quit, p_dep[N_SUB], p_rem[N_SUB], p_rem_tx, p_inject, p_sale, p_seller_quit;
+    double p_vol, p_jobloss, p_reemploy, p_reemploy_dep, p_use_light, p_use_dep;
+    double p_relapse_sust[2];     /* without / with aftercare or monitoring */
+    double p_relapse_early[4][2]; /* [relapse kind][aftercare]; compulsory at 0 months */
+    double p_relapse_comp[61][2]; /* after compulsory treatment of m months */
+    double p_od[2][2];            /* [injects][in treatment] */
+    double p_hiv_inf, p_hcv_inf;  /* this week, from last week's prevalence */
+
+    year_counts yc;
+    double discount;    /* (1 + r)^-t of the current week */
+    pwi_run_result *out;
+    int error;
+};
+typedef struct pwi_world world;
+
+/* ---- small helpers ---------------------------------------------------- */
+
+
+/* Weekly probability of an event with a yearly rate. */
+static inline double wprob(double rate_per_year)
+{
+    return rate_per_year <= 0 ? 0 : -expm1(-rate_per_year / WPY);
+}
+
+/* The run's generator sought to (purpose, subject, step). */
+static inline gsl_rng *at(world *w, uint32_t purpose, uint32_t subject, uint32_t step)
+{
+    pw_rng_seek(w->rng, w->run, purpose, subject, step);
+    return w->rng;
+}
+
+/* Four uniforms of block `block` at (run, purpose, subject, step): the
+ * same numbers a gsl_rng sought there with pw_rng_seek would give (the
+ * counter layout of src/core/rng.c), computed inline without the gsl_rng
+ * indirection, because this is the innermost draw of the weekly loop. */
+static inline void lanes4(const world *w, uint32_t purpose, uint32_t subject, uint32_t step,
+                          uint32_t block, double *u)
+{
+    philox4x32_ctr_t c = {{subject, step, w->run << 8 | purpose, block}};
+    philox4x32_key_t k = {{(uint32_t)w->seed, (uint32_t)(w->seed >> 32)}};
+    philox4x32_ctr_t o = philox4x32(c, k);
+    for (int j = 0; j < 4; j++)
+        u[j] = ((double)o.v[j] + 0.5) * (1.0 / 4294967296.0);
+}
+
+/* Age in years of `agent` at `week`. */
+static inline double age_years(const world *w, uint32_t agent, int week)
+{
+    return (week - w->birth[agent]) / (double)WPY;
+}
+
+/* Whether `place` holds the person inside (prison, compulsory, arrest). */
+static inline int is_institution(int place)
+{
+    return place == PL_PRISON || place == PL_COMPULSORY || place == PL_ARREST;
+}
+
+/* Whether the record currently uses (light or dependent). */
+static inline int is_using(const act *r)
+{
+    return r->stage == ST_LIGHT || r->stage == ST_DEPENDENT;
+}
+
+/* Weekly stocks (and the yearly ones at the last week of a year). */
+typedef struct stocks {
+    double pwud, light, dep, severe, pwid, rem, prison, comp, waiting, outpatient, drug_court;
+    double monitored, sellers, hiv_pwid, hcv_pwid, employed, hiv_all;
+} stocks;
+
+/* ---- the processes, one file each (docs/model.md has the file map) ---- */
+
+/* population.c */
+/* Creates n0 agents in households and schedules their exits. */
+int pwi_build_population(world *w, uint32_t n0);
+/* Applies this week's scheduled deaths and emigrations. */
+int pwi_apply_exits(world *w, int week);
+/* Adds this week's births (to listed mothers) and immigrant arrivals. */
+int pwi_births_and_arrivals(world *w, int week);
+/* Lists the women aged 18-44 alive at `week` (the mothers of next year). */
+int pwi_list_mothers(world *w, int week);
+
+/* ties.c */
+/* Builds the peer-tie CSR (tie_off, tie) of the initial agents. */
+int pwi_build_ties(world *w);
+
+/* records.c */
+/* Creates (or reuses) an active record for `agent`; its index in *idx. */
+int pwi_new_record(world *w, uint32_t agent, uint32_t *idx);
+/* Frees record i, giving back its bed or slot. */
+void pwi_free_record(world *w, uint32_t i);
+/* Whether record r no longer needs following at `week`. */
+int pwi_done_with(const act *r, int week);
+
+/* initial.c */
+/* Seeds week 0's users by stage, prisoners and sellers. */
+int pwi_seed_initial_state(world *w);
+
+/* use.c */
+/* Draws a substance from the mix (weighting 0 new, 1 light, 2 dependent). */
+int pwi_pick_substance(const world *w, gsl_rng *r, int weighting);
+/* Yearly rate of light use -> dependence of substance `sub`. */
+double pwi_dependence_rate(const world *w, int sub);
+/* Yearly rate of dependence -> remission of substance `sub`. */
+double pwi_remission_rate(const world *w, int sub);
+/* DSM-5 criteria met at the onset of dependence. */
+uint8_t pwi_draw_dsm(gsl_rng *r);
+/* Turns `agent` into a light user of `sub` at `week`. */
+int pwi_start_use(world *w, uint32_t agent, int sub, int week, uint32_t *idx);
+/* Yearly relapse rate of a record in remission (by how remission began). */
+double pwi_relapse_rate(const world *w, const act *r, int week);
+
+/* initiation.c */
+/* Peer initiation attempts by user or seller r this week. */
+void pwi_peer_step(world *w, act *r, int week);
+/* This week's exogenous initiations (queued in w->pending). */
+void pwi_exogenous_step(world *w, int week);
+
+/* costs.c */
+/* Adds a cost in KZT, discounted, to `bucket` and to the year's total. */
+void pwi_add_cost(world *w, double kzt, double *bucket);
+
+/* pathway.c */
+/* Gives back r's outpatient slot or compulsory bed, if it holds one. */
+void pwi_leave_slot(world *w, act *r);
+/* Sends r to prison for `years` (sen: work release and parole, or NULL). */
+void pwi_enter_prison(world *w, act *r, uint32_t idx, int week, double years,
+                      const pw_sentence *sen);
+/* Starts outpatient care or drug court if a slot is free (returns 1). */
+int pwi_enter_outpatient(world *w, act *r, int week, double months, int place);
+/* A detected offence of r: builds the pw_case, decides, carries it out. */
+void pwi_handle_case(world *w, act *r, uint32_t idx, int week, pw_event ev, int violent);
+/* Moves people from the waiting list into free compulsory beds. */
+void pwi_admit_waiting(world *w, int week);
+
+/* police.c */
+/* Whether an offence with base detection probability p is detected. */
+int pwi_detected(world *w, double u, double p);
+
+/* placement.c */
+/* Advances r's placement clock: release, work release, parole, ends. */
+void pwi_placement_step(world *w, act *r, int week);
+
+/* community.c */
+/* One week of record r in the community (all community processes). */
+void pwi_community_step(world *w, act *r, uint32_t idx, int week);
+
+/* prison.c */
+/* One week of record r in prison or arrest (criminal mindset). */
+void pwi_prison_step(world *w, act *r, int week);
+
+/* society.c */
+/* Sets stigma and the re-employment chances from people in remission. */
+void pwi_set_stigma(world *w, double in_remission);
+/* Marks the households where an adult currently uses drugs. */
+void pwi_mark_households(world *w, int week);
+
+/* market.c */
+/* Replaces sellers towards the market's target. */
+void pwi_market_step(world *w, int week);
+
+/* accounts.c */
+/* Adds record r to this week's stocks. */
+void pwi_count_record(const world *w, const act *r, int week, stocks *st);
+/* Writes year `year`'s series and metrics and resets the year's counters. */
+void pwi_end_of_year(world *w, int year, int week, const stocks *st);
+
+#endif /* PW_SIM_MODEL_H */

@@ -1,0 +1,384 @@
+/*
+ * The world: one simulated society's lifecycle and its weekly loop.
+ * pwi_world_build creates the population, ties and initial state once per
+ * run and tabulates the weekly probabilities; pwi_world_run simulates a
+ * private copy under one regime (common random numbers across regimes);
+ * week_step is the order of the processes within a week.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+/* The engine's names of the model's substances (in SUB_* order). */
+static const char *const SUB_ENGINE_NAME[N_SUB] = {
+    "heroin", "synthetic_cathinones", "synthetic_cannabinoids", "cannabis", "methamphetamine"};
+
+static void world_free(world *w)
+{
+    if (!w)
+        return;
+    free(w->birth);
+    free(w->flags);
+    free(w->hh);
+    free(w->hh_mark);
+    free(w->rec_of);
+    /* Ties and the initial households are read-only and shared by the
+     * copies of a base world; only the base frees them. */
+    if (!w->shared) {
+        free(w->hh_first);
+        free(w->tie_off);
+        free(w->tie);
+    }
+    if (w->exits)
+        for (int k = 0; k < w->weeks; k++)
+            free(w->exits[k].v);
+    free(w->exits);
+    free(w->a);
+    free(w->free_slots.v);
+    free(w->pending.v);
+    free(w->waiting.v);
+    free(w->prisoners.v);
+    free(w->mothers.v);
+    if (w->rng)
+        gsl_rng_free(w->rng);
+}
+
+void pwi_world_free(pwi_world *w)
+{
+    world_free(w);
+    free(w);
+}
+
+static void *dup_mem(const void *p, size_t n)
+{
+    if (!p || !n)
+        return NULL;
+    void *q = malloc(n);
+    if (q)
+        memcpy(q, p, n);
+    return q;
+}
+
+static int dup_vec(vec32 *dst, const vec32 *src)
+{
+    dst->v = NULL;
+    dst->n = dst->cap = 0;
+    if (!src->n)
+        return PW_OK;
+    dst->v = dup_mem(src->v, (size_t)src->n * sizeof *src->v);
+    if (!dst->v)
+        return PW_ENOMEM;
+    dst->n = dst->cap = src->n;
+    return PW_OK;
+}
+
+/* A private copy of a built world (population, ties, initial state), so
+ * every regime of run r starts from exactly the same society. */
+static world *world_clone(const world *b)
+{
+    world *w = malloc(sizeof *w);
+    if (!w)
+        return NULL;
+    *w = *b;
+    w->shared = 1;
+    w->birth = dup_mem(b->birth, (size_t)b->cap * sizeof *b->birth);
+    w->flags = dup_mem(b->flags, (size_t)b->cap);
+    w->hh = dup_mem(b->hh, (size_t)b->cap * sizeof *b->hh);
+    w->rec_of = dup_mem(b->rec_of, (size_t)b->cap * sizeof *b->rec_of);
+    w->hh_mark = dup_mem(b->hh_mark, (size_t)b->hh_cap);
+    w->a = dup_mem(b->a, (size_t)b->cap_act * sizeof *b->a);
+    w->cap_act = b->a ? b->cap_act : 0;
+    w->exits = calloc((size_t)b->weeks, sizeof *w->exits);
+    w->rng = pw_rng_alloc(b->seed);
+    w->free_slots.v = w->pending.v = w->waiting.v = w->prisoners.v = w->mothers.v = NULL;
+    int ok = w->birth && w->flags && w->hh && w->rec_of && w->hh_mark && w->exits && w->rng &&
+             (w->a || !b->a);
+    ok = ok && !dup_vec(&w->free_slots, &b->free_slots) && !dup_vec(&w->pending, &b->pending) &&
+         !dup_vec(&w->waiting, &b->waiting) && !dup_vec(&w->prisoners, &b->prisoners) &&
+         !dup_vec(&w->mothers, &b->mothers);
+    for (int k = 0; ok && k < b->weeks; k++)
+        ok = !dup_vec(&w->exits[k], &b->exits[k]);
+    if (!ok) {
+        pwi_world_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+int pwi_world_build(const pw_scenario *s, int years, uint32_t run, int region, uint64_t seed,
+                    double scale, pwi_world **out, pw_error *err)
+{
+    *out = NULL;
+    if (years < 1 || years > 1000 || !(scale > 0 && scale <= 1))
+        return pw_error_set(err, PW_EINVAL, NULL, 0, "years",
+                            "years must be 1..1000 and scale in (0, 1]");
+    int R = s->regions > 0 ? s->regions : 1;
+    if (region < 0 || region >= R || (uint64_t)run * (uint64_t)R >= (1u << 24) - (uint64_t)R)
+        return pw_error_set(err, PW_EINVAL, NULL, 0, "runs", "too many runs or regions");
+    double n0 = floor(s->population * scale / R + 0.5);
+    if (n0 < 100 || n0 > 2e9)
+        return pw_error_set(err, PW_EINVAL, s->origin, 0, "scale",
+                            "%.0f simulated people: the scale must give 100 to 2e9 agents", n0);
+    world *w = calloc(1, sizeof *w);
+    if (!w)
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    w->s = s;
+    w->v = s->v;
+    w->seed = seed;
+    w->run = run * (uint32_t)R + (uint32_t)region;
+    w->scale = scale;
+    w->weeks = years * WPY;
+    w->deterrence = 1;
+    w->detect_factor = 1;
+    int rc = PW_OK;
+    w->rng = pw_rng_alloc(seed);
+    w->exits = calloc((size_t)w->weeks, sizeof *w->exits);
+    if (!w->rng || !w->exits) {
+        rc = PW_ENOMEM;
+        goto done;
+    }
+    if ((rc = pwi_build_population(w, (uint32_t)n0)) || (rc = pwi_build_ties(w)) ||
+        (rc = pwi_seed_initial_state(w)))
+        goto done;
+    double per100k = n0 / 1e5;
+    w->beds = floor(s->v[PI_TX_BEDS] * per100k + 0.5);
+    w->slots = floor(s->v[PI_TX_SLOTS] * per100k + 0.5);
+    w->police_week = s->v[PI_POLICE_CAPACITY] * per100k / WPY;
+    {
+        const double *v = s->v;
+        w->p_quit = wprob(v[PI_USE_LIGHT_QUIT]);
+        for (int k = 0; k < N_SUB; k++) {
+            w->p_dep[k] = wprob(pwi_dependence_rate(w, k));
+            w->p_rem[k] = wprob(pwi_remission_rate(w, k));
+        }
+        w->p_rem_tx = wprob(v[PI_TX_REM_OUTPATIENT]);
+        w->p_inject = wprob(v[PI_USE_INJECT]);
+        w->p_sale = wprob(v[PI_POLICE_SALE]);
+        w->p_seller_quit = wprob(v[PI_MARKET_QUIT]);
+        w->p_vol = wprob(v[PI_TX_VOLUNTARY]);
+        w->p_jobloss = wprob(v[PI_SOC_JOBLOSS]);
+        double rem = 0;
+        for (uint32_t i = 0; i < w->n_act; i++)
+            rem += w->a[i].stage == ST_REM_EARLY || w->a[i].stage == ST_REM_SUSTAINED;
+        pwi_set_stigma(w, rem);
+        w->p_use_light = wprob(v[PI_POLICE_USE]);
+        w->p_use_dep = wprob(2 * v[PI_POLICE_USE]); /* assumption: dependence doubles it */
+        w->p_relapse_sust[0] = wprob(v[PI_USE_RELAPSE_SUSTAINED]);
+        w->p_relapse_sust[1] = wprob(v[PI_USE_RELAPSE_SUSTAINED] * v[PI_TX_AFTERCARE_RR]);
+        /* Early-remission relapse by how the remission began (relapse_rate
+         * gives the rate; tabulated so the weekly loop needs no expm1). */
+        for (int care = 0; care < 2; care++) {
+            act probe;
+            memset(&probe, 0, sizeof probe);
+            probe.stage = ST_REM_EARLY;
+            probe.flags = care ? RF_AFTERCARE : 0;
+            for (int k = 0; k < 4; k++) {
+                probe.relapse_kind = (uint8_t)k;
+                w->p_relapse_early[k][care] = wprob(pwi_relapse_rate(w, &probe, 0));
+            }
+            probe.relapse_kind = RK_COMPULSORY;
+            for (int m = 0; m <= 60; m++) {
+                probe.tx_months = (uint8_t)m;
+                w->p_relapse_comp[m][care] = wprob(pwi_relapse_rate(w, &probe, 0));
+            }
+        }
+        for (int inj = 0; inj < 2; inj++)
+            for (int tx = 0; tx < 2; tx++)
+                w->p_od[inj][tx] = wprob((inj ? v[PI_HEALTH_OD_INJECT] : v[PI_HEALTH_OD_OTHER]) *
+                                         (tx ? 1 : v[PI_HEALTH_OD_TX_RR]));
+    }
+    /* Start the memory at its steady state for today's dependent users. */
+    {
+        double dep = 0;
+        for (uint32_t i = 0; i < w->n_act; i++)
+            dep += w->a[i].stage == ST_DEPENDENT;
+        w->memory_y = dep / s->v[PI_INIT_MEMORY_DECAY];
+    }
+    /* Police see last week's demand; before the first week, estimate it
+     * from the initial state so that capacity binds from the start. */
+    for (uint32_t i = 0; i < w->n_act; i++) {
+        const act *r = &w->a[i];
+        if (r->place >= PL_COMPULSORY)
+            continue;
+        if (r->stage == ST_LIGHT)
+            w->expected_detections += w->p_use_light;
+        if (r->stage == ST_DEPENDENT)
+            w->expected_detections += w->p_use_dep + s->v[PI_POLICE_CRIME] *
+                                      s->v[PI_CRIME_ACQ] * s->v[PI_CRIME_UNEMPLOYED_RR] / WPY;
+        if (r->role)
+            w->expected_detections += w->p_sale;
+    }
+    pwi_mark_households(w, 0);
+    if (pwi_list_mothers(w, 0))
+        rc = PW_ENOMEM;
+done:
+    if (rc) {
+        pwi_world_free(w);
+        return pw_error_set(err, rc, NULL, 0, NULL, "out of memory");
+    }
+    *out = w;
+    return PW_OK;
+}
+
+size_t pwi_world_bytes(const pwi_world *w)
+{
+    size_t b = (size_t)w->cap * (sizeof *w->birth + 1 + sizeof *w->hh + sizeof *w->rec_of);
+    b += ((size_t)w->n_initial + 1) * sizeof *w->tie_off + (size_t)w->tie_off[w->n_initial] * 4;
+    b += (size_t)w->hh_cap + ((size_t)w->n_hh_initial + 1) * 4;
+    b += (size_t)w->cap_act * sizeof(act);
+    for (int k = 0; k < w->weeks; k++)
+        b += (size_t)w->exits[k].cap * 4;
+    return b;
+}
+
+uint32_t pwi_world_agents(const pwi_world *w) { return w->n_initial; }
+
+static int week_step(world *w, int week)
+{
+    const double *v = w->v;
+    int rc;
+    w->discount = pow(1 + v[PI_COST_DISCOUNT], -(double)week / WPY);
+    if ((rc = pwi_apply_exits(w, week)) || (rc = pwi_births_and_arrivals(w, week)))
+        return rc;
+    pwi_admit_waiting(w, week);
+
+    /* Capacity-limited detection: last week's expected detections against
+     * this week's police capacity (Kleiman 1993, models.md 1.8). */
+    double expected = w->expected_detections;
+    w->detect_factor = expected > w->police_week ? w->police_week / expected : 1;
+    w->expected_detections = 0;
+
+    stocks st;
+    memset(&st, 0, sizeof st);
+    w->prisoners.n = 0;
+    for (uint32_t i = 0; i < w->n_act; i++)
+        if (w->a[i].agent != UINT32_MAX && w->a[i].place == PL_PRISON)
+            if (vec_push(&w->prisoners, i))
+                return PW_ENOMEM;
+    uint32_t n_act = w->n_act; /* records created this week start next week */
+    for (uint32_t i = 0; i < n_act; i++) {
+        act *r = &w->a[i];
+        if (r->agent == UINT32_MAX)
+            continue;
+        if (r->dead) {
+            pwi_free_record(w, i);
+            continue;
+        }
+        pwi_placement_step(w, r, week);
+        if (r->place == PL_PRISON || r->place == PL_ARREST) {
+            pwi_prison_step(w, r, week);
+            pwi_add_cost(w, v[PI_COST_PRISON_DAY] * 7, &w->yc.cost_justice);
+            pwi_add_cost(w, v[PI_COST_LOST_WORK_MONTH] * 12 / WPY, &w->yc.cost_work);
+        } else if (r->place == PL_COMPULSORY) {
+            pwi_add_cost(w, v[PI_COST_COMP_MONTH] * 12 / WPY, &w->yc.cost_treatment);
+        } else {
+            if (r->place == PL_OUTPATIENT || r->place == PL_DRUG_COURT)
+                pwi_add_cost(w, v[PI_COST_OUT_MONTH] * 12 / WPY, &w->yc.cost_treatment);
+            pwi_community_step(w, r, i, week);
+            if (r->dead) {
+                pwi_free_record(w, i);
+                continue;
+            }
+        }
+        if (r->flags & RF_HIV)
+            pwi_add_cost(w, v[PI_COST_HIV_YEAR] / WPY, &w->yc.cost_health);
+        if (pwi_done_with(r, week)) {
+            pwi_free_record(w, i);
+            continue;
+        }
+        pwi_count_record(w, r, week, &st);
+    }
+    if (w->error)
+        return w->error;
+
+    /* New users of this week get their records. */
+    pwi_exogenous_step(w, week);
+    for (uint32_t j = 0; j < w->pending.n; j++) {
+        uint32_t a = w->pending.v[j] >> 3, i;
+        if ((rc = pwi_start_use(w, a, (int)(w->pending.v[j] & 7), week, &i)))
+            return rc;
+        w->yc.initiations++;
+    }
+    w->pending.n = 0;
+
+    /* Society's memory of visible harm (LHY, models.md 1.1): Y' = H - dY,
+     * deterrence = max(floor, exp(-q Y / L)). */
+    w->n_light = st.light;
+    w->n_dep = st.dep;
+    w->n_pwid = st.pwid;
+    w->n_sellers = st.sellers;
+    w->memory_y += (st.dep - v[PI_INIT_MEMORY_DECAY] * w->memory_y) / WPY;
+    double ratio = st.light > 0 ? w->memory_y / st.light : 0;
+    w->deterrence = fmax(v[PI_INIT_DETER_FLOOR], exp(-v[PI_INIT_DETER_Q] * ratio));
+    w->hiv_prev = st.pwid > 0 ? st.hiv_pwid / st.pwid : 0;
+    w->hcv_prev = st.pwid > 0 ? st.hcv_pwid / st.pwid : 0;
+    pwi_set_stigma(w, st.rem);
+    w->p_hiv_inf = wprob(v[PI_HEALTH_HIV_BETA] * w->hiv_prev);
+    w->p_hcv_inf = wprob(v[PI_HEALTH_HCV_BETA] * w->hcv_prev);
+    pwi_market_step(w, week);
+    if (w->error)
+        return w->error;
+
+    /* Everyone is accounted for, every week. */
+    w->out->invariant_ok &= w->alive + w->dead + w->emigrated ==
+                            w->n_initial + w->born + w->immigrated;
+    if ((week + 1) % WPY == 0) {
+        pwi_end_of_year(w, week / WPY, week, &st);
+        if (pwi_list_mothers(w, week + 1))
+            return PW_ENOMEM;
+    }
+    return PW_OK;
+}
+
+static int run_world(world *w, const pw_regime *regime, pwi_run_result *out, pw_error *err)
+{
+    w->regime = regime;
+    w->out = out;
+    out->invariant_ok = 1;
+    for (int k = 0; k < N_SUB; k++)
+        w->sub_id[k] = regime ? pw_substance_lookup(SUB_ENGINE_NAME[k]) : -1;
+    int rc = PW_OK;
+    for (int week = 0; week < w->weeks; week++)
+        if ((rc = week_step(w, week)))
+            break;
+    out->initial = w->n_initial;
+    out->born = w->born;
+    out->immigrated = w->immigrated;
+    out->alive = w->alive;
+    out->dead = w->dead;
+    out->emigrated = w->emigrated;
+    if (rc)
+        return pw_error_set(err, rc, NULL, 0, NULL, "out of memory");
+    return PW_OK;
+}
+
+int pwi_world_run(const pwi_world *base, const pw_regime *regime, pwi_run_result *out,
+                  pw_error *err)
+{
+    world *w = world_clone(base);
+    if (!w)
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    int rc = run_world(w, regime, out, err);
+    pwi_world_free(w);
+    return rc;
+}
+
+int pwi_world_run_consume(pwi_world *w, const pw_regime *regime, pwi_run_result *out,
+                          pw_error *err)
+{
+    int rc = run_world(w, regime, out, err);
+    pwi_world_free(w);
+    return rc;
+}
+
+int pwi_simulate(const pw_scenario *s, const pw_regime *regime, int years, uint32_t run,
+                 uint64_t seed, double scale, pwi_run_result *out, pw_error *err)
+{
+    pwi_world *w;
+    int rc = pwi_world_build(s, years, run, 0, seed, scale, &w, err);
+    if (rc)
+        return rc;
+    return pwi_world_run_consume(w, regime, out, err);
+}
