@@ -259,14 +259,16 @@ int pw_case_from_json(const json_t *obj, pw_case *c, const char *file, long line
     if ((rc = get_int(obj, "age", "age", 1, 0, 0, 120, &c->age, file, line, err)) ||
         (rc = get_int(obj, "prior_drug_offences", "prior_drug_offences", 0, 0, 0, 1000,
                       &c->prior_drug_offences, file, line, err)) ||
-        (rc = get_int(obj, "prior_convictions", "prior_convictions", 0, 0, 0, 1000,
-                      &c->prior_convictions, file, line, err)) ||
+        (rc = get_int(obj, "prior_convictions", "prior_convictions", 0,
+                      c->prior_drug_offences, 0, 1000, &c->prior_convictions, file, line,
+                      err)) ||
         (rc = get_bool(obj, "violent", "violent", &c->violent, file, line, err)) ||
         (rc = get_bool(obj, "consents_to_treatment", "consents_to_treatment",
                        &c->consents_to_treatment, file, line, err)))
         return rc;
-    /* A prior drug offence is a prior conviction too in every regime here;
-     * a record claiming otherwise is inconsistent input. */
+    /* A prior drug offence is a prior conviction too in every regime here,
+     * so an omitted prior_convictions defaults to prior_drug_offences (above)
+     * and a record claiming fewer is inconsistent input. */
     if (c->prior_convictions < c->prior_drug_offences)
         return case_error(err, file, line, "prior_convictions",
                           "%d is fewer than prior_drug_offences (%d); drug offences are "

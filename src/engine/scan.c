@@ -306,6 +306,10 @@ int pw_case_scan(const char *text, size_t len, pw_case *c, pw_case_id *id)
     if (!members(&cu, case_keys, &seen, case_member, &a))
         return PW_EPARSE;
     ws(&cu);
+    /* As in pw_case_from_json: an omitted prior_convictions counts the
+     * prior drug offences, which are convictions too. */
+    if (!((seen >> K_PC) & 1u))
+        c->prior_convictions = c->prior_drug_offences;
     /* Required fields, the consistency check, and nothing after the object. */
     if (cu.p != cu.end || !((seen >> K_AGE) & 1u) || !((seen >> K_EVENT) & 1u) ||
         a.n_subs == 0 || c->prior_convictions < c->prior_drug_offences)

@@ -84,6 +84,26 @@ static void bad_cases_are_located(void **state)
     }
 }
 
+static void omitted_convictions_count_drug_offences(void **state)
+{
+    (void)state;
+    /* A prior drug offence is a conviction too: leaving prior_convictions out
+     * must not make such a case inconsistent, on either parser. */
+    const char *line = "{\"age\":30,\"event\":\"distribution\",\"role\":\"dealer\","
+                       "\"prior_drug_offences\":2," SUBST(0) "}";
+    json_t *o = json_loads(line, 0, NULL);
+    assert_non_null(o);
+    pw_case slow, fast;
+    pw_case_id id;
+    pw_error e;
+    assert_int_equal(pw_case_from_json(o, &slow, "x", 1, &e), PW_OK);
+    assert_int_equal(slow.prior_drug_offences, 2);
+    assert_int_equal(slow.prior_convictions, 2);
+    assert_int_equal(pw_case_scan(line, strlen(line), &fast, &id), PW_OK);
+    assert_int_equal(fast.prior_convictions, 2);
+    json_decref(o);
+}
+
 static void good_case_and_defaults(void **state)
 {
     (void)state;
@@ -349,6 +369,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bad_cases_are_located),
         cmocka_unit_test(good_case_and_defaults),
+        cmocka_unit_test(omitted_convictions_count_drug_offences),
         cmocka_unit_test(fast_writer_matches_jansson),
         cmocka_unit_test(scanner_agrees_with_jansson),
     };
