@@ -41,6 +41,8 @@ int pw_param_find(const pw_scenario *s, const char *name); /* index or -1 */
 const char *pw_param_name(const pw_scenario *s, size_t i);
 const char *pw_param_source(const pw_scenario *s, size_t i);
 double pw_param_get(const pw_scenario *s, size_t i);
+/* The range [lo, hi] that pw_param_set accepts for parameter i. */
+void pw_param_range(const pw_scenario *s, size_t i, double *lo, double *hi);
 /* PW_EINVAL if v lies outside the parameter's allowed range. */
 int pw_param_set(pw_scenario *s, size_t i, double v);
 /* Prior of an uncertain parameter: kind and bounds [a, b]. */
@@ -78,6 +80,12 @@ void pw_results_set_engine(pw_results *res, const char *engine);
 /* Optional: the fraction of the population simulated (figures are already
  * scaled up to the full population); written to summary.json. */
 void pw_results_set_scale(pw_results *res, double scale);
+/* Optional, for the record in summary.json and under the table's title:
+ * where the per-run parameter draws came from (NULL: point values), and
+ * each parameter the user set by hand (`pathways run --set NAME=VALUE`).
+ * Both return PW_ENOMEM on allocation failure. */
+int pw_results_set_posterior(pw_results *res, const char *label);
+int pw_results_add_override(pw_results *res, const char *name, double v);
 /* Mean and central 95% interval across runs of metric m for regime g; with
  * base >= 0, of the paired differences metric[g][run] - metric[base][run]. */
 int pw_results_summary(const pw_results *res, size_t g, long base, size_t m,

@@ -21,6 +21,7 @@ typedef int (*pw_cli_fn)(int argc, char **argv);
 
 int pw_cmd_assess(int argc, char **argv);
 int pw_cmd_regimes(int argc, char **argv);
+int pw_cmd_params(int argc, char **argv);
 int pw_cmd_run(int argc, char **argv);
 int pw_cmd_calibrate(int argc, char **argv);
 int pw_cmd_sensitivity(int argc, char **argv);

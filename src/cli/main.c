@@ -18,6 +18,7 @@ static const command commands[] = {
     {"run", pw_cmd_run, "simulate a city or country under each regime and compare them"},
     {"assess", pw_cmd_assess, "decide cases (JSON or JSON Lines) under a regime, with the rules that fired"},
     {"regimes", pw_cmd_regimes, "list the built-in regimes"},
+    {"params", pw_cmd_params, "list a scenario's parameters with value, range, prior and source"},
     {"calibrate", pw_cmd_calibrate, "fit the model's uncertain parameters to observed data (ABC-SMC)"},
     {"sensitivity", pw_cmd_sensitivity, "global sensitivity of outcomes to each uncertain parameter"},
     {"registry", pw_cmd_registry, "the monitoring registry: init, users, import, reports, audit"},

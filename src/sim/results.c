@@ -87,6 +87,10 @@ struct pw_results {
     double scale;
     size_t n_regimes;
     char **regimes;
+    char *posterior;  /* label of the parameter draws, or NULL */
+    size_t n_over;    /* parameters set by hand, in the order given */
+    char **over_name;
+    double *over_value;
     double *metrics; /* [g][run][m] */
     double *series;  /* [g][run][year][k] */
 };
@@ -128,6 +132,11 @@ void pw_results_free(pw_results *r)
     for (size_t g = 0; r->regimes && g < r->n_regimes; g++)
         free(r->regimes[g]);
     free(r->regimes);
+    free(r->posterior);
+    for (size_t i = 0; i < r->n_over; i++)
+        free(r->over_name[i]);
+    free(r->over_name);
+    free(r->over_value);
     free(r->metrics);
     free(r->series);
     free(r);
@@ -145,6 +154,32 @@ void pw_results_set_engine(pw_results *r, const char *engine)
     snprintf(r->engine, sizeof r->engine, "%s", engine ? engine : "");
 }
 void pw_results_set_scale(pw_results *r, double scale) { r->scale = scale; }
+
+int pw_results_set_posterior(pw_results *r, const char *label)
+{
+    char *copy = label ? strdup(label) : NULL;
+    if (label && !copy)
+        return PW_ENOMEM;
+    free(r->posterior);
+    r->posterior = copy;
+    return PW_OK;
+}
+
+int pw_results_add_override(pw_results *r, const char *name, double v)
+{
+    char **names = realloc(r->over_name, (r->n_over + 1) * sizeof *names);
+    if (!names)
+        return PW_ENOMEM;
+    r->over_name = names;
+    double *vals = realloc(r->over_value, (r->n_over + 1) * sizeof *vals);
+    if (!vals)
+        return PW_ENOMEM;
+    r->over_value = vals;
+    if (!(names[r->n_over] = strdup(name)))
+        return PW_ENOMEM;
+    vals[r->n_over++] = v;
+    return PW_OK;
+}
 
 static size_t midx(const pw_results *r, size_t g, int run, size_t m)
 {
@@ -232,6 +267,12 @@ static int write_json(const pw_results *r, const char *path, long base, pw_error
         json_decref(regs);
         return pw_error_set(err, PW_ENOMEM, path, 0, NULL, "out of memory");
     }
+    /* What the numbers were computed from, so a saved summary can be rerun. */
+    json_t *over = json_object();
+    for (size_t i = 0; over && i < r->n_over; i++)
+        json_object_set_new(over, r->over_name[i], json_real(r->over_value[i]));
+    json_object_set_new(root, "posterior", r->posterior ? json_string(r->posterior) : json_null());
+    json_object_set_new(root, "overrides", over ? over : json_object());
     json_object_set_new(root, "regimes", regs);
     if (base >= 0)
         json_object_set_new(root, "baseline", json_string(r->regimes[base]));
@@ -396,6 +437,12 @@ void pw_results_print_table(const pw_results *r, const char *baseline, FILE *f)
     fprintf(f, "%s, %d-%d, %d run%s per regime (%s; mean [95%% interval across runs])\n",
             r->scenario, r->start_year, r->start_year + r->years - 1, r->runs,
             r->runs == 1 ? "" : "s", r->engine);
+    if (r->n_over) {
+        fprintf(f, "set by hand:");
+        for (size_t i = 0; i < r->n_over; i++)
+            fprintf(f, "%s %s = %g", i ? "," : "", r->over_name[i], r->over_value[i]);
+        fputc('\n', f);
+    }
     for (int pass = 0; pass < (base >= 0 && r->n_regimes > 1 ? 2 : 1); pass++) {
         if (pass == 1)
             fprintf(f, "\nDifference from %s (paired by run: same people, same chances)\n",

@@ -283,6 +283,12 @@ double pw_param_get(const pw_scenario *s, size_t i)
     return i < PI_COUNT ? s->v[i] : NAN;
 }
 
+void pw_param_range(const pw_scenario *s, size_t i, double *lo, double *hi)
+{
+    (void)s; /* every scenario shares the simulator's one table */
+    pwi_param_range(i, lo, hi);
+}
+
 int pw_param_set(pw_scenario *s, size_t i, double v)
 {
     if (i >= PI_COUNT || !(v >= PARAMS[i].lo && v <= PARAMS[i].hi))

@@ -14,7 +14,7 @@ check() { # check DESCRIPTION EXPECTED_EXIT COMMAND...
 check "--version" 0 "$PW_BIN" --version
 "$PW_BIN" --version | grep -q '^pathways [0-9]' || { echo "FAIL: version text"; fail=1; }
 check "help" 0 "$PW_BIN" help
-for c in run assess regimes calibrate sensitivity registry serve; do
+for c in run assess regimes params calibrate sensitivity registry serve; do
     "$PW_BIN" help | grep -q "^  $c " || { echo "FAIL: help lists $c"; fail=1; }
 done
 check "no arguments is a usage error" 2 "$PW_BIN"

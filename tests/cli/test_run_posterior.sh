@@ -22,8 +22,15 @@ cmp -s "$work/default/summary.json" "$work/none/summary.json" \
 # The same shipped posterior given as a file gives the same bytes as the default.
 "$PW_BIN" run $common --posterior "$PW_SRC/data/targets/almaty-posterior.csv" --quiet \
     --out "$work/file" || { echo "FAIL: --posterior FILE"; exit 1; }
-cmp -s "$work/default/summary.json" "$work/file/summary.json" \
+# Only the recorded label of the draws may differ.
+python3 - "$work" "$PW_SRC/data/targets/almaty-posterior.csv" <<'PY' \
     || { echo "FAIL: the built-in posterior and its file differ"; fail=1; }
+import json, sys
+d = json.load(open(sys.argv[1] + "/default/summary.json"))
+f = json.load(open(sys.argv[1] + "/file/summary.json"))
+ok = d.pop("posterior") == "<built-in>/targets/almaty-posterior.csv" and f.pop("posterior") == sys.argv[2]
+sys.exit(0 if ok and d == f else 1)
+PY
 # A scenario given by path has no shipped posterior.
 cp "$PW_SRC/data/scenarios/almaty.yaml" "$work/mine.yaml"
 # shellcheck disable=SC2086
