@@ -86,6 +86,10 @@ void pw_results_set_scale(pw_results *res, double scale);
  * Both return PW_ENOMEM on allocation failure. */
 int pw_results_set_posterior(pw_results *res, const char *label);
 int pw_results_add_override(pw_results *res, const char *name, double v);
+const char *pw_results_posterior(const pw_results *res); /* NULL: point values */
+size_t pw_results_override_count(const pw_results *res);
+/* Name and value of override i (0 .. count-1), in the order given. */
+const char *pw_results_override(const pw_results *res, size_t i, double *v);
 /* Mean and central 95% interval across runs of metric m for regime g; with
  * base >= 0, of the paired differences metric[g][run] - metric[base][run]. */
 int pw_results_summary(const pw_results *res, size_t g, long base, size_t m,

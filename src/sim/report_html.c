@@ -247,6 +247,21 @@ int pw_report_html_write(const pw_results *res, const char *title, int start_yea
               "interval excludes zero.",
               f);
     }
+    fputs("</p>\n<p>Parameters: ", f);
+    if (pw_results_posterior(res)) {
+        fputs("drawn per run from the posterior <code>", f);
+        put_escaped(f, pw_results_posterior(res));
+        fputs("</code>, so the intervals carry parameter uncertainty as well as chance.", f);
+    } else {
+        fputs("the scenario's point values (no posterior): the intervals show chance only.", f);
+    }
+    for (size_t i = 0; i < pw_results_override_count(res); i++) {
+        double v;
+        const char *name = pw_results_override(res, i, &v);
+        fputs(i ? ", <code>" : " Set by hand for this run: <code>", f);
+        put_escaped(f, name);
+        fprintf(f, " = %g</code>", v);
+    }
     fputs("</p>\n", f);
     put_table(f, res, base);
     fputs("<h2>Year by year</h2>\n<p class=\"key\">", f);

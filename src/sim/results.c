@@ -165,6 +165,17 @@ int pw_results_set_posterior(pw_results *r, const char *label)
     return PW_OK;
 }
 
+const char *pw_results_posterior(const pw_results *r) { return r->posterior; }
+size_t pw_results_override_count(const pw_results *r) { return r->n_over; }
+const char *pw_results_override(const pw_results *r, size_t i, double *v)
+{
+    if (i >= r->n_over)
+        return NULL;
+    if (v)
+        *v = r->over_value[i];
+    return r->over_name[i];
+}
+
 int pw_results_add_override(pw_results *r, const char *name, double v)
 {
     char **names = realloc(r->over_name, (r->n_over + 1) * sizeof *names);

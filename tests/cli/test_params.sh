@@ -58,7 +58,11 @@ m = s["regimes"]["hybrid"]["metrics"]["in_compulsory_treatment_end"]["mean"]
 if not m > b: no("more beds and detection did not raise compulsory treatment (%g -> %g)" % (b, m))
 sys.exit(0 if ok else 1)
 PY
+grep -q 'Set by hand for this run: <code>treatment.compulsory_beds_per_100k = 200</code>' \
+    "$work/set/report.html" || no "report.html does not show the value set by hand"
+grep -q 'Set by hand' "$work/base/report.html" && no "report.html of the baseline shows overrides"
 # Without a posterior the record says so.
 run --posterior none --out "$work/none" || no "run --posterior none"
 grep -q '"posterior": null' "$work/none/summary.json" || no "posterior none recorded as null"
+grep -q 'no posterior' "$work/none/report.html" || no "report.html does not say chance only"
 exit $fail
