@@ -10,6 +10,7 @@
 #ifndef PW_CLI_H
 #define PW_CLI_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #define PW_EXIT_OK 0
@@ -29,6 +30,12 @@ int pw_cmd_serve(int argc, char **argv);
 
 /* Called by cmd_run.c for `--engine meanfield` (cmd_run_meanfield.c). */
 int pw_cmd_run_meanfield(int argc, char **argv);
+/* Loads the regimes of `spec` ("all": every built-in one, kz-current
+ * first; else names or paths separated by commas) for both engines of
+ * `run` (cmd_run.c). Returns an exit code; on success *out holds *n_out
+ * regimes for the caller to free. */
+struct pw_regime;
+int pw_cli_load_regimes(const char *spec, struct pw_regime ***out, size_t *n_out);
 /* Called by cmd_registry.c for `registry report` (cmd_registry_report.c). */
 int pw_cmd_registry_report(int argc, char **argv);
 

@@ -154,7 +154,7 @@ done:
 }
 
 /* "all" means every built-in regime, kz-current (today's law) first. */
-static int load_regimes(const char *spec, pw_regime ***out, size_t *n_out)
+int pw_cli_load_regimes(const char *spec, pw_regime ***out, size_t *n_out)
 {
     const char **names = NULL;
     size_t n = 0;
@@ -330,7 +330,7 @@ int pw_cmd_run(int argc, char **argv)
                             "parameters; --posterior none for point values)\n",
                     posterior, rows, cols);
     }
-    if ((rc = load_regimes(regime, &regs, &n_regs)) != PW_EXIT_OK)
+    if ((rc = pw_cli_load_regimes(regime, &regs, &n_regs)) != PW_EXIT_OK)
         goto done;
     o.progress = !quiet;
     if (pw_sim_run(s, regs, n_regs, &o, &res, &err) != PW_OK) {
