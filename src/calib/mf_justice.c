@@ -716,15 +716,21 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
             double n = 0;
             for (int j = 0; j < x->k; j++)
                 n += y[x->off + c * x->k + j];
-            double before[MF_MAXSTREAM][MF_NORIG];
-            memcpy(before, dem_prison, sizeof before);
-            ROUTE(m->route[MF_SRC_POSS_DEP][c], 2 * m->police_use * f * n, c, -1, 1, 1);
-            ROUTE(m->route[MF_SRC_CRIME][c], m->police_crime * f * crime * rr * n, c, -1, 1, 0);
-            /* Taken from the treatment chain in proportion to its stages. */
+            if (n <= 0)
+                continue;
+            double rp = 2 * m->police_use * f * n, rc = m->police_crime * f * crime * rr * n;
+            ROUTE(m->route[MF_SRC_POSS_DEP][c], rp, c, -1, 1, 1);
+            ROUTE(m->route[MF_SRC_CRIME][c], rc, c, -1, 1, 0);
+            /* Those sent to prison leave the treatment chain, from its
+             * stages in proportion. */
             double out = 0;
             for (int s2 = 0; s2 < m->ns; s2++)
-                out += dem_prison[s2][c] - before[s2][c];
-            for (int j = 0; j < x->k && n > 0; j++)
+                if (m->st[s2].place == MF_PRISON)
+                    out += rp * ((1 - h) * m->route[MF_SRC_POSS_DEP][c][0].p[s2] +
+                                 h * m->route[MF_SRC_POSS_DEP][c][1].p[s2]) +
+                           rc * ((1 - h) * m->route[MF_SRC_CRIME][c][0].p[s2] +
+                                 h * m->route[MF_SRC_CRIME][c][1].p[s2]);
+            for (int j = 0; j < x->k; j++)
                 dy[x->off + c * x->k + j] -= out * y[x->off + c * x->k + j] / n;
         }
     }
@@ -749,7 +755,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
         for (int c = 0; c < MF_NCH; c++)
             want += dem_slot[s][c];
     }
-    double free_slots = spos(m->slots * m->n0 - occ, 1e-3);
+    double free_slots = spos(m->slots * m->n0 - occ, 0.01 * fmax(1, m->slots * m->n0));
     double phi = want > 0 ? hmin(want, ADMIT_RATE * free_slots) / want : 0;
     for (int s = 0; s < m->ns; s++) {
         const mf_stream *x = &m->st[s];
@@ -781,9 +787,11 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
         for (int c = 0; c < MF_NCH; c++)
             waiting += y[x->off_wait + c];
     }
-    /* A smooth min, sharp to about a tenth of a person: the ABM fills
-     * every free bed while anyone waits. */
-    double admit = ADMIT_RATE * spos(smin(waiting, m->beds * m->n0 - beds_used, 0.1), 1e-3);
+    /* A smooth min, sharp to 1% of the beds (at least a person): the ABM
+     * fills every free bed while anyone waits; sharper makes the ODE stiff
+     * for no visible gain. */
+    double eps_b = 0.01 * fmax(1, m->beds * m->n0);
+    double admit = ADMIT_RATE * spos(smin(waiting, m->beds * m->n0 - beds_used, eps_b), eps_b);
     for (int s = 0; s < m->ns; s++) {
         const mf_stream *x = &m->st[s];
         if (x->place != MF_COMP)
@@ -889,7 +897,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
     /* The market (market.c): sellers towards sellers_per_user x users,
      * closing the gap over ~8 weeks; quitting. */
     double users = L + Dc + Dtx;
-    dy[m->i_sell] += (52.0 / 8) * spos(m->market_sellers * users - S, 1e-3) - m->market_quit * S;
+    dy[m->i_sell] += (52.0 / 8) * spos(m->market_sellers * users - S, 0.01 * fmax(1, m->market_sellers * users)) - m->market_quit * S;
 
     /* Costs, discounted to the start (costs.c, world.c). */
     cum[MF_CUM_COST_JUSTICE] += disc * m->c_prison_day * 364 * held_prison;
