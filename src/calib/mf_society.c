@@ -352,10 +352,9 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
     dy[CUM(MF_CUM_EMIG)] += emig;
     dy[CUM(MF_CUM_IMMIG)] += immig;
     /* Health costs: overdose deaths (all, the pathway's included) and HIV
-     * care of the people followed in the community (the held ones are
-     * charged in mf_justice.c). */
+     * care of the people followed outside the streams (those in a stream,
+     * in treatment or held, are charged in mf_justice.c). */
     double disc = exp(-log1p(p->discount) * t);
-    hiv_people += dtx[CH_HIV];
     dy[CUM(MF_CUM_COST_HEALTH)] += disc * (p->c_od * dy[CUM(MF_CUM_OD)] + p->c_hiv * hiv_people);
     dy[CUM(MF_CUM_COST)] = dy[CUM(MF_CUM_COST_JUSTICE)] + dy[CUM(MF_CUM_COST_TREATMENT)] +
                            dy[CUM(MF_CUM_COST_HEALTH)] + dy[CUM(MF_CUM_COST_CRIME)] +
