@@ -792,6 +792,9 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
      * for no visible gain. */
     double eps_b = 0.01 * fmax(1, m->beds * m->n0);
     double admit = ADMIT_RATE * spos(smin(waiting, m->beds * m->n0 - beds_used, eps_b), eps_b);
+    double taken[MF_NCH]; /* to prison and outpatient places, before admissions */
+    for (int c = 0; c < MF_NCH; c++)
+        taken[c] = take[mf_d(c)];
     for (int s = 0; s < m->ns; s++) {
         const mf_stream *x = &m->st[s];
         if (x->place != MF_COMP)
@@ -801,7 +804,10 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
             double a = waiting > 0 ? admit * wv / waiting : 0;
             /* Nobody is admitted who is no longer dependent. */
             a *= d / (d + 1e-6);
-            double leave = wv * m->mu_users;
+            /* Waiting people leave the list when they die, or are sent to
+             * prison or to an outpatient place (pathway.c: the list holds
+             * people in the community), in proportion to the dependent. */
+            double leave = wv * (m->mu_users + (d > 0 ? taken[c] / d : 0));
             dy[x->off_wait + c] -= a + leave;
             take[mf_d(c)] += a;
             dy[x->off + c * x->k] += a;
