@@ -103,7 +103,8 @@ typedef struct mf_model {
     int s_init;               /* the prisoners of the initial state, or -1 */
     double prison0;           /* their share of the population */
     /* route[src][origin][record]: origin is the substance (light), the chain
-     * (dependent) or 0 (distribution) */
+     * (dependent), or 0 courier / 1 dealer (distribution); record 0 first
+     * case, 1 repeat */
     mf_route route[MF_NSRC][MF_NCH][2];
 
     /* layout */

@@ -486,6 +486,8 @@ void pwi_mf_justice_layout(mf_model *m)
     int at = (int)m->dim;
     for (int s = 0; s < m->ns; s++) {
         mf_stream *x = &m->st[s];
+        assert(x->k >= 1 && x->k <= MF_KMAX && x->rate > 0);
+        assert(x->then < m->ns && x->fallback < m->ns && x->var >= 0 && x->var < m->nv);
         x->off = at;
         at += MF_NORIG * x->k;
         x->off_slot = x->off_wait = -1;
