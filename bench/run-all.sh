@@ -23,7 +23,7 @@ for b in $which; do
     case $b in
     engine) ./build/bench/bench_engine ;;
     sim) ./build/bench/bench_sim ;;
-    calib) ./build/bench/bench_calib ;;
+    calib) ./build/bench/bench_calib && ./build/bench/bench_mf_society ;;
     import) ./build/bench/bench_registry_import ;;
     report) ./build/bench/bench_registry_report ;;
     http) ./build/bench/bench_http ;;

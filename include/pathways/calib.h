@@ -109,17 +109,20 @@ int pw_lhy_scenario_set(pw_lhy_scenario *sc, const char *name, double v);
 
 /* ---- The society model, mean-field ----------------------------------- */
 /*
- * Solves the deterministic counterpart of the society model's use stages
- * (initiation with peer deterrence, light use, dependence, injecting, HIV,
- * overdose, remission and relapse, demography) for `years` and fills
- * regime g, run `run` of `res` with yearly series and metrics at full
- * scale. Processes it does not model (justice, treatment, market, crime,
- * costs) are set to NaN. `scale_population` mimics the simulator's --scale
- * (1 = full population; counts are scaled back up). See
- * docs/calibration.md for what it assumes.
+ * Solves the deterministic counterpart of the society model (initiation
+ * with peer deterrence, light use, dependence, injecting, HIV, overdose,
+ * remission and relapse, demography; police detection with its capacity,
+ * the market, crime, and the justice and treatment pathway of `regime`,
+ * whose pw_decide decides every representative case class once) for
+ * `years` and fills regime g, run `run` of `res` with yearly series and
+ * metrics at full scale. With regime NULL every detected case gets no
+ * action (as in the agent-based engine). Outputs that need individual
+ * histories (criminal mindset, employment, monitoring, HCV, children) are
+ * NaN. `scale_population` mimics the simulator's --scale (1 = full
+ * population; counts are scaled back up). See docs/calibration.md 1.2.
  */
-int pw_mf_society_run(const pw_scenario *s, double scale_population, int years,
-                      pw_results *res, size_t g, int run, pw_error *err);
+int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scale_population,
+                      int years, pw_results *res, size_t g, int run, pw_error *err);
 
 /* ==== 2. Uncertain parameters, ABC-SMC, Sobol, Morris ================== */
 

@@ -37,55 +37,47 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "pathways/calib.h"
-#include "pathways/sim.h"
+#include "mf_internal.h"
 
-#define NSUB 5
-#define NCH 7          /* 5 substances + injecting HIV- + injecting HIV+ */
-#define CH_INJ 5
-#define CH_HIV 6
-#define NE 12          /* early remission: 12 monthly stages */
-#define NR 48          /* sustained remission before leaving: 48 months */
-#define STAGE_RATE 12.0
+#define NSUB MF_NSUB
+#define NCH MF_NCH
+#define CH_INJ MF_CH_INJ
+#define CH_HIV MF_CH_HIV
+#define NE MF_NE
+#define NR MF_NR
+#define STAGE_RATE MF_STAGE_RATE
+#define NBAND MF_NBAND
 
-/* Layout of the state vector. */
-enum { OFF_L = 0 };
-#define IDX_L(c) ((c))                                  /* c < NSUB */
-#define IDX_D(c) (NSUB + (c))
-#define IDX_E(c, j) (NSUB + NCH + (c) * NE + (j))
-#define IDX_R(c, j) (NSUB + NCH + NCH * NE + (c) * NR + (j))
-#define IDX_RFIN (NSUB + NCH + NCH * NE + NCH * NR)
-#define IDX_Y (IDX_RFIN + 1)
-#define IDX_N (IDX_RFIN + 2)
-/* Cumulative flows (read as yearly differences). */
-#define IDX_INIT (IDX_RFIN + 3)
-#define IDX_PEER (IDX_RFIN + 4)
-#define IDX_OD (IDX_RFIN + 5)
-#define IDX_HIVINF (IDX_RFIN + 6)
-#define IDX_SUST (IDX_RFIN + 7)
-#define IDX_DEATHS (IDX_RFIN + 8)
-#define IDX_BIRTHS (IDX_RFIN + 9)
-#define IDX_EMIG (IDX_RFIN + 10)
-#define IDX_IMMIG (IDX_RFIN + 11)
-/* Everyone (users included) by age band, for the age mix of initiation. */
-#define NBAND 7
-#define IDX_BAND(b) (IDX_RFIN + 12 + (b))
-#define DIM (IDX_RFIN + 12 + NBAND)
+/* Layout of the state vector (set in layout()): L[5], D[7], early
+ * remission E[variant][chain][12], sustained remission R[aftercare][chain]
+ * [48], the HIV-positive remission pool, memory Y, population N, the age
+ * bands, sellers, people with a record, the cumulative flows, then the
+ * justice compartments (mf_justice.c). */
+#define IDX_L(c) mf_l(c)
+#define IDX_D(c) mf_d(c)
+#define IDX_BAND(b) (p->off_band + (b))
+#define CUM(k) (p->i_cum + (k))
+
+static void layout(mf_model *p)
+{
+    p->off_e = NSUB + NCH;
+    p->off_r = p->off_e + p->nv * NCH * NE;
+    p->i_rfin = p->off_r + 2 * NCH * NR;
+    p->i_y = p->i_rfin + 1;
+    p->i_n = p->i_rfin + 2;
+    p->off_band = p->i_rfin + 3;
+    p->i_sell = p->off_band + NBAND;
+    p->i_rec = p->i_sell + 1;
+    p->i_cum = p->i_rec + 1;
+    p->dim = (size_t)(p->i_cum + MF_NCUM);
+    pwi_mf_justice_layout(p);
+}
 
 /* Bands aligned with the steps of the age factor; the last is open. */
 static const double band_lo[NBAND + 1] = {0, 12, 15, 25, 35, 50, 65, 90};
 static const double band_af[NBAND] = {0, 0.3, 1.0, 0.6, 0.25, 0.08, 0};
 
-typedef struct {
-    double mix[NSUB], dep[NSUB], rem[NSUB];
-    double quit, relapse_early, relapse_sust, inject;
-    double tau, peer_mean, deter_q, deter_floor, decay;
-    double od_inject, od_other, od_tx_rr, hiv_beta, hiv_mort;
-    double birth, immig, emig;
-    double mu_band[NBAND];   /* background mortality by age band */
-    double mu_users;         /* background mortality of users (ages 15-50) */
-    double share0[NBAND];    /* initial age mix */
-} mf_par;
+typedef mf_model mf_par;
 
 /* Parameter value by name (the simulator's flat table). */
 static int get(const pw_scenario *s, const char *name, double *out, pw_error *err)
@@ -191,17 +183,27 @@ static int load_par(const pw_scenario *s, mf_par *p, double *s0, double *s65, do
 
 static int rhs(double t, const double *y, double *dy, void *ctx)
 {
-    (void)t;
     const mf_par *p = ctx;
-    memset(dy, 0, DIM * sizeof *dy);
-    double L = 0, D = 0, A = 0;
+    memset(dy, 0, p->dim * sizeof *dy);
+    /* The pathway first: it moves people between the use compartments and
+     * custody or treatment, and reports the deaths among them. */
+    double excess_j = 0;
+    pwi_mf_justice_rhs(p, t, y, dy, &excess_j);
+
+    /* Dependent users in outpatient care or drug court are dependent users
+     * for peers, memory and HIV (the ABM counts them by use stage). */
+    double dtx[NCH], L = 0, D = 0, A = 0;
+    for (int c = 0; c < NCH; c++)
+        dtx[c] = pwi_mf_dep_in_tx(p, y, c);
     for (int c = 0; c < NSUB; c++)
         L += y[IDX_L(c)];
     for (int c = 0; c < NCH; c++)
-        D += y[IDX_D(c)];
-    for (int i = 0; i < IDX_Y; i++)
+        D += y[IDX_D(c)] + dtx[c];
+    for (int i = 0; i <= p->i_rfin; i++)
         A += y[i];
-    double N = y[IDX_N];
+    for (int c = 0; c < MF_NORIG; c++)
+        A += pwi_mf_held(p, y, c);
+    double N = y[p->i_n];
     double free_pop = fmax(N - A, 0.0);
     double mixsum = 0;
     for (int k = 0; k < NSUB; k++)
@@ -210,7 +212,7 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
         mixsum = 1;
 
     /* Initiation: exogenous per susceptible person, and by peers. */
-    double det = L > 0 ? fmax(p->deter_floor, exp(-p->deter_q * y[IDX_Y] / L)) : 1.0;
+    double det = L > 0 ? fmax(p->deter_floor, exp(-p->deter_q * y[p->i_y] / L)) : 1.0;
     /* Age-weighted people not already followed (users spread over ages
      * like everyone: an approximation). */
     double weighted = 0;
@@ -222,17 +224,19 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
     double peer_by[NSUB] = {0}, peer = 0;
     for (int k = 0; k < NSUB; k++) {
         /* A user's own substance counts for L and D; injectors use opioids. */
-        double users = y[IDX_L(k)] + y[IDX_D(k)] + (k == 0 ? y[IDX_D(CH_INJ)] + y[IDX_D(CH_HIV)] : 0);
+        double users = y[IDX_L(k)] + y[IDX_D(k)] + dtx[k] +
+                       (k == 0 ? y[IDX_D(CH_INJ)] + y[IDX_D(CH_HIV)] + dtx[CH_INJ] + dtx[CH_HIV]
+                               : 0);
         peer_by[k] = p->peer_mean * det * users * accept;
         peer += peer_by[k];
     }
     for (int k = 0; k < NSUB; k++) {
-        /* Peers pass on their own substance 70% of the time (model.c). */
+        /* Peers pass on their own substance 70% of the time (initiation.c). */
         double in = exo * p->mix[k] / mixsum + 0.7 * peer_by[k] + 0.3 * peer * p->mix[k] / mixsum;
         dy[IDX_L(k)] += in;
     }
-    dy[IDX_INIT] = exo + peer;
-    dy[IDX_PEER] = peer;
+    dy[CUM(MF_CUM_INIT)] += exo + peer;
+    dy[CUM(MF_CUM_PEER)] += peer;
 
     double freed = 0, deaths_users = 0, od = 0;
     /* Light use. */
@@ -244,17 +248,20 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
         deaths_users += p->mu_users * l;
     }
     /* Dependence. */
-    double pwid = y[IDX_D(CH_INJ)] + y[IDX_D(CH_HIV)];
-    double prev = pwid > 0 ? y[IDX_D(CH_HIV)] / pwid : 0;
+    double pwid = y[IDX_D(CH_INJ)] + y[IDX_D(CH_HIV)] + dtx[CH_INJ] + dtx[CH_HIV];
+    double prev = pwid > 0 ? (y[IDX_D(CH_HIV)] + dtx[CH_HIV]) / pwid : 0;
+    double hiv_people = y[p->i_rfin];
     for (int c = 0; c < NCH; c++) {
         double d = y[IDX_D(c)];
         double rem = p->rem[c < NSUB ? c : 0];
         double odr = (c >= CH_INJ ? p->od_inject : p->od_other) * p->od_tx_rr;
         double die = odr + p->mu_users + (c == CH_HIV ? p->hiv_mort : 0);
         dy[IDX_D(c)] -= (rem + die) * d;
-        dy[IDX_E(c, 0)] += rem * d;
+        dy[mf_e(p, 0, c, 0)] += rem * d;
         od += odr * d;
         deaths_users += (die - odr) * d;
+        if (c == CH_HIV)
+            hiv_people += d;
         if (c == 0) { /* opioid users start injecting */
             dy[IDX_D(0)] -= p->inject * d;
             dy[IDX_D(CH_INJ)] += p->inject * d;
@@ -263,48 +270,63 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
             double inf = p->hiv_beta * prev * d;
             dy[IDX_D(CH_INJ)] -= inf;
             dy[IDX_D(CH_HIV)] += inf;
-            dy[IDX_HIVINF] += inf;
+            dy[CUM(MF_CUM_HIVINF)] += inf;
         }
-        /* Early remission: relapse, or on to the next month. */
-        for (int j = 0; j < NE; j++) {
-            double e = y[IDX_E(c, j)];
-            dy[IDX_E(c, j)] -= (p->relapse_early + STAGE_RATE + p->mu_users) * e;
-            dy[IDX_D(c)] += p->relapse_early * e;
-            deaths_users += p->mu_users * e;
-            if (j + 1 < NE) {
-                dy[IDX_E(c, j + 1)] += STAGE_RATE * e;
-            } else {
-                dy[IDX_R(c, 0)] += STAGE_RATE * e;
-                dy[IDX_SUST] += STAGE_RATE * e;
+        /* Early remission, by how it began: relapse, or on to the next
+         * month; the sustained remission that follows keeps aftercare. */
+        for (int v = 0; v < p->nv; v++) {
+            double rel = p->var[v].relapse;
+            int a = p->var[v].aftercare;
+            for (int j = 0; j < NE; j++) {
+                double e = y[mf_e(p, v, c, j)];
+                dy[mf_e(p, v, c, j)] -= (rel + STAGE_RATE + p->mu_users) * e;
+                dy[IDX_D(c)] += rel * e;
+                deaths_users += p->mu_users * e;
+                if (c == CH_HIV)
+                    hiv_people += e;
+                if (j + 1 < NE) {
+                    dy[mf_e(p, v, c, j + 1)] += STAGE_RATE * e;
+                } else {
+                    dy[mf_r(p, a, c, 0)] += STAGE_RATE * e;
+                    dy[CUM(MF_CUM_SUST)] += STAGE_RATE * e;
+                }
             }
         }
-        for (int j = 0; j < NR; j++) {
-            double r = y[IDX_R(c, j)];
-            dy[IDX_R(c, j)] -= (p->relapse_sust + STAGE_RATE + p->mu_users) * r;
-            dy[IDX_D(c)] += p->relapse_sust * r;
-            deaths_users += p->mu_users * r;
-            if (j + 1 < NR)
-                dy[IDX_R(c, j + 1)] += STAGE_RATE * r;
-            else if (c == CH_HIV)
-                dy[IDX_RFIN] += STAGE_RATE * r; /* HIV care keeps the record */
-            else
-                freed += STAGE_RATE * r;
+        for (int a = 0; a < 2; a++) {
+            double rel = p->relapse_sust * (a ? p->tx_aftercare_rr : 1);
+            for (int j = 0; j < NR; j++) {
+                double r = y[mf_r(p, a, c, j)];
+                dy[mf_r(p, a, c, j)] -= (rel + STAGE_RATE + p->mu_users) * r;
+                dy[IDX_D(c)] += rel * r;
+                deaths_users += p->mu_users * r;
+                if (c == CH_HIV)
+                    hiv_people += r;
+                if (j + 1 < NR)
+                    dy[mf_r(p, a, c, j + 1)] += STAGE_RATE * r;
+                else if (c == CH_HIV)
+                    dy[p->i_rfin] += STAGE_RATE * r; /* HIV care keeps the record */
+                else
+                    freed += STAGE_RATE * r;
+            }
         }
     }
     /* HIV-positive people in long remission relapse into injecting. */
-    double rf = y[IDX_RFIN];
-    dy[IDX_RFIN] -= (p->relapse_sust + p->mu_users) * rf;
+    double rf = y[p->i_rfin];
+    dy[p->i_rfin] -= (p->relapse_sust + p->mu_users) * rf;
     dy[IDX_D(CH_HIV)] += p->relapse_sust * rf;
     deaths_users += p->mu_users * rf;
-    (void)freed; /* freed people rejoin N - A implicitly */
+    /* People with a record leave with the records that end (quitting,
+     * healing, death), in proportion. */
+    if (A > 0)
+        dy[p->i_rec] -= y[p->i_rec] * (freed + deaths_users + od) / A;
 
     /* Memory of visible harm and the population. */
-    dy[IDX_Y] = D - p->decay * y[IDX_Y];
+    dy[p->i_y] = D - p->decay * y[p->i_y];
     double births = p->birth * N, immig = p->immig * N, emig = p->emig * free_pop;
     /* Age bands: ageing, births into the first, arrivals aged 18-40
-     * (model.c), emigration of people not followed, background deaths,
-     * and users' excess deaths taken from the 15-50 bands. */
-    double bg = 0, excess = od;
+     * (population.c), emigration of people not followed, background
+     * deaths, and users' excess deaths taken from the 15-50 bands. */
+    double bg = 0, excess = od + excess_j;
     for (int c = 0; c < NCH; c++)
         excess += (c == CH_HIV ? p->hiv_mort : 0) * y[IDX_D(c)];
     double young = y[IDX_BAND(2)] + y[IDX_BAND(3)] + y[IDX_BAND(4)];
@@ -323,51 +345,69 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
     dy[IDX_BAND(2)] += immig * 7.0 / 22.0;
     dy[IDX_BAND(3)] += immig * 10.0 / 22.0;
     dy[IDX_BAND(4)] += immig * 5.0 / 22.0;
-    (void)deaths_users; /* users' background deaths are inside bg */
-    dy[IDX_N] = births + immig - emig - bg - excess;
-    dy[IDX_OD] = od;
-    dy[IDX_DEATHS] = bg + excess;
-    dy[IDX_BIRTHS] = births;
-    dy[IDX_EMIG] = emig;
-    dy[IDX_IMMIG] = immig;
+    dy[p->i_n] = births + immig - emig - bg - excess;
+    dy[CUM(MF_CUM_OD)] += od;
+    dy[CUM(MF_CUM_DEATHS)] += bg + excess;
+    dy[CUM(MF_CUM_BIRTHS)] += births;
+    dy[CUM(MF_CUM_EMIG)] += emig;
+    dy[CUM(MF_CUM_IMMIG)] += immig;
+    /* Health costs: overdose deaths (all, the pathway's included) and HIV
+     * care of the people followed outside the streams (those in a stream,
+     * in treatment or held, are charged in mf_justice.c). */
+    double disc = exp(-log1p(p->discount) * t);
+    dy[CUM(MF_CUM_COST_HEALTH)] += disc * (p->c_od * dy[CUM(MF_CUM_OD)] + p->c_hiv * hiv_people);
+    dy[CUM(MF_CUM_COST)] = dy[CUM(MF_CUM_COST_JUSTICE)] + dy[CUM(MF_CUM_COST_TREATMENT)] +
+                           dy[CUM(MF_CUM_COST_HEALTH)] + dy[CUM(MF_CUM_COST_CRIME)] +
+                           dy[CUM(MF_CUM_COST_WORK)];
     return GSL_SUCCESS;
 }
 
-int pw_mf_society_run(const pw_scenario *s, double scale_population, int years,
-                      pw_results *res, size_t g, int run, pw_error *err)
+int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scale_population,
+                      int years, pw_results *res, size_t g, int run, pw_error *err)
 {
-    mf_par p;
-    double s0, s65, init[5];
-    memset(&p, 0, sizeof p);
-    int rc = load_par(s, &p, &s0, &s65, init, err);
+    mf_par *pp = calloc(1, sizeof *pp);
+    double s0, s65, init[5], sellers0 = 0, prison0 = 0;
+    double *y0 = NULL, *traj = NULL;
+    if (!pp)
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    mf_par *p = pp;
+    int rc = load_par(s, p, &s0, &s65, init, err);
+    if (rc == PW_OK)
+        rc = get(s, "initial.sellers_per_user", &sellers0, err);
+    if (rc == PW_OK)
+        rc = pwi_mf_justice_setup(p, s, regime, err);
     if (rc != PW_OK)
-        return rc;
+        goto done;
+    prison0 = p->prison0;
+    layout(p);
+    size_t DIM = p->dim;
     double N0 = pw_scenario_population(s) * (scale_population > 0 ? scale_population : 1.0);
     double adults = 0;
     for (int b = 2; b <= 5; b++) /* ages 15-65 */
-        adults += N0 * p.share0[b];
-    double *y0 = calloc(DIM, sizeof(double));
-    double *traj = malloc((size_t)(years + 1) * DIM * sizeof(double));
+        adults += N0 * p->share0[b];
+    y0 = calloc(DIM, sizeof(double));
+    traj = malloc((size_t)(years + 1) * DIM * sizeof(double));
     if (!y0 || !traj) {
-        free(y0);
-        free(traj);
-        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+        rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+        goto done;
     }
-    /* Initial stocks split by substance as model.c's pick_substance():
+    /* Initial stocks split by substance as use.c's pwi_pick_substance():
      * light users by mix/(quit + dependence), dependence and remission by
      * mix x dependence / remission. */
     double w1[NSUB], w2[NSUB], t1 = 0, t2 = 0;
     for (int k = 0; k < NSUB; k++) {
-        w1[k] = p.mix[k] / (p.quit + p.dep[k] + 1e-9);
-        w2[k] = p.mix[k] * p.dep[k] / (p.rem[k] + 1e-9);
+        w1[k] = p->mix[k] / (p->quit + p->dep[k] + 1e-9);
+        w2[k] = p->mix[k] * p->dep[k] / (p->rem[k] + 1e-9);
         t1 += w1[k];
         t2 += w2[k];
     }
+    double users0 = 0;
     for (int k = 0; k < NSUB; k++) {
         double light = fmin(1, init[0]) * adults * w1[k] / t1;
         double dep = fmin(1, init[1]) * adults * w2[k] / t2;
         double rem = fmin(1, init[2]) * adults * w2[k] / t2;
         y0[IDX_L(k)] = light;
+        users0 += light + dep;
         if (k == 0) {
             double inj = dep * init[3];
             y0[IDX_D(0)] = dep - inj;
@@ -377,16 +417,26 @@ int pw_mf_society_run(const pw_scenario *s, double scale_population, int years,
             y0[IDX_D(k)] = dep;
         }
         /* Seeded sustained remission starts its 4-year clock at 0. */
-        y0[IDX_R(k, 0)] = rem;
+        y0[mf_r(p, 0, k, 0)] = rem;
     }
     double D0 = 0;
     for (int c = 0; c < NCH; c++)
         D0 += y0[IDX_D(c)];
-    y0[IDX_Y] = D0 / p.decay;
-    y0[IDX_N] = N0;
+    y0[p->i_y] = D0 / p->decay;
+    y0[p->i_n] = N0;
+    p->n0 = N0;
     for (int b = 0; b < NBAND; b++)
-        y0[IDX_BAND(b)] = N0 * p.share0[b];
-    rc = pw_ode_solve(DIM, rhs, &p, y0, 0.0, 1.0, (size_t)years, traj, err);
+        y0[IDX_BAND(b)] = N0 * p->share0[b];
+    y0[p->i_sell] = sellers0 * users0;
+    /* Prisoners at the start (initial.c), in their own stream (see
+     * pwi_mf_justice_setup); not followed as users (an approximation: the
+     * ABM also picks some users). */
+    if (p->s_init >= 0) {
+        const mf_stream *x = &p->st[p->s_init];
+        for (int j = 0; j < x->k; j++)
+            y0[x->off + MF_SELLER * x->k + j] = prison0 * N0 / x->k;
+    }
+    rc = pw_ode_solve(DIM, rhs, p, y0, 0.0, 1.0, (size_t)years, traj, err);
     if (rc != PW_OK)
         goto done;
 
@@ -402,51 +452,93 @@ int pw_mf_society_run(const pw_scenario *s, double scale_population, int years,
         if (k_ >= 0) pw_results_set_series(res, g, run, yr, (size_t)k_, (v) * up); } while (0)
 #define MET(name, v) do { int m_ = pw_metric_find(name); \
         if (m_ >= 0) pw_results_set_metric(res, g, run, (size_t)m_, (v) * up); } while (0)
+#define FLOW(k) (e[CUM(k)] - b[CUM(k)])
+#define TOTAL(k) (e[CUM(k)] - traj[CUM(k)])
     for (int yr = 0; yr < years; yr++) {
         const double *e = traj + (size_t)(yr + 1) * DIM, *b = traj + (size_t)yr * DIM;
-        double L = 0, D = 0, rem = 0;
+        double L = 0, D = 0, rem = 0, pwid = 0, hivp = 0;
+        mf_stocks js;
+        pwi_mf_justice_stocks(p, e, &js);
         for (int c = 0; c < NSUB; c++)
             L += e[IDX_L(c)];
         for (int c = 0; c < NCH; c++) {
-            D += e[IDX_D(c)];
-            for (int j = 0; j < NE; j++)
-                rem += e[IDX_E(c, j)];
-            for (int j = 0; j < NR; j++)
-                rem += e[IDX_R(c, j)];
+            double dt = pwi_mf_dep_in_tx(p, e, c);
+            D += e[IDX_D(c)] + dt;
+            if (c >= CH_INJ)
+                pwid += e[IDX_D(c)] + dt;
+            if (c == CH_HIV)
+                hivp += e[IDX_D(c)] + dt;
         }
-        rem += e[IDX_RFIN];
-        SER("population", e[IDX_N]);
-        SER("births", e[IDX_BIRTHS] - b[IDX_BIRTHS]);
-        SER("deaths", e[IDX_DEATHS] - b[IDX_DEATHS]);
-        SER("emigrated", e[IDX_EMIG] - b[IDX_EMIG]);
-        SER("immigrated", e[IDX_IMMIG] - b[IDX_IMMIG]);
+        for (int i = p->off_e; i <= p->i_rfin; i++)
+            rem += e[i];
+        /* The ABM counts people in remission wherever they are; those
+         * held were users, and are in early remission inside. */
+        for (int c = 0; c < NCH; c++)
+            rem += pwi_mf_held(p, e, c) - pwi_mf_dep_in_tx(p, e, c);
+        SER("population", e[p->i_n]);
+        SER("births", FLOW(MF_CUM_BIRTHS));
+        SER("deaths", FLOW(MF_CUM_DEATHS));
+        SER("emigrated", FLOW(MF_CUM_EMIG));
+        SER("immigrated", FLOW(MF_CUM_IMMIG));
         SER("pwud", L + D);
         SER("light_users", L);
         SER("dependent", D);
-        SER("pwid", e[IDX_D(CH_INJ)] + e[IDX_D(CH_HIV)]);
-        SER("hiv_pwid", e[IDX_D(CH_HIV)]);
+        SER("dependent_severe", D * p->severe_share);
+        SER("pwid", pwid);
+        SER("hiv_pwid", hivp);
         SER("in_remission", rem);
-        SER("initiations", e[IDX_INIT] - b[IDX_INIT]);
-        SER("peer_initiations", e[IDX_PEER] - b[IDX_PEER]);
-        SER("overdose_deaths", e[IDX_OD] - b[IDX_OD]);
-        SER("hiv_infections", e[IDX_HIVINF] - b[IDX_HIVINF]);
-        SER("sustained_remissions", e[IDX_SUST] - b[IDX_SUST]);
+        SER("initiations", FLOW(MF_CUM_INIT));
+        SER("peer_initiations", FLOW(MF_CUM_PEER));
+        SER("overdose_deaths", FLOW(MF_CUM_OD));
+        SER("hiv_infections", FLOW(MF_CUM_HIVINF));
+        SER("sustained_remissions", FLOW(MF_CUM_SUST));
+        SER("offences", FLOW(MF_CUM_OFFENCES));
+        SER("acquisitive_crimes", FLOW(MF_CUM_ACQ));
+        SER("drug_crimes", FLOW(MF_CUM_DRUG));
+        SER("detected_offences", FLOW(MF_CUM_CASES));
+        SER("cases", FLOW(MF_CUM_CASES));
+        SER("prison_population", js.prison);
+        SER("prison_admissions", FLOW(MF_CUM_PRISON_ADM));
+        SER("releases", FLOW(MF_CUM_RELEASES));
+        SER("compulsory_treatment", js.comp);
+        SER("compulsory_admissions", FLOW(MF_CUM_COMP_ADM));
+        SER("waiting_list", js.waiting);
+        SER("outpatient_treatment", js.outpatient);
+        SER("drug_court", js.drug_court);
+        SER("sellers", js.sellers);
+        SER("cost_kzt", FLOW(MF_CUM_COST));
         if (yr == years - 1) {
-            const double *z = traj;
             MET("pwud_end", L + D);
             MET("dependent_end", D);
-            MET("pwid_end", e[IDX_D(CH_INJ)] + e[IDX_D(CH_HIV)]);
-            MET("initiations_total", e[IDX_INIT] - z[IDX_INIT]);
-            MET("overdose_deaths_total", e[IDX_OD] - z[IDX_OD]);
-            MET("hiv_infections_total", e[IDX_HIVINF] - z[IDX_HIVINF]);
-            MET("sustained_remissions_total", e[IDX_SUST] - z[IDX_SUST]);
-            MET("population_end", e[IDX_N]);
+            MET("pwid_end", pwid);
+            MET("initiations_total", TOTAL(MF_CUM_INIT));
+            MET("overdose_deaths_total", TOTAL(MF_CUM_OD));
+            MET("hiv_infections_total", TOTAL(MF_CUM_HIVINF));
+            MET("sustained_remissions_total", TOTAL(MF_CUM_SUST));
+            MET("population_end", e[p->i_n]);
+            MET("drug_crimes_total", TOTAL(MF_CUM_DRUG));
+            MET("acquisitive_crimes_total", TOTAL(MF_CUM_ACQ));
+            MET("detected_offences_total", TOTAL(MF_CUM_CASES));
+            MET("prison_population_end", js.prison);
+            MET("prison_admissions_total", TOTAL(MF_CUM_PRISON_ADM));
+            MET("in_compulsory_treatment_end", js.comp);
+            MET("compulsory_admissions_total", TOTAL(MF_CUM_COMP_ADM));
+            MET("waiting_list_end", js.waiting);
+            MET("cost_total_kzt", TOTAL(MF_CUM_COST));
+            MET("cost_justice_kzt", TOTAL(MF_CUM_COST_JUSTICE));
+            MET("cost_treatment_kzt", TOTAL(MF_CUM_COST_TREATMENT));
+            MET("cost_health_kzt", TOTAL(MF_CUM_COST_HEALTH));
+            MET("cost_crime_kzt", TOTAL(MF_CUM_COST_CRIME));
+            MET("cost_lost_work_kzt", TOTAL(MF_CUM_COST_WORK));
         }
     }
 #undef SER
 #undef MET
+#undef FLOW
+#undef TOTAL
 done:
     free(y0);
     free(traj);
+    free(pp);
     return rc;
 }

@@ -158,76 +158,39 @@ done:
     return rc;
 }
 
-/* One `--set NAME=VALUE` of the command line. */
-typedef struct {
-    const char *arg; /* as given, for messages */
-    char name[128];
-    double value;
-} override;
-
-static int parse_override(const char *arg, override *ov)
-{
-    const char *eq = strchr(arg, '=');
-    char *end;
-    if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof ov->name)
-        return -1;
-    memcpy(ov->name, arg, (size_t)(eq - arg));
-    ov->name[eq - arg] = 0;
-    errno = 0;
-    ov->value = strtod(eq + 1, &end);
-    if (end == eq + 1 || *end || errno || !isfinite(ov->value))
-        return -1;
-    ov->arg = arg;
-    return 0;
-}
-
 /*
- * Applies the overrides to the scenario and drops their columns from the
- * posterior draws, so a value set by hand holds in every run instead of
- * being redrawn. Names and ranges are checked before anything runs.
+ * A parameter set by hand holds in every run instead of being redrawn:
+ * drop its column from the posterior draws (after pw_cli_apply_overrides).
  */
-static int apply_overrides(pw_scenario *s, const override *ov, size_t n, pw_sim_opts *o,
-                           int *idx, double *draws, int quiet)
+static void drop_drawn(const pw_cli_override *ov, size_t n, pw_sim_opts *o, int *idx,
+                       double *draws, int quiet)
 {
     for (size_t i = 0; i < n; i++) {
-        int p = pw_param_find(s, ov[i].name);
-        double lo, hi;
-        if (p < 0)
-            return pw_cli_usage_error("run", "--set %s: '%s' is not a parameter of scenario "
-                                      "%s (`pathways params --scenario %s` lists them)",
-                                      ov[i].arg, ov[i].name, pw_scenario_name(s),
-                                      pw_scenario_name(s));
-        pw_param_range(s, (size_t)p, &lo, &hi);
-        if (pw_param_set(s, (size_t)p, ov[i].value) != PW_OK)
-            return pw_cli_usage_error("run", "--set %s: %g is outside the allowed range "
-                                      "[%g, %g] of %s", ov[i].arg, ov[i].value, lo, hi,
-                                      ov[i].name);
         size_t cols = o->n_draw_params, drop = cols;
         for (size_t c = 0; c < cols; c++)
-            if (idx[c] == p)
+            if (idx[c] == ov[i].param)
                 drop = c;
-        if (drop < cols) {
-            /* Compact the row-major matrix in place, row by row: the write
-             * position never passes the read position. */
-            size_t w = 0;
-            for (size_t r = 0; r < o->n_draws; r++)
-                for (size_t c = 0; c < cols; c++)
-                    if (c != drop)
-                        draws[w++] = draws[r * cols + c];
-            memmove(idx + drop, idx + drop + 1, (cols - drop - 1) * sizeof *idx);
-            o->n_draw_params = cols - 1;
-            if (!quiet)
-                fprintf(stderr, "pathways run: %s = %g in every run (not drawn from the "
-                                "posterior)\n", ov[i].name, ov[i].value);
-        }
+        if (drop == cols)
+            continue;
+        /* Compact the row-major matrix in place, row by row: the write
+         * position never passes the read position. */
+        size_t w = 0;
+        for (size_t r = 0; r < o->n_draws; r++)
+            for (size_t c = 0; c < cols; c++)
+                if (c != drop)
+                    draws[w++] = draws[r * cols + c];
+        memmove(idx + drop, idx + drop + 1, (cols - drop - 1) * sizeof *idx);
+        o->n_draw_params = cols - 1;
+        if (!quiet)
+            fprintf(stderr, "pathways run: %s = %g in every run (not drawn from the "
+                            "posterior)\n", ov[i].name, ov[i].value);
     }
     if (o->n_draws && o->n_draw_params == 0)
         o->n_draws = 0; /* every drawn parameter was set by hand */
-    return PW_EXIT_OK;
 }
 
 /* "all" means every built-in regime, kz-current (today's law) first. */
-static int load_regimes(const char *spec, pw_regime ***out, size_t *n_out)
+int pw_cli_load_regimes(const char *spec, pw_regime ***out, size_t *n_out)
 {
     const char **names = NULL;
     size_t n = 0;
@@ -300,7 +263,7 @@ int pw_cmd_run(int argc, char **argv)
         {"set", required_argument, 0, 'x'},      {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     /* A fixed bound keeps the option loop's early returns free of leaks. */
-    override ovs[64];
+    pw_cli_override ovs[PW_CLI_MAX_OVERRIDES];
     size_t n_ovs = 0;
     const char *scenario = "almaty", *regime = "all", *out_dir = "pathways-out";
     const char *posterior = NULL;
@@ -323,7 +286,7 @@ int pw_cmd_run(int argc, char **argv)
             if (n_ovs == sizeof ovs / sizeof ovs[0])
                 return pw_cli_usage_error("run", "at most %zu --set options",
                                           sizeof ovs / sizeof ovs[0]);
-            if (parse_override(optarg, &ovs[n_ovs]))
+            if (pw_cli_parse_override(optarg, &ovs[n_ovs]))
                 return pw_cli_usage_error("run", "--set takes NAME=VALUE with a number, "
                                           "got '%s'", optarg);
             n_ovs++;
@@ -411,13 +374,14 @@ int pw_cmd_run(int argc, char **argv)
         o.draw_param_idx = idx;
         o.draws = draws;
     }
-    if ((rc = apply_overrides(s, ovs, n_ovs, &o, idx, draws, quiet)) != PW_EXIT_OK)
+    if ((rc = pw_cli_apply_overrides(s, ovs, n_ovs)) != PW_EXIT_OK)
         goto done;
+    drop_drawn(ovs, n_ovs, &o, idx, draws, quiet);
     if (o.n_draws && !quiet)
         fprintf(stderr, "pathways run: parameters drawn per run from %s (%zu draws of %zu "
                         "parameters; --posterior none for point values)\n",
                 posterior, o.n_draws, o.n_draw_params);
-    if ((rc = load_regimes(regime, &regs, &n_regs)) != PW_EXIT_OK)
+    if ((rc = pw_cli_load_regimes(regime, &regs, &n_regs)) != PW_EXIT_OK)
         goto done;
     o.progress = !quiet;
     if (pw_sim_run(s, regs, n_regs, &o, &res, &err) != PW_OK) {
@@ -428,9 +392,8 @@ int pw_cmd_run(int argc, char **argv)
     rc = PW_EXIT_FAIL;
     if (pw_results_set_posterior(res, o.n_draws ? posterior : NULL) != PW_OK)
         goto done;
-    for (size_t i = 0; i < n_ovs; i++)
-        if (pw_results_add_override(res, ovs[i].name, ovs[i].value) != PW_OK)
-            goto done;
+    if (pw_cli_record_overrides(res, ovs, n_ovs) != PW_EXIT_OK)
+        goto done;
     if (pw_results_write(res, out_dir, &err) != PW_OK ||
         pw_report_html_write(res, pw_scenario_name(s), pw_scenario_start_year(s), "kz-current",
                              out_dir, &err) != PW_OK) {

@@ -37,7 +37,10 @@ static void usage(FILE *f)
             "  --years N             horizon in years (default 20; 1..500)\n"
             "  --out DIR             write DIR/timeseries.csv and DIR/summary.json\n"
             "  --per-year K          output points per year (default 12: monthly)\n"
-            "  --regime, --runs, --seed, --threads, --scale, --posterior, --baseline\n"
+            "  --regime all|A,B,...  society scenarios: regimes to compare (default all)\n"
+            "  --set NAME=VALUE      society scenarios: set a parameter (repeatable;\n"
+            "                        `pathways params` lists them)\n"
+            "  --runs, --seed, --threads, --scale, --posterior, --baseline\n"
             "                        accepted for compatibility with `pathways run`;\n"
             "                        the ODE has a single deterministic trajectory\n"
             "  -h, --help            this help\n\n"
@@ -159,44 +162,65 @@ done:
     return code;
 }
 
-/* A society scenario: the mean-field counterpart of the use stages, in
- * the same summary.json / timeseries.csv as the agent-based engine. The
- * regime-dependent processes are not modelled, so there is one column
- * set, labelled "none" (no justice or treatment pathway). */
-static int run_society(const char *scenario, int years, const char *out)
+/* A society scenario: the mean-field counterpart of the society model,
+ * one deterministic column set per regime, in the same summary.json /
+ * timeseries.csv as the agent-based engine and the same comparison table
+ * (the paired differences from kz-current are exact differences here). */
+static int run_society(const char *scenario, const char *regime, int years, const char *out,
+                       pw_cli_override *ovs, size_t n_ovs)
 {
     pw_error err;
     pw_error_clear(&err);
     pw_scenario *s = NULL;
     pw_results *res = NULL;
+    pw_regime **regs = NULL;
+    const char **names = NULL;
+    size_t n_regs = 0;
     int code = PW_EXIT_OK;
     if (pw_scenario_load(scenario, &s, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways run");
         return PW_EXIT_BADINPUT;
     }
-    const char *regs[] = {"none"};
-    res = pw_results_new(pw_scenario_name(s), pw_scenario_start_year(s), years, 1, 0, regs, 1);
+    if ((code = pw_cli_apply_overrides(s, ovs, n_ovs)) != PW_EXIT_OK ||
+        (code = pw_cli_load_regimes(regime, &regs, &n_regs)) != PW_EXIT_OK)
+        goto done;
+    names = calloc(n_regs, sizeof *names);
+    if (names)
+        for (size_t i = 0; i < n_regs; i++)
+            names[i] = pw_regime_name(regs[i]);
+    res = names ? pw_results_new(pw_scenario_name(s), pw_scenario_start_year(s), years, 1, 0,
+                                 names, n_regs)
+                : NULL;
     if (!res) {
         fprintf(stderr, "pathways run: out of memory\n");
         code = PW_EXIT_FAIL;
         goto done;
     }
     pw_results_set_engine(res, "meanfield");
-    if (pw_mf_society_run(s, 1.0, years, res, 0, 0, &err) != PW_OK) {
-        pw_error_print(&err, stderr, "pathways run");
-        code = err.status == PW_ENOTFOUND ? PW_EXIT_BADINPUT : PW_EXIT_FAIL;
+    if ((code = pw_cli_record_overrides(res, ovs, n_ovs)) != PW_EXIT_OK)
         goto done;
-    }
+    for (size_t i = 0; i < n_regs; i++)
+        if (pw_mf_society_run(s, regs[i], 1.0, years, res, i, 0, &err) != PW_OK) {
+            pw_error_print(&err, stderr, "pathways run");
+            code = err.status == PW_ENOTFOUND || err.status == PW_EINVAL ? PW_EXIT_BADINPUT
+                                                                         : PW_EXIT_FAIL;
+            goto done;
+        }
     fprintf(stderr,
-            "pathways run: mean-field engine: use stages only (no justice, treatment or market;\n"
-            "  those columns are NaN); see docs/calibration.md\n");
-    pw_results_print_table(res, NULL, stdout);
+            "pathways run: mean-field engine: one deterministic trajectory per regime; columns\n"
+            "  that need individual histories (mindset, employment, HCV, children) are NaN;\n"
+            "  see docs/calibration.md 1.2\n");
+    pw_results_print_table(res, "kz-current", stdout);
     if (out && pw_results_write(res, out, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways run");
         code = PW_EXIT_FAIL;
     }
 done:
     pw_results_free(res);
+    for (size_t i = 0; regs && i < n_regs; i++)
+        pw_regime_free(regs[i]);
+    free(regs);
+    free(names);
     pw_scenario_free(s);
     return code;
 }
@@ -204,7 +228,7 @@ done:
 int pw_cmd_run_meanfield(int argc, char **argv)
 {
     enum { O_ENGINE = 256, O_SCENARIO, O_REGIME, O_YEARS, O_RUNS, O_SEED, O_THREADS, O_SCALE,
-           O_OUT, O_POSTERIOR, O_BASELINE, O_PER_YEAR };
+           O_OUT, O_POSTERIOR, O_BASELINE, O_PER_YEAR, O_SET };
     static const struct option opts[] = {
         {"engine", required_argument, NULL, O_ENGINE},
         {"scenario", required_argument, NULL, O_SCENARIO},
@@ -218,14 +242,17 @@ int pw_cmd_run_meanfield(int argc, char **argv)
         {"posterior", required_argument, NULL, O_POSTERIOR},
         {"baseline", required_argument, NULL, O_BASELINE},
         {"per-year", required_argument, NULL, O_PER_YEAR},
+        {"set", required_argument, NULL, O_SET},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     if (pw_cli_wants_help(argc, argv)) {
         usage(stdout);
         return PW_EXIT_OK;
     }
-    const char *scenario = "almaty", *out = NULL, *engine = "meanfield";
+    const char *scenario = "almaty", *out = NULL, *engine = "meanfield", *regime = "all";
     long years = 20, per_year = 12;
+    pw_cli_override ovs[PW_CLI_MAX_OVERRIDES];
+    size_t n_ovs = 0;
     char *end;
     optind = 1;
     opterr = 0;
@@ -245,7 +272,16 @@ int pw_cmd_run_meanfield(int argc, char **argv)
             if (*end || per_year < 1 || per_year > 365)
                 return pw_cli_usage_error(CMD, "--per-year must be an integer in 1..365, not '%s'", optarg);
             break;
-        case O_REGIME: case O_RUNS: case O_SEED: case O_THREADS: case O_SCALE:
+        case O_REGIME: regime = optarg; break;
+        case O_SET:
+            if (n_ovs == PW_CLI_MAX_OVERRIDES)
+                return pw_cli_usage_error(CMD, "at most %d --set options", PW_CLI_MAX_OVERRIDES);
+            if (pw_cli_parse_override(optarg, &ovs[n_ovs]))
+                return pw_cli_usage_error(CMD, "--set takes NAME=VALUE with a number, got '%s'",
+                                          optarg);
+            n_ovs++;
+            break;
+        case O_RUNS: case O_SEED: case O_THREADS: case O_SCALE:
         case O_POSTERIOR: case O_BASELINE:
             break; /* meaningful only for the stochastic engine */
         default:
@@ -256,7 +292,11 @@ int pw_cmd_run_meanfield(int argc, char **argv)
         return pw_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
     if (strcmp(engine, "meanfield") != 0)
         return pw_cli_usage_error(CMD, "--engine must be 'meanfield' here, not '%s'", engine);
-    if (pw_lhy_scenario_is(scenario))
+    if (pw_lhy_scenario_is(scenario)) {
+        if (n_ovs)
+            return pw_cli_usage_error(CMD, "--set is for society scenarios; change an LH/LHY "
+                                      "parameter in a copy of the scenario file");
         return run_lhy(scenario, (int)years, (int)per_year, out);
-    return run_society(scenario, (int)years, out);
+    }
+    return run_society(scenario, regime, (int)years, out, ovs, n_ovs);
 }

@@ -40,6 +40,30 @@ sed 's/^floor: max/floor: min/' "$PW_SRC/data/scenarios/lhy-us-cocaine.yaml" > "
 "$PW_BIN" run --engine meanfield --scenario "$T/min.yaml" --years 50 --out "$T/min" > /dev/null
 awk -F, 'NR>2 && $2 > 1400000 { exit 1 }' "$T/min/timeseries.csv" || fail "min() floor grew"
 
+# A society scenario: all five regimes side by side in the same files as
+# the agent-based engine, the same comparison table, the pathway's columns
+# filled (numbers, not nan) and the regimes apart where their rules are.
+"$PW_BIN" run --engine meanfield --scenario almaty --regime all --years 5 --out "$T/soc" \
+    > "$T/soc.txt" 2> /dev/null || fail "society run exited non-zero"
+for r in kz-current hybrid portugal russia drug-court; do
+    grep -q "\"$r\"" "$T/soc/summary.json" || fail "regime $r missing from summary.json"
+    grep -q "^$r,0,2028," "$T/soc/timeseries.csv" || fail "regime $r missing from timeseries.csv"
+done
+grep -q "Difference from kz-current" "$T/soc.txt" || fail "no comparison table"
+awk -F, 'NR==1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+         { if ($c["prison_population"] == "nan" || $c["compulsory_treatment"] == "nan" ||
+               $c["cost_kzt"] == "nan") exit 1
+           if ($1 == "kz-current" && $c["compulsory_treatment"] + 0 != 0) exit 1
+           if ($1 == "hybrid" && $3 == 2028 && $c["compulsory_treatment"] + 0 < 10) exit 1 }' \
+    "$T/soc/timeseries.csv" || fail "pathway columns of the society run"
+# A regime that does not exist: exit 1, no files.
+if "$PW_BIN" run --engine meanfield --scenario almaty --regime nosuch --out "$T/bad2" \
+    2> "$T/err2"; then
+    fail "unknown regime accepted"
+fi
+grep -q "nosuch" "$T/err2" || fail "unknown regime not named: $(cat "$T/err2")"
+[ ! -e "$T/bad2/summary.json" ] || fail "output written for an unknown regime"
+
 # Usage errors exit 2.
 set +e
 "$PW_BIN" run --engine meanfield --scenario lhy-us-cocaine --years 0 2>/dev/null

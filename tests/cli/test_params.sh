@@ -65,4 +65,11 @@ grep -q 'Set by hand' "$work/base/report.html" && no "report.html of the baselin
 run --posterior none --out "$work/none" || no "run --posterior none"
 grep -q '"posterior": null' "$work/none/summary.json" || no "posterior none recorded as null"
 grep -q 'no posterior' "$work/none/report.html" || no "report.html does not say chance only"
+# The mean-field engine takes --set too, and records it.
+"$PW_BIN" run --engine meanfield --years 3 --regime hybrid --set treatment.compulsory_beds_per_100k=200 \
+    --out "$work/mf" >/dev/null 2>&1 || no "meanfield with --set"
+grep -q '"treatment.compulsory_beds_per_100k": 200' "$work/mf/summary.json" || no "meanfield records --set"
+"$PW_BIN" run --engine meanfield --set no.such=1 --out "$work/mfbad" 2>"$work/e"; [ $? -eq 2 ] || no "meanfield unknown parameter: exit 2"
+[ -e "$work/mfbad" ] && no "meanfield wrote output for a refused --set"
+"$PW_BIN" run --engine meanfield --scenario lhy-us-cocaine --set s=1 2>"$work/e"; [ $? -eq 2 ] || no "--set on LHY: exit 2"
 exit $fail

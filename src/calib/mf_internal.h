@@ -1,0 +1,178 @@
+/*
+ * Internal interface of the mean-field society model (src/calib only):
+ * mf_society.c holds the use stages, the population and the output;
+ * mf_justice.c turns the regime's decisions into flows between custody and
+ * treatment compartments. Both share one state vector whose layout is
+ * fixed at set-up, because the number of pathways ("streams") depends on
+ * what the regime decides.
+ */
+#ifndef PW_MF_INTERNAL_H
+#define PW_MF_INTERNAL_H
+
+#include <stddef.h>
+
+#include "pathways/calib.h"
+#include "pathways/engine.h"
+#include "pathways/sim.h"
+
+#define MF_NSUB 5
+#define MF_NCH 7      /* 5 substances + injecting HIV- + injecting HIV+ */
+#define MF_CH_INJ 5
+#define MF_CH_HIV 6
+#define MF_NORIG (MF_NCH + 1) /* custody origins: the use chains, and sellers */
+#define MF_SELLER MF_NCH
+#define MF_NE 12      /* early remission: 12 monthly stages */
+#define MF_NR 48      /* sustained remission before leaving: 48 months */
+#define MF_STAGE_RATE 12.0
+#define MF_KMAX 12    /* most Erlang stages of a custody or treatment leg */
+#define MF_MAXSTREAM 24
+#define MF_MAXVAR 16  /* early-remission variants (relapse rate after release) */
+#define MF_NBAND 7
+
+/* Where a stream holds people. */
+enum { MF_PRISON, MF_COMP, MF_OUT, MF_DC };
+
+/* A stream: one custody or treatment leg that decided cases lead to, held
+ * as an Erlang chain of k stages (rate per stage) for each origin. */
+typedef struct mf_stream {
+    int place;
+    int k;
+    double rate;
+    double months;    /* mean length (months), for the table in the docs */
+    int then;         /* stream entered at the end (prison after treatment
+                         or after failing drug court), or -1 */
+    double p_then;    /* probability of entering `then` */
+    int fallback;     /* drug court without a free slot: this prison stream */
+    int var;          /* early-remission variant on release */
+    double p_wr;      /* prison: share of exits that start work release */
+    int off;          /* x[off + o * k + j]: origin o, stage j */
+    int off_slot;     /* OUT/DC: slot occupancy chain, k stages */
+    int off_wait;     /* COMP: waiting list of origin o (a label on D(o)) */
+} mf_stream;
+
+/* An early-remission variant: its relapse rate, and whether the sustained
+ * remission that follows has aftercare (relapse ratio). */
+typedef struct mf_var {
+    double relapse;
+    int aftercare;
+} mf_var;
+
+/* Where decided cases of one source go: probability of each stream, and of
+ * a court hearing (cost). Two record states: first case, repeat. */
+typedef struct mf_route {
+    double p[MF_MAXSTREAM];
+    double court;
+} mf_route;
+
+enum { MF_SRC_POSS_LIGHT, MF_SRC_POSS_DEP, MF_SRC_CRIME, MF_SRC_DIST, MF_NSRC };
+
+typedef struct mf_model {
+    /* parameters of the use stages */
+    double mix[MF_NSUB], dep[MF_NSUB], rem[MF_NSUB];
+    double quit, relapse_early, relapse_sust, inject;
+    double tau, peer_mean, deter_q, deter_floor, decay;
+    double od_inject, od_other, od_tx_rr, od_release_rr, hiv_beta, hiv_mort;
+    double birth, immig, emig;
+    double mu_band[MF_NBAND];
+    double mu_users;
+    double share0[MF_NBAND];
+    /* justice and treatment parameters (simulator names in mf_justice.c) */
+    double police_use, police_crime, police_sale, police_cap; /* cap per person */
+    double crime_acq, crime_violent, crime_unemp_rr, crime_mindset_rr;
+    double market_sellers, market_courier, market_quit;
+    double beds, slots;       /* per person at the start (the ABM fixes
+                                 beds, slots and police at set-up) */
+    double n0;                /* the population at the start */
+    double tx_vol, tx_consent, tx_out_months, tx_comp_months, tx_rem_out;
+    double tx_relapse_comp, tx_relapse_vol, tx_length, tx_aftercare_rr, tx_dc_grad;
+    double tx_dc_crime_rr, tx_dissuasion;
+    double prison_relapse, prison_parole, prison_open_years;
+    double soc_reemploy, soc_stigma, soc_awareness, soc_jobloss;
+    double c_police, c_court, c_prison_day, c_comp_month, c_out_month, c_crime, c_hiv,
+        c_od, c_work_month, discount;
+    double dsm_w[10];         /* P(dsm = 2 + j) at the onset of dependence */
+    double severe_share;      /* P(dsm >= 6) */
+
+    /* the regime's pathway */
+    int justice;              /* 0: no regime (every case gets no action) */
+    int ns;
+    mf_stream st[MF_MAXSTREAM];
+    int nv;
+    mf_var var[MF_MAXVAR];
+    int var_vol;              /* remission during outpatient care */
+    int s_init;               /* the prisoners of the initial state, or -1 */
+    double prison0;           /* their share of the population */
+    /* route[src][origin][record]: origin is the substance (light), the chain
+     * (dependent), or 0 courier / 1 dealer (distribution); record 0 first
+     * case, 1 repeat */
+    mf_route route[MF_NSRC][MF_NCH][2];
+
+    /* layout */
+    size_t dim;
+    int off_e, off_r, i_rfin, i_y, i_n, off_band;
+    int i_sell, i_rec;
+    int i_cum; /* first cumulative flow (MF_CUM_*) */
+} mf_model;
+
+/* Cumulative flows, read as yearly differences. */
+enum {
+    MF_CUM_INIT,
+    MF_CUM_PEER,
+    MF_CUM_OD,
+    MF_CUM_HIVINF,
+    MF_CUM_SUST,
+    MF_CUM_DEATHS,
+    MF_CUM_BIRTHS,
+    MF_CUM_EMIG,
+    MF_CUM_IMMIG,
+    MF_CUM_OFFENCES,
+    MF_CUM_ACQ,
+    MF_CUM_DRUG,
+    MF_CUM_CASES,
+    MF_CUM_PRISON_ADM,
+    MF_CUM_RELEASES,
+    MF_CUM_COMP_ADM,
+    MF_CUM_COST,
+    MF_CUM_COST_JUSTICE,
+    MF_CUM_COST_TREATMENT,
+    MF_CUM_COST_HEALTH,
+    MF_CUM_COST_CRIME,
+    MF_CUM_COST_WORK,
+    MF_NCUM
+};
+
+static inline int mf_l(int k) { return k; }
+static inline int mf_d(int c) { return MF_NSUB + c; }
+static inline int mf_e(const mf_model *m, int v, int c, int j)
+{
+    return m->off_e + (v * MF_NCH + c) * MF_NE + j;
+}
+static inline int mf_r(const mf_model *m, int a, int c, int j)
+{
+    return m->off_r + (a * MF_NCH + c) * MF_NR + j;
+}
+
+/* Finds or adds an early-remission variant; returns its index or -1. */
+int pwi_mf_variant(mf_model *m, double relapse, int aftercare);
+/* Reads the justice parameters and, with a regime, decides every case
+ * class once and builds the streams and routes (mf_justice.c). */
+int pwi_mf_justice_setup(mf_model *m, const pw_scenario *s, const pw_regime *regime,
+                         pw_error *err);
+/* Places the justice compartments from m->dim on and grows m->dim. */
+void pwi_mf_justice_layout(mf_model *m);
+/* The justice and treatment flows at time t, added into dy. *excess gets
+ * the overdose and HIV deaths among people in treatment and just released
+ * (for the population's accounting in mf_society.c). */
+void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy,
+                        double *excess);
+/* Dependent users of chain c in outpatient care or drug court. */
+double pwi_mf_dep_in_tx(const mf_model *m, const double *y, int c);
+/* Everyone followed in a custody or treatment compartment of origin c. */
+double pwi_mf_held(const mf_model *m, const double *y, int c);
+/* Stocks of the justice compartments, for the output. */
+typedef struct mf_stocks {
+    double prison, comp, waiting, outpatient, drug_court, sellers, dep_in_tx;
+} mf_stocks;
+void pwi_mf_justice_stocks(const mf_model *m, const double *y, mf_stocks *out);
+
+#endif /* PW_MF_INTERNAL_H */

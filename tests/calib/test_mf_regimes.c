@@ -1,0 +1,150 @@
+/*
+ * The mean-field engine compares regimes: the same pathway engine decides
+ * the cases, so the regimes must differ the way their rules say.
+ *  - hybrid sends dependent users caught with drugs to compulsory
+ *    treatment, kz-current never does;
+ *  - with only possession detected (no crime, no market), hybrid and
+ *    kz-current imprison nobody, Portugal only for the fifth of dependent
+ *    users' possession that is a large amount (personal possession goes to
+ *    the dissuasion commission, which refers some to outpatient care), and
+ *    Russia's 3-10 years for a large amount hold more people than
+ *    Portugal's 0-1 year;
+ *  - the same inputs give the same bytes.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pathways/calib.h"
+#include "pathways/engine.h"
+#include "pathways/sim.h"
+
+#define YEARS 10
+#define NREG 4
+static const char *const NAMES[NREG] = {"kz-current", "hybrid", "portugal", "russia"};
+
+static pw_scenario *load(void)
+{
+    pw_scenario *s = NULL;
+    pw_error err;
+    char path[4096];
+    const char *src = getenv("PW_SRC");
+    assert_non_null(src);
+    snprintf(path, sizeof path, "%s/tests/calib/well_mixed_justice.yaml", src);
+    assert_int_equal(pw_scenario_load(path, &s, &err), PW_OK);
+    return s;
+}
+
+static pw_results *run_all(const pw_scenario *s)
+{
+    pw_error err;
+    pw_results *res = pw_results_new("t", pw_scenario_start_year(s), YEARS, 1, 0, NAMES, NREG);
+    assert_non_null(res);
+    for (size_t g = 0; g < NREG; g++) {
+        pw_regime *r = NULL;
+        assert_int_equal(pw_regime_load(NAMES[g], &r, &err), PW_OK);
+        int rc = pw_mf_society_run(s, r, 1.0, YEARS, res, g, 0, &err);
+        if (rc != PW_OK)
+            fprintf(stderr, "%s: %s\n", NAMES[g], err.msg);
+        assert_int_equal(rc, PW_OK);
+        pw_regime_free(r);
+    }
+    return res;
+}
+
+static double metric(const pw_results *res, size_t g, const char *name)
+{
+    int m = pw_metric_find(name);
+    assert_true(m >= 0);
+    return pw_results_metric(res, g, 0, (size_t)m);
+}
+
+static double series_sum(const pw_results *res, size_t g, const char *name)
+{
+    int k = pw_series_find(name);
+    assert_true(k >= 0);
+    double t = 0;
+    for (int y = 0; y < YEARS; y++)
+        t += pw_results_series(res, g, 0, y, (size_t)k);
+    return t;
+}
+
+static void test_hybrid_treats_where_kz_current_does_not(void **state)
+{
+    (void)state;
+    pw_scenario *s = load();
+    pw_results *res = run_all(s);
+    double kz = metric(res, 0, "in_compulsory_treatment_end");
+    double hy = metric(res, 1, "in_compulsory_treatment_end");
+    fprintf(stderr, "in compulsory treatment: kz-current %.1f, hybrid %.1f\n", kz, hy);
+    assert_true(kz < 1e-6);
+    assert_true(hy > 1000);
+    /* Crimes under the influence: prison in kz-current, treatment first
+     * in hybrid, so hybrid holds fewer people in prison. */
+    assert_true(metric(res, 1, "prison_population_end") < metric(res, 0, "prison_population_end"));
+    /* Every column the pathway fills is a number. */
+    static const char *const filled[] = {"prison_population_end", "detected_offences_total",
+                                         "drug_crimes_total", "overdose_deaths_total",
+                                         "sustained_remissions_total", "cost_total_kzt"};
+    for (size_t g = 0; g < NREG; g++)
+        for (size_t i = 0; i < sizeof filled / sizeof filled[0]; i++)
+            assert_true(isfinite(metric(res, g, filled[i])));
+    pw_results_free(res);
+    pw_scenario_free(s);
+}
+
+static void test_possession_only(void **state)
+{
+    (void)state;
+    pw_scenario *s = load();
+    assert_int_equal(pw_param_set(s, (size_t)pw_param_find(s, "police.crime_detection"), 0),
+                     PW_OK);
+    pw_results *res = run_all(s);
+    double adm[NREG], held[NREG], cases[NREG], out[NREG];
+    for (size_t g = 0; g < NREG; g++) {
+        adm[g] = metric(res, g, "prison_admissions_total");
+        held[g] = metric(res, g, "prison_population_end");
+        cases[g] = metric(res, g, "drug_crimes_total");
+        out[g] = series_sum(res, g, "outpatient_treatment");
+        fprintf(stderr, "%-10s possession cases %8.0f prison admissions %7.1f held %7.1f "
+                        "outpatient person-years %7.1f\n",
+                NAMES[g], cases[g], adm[g], held[g], out[g]);
+    }
+    assert_true(adm[0] < 1e-6 && adm[1] < 1e-6);          /* kz-current, hybrid */
+    assert_true(adm[2] > 0 && adm[2] < 0.2 * cases[2]);    /* portugal: large amounts only */
+    assert_true(held[3] > held[2]);                        /* russia's terms are longer */
+    assert_true(out[2] > 0 && out[0] < 1e-6);              /* dissuasion refers to care */
+    pw_results_free(res);
+    pw_scenario_free(s);
+}
+
+static void test_same_inputs_same_bytes(void **state)
+{
+    (void)state;
+    pw_scenario *s = load();
+    pw_results *a = run_all(s), *b = run_all(s);
+    for (size_t g = 0; g < NREG; g++)
+        for (size_t m = 0; m < pw_metric_count(); m++) {
+            double x = pw_results_metric(a, g, 0, m), y = pw_results_metric(b, g, 0, m);
+            assert_true(memcmp(&x, &y, sizeof x) == 0);
+        }
+    pw_results_free(a);
+    pw_results_free(b);
+    pw_scenario_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hybrid_treats_where_kz_current_does_not),
+        cmocka_unit_test(test_possession_only),
+        cmocka_unit_test(test_same_inputs_same_bytes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
