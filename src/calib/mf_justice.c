@@ -789,11 +789,15 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
         for (int c = 0; c < MF_NCH; c++)
             waiting += y[x->off_wait + c];
     }
-    /* A smooth min, sharp to 1% of the beds (at least a person): the ABM
-     * fills every free bed while anyone waits; sharper makes the ODE stiff
-     * for no visible gain. */
+    /* The ABM fills every free bed while anyone waits. The harmonic min of
+     * the list and the free beds (smoothed to 1% of the beds, at least a
+     * person) is that, and it vanishes with the list: each waiting person
+     * is admitted at most at ADMIT_RATE. A smooth min(waiting, free) under a
+     * smooth max(., 0) instead admits eps/2 from an empty list, so the
+     * per-person rate admit/waiting grew without bound as the list emptied
+     * and, with beds to spare, the ODE turned stiff (minutes per run). */
     double eps_b = 0.01 * fmax(1, m->beds * m->n0);
-    double admit = ADMIT_RATE * spos(smin(waiting, m->beds * m->n0 - beds_used, eps_b), eps_b);
+    double admit = ADMIT_RATE * hmin(waiting, spos(m->beds * m->n0 - beds_used, eps_b));
     double taken[MF_NCH]; /* to prison and outpatient places, before admissions */
     for (int c = 0; c < MF_NCH; c++)
         taken[c] = take[mf_d(c)];

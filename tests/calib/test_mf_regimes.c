@@ -124,6 +124,40 @@ static void test_possession_only(void **state)
     pw_scenario_free(s);
 }
 
+/* Hybrid under three bed limits: no beds treat nobody; more beds treat at
+ * least as many; with beds to spare the list empties within weeks (each
+ * waiting person is admitted at about 52 a year), and the solve stays
+ * cheap (an earlier admission term turned the ODE stiff here). */
+static void test_bed_capacity(void **state)
+{
+    (void)state;
+    static const double beds[] = {0, 9.5, 1000};
+    double treated[3], waiting[3];
+    for (int b = 0; b < 3; b++) {
+        pw_scenario *s = load();
+        assert_int_equal(pw_param_set(s, (size_t)pw_param_find(s,
+                             "treatment.compulsory_beds_per_100k"), beds[b]), PW_OK);
+        pw_error err;
+        pw_regime *r = NULL;
+        assert_int_equal(pw_regime_load("hybrid", &r, &err), PW_OK);
+        const char *name = "hybrid";
+        pw_results *res = pw_results_new("t", pw_scenario_start_year(s), YEARS, 1, 0, &name, 1);
+        assert_non_null(res);
+        assert_int_equal(pw_mf_society_run(s, r, 1.0, YEARS, res, 0, 0, &err), PW_OK);
+        treated[b] = metric(res, 0, "in_compulsory_treatment_end");
+        waiting[b] = metric(res, 0, "waiting_list_end");
+        fprintf(stderr, "beds %6.1f per 100k: in treatment %8.1f, waiting %8.1f\n", beds[b],
+                treated[b], waiting[b]);
+        pw_results_free(res);
+        pw_regime_free(r);
+        pw_scenario_free(s);
+    }
+    assert_true(treated[0] < 1);
+    assert_true(treated[1] > 1 && treated[2] > treated[1]);
+    assert_true(waiting[1] > treated[1]);        /* 9.5 beds: a queue builds */
+    assert_true(waiting[2] < 0.05 * treated[2]); /* beds to spare: weeks of waiting */
+}
+
 static void test_same_inputs_same_bytes(void **state)
 {
     (void)state;
@@ -144,6 +178,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hybrid_treats_where_kz_current_does_not),
         cmocka_unit_test(test_possession_only),
+        cmocka_unit_test(test_bed_capacity),
         cmocka_unit_test(test_same_inputs_same_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
