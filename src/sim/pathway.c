@@ -53,9 +53,13 @@ void pwi_enter_prison(world *w, act *r, uint32_t idx, int week, double years,
     r->until = r->end;
     r->wr = NONE16;
     r->parole2 = NONE16;
-    r->flags &= (uint8_t)~(RF_EMPLOYED | RF_EDUCATIONAL);
+    r->flags &= (uint8_t)~RF_EMPLOYED;
     r->flags |= RF_TIES_LOST;
+    /* A deferred term (after compulsory treatment or a failed drug court)
+     * comes without `sen`: its educational regime was recorded in the
+     * flags when the term was decided (carry_out), so keep it. */
     if (sen) {
+        r->flags &= (uint8_t)~RF_EDUCATIONAL;
         if (sen->educational_regime)
             r->flags |= RF_EDUCATIONAL;
         if (sen->work_release_after_years > 0 && sen->work_release_after_years < years) {
@@ -164,15 +168,21 @@ static void carry_out(world *w, act *r, uint32_t idx, int week, const pw_decisio
         double m = measure_months(d, PW_MEASURE_OUTPATIENT_TREATMENT);
         if (m <= 0)
             m = 12;
-        if (!pwi_enter_outpatient(w, r, week, m, PL_DRUG_COURT) && years > 0)
+        if (pwi_enter_outpatient(w, r, week, m, PL_DRUG_COURT)) {
+            /* the sentence deferred until the end of the drug court */
+            r->then_prison = (uint16_t)fmin(years * WPY, 60000);
+            r->flags = (uint8_t)(d->sentence.educational_regime ? r->flags | RF_EDUCATIONAL
+                                                                : r->flags & ~RF_EDUCATIONAL);
+        } else if (years > 0) {
             pwi_enter_prison(w, r, idx, week, years, &d->sentence);
-        r->then_prison = (uint16_t)fmin(years * WPY, 60000);
+        }
         break;
     }
     case PW_DISP_ADMINISTRATIVE_ARREST:
         if (d->has_sentence && d->sentence.arrest_days > 0 && !is_institution(r->place)) {
             pwi_leave_slot(w, r);
             r->place = PL_ARREST;
+            r->flags &= (uint8_t)~RF_EDUCATIONAL; /* no educational regime in arrest */
             r->until = (uint16_t)(week + 1 + (int)(d->sentence.arrest_days / 7));
             r->end = r->until;
         }
