@@ -85,8 +85,8 @@ static void detected_crimes_become_cases(void **state)
 {
     (void)state;
     pw_scenario *s = sw_scenario();
-    const double detect = 0.2, violent = 0.3;
-    st_set(s, "crime.acquisitive_rate_dependent", 2);
+    const double detect = 0.5, violent = 0.3;
+    st_set(s, "crime.acquisitive_rate_dependent", 6);
     st_set(s, "crime.violent_share", violent);
     st_set(s, "police.crime_detection", detect);
     pw_regime *g = sw_regime("exec-prison.yaml");

@@ -28,6 +28,18 @@ static void children_counted_exactly(void **state)
         h.cursor += 20; /* every ~20th agent aged 20-49 */
         r->stage = j % 3 == 0 ? ST_LIGHT : j % 3 == 1 ? ST_DEPENDENT : ST_REM_EARLY;
     }
+    /* Users aged 16-17 do not mark their household (they are children). */
+    uint32_t minors = 0;
+    for (uint32_t a = 0; a < w->n && minors < 200; a += 3) {
+        double age = age_years(w, a, 0);
+        if (!(w->flags[a] & AF_ALIVE) || (w->flags[a] & AF_ACTIVE) || age < 16 || age >= 17)
+            continue;
+        uint32_t i;
+        assert_int_equal(pwi_new_record(w, a, &i), PW_OK);
+        w->a[i].stage = ST_DEPENDENT;
+        minors++;
+    }
+    assert_true(minors == 200);
     sw_weeks(&h, WPY);
     int week = WPY - 1; /* the year's count is made at its last week */
     uint8_t *mark = calloc(w->n_hh, 1);
@@ -77,12 +89,12 @@ static void children_of_pwud_start_more(void **state)
 {
     (void)state;
     pw_scenario *s = sw_scenario();
-    const double tau = 0.04, rr = 3;
+    const double tau = 0.05, rr = 3;
     st_set(s, "initiation.exogenous_rate", tau);
     st_set(s, "initiation.child_of_pwud_rate_ratio", rr);
     st_set(s, "use.light_quit_rate", 0); /* a starter keeps their record */
     sw h;
-    sw_open(&h, s, 1, SCALE, NULL, 131);
+    sw_open(&h, s, 1, 0.1, NULL, 131);
     world *w = h.w;
     /* People aged 15-23 (age factor 1 all year), every other one marked. */
     double n[2] = {0, 0};

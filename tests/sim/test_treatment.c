@@ -19,7 +19,8 @@ static void relapse_hazard_by_kind(void **state)
 {
     (void)state;
     pw_scenario *s = sw_scenario();
-    const double comp = 8.2, vol = 0.72, prison = 2.1, spont = 1.0, length = 0.3, care = 0.5;
+    /* a strong length effect, so that its size is measured */
+    const double comp = 8.2, vol = 0.72, prison = 2.1, spont = 1.0, length = 0.8, care = 0.5;
     st_set(s, "treatment.relapse_rate_after_compulsory", comp);
     st_set(s, "treatment.relapse_rate_after_voluntary", vol);
     st_set(s, "prison.relapse_rate_after_release", prison);
@@ -34,7 +35,7 @@ static void relapse_hazard_by_kind(void **state)
                                   "after voluntary treatment",
                                   "after voluntary treatment, monitored",
                                   "after prison", "spontaneous remission"};
-    const int n = 3000, weeks = 8;
+    const int n = 5000, weeks = 8;
     sw h;
     sw_open(&h, s, 1, SCALE, NULL, 73);
     for (int g = 0; g < N_GROUPS; g++)
