@@ -47,7 +47,11 @@ void pwi_enter_prison(world *w, act *r, uint32_t idx, int week, double years,
                       const pw_sentence *sen)
 {
     pwi_leave_slot(w, r);
-    gsl_rng *g = at(w, RP_PRISON, r->agent, (uint32_t)week);
+    /* Cellmates are drawn at their own step: a term that starts in the
+     * placement clock (after treatment or a drug court) is followed in the
+     * same week by pwi_prison_step, whose mindset draw is at (RP_PRISON,
+     * agent, week); sharing it would tie the mindset to the cellmate. */
+    gsl_rng *g = at(w, RP_PRISON, r->agent, (uint32_t)week | 0x10000u);
     r->place = PL_PRISON;
     r->end = weeks_from(week, years);
     r->until = r->end;
