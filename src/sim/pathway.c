@@ -175,8 +175,9 @@ static void carry_out(world *w, act *r, uint32_t idx, int week, const pw_decisio
         if (pwi_enter_outpatient(w, r, week, m, PL_DRUG_COURT)) {
             /* the sentence deferred until the end of the drug court */
             r->then_prison = (uint16_t)fmin(years * WPY, 60000);
-            r->flags = (uint8_t)(d->sentence.educational_regime ? r->flags | RF_EDUCATIONAL
-                                                                : r->flags & ~RF_EDUCATIONAL);
+            /* (the sentence is only filled in when the decision has one) */
+            int edu = d->has_sentence && d->sentence.educational_regime;
+            r->flags = (uint8_t)(edu ? r->flags | RF_EDUCATIONAL : r->flags & ~RF_EDUCATIONAL);
         } else if (years > 0) {
             pwi_enter_prison(w, r, idx, week, years, &d->sentence);
         }
