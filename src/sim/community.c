@@ -123,12 +123,23 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week)
             rate *= v[PI_CRIME_MINDSET_RR];
         if (r->place == PL_DRUG_COURT)
             rate *= v[PI_TX_DC_CRIME_RR];
-        /* P(at least one offence this week); the count and the details come
-         * from the crime stream only when one happens. */
+        /* P(at least one offence this week) = 1 - e^-m; the count and the
+         * details come from the crime stream only when one happens. The
+         * count is Poisson(m) given at least one (zero-truncated, drawn by
+         * inversion), so offences per offender-year equal the rate: 1 +
+         * Poisson(m) would add m offences to every offending week (20%
+         * too many at 12 offences a year). */
         if (u[2] < wprob(rate)) {
             gsl_rng *c = at(w, RP_CRIME, a, (uint32_t)week);
             double m = rate / WPY;
-            unsigned k = 1 + gsl_ran_poisson(c, m); /* approximately zero-truncated */
+            double p = m / expm1(m); /* P(K = 1 | K >= 1) = m e^-m / (1 - e^-m) */
+            double cum = p, x = gsl_rng_uniform(c);
+            unsigned k = 1;
+            while (x > cum && k < 10000) {
+                k++;
+                p *= m / k;
+                cum += p;
+            }
             for (unsigned j = 0; j < k && r->place < PL_COMPULSORY; j++) {
                 int violent = gsl_rng_uniform(c) < v[PI_CRIME_VIOLENT_SHARE];
                 w->yc.offences++;

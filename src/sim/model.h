@@ -245,6 +245,14 @@ typedef struct stocks {
 
 /* ---- the processes, one file each (docs/model.md has the file map) ---- */
 
+/* world.c */
+/* Attaches the regime (NULL: every case gets no action) and the result
+ * that the weekly loop fills; pwi_world_run does this before week 0. */
+void pwi_world_begin(world *w, const pw_regime *regime, pwi_run_result *out);
+/* One week of the model, every process in its order. The weekly loop of
+ * pwi_world_run; the tests drive it on hand-made worlds (tests/sim). */
+int pwi_week_step(world *w, int week);
+
 /* population.c */
 /* Creates n0 agents in households and schedules their exits. */
 int pwi_build_population(world *w, uint32_t n0);

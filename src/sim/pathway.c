@@ -47,15 +47,23 @@ void pwi_enter_prison(world *w, act *r, uint32_t idx, int week, double years,
                       const pw_sentence *sen)
 {
     pwi_leave_slot(w, r);
-    gsl_rng *g = at(w, RP_PRISON, r->agent, (uint32_t)week);
+    /* Cellmates are drawn at their own step: a term that starts in the
+     * placement clock (after treatment or a drug court) is followed in the
+     * same week by pwi_prison_step, whose mindset draw is at (RP_PRISON,
+     * agent, week); sharing it would tie the mindset to the cellmate. */
+    gsl_rng *g = at(w, RP_PRISON, r->agent, (uint32_t)week | 0x10000u);
     r->place = PL_PRISON;
     r->end = weeks_from(week, years);
     r->until = r->end;
     r->wr = NONE16;
     r->parole2 = NONE16;
-    r->flags &= (uint8_t)~(RF_EMPLOYED | RF_EDUCATIONAL);
+    r->flags &= (uint8_t)~RF_EMPLOYED;
     r->flags |= RF_TIES_LOST;
+    /* A deferred term (after compulsory treatment or a failed drug court)
+     * comes without `sen`: its educational regime was recorded in the
+     * flags when the term was decided (carry_out), so keep it. */
     if (sen) {
+        r->flags &= (uint8_t)~RF_EDUCATIONAL;
         if (sen->educational_regime)
             r->flags |= RF_EDUCATIONAL;
         if (sen->work_release_after_years > 0 && sen->work_release_after_years < years) {
@@ -164,15 +172,22 @@ static void carry_out(world *w, act *r, uint32_t idx, int week, const pw_decisio
         double m = measure_months(d, PW_MEASURE_OUTPATIENT_TREATMENT);
         if (m <= 0)
             m = 12;
-        if (!pwi_enter_outpatient(w, r, week, m, PL_DRUG_COURT) && years > 0)
+        if (pwi_enter_outpatient(w, r, week, m, PL_DRUG_COURT)) {
+            /* the sentence deferred until the end of the drug court */
+            r->then_prison = (uint16_t)fmin(years * WPY, 60000);
+            /* (the sentence is only filled in when the decision has one) */
+            int edu = d->has_sentence && d->sentence.educational_regime;
+            r->flags = (uint8_t)(edu ? r->flags | RF_EDUCATIONAL : r->flags & ~RF_EDUCATIONAL);
+        } else if (years > 0) {
             pwi_enter_prison(w, r, idx, week, years, &d->sentence);
-        r->then_prison = (uint16_t)fmin(years * WPY, 60000);
+        }
         break;
     }
     case PW_DISP_ADMINISTRATIVE_ARREST:
         if (d->has_sentence && d->sentence.arrest_days > 0 && !is_institution(r->place)) {
             pwi_leave_slot(w, r);
             r->place = PL_ARREST;
+            r->flags &= (uint8_t)~RF_EDUCATIONAL; /* no educational regime in arrest */
             r->until = (uint16_t)(week + 1 + (int)(d->sentence.arrest_days / 7));
             r->end = r->until;
         }

@@ -33,6 +33,9 @@ void pwi_placement_step(world *w, act *r, int week)
             r->monitor_until = r->end;
             r->released = (uint16_t)week;
             r->relapse_kind = RK_PRISON;
+            /* Time inside is not remission in the community: the clock
+             * restarts here, as at any release. */
+            r->since = (uint16_t)week;
         } else if (gsl_rng_uniform(g) < v[PI_PRISON_PAROLE_PASS]) {
             uint16_t end = r->end;
             release(w, r, week, RK_PRISON);

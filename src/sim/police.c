@@ -1,6 +1,6 @@
 /*
  * Police detection, limited by capacity (enforcement swamping). The
- * capacity factor itself is updated once a week in world.c (week_step).
+ * capacity factor itself is updated once a week in world.c (pwi_week_step).
  */
 #include "model.h"
 

@@ -3,7 +3,7 @@
  * pwi_world_build creates the population, ties and initial state once per
  * run and tabulates the weekly probabilities; pwi_world_run simulates a
  * private copy under one regime (common random numbers across regimes);
- * week_step is the order of the processes within a week.
+ * pwi_week_step is the order of the processes within a week.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -235,7 +235,7 @@ size_t pwi_world_bytes(const pwi_world *w)
 
 uint32_t pwi_world_agents(const pwi_world *w) { return w->n_initial; }
 
-static int week_step(world *w, int week)
+int pwi_week_step(world *w, int week)
 {
     const double *v = w->v;
     int rc;
@@ -332,16 +332,21 @@ static int week_step(world *w, int week)
     return PW_OK;
 }
 
-static int run_world(world *w, const pw_regime *regime, pwi_run_result *out, pw_error *err)
+void pwi_world_begin(world *w, const pw_regime *regime, pwi_run_result *out)
 {
     w->regime = regime;
     w->out = out;
     out->invariant_ok = 1;
     for (int k = 0; k < N_SUB; k++)
         w->sub_id[k] = regime ? pw_substance_lookup(SUB_ENGINE_NAME[k]) : -1;
+}
+
+static int run_world(world *w, const pw_regime *regime, pwi_run_result *out, pw_error *err)
+{
+    pwi_world_begin(w, regime, out);
     int rc = PW_OK;
     for (int week = 0; week < w->weeks; week++)
-        if ((rc = week_step(w, week)))
+        if ((rc = pwi_week_step(w, week)))
             break;
     out->initial = w->n_initial;
     out->born = w->born;
