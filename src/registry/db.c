@@ -41,6 +41,7 @@ struct pwi_db {
     sqlite3 *lite;
     PGconn *pg;
     int in_tx;
+    int in_read;      /* a read snapshot is open (pwi_db_begin_read) */
     int nstmt, capstmt;
     pwi_stmt **stmts;
     int next_name;
@@ -364,7 +365,9 @@ static int flush_audit_head(pwi_db *db, pw_error *err)
 
 int pwi_db_begin(pwi_db *db, pw_error *err)
 {
-    assert(!db->in_tx);
+    /* A write inside a read snapshot would, on SQLite, have to upgrade a
+     * lock on a possibly stale snapshot (SQLITE_BUSY_SNAPSHOT). */
+    assert(!db->in_tx && !db->in_read);
     db->head.valid = 0;
     int rc = pwi_db_exec(
         db, db->kind == PWI_DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", err);
@@ -401,12 +404,53 @@ void pwi_db_rollback(pwi_db *db)
             PQclear(PQexec(db->pg, "ROLLBACK"));
     }
     db->in_tx = 0;
+    db->in_read = 0;
     db->head.valid = 0;
 }
 
 int pwi_db_in_tx(const pwi_db *db)
 {
     return db->in_tx;
+}
+
+int pwi_db_begin_read(pwi_db *db, pw_error *err)
+{
+    assert(!db->in_tx && !db->in_read);
+    /* The SELECT pins the snapshot now: SQLite starts a read transaction,
+     * and PostgreSQL takes a REPEATABLE READ snapshot, at the first read. */
+    int rc = pwi_db_exec(db,
+                         db->kind == PWI_DB_SQLITE
+                             ? "BEGIN; SELECT 1 FROM meta LIMIT 1"
+                             : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
+                               "SELECT 1 FROM meta LIMIT 1",
+                         err);
+    if (rc != PW_OK) {
+        pwi_db_rollback(db);
+        return rc;
+    }
+    db->in_read = 1;
+    return PW_OK;
+}
+
+int pwi_db_end_read(pwi_db *db, pw_error *err)
+{
+    if (!db->in_read)
+        return PW_OK;
+    db->in_read = 0;
+    /* An SQLite statement left unreset would keep its read cursor, and so
+     * the old snapshot, after COMMIT; on PostgreSQL this reads what is
+     * still streaming so the connection is free for COMMIT. */
+    for (int i = 0; i < db->nstmt; i++)
+        pwi_stmt_reset(db->stmts[i]);
+    int rc = pwi_db_exec(db, "COMMIT", err);
+    if (rc != PW_OK)
+        pwi_db_rollback(db);
+    return rc;
+}
+
+int pwi_db_in_read(const pwi_db *db)
+{
+    return db->in_read;
 }
 
 int pwi_db_savepoint(pwi_db *db, pw_error *err)

@@ -66,6 +66,25 @@ int pwi_db_commit(pwi_db *db, pw_error *err);
 void pwi_db_rollback(pwi_db *db);
 int pwi_db_in_tx(const pwi_db *db);
 
+/*
+ * Read snapshots, for reports that read several tables with several
+ * queries. Why: without one, a record committed between two of a report's
+ * queries is seen by the second but not the first (a discharge counted,
+ * its relapse missed). begin_read() opens a read-only transaction and pins
+ * its snapshot before returning (it reads `meta` once, since both backends
+ * take the snapshot at the first read, not at BEGIN):
+ *   - SQLite: deferred BEGIN; in WAL mode a read transaction sees the
+ *     database as of its first read and takes no lock that blocks writers;
+ *   - PostgreSQL: BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY.
+ * No write may run inside (pwi_db_begin() asserts it): end the snapshot
+ * first, then write the report's audit entries. end_read() resets every
+ * statement (no cursor may outlive the snapshot) and commits; it is safe to
+ * call when no snapshot is open.
+ */
+int pwi_db_begin_read(pwi_db *db, pw_error *err);
+int pwi_db_end_read(pwi_db *db, pw_error *err);
+int pwi_db_in_read(const pwi_db *db);
+
 /* Savepoints inside a transaction: one per imported record, so a bad
  * record is undone alone while the batch goes on (on PostgreSQL any failed
  * statement otherwise aborts the whole transaction). */
