@@ -14,7 +14,8 @@
  *   GET  audit/verify                {"ok", "entries", "first_bad", ...}
  * Status codes: 200/201 success, 400 bad body (JSON error naming the field),
  * 401 missing or wrong token, 403 role may not, 404 unknown route or id,
- * 405 wrong method, 413 body too large, 500 database failure.
+ * 405 wrong method, 413 body too large, 429 too many failed tokens from
+ * this address (Retry-After), 500 database failure.
  */
 #ifndef PWI_HTTP_H
 #define PWI_HTTP_H
@@ -26,6 +27,12 @@ typedef struct pwi_http_opts {
     const char *bind;   /* IPv4 address, "127.0.0.1" by default */
     int port;           /* 0 picks a free port */
     int threads;        /* pool size; 0 = number of CPUs */
+    /* Failed-token throttling (http_throttle.h): after auth_fail_limit
+     * wrong tokens from one address within auth_fail_window seconds, 429
+     * for that long. 0 = the defaults (10 in 60 s); auth_fail_limit -1
+     * turns it off. */
+    int auth_fail_limit;
+    int auth_fail_window;
 } pwi_http_opts;
 
 typedef struct pwi_http pwi_http;

@@ -14,6 +14,7 @@
 /* One request's entries, copied so the request may go on meanwhile. */
 typedef struct job {
     pwi_user user;
+    int anon; /* no signed-in user (a refused client): user id 0, "-" */
     size_t n;
     char **strs; /* 3 per entry: action, object, detail (may be NULL) */
     pwi_audit_done_fn done;
@@ -49,8 +50,9 @@ static void write_batch(pwi_audit_batcher *b, job *batch)
     int rc = pwi_db_begin(b->reg->db, &err);
     for (job *j = batch; rc == PW_OK && j; j = j->next)
         for (size_t i = 0; rc == PW_OK && i < j->n; i++)
-            rc = pwi_audit_append(b->reg->db, b->reg->keys.audit, &j->user, j->strs[3 * i],
-                                  j->strs[3 * i + 1], j->strs[3 * i + 2], &err);
+            rc = pwi_audit_append(b->reg->db, b->reg->keys.audit, j->anon ? NULL : &j->user,
+                                  j->strs[3 * i], j->strs[3 * i + 1], j->strs[3 * i + 2],
+                                  &err);
     if (rc == PW_OK)
         rc = pwi_db_commit(b->reg->db, &err);
     else
@@ -94,7 +96,9 @@ int pwi_audit_batcher_submit(pwi_audit_batcher *b, const pwi_user *user,
         free(j);
         return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
     }
-    j->user = *user;
+    if (user)
+        j->user = *user;
+    j->anon = !user;
     j->n = n;
     j->done = done;
     j->arg = arg;

@@ -29,7 +29,9 @@ typedef void (*pwi_audit_done_fn)(void *arg, int rc, const pw_error *err);
 int pwi_audit_batcher_start(const char *db_url, pwi_audit_batcher **out, pw_error *err);
 
 /*
- * Queues `n` entries as `user` (all copied) and returns at once; `done` is
+ * Queues `n` entries as `user` (all copied; NULL for a client that has not
+ * signed in, recorded as user id 0, as pwi_audit_append does) and returns
+ * at once; `done` is
  * called later on the writer thread. PW_ENOMEM, or PW_EIO when stopping
  * (then `done` is not called).
  */
