@@ -210,6 +210,11 @@ pwi_db_kind pwi_db_kind_of(const pwi_db *db)
     return db->kind;
 }
 
+struct sqlite3 *pwi_db_sqlite(pwi_db *db)
+{
+    return db->lite;
+}
+
 const char *pwi_db_url(const pwi_db *db)
 {
     return db->url;

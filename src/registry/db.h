@@ -47,6 +47,10 @@ typedef enum { PWI_DB_SQLITE, PWI_DB_PG } pwi_db_kind;
 int pwi_db_open(const char *url, int create, pwi_db **out, pw_error *err);
 void pwi_db_close(pwi_db *db);
 pwi_db_kind pwi_db_kind_of(const pwi_db *db);
+/* The SQLite handle (NULL on PostgreSQL), for what only SQLite has: the
+ * online backup API (backup.c). */
+struct sqlite3;
+struct sqlite3 *pwi_db_sqlite(pwi_db *db);
 /* The path or URL given to pwi_db_open, for messages: the password of a
  * postgresql:// URL is shown as "***". */
 const char *pwi_db_url(const pwi_db *db);
