@@ -139,6 +139,12 @@ int pw_cmd_serve(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     fprintf(stderr, "pathways serve: %s, stopping\n", sig == SIGINT ? "interrupted" : "terminated");
+    /* How well the group commit grouped, for the operator (read before the
+     * last queued jobs are written, so it may miss those). */
+    long jobs = 0, commits = 0;
+    pwi_http_counts(h, &jobs, &commits);
     pwi_http_stop(h);
+    fprintf(stderr, "pathways serve: stopped; %ld audited or written requests in %ld commits\n",
+            jobs, commits);
     return PW_EXIT_OK;
 }

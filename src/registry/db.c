@@ -490,6 +490,30 @@ void pwi_db_rollback_to(pwi_db *db)
     db->head = db->head_saved;
 }
 
+int pwi_db_group_savepoint(pwi_db *db, pwi_audit_head *saved, pw_error *err)
+{
+    assert(db->in_tx);
+    *saved = db->head;
+    return pwi_db_exec(db, "SAVEPOINT pw_grp", err);
+}
+
+int pwi_db_group_release(pwi_db *db, pw_error *err)
+{
+    /* Releasing pw_grp releases the record savepoint still open in it. */
+    return pwi_db_exec(db, "RELEASE SAVEPOINT pw_grp", err);
+}
+
+void pwi_db_group_rollback(pwi_db *db, const pwi_audit_head *saved)
+{
+    for (int i = 0; i < db->nstmt; i++)
+        pwi_stmt_reset(db->stmts[i]);
+    /* A pending record savepoint dies with the group anyway; sending it
+     * first could fail and keep the ROLLBACK TO from running. */
+    db->sp_pending = 0;
+    pwi_db_exec(db, "ROLLBACK TO SAVEPOINT pw_grp; RELEASE SAVEPOINT pw_grp", NULL);
+    db->head = *saved;
+}
+
 /* Rewrites `?` placeholders outside quotes to $1, $2, ... for libpq. */
 static char *pg_sql(const char *sql, int *nparams)
 {

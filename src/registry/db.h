@@ -115,6 +115,18 @@ typedef struct pwi_audit_head {
 } pwi_audit_head;
 pwi_audit_head *pwi_db_audit_head(pwi_db *db);
 
+/*
+ * A savepoint around one request's records in a transaction shared by
+ * several requests (the HTTP group commit, http_audit.c), so each request
+ * stays all or nothing. The record savepoints above nest inside it, and
+ * each of them overwrites the one saved audit head, so the group's head is
+ * kept by the caller in *saved and restored by group_rollback. Rolling
+ * back also ends the savepoint; the transaction goes on.
+ */
+int pwi_db_group_savepoint(pwi_db *db, pwi_audit_head *saved, pw_error *err);
+int pwi_db_group_release(pwi_db *db, pw_error *err);
+void pwi_db_group_rollback(pwi_db *db, const pwi_audit_head *saved);
+
 /* Runs SQL without parameters or results (DDL, several statements allowed
  * on both backends). */
 int pwi_db_exec(pwi_db *db, const char *sql, pw_error *err);

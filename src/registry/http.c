@@ -70,6 +70,7 @@ typedef struct req {
     size_t npending;
     pwi_user user;
     int anon;              /* the entries have no signed-in user (429) */
+    int records;           /* a POST /records body for the group commit */
     unsigned retry_after;  /* seconds, for a 429 */
     enum { REQ_NEW, REQ_WAITING, REQ_AUDITED } state;
     int audit_rc;
@@ -472,18 +473,29 @@ static enum MHD_Result h_user_add(pwi_reg *reg, req *rq)
     return send_json(rq, MHD_HTTP_CREATED, doc);
 }
 
+/* The body is imported by the group-commit writer (http_audit.h): all or
+ * nothing in a savepoint of its own, answered once the shared transaction
+ * is durable, so a client that gets an error knows that none of its
+ * records went in, and one that gets 201 that all of them are on disk.
+ * finish() submits it; records_done() answers. */
 static enum MHD_Result h_records(pwi_reg *reg, req *rq)
 {
-    pw_error err;
-    pw_error_clear(&err);
-    int64_t n = 0;
-    /* All or nothing: the whole body is one transaction, so a client that
-     * gets an error knows that none of its records went in. */
-    if (pwi_import_buffer(reg, rq->body ? rq->body : "", rq->len, "body", &n,
-                          &err) != PW_OK)
-        return send_error(rq, &err);
-    json_t *doc = json_pack("{s:I}", "committed", (json_int_t)n);
-    return send_json(rq, MHD_HTTP_CREATED, doc);
+    rq->records = 1;
+    rq->user = reg->user;
+    return MHD_YES;
+}
+
+/* Writer thread: the body's records are committed, or failed. */
+static void records_done(void *arg, int rc, int64_t stored, const pw_error *err)
+{
+    req *rq = arg;
+    if (rc == PW_OK)
+        send_json(rq, MHD_HTTP_CREATED, json_pack("{s:I}", "committed", (json_int_t)stored));
+    else
+        send_error(rq, err);
+    rq->audit_rc = PW_OK; /* the answer above is the one to send */
+    rq->state = REQ_AUDITED;
+    MHD_resume_connection(rq->conn);
 }
 
 /* ---- Dispatch -------------------------------------------------------- */
@@ -593,6 +605,21 @@ static enum MHD_Result finish(pwi_http *h, req *rq)
             rq->out = NULL;
             send_error(rq, &rq->audit_err);
         }
+    } else if (rq->records) {
+        pw_error err;
+        pw_error_clear(&err);
+        rq->records = 0;
+        /* As below: suspended before the writer can answer and resume. */
+        MHD_suspend_connection(rq->conn);
+        rq->state = REQ_WAITING;
+        if (pwi_audit_batcher_submit_records(h->audit, &rq->user, rq->body, rq->len,
+                                             records_done, rq, &err) == PW_OK)
+            return MHD_YES;
+        send_error(rq, &err);
+        rq->state = REQ_AUDITED;
+        rq->audit_rc = PW_OK;
+        MHD_resume_connection(rq->conn);
+        return MHD_YES;
     } else if (rq->npending > 0 &&
                (rq->code < 300 || rq->code == MHD_HTTP_TOO_MANY_REQUESTS)) {
         pw_error err;
@@ -772,6 +799,11 @@ int pwi_http_start(const pwi_http_opts *opts, pwi_http **out, pw_error *err)
 int pwi_http_port(const pwi_http *h)
 {
     return h->port;
+}
+
+void pwi_http_counts(pwi_http *h, long *jobs, long *commits)
+{
+    pwi_audit_batcher_counts(h->audit, jobs, commits);
 }
 
 void pwi_http_stop(pwi_http *h)

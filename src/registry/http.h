@@ -8,7 +8,8 @@
  *   GET  reports/{kind}[?by=&as_of=] as `registry report`
  *   GET  episodes/{id or ref}        one episode, filtered by role
  *   POST records                     JSON Lines (or one JSON object/array)
- *                                    of import records, all or nothing
+ *                                    of import records, all or nothing,
+ *                                    group-committed (http_audit.h)
  *   POST users                       {"name", "role"} -> {"token"}
  *   GET  audit                       JSON Lines, as `registry audit list`
  *   GET  audit/verify                {"ok", "entries", "first_bad", ...}
@@ -41,6 +42,9 @@ typedef struct pwi_http pwi_http;
 int pwi_http_start(const pwi_http_opts *opts, pwi_http **out, pw_error *err);
 /* The port actually bound (useful with port 0). */
 int pwi_http_port(const pwi_http *h);
+/* Jobs given to the group-commit writer so far (audited reads, refusals,
+ * POST /records bodies) and the commits that wrote them. */
+void pwi_http_counts(pwi_http *h, long *jobs, long *commits);
 /* Stops accepting, finishes the requests in flight, closes connections. */
 void pwi_http_stop(pwi_http *h);
 
