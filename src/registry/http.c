@@ -14,10 +14,12 @@
  *
  * A request's life: on_request buffers the body; dispatch runs the handler,
  * which leaves its answer in the request (send_buf) and, for audited reads,
- * its audit entries too (defer_audit); finish sends the answer at once, or
- * suspends the connection and hands the entries to the group-commit writer
- * (http_audit.c), which resumes it once they are durable; on_request then
- * calls finish again and the answer goes out.
+ * its audit entries too (defer_audit), or for POST /records marks the body
+ * for the writer; finish sends the answer at once, or suspends the
+ * connection and hands the entries (or the body) to the group-commit
+ * writer (http_audit.c), which resumes it once they are durable; on_request
+ * then calls finish again and the answer goes out. A client address with
+ * too many failed tokens is refused before any of this (http_throttle.h).
  */
 #include "http.h"
 
@@ -49,7 +51,7 @@ struct pwi_http {
     char *db_url;
     int port;
     pthread_key_t key; /* per-thread pwi_reg */
-    pwi_audit_batcher *audit; /* group commit of read audit entries */
+    pwi_audit_batcher *audit; /* the one writer: audit entries, POST bodies */
     pwi_throttle *throttle;   /* failed tokens per address; NULL: off */
 };
 
