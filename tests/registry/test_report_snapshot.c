@@ -152,6 +152,69 @@ static void test_report_ignores_interleaved_write(void **state)
     assert_true(entries > 0);
 }
 
+/* The server's path: a hook takes the audit entries (http.c hands them to
+ * the group-commit writer). The snapshot has ended by the time it is
+ * called, and the interleaved write is again not in the report: a death
+ * five days after the discharge, which once seen would come before the
+ * relapse at day 10 and turn the event into a competing death. */
+typedef struct hook_state {
+    pwi_reg *reg;
+    int calls, in_read;
+} hook_state;
+
+static int hook_write(void *ctx, const pwi_user *user, const pwi_audit_entry *e, size_t n,
+                      pw_error *err)
+{
+    (void)user;
+    (void)e;
+    (void)n;
+    (void)err;
+    hook_state *h = ctx;
+    h->calls++;
+    h->in_read |= pwi_db_in_read(h->reg->db);
+    return PW_OK;
+}
+
+static const char death[] = "{\"type\":\"death\",\"person\":\"P1\",\"date\":\"2025-03-06\"}\n";
+
+static void test_server_path(void **state)
+{
+    (void)state;
+    pw_error err;
+    pw_error_clear(&err);
+    pwi_reg *reg = NULL;
+    assert_int_equal(pwi_reg_open(db, tok_clin, &reg, &err), PW_OK);
+    hook_state hs = {reg, 0, 0};
+    pwi_audit_hook hook = {hook_write, &hs};
+    pwi_report_opts o = {.kind = PWI_REPORT_RELAPSE_SURVIVAL, .by = PWI_BY_NONE,
+                         .audit = &hook};
+    assert_int_equal(pwi_date_parse("2026-01-01", &o.as_of), PW_OK);
+    probe_calls = 0;
+    pwi_report_test_probe = (pwi_report_probe){probe, (void *)death};
+    char *out = NULL;
+    size_t len = 0;
+    const char *type = NULL;
+    int rc = pwi_report_run(reg, &o, &out, &len, &type, &err);
+    pwi_report_test_probe = (pwi_report_probe){NULL, NULL};
+    assert_int_equal(rc, PW_OK);
+    assert_int_equal(probe_calls, 1);
+    assert_int_equal(hs.calls, 1);
+    assert_false(hs.in_read);
+    assert_false(pwi_db_in_read(reg->db));
+    json_error_t je;
+    json_t *doc = json_loads(out, 0, &je);
+    free(out);
+    assert_non_null(doc);
+    json_t *g = json_array_get(json_object_get(doc, "groups"), 0);
+    assert_int_equal(json_integer_value(json_object_get(g, "events")), 1);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(g, "competing"), "death")), 0);
+    json_decref(doc);
+    /* The next report sees the death first: no relapse event any more. */
+    assert_int_equal(relapse_events(reg), 0);
+    pwi_reg_close(reg);
+}
+
 static int64_t count_relapses(pwi_db *d)
 {
     int64_t v = -1;
@@ -197,6 +260,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_ignores_interleaved_write),
         cmocka_unit_test(test_snapshot_held_open),
+        cmocka_unit_test(test_server_path),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
