@@ -57,28 +57,10 @@ static void remove_tmp(const char *tmp)
     }
 }
 
-/* How long the backup's audit entry may wait for the write lock. */
+/* How long the backup's audit entry may wait for the write lock: polled
+ * (pwi_db_poll_lock), so that it gets in between a running import's
+ * batches (test_registry_backup runs against an import). */
 #define BACKUP_LOCK_WAIT_MS 30000
-
-/* SQLite busy handler polling every half millisecond until a deadline.
- * Why: a running import takes the write lock again a few microseconds
- * after each commit, and SQLite's own busy handler sleeps up to 100 ms
- * between tries, so it almost never finds the lock free and gives up after
- * its timeout; polling this often finds one of the gaps between batches
- * within a second or two (test_registry_backup runs against an import). */
-static int poll_busy(void *arg, int count)
-{
-    (void)count;
-    const struct timespec *deadline = arg;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec > deadline->tv_sec ||
-        (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec))
-        return 0;
-    struct timespec ts = {0, 500 * 1000};
-    nanosleep(&ts, NULL);
-    return 1;
-}
 
 /* Copies the source database into `tmp` in one step. A writer committing
  * at the very moment the read transaction starts gives SQLITE_BUSY or
@@ -226,10 +208,7 @@ int pw_registry_backup(const char *url, const char *as_token, const char *to,
      * an export is: a failed backup is on record too. */
     char detail[300];
     snprintf(detail, sizeof detail, "to %.280s", to);
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += BACKUP_LOCK_WAIT_MS / 1000;
-    sqlite3_busy_handler(src, poll_busy, &deadline);
+    pwi_db_poll_lock(reg->db, BACKUP_LOCK_WAIT_MS);
     rc = pwi_db_begin(reg->db, err);
     if (rc == PW_OK)
         rc = pwi_reg_audit(reg, "backup", "registry", detail, err);
@@ -237,7 +216,6 @@ int pw_registry_backup(const char *url, const char *as_token, const char *to,
         rc = pwi_db_commit(reg->db, err);
     else
         pwi_db_rollback(reg->db);
-    sqlite3_busy_timeout(src, 10000); /* back to db.c's setting */
     if (rc != PW_OK)
         goto done;
 

@@ -51,6 +51,9 @@ struct pwi_db {
      * goes out with the next statement, in the same round trip. */
     int sp_pending;
     int pipeline;     /* in libpq pipeline mode until the sync is read */
+    /* SQLite lock polling (pwi_db_poll_lock): when the current wait began. */
+    int poll_timeout_ms;
+    struct timespec poll_start;
 };
 
 static int db_error(pwi_db *db, pw_error *err, int status, const char *what)
@@ -208,6 +211,32 @@ void pwi_db_close(pwi_db *db)
 pwi_db_kind pwi_db_kind_of(const pwi_db *db)
 {
     return db->kind;
+}
+
+/* SQLite busy handler of pwi_db_poll_lock; `count` is 0 on the first try
+ * of each wait. */
+static int poll_busy(void *arg, int count)
+{
+    pwi_db *db = arg;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (count == 0)
+        db->poll_start = now;
+    int64_t waited_ms = (int64_t)(now.tv_sec - db->poll_start.tv_sec) * 1000 +
+                        (now.tv_nsec - db->poll_start.tv_nsec) / 1000000;
+    if (waited_ms >= db->poll_timeout_ms)
+        return 0;
+    struct timespec ts = {0, 500 * 1000};
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
+void pwi_db_poll_lock(pwi_db *db, int timeout_ms)
+{
+    if (db->kind != PWI_DB_SQLITE)
+        return;
+    db->poll_timeout_ms = timeout_ms;
+    sqlite3_busy_handler(db->lite, poll_busy, db);
 }
 
 struct sqlite3 *pwi_db_sqlite(pwi_db *db)

@@ -206,6 +206,9 @@ int pwi_audit_batcher_start(const char *db_url, pwi_audit_batcher **out, pw_erro
         free(b);
         return rc;
     }
+    /* Every audited answer waits for this writer: it must get the lock in
+     * the gaps of a command-line import too (db.h). Same 10 s as db.c. */
+    pwi_db_poll_lock(b->reg->db, 10000);
     pthread_mutex_init(&b->mu, NULL);
     pthread_cond_init(&b->work, NULL);
     if (pthread_create(&b->thread, NULL, writer, b) != 0) {
