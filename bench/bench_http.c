@@ -10,6 +10,11 @@
  *   /api/v1/episodes/E1         token check + role-filtered episode read,
  *                               audited (each read commits an audit entry)
  *   /api/v1/reports/caseload    token check + report, audited
+ *   POST /api/v1/records        token check + import of a new person and
+ *                               their episode (2 records, all or nothing,
+ *                               durable before the 201); each request's
+ *                               body is unique (a wrk Lua script numbers
+ *                               them), so none is a duplicate
  *
  * usage: [PW_BENCH_ONLY=WORD] bench_http [SECONDS] [THREADS] [DB]   (default 5, 2, a new SQLite
  * file); DB may be the URL of an empty PostgreSQL database (set
@@ -21,10 +26,13 @@
 #include <unistd.h>
 
 #include "../src/registry/http.h"
+#include "../src/registry/reg.h"
 #include "pathways/registry.h"
 
-/* Runs wrk and prints its throughput and latency percentiles. */
-static void run_wrk(const char *label, const char *url, const char *token, int secs)
+/* Runs wrk and prints its throughput and latency percentiles; `script`
+ * is a wrk Lua file or NULL. */
+static void run_wrk(const char *label, const char *url, const char *token, int secs,
+                    const char *script)
 {
     /* PW_BENCH_ONLY=episodes runs only the matching endpoint (to profile
      * one path with perf). */
@@ -32,9 +40,9 @@ static void run_wrk(const char *label, const char *url, const char *token, int s
     if (only && *only && !strstr(label, only))
         return;
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "wrk -t2 -c32 -d%ds --latency %s%s%s '%s' 2>&1", secs,
+    snprintf(cmd, sizeof cmd, "wrk -t2 -c32 -d%ds --latency %s%s%s%s%s '%s' 2>&1", secs,
              token ? "-H 'Authorization: Bearer " : "", token ? token : "", token ? "'" : "",
-             url);
+             script ? " -s " : "", script ? script : "", url);
     FILE *p = popen(cmd, "r");
     if (!p) {
         perror("popen wrk");
@@ -115,14 +123,71 @@ int main(int argc, char **argv)
            threads, port, argc > 3 ? "PostgreSQL" : "SQLite", res.committed, secs);
     char url[256];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/health", port);
-    run_wrk("GET health", url, NULL, secs);
+    run_wrk("GET health", url, NULL, secs, NULL);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/stats", port);
-    run_wrk("GET stats", url, clin, secs);
+    run_wrk("GET stats", url, clin, secs, NULL);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/episodes/E1", port);
-    run_wrk("GET episodes/E1 (audited)", url, clin, secs);
+    run_wrk("GET episodes/E1 (audited)", url, clin, secs, NULL);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/reports/caseload", port);
-    run_wrk("GET reports/caseload", url, clin, secs);
+    run_wrk("GET reports/caseload", url, clin, secs, NULL);
+
+    /* POST: every request a new person and episode. wrk runs one Lua state
+     * per thread; setup() numbers the threads so refs never collide. */
+    char lua[160];
+    snprintf(lua, sizeof lua, "%s/post.lua", dir);
+    FILE *s = fopen(lua, "w");
+    if (!s)
+        return 3;
+    fputs("local n = 0\n"
+          "local threads = 0\n"
+          "function setup(thread) thread:set('tid', threads); threads = threads + 1 end\n"
+          "function request()\n"
+          "  n = n + 1\n"
+          "  local id = 'W' .. tid .. 'N' .. n\n"
+          "  local body = '{\"type\":\"person\",\"ref\":\"' .. id .. '\",\"national_id\":\"' .. id ..\n"
+          "    '\",\"name\":\"Bench Person\",\"birth_date\":\"1990-01-01\",\"sex\":\"male\"}\\n' ..\n"
+          "    '{\"type\":\"episode\",\"ref\":\"E' .. id .. '\",\"person\":\"' .. id ..\n"
+          "    '\",\"programme\":\"A\",\"regime\":\"hybrid\",\"legal_basis\":\"voluntary\",' ..\n"
+          "    '\"start\":\"2025-01-01\"}\\n'\n"
+          "  local h = {}\n"
+          "  for k, v in pairs(wrk.headers) do h[k] = v end\n"
+          "  h['Content-Type'] = 'application/x-ndjson'\n"
+          "  return wrk.format('POST', nil, h, body)\n"
+          "end\n",
+          s);
+    fclose(s);
+    long before = 0;
+    {
+        pwi_reg *reg = NULL;
+        int64_t v = 0;
+        int found = 0;
+        if (pwi_reg_open(db, NULL, &reg, &err) == PW_OK) {
+            pwi_db_query_int64(reg->db, "SELECT COUNT(*) FROM person", &v, &found, &err);
+            pwi_reg_close(reg);
+        }
+        before = (long)v;
+    }
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/records", port);
+    long jobs0 = 0, commits0 = 0, jobs1 = 0, commits1 = 0;
+    pwi_http_counts(h, &jobs0, &commits0);
+    run_wrk("POST records (2 per request)", url, clin, secs, lua);
+    pwi_http_counts(h, &jobs1, &commits1);
+    if (jobs1 > jobs0)
+        printf("%-28s %10ld requests in %ld commits (%.1f per commit)\n", "", jobs1 - jobs0,
+               commits1 - commits0, (double)(jobs1 - jobs0) / (double)(commits1 - commits0));
     pwi_http_stop(h);
+    {
+        /* Every 201 is a stored pair: the count says how many went in. */
+        pwi_reg *reg = NULL;
+        int64_t v = 0;
+        int found = 0;
+        if (pwi_reg_open(db, NULL, &reg, &err) == PW_OK) {
+            pwi_db_query_int64(reg->db, "SELECT COUNT(*) FROM person", &v, &found, &err);
+            pwi_reg_close(reg);
+        }
+        printf("%-28s %10ld people stored by the POSTs (%.0f/s)\n", "", (long)v - before,
+               ((double)v - (double)before) / secs);
+    }
     char cmd[160];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

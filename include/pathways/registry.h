@@ -57,4 +57,23 @@ int pw_registry_audit_verify(const char *db, long *entries, pw_error *err);
 int pw_registry_audit_list(const char *db, const char *as_token, FILE *out,
                            pw_error *err);
 
+/* What a backup copied and checked. */
+typedef struct pw_backup_result {
+    long pages;          /* database pages copied */
+    long audit_entries;  /* entries of the copy's chain, verified */
+    long people, episodes;
+} pw_backup_result;
+
+/*
+ * Copies an SQLite registry to `to` while it may be in use (admin or
+ * auditor; audited): SQLite's online backup API, one consistent snapshot,
+ * written to a temporary file beside `to`, fsynced, checked (PRAGMA
+ * integrity_check, foreign keys, the audit chain under the site key) and
+ * only then renamed over `to` (and the directory fsynced). Nothing is
+ * left under `to` if any step fails. The site key is not copied. On
+ * PostgreSQL it refuses (PW_EINVAL) and says to use pg_dump.
+ */
+int pw_registry_backup(const char *db, const char *as_token, const char *to,
+                       pw_backup_result *res, pw_error *err);
+
 #endif /* PATHWAYS_REGISTRY_H */

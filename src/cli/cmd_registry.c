@@ -7,6 +7,7 @@
  *   registry stats      --db DB --as TOKEN
  *   registry audit verify --db DB
  *   registry audit list --db DB --as TOKEN
+ *   registry backup     --db DB --as TOKEN --to FILE
  *   registry report ... (cmd_registry_report.c)
  *
  * --db defaults to $PW_REGISTRY_DB and --as to $PW_REGISTRY_TOKEN, so a
@@ -38,12 +39,16 @@ static const char usage_text[] =
     "  stats --db DB --as TOKEN         counts as JSON\n"
     "  audit verify --db DB             check the audit hash chain\n"
     "  audit list --db DB --as TOKEN    the audit log as JSON Lines (auditor)\n"
+    "  backup --db DB --as TOKEN --to FILE\n"
+    "                                   a checked copy of a live SQLite registry\n"
+    "                                   (admin or auditor; PostgreSQL: pg_dump)\n"
     "  report --db DB --as TOKEN --kind KIND [...]   (see `registry report --help`)\n"
     "\n"
     "options:\n"
     "  --db DB        registry (default $PW_REGISTRY_DB)\n"
     "  --as TOKEN     your token (default $PW_REGISTRY_TOKEN)\n"
     "  --batch N      records per transaction for import (default 1000)\n"
+    "  --to FILE      where backup writes the copy (replaced atomically)\n"
     "  -h, --help     this help\n"
     "\n"
     "roles: admin intake panel clinician case_manager court_liaison lab analyst\n"
@@ -75,7 +80,7 @@ static int fail(const pw_error *err)
 }
 
 typedef struct opts {
-    const char *db, *as, *name, *role;
+    const char *db, *as, *name, *role, *to;
     long batch;
     int first_arg; /* index of the first operand in argv */
 } opts;
@@ -90,6 +95,7 @@ static int parse(int argc, char **argv, const char *cmd, opts *o)
         {"name", required_argument, NULL, 'n'},
         {"role", required_argument, NULL, 'r'},
         {"batch", required_argument, NULL, 'b'},
+        {"to", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
@@ -105,6 +111,7 @@ static int parse(int argc, char **argv, const char *cmd, opts *o)
         case 'a': o->as = optarg; break;
         case 'n': o->name = optarg; break;
         case 'r': o->role = optarg; break;
+        case 't': o->to = optarg; break;
         case 'b': {
             char *end;
             o->batch = strtol(optarg, &end, 10);
@@ -255,6 +262,32 @@ static int cmd_audit(int argc, char **argv)
     return PW_EXIT_OK;
 }
 
+static int cmd_backup(int argc, char **argv)
+{
+    static const char cmd[] = "registry backup";
+    opts o;
+    int rc = parse(argc, argv, cmd, &o);
+    if (rc)
+        return rc < 0 ? PW_EXIT_OK : rc;
+    if ((rc = need_token(&o, cmd)))
+        return rc;
+    if (!o.to || !*o.to)
+        return pw_cli_usage_error(cmd, "--to FILE is required");
+    if (o.first_arg < argc)
+        return pw_cli_usage_error(cmd, "unexpected '%s'", argv[o.first_arg]);
+    pw_backup_result res;
+    pw_error err;
+    pw_error_clear(&err);
+    if (pw_registry_backup(o.db, o.as, o.to, &res, &err) != PW_OK)
+        return fail(&err);
+    printf("backup written: %s: %ld pages, %ld people, %ld episodes; integrity ok; "
+           "audit chain intact: %ld entries\n",
+           o.to, res.pages, res.people, res.episodes, res.audit_entries);
+    fprintf(stderr, "pathways registry backup: the site key is not in the copy; keep "
+                    "a copy of it apart from the backup\n");
+    return PW_EXIT_OK;
+}
+
 int pw_cmd_registry(int argc, char **argv)
 {
     if (argc < 2) {
@@ -279,7 +312,9 @@ int pw_cmd_registry(int argc, char **argv)
         return cmd_audit(argc - 1, argv + 1);
     if (strcmp(sub, "report") == 0)
         return pw_cmd_registry_report(argc - 1, argv + 1);
+    if (strcmp(sub, "backup") == 0)
+        return cmd_backup(argc - 1, argv + 1);
     return pw_cli_usage_error("registry", "unknown command '%s' (init, user, "
-                                          "import, stats, audit, report)",
+                                          "import, stats, audit, report, backup)",
                               sub);
 }

@@ -17,6 +17,7 @@
 
 static const char usage[] =
     "usage: pathways serve --db DB [--bind 127.0.0.1] [--port 8080] [--threads N]\n"
+    "                      [--auth-fail-limit 10] [--auth-fail-window 60]\n"
     "\n"
     "Serves the registry as a JSON HTTP API under /api/v1/ (libmicrohttpd, a\n"
     "pool of threads). Every request but /api/v1/health needs\n"
@@ -34,13 +35,18 @@ static const char usage[] =
     "  GET  /api/v1/audit/verify                  check the audit chain\n"
     "\n"
     "Status: 401 missing or wrong token; 403 role may not; 400 bad body, with\n"
-    "{\"error\", \"field\", \"line\"}; 404 unknown path or episode.\n"
+    "{\"error\", \"field\", \"line\"}; 404 unknown path or episode; 429 too many\n"
+    "failed tokens from this address (Retry-After says when to try again).\n"
     "\n"
     "options:\n"
     "  -d, --db DB        SQLite file or postgresql:// URL (default $PW_REGISTRY_DB)\n"
     "  -b, --bind ADDR    IPv4 address to listen on (default 127.0.0.1)\n"
     "  -p, --port N       TCP port (default 8080; 0 picks a free one)\n"
     "  -t, --threads N    worker threads (default: number of CPUs)\n"
+    "      --auth-fail-limit N   after N wrong tokens from one address within the\n"
+    "                     window, answer 429 for one window without checking\n"
+    "                     tokens (default 10; 0 turns throttling off)\n"
+    "      --auth-fail-window S  the window, in seconds (default 60)\n"
     "  -h, --help         this text\n"
     "\n"
     "Prints \"listening on http://ADDR:PORT\" once ready. See docs/registry.md.\n"
@@ -67,6 +73,8 @@ int pw_cmd_serve(int argc, char **argv)
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},      {"bind", required_argument, NULL, 'b'},
         {"port", required_argument, NULL, 'p'},    {"threads", required_argument, NULL, 't'},
+        {"auth-fail-limit", required_argument, NULL, 'L'},
+        {"auth-fail-window", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     pwi_http_opts o = {.db_url = getenv("PW_REGISTRY_DB"), .bind = "127.0.0.1", .port = 8080};
     optind = 1;
@@ -86,6 +94,19 @@ int pw_cmd_serve(int argc, char **argv)
             if (parse_int(optarg, 1, 256, &v) != 0)
                 return pw_cli_usage_error(cmd, "--threads must be 1..256, not '%s'", optarg);
             o.threads = (int)v;
+            break;
+        case 'L':
+            if (parse_int(optarg, 0, 1000000, &v) != 0)
+                return pw_cli_usage_error(cmd, "--auth-fail-limit must be 0..1000000, not '%s'",
+                                          optarg);
+            /* 0 on the command line is "off"; in pwi_http_opts it is "default". */
+            o.auth_fail_limit = v == 0 ? -1 : (int)v;
+            break;
+        case 'W':
+            if (parse_int(optarg, 1, 86400, &v) != 0)
+                return pw_cli_usage_error(cmd, "--auth-fail-window must be 1..86400 seconds, not '%s'",
+                                          optarg);
+            o.auth_fail_window = (int)v;
             break;
         case ':': return pw_cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
         default: return pw_cli_usage_error(cmd, "unknown option %s (see --help)", argv[optind - 1]);
@@ -118,6 +139,12 @@ int pw_cmd_serve(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     fprintf(stderr, "pathways serve: %s, stopping\n", sig == SIGINT ? "interrupted" : "terminated");
+    /* How well the group commit grouped, for the operator (read before the
+     * last queued jobs are written, so it may miss those). */
+    long jobs = 0, commits = 0;
+    pwi_http_counts(h, &jobs, &commits);
     pwi_http_stop(h);
+    fprintf(stderr, "pathways serve: stopped; %ld audited or written requests in %ld commits\n",
+            jobs, commits);
     return PW_EXIT_OK;
 }

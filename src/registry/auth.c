@@ -16,7 +16,7 @@ static const char *const role_names[PWI_ROLE_COUNT] = {
 static const char *const object_names[PWI_OBJ_COUNT] = {
     "identity", "person", "episode", "case", "panel", "attendance",
     "review", "notes", "test", "compliance", "discharge", "outcome",
-    "aggregate", "user", "audit"};
+    "aggregate", "user", "audit", "backup"};
 
 const char *pwi_role_name(pwi_role r)
 {
@@ -41,19 +41,22 @@ const char *pwi_object_name(pwi_object o)
  * read (first string) and write (second string):
  *   I identity  P person  E episode  C case  N panel  A attendance
  *   R review  T notes  S test  V compliance  D discharge  O outcome
- *   G aggregate  U user  L audit log
+ *   G aggregate  U user  L audit log  B backup (a copy of the database)
  * Sources: issue 5 ("Who may see what") and monitoring.md 7.5. Choices of
  * ours, documented in docs/registry.md: the clinician may register people
  * and episodes (clinics do intake too); a court liaison sees attendance,
  * tests, compliance, phase and legal completion (42 CFR 2.35) but no review
  * scores, notes, case or clinical discharge reason; the lab sees only tests;
  * the analyst sees rows without identity or notes; the admin and auditor
- * see no clinical row at all.
+ * see no clinical row at all. Backups (issue 5 hardening) are made by the
+ * admin or the auditor: the custodians of the registry, who read no row
+ * through it; the copy is audited, and its identities and notes stay
+ * encrypted under the site key, which is not in it.
  */
 static const struct {
     const char *read, *write;
 } matrix[PWI_ROLE_COUNT] = {
-    [PWI_ROLE_ADMIN] = {"UG", "U"},
+    [PWI_ROLE_ADMIN] = {"UGB", "U"},
     [PWI_ROLE_INTAKE] = {"IPECNA", "IPEC"},
     [PWI_ROLE_PANEL] = {"IPECNARTSVDO", "N"},
     [PWI_ROLE_CLINICIAN] = {"IPECNARTSVDOG", "IPECARTSVDO"},
@@ -61,11 +64,11 @@ static const struct {
     [PWI_ROLE_COURT_LIAISON] = {"IPEASV", "V"},
     [PWI_ROLE_LAB] = {"S", "S"},
     [PWI_ROLE_ANALYST] = {"PECNARSVDOG", ""},
-    [PWI_ROLE_AUDITOR] = {"LUG", ""},
+    [PWI_ROLE_AUDITOR] = {"LUGB", ""},
 };
 
 static const char object_letter[PWI_OBJ_COUNT] = {
-    'I', 'P', 'E', 'C', 'N', 'A', 'R', 'T', 'S', 'V', 'D', 'O', 'G', 'U', 'L'};
+    'I', 'P', 'E', 'C', 'N', 'A', 'R', 'T', 'S', 'V', 'D', 'O', 'G', 'U', 'L', 'B'};
 
 int pwi_allowed(pwi_role role, pwi_action action, pwi_object obj)
 {

@@ -58,6 +58,7 @@ typedef enum { PWI_READ, PWI_WRITE } pwi_action;
  *   AGGREGATE  counts and reports over groups (no row about one person)
  *   USER       user accounts
  *   AUDIT      the audit log
+ *   BACKUP     a whole copy of the database (`registry backup`)
  */
 typedef enum {
     PWI_OBJ_IDENTITY,
@@ -75,6 +76,7 @@ typedef enum {
     PWI_OBJ_AGGREGATE,
     PWI_OBJ_USER,
     PWI_OBJ_AUDIT,
+    PWI_OBJ_BACKUP,
     PWI_OBJ_COUNT
 } pwi_object;
 

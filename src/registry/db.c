@@ -41,6 +41,7 @@ struct pwi_db {
     sqlite3 *lite;
     PGconn *pg;
     int in_tx;
+    int in_read;      /* a read snapshot is open (pwi_db_begin_read) */
     int nstmt, capstmt;
     pwi_stmt **stmts;
     int next_name;
@@ -50,6 +51,9 @@ struct pwi_db {
      * goes out with the next statement, in the same round trip. */
     int sp_pending;
     int pipeline;     /* in libpq pipeline mode until the sync is read */
+    /* SQLite lock polling (pwi_db_poll_lock): when the current wait began. */
+    int poll_timeout_ms;
+    struct timespec poll_start;
 };
 
 static int db_error(pwi_db *db, pw_error *err, int status, const char *what)
@@ -209,6 +213,37 @@ pwi_db_kind pwi_db_kind_of(const pwi_db *db)
     return db->kind;
 }
 
+/* SQLite busy handler of pwi_db_poll_lock; `count` is 0 on the first try
+ * of each wait. */
+static int poll_busy(void *arg, int count)
+{
+    pwi_db *db = arg;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (count == 0)
+        db->poll_start = now;
+    int64_t waited_ms = (int64_t)(now.tv_sec - db->poll_start.tv_sec) * 1000 +
+                        (now.tv_nsec - db->poll_start.tv_nsec) / 1000000;
+    if (waited_ms >= db->poll_timeout_ms)
+        return 0;
+    struct timespec ts = {0, 500 * 1000};
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
+void pwi_db_poll_lock(pwi_db *db, int timeout_ms)
+{
+    if (db->kind != PWI_DB_SQLITE)
+        return;
+    db->poll_timeout_ms = timeout_ms;
+    sqlite3_busy_handler(db->lite, poll_busy, db);
+}
+
+struct sqlite3 *pwi_db_sqlite(pwi_db *db)
+{
+    return db->lite;
+}
+
 const char *pwi_db_url(const pwi_db *db)
 {
     return db->url;
@@ -364,7 +399,9 @@ static int flush_audit_head(pwi_db *db, pw_error *err)
 
 int pwi_db_begin(pwi_db *db, pw_error *err)
 {
-    assert(!db->in_tx);
+    /* A write inside a read snapshot would, on SQLite, have to upgrade a
+     * lock on a possibly stale snapshot (SQLITE_BUSY_SNAPSHOT). */
+    assert(!db->in_tx && !db->in_read);
     db->head.valid = 0;
     int rc = pwi_db_exec(
         db, db->kind == PWI_DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", err);
@@ -401,12 +438,53 @@ void pwi_db_rollback(pwi_db *db)
             PQclear(PQexec(db->pg, "ROLLBACK"));
     }
     db->in_tx = 0;
+    db->in_read = 0;
     db->head.valid = 0;
 }
 
 int pwi_db_in_tx(const pwi_db *db)
 {
     return db->in_tx;
+}
+
+int pwi_db_begin_read(pwi_db *db, pw_error *err)
+{
+    assert(!db->in_tx && !db->in_read);
+    /* The SELECT pins the snapshot now: SQLite starts a read transaction,
+     * and PostgreSQL takes a REPEATABLE READ snapshot, at the first read. */
+    int rc = pwi_db_exec(db,
+                         db->kind == PWI_DB_SQLITE
+                             ? "BEGIN; SELECT 1 FROM meta LIMIT 1"
+                             : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
+                               "SELECT 1 FROM meta LIMIT 1",
+                         err);
+    if (rc != PW_OK) {
+        pwi_db_rollback(db);
+        return rc;
+    }
+    db->in_read = 1;
+    return PW_OK;
+}
+
+int pwi_db_end_read(pwi_db *db, pw_error *err)
+{
+    if (!db->in_read)
+        return PW_OK;
+    db->in_read = 0;
+    /* An SQLite statement left unreset would keep its read cursor, and so
+     * the old snapshot, after COMMIT; on PostgreSQL this reads what is
+     * still streaming so the connection is free for COMMIT. */
+    for (int i = 0; i < db->nstmt; i++)
+        pwi_stmt_reset(db->stmts[i]);
+    int rc = pwi_db_exec(db, "COMMIT", err);
+    if (rc != PW_OK)
+        pwi_db_rollback(db);
+    return rc;
+}
+
+int pwi_db_in_read(const pwi_db *db)
+{
+    return db->in_read;
 }
 
 int pwi_db_savepoint(pwi_db *db, pw_error *err)
@@ -439,6 +517,30 @@ void pwi_db_rollback_to(pwi_db *db)
     pwi_db_exec(db, "ROLLBACK TO SAVEPOINT pw_rec; RELEASE SAVEPOINT pw_rec",
                 NULL);
     db->head = db->head_saved;
+}
+
+int pwi_db_group_savepoint(pwi_db *db, pwi_audit_head *saved, pw_error *err)
+{
+    assert(db->in_tx);
+    *saved = db->head;
+    return pwi_db_exec(db, "SAVEPOINT pw_grp", err);
+}
+
+int pwi_db_group_release(pwi_db *db, pw_error *err)
+{
+    /* Releasing pw_grp releases the record savepoint still open in it. */
+    return pwi_db_exec(db, "RELEASE SAVEPOINT pw_grp", err);
+}
+
+void pwi_db_group_rollback(pwi_db *db, const pwi_audit_head *saved)
+{
+    for (int i = 0; i < db->nstmt; i++)
+        pwi_stmt_reset(db->stmts[i]);
+    /* A pending record savepoint dies with the group anyway; sending it
+     * first could fail and keep the ROLLBACK TO from running. */
+    db->sp_pending = 0;
+    pwi_db_exec(db, "ROLLBACK TO SAVEPOINT pw_grp; RELEASE SAVEPOINT pw_grp", NULL);
+    db->head = *saved;
 }
 
 /* Rewrites `?` placeholders outside quotes to $1, $2, ... for libpq. */

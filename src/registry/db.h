@@ -47,6 +47,23 @@ typedef enum { PWI_DB_SQLITE, PWI_DB_PG } pwi_db_kind;
 int pwi_db_open(const char *url, int create, pwi_db **out, pw_error *err);
 void pwi_db_close(pwi_db *db);
 pwi_db_kind pwi_db_kind_of(const pwi_db *db);
+/*
+ * SQLite: wait for the write lock by polling every half millisecond, for
+ * up to `timeout_ms` (no-op on PostgreSQL, whose lock waits queue). Why: a
+ * running import takes the lock again a few microseconds after each
+ * commit, and SQLite's own busy handler sleeps up to 100 ms between tries,
+ * so another writer seldom finds the lock free: during a command-line
+ * import, audited HTTP reads (which wait for the server's writer) took up
+ * to 4.6 s, p90 0.6-2.1 s (bench/bench_http_during_import.sh); polling,
+ * p90 0.11-0.14 s. For the server's one writer and for `registry backup`,
+ * which must get in between an import's batches.
+ */
+void pwi_db_poll_lock(pwi_db *db, int timeout_ms);
+
+/* The SQLite handle (NULL on PostgreSQL), for what only SQLite has: the
+ * online backup API (backup.c). */
+struct sqlite3;
+struct sqlite3 *pwi_db_sqlite(pwi_db *db);
 /* The path or URL given to pwi_db_open, for messages: the password of a
  * postgresql:// URL is shown as "***". */
 const char *pwi_db_url(const pwi_db *db);
@@ -65,6 +82,25 @@ int pwi_db_begin(pwi_db *db, pw_error *err);
 int pwi_db_commit(pwi_db *db, pw_error *err);
 void pwi_db_rollback(pwi_db *db);
 int pwi_db_in_tx(const pwi_db *db);
+
+/*
+ * Read snapshots, for reports that read several tables with several
+ * queries. Why: without one, a record committed between two of a report's
+ * queries is seen by the second but not the first (a discharge counted,
+ * its relapse missed). begin_read() opens a read-only transaction and pins
+ * its snapshot before returning (it reads `meta` once, since both backends
+ * take the snapshot at the first read, not at BEGIN):
+ *   - SQLite: deferred BEGIN; in WAL mode a read transaction sees the
+ *     database as of its first read and takes no lock that blocks writers;
+ *   - PostgreSQL: BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY.
+ * No write may run inside (pwi_db_begin() asserts it): end the snapshot
+ * first, then write the report's audit entries. end_read() resets every
+ * statement (no cursor may outlive the snapshot) and commits; it is safe to
+ * call when no snapshot is open.
+ */
+int pwi_db_begin_read(pwi_db *db, pw_error *err);
+int pwi_db_end_read(pwi_db *db, pw_error *err);
+int pwi_db_in_read(const pwi_db *db);
 
 /* Savepoints inside a transaction: one per imported record, so a bad
  * record is undone alone while the batch goes on (on PostgreSQL any failed
@@ -91,6 +127,18 @@ typedef struct pwi_audit_head {
     char hash[65];
 } pwi_audit_head;
 pwi_audit_head *pwi_db_audit_head(pwi_db *db);
+
+/*
+ * A savepoint around one request's records in a transaction shared by
+ * several requests (the HTTP group commit, http_audit.c), so each request
+ * stays all or nothing. The record savepoints above nest inside it, and
+ * each of them overwrites the one saved audit head, so the group's head is
+ * kept by the caller in *saved and restored by group_rollback. Rolling
+ * back also ends the savepoint; the transaction goes on.
+ */
+int pwi_db_group_savepoint(pwi_db *db, pwi_audit_head *saved, pw_error *err);
+int pwi_db_group_release(pwi_db *db, pw_error *err);
+void pwi_db_group_rollback(pwi_db *db, const pwi_audit_head *saved);
 
 /* Runs SQL without parameters or results (DDL, several statements allowed
  * on both backends). */

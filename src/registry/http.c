@@ -14,10 +14,12 @@
  *
  * A request's life: on_request buffers the body; dispatch runs the handler,
  * which leaves its answer in the request (send_buf) and, for audited reads,
- * its audit entries too (defer_audit); finish sends the answer at once, or
- * suspends the connection and hands the entries to the group-commit writer
- * (http_audit.c), which resumes it once they are durable; on_request then
- * calls finish again and the answer goes out.
+ * its audit entries too (defer_audit), or for POST /records marks the body
+ * for the writer; finish sends the answer at once, or suspends the
+ * connection and hands the entries (or the body) to the group-commit
+ * writer (http_audit.c), which resumes it once they are durable; on_request
+ * then calls finish again and the answer goes out. A client address with
+ * too many failed tokens is refused before any of this (http_throttle.h).
  */
 #include "http.h"
 
@@ -37,6 +39,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "http_audit.h"
+#include "http_throttle.h"
 #include "reg.h"
 #include "report.h"
 
@@ -48,7 +51,8 @@ struct pwi_http {
     char *db_url;
     int port;
     pthread_key_t key; /* per-thread pwi_reg */
-    pwi_audit_batcher *audit; /* group commit of read audit entries */
+    pwi_audit_batcher *audit; /* the one writer: audit entries, POST bodies */
+    pwi_throttle *throttle;   /* failed tokens per address; NULL: off */
 };
 
 /* Per-request state: the body as it arrives, then the answer while its
@@ -67,6 +71,9 @@ typedef struct req {
     pwi_audit_entry *pending;
     size_t npending;
     pwi_user user;
+    int anon;              /* the entries have no signed-in user (429) */
+    int records;           /* a POST /records body for the group commit */
+    unsigned retry_after;  /* seconds, for a 429 */
     enum { REQ_NEW, REQ_WAITING, REQ_AUDITED } state;
     int audit_rc;
     pw_error audit_err;
@@ -117,7 +124,7 @@ static enum MHD_Result send_buf(req *rq, unsigned code, const char *type, char *
 }
 
 static enum MHD_Result queue_now(struct MHD_Connection *c, unsigned code, const char *type,
-                                 char *buf, size_t len)
+                                 char *buf, size_t len, unsigned retry_after)
 {
     /* MHD takes ownership of buf and frees it with free(). */
     struct MHD_Response *r =
@@ -131,6 +138,11 @@ static enum MHD_Result queue_now(struct MHD_Connection *c, unsigned code, const 
     if (code == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 "Bearer realm=\"pathways\"");
+    if (code == MHD_HTTP_TOO_MANY_REQUESTS) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%u", retry_after);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+    }
     enum MHD_Result ret = MHD_queue_response(c, code, r);
     MHD_destroy_response(r);
     return ret;
@@ -201,10 +213,25 @@ static enum MHD_Result send_simple_error(req *rq, unsigned code,
 
 /* ---- Authentication -------------------------------------------------- */
 
+/* The client's address as text, for audit details ("-" if unknown). */
+static const struct sockaddr *client_addr(struct MHD_Connection *c, char *buf, size_t n)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    snprintf(buf, n, "-");
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)n);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)n);
+    return sa;
+}
+
 /* Signs the request's bearer token into reg->user. A wrong token is
- * audited as "login_failed" (in its own transaction) so that guessing is
- * on record; the message never says whether the token exists. */
-static int authenticate(pwi_reg *reg, struct MHD_Connection *c, pw_error *err)
+ * audited as "login_failed" (in its own transaction, with the client's
+ * address) so that guessing is on record, and counted against the address
+ * (http_throttle.h); the message never says whether the token exists. */
+static int authenticate(pwi_http *srv, pwi_reg *reg, struct MHD_Connection *c, pw_error *err)
 {
     reg->has_user = 0;
     const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -223,10 +250,15 @@ static int authenticate(pwi_reg *reg, struct MHD_Connection *c, pw_error *err)
         return PW_OK;
     }
     if (rc == PW_EAUTH) {
+        char addr[INET6_ADDRSTRLEN + 8], detail[INET6_ADDRSTRLEN + 16];
+        const struct sockaddr *sa = client_addr(c, addr, sizeof addr);
+        if (srv->throttle)
+            pwi_throttle_fail(srv->throttle, sa, pwi_throttle_now_ms());
+        snprintf(detail, sizeof detail, "client %s", addr);
         pw_error e2;
         pw_error_clear(&e2);
         if (pwi_db_begin(reg->db, &e2) == PW_OK) {
-            if (pwi_reg_audit(reg, "login_failed", "http", NULL, &e2) == PW_OK)
+            if (pwi_reg_audit(reg, "login_failed", "http", detail, &e2) == PW_OK)
                 pwi_db_commit(reg->db, &e2);
             else
                 pwi_db_rollback(reg->db);
@@ -258,7 +290,9 @@ static int defer_audit(void *ctx, const pwi_user *user, const pwi_audit_entry *e
         if (!d->action || !d->object || (e[i].detail && !d->detail))
             return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
     }
-    rq->user = *user;
+    if (user)
+        rq->user = *user;
+    rq->anon = !user;
     return PW_OK;
 }
 
@@ -441,21 +475,61 @@ static enum MHD_Result h_user_add(pwi_reg *reg, req *rq)
     return send_json(rq, MHD_HTTP_CREATED, doc);
 }
 
+/* The body is imported by the group-commit writer (http_audit.h): all or
+ * nothing in a savepoint of its own, answered once the shared transaction
+ * is durable, so a client that gets an error knows that none of its
+ * records went in, and one that gets 201 that all of them are on disk.
+ * finish() submits it; records_done() answers. */
 static enum MHD_Result h_records(pwi_reg *reg, req *rq)
 {
-    pw_error err;
-    pw_error_clear(&err);
-    int64_t n = 0;
-    /* All or nothing: the whole body is one transaction, so a client that
-     * gets an error knows that none of its records went in. */
-    if (pwi_import_buffer(reg, rq->body ? rq->body : "", rq->len, "body", &n,
-                          &err) != PW_OK)
-        return send_error(rq, &err);
-    json_t *doc = json_pack("{s:I}", "committed", (json_int_t)n);
-    return send_json(rq, MHD_HTTP_CREATED, doc);
+    rq->records = 1;
+    rq->user = reg->user;
+    return MHD_YES;
+}
+
+/* Writer thread: the body's records are committed, or failed. */
+static void records_done(void *arg, int rc, int64_t stored, const pw_error *err)
+{
+    req *rq = arg;
+    if (rc == PW_OK)
+        send_json(rq, MHD_HTTP_CREATED, json_pack("{s:I}", "committed", (json_int_t)stored));
+    else
+        send_error(rq, err);
+    rq->audit_rc = PW_OK; /* the answer above is the one to send */
+    rq->state = REQ_AUDITED;
+    MHD_resume_connection(rq->conn);
 }
 
 /* ---- Dispatch -------------------------------------------------------- */
+
+/* 1 if the client's address is blocked for failed tokens: the answer is a
+ * 429 with Retry-After, given without looking at the token, and the
+ * refusal is audited ("throttled") through the group commit like a read,
+ * so a flood of refused requests costs one commit per batch, not one each. */
+static int throttled(pwi_http *h, req *rq)
+{
+    if (!h->throttle)
+        return 0;
+    char addr[INET6_ADDRSTRLEN + 8];
+    const struct sockaddr *sa = client_addr(rq->conn, addr, sizeof addr);
+    unsigned wait = pwi_throttle_check(h->throttle, sa, pwi_throttle_now_ms());
+    if (!wait)
+        return 0;
+    char detail[INET6_ADDRSTRLEN + 48];
+    snprintf(detail, sizeof detail, "client %s, retry after %u s", addr, wait);
+    pwi_audit_entry e = {"throttled", "http", detail};
+    pw_error err;
+    pw_error_clear(&err);
+    if (defer_audit(rq, NULL, &e, 1, &err) != PW_OK) {
+        pending_free(rq);
+        send_error(rq, &err);
+        return 1;
+    }
+    rq->retry_after = wait;
+    send_simple_error(rq, MHD_HTTP_TOO_MANY_REQUESTS,
+                      "too many failed tokens from this address; retry later");
+    return 1;
+}
 
 /* Runs the handler of a request; its answer is left in rq (send_buf). */
 static void dispatch(pwi_http *h, const char *url, const char *method, req *rq)
@@ -480,6 +554,8 @@ static void dispatch(pwi_http *h, const char *url, const char *method, req *rq)
         return;
     }
 
+    if (throttled(h, rq))
+        return;
     pw_error err;
     pw_error_clear(&err);
     pwi_reg *reg = thread_reg(h, &err);
@@ -487,7 +563,7 @@ static void dispatch(pwi_http *h, const char *url, const char *method, req *rq)
         send_error(rq, &err);
         return;
     }
-    if (authenticate(reg, rq->conn, &err) != PW_OK) {
+    if (authenticate(h, reg, rq->conn, &err) != PW_OK) {
         send_error(rq, &err);
         return;
     }
@@ -531,15 +607,31 @@ static enum MHD_Result finish(pwi_http *h, req *rq)
             rq->out = NULL;
             send_error(rq, &rq->audit_err);
         }
-    } else if (rq->npending > 0 && rq->code < 300) {
+    } else if (rq->records) {
+        pw_error err;
+        pw_error_clear(&err);
+        rq->records = 0;
+        /* As below: suspended before the writer can answer and resume. */
+        MHD_suspend_connection(rq->conn);
+        rq->state = REQ_WAITING;
+        if (pwi_audit_batcher_submit_records(h->audit, &rq->user, rq->body, rq->len,
+                                             records_done, rq, &err) == PW_OK)
+            return MHD_YES;
+        send_error(rq, &err);
+        rq->state = REQ_AUDITED;
+        rq->audit_rc = PW_OK;
+        MHD_resume_connection(rq->conn);
+        return MHD_YES;
+    } else if (rq->npending > 0 &&
+               (rq->code < 300 || rq->code == MHD_HTTP_TOO_MANY_REQUESTS)) {
         pw_error err;
         pw_error_clear(&err);
         /* Suspend before submitting: the writer may finish at once and
          * resume us from its thread. */
         MHD_suspend_connection(rq->conn);
         rq->state = REQ_WAITING;
-        int rc = pwi_audit_batcher_submit(h->audit, &rq->user, rq->pending, rq->npending,
-                                          audited, rq, &err);
+        int rc = pwi_audit_batcher_submit(h->audit, rq->anon ? NULL : &rq->user, rq->pending,
+                                          rq->npending, audited, rq, &err);
         pending_free(rq);
         if (rc == PW_OK)
             return MHD_YES;
@@ -556,7 +648,7 @@ static enum MHD_Result finish(pwi_http *h, req *rq)
         return MHD_NO;
     char *out = rq->out;
     rq->out = NULL;
-    return queue_now(rq->conn, rq->code, rq->type, out, rq->outlen);
+    return queue_now(rq->conn, rq->code, rq->type, out, rq->outlen, rq->retry_after);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -663,6 +755,19 @@ int pwi_http_start(const pwi_http_opts *opts, pwi_http **out, pw_error *err)
         free(h);
         return rc;
     }
+    if (opts->auth_fail_limit >= 0) {
+        unsigned limit = opts->auth_fail_limit ? (unsigned)opts->auth_fail_limit
+                                               : PWI_THROTTLE_LIMIT;
+        unsigned window = opts->auth_fail_window > 0 ? (unsigned)opts->auth_fail_window
+                                                     : PWI_THROTTLE_WINDOW;
+        if ((rc = pwi_throttle_new(limit, window, &h->throttle, err)) != PW_OK) {
+            pwi_audit_batcher_free(h->audit);
+            pthread_key_delete(h->key);
+            free(h->db_url);
+            free(h);
+            return rc;
+        }
+    }
     int threads = opts->threads;
     if (threads <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -676,6 +781,7 @@ int pwi_http_start(const pwi_http_opts *opts, pwi_http **out, pw_error *err)
         MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
         MHD_OPTION_END);
     if (!h->daemon) {
+        pwi_throttle_free(h->throttle);
         pwi_audit_batcher_free(h->audit);
         pthread_key_delete(h->key);
         free(h->db_url);
@@ -697,6 +803,11 @@ int pwi_http_port(const pwi_http *h)
     return h->port;
 }
 
+void pwi_http_counts(pwi_http *h, long *jobs, long *commits)
+{
+    pwi_audit_batcher_counts(h->audit, jobs, commits);
+}
+
 void pwi_http_stop(pwi_http *h)
 {
     if (!h)
@@ -708,6 +819,7 @@ void pwi_http_stop(pwi_http *h)
     pwi_audit_batcher_stop(h->audit);
     MHD_stop_daemon(h->daemon);
     pwi_audit_batcher_free(h->audit);
+    pwi_throttle_free(h->throttle);
     pthread_key_delete(h->key);
     free(h->db_url);
     free(h);

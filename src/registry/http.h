@@ -8,13 +8,15 @@
  *   GET  reports/{kind}[?by=&as_of=] as `registry report`
  *   GET  episodes/{id or ref}        one episode, filtered by role
  *   POST records                     JSON Lines (or one JSON object/array)
- *                                    of import records, all or nothing
+ *                                    of import records, all or nothing,
+ *                                    group-committed (http_audit.h)
  *   POST users                       {"name", "role"} -> {"token"}
  *   GET  audit                       JSON Lines, as `registry audit list`
  *   GET  audit/verify                {"ok", "entries", "first_bad", ...}
  * Status codes: 200/201 success, 400 bad body (JSON error naming the field),
  * 401 missing or wrong token, 403 role may not, 404 unknown route or id,
- * 405 wrong method, 413 body too large, 500 database failure.
+ * 405 wrong method, 413 body too large, 429 too many failed tokens from
+ * this address (Retry-After), 500 database failure.
  */
 #ifndef PWI_HTTP_H
 #define PWI_HTTP_H
@@ -26,6 +28,12 @@ typedef struct pwi_http_opts {
     const char *bind;   /* IPv4 address, "127.0.0.1" by default */
     int port;           /* 0 picks a free port */
     int threads;        /* pool size; 0 = number of CPUs */
+    /* Failed-token throttling (http_throttle.h): after auth_fail_limit
+     * wrong tokens from one address within auth_fail_window seconds, 429
+     * for that long. 0 = the defaults (10 in 60 s); auth_fail_limit -1
+     * turns it off. */
+    int auth_fail_limit;
+    int auth_fail_window;
 } pwi_http_opts;
 
 typedef struct pwi_http pwi_http;
@@ -34,6 +42,9 @@ typedef struct pwi_http pwi_http;
 int pwi_http_start(const pwi_http_opts *opts, pwi_http **out, pw_error *err);
 /* The port actually bound (useful with port 0). */
 int pwi_http_port(const pwi_http *h);
+/* Jobs given to the group-commit writer so far (audited reads, refusals,
+ * POST /records bodies) and the commits that wrote them. */
+void pwi_http_counts(pwi_http *h, long *jobs, long *commits);
 /* Stops accepting, finishes the requests in flight, closes connections. */
 void pwi_http_stop(pwi_http *h);
 

@@ -1285,6 +1285,11 @@ static int is_record_error(int rc)
            rc == PW_ECONFLICT || rc == PW_EPERM;
 }
 
+int pwi_import_is_record_error(int rc)
+{
+    return is_record_error(rc);
+}
+
 /* Parses one line and stores it inside a savepoint. Returns PW_OK,
  * a record error (nothing of the line stays), or a database failure. */
 static int import_line(importer *im, const char *text, size_t len,
@@ -1335,6 +1340,27 @@ static int blank(const char *s, size_t n)
     return 1;
 }
 
+/* Imports the lines of `buf` in the open transaction, stopping at the
+ * first one that fails; *n counts the lines stored. */
+static int import_lines(importer *im, const char *buf, size_t len, int64_t *n,
+                        pw_error *err)
+{
+    int rc = PW_OK;
+    const char *p = buf, *end = buf + len;
+    while (rc == PW_OK && p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        im->line++;
+        if (!blank(p, l)) {
+            rc = import_line(im, p, l, err);
+            if (rc == PW_OK)
+                (*n)++;
+        }
+        p += l + 1;
+    }
+    return rc;
+}
+
 int pwi_import_buffer(pwi_reg *reg, const char *buf, size_t len,
                       const char *name, int64_t *n, pw_error *err)
 {
@@ -1349,24 +1375,45 @@ int pwi_import_buffer(pwi_reg *reg, const char *buf, size_t len,
         pwi_db_rollback(reg->db);
         return rc;
     }
-    const char *p = buf, *end = buf + len;
-    while (rc == PW_OK && p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        im.line++;
-        if (!blank(p, l)) {
-            rc = import_line(&im, p, l, err);
-            if (rc == PW_OK)
-                (*n)++;
-        }
-        p += l + 1;
-    }
+    rc = import_lines(&im, buf, len, n, err);
     if (rc == PW_OK)
         rc = pwi_db_commit(reg->db, err);
     else
         pwi_db_rollback(reg->db);
     if (rc != PW_OK)
         *n = 0;
+    importer_free(&im);
+    return rc;
+}
+
+int pwi_import_buffer_in(pwi_reg *reg, const char *buf, size_t len,
+                         const char *name, int64_t *n, pw_error *err)
+{
+    *n = 0;
+    assert(pwi_db_in_tx(reg->db));
+    if (!reg->has_user)
+        return pw_error_set(err, PW_EAUTH, NULL, 0, "token", "no token given");
+    importer im = {.reg = reg, .name = name};
+    pwi_audit_head saved;
+    int rc = pwi_db_group_savepoint(reg->db, &saved, err);
+    if (rc != PW_OK)
+        return rc;
+    rc = import_lines(&im, buf, len, n, err);
+    if (rc == PW_OK)
+        rc = pwi_db_group_release(reg->db, err);
+    if (rc != PW_OK) {
+        *n = 0;
+        pwi_db_group_rollback(reg->db, &saved);
+        if (rc == PW_EPERM) {
+            /* Undoing the request undid its "denied" entry too; a refusal
+             * stays on record (import_line does the same per record). */
+            char object[300];
+            snprintf(object, sizeof object, "import:%s:%ld", name, im.line);
+            int arc = pwi_reg_audit(reg, "denied", object, err->msg, NULL);
+            if (arc != PW_OK)
+                rc = pw_error_set(err, arc, name, im.line, NULL, "cannot audit a refusal");
+        }
+    }
     importer_free(&im);
     return rc;
 }

@@ -50,6 +50,21 @@ int pwi_import_buffer(pwi_reg *reg, const char *buf, size_t len,
                       const char *name, int64_t *n, pw_error *err);
 
 /*
+ * The same inside the caller's open transaction, which already holds the
+ * audit lock (the HTTP group commit, http_audit.c): the buffer goes in a
+ * savepoint of its own (pwi_db_group_savepoint), all or nothing. Returns
+ * PW_OK; or a record error (pwi_import_is_record_error: the savepoint is
+ * undone, a refusal is audited again outside it, and the transaction can
+ * go on); or a database failure, after which the caller must roll the
+ * whole transaction back.
+ */
+int pwi_import_buffer_in(pwi_reg *reg, const char *buf, size_t len,
+                         const char *name, int64_t *n, pw_error *err);
+/* 1 for a failure of the input (bad field, unknown reference, duplicate,
+ * refused role), 0 for a failure of the database. */
+int pwi_import_is_record_error(int rc);
+
+/*
  * The `registry stats` counts as a malloc'd JSON object (*out, *len):
  * checks the role (aggregate read) and audits the read through `audit`
  * (report.h: NULL = a transaction of its own; the HTTP server passes its

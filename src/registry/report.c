@@ -170,6 +170,12 @@ int pwi_report_run(pwi_reg *reg, const pwi_report_opts *opts, char **out,
 
     pwi_report_out r = {0};
     pwi_strlist objs = {0};
+    /* Every query of the report reads one snapshot, so a record committed
+     * meanwhile is either wholly in the report or wholly out of it (the
+     * relapse report alone runs seven queries). It is a read transaction:
+     * it blocks no writer, unlike SQLite's BEGIN IMMEDIATE. */
+    if ((rc = pwi_db_begin_read(reg->db, err)) != PW_OK)
+        return rc;
     switch (opts->kind) {
     case PWI_REPORT_RELAPSE_SURVIVAL:
         rc = pwi_report_relapse(reg, opts, &r, err);
@@ -197,11 +203,12 @@ int pwi_report_run(pwi_reg *reg, const pwi_report_opts *opts, char **out,
     }
     if (rc != PW_OK)
         goto done;
+    if ((rc = pwi_db_end_read(reg->db, err)) != PW_OK)
+        goto done;
 
-    /* The reads above ran outside a transaction (SQLite's BEGIN IMMEDIATE
-     * would block every writer for the length of a large report); the audit
-     * entries are committed before the report is handed out, so nothing is
-     * shown that is not on record. */
+    /* The audit entries are written after the snapshot has ended (no write
+     * may run inside it) and committed before the report is handed out, so
+     * nothing is shown that is not on record. */
     char detail[96];
     char asof[16];
     pwi_date_format(opts->as_of, asof);
@@ -249,6 +256,8 @@ int pwi_report_run(pwi_reg *reg, const pwi_report_opts *opts, char **out,
         *content_type = "text/csv";
     }
 done:
+    if (pwi_db_in_read(reg->db))
+        pwi_db_end_read(reg->db, NULL);
     json_decref(r.json);
     free(r.text);
     pwi_strlist_free(&objs);
@@ -462,6 +471,8 @@ static json_t *group_json(const char *name, pwi_surv_obs *obs, size_t n, pw_erro
     return g;
 }
 
+pwi_report_probe pwi_report_test_probe;
+
 int pwi_relapse_collect(pwi_reg *reg, const pwi_report_opts *o, pwi_relapse_data *d,
                         pw_error *err)
 {
@@ -500,6 +511,8 @@ int pwi_relapse_collect(pwi_reg *reg, const pwi_report_opts *o, pwi_relapse_data
         goto fail;
     if (n > 0) /* qsort must not get NULL, even for zero items */
         qsort(orig, n, sizeof *orig, origin_cmp);
+    if (pwi_report_test_probe.between_queries)
+        pwi_report_test_probe.between_queries(pwi_report_test_probe.ctx);
 
     /* Events and contacts of the person after each discharge, whichever of
      * their episodes the record was filed under (a relapse often shows up

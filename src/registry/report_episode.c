@@ -92,19 +92,13 @@ int pwi_episode_json(pwi_reg *reg, const char *id_or_ref, const pwi_audit_hook *
 #define MAY(o) pwi_allowed(role, PWI_READ, (o))
 
     json_t *doc = NULL, *withheld = json_array();
-    int read_tx = 0;
     char *name = NULL, *nid = NULL, *notes = NULL;
-    /* Without a hook the reads and the audit entry share one transaction
-     * (one consistent snapshot). With the HTTP hook the reads run outside
-     * a write transaction, so concurrent readers do not queue behind each
-     * other, and the hook group-commits the entry. */
-    if (!audit && (rc = pwi_db_begin(reg->db, err)) != PW_OK)
+    /* The episode's parts come from a dozen queries: they read one snapshot
+     * (a read transaction, so concurrent readers and writers do not queue
+     * behind each other; on PostgreSQL a plain BEGIN would give each query
+     * a snapshot of its own). The audit entry is written after it. */
+    if ((rc = pwi_db_begin_read(reg->db, err)) != PW_OK)
         goto done;
-    if (audit) {
-        if ((rc = pwi_db_exec(reg->db, "BEGIN", err)) != PW_OK)
-            goto done;
-        read_tx = 1;
-    }
 
     /* The episode row, by id when the path is a number, else by ref (a ref
      * that looks like a number is still found by the second query). */
@@ -386,17 +380,10 @@ int pwi_episode_json(pwi_reg *reg, const char *id_or_ref, const pwi_audit_hook *
     char audit_obj[40], detail[64];
     snprintf(audit_obj, sizeof audit_obj, "episode:%lld", (long long)id);
     snprintf(detail, sizeof detail, "http get, role view %s", pwi_role_name(role));
-    if (audit) {
-        pwi_db_exec(reg->db, "COMMIT", err);
-        read_tx = 0;
-        pwi_audit_entry e = {"read", audit_obj, detail};
-        rc = audit->write(audit->ctx, &reg->user, &e, 1, err);
-    } else {
-        rc = pwi_reg_audit(reg, "read", audit_obj, detail, err);
-        if (rc == PW_OK)
-            rc = pwi_db_commit(reg->db, err);
-    }
-    if (rc != PW_OK)
+    if ((rc = pwi_db_end_read(reg->db, err)) != PW_OK)
+        goto done;
+    pwi_audit_entry e = {"read", audit_obj, detail};
+    if ((rc = pwi_report_audit(reg, audit, &e, 1, err)) != PW_OK)
         goto done;
 
     char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -417,10 +404,8 @@ int pwi_episode_json(pwi_reg *reg, const char *id_or_ref, const pwi_audit_hook *
     *len = n + 1;
 done:
 #undef MAY
-    if (read_tx) {
-        pw_error ignored;
-        pwi_db_exec(reg->db, "ROLLBACK", &ignored);
-    }
+    if (pwi_db_in_read(reg->db))
+        pwi_db_end_read(reg->db, NULL);
     if (pwi_db_in_tx(reg->db))
         pwi_db_rollback(reg->db);
     if (name) {

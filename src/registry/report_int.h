@@ -65,6 +65,19 @@ int pwi_relapse_collect(pwi_reg *reg, const pwi_report_opts *o, pwi_relapse_data
                         pw_error *err);
 void pwi_relapse_data_free(pwi_relapse_data *d);
 
+/*
+ * Tests only (NULL in the program): called by pwi_relapse_collect between
+ * its first query (the discharges) and its second (the relapses), so that
+ * test_report_snapshot can commit a record from another connection exactly
+ * there and check the report does not see it. Set by a single-threaded
+ * test before any report runs; never by the server.
+ */
+typedef struct pwi_report_probe {
+    void (*between_queries)(void *ctx);
+    void *ctx;
+} pwi_report_probe;
+extern pwi_report_probe pwi_report_test_probe;
+
 /* The SQL expression grouping episodes (alias e) for `by`. */
 const char *pwi_report_group_sql(pwi_report_by by);
 

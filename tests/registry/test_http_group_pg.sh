@@ -1,0 +1,2 @@
+# Group commit of POST /records on a real, throw-away PostgreSQL server (see test_http_group_suite.sh).
+exec sh "$PW_SRC/tests/registry/test_http_group_suite.sh" pg

@@ -1,0 +1,2 @@
+# Failed-token throttling on SQLite (see test_http_throttle_suite.sh).
+exec sh "$PW_SRC/tests/registry/test_http_throttle_suite.sh" sqlite
