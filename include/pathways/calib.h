@@ -319,8 +319,10 @@ long pw_target_line(const pw_targets *t, size_t i);
  */
 /* 1 if this build can use MPI. */
 int pw_par_mpi(void);
-/* Starts MPI (if built with it and not yet started). Ranks other than 0
- * then write nothing: their stdout and stderr go to /dev/null. */
+/* Starts MPI if built with it and the process was started by an MPI
+ * launcher (mpirun, srun, ...); a lone process stays rank 0 of 1 without
+ * MPI. Ranks other than 0 then write nothing: their stdout and stderr go
+ * to /dev/null. */
 int pw_par_init(int *argc, char ***argv, pw_error *err);
 /* Ends MPI and returns `code`, the process's exit code. A non-zero code
  * with several ranks aborts all of them (MPI_Abort), so that a failure on

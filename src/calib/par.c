@@ -56,11 +56,35 @@ int pw_par_size(void)
     return par_size;
 }
 
+#ifdef PW_WITH_MPI
+/*
+ * True when a launcher started this process as part of a job. Starting MPI
+ * in a lone process (a "singleton") costs about 0.6 s here, as OpenMPI
+ * forks a daemon; a run without mpirun is one rank anyway, so it does not
+ * start MPI at all. Launchers announce themselves in the environment:
+ * OpenMPI's mpirun (OMPI_COMM_WORLD_SIZE), PMIx ones such as OpenMPI 5
+ * and srun --mpi=pmix (PMIX_RANK), MPICH's and Intel's Hydra (PMI_RANK),
+ * srun with PMI-2 (PMI_SIZE). Under a launcher not listed, every process
+ * would run the whole job alone: slower, but the same files.
+ */
+static int launched(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
+                                       "PMI_SIZE"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        if (getenv(vars[i]))
+            return 1;
+    return 0;
+}
+#endif
+
 int pw_par_init(int *argc, char ***argv, pw_error *err)
 {
 #ifdef PW_WITH_MPI
     int inited = 0;
     MPI_Initialized(&inited);
+    if (!inited && !launched())
+        return PW_OK; /* one process: rank 0 of 1, MPI never started */
     if (!inited) {
         /* Only the main thread calls MPI; OpenMP threads only evaluate. */
         int provided = 0;
