@@ -6,6 +6,7 @@ PKGS="build-essential cmake pkg-config git
       libgsl-dev librandom123-dev libjansson-dev libyaml-dev
       libsqlite3-dev sqlite3 libpq-dev postgresql
       libmicrohttpd-dev libsodium-dev libcmocka-dev
+      libopenmpi-dev openmpi-bin
       curl wrk chromium fonts-dejavu-core"
 missing=""
 for p in $PKGS; do

@@ -151,7 +151,9 @@ double pw_space_to_unit(const pw_space *sp, size_t i, double x);
 typedef int (*pw_eval_fn)(void *ctx, const double *x, uint64_t index, double *y);
 
 /* Evaluates f at n points X (n x dim, natural units) on `threads` threads,
- * writing Y (n x n_out); point e gets index index0 + e. */
+ * writing Y (n x n_out); point e gets index index0 + e. With several MPI
+ * ranks (section 4) every rank must call it with the same points: each
+ * evaluates its block and every rank receives all of Y. */
 int pw_eval_batch(pw_eval_fn f, void *ctx, const double *X, size_t n, size_t dim,
                   size_t n_out, uint64_t index0, int threads, double *Y, pw_error *err);
 
@@ -308,5 +310,28 @@ double pw_target_value(const pw_targets *t, size_t i);
 double pw_target_sd(const pw_targets *t, size_t i);
 const char *pw_target_source(const pw_targets *t, size_t i);
 long pw_target_line(const pw_targets *t, size_t i);
+
+/* ==== 4. Several processes (MPI) ====================================== */
+/*
+ * Built with PW_WITH_MPI, calibration and sensitivity spread their model
+ * evaluations over the ranks of `mpirun -np N`: every rank runs the same
+ * driver, evaluates its contiguous block of each batch of points on its
+ * own OpenMP threads, and receives every output in index order, so results
+ * are byte-identical for any N (docs/calibration.md section 5). Built
+ * without MPI, these functions describe one process (rank 0 of 1).
+ */
+/* 1 if this build can use MPI. */
+int pw_par_mpi(void);
+/* Starts MPI if built with it and the process was started by an MPI
+ * launcher (mpirun, srun, ...); a lone process stays rank 0 of 1 without
+ * MPI. Ranks other than 0 then write nothing: their stdout and stderr go
+ * to /dev/null. */
+int pw_par_init(int *argc, char ***argv, pw_error *err);
+/* Ends MPI and returns `code`, the process's exit code. A non-zero code
+ * with several ranks aborts all of them (MPI_Abort), so that a failure on
+ * one rank can never leave the others waiting. */
+int pw_par_finish(int code);
+int pw_par_rank(void); /* 0 .. size-1; 0 writes the output */
+int pw_par_size(void);
 
 #endif /* PATHWAYS_CALIB_H */

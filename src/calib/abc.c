@@ -14,7 +14,11 @@
  * Determinism: proposal k of generation t is a pure function of
  * (seed, t, k). Proposals are drawn in batches, simulated in parallel and
  * accepted in index order until the N-th acceptance, so the population does
- * not depend on the number of threads or the batch size.
+ * not depend on the number of threads or the batch size. With MPI every
+ * rank draws the same batch, simulates its block of it and receives all
+ * outputs (pwi_par_eval), so every rank accepts the same particles and
+ * holds the same population after each generation, whatever the number
+ * of ranks.
  */
 #include <assert.h>
 #include <float.h>
@@ -198,9 +202,10 @@ int pw_abc_smc(const pw_space *sp, pw_eval_fn f, void *ctx, const pw_abc_data *d
         return pw_error_set(err, PW_EINVAL, NULL, 0, "quantile", "must lie in (0, 1)");
     int threads = pwi_threads(o->threads);
     int max_gen = o->max_generations > 0 ? o->max_generations : 1;
-    /* Batches big enough to keep every thread busy; the size does not
-     * change the result (see the header comment). */
-    size_t batch = N > (size_t)threads * 32 ? N : (size_t)threads * 32;
+    /* Batches big enough to keep every thread of every rank busy; the
+     * size does not change the result (see the header comment). */
+    size_t busy = (size_t)threads * (size_t)pw_par_size() * 32;
+    size_t batch = N > busy ? N : busy;
 
     int rc = PW_OK;
     population cur = {0}, prev = {0};
@@ -208,14 +213,13 @@ int pw_abc_smc(const pw_space *sp, pw_eval_fn f, void *ctx, const pw_abc_data *d
     double *bx = malloc(batch * dim * sizeof(double));   /* proposals, natural */
     double *by = malloc(batch * n_out * sizeof(double)); /* outputs */
     unsigned char *inside = malloc(batch);
-    int *bst = malloc(batch * sizeof(int));
     double *cum = malloc(N * sizeof(double));
     double *logk = malloc(N * sizeof(double));
     pw_abc_result *res = calloc(1, sizeof *res);
     double *sd = malloc(dim * sizeof(double));
     double *logmass = malloc(N * sizeof(double));
     gsl_rng *rng = pw_rng_alloc(o->seed);
-    if (!bu || !bx || !by || !inside || !bst || !cum || !logk || !res || !sd || !logmass || !rng ||
+    if (!bu || !bx || !by || !inside || !cum || !logk || !res || !sd || !logmass || !rng ||
         pop_alloc(&cur, N, dim, n_out) || pop_alloc(&prev, N, dim, n_out)) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
         goto cleanup;
@@ -281,21 +285,21 @@ int pw_abc_smc(const pw_space *sp, pw_eval_fn f, void *ctx, const pw_abc_data *d
                 if (inside[b])
                     pwi_space_map(sp, u, bx + b * dim);
             }
-            /* Simulate the proposals inside the prior's support in parallel. */
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-            for (size_t b = 0; b < batch; b++) {
-                bst[b] = PW_OK;
-                if (inside[b]) {
-                    uint64_t index = ((uint64_t)gen << 40) | (uint64_t)(k0 + b);
-                    bst[b] = f(ctx, bx + b * dim, index, by + b * n_out);
-                }
-            }
-            /* Accept in index order. */
+            /* Simulate the proposals inside the prior's support, spread
+             * over the ranks and threads; proposal b has index
+             * (gen << 40) | (k0 + b) (k0 + b stays far below 2^40). */
+            assert(k0 + batch < ((uint64_t)1 << 40));
+            size_t failed;
+            int est = pwi_par_eval(f, ctx, bx, inside, batch, dim, n_out,
+                                   ((uint64_t)gen << 40) | (uint64_t)k0, threads, NULL, by,
+                                   &failed);
+            /* Accept in index order; a failure counts only if it comes
+             * before the N-th acceptance, as it would serially. */
             for (size_t b = 0; b < batch && accepted < N; b++) {
                 if (!inside[b])
                     continue;
-                if (bst[b] != PW_OK) {
-                    rc = pw_error_set(err, bst[b], NULL, 0, NULL,
+                if (est != PW_OK && b == failed) {
+                    rc = pw_error_set(err, est, NULL, 0, NULL,
                                       "simulation %zu of generation %d failed", k0 + b, gen);
                     goto gen_done;
                 }
@@ -400,7 +404,6 @@ cleanup:
     free(bx);
     free(by);
     free(inside);
-    free(bst);
     free(cum);
     free(logk);
     free(sd);

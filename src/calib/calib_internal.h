@@ -19,6 +19,21 @@ void pwi_space_map(const pw_space *sp, const double *u, double *x);
 /* Number of OpenMP threads to use: `requested`, or all when 0. */
 int pwi_threads(int requested);
 
+/*
+ * Evaluates f at the n points X (n x dim, natural units) spread over the MPI
+ * ranks (par.c): this rank takes its contiguous block on `threads` OpenMP
+ * threads, then every rank receives all of Y (n x n_out) in index order.
+ * Point e gets index index0 + e; points with active[e] == 0 are skipped
+ * (their outputs are NaN; active NULL = all). `prog` (may be NULL) advances
+ * by one per point of the whole batch. Every point is evaluated even after
+ * a failure; returns PW_OK, or the status of the failing point with the
+ * lowest index, stored in *failed (n when none), the same on every rank.
+ * Collective: every rank must call it with the same n, n_out and points.
+ */
+int pwi_par_eval(pw_eval_fn f, void *ctx, const double *X, const unsigned char *active,
+                 size_t n, size_t dim, size_t n_out, uint64_t index0, int threads,
+                 pw_progress *prog, double *Y, size_t *failed);
+
 /* Society scenarios as problems (problem_sim.c). */
 int pwi_problem_sim_new(const pw_problem_opts *o, const char *const *outputs, size_t n_out,
                         void **state, pw_space **space, int *start_year, pw_error *err);

@@ -49,58 +49,39 @@ void pw_morris_result_free(pw_morris_result *r)
     free(r);
 }
 
-/* Evaluates f at n unit points (row-major, dim columns) in parallel,
- * writing n x n_out outputs; index of point e is index0 + e. */
+/* Evaluates f at n unit points (row-major, dim columns), spread over the
+ * MPI ranks and OpenMP threads, writing n x n_out outputs; index of point e
+ * is index0 + e. */
 static int eval_all(const pw_space *sp, pw_eval_fn f, void *ctx, const double *U, size_t n,
                     size_t n_out, uint64_t index0, int threads, pw_progress *prog, double *Y,
                     pw_error *err)
 {
     size_t dim = pw_space_dim(sp);
-    int status = PW_OK;
-#pragma omp parallel num_threads(threads)
-    {
-        double *x = malloc(dim * sizeof(double));
-#pragma omp for schedule(dynamic, 4)
-        for (size_t e = 0; e < n; e++) {
-            int st;
-            if (!x) {
-                st = PW_ENOMEM;
-            } else {
-                pwi_space_map(sp, U + e * dim, x);
-                st = f(ctx, x, index0 + e, Y + e * n_out);
-            }
-            if (st != PW_OK) {
-#pragma omp critical(pw_sobol_status)
-                if (status == PW_OK)
-                    status = st;
-            }
-            pw_progress_add(prog, 1.0);
-        }
-        free(x);
-    }
-    if (status != PW_OK)
-        return pw_error_set(err, status, NULL, 0, NULL, "a model evaluation failed: %s",
-                            pw_strstatus(status));
+    /* Natural units for every point up front: cheap next to a model run,
+     * and it lets pwi_par_eval take the points as they are. */
+    double *X = malloc((n ? n : 1) * dim * sizeof(double));
+    if (!X)
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    for (size_t e = 0; e < n; e++)
+        pwi_space_map(sp, U + e * dim, X + e * dim);
+    size_t failed;
+    int st = pwi_par_eval(f, ctx, X, NULL, n, dim, n_out, index0, threads, prog, Y, &failed);
+    free(X);
+    if (st != PW_OK)
+        return pw_error_set(err, st, NULL, 0, NULL, "model evaluation %zu failed: %s", failed,
+                            pw_strstatus(st));
     return PW_OK;
 }
 
 int pw_eval_batch(pw_eval_fn f, void *ctx, const double *X, size_t n, size_t dim,
                   size_t n_out, uint64_t index0, int threads, double *Y, pw_error *err)
 {
-    int status = PW_OK;
-    threads = pwi_threads(threads);
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-    for (size_t e = 0; e < n; e++) {
-        int st = f(ctx, X + e * dim, index0 + e, Y + e * n_out);
-        if (st != PW_OK) {
-#pragma omp critical(pw_eval_batch_status)
-            if (status == PW_OK)
-                status = st;
-        }
-    }
-    if (status != PW_OK)
-        return pw_error_set(err, status, NULL, 0, NULL, "a model evaluation failed: %s",
-                            pw_strstatus(status));
+    size_t failed;
+    int st = pwi_par_eval(f, ctx, X, NULL, n, dim, n_out, index0, pwi_threads(threads), NULL, Y,
+                          &failed);
+    if (st != PW_OK)
+        return pw_error_set(err, st, NULL, 0, NULL, "model evaluation %zu failed: %s", failed,
+                            pw_strstatus(st));
     return PW_OK;
 }
 

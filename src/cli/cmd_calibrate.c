@@ -54,6 +54,8 @@ static void usage(FILE *f)
             "                        number of threads\n"
             "  --threads T           OpenMP threads (default: all cores)\n"
             "  -h, --help            this help\n\n"
+            "Built with MPI, `mpirun -np N pathways calibrate ...` spreads the simulations\n"
+            "over N processes, each on its --threads; the result does not change.\n"
             "See docs/calibration.md.\n");
 }
 
@@ -339,6 +341,10 @@ int pw_cmd_calibrate(int argc, char **argv)
             Ypost[r * nt + i] += gsl_ran_gaussian(rng, sd[i]);
         }
 
+    /* The collective work is done and every rank holds the same numbers:
+     * only rank 0 reports and writes (atomically), the others are done. */
+    if (pw_par_rank() != 0)
+        goto done;
     if (pw_mkdirs(out, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways " CMD);
         code = PW_EXIT_FAIL;

@@ -47,6 +47,8 @@ static void usage(FILE *f)
             "  --threads T           OpenMP threads (default: all cores)\n"
             "  --json FILE           also write the indices as JSON\n"
             "  -h, --help            this help\n\n"
+            "Built with MPI, `mpirun -np N pathways sensitivity ...` spreads the runs over\n"
+            "N processes, each on its --threads; the indices do not change.\n"
             "See docs/calibration.md.\n");
 }
 
@@ -219,6 +221,9 @@ int pw_cmd_sensitivity(int argc, char **argv)
         code = PW_EXIT_FAIL;
         goto done;
     }
+    /* Every rank holds the same indices: only rank 0 reports and writes. */
+    if (pw_par_rank() != 0)
+        goto done;
     double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     size_t evals = is_sobol ? sr->evals : mr->evals;
 

@@ -6,23 +6,25 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pathways/calib.h"
 #include "pathways/core.h"
 
 typedef struct {
     const char *name;
     pw_cli_fn fn;
     const char *summary;
+    int ranks; /* spreads its work over MPI ranks when built with MPI */
 } command;
 
 static const command commands[] = {
-    {"run", pw_cmd_run, "simulate a city or country under each regime and compare them"},
-    {"assess", pw_cmd_assess, "decide cases (JSON or JSON Lines) under a regime, with the rules that fired"},
-    {"regimes", pw_cmd_regimes, "list the built-in regimes"},
-    {"params", pw_cmd_params, "list a scenario's parameters with value, range, prior and source"},
-    {"calibrate", pw_cmd_calibrate, "fit the model's uncertain parameters to observed data (ABC-SMC)"},
-    {"sensitivity", pw_cmd_sensitivity, "global sensitivity of outcomes to each uncertain parameter"},
-    {"registry", pw_cmd_registry, "the monitoring registry: init, users, import, reports, audit"},
-    {"serve", pw_cmd_serve, "serve the registry as a JSON HTTP API"},
+    {"run", pw_cmd_run, "simulate a city or country under each regime and compare them", 0},
+    {"assess", pw_cmd_assess, "decide cases (JSON or JSON Lines) under a regime, with the rules that fired", 0},
+    {"regimes", pw_cmd_regimes, "list the built-in regimes", 0},
+    {"params", pw_cmd_params, "list a scenario's parameters with value, range, prior and source", 0},
+    {"calibrate", pw_cmd_calibrate, "fit the model's uncertain parameters to observed data (ABC-SMC)", 1},
+    {"sensitivity", pw_cmd_sensitivity, "global sensitivity of outcomes to each uncertain parameter", 1},
+    {"registry", pw_cmd_registry, "the monitoring registry: init, users, import, reports, audit", 0},
+    {"serve", pw_cmd_serve, "serve the registry as a JSON HTTP API", 0},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -101,5 +103,17 @@ int main(int argc, char **argv)
         print_help(stderr);
         return PW_EXIT_USAGE;
     }
-    return c->fn(argc - 1, argv + 1);
+    if (!c->ranks)
+        return c->fn(argc - 1, argv + 1);
+    /* Calibration and sensitivity run on every MPI rank (a no-op without
+     * MPI); pw_par_finish ends MPI, aborting every rank on failure. */
+    pw_error err;
+    pw_error_clear(&err);
+    if (pw_par_init(&argc, &argv, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways");
+        return pw_par_finish(PW_EXIT_FAIL);
+    }
+    if (pw_par_size() > 1 && pw_par_rank() == 0)
+        fprintf(stderr, "pathways %s: on %d MPI ranks\n", c->name, pw_par_size());
+    return pw_par_finish(c->fn(argc - 1, argv + 1));
 }
