@@ -37,6 +37,8 @@
 #include "audit.h"
 #include "auth.h"
 #include "http_audit.h"
+#include "http_static.h"
+#include "me.h"
 #include "reg.h"
 #include "report.h"
 
@@ -128,6 +130,7 @@ static enum MHD_Result queue_now(struct MHD_Connection *c, unsigned code, const 
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     MHD_add_response_header(r, "Cache-Control", "no-store");
+    pwi_http_security_headers(r);
     if (code == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 "Bearer realm=\"pathways\"");
@@ -343,6 +346,18 @@ static enum MHD_Result h_stats(pwi_reg *reg, req *rq)
     return send_buf(rq, MHD_HTTP_OK, "application/json", out, len);
 }
 
+static enum MHD_Result h_me(pwi_reg *reg, req *rq)
+{
+    pw_error err;
+    pw_error_clear(&err);
+    char *out = NULL;
+    size_t len = 0;
+    pwi_audit_hook hook = {defer_audit, rq};
+    if (pwi_me_json(reg, &hook, &out, &len, &err) != PW_OK)
+        return send_error(rq, &err);
+    return send_buf(rq, MHD_HTTP_OK, "application/json", out, len);
+}
+
 static enum MHD_Result h_audit_list(pwi_reg *reg, req *rq)
 {
     pw_error err;
@@ -494,6 +509,8 @@ static void dispatch(pwi_http *h, const char *url, const char *method, req *rq)
 
     if (strcmp(p, "stats") == 0 && is_get)
         h_stats(reg, rq);
+    else if (strcmp(p, "me") == 0 && is_get)
+        h_me(reg, rq);
     else if (strncmp(p, "reports/", 8) == 0 && is_get && p[8])
         h_report(reg, rq, p + 8);
     else if (strncmp(p, "episodes/", 9) == 0 && is_get && p[9] && !strchr(p + 9, '/'))
@@ -506,7 +523,7 @@ static void dispatch(pwi_http *h, const char *url, const char *method, req *rq)
         h_audit_list(reg, rq);
     else if (strcmp(p, "audit/verify") == 0 && is_get)
         h_audit_verify(reg, rq);
-    else if (strcmp(p, "stats") == 0 || strncmp(p, "reports/", 8) == 0 ||
+    else if (strcmp(p, "stats") == 0 || strcmp(p, "me") == 0 || strncmp(p, "reports/", 8) == 0 ||
              strncmp(p, "episodes/", 9) == 0 || strcmp(p, "records") == 0 ||
              strcmp(p, "users") == 0 || strncmp(p, "audit", 5) == 0)
         send_simple_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here");
@@ -606,6 +623,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         *upload_size = 0;
         return MHD_YES;
     }
+    /* Everything outside the API is the web front-end's files. */
+    if (strncmp(url, "/api/", 5) != 0)
+        return pwi_http_static(c, url, method);
     dispatch(h, url, method, rq);
     return finish(h, rq);
 }

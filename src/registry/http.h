@@ -4,6 +4,7 @@
  *
  * Routes (all under /api/v1/, docs/registry.md "Reports and HTTP API"):
  *   GET  health                      liveness, no token
+ *   GET  me                          {"name", "role", "read", "write"}
  *   GET  stats                       counts, as `registry stats`
  *   GET  reports/{kind}[?by=&as_of=] as `registry report`
  *   GET  episodes/{id or ref}        one episode, filtered by role
@@ -15,6 +16,7 @@
  * Status codes: 200/201 success, 400 bad body (JSON error naming the field),
  * 401 missing or wrong token, 403 role may not, 404 unknown route or id,
  * 405 wrong method, 413 body too large, 500 database failure.
+ * Every other path is a file of the web front-end (http_static.h).
  */
 #ifndef PWI_HTTP_H
 #define PWI_HTTP_H
