@@ -37,6 +37,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "http_audit.h"
+#include "episode_list.h"
 #include "http_static.h"
 #include "me.h"
 #include "reg.h"
@@ -333,6 +334,31 @@ static enum MHD_Result h_episode(pwi_reg *reg, req *rq, const char *id)
     return send_buf(rq, MHD_HTTP_OK, "application/json", out, len);
 }
 
+static enum MHD_Result h_episode_list(pwi_reg *reg, req *rq)
+{
+    pw_error err;
+    pw_error_clear(&err);
+    pwi_episode_query q = {.as_of = pwi_today()};
+    struct MHD_Connection *c = rq->conn;
+    q.programme = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "programme");
+    q.phase = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "phase");
+    const char *asof = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "as_of");
+    if (asof && pwi_date_parse(asof, &q.as_of) != PW_OK) {
+        pw_error_set(&err, PW_EINVAL, NULL, 0, "as_of", "must be a date YYYY-MM-DD");
+        return send_error(rq, &err);
+    }
+    if (pwi_episode_query_parse(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit"),
+                                MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "offset"),
+                                &q, &err) != PW_OK)
+        return send_error(rq, &err);
+    char *out = NULL;
+    size_t len = 0;
+    pwi_audit_hook hook = {defer_audit, rq};
+    if (pwi_episode_list_json(reg, &q, &hook, &out, &len, &err) != PW_OK)
+        return send_error(rq, &err);
+    return send_buf(rq, MHD_HTTP_OK, "application/json", out, len);
+}
+
 static enum MHD_Result h_stats(pwi_reg *reg, req *rq)
 {
     pw_error err;
@@ -511,6 +537,8 @@ static void dispatch(pwi_http *h, const char *url, const char *method, req *rq)
         h_stats(reg, rq);
     else if (strcmp(p, "me") == 0 && is_get)
         h_me(reg, rq);
+    else if (strcmp(p, "episodes") == 0 && is_get)
+        h_episode_list(reg, rq);
     else if (strncmp(p, "reports/", 8) == 0 && is_get && p[8])
         h_report(reg, rq, p + 8);
     else if (strncmp(p, "episodes/", 9) == 0 && is_get && p[9] && !strchr(p + 9, '/'))
@@ -523,7 +551,7 @@ static void dispatch(pwi_http *h, const char *url, const char *method, req *rq)
         h_audit_list(reg, rq);
     else if (strcmp(p, "audit/verify") == 0 && is_get)
         h_audit_verify(reg, rq);
-    else if (strcmp(p, "stats") == 0 || strcmp(p, "me") == 0 || strncmp(p, "reports/", 8) == 0 ||
+    else if (strcmp(p, "stats") == 0 || strcmp(p, "me") == 0 || strcmp(p, "episodes") == 0 || strncmp(p, "reports/", 8) == 0 ||
              strncmp(p, "episodes/", 9) == 0 || strcmp(p, "records") == 0 ||
              strcmp(p, "users") == 0 || strncmp(p, "audit", 5) == 0)
         send_simple_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here");

@@ -7,6 +7,8 @@
  *   GET  me                          {"name", "role", "read", "write"}
  *   GET  stats                       counts, as `registry stats`
  *   GET  reports/{kind}[?by=&as_of=] as `registry report`
+ *   GET  episodes[?programme=&phase=&as_of=&limit=&offset=]
+ *                                    a page of episodes (ref or pseudonym)
  *   GET  episodes/{id or ref}        one episode, filtered by role
  *   POST records                     JSON Lines (or one JSON object/array)
  *                                    of import records, all or nothing
