@@ -90,7 +90,7 @@ function signOut(msg) {
   delete document.body.dataset.role;
   // Drop every view's content: nothing of the last user's records may
   // stay in the page for the next one.
-  for (const id of ['dash-cards', 'surv-out', 'ep-out', 'rec-out', 'aud-out', 'aud-verify-out', 'usr-out'])
+  for (const id of ['dash-cards', 'surv-out', 'epl-out', 'ep-out', 'rec-out', 'aud-out', 'aud-verify-out', 'usr-out'])
     clear($(id));
   history.replaceState(null, '', location.pathname);
   setStatus(msg || '');

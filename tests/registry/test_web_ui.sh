@@ -11,7 +11,8 @@
 # the server's field-named error next to that field and the registry's
 # review count is unchanged, a good one adds one; sign-out forgets the
 # token and the records shown; the court liaison (signing in with the
-# keyboard only) sees attendance and tests, the withheld list names review
+# keyboard only) finds E7 in the episode list filtered by programme and
+# sees attendance and tests, the withheld list names review
 # scores and notes, and no score or note is anywhere in the DOM; the
 # analyst sees the pseudonym, never the ref or name; the auditor verifies
 # the chain and lists the log; the admin adds a user whose one-time token
@@ -206,8 +207,12 @@ wd_req POST "/session/$WD_SID/element/$e/value" "$(jq -cn --arg t "$COURT" '{tex
 wd_wait 'return !document.querySelector("#whoami").hidden;' && ok "court liaison signed in with the keyboard" || fail "keyboard sign-in"
 check "court liaison: no survival view offered" 'return !document.querySelector("#nav-list a[data-view=survival]");'
 nav episode
-wd_type '#ep-id' E7
-wd_click '#ep-form button[type=submit]'
+wd_wait 'return !!document.querySelector("#epl-table");' || fail "episode list as court liaison"
+case $(text '#epl-table caption') in *"of 11"*) ok "the list counts all 11 episodes" ;; *) fail "list caption: $(text '#epl-table caption')" ;; esac
+wd_type '#epl-programme' B
+wd_click '#epl-form button[type=submit]'
+wd_wait 'return document.querySelectorAll("#epl-table tbody tr").length === 2;' && ok "programme B: 2 episodes listed" || fail "programme filter"
+wd_click '#epl-table button[data-id="7"]'
 wd_wait 'return !!document.querySelector("#ep-sec-withheld");' || fail "episode as court liaison"
 check "court liaison sees attendance and tests" 'return !!document.querySelector("#ep-sec-attendance") && document.querySelectorAll("#ep-sec-tests tbody tr").length === 3;'
 check "withheld lists review scores and notes" 'return !!document.querySelector("#ep-withheld li[data-part=reviews]") && !!document.querySelector("#ep-withheld li[data-part=notes]");'
@@ -222,6 +227,9 @@ sign_out
 PSEUDO=$(curl -s -H "Authorization: Bearer $ANALYST" "$BASE/api/v1/episodes/E7" | jq -r .person.pseudonym)
 sign_in "$ANALYST" && ok "analyst signed in" || fail "analyst sign-in"
 nav episode
+wd_wait 'return !!document.querySelector("#epl-table");' || fail "episode list as analyst"
+lt=$(text '#epl-table')
+case $lt in *E7*|*E1*) fail "analyst's list shows refs" ;; *"$PSEUDO"*) ok "analyst's list shows pseudonyms, no refs" ;; *) fail "analyst's list: $lt" ;; esac
 wd_type '#ep-id' E7
 wd_click '#ep-form button[type=submit]'
 wd_wait 'return !!document.querySelector("#ep-sec-person");' || fail "episode as analyst"

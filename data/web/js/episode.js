@@ -2,7 +2,7 @@
 // shows exactly the sections the server returned for this role and lists
 // the ones it withheld; it never asks for or fills in what was left out.
 
-import { api, ApiError, may } from './api.js';
+import { api, ApiError, may, query } from './api.js';
 import { clear, DASH, el, int, message, table } from './dom.js';
 
 export const name = 'episode';
@@ -18,9 +18,47 @@ export function setup() {
     const id = document.getElementById('ep-id').value.trim();
     if (id) load(id);
   });
+  document.getElementById('epl-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    list(0);
+  });
 }
 
-export function start() {}
+export function start() {
+  list(0);
+}
+
+// Rows per page of the list (the server allows up to 500).
+const PAGE = 20;
+
+// A page of GET /api/v1/episodes; each row opens its episode.
+async function list(offset) {
+  const out = clear(document.getElementById('epl-out'));
+  const q = query({
+    programme: document.getElementById('epl-programme').value.trim(),
+    phase: document.getElementById('epl-phase').value.trim(),
+    limit: String(PAGE),
+    offset: offset ? String(offset) : '',
+  });
+  try {
+    const r = await api(`episodes${q}`);
+    const open = (x) => el('button', { type: 'button', class: 'link', 'data-id': x.episode_id,
+      onclick: () => load(String(x.episode_id)), text: x.episode || x.pseudonym });
+    const first = r.total ? r.offset + 1 : 0, last = r.offset + r.episodes.length;
+    out.append(table(`Episodes ${int(first)}–${int(last)} of ${int(r.total)} (phase as of ${r.as_of})`, [
+      { label: r.episodes.some((x) => x.pseudonym) ? 'pseudonym' : 'episode', get: open },
+      { label: 'programme', get: (x) => v(x.programme) },
+      { label: 'phase', get: (x) => v(x.phase) },
+      { label: 'status', get: (x) => v(x.status) },
+      { label: 'start', get: (x) => v(x.start) },
+    ], r.episodes, { id: 'epl-table' }),
+    el('div', { class: 'pager' },
+      el('button', { type: 'button', id: 'epl-prev', disabled: r.offset === 0, onclick: () => list(Math.max(0, r.offset - PAGE)), text: 'Previous' }),
+      el('button', { type: 'button', id: 'epl-next', disabled: last >= r.total, onclick: () => list(r.offset + PAGE), text: 'Next' })));
+  } catch (e) {
+    out.append(message('error', e instanceof ApiError ? e.human() : String(e)));
+  }
+}
 
 // What each withheld part means, for the sentence under the record.
 const PARTS = {
@@ -128,6 +166,9 @@ async function load(id) {
   try {
     const e = await api(`episodes/${encodeURIComponent(id)}`);
     clear(out).append(el('div', { class: 'cards episode' }, render(e)));
+    const h = document.getElementById('ep-sec-episode-h');
+    h.tabIndex = -1;
+    h.focus();
   } catch (e) {
     clear(out).append(message('error', e instanceof ApiError ? e.human() : String(e)));
   }
