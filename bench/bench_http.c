@@ -10,6 +10,8 @@
  *   /api/v1/episodes/E1         token check + role-filtered episode read,
  *                               audited (each read commits an audit entry)
  *   /api/v1/reports/caseload    token check + report, audited
+ *   /app.js                     a web front-end file (embedded, ETag)
+ *   /api/v1/episodes?limit=50   the web UI's episode list, 51 audit entries
  *
  * usage: [PW_BENCH_ONLY=WORD] bench_http [SECONDS] [THREADS] [DB]   (default 5, 2, a new SQLite
  * file); DB may be the URL of an empty PostgreSQL database (set
@@ -122,6 +124,12 @@ int main(int argc, char **argv)
     run_wrk("GET episodes/E1 (audited)", url, clin, secs);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/reports/caseload", port);
     run_wrk("GET reports/caseload", url, clin, secs);
+    /* The web front-end: an embedded file (no token, no database), and the
+     * episode list page it asks for (50 rows, 51 audit entries). */
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/app.js", port);
+    run_wrk("GET /app.js (web file)", url, NULL, secs);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/episodes?limit=50", port);
+    run_wrk("GET episodes?limit=50 (web list)", url, clin, secs);
     pwi_http_stop(h);
     char cmd[160];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

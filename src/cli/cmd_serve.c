@@ -1,5 +1,6 @@
 /*
- * pathways serve: the registry as a JSON HTTP API (src/registry/http.h).
+ * pathways serve: the registry as a JSON HTTP API and its web front-end
+ * (src/registry/http.h, http_static.h).
  *
  * Runs until SIGINT or SIGTERM, then finishes the requests in flight and
  * exits 0. The signals are blocked before the server's threads start, so
@@ -19,12 +20,17 @@ static const char usage[] =
     "usage: pathways serve --db DB [--bind 127.0.0.1] [--port 8080] [--threads N]\n"
     "\n"
     "Serves the registry as a JSON HTTP API under /api/v1/ (libmicrohttpd, a\n"
-    "pool of threads). Every request but /api/v1/health needs\n"
+    "pool of threads), and a web front-end for every role at / (open\n"
+    "http://ADDR:PORT/ in a browser and sign in with a token). Every API\n"
+    "request but /api/v1/health needs\n"
     "\"Authorization: Bearer TOKEN\"; the role of the token's user decides what\n"
     "it may read or write, exactly as on the command line, and every read or\n"
     "write of a person's data is audited.\n"
     "\n"
     "  GET  /api/v1/health                        {\"status\": \"ok\"}\n"
+    "  GET  /api/v1/me                            the token's user, role and rights\n"
+    "  GET  /api/v1/episodes[?programme=&phase=&as_of=&limit=&offset=]\n"
+    "                                             a page of episodes\n"
     "  GET  /api/v1/stats                         counts (registry stats)\n"
     "  GET  /api/v1/reports/KIND[?by=&as_of=]     a report (registry report)\n"
     "  GET  /api/v1/episodes/ID                   an episode by id or ref\n"

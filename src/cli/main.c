@@ -21,7 +21,7 @@ static const command commands[] = {
     {"calibrate", pw_cmd_calibrate, "fit the model's uncertain parameters to observed data (ABC-SMC)"},
     {"sensitivity", pw_cmd_sensitivity, "global sensitivity of outcomes to each uncertain parameter"},
     {"registry", pw_cmd_registry, "the monitoring registry: init, users, import, reports, audit"},
-    {"serve", pw_cmd_serve, "serve the registry as a JSON HTTP API"},
+    {"serve", pw_cmd_serve, "serve the registry's JSON HTTP API and web front-end"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
