@@ -16,7 +16,9 @@
 # scores and notes, and no score or note is anywhere in the DOM; the
 # analyst sees the pseudonym, never the ref or name; the auditor verifies
 # the chain and lists the log; the admin adds a user whose one-time token
-# works; every form control has a label; at 390 px nothing overflows
+# works; intake registers a person and an episode through the forms and
+# the clinician discharges it (stats and the episode agree); every form
+# control has a label; at 390 px nothing overflows
 # sideways; the CSP and other headers are sent; no script error or CSP
 # refusal reaches the console; the screenshots are real PNGs of the
 # window's size. Screenshots are kept in $PW_BUILD/web-screenshots/.
@@ -53,12 +55,12 @@ cd "$WORK" || exit 1
 DB="$WORK/reg.db"
 "$BIN" registry init --db "$DB" > init.out 2> init.err || { cat init.err >&2; exit 1; }
 ADMIN=$(tail -n 1 init.out)
-for role in clinician court_liaison analyst auditor; do
+for role in clinician court_liaison analyst auditor intake; do
     "$BIN" registry user add --db "$DB" --as "$ADMIN" --name "u_$role" --role "$role" \
         > "tok_$role" 2> add.err || { cat add.err >&2; exit 1; }
 done
 CLIN=$(tail -n 1 tok_clinician); COURT=$(tail -n 1 tok_court_liaison)
-ANALYST=$(tail -n 1 tok_analyst); AUDITOR=$(tail -n 1 tok_auditor)
+ANALYST=$(tail -n 1 tok_analyst); AUDITOR=$(tail -n 1 tok_auditor); INTAKE=$(tail -n 1 tok_intake)
 "$BIN" registry import --db "$DB" --as "$CLIN" "$HERE/web_fixture.jsonl" > imp.out 2>&1 ||
     { cat imp.out >&2; exit 1; }
 
@@ -166,6 +168,8 @@ shot survival
 
 # ---- recording a review: a bad field, then a good one -----------------------
 nav record
+wd_wait 'return !!document.querySelector("#rec-kind option[value=review]");' || fail "no review form offered"
+wd_select '#rec-kind' review
 wd_wait 'return !!document.querySelector("#rec-form[data-type=review]");' || fail "review form"
 check "every record control has a label" 'return [...document.querySelectorAll("#rec-form input, #rec-form select, #rec-form textarea")].every(e => e.labels.length > 0);'
 before=$(stat reviews)
@@ -260,6 +264,40 @@ NEW=$(wd_js 'return document.querySelector("#usr-token").value;' | jq -r .)
 [ "$(curl -s -H "Authorization: Bearer $NEW" "$BASE/api/v1/me" | jq -r .role)" = lab ] &&
     ok "the new user's token signs in as lab" || fail "new token '$NEW'"
 shot users
+sign_out
+
+# ---- intake registers a person and an episode; the clinician discharges it --
+# save: submit the form on screen and wait for the confirmation.
+save() {
+    wd_click '#rec-form button[type=submit]'
+    wd_wait 'return document.querySelector("#rec-done").textContent.includes("Saved") || !document.querySelector("#rec-error").hidden;'
+    case $(text '#rec-done') in *Saved*) ok "$1 saved" ;; *) fail "$1: $(text '#rec-error')" ;; esac
+}
+people=$(stat people); episodes=$(stat episodes)
+sign_in "$INTAKE" && ok "intake signed in" || fail "intake sign-in"
+nav record
+check "intake is offered person and episode forms, not reviews" 'const o = [...document.querySelectorAll("#rec-kind option")].map(x => x.value).join(","); return o === "person,episode";'
+wd_wait 'return !!document.querySelector("#rec-form[data-type=person]");'
+check "a birth date is not prefilled" 'return document.querySelector("#rec-birth_date").value === "";'
+wd_type '#rec-ref' P12; wd_type '#rec-national_id' 900101300012; wd_type '#rec-name' 'Lazzat Twelve'
+wd_type '#rec-birth_date' 1997-04-05; wd_select '#rec-sex' female
+save "person P12"
+wd_select '#rec-kind' episode
+wd_wait 'return !!document.querySelector("#rec-form[data-type=episode]");'
+wd_type '#rec-ref' E12; wd_type '#rec-person' P12; wd_type '#rec-programme' B; wd_type '#rec-regime' hybrid
+wd_select '#rec-legal_basis' voluntary; wd_type '#rec-start' 2025-12-01
+save "episode E12"
+[ "$(stat people) $(stat episodes)" = "$((people + 1)) $((episodes + 1))" ] &&
+    ok "stats: one more person and episode" || fail "stats after intake: $(stat people) $(stat episodes)"
+sign_out
+sign_in "$CLIN" && ok "clinician signed in again" || fail "clinician sign-in"
+nav record
+wd_select '#rec-kind' discharge
+wd_wait 'return !!document.querySelector("#rec-form[data-type=discharge]");'
+wd_type '#rec-episode' E12; wd_type '#rec-date' 2025-12-20; wd_select '#rec-reason' completed
+save "discharge of E12"
+[ "$(curl -s -H "Authorization: Bearer $CLIN" "$BASE/api/v1/episodes/E12" | jq -r '.status + " " + .discharge.reason')" = "discharged completed" ] &&
+    ok "E12 is discharged, reason completed" || fail "E12 after discharge"
 sign_out
 
 # The 401 of the wrong token and the 400 of the bad review are logged by

@@ -15,7 +15,7 @@ let me = null;
 
 export function allowed(who) {
   // Known before forms.json has loaded: the objects the forms write.
-  return ['review', 'test', 'panel', 'compliance'].some((o) => may(who, 'write', o));
+  return ['identity', 'episode', 'review', 'test', 'panel', 'compliance', 'discharge'].some((o) => may(who, 'write', o));
 }
 
 export function setup() {
@@ -54,7 +54,7 @@ function control(f) {
     case 'date':
       // ISO dates typed as text: a date picker shows the browser's
       // locale format (01/02/2026), which is ambiguous across the sites.
-      return el('input', { ...common, type: 'text', inputmode: 'numeric', value: today(), placeholder: 'YYYY-MM-DD', pattern: '[0-9]{4}-[0-9]{2}-[0-9]{2}', autocomplete: 'off' });
+      return el('input', { ...common, type: 'text', inputmode: 'numeric', value: f.default === 'today' ? today() : null, placeholder: 'YYYY-MM-DD', pattern: '[0-9]{4}-[0-9]{2}-[0-9]{2}', autocomplete: 'off' });
     case 'textarea':
       return el('textarea', { ...common, rows: 3 });
     default: {
