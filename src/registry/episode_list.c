@@ -33,14 +33,19 @@ static int parse_long(const char *s, const char *field, long lo, long hi, long *
     return PW_OK;
 }
 
-int pwi_episode_query_parse(const char *limit, const char *offset, pwi_episode_query *q,
+int pwi_episode_query_parse(pwi_param_fn get, void *ctx, pwi_episode_query *q,
                             pw_error *err)
 {
-    q->limit = PWI_EPISODE_LIST_DEFAULT;
-    q->offset = 0;
-    int rc = parse_long(limit, "limit", 1, PWI_EPISODE_LIST_MAX, &q->limit, err);
+    *q = (pwi_episode_query){.programme = get(ctx, "programme"),
+                             .phase = get(ctx, "phase"),
+                             .as_of = pwi_today(),
+                             .limit = PWI_EPISODE_LIST_DEFAULT};
+    const char *asof = get(ctx, "as_of");
+    if (asof && pwi_date_parse(asof, &q->as_of) != PW_OK)
+        return pw_error_set(err, PW_EINVAL, NULL, 0, "as_of", "must be a date YYYY-MM-DD");
+    int rc = parse_long(get(ctx, "limit"), "limit", 1, PWI_EPISODE_LIST_MAX, &q->limit, err);
     if (rc == PW_OK)
-        rc = parse_long(offset, "offset", 0, 1000000000L, &q->offset, err);
+        rc = parse_long(get(ctx, "offset"), "offset", 0, 1000000000L, &q->offset, err);
     return rc;
 }
 

@@ -34,11 +34,18 @@ typedef struct pwi_episode_query {
     long offset;   /* >= 0 */
 } pwi_episode_query;
 
+/* Where the request's parameters come from: the value of `name`, or NULL
+ * when absent (the HTTP server passes its query-string lookup, so this
+ * module does not depend on libmicrohttpd). */
+typedef const char *(*pwi_param_fn)(void *ctx, const char *name);
+
 /*
- * Parses the text of limit and offset (NULL: the defaults) into q. A value
- * that is not a whole number in range is PW_EINVAL naming the field.
+ * Fills q from the parameters programme, phase, as_of (YYYY-MM-DD, default
+ * today), limit and offset (defaults above). A value out of range or not a
+ * whole number or date is PW_EINVAL naming the field. The strings in q
+ * point into what `get` returned.
  */
-int pwi_episode_query_parse(const char *limit, const char *offset, pwi_episode_query *q,
+int pwi_episode_query_parse(pwi_param_fn get, void *ctx, pwi_episode_query *q,
                             pw_error *err);
 
 /*

@@ -334,27 +334,21 @@ static enum MHD_Result h_episode(pwi_reg *reg, req *rq, const char *id)
     return send_buf(rq, MHD_HTTP_OK, "application/json", out, len);
 }
 
+static const char *query_arg(void *conn, const char *name)
+{
+    return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
 static enum MHD_Result h_episode_list(pwi_reg *reg, req *rq)
 {
     pw_error err;
     pw_error_clear(&err);
-    pwi_episode_query q = {.as_of = pwi_today()};
-    struct MHD_Connection *c = rq->conn;
-    q.programme = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "programme");
-    q.phase = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "phase");
-    const char *asof = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "as_of");
-    if (asof && pwi_date_parse(asof, &q.as_of) != PW_OK) {
-        pw_error_set(&err, PW_EINVAL, NULL, 0, "as_of", "must be a date YYYY-MM-DD");
-        return send_error(rq, &err);
-    }
-    if (pwi_episode_query_parse(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit"),
-                                MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "offset"),
-                                &q, &err) != PW_OK)
-        return send_error(rq, &err);
+    pwi_episode_query q;
     char *out = NULL;
     size_t len = 0;
     pwi_audit_hook hook = {defer_audit, rq};
-    if (pwi_episode_list_json(reg, &q, &hook, &out, &len, &err) != PW_OK)
+    if (pwi_episode_query_parse(query_arg, rq->conn, &q, &err) != PW_OK ||
+        pwi_episode_list_json(reg, &q, &hook, &out, &len, &err) != PW_OK)
         return send_error(rq, &err);
     return send_buf(rq, MHD_HTTP_OK, "application/json", out, len);
 }

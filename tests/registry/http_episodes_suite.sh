@@ -1,5 +1,6 @@
 # GET /api/v1/episodes (the episode list of the web front-end) with curl
-# against a server on a free loopback port, over web_fixture.jsonl (SQLite).
+# against a server on a free loopback port, over web_fixture.jsonl, on one
+# backend. Usage: sh http_episodes_suite.sh sqlite|pg   (env PW_BIN)
 # Asserts: every episode once across pages, in id order, with the right
 # total; the programme and phase filters (phase as the caseload report
 # counts it); a value that looks like SQL is only a value; refs for roles
@@ -8,8 +9,13 @@
 # denied; 400 naming limit, offset or as_of; an audit entry for the list
 # and one per episode shown.
 set -u
+BACKEND=${1:?backend}
 BIN=${PW_BIN:?PW_BIN}
 HERE=$(cd "$(dirname "$0")" && pwd)
+if [ "$BACKEND" = pg ] && [ ! -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/initdb" ]; then
+    echo "PostgreSQL server binaries not installed: skipped" >&2
+    exit 77
+fi
 WORK=$(mktemp -d /tmp/pw_httpeps.XXXXXX)
 FAILS=0
 SERVER=
@@ -21,13 +27,23 @@ is() { if [ "$2" = "$3" ]; then ok "$1 ($2)"; else fail "$1: got '$2', wanted '$
 
 cleanup() {
     [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
+    [ "$BACKEND" = pg ] && pg_stop
     rm -rf "$WORK"
 }
+if [ "$BACKEND" = pg ]; then
+    chmod 755 "$WORK"
+    . "$HERE/pg_helper.sh"
+    pg_start || { echo "cannot start PostgreSQL" >&2; exit 1; }
+    DB=$(pg_newdb reg) || exit 1
+    export PW_REGISTRY_KEYFILE="$WORK/site.key"
+else
+    DB="$WORK/reg.db"
+fi
+# After pg_start, which sets its own trap: ours also stops the server.
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 cd "$WORK" || exit 1
 
-DB="$WORK/reg.db"
 "$BIN" registry init --db "$DB" > init.out 2> init.err || { cat init.err >&2; exit 1; }
 ADMIN=$(tail -n 1 init.out)
 for role in clinician court_liaison analyst auditor lab; do
