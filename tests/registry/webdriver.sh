@@ -7,6 +7,7 @@
 #   wd_click CSS         clicks
 #   wd_select CSS VALUE  picks an <option> by value (keyboard-free, as a user's click)
 #   wd_js SCRIPT [ARGS_JSON]  runs a function body, prints its JSON result
+#   wd_js_async SCRIPT [ARGS_JSON]  the same for a body that calls back
 #   wd_wait SCRIPT [SECS]     polls until the script returns true
 #   wd_shot FILE         saves a PNG screenshot
 #   wd_size W H          resizes the window
@@ -91,6 +92,13 @@ wd_select() { wd_click "$1 option[value=\"$2\"]"; }
 
 wd_js() {
     wd_req POST "/session/$WD_SID/execute/sync" \
+        "$(jq -cn --arg s "$1" --argjson a "${2:-[]}" '{script: $s, args: $a}')"
+}
+
+# Runs an async function body: its last argument is the callback to call
+# with the result (for scripts that await, e.g. a dynamic import).
+wd_js_async() {
+    wd_req POST "/session/$WD_SID/execute/async" \
         "$(jq -cn --arg s "$1" --argjson a "${2:-[]}" '{script: $s, args: $a}')"
 }
 
