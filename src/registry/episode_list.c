@@ -13,10 +13,15 @@
 
 #include "report_int.h"
 
-/* The current phase, as in the caseload report (report.c). */
+/* The phase on as_of: "discharged" once discharged by then, "rejected"
+ * for a rejected placement, else as in the caseload report (report.c),
+ * which counts only open episodes: the plan phase that started last, or
+ * the status when none has. Binds as_of twice. */
 #define PHASE_SQL                                                                      \
-    "COALESCE((SELECT p.phase FROM plan_phase p WHERE p.episode_id = e.id "            \
-    "AND p.start_day <= ? ORDER BY p.start_day DESC, p.seq DESC LIMIT 1), e.status)"
+    "CASE WHEN e.discharge_day IS NOT NULL AND e.discharge_day <= ? THEN 'discharged' " \
+    "WHEN e.status = 'rejected' THEN 'rejected' "                                      \
+    "ELSE COALESCE((SELECT p.phase FROM plan_phase p WHERE p.episode_id = e.id "       \
+    "AND p.start_day <= ? ORDER BY p.start_day DESC, p.seq DESC LIMIT 1), e.status) END"
 
 static int parse_long(const char *s, const char *field, long lo, long hi, long *out,
                       pw_error *err)
@@ -51,7 +56,8 @@ int pwi_episode_query_parse(pwi_param_fn get, void *ctx, pwi_episode_query *q,
 
 /* The filtered set as a derived table, so that the phase (a subquery) can
  * be filtered on. Only the clauses in use are added; every value is bound
- * (no value is pasted into the SQL). Bind order: as_of, programme?, phase?. */
+ * (no value is pasted into the SQL). Bind order: as_of twice, programme?,
+ * phase?. */
 static void build_sql(char *buf, size_t n, const pwi_episode_query *q, const char *select,
                       const char *tail)
 {
@@ -69,6 +75,7 @@ static void build_sql(char *buf, size_t n, const pwi_episode_query *q, const cha
 static int bind_filters(pwi_stmt *st, const pwi_episode_query *q)
 {
     int i = 1;
+    pwi_bind_int64(st, i++, q->as_of);
     pwi_bind_int64(st, i++, q->as_of);
     if (q->programme && *q->programme)
         pwi_bind_text(st, i++, q->programme);

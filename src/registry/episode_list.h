@@ -25,9 +25,10 @@
 
 typedef struct pwi_episode_query {
     const char *programme; /* NULL or "": any */
-    /* NULL or "": any. The current phase as the caseload report defines
-     * it: the plan phase that started last on or before as_of, else the
-     * episode's status (e.g. "pending_panel"). */
+    /* NULL or "": any. The phase on as_of: "discharged" once discharged,
+     * "rejected", else as the caseload report defines it: the plan phase
+     * that started last on or before as_of, else the episode's status
+     * (e.g. "pending_panel"). */
     const char *phase;
     int32_t as_of; /* day number for the phase */
     long limit;    /* 1..PWI_EPISODE_LIST_MAX */

@@ -3,7 +3,7 @@
 # backend. Usage: sh http_episodes_suite.sh sqlite|pg   (env PW_BIN)
 # Asserts: every episode once across pages, in id order, with the right
 # total; the programme and phase filters (phase as the caseload report
-# counts it); a value that looks like SQL is only a value; refs for roles
+# counts it, "discharged" from the discharge day on); a value that looks like SQL is only a value; refs for roles
 # that may read identities, pseudonyms (the same as the episode view's)
 # and no ref for the analyst; 403 for the auditor, admin and lab, audited as
 # denied; 400 naming limit, offset or as_of; an audit entry for the list
@@ -87,6 +87,10 @@ list cb "$CLIN" '?programme=B&phase=C&as_of=2026-01-01' > /dev/null
 is "both filters" "$(jq .total cb.b)" 0
 list early "$CLIN" '?phase=B&as_of=2025-05-01' > /dev/null
 is "before E7 and E8 started, no episode is in phase B" "$(jq .total early.b)" 0
+list dis "$CLIN" '?programme=A&as_of=2025-03-01' > /dev/null
+is "a discharge on as_of counts: phase discharged" "$(jq -r '[.episodes[].phase] | unique | join(" ")' dis.b)" discharged
+list bef "$CLIN" '?programme=A&as_of=2025-02-28' > /dev/null
+is "the day before, still in phase A" "$(jq -r '[.episodes[].phase] | unique | join(" ")' bef.b)" A
 list sql "$CLIN" "?programme=B%27%20OR%20%271%27%3D%271" > /dev/null
 is "a programme that looks like SQL is only a value" "$(jq .total sql.b)" 0
 

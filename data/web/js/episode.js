@@ -6,7 +6,7 @@ import { api, ApiError, may, query } from './api.js';
 import { clear, DASH, el, int, message, table } from './dom.js';
 
 export const name = 'episode';
-export const label = 'Episode lookup';
+export const label = 'Episodes';
 
 export function allowed(who) {
   return may(who, 'read', 'episode');
