@@ -15,6 +15,8 @@
  *                               durable before the 201); each request's
  *                               body is unique (a wrk Lua script numbers
  *                               them), so none is a duplicate
+ *   /app.js                     a web front-end file (embedded, ETag)
+ *   /api/v1/episodes?limit=50   the web UI's episode list, 51 audit entries
  *
  * usage: [PW_BENCH_ONLY=WORD] bench_http [SECONDS] [THREADS] [DB]   (default 5, 2, a new SQLite
  * file); DB may be the URL of an empty PostgreSQL database (set
@@ -175,6 +177,12 @@ int main(int argc, char **argv)
     if (jobs1 > jobs0)
         printf("%-28s %10ld requests in %ld commits (%.1f per commit)\n", "", jobs1 - jobs0,
                commits1 - commits0, (double)(jobs1 - jobs0) / (double)(commits1 - commits0));
+    /* The web front-end: an embedded file (no token, no database), and the
+     * episode list page it asks for (50 rows, 51 audit entries). */
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/app.js", port);
+    run_wrk("GET /app.js (web file)", url, NULL, secs, NULL);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/episodes?limit=50", port);
+    run_wrk("GET episodes?limit=50 (web list)", url, clin, secs, NULL);
     pwi_http_stop(h);
     {
         /* Every 201 is a stored pair: the count says how many went in. */

@@ -7,7 +7,7 @@ PKGS="build-essential cmake pkg-config git
       libsqlite3-dev sqlite3 libpq-dev postgresql
       libmicrohttpd-dev libsodium-dev libcmocka-dev
       libopenmpi-dev openmpi-bin
-      curl wrk chromium fonts-dejavu-core"
+      curl wrk jq chromium chromium-driver fonts-dejavu-core"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,5 +1,6 @@
 /*
- * pathways serve: the registry as a JSON HTTP API (src/registry/http.h).
+ * pathways serve: the registry as a JSON HTTP API and its web front-end
+ * (src/registry/http.h, http_static.h).
  *
  * Runs until SIGINT or SIGTERM, then finishes the requests in flight and
  * exits 0. The signals are blocked before the server's threads start, so
@@ -20,12 +21,17 @@ static const char usage[] =
     "                      [--auth-fail-limit 10] [--auth-fail-window 60]\n"
     "\n"
     "Serves the registry as a JSON HTTP API under /api/v1/ (libmicrohttpd, a\n"
-    "pool of threads). Every request but /api/v1/health needs\n"
+    "pool of threads), and a web front-end for every role at / (open\n"
+    "http://ADDR:PORT/ in a browser and sign in with a token). Every API\n"
+    "request but /api/v1/health needs\n"
     "\"Authorization: Bearer TOKEN\"; the role of the token's user decides what\n"
     "it may read or write, exactly as on the command line, and every read or\n"
     "write of a person's data is audited.\n"
     "\n"
     "  GET  /api/v1/health                        {\"status\": \"ok\"}\n"
+    "  GET  /api/v1/me                            the token's user, role and rights\n"
+    "  GET  /api/v1/episodes[?programme=&phase=&as_of=&limit=&offset=]\n"
+    "                                             a page of episodes\n"
     "  GET  /api/v1/stats                         counts (registry stats)\n"
     "  GET  /api/v1/reports/KIND[?by=&as_of=]     a report (registry report)\n"
     "  GET  /api/v1/episodes/ID                   an episode by id or ref\n"

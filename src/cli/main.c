@@ -24,7 +24,7 @@ static const command commands[] = {
     {"calibrate", pw_cmd_calibrate, "fit the model's uncertain parameters to observed data (ABC-SMC)", 1},
     {"sensitivity", pw_cmd_sensitivity, "global sensitivity of outcomes to each uncertain parameter", 1},
     {"registry", pw_cmd_registry, "the monitoring registry: init, users, import, reports, audit", 0},
-    {"serve", pw_cmd_serve, "serve the registry as a JSON HTTP API", 0},
+    {"serve", pw_cmd_serve, "serve the registry's JSON HTTP API and web front-end", 0},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

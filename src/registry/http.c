@@ -40,6 +40,9 @@
 #include "auth.h"
 #include "http_audit.h"
 #include "http_throttle.h"
+#include "episode_list.h"
+#include "http_static.h"
+#include "me.h"
 #include "reg.h"
 #include "report.h"
 
@@ -135,6 +138,7 @@ static enum MHD_Result queue_now(struct MHD_Connection *c, unsigned code, const 
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     MHD_add_response_header(r, "Cache-Control", "no-store");
+    pwi_http_security_headers(r);
     if (code == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 "Bearer realm=\"pathways\"");
@@ -364,6 +368,25 @@ static enum MHD_Result h_episode(pwi_reg *reg, req *rq, const char *id)
     return send_buf(rq, MHD_HTTP_OK, "application/json", out, len);
 }
 
+static const char *query_arg(void *conn, const char *name)
+{
+    return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result h_episode_list(pwi_reg *reg, req *rq)
+{
+    pw_error err;
+    pw_error_clear(&err);
+    pwi_episode_query q;
+    char *out = NULL;
+    size_t len = 0;
+    pwi_audit_hook hook = {defer_audit, rq};
+    if (pwi_episode_query_parse(query_arg, rq->conn, &q, &err) != PW_OK ||
+        pwi_episode_list_json(reg, &q, &hook, &out, &len, &err) != PW_OK)
+        return send_error(rq, &err);
+    return send_buf(rq, MHD_HTTP_OK, "application/json", out, len);
+}
+
 static enum MHD_Result h_stats(pwi_reg *reg, req *rq)
 {
     pw_error err;
@@ -373,6 +396,18 @@ static enum MHD_Result h_stats(pwi_reg *reg, req *rq)
     /* Group-committed audit, as for the episode view (http_audit.c). */
     pwi_audit_hook hook = {defer_audit, rq};
     if (pwi_stats_json(reg, &hook, &out, &len, &err) != PW_OK)
+        return send_error(rq, &err);
+    return send_buf(rq, MHD_HTTP_OK, "application/json", out, len);
+}
+
+static enum MHD_Result h_me(pwi_reg *reg, req *rq)
+{
+    pw_error err;
+    pw_error_clear(&err);
+    char *out = NULL;
+    size_t len = 0;
+    pwi_audit_hook hook = {defer_audit, rq};
+    if (pwi_me_json(reg, &hook, &out, &len, &err) != PW_OK)
         return send_error(rq, &err);
     return send_buf(rq, MHD_HTTP_OK, "application/json", out, len);
 }
@@ -570,6 +605,10 @@ static void dispatch(pwi_http *h, const char *url, const char *method, req *rq)
 
     if (strcmp(p, "stats") == 0 && is_get)
         h_stats(reg, rq);
+    else if (strcmp(p, "me") == 0 && is_get)
+        h_me(reg, rq);
+    else if (strcmp(p, "episodes") == 0 && is_get)
+        h_episode_list(reg, rq);
     else if (strncmp(p, "reports/", 8) == 0 && is_get && p[8])
         h_report(reg, rq, p + 8);
     else if (strncmp(p, "episodes/", 9) == 0 && is_get && p[9] && !strchr(p + 9, '/'))
@@ -582,7 +621,7 @@ static void dispatch(pwi_http *h, const char *url, const char *method, req *rq)
         h_audit_list(reg, rq);
     else if (strcmp(p, "audit/verify") == 0 && is_get)
         h_audit_verify(reg, rq);
-    else if (strcmp(p, "stats") == 0 || strncmp(p, "reports/", 8) == 0 ||
+    else if (strcmp(p, "stats") == 0 || strcmp(p, "me") == 0 || strcmp(p, "episodes") == 0 || strncmp(p, "reports/", 8) == 0 ||
              strncmp(p, "episodes/", 9) == 0 || strcmp(p, "records") == 0 ||
              strcmp(p, "users") == 0 || strncmp(p, "audit", 5) == 0)
         send_simple_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here");
@@ -698,6 +737,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         *upload_size = 0;
         return MHD_YES;
     }
+    /* Everything outside the API is the web front-end's files. */
+    if (strncmp(url, "/api/", 5) != 0)
+        return pwi_http_static(c, url, method);
     dispatch(h, url, method, rq);
     return finish(h, rq);
 }

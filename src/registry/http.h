@@ -4,8 +4,11 @@
  *
  * Routes (all under /api/v1/, docs/registry.md "Reports and HTTP API"):
  *   GET  health                      liveness, no token
+ *   GET  me                          {"name", "role", "read", "write"}
  *   GET  stats                       counts, as `registry stats`
  *   GET  reports/{kind}[?by=&as_of=] as `registry report`
+ *   GET  episodes[?programme=&phase=&as_of=&limit=&offset=]
+ *                                    a page of episodes (ref or pseudonym)
  *   GET  episodes/{id or ref}        one episode, filtered by role
  *   POST records                     JSON Lines (or one JSON object/array)
  *                                    of import records, all or nothing,
@@ -17,6 +20,7 @@
  * 401 missing or wrong token, 403 role may not, 404 unknown route or id,
  * 405 wrong method, 413 body too large, 429 too many failed tokens from
  * this address (Retry-After), 500 database failure.
+ * Every other path is a file of the web front-end (http_static.h).
  */
 #ifndef PWI_HTTP_H
 #define PWI_HTTP_H

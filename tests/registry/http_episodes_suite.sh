@@ -1,0 +1,130 @@
+# GET /api/v1/episodes (the episode list of the web front-end) with curl
+# against a server on a free loopback port, over web_fixture.jsonl, on one
+# backend. Usage: sh http_episodes_suite.sh sqlite|pg   (env PW_BIN)
+# Asserts: every episode once across pages, in id order, with the right
+# total; the programme and phase filters (phase as the caseload report
+# counts it, "discharged" from the discharge day on); a value that looks like SQL is only a value; refs for roles
+# that may read identities, pseudonyms (the same as the episode view's)
+# and no ref for the analyst; 403 for the auditor, admin and lab, audited as
+# denied; 400 naming limit, offset or as_of; an audit entry for the list
+# and one per episode shown.
+set -u
+BACKEND=${1:?backend}
+BIN=${PW_BIN:?PW_BIN}
+HERE=$(cd "$(dirname "$0")" && pwd)
+if [ "$BACKEND" = pg ] && [ ! -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/initdb" ]; then
+    echo "PostgreSQL server binaries not installed: skipped" >&2
+    exit 77
+fi
+WORK=$(mktemp -d /tmp/pw_httpeps.XXXXXX)
+FAILS=0
+SERVER=
+
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+ok() { echo "ok: $*"; }
+# is WHAT GOT WANT
+is() { if [ "$2" = "$3" ]; then ok "$1 ($2)"; else fail "$1: got '$2', wanted '$3'"; fi; }
+
+cleanup() {
+    [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
+    [ "$BACKEND" = pg ] && pg_stop
+    rm -rf "$WORK"
+}
+if [ "$BACKEND" = pg ]; then
+    chmod 755 "$WORK"
+    . "$HERE/pg_helper.sh"
+    pg_start || { echo "cannot start PostgreSQL" >&2; exit 1; }
+    DB=$(pg_newdb reg) || exit 1
+    export PW_REGISTRY_KEYFILE="$WORK/site.key"
+else
+    DB="$WORK/reg.db"
+fi
+# After pg_start, which sets its own trap: ours also stops the server.
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+cd "$WORK" || exit 1
+
+"$BIN" registry init --db "$DB" > init.out 2> init.err || { cat init.err >&2; exit 1; }
+ADMIN=$(tail -n 1 init.out)
+for role in clinician court_liaison analyst auditor lab; do
+    "$BIN" registry user add --db "$DB" --as "$ADMIN" --name "u_$role" --role "$role" \
+        > "tok_$role" 2> add.err || { cat add.err >&2; exit 1; }
+done
+CLIN=$(tail -n 1 tok_clinician); COURT=$(tail -n 1 tok_court_liaison)
+ANALYST=$(tail -n 1 tok_analyst); AUDITOR=$(tail -n 1 tok_auditor); LAB=$(tail -n 1 tok_lab)
+"$BIN" registry import --db "$DB" --as "$CLIN" "$HERE/web_fixture.jsonl" > imp.out 2>&1 ||
+    { cat imp.out >&2; exit 1; }
+
+"$BIN" serve --db "$DB" --port 0 --threads 2 > serve.out 2> serve.err &
+SERVER=$!
+i=0
+while ! grep -q listening serve.out 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+BASE=$(sed -n 's/^listening on \(http:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' serve.out)
+[ -n "$BASE" ] || { echo "server did not start" >&2; cat serve.err >&2; exit 1; }
+
+# list NAME TOKEN QUERY: body in NAME.b, prints the status.
+list() { curl -s -o "$1.b" -w '%{http_code}' -H "Authorization: Bearer $2" "$BASE/api/v1/episodes$3"; }
+
+# ---- paging: every episode once, in order --------------------------------
+is "first page" "$(list p0 "$CLIN" '?limit=4')" 200
+is "total" "$(jq .total p0.b)" 11
+ids=
+for off in 0 4 8 12; do
+    list "pg$off" "$CLIN" "?limit=4&offset=$off" > /dev/null
+    ids="$ids $(jq -r '[.episodes[].episode_id] | map(tostring) | join(" ")' "pg$off.b")"
+done
+is "pages cover every episode once, in id order" "$(echo $ids)" "1 2 3 4 5 6 7 8 9 10 11"
+is "past the end: no rows" "$(jq '.episodes | length' pg12.b)" 0
+is "no parameters" "$(list d "$CLIN" '')" 200
+is "default page size" "$(jq .limit d.b)" 50
+
+# ---- filters ------------------------------------------------------------------
+list b "$CLIN" '?programme=B' > /dev/null
+is "programme B" "$(jq -r '[.total, (.episodes[].episode)] | map(tostring) | join(" ")' b.b)" "2 E7 E8"
+list c "$CLIN" '?phase=C&as_of=2026-01-01' > /dev/null
+is "phase C on 2026-01-01" "$(jq -r '[.episodes[] | .episode + ":" + .status] | join(" ")' c.b)" "E9:active E10:pending_panel"
+list cb "$CLIN" '?programme=B&phase=C&as_of=2026-01-01' > /dev/null
+is "both filters" "$(jq .total cb.b)" 0
+list early "$CLIN" '?phase=B&as_of=2025-05-01' > /dev/null
+is "before E7 and E8 started, no episode is in phase B" "$(jq .total early.b)" 0
+list dis "$CLIN" '?programme=A&as_of=2025-03-01' > /dev/null
+is "a discharge on as_of counts: phase discharged" "$(jq -r '[.episodes[].phase] | unique | join(" ")' dis.b)" discharged
+list bef "$CLIN" '?programme=A&as_of=2025-02-28' > /dev/null
+is "the day before, still in phase A" "$(jq -r '[.episodes[].phase] | unique | join(" ")' bef.b)" A
+list sql "$CLIN" "?programme=B%27%20OR%20%271%27%3D%271" > /dev/null
+is "a programme that looks like SQL is only a value" "$(jq .total sql.b)" 0
+
+# ---- roles ----------------------------------------------------------------------
+is "court liaison may list" "$(list court "$COURT" '?programme=B')" 200
+is "court liaison sees refs" "$(jq -r '[.episodes[].episode] | join(" ")' court.b)" "E7 E8"
+is "analyst may list" "$(list ana "$ANALYST" '?programme=B')" 200
+is "analyst: no ref anywhere" "$(jq '[.episodes[] | has("episode")] | any' ana.b)" false
+grep -q 'E7\|P7' ana.b && fail "analyst body has a ref" || ok "analyst body has no ref"
+P7=$(curl -s -H "Authorization: Bearer $ANALYST" "$BASE/api/v1/episodes/E7" | jq -r .person.pseudonym)
+is "analyst: the pseudonym of the episode view" "$(jq -r '.episodes[0].pseudonym' ana.b)" "$P7"
+for who in AUDITOR ADMIN LAB; do
+    eval tok=\$$who
+    is "$who may not list" "$(list no "$tok" '')" 403
+done
+
+# ---- bad parameters ------------------------------------------------------------------
+for q in 'limit=0:limit' 'limit=501:limit' 'limit=5x:limit' 'limit=:limit' 'offset=-1:offset' 'as_of=2026-02-30:as_of'; do
+    st=$(list bad "$CLIN" "?${q%:*}")
+    is "?${q%:*} refused" "$st" 400
+    is "?${q%:*} names the field" "$(jq -r .field bad.b)" "${q#*:}"
+done
+
+# ---- audit ---------------------------------------------------------------------------
+curl -s -H "Authorization: Bearer $AUDITOR" "$BASE/api/v1/audit" > aud.b
+is "the list is audited with its filter" \
+    "$(jq -r 'select(.user == "u_clinician" and .object == "episodes" and (.detail | startswith("programme=B phase= "))) | .detail' aud.b)" \
+    "programme=B phase= limit=50 offset=0 rows=2"
+is "each episode shown is audited" \
+    "$(jq -r 'select(.user == "u_analyst" and .detail == "listed") | .object' aud.b | tr '\n' ' ')" "episode:7 episode:8 "
+is "refusals are audited" "$(jq -r 'select(.action == "denied" and .object == "episodes") | .user' aud.b | sort | tr '\n' ' ')" \
+    "admin u_auditor u_lab "
+"$BIN" registry audit verify --db "$DB" > verify.out 2>&1 && ok "audit chain intact" || fail "audit verify: $(cat verify.out)"
+
+kill "$SERVER"; wait "$SERVER" 2>/dev/null; SERVER=
+echo "$FAILS failure(s)"
+[ "$FAILS" -eq 0 ]
