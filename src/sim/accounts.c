@@ -16,7 +16,7 @@ void pwi_count_record(const world *w, const act *r, int week, stocks *st)
     st->rem += r->stage == ST_REM_EARLY || r->stage == ST_REM_SUSTAINED;
     st->prison += r->place == PL_PRISON;
     st->comp += r->place == PL_COMPULSORY;
-    st->waiting += r->place == PL_WAITING;
+    st->waiting += r->place == PL_WAITING || r->awaiting_bed; /* at home or in custody */
     st->outpatient += r->place == PL_OUTPATIENT;
     st->drug_court += r->place == PL_DRUG_COURT;
     st->monitored += r->monitor_until && week < r->monitor_until;

@@ -57,7 +57,9 @@ enum { ST_NONE, ST_LIGHT, ST_DEPENDENT, ST_REM_EARLY, ST_REM_SUSTAINED };
 /* Where the person is. Institutions: PRISON, COMPULSORY, ARREST. */
 enum {
     PL_COMMUNITY,
-    PL_WAITING,     /* waiting for a compulsory-treatment bed (in the community) */
+    PL_WAITING,     /* waiting for a compulsory-treatment bed (in the community;
+                       a treatment-then-prison order waits in prison instead:
+                       PL_PRISON with awaiting_bed) */
     PL_OUTPATIENT,  /* voluntary or referred outpatient treatment / OST */
     PL_DRUG_COURT,  /* supervised treatment under a drug court */
     PL_WORK_RELEASE,/* serving a sentence outside with an electronic bracelet */
@@ -95,7 +97,8 @@ typedef struct act {
     uint8_t dead, pad2;    /* the agent died or left: free the record */
     uint8_t substance, stage, dsm, flags;
     uint8_t role, place, relapse_kind, mindset;
-    uint8_t offences, convictions, tx_months, pad;
+    uint8_t offences, convictions, tx_months;
+    uint8_t awaiting_bed;  /* in prison on a treatment-then-prison order, queued for a bed */
 } act;
 
 typedef struct vec32 {

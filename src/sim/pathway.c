@@ -96,10 +96,23 @@ static void enter_compulsory(world *w, act *r, uint32_t idx, int week, double mo
         return;
     r->tx_months = (uint8_t)fmin(months, 60);
     if (w->beds_used >= w->beds) {
-        pwi_leave_slot(w, r);
-        r->place = PL_WAITING;
         if (vec_push(&w->waiting, idx))
             w->error = PW_ENOMEM;
+        if (r->then_prison) {
+            /* A person convicted with treatment first and prison after is
+             * not sent home to wait for a bed: custody starts now and counts
+             * against the term, and they queue for a bed from prison (the
+             * rest of the term follows the treatment; if the term ends
+             * first, the order lapses). Waiting at home deferred the term
+             * for as long as the queue, years when the beds are full. */
+            uint16_t t = r->then_prison;
+            r->then_prison = 0;
+            pwi_enter_prison(w, r, idx, week, t / (double)WPY, NULL);
+            r->awaiting_bed = 1;
+            return;
+        }
+        pwi_leave_slot(w, r);
+        r->place = PL_WAITING;
         return;
     }
     pwi_leave_slot(w, r);
@@ -266,8 +279,21 @@ void pwi_admit_waiting(world *w, int week)
     while (w->wait_head < w->waiting.n && w->beds_used < w->beds) {
         uint32_t i = w->waiting.v[w->wait_head++];
         act *r = &w->a[i];
-        if (r->agent == UINT32_MAX || r->place != PL_WAITING)
+        if (r->agent == UINT32_MAX)
             continue;
+        if (r->place == PL_PRISON && r->awaiting_bed) {
+            /* From custody to the bed; the rest of the term follows. */
+            r->awaiting_bed = 0;
+            if (r->end <= week)
+                continue;
+            r->then_prison = (uint16_t)(r->end - week);
+            /* The return to prison after treatment is the same sentence:
+             * pwi_enter_prison will count its conviction once more. */
+            if (r->convictions)
+                r->convictions--;
+        } else if (r->place != PL_WAITING) {
+            continue;
+        }
         r->place = PL_COMMUNITY;
         enter_compulsory(w, r, i, week, r->tx_months ? r->tx_months : w->v[PI_TX_COMP_MONTHS]);
     }

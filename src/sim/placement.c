@@ -8,6 +8,7 @@
 static void release(world *w, act *r, int week, int kind)
 {
     pwi_leave_slot(w, r);
+    r->awaiting_bed = 0; /* a treatment order still unmet lapses with the term */
     r->place = PL_COMMUNITY;
     r->released = (uint16_t)week;
     r->relapse_kind = (uint8_t)kind;
@@ -28,6 +29,7 @@ void pwi_placement_step(world *w, act *r, int week)
             release(w, r, week, RK_PRISON);
         } else if (r->wr != NONE16 && week >= r->wr) {
             r->place = PL_WORK_RELEASE; /* outside, with an electronic bracelet, working */
+            r->awaiting_bed = 0;
             r->flags |= RF_EMPLOYED;
             r->until = r->end;
             r->monitor_until = r->end;

@@ -274,6 +274,91 @@ static void treatment_then_prison_order(void **state)
     pw_scenario_free(s);
 }
 
+/* Treatment then prison with the beds full: nobody is sent home to wait.
+ * Those without a bed start their 2-year term in custody at once and queue
+ * for a bed from prison; admitted, they serve the rest of the term after
+ * the 6 months of treatment. Whoever waits, the custody ends 26 + 104
+ * weeks after the case, and each sentence is one conviction. */
+static void treatment_then_prison_waits_in_custody(void **state)
+{
+    (void)state;
+    pw_scenario *s = scenario();
+    st_set(s, "treatment.compulsory_beds_per_100k", 100); /* ~44 beds */
+    sw h;
+    pw_regime *g = sw_regime("exec-ttp.yaml");
+    sw_open(&h, s, 3, SCALE, g, 73);
+    uint32_t beds = (uint32_t)h.w->beds, n = 3 * beds;
+    assert_true(beds >= 40);
+    for (uint32_t j = 0; j < n; j++)
+        sw_add(&h);
+    sw_weeks(&h, 1);
+    int start = h.week;
+    for (uint32_t i = 0; i < n; i++)
+        pwi_handle_case(h.w, sw_rec(&h, i), i, start, PW_EVENT_POSSESSION, 0);
+    assert_true(h.w->yc.comp_adm == beds && h.w->yc.prison_adm == 2 * beds);
+    for (uint32_t i = 0; i < n; i++) {
+        const act *r = sw_rec(&h, i);
+        if (i < beds) {
+            assert_true(r->place == PL_COMPULSORY && r->then_prison == 104 && !r->awaiting_bed);
+        } else {
+            assert_true(r->place == PL_PRISON && r->awaiting_bed && r->end == start + 104);
+            assert_true(r->then_prison == 0 && r->convictions == 1);
+        }
+    }
+    /* The second cohort takes the beds the first leaves, straight from
+     * custody, owing the rest of its term; the third still waits inside. */
+    sw_weeks(&h, 28);
+    for (uint32_t i = beds; i < n; i++) {
+        const act *r = sw_rec(&h, i);
+        if (i < 2 * beds) {
+            assert_true(r->place == PL_COMPULSORY && !r->awaiting_bed);
+            int admitted = r->until - 26;
+            assert_true(admitted > start && admitted + r->then_prison == start + 104);
+            assert_true(r->convictions == 0);
+        } else {
+            assert_true(r->place == PL_PRISON && r->awaiting_bed);
+        }
+    }
+    /* By week start + 85 every cohort is back in prison (or the first
+     * never left it), each with custody ending at start + 130: a term
+     * served without the treatment would have ended at start + 104. */
+    sw_weeks(&h, start + 85 - h.week);
+    for (uint32_t i = 0; i < n; i++) {
+        const act *r = sw_rec(&h, i);
+        assert_true(r->place == PL_PRISON && !r->awaiting_bed && r->then_prison == 0);
+        assert_true(r->end == start + 26 + 104 && r->convictions == 1);
+    }
+    sw_close(&h);
+    pw_regime_free(g);
+    pw_scenario_free(s);
+}
+
+/* With no bed at all the order cannot be met: the whole term is served in
+ * custody and, when it ends, the person is released and leaves the list. */
+static void treatment_then_prison_order_lapses_with_the_term(void **state)
+{
+    (void)state;
+    pw_scenario *s = scenario();
+    st_set(s, "treatment.compulsory_beds_per_100k", 0);
+    const int n = 200;
+    sw h;
+    pw_regime *g = open_with_cases(&h, s, "exec-ttp.yaml", n, 79);
+    int start = h.week;
+    sw_weeks(&h, 104);
+    for (uint32_t i = 0; i < (uint32_t)n; i++)
+        assert_true(sw_rec(&h, i)->place == PL_PRISON && sw_rec(&h, i)->awaiting_bed);
+    sw_weeks(&h, 2);
+    for (uint32_t i = 0; i < (uint32_t)n; i++) {
+        const act *r = sw_rec(&h, i);
+        assert_true(r->place == PL_COMMUNITY && !r->awaiting_bed);
+        assert_true(r->released == start + 104 && r->relapse_kind == RK_PRISON);
+    }
+    assert_true(h.w->yc.comp_adm == 0);
+    sw_close(&h);
+    pw_regime_free(g);
+    pw_scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +369,8 @@ int main(void)
         cmocka_unit_test(dissuasion_refers_a_share),
         cmocka_unit_test(drug_court_graduates_or_serves),
         cmocka_unit_test(treatment_then_prison_order),
+        cmocka_unit_test(treatment_then_prison_waits_in_custody),
+        cmocka_unit_test(treatment_then_prison_order_lapses_with_the_term),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
