@@ -178,6 +178,12 @@ typedef struct pw_decision {
     uint16_t trace[PW_MAX_TRACE]; /* rule indices, in firing order */
 } pw_decision;
 
+/* The first measure of `type` in a decision, or NULL; and its length in
+ * months as the simulator and the registry's plans read it: the minimum,
+ * or the maximum where no minimum is set (0 if there is no such measure). */
+const pw_measure *pw_decision_measure(const pw_decision *d, pw_measure_type type);
+double pw_decision_months(const pw_decision *d, pw_measure_type type);
+
 /* ---- Regimes --------------------------------------------------------- */
 typedef struct pw_regime pw_regime;
 

@@ -645,6 +645,20 @@ static inline bool matches(const cond *w, const pw_case *c, pw_substance_group g
            c->prior_convictions >= w->pc_lo && c->prior_convictions <= w->pc_hi;
 }
 
+const pw_measure *pw_decision_measure(const pw_decision *d, pw_measure_type type)
+{
+    for (int k = 0; k < d->n_measures; k++)
+        if (d->measures[k].type == type)
+            return &d->measures[k];
+    return NULL;
+}
+
+double pw_decision_months(const pw_decision *d, pw_measure_type type)
+{
+    const pw_measure *m = pw_decision_measure(d, type);
+    return !m ? 0 : m->min_months > 0 ? m->min_months : m->max_months;
+}
+
 int pw_decide(const pw_regime *r, const pw_case *c, pw_decision *out)
 {
     int sev = pw_dsm5_severity(c->dsm5_criteria);

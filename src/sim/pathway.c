@@ -9,23 +9,6 @@
 
 #include "model.h"
 
-/* Months of the first measure of `type` in a decision, or 0. */
-static double measure_months(const pw_decision *d, pw_measure_type type)
-{
-    for (int k = 0; k < d->n_measures; k++)
-        if (d->measures[k].type == type)
-            return d->measures[k].min_months > 0 ? d->measures[k].min_months
-                                                 : d->measures[k].max_months;
-    return 0;
-}
-
-static int has_measure(const pw_decision *d, pw_measure_type type)
-{
-    for (int k = 0; k < d->n_measures; k++)
-        if (d->measures[k].type == type)
-            return 1;
-    return 0;
-}
 
 static uint16_t weeks_from(int week, double years)
 {
@@ -149,7 +132,7 @@ static void carry_out(world *w, act *r, uint32_t idx, int week, const pw_decisio
         pwi_add_cost(w, v[PI_COST_COURT], &w->yc.cost_justice);
     if (d->monitoring_required && d->monitoring_months > 0)
         r->monitor_until = weeks_from(week, d->monitoring_months / 12.0);
-    if (has_measure(d, PW_MEASURE_POST_REHABILITATION_12_STEP))
+    if (pw_decision_measure(d, PW_MEASURE_POST_REHABILITATION_12_STEP))
         r->flags |= RF_AFTERCARE;
     double years = 0;
     if (d->has_sentence && d->sentence.custodial) {
@@ -173,7 +156,7 @@ static void carry_out(world *w, act *r, uint32_t idx, int week, const pw_decisio
     case PW_DISP_ALTERNATIVE_SANCTION:
         break;
     case PW_DISP_OUTPATIENT_TREATMENT: {
-        double m = measure_months(d, PW_MEASURE_OUTPATIENT_TREATMENT);
+        double m = pw_decision_months(d, PW_MEASURE_OUTPATIENT_TREATMENT);
         pwi_enter_outpatient(w, r, week, m > 0 ? m : v[PI_TX_OUT_MONTHS], PL_OUTPATIENT);
         break;
     }
@@ -182,7 +165,7 @@ static void carry_out(world *w, act *r, uint32_t idx, int week, const pw_decisio
             pwi_enter_outpatient(w, r, week, v[PI_TX_OUT_MONTHS], PL_OUTPATIENT);
         break;
     case PW_DISP_DRUG_COURT: {
-        double m = measure_months(d, PW_MEASURE_OUTPATIENT_TREATMENT);
+        double m = pw_decision_months(d, PW_MEASURE_OUTPATIENT_TREATMENT);
         if (m <= 0)
             m = 12;
         if (pwi_enter_outpatient(w, r, week, m, PL_DRUG_COURT)) {
@@ -207,9 +190,9 @@ static void carry_out(world *w, act *r, uint32_t idx, int week, const pw_decisio
         break;
     case PW_DISP_COMPULSORY_INPATIENT_TREATMENT:
     case PW_DISP_TREATMENT_THEN_PRISON: {
-        double m = measure_months(d, PW_MEASURE_INPATIENT_REHABILITATION);
+        double m = pw_decision_months(d, PW_MEASURE_INPATIENT_REHABILITATION);
         if (m <= 0)
-            m = measure_months(d, PW_MEASURE_DETOXIFICATION);
+            m = pw_decision_months(d, PW_MEASURE_DETOXIFICATION);
         if (m <= 0)
             m = v[PI_TX_COMP_MONTHS];
         r->then_prison = d->disposition == PW_DISP_TREATMENT_THEN_PRISON && years > 0

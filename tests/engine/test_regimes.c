@@ -494,6 +494,38 @@ typedef struct {
     int mismatches;
 } thread_arg;
 
+/* The first measure of a type, and its months: the minimum, else the
+ * maximum; 0 when the decision has no such measure. */
+static void decision_measures(void **state)
+{
+    (void)state;
+    pw_decision d;
+    memset(&d, 0, sizeof d);
+    d.n_measures = 3;
+    d.measures[0] = (pw_measure){PW_MEASURE_DETOXIFICATION, 0, 1};
+    d.measures[1] = (pw_measure){PW_MEASURE_INPATIENT_REHABILITATION, 12, 0};
+    d.measures[2] = (pw_measure){PW_MEASURE_INPATIENT_REHABILITATION, 3, 0};
+    assert_ptr_equal(pw_decision_measure(&d, PW_MEASURE_INPATIENT_REHABILITATION), &d.measures[1]);
+    assert_null(pw_decision_measure(&d, PW_MEASURE_MONITORING));
+    assert_true(pw_decision_months(&d, PW_MEASURE_INPATIENT_REHABILITATION) == 12);
+    assert_true(pw_decision_months(&d, PW_MEASURE_DETOXIFICATION) == 1);
+    assert_true(pw_decision_months(&d, PW_MEASURE_MONITORING) == 0);
+    /* On a real decision: hybrid's at least 12 months of rehabilitation. */
+    pw_regime *r;
+    pw_error e;
+    assert_int_equal(pw_regime_load("hybrid", &r, &e), PW_OK);
+    pw_case c;
+    memset(&c, 0, sizeof c);
+    c.age = 30;
+    c.event = PW_EVENT_POSSESSION;
+    c.substance = pw_substance_lookup("synthetic_cannabinoids");
+    c.dsm5_criteria = 7;
+    c.assist_score = -1;
+    assert_int_equal(pw_decide(r, &c, &d), PW_OK);
+    assert_true(pw_decision_months(&d, PW_MEASURE_INPATIENT_REHABILITATION) >= 12);
+    pw_regime_free(r);
+}
+
 static void *thread_main(void *p)
 {
     thread_arg *a = p;
@@ -553,6 +585,7 @@ int main(void)
         cmocka_unit_test(rule_metadata),
         cmocka_unit_test(grid_all_decided_all_rules_fire),
         cmocka_unit_test(invalid_cases),
+        cmocka_unit_test(decision_measures),
         cmocka_unit_test(threads_agree),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
