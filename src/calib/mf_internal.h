@@ -47,7 +47,15 @@ typedef struct mf_stream {
     double p_wr;      /* prison: share of exits that start work release */
     int off;          /* x[off + o * k + j]: origin o, stage j */
     int off_slot;     /* OUT/DC: slot occupancy chain, k stages */
-    int off_wait;     /* COMP: waiting list of origin o (a label on D(o)) */
+    int off_wait;     /* COMP without `then`: waiting list of origin o (a
+                         label on D(o)), or -1 */
+    /* COMP with a `then` prison term (treatment then prison): the waiting
+     * list is custody (src/sim/pathway.c enter_compulsory). People wait in
+     * x[off_cw + o * kt + j], stage j of the term's kt = st[then].k Erlang
+     * stages; admitted, they are in x[off_cb + o * k + j] (beds), and
+     * x[off_cm + o * k + j] holds the sum of their term stages still to
+     * serve (a moment, not people). All -1 otherwise. */
+    int off_cw, off_cb, off_cm;
 } mf_stream;
 
 /* An early-remission variant: its relapse rate, and whether the sustained

@@ -490,14 +490,24 @@ void pwi_mf_justice_layout(mf_model *m)
         assert(x->then < m->ns && x->fallback < m->ns && x->var >= 0 && x->var < m->nv);
         x->off = at;
         at += MF_NORIG * x->k;
-        x->off_slot = x->off_wait = -1;
+        x->off_slot = x->off_wait = x->off_cw = x->off_cb = x->off_cm = -1;
         if (x->place == MF_OUT || x->place == MF_DC) {
             x->off_slot = at;
             at += x->k;
         }
-        if (x->place == MF_COMP) {
+        if (x->place == MF_COMP && x->then < 0) {
             x->off_wait = at;
             at += MF_NORIG;
+        } else if (x->place == MF_COMP) {
+            /* Treatment then prison: every order ends in the term (p_then
+             * is 1), so the custody wait and the rest of the term apply. */
+            assert(x->p_then == 1 && m->st[x->then].place == MF_PRISON);
+            x->off_cw = at;
+            at += MF_NORIG * m->st[x->then].k;
+            x->off_cb = at;
+            at += MF_NORIG * x->k;
+            x->off_cm = at;
+            at += MF_NORIG * x->k;
         }
     }
     m->dim = (size_t)at;
@@ -513,12 +523,31 @@ double pwi_mf_dep_in_tx(const mf_model *m, const double *y, int c)
     return d;
 }
 
+/* People of origin c waiting for a bed in custody, and admitted from it. */
+static double custody_held(const mf_model *m, const double *y, const mf_stream *x, int c,
+                           double *beds)
+{
+    double w = 0, b = 0;
+    if (x->off_cw < 0)
+        return *beds = 0, 0;
+    int kt = m->st[x->then].k;
+    for (int j = 0; j < kt; j++)
+        w += y[x->off_cw + c * kt + j];
+    for (int j = 0; j < x->k; j++)
+        b += y[x->off_cb + c * x->k + j];
+    *beds = b;
+    return w;
+}
+
 double pwi_mf_held(const mf_model *m, const double *y, int c)
 {
-    double d = 0;
-    for (int s = 0; s < m->ns; s++)
+    double d = 0, b;
+    for (int s = 0; s < m->ns; s++) {
         for (int j = 0; j < m->st[s].k; j++)
             d += y[m->st[s].off + c * m->st[s].k + j];
+        d += custody_held(m, y, &m->st[s], c, &b);
+        d += b;
+    }
     return d;
 }
 
@@ -535,6 +564,12 @@ void pwi_mf_justice_stocks(const mf_model *m, const double *y, mf_stocks *o)
             slot += y[x->off_slot + j];
         for (int c = 0; x->off_wait >= 0 && c < MF_NORIG; c++)
             o->waiting += y[x->off_wait + c];
+        /* Custody waiters are prisoners on the waiting list (the ABM
+         * counts them in both); those admitted from custody are in beds. */
+        for (int c = 0; c < MF_NORIG; c++) {
+            double b, w = custody_held(m, y, x, c, &b);
+            o->waiting += w, o->prison += w, o->comp += b;
+        }
         if (x->place == MF_PRISON)
             o->prison += held;
         else if (x->place == MF_COMP)
@@ -566,6 +601,69 @@ static void release_to(const mf_model *m, double *dy, int v, int c, double F, do
     dy[mf_e(m, v, c, 0)] += F - dead;
     dy[m->i_cum + MF_CUM_OD] += dead;
     *excess += dead;
+}
+
+/* The custody wait of a treatment-then-prison stream x and the beds of
+ * those admitted from it. Waiting, the term runs through its stages (in
+ * prison: held, no offending, prison costs); at its end the order lapses
+ * and they are released as from the term. Admitted, the term stops for the
+ * treatment; at its end they re-enter the term's chain with the stages
+ * still to serve: the people of off_cb carry off_cm stages in total, so
+ * the leavers' mean r = G / F is put at stage kt - r, split between the
+ * two stages around it (this keeps the mean of the rest of the term, not
+ * its spread: a stated approximation, docs/calibration.md 1.2). Every
+ * rate is per person and bounded, so the ODE stays non-stiff. */
+static void custody_chains(const mf_model *m, const mf_stream *x, const double *y, double *dy,
+                           double *excess, double *held_prison, double *held_comp,
+                           double *hiv_held)
+{
+    const mf_stream *pt = &m->st[x->then];
+    int kt = pt->k, k = x->k;
+    double *cum = dy + m->i_cum;
+    for (int o = 0; o < MF_NORIG; o++) {
+        for (int j = 0; j < kt; j++) {
+            int i = x->off_cw + o * kt + j;
+            double z = y[i], out = pt->rate * z;
+            *held_prison += z;
+            if (o == MF_CH_HIV)
+                *hiv_held += z;
+            dy[i] -= out + m->mu_users * z;
+            if (j + 1 < kt) {
+                dy[i + 1] += out;
+            } else if (out > 0) {
+                cum[MF_CUM_RELEASES] += out;
+                release_to(m, dy, pt->var, o, out, excess);
+            }
+        }
+        for (int j = 0; j < k; j++) {
+            int i = x->off_cb + o * k + j, im = x->off_cm + o * k + j;
+            double z = y[i], out = x->rate * z, g = x->rate * y[im];
+            *held_comp += z;
+            if (o == MF_CH_HIV)
+                *hiv_held += z;
+            dy[i] -= out + m->mu_users * z;
+            dy[im] -= g + m->mu_users * y[im];
+            if (j + 1 < k) {
+                dy[i + 1] += out;
+                dy[im + 1] += g;
+                continue;
+            }
+            if (out <= 0)
+                continue;
+            cum[MF_CUM_RELEASES] += out;
+            cum[MF_CUM_PRISON_ADM] += out;
+            /* Each admitted person has 1..kt stages to serve. */
+            double r = fmin(kt, fmax(1, g / out)), q = kt - r;
+            int j0 = (int)floor(q);
+            double fr = q - j0;
+            assert(j0 >= 0 && j0 < kt);
+            dy[pt->off + o * kt + j0] += out * (1 - fr);
+            if (j0 + 1 < kt)
+                dy[pt->off + o * kt + j0 + 1] += out * fr;
+            else
+                dy[pt->off + o * kt + j0] += out * fr;
+        }
+    }
 }
 
 void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy,
@@ -628,6 +726,32 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
         followed += pwi_mf_held(m, y, c);
     double h = followed > 0 ? fmin(1, y[m->i_rec] / followed) : 0;
 
+    /* Beds and the waiting list (a label on dependent users in the
+     * community; custody for treatment-then-prison orders), counted before
+     * the cases: an order goes to custody only when it finds no free bed. */
+    double beds_used = 0, waiting = 0;
+    for (int s = 0; s < m->ns; s++) {
+        const mf_stream *x = &m->st[s];
+        if (x->place != MF_COMP)
+            continue;
+        for (int j = 0; j < MF_NORIG * x->k; j++)
+            beds_used += y[x->off + j];
+        for (int c = 0; x->off_wait >= 0 && c < MF_NCH; c++)
+            waiting += y[x->off_wait + c];
+        for (int c = 0; c < MF_NORIG; c++) {
+            double b;
+            waiting += custody_held(m, y, x, c, &b);
+            beds_used += b;
+        }
+    }
+    double eps_b = 0.01 * fmax(1, m->beds * m->n0);
+    double free_beds = spos(m->beds * m->n0 - beds_used, eps_b);
+    /* Every order passes through the list (with a free bed for about a
+     * week, 1 / ADMIT_RATE); the share that finds no free bed, and so
+     * starts with a prison admission in the ABM, is smoothly the list's
+     * share of list and free beds: 1 with a queue, 0 with beds empty. */
+    double busy = waiting / (waiting + free_beds);
+
     /* Demand for slots and beds, gathered first because admission shares
      * the free places among all of it. */
     double dem_slot[MF_MAXSTREAM][MF_NCH], dem_prison[MF_MAXSTREAM][MF_NORIG];
@@ -641,7 +765,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
     for (int c = 0; c < MF_NCH; c++) {
         double wc = 0, d = y[mf_d(c)];
         for (int s = 0; s < m->ns; s++)
-            if (m->st[s].place == MF_COMP)
+            if (m->st[s].off_wait >= 0)
                 wc += y[m->st[s].off_wait + c];
         not_waiting[c] = d > 0 ? fmax(0, 1 - wc / d) : 1;
     }
@@ -664,6 +788,15 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
                 dem_prison[s_][orig] += q_;                                                 \
                 if ((isrc) >= 0)                                                            \
                     take[isrc] += q_;                                                       \
+            } else if (x_->place == MF_COMP && x_->off_cw >= 0) {                           \
+                /* Treatment then prison: the wait is custody, from the \
+                 * term's first stage (leaves the community as prison). */ \
+                if ((orig) < MF_NCH) {                                                      \
+                    dy[x_->off_cw + (orig) * m->st[x_->then].k] += q_;                      \
+                    cum[MF_CUM_PRISON_ADM] += q_ * busy;                                    \
+                    if ((isrc) >= 0)                                                        \
+                        take[isrc] += q_;                                                   \
+                }                                                                           \
             } else if (x_->place == MF_COMP) {                                              \
                 if ((orig) < MF_NCH)                                                        \
                     dy[x_->off_wait + (orig)] += q_ * not_waiting[orig];                    \
@@ -727,7 +860,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
              * stages in proportion. */
             double out = 0;
             for (int s2 = 0; s2 < m->ns; s2++)
-                if (m->st[s2].place == MF_PRISON)
+                if (m->st[s2].place == MF_PRISON || m->st[s2].off_cw >= 0)
                     out += rp * ((1 - h) * m->route[MF_SRC_POSS_DEP][c][0].p[s2] +
                                  h * m->route[MF_SRC_POSS_DEP][c][1].p[s2]) +
                            rc * ((1 - h) * m->route[MF_SRC_CRIME][c][0].p[s2] +
@@ -777,18 +910,8 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
         }
     }
 
-    /* Beds: the waiting list (a label on dependent users) is admitted as
-     * beds free up; people who stop being dependent leave the list. */
-    double beds_used = 0, waiting = 0;
-    for (int s = 0; s < m->ns; s++) {
-        const mf_stream *x = &m->st[s];
-        if (x->place != MF_COMP)
-            continue;
-        for (int j = 0; j < MF_NORIG * x->k; j++)
-            beds_used += y[x->off + j];
-        for (int c = 0; c < MF_NCH; c++)
-            waiting += y[x->off_wait + c];
-    }
+    /* Beds: the waiting list (labels on dependent users, and custody) is
+     * admitted as beds free up (occupancy and list counted above). */
     /* The ABM fills every free bed while anyone waits. The harmonic min of
      * the list and the free beds (smoothed to 1% of the beds, at least a
      * person) is that, and it vanishes with the list: each waiting person
@@ -796,13 +919,30 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
      * smooth max(., 0) instead admits eps/2 from an empty list, so the
      * per-person rate admit/waiting grew without bound as the list emptied
      * and, with beds to spare, the ODE turned stiff (minutes per run). */
-    double eps_b = 0.01 * fmax(1, m->beds * m->n0);
-    double admit = ADMIT_RATE * hmin(waiting, spos(m->beds * m->n0 - beds_used, eps_b));
+    double admit = ADMIT_RATE * hmin(waiting, free_beds);
     double taken[MF_NCH]; /* to prison and outpatient places, before admissions */
     for (int c = 0; c < MF_NCH; c++)
         taken[c] = take[mf_d(c)];
     for (int s = 0; s < m->ns; s++) {
         const mf_stream *x = &m->st[s];
+        if (x->off_cw >= 0) {
+            /* Custody waiters share the admissions with the community's in
+             * proportion (the ABM's one FIFO queue), each at most at
+             * ADMIT_RATE, from whatever stage of the term they are in; the
+             * stages still to serve go with them (off_cm). They stay
+             * eligible: prison is early remission, not the end of the
+             * disorder's order (pathway.c admits them regardless). */
+            int kt = m->st[x->then].k;
+            for (int c = 0; c < MF_NCH && waiting > 0; c++)
+                for (int j = 0; j < kt; j++) {
+                    double a = admit * y[x->off_cw + c * kt + j] / waiting;
+                    dy[x->off_cw + c * kt + j] -= a;
+                    dy[x->off_cb + c * x->k] += a;
+                    dy[x->off_cm + c * x->k] += a * (kt - j);
+                    cum[MF_CUM_COMP_ADM] += a;
+                }
+            continue;
+        }
         if (x->place != MF_COMP)
             continue;
         for (int c = 0; c < MF_NCH; c++) {
@@ -904,6 +1044,8 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
                 }
             }
         }
+        if (x->off_cw >= 0)
+            custody_chains(m, x, y, dy, excess, &held_prison, &held_comp, &hiv_held);
     }
 
     /* The market (market.c): sellers towards sellers_per_user x users,

@@ -169,11 +169,66 @@ static void test_abm_matches_meanfield_with_justice(void **state)
     pw_scenario_free(s);
 }
 
+/* Hybrid with few beds (30 per 100,000: 13 at the scale of the test) and
+ * crimes under the influence: the queue for beds holds both possession
+ * orders waiting at home and treatment-then-prison orders waiting in
+ * custody (src/sim/pathway.c enter_compulsory), and those in custody are
+ * prisoners. The ABM's prison population, beds and waiting list must
+ * follow the mean field's, where the custody wait has its own chain
+ * (docs/calibration.md 1.2). */
+static void test_abm_matches_meanfield_beds_binding(void **state)
+{
+    (void)state;
+    pw_error err;
+    pw_scenario *s = load_test_scenario("well_mixed_justice.yaml");
+    assert_int_equal(pw_param_set(s, (size_t)pw_param_find(s,
+                         "treatment.compulsory_beds_per_100k"), 30), PW_OK);
+    pw_regime *reg = NULL;
+    assert_int_equal(pw_regime_load("hybrid", &reg, &err), PW_OK);
+    pw_sim_opts o;
+    pw_sim_opts_default(&o);
+    o.years = JYEARS;
+    o.runs = JRUNS;
+    o.scale = SCALE;
+    o.seed = 13;
+    pw_results *abm = NULL;
+    int rc = pw_sim_run(s, &reg, 1, &o, &abm, &err);
+    if (rc != PW_OK)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc, PW_OK);
+    const char *name = "hybrid";
+    pw_results *mf = pw_results_new("wm", pw_scenario_start_year(s), JYEARS, 1, 0, &name, 1);
+    assert_non_null(mf);
+    assert_int_equal(pw_mf_society_run(s, reg, SCALE, JYEARS, mf, 0, 0, &err), PW_OK);
+
+    /* The beds bind: a queue of more people than beds, in both engines. */
+    int wl = pw_series_find("waiting_list"), ct = pw_series_find("compulsory_treatment");
+    assert_true(wl >= 0 && ct >= 0);
+    double mf_wait = pw_results_series(mf, 0, 0, JYEARS - 1, (size_t)wl);
+    double mf_beds = pw_results_series(mf, 0, 0, JYEARS - 1, (size_t)ct);
+    assert_true(mf_wait > 2 * mf_beds);
+    /* Same margins as the test above. */
+    const double floor = 2 / SCALE;
+    int bad = 0;
+    bad += compare(abm, 0, mf, 0, "prison_population", JRUNS, JYEARS, 1, 2, 3, 0.15, floor);
+    bad += compare(abm, 0, mf, 0, "compulsory_treatment", JRUNS, JYEARS, 1, 2, 3, 0.15, floor);
+    bad += compare(abm, 0, mf, 0, "dependent", JRUNS, JYEARS, 1, 2, 3, 0.08, floor);
+    compare(abm, 0, mf, 0, "waiting_list", JRUNS, JYEARS, 1, 2, 3, 0.15, floor);
+    compare(abm, 0, mf, 0, "prison_admissions", JRUNS, JYEARS, 1, 2, 3, 0.15, floor);
+    compare(abm, 0, mf, 0, "compulsory_admissions", JRUNS, JYEARS, 1, 2, 3, 0.15, floor);
+    assert_int_equal(bad, 0);
+    pw_results_free(abm);
+    pw_results_free(mf);
+    pw_regime_free(reg);
+    pw_scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_abm_matches_meanfield),
         cmocka_unit_test(test_abm_matches_meanfield_with_justice),
+        cmocka_unit_test(test_abm_matches_meanfield_beds_binding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -158,6 +158,42 @@ static void test_bed_capacity(void **state)
     assert_true(waiting[2] < 0.05 * treated[2]); /* beds to spare: weeks of waiting */
 }
 
+/* Hybrid with only crimes under the influence detected and no beds: a
+ * moderate or severe user's treatment-then-prison order waits for a bed in
+ * custody (as the ABM, src/sim/pathway.c), so every waiting person is a
+ * prisoner: the prison population is at least the waiting list, and it
+ * exceeds the prisoners of the ordinary terms (mild users only) by far. */
+static void test_custody_wait(void **state)
+{
+    (void)state;
+    pw_scenario *s = load();
+    assert_int_equal(pw_param_set(s, (size_t)pw_param_find(s, "police.use_detection_rate"), 0),
+                     PW_OK);
+    assert_int_equal(pw_param_set(s, (size_t)pw_param_find(s,
+                         "treatment.compulsory_beds_per_100k"), 0), PW_OK);
+    pw_error err;
+    pw_regime *r = NULL;
+    assert_int_equal(pw_regime_load("hybrid", &r, &err), PW_OK);
+    const char *name = "hybrid";
+    pw_results *res = pw_results_new("t", pw_scenario_start_year(s), YEARS, 1, 0, &name, 1);
+    assert_non_null(res);
+    assert_int_equal(pw_mf_society_run(s, r, 1.0, YEARS, res, 0, 0, &err), PW_OK);
+    double held = metric(res, 0, "prison_population_end");
+    double waiting = metric(res, 0, "waiting_list_end");
+    double treated = metric(res, 0, "in_compulsory_treatment_end");
+    fprintf(stderr, "no beds, crimes only: prison %.1f, waiting (in custody) %.1f, "
+                    "in treatment %.1f\n", held, waiting, treated);
+    assert_true(treated < 1);
+    assert_true(waiting > 100);
+    assert_true(held >= waiting * (1 - 1e-9));
+    /* Mild users (DSM-5 2-3 criteria, 7% of cases) get the ordinary term:
+     * the custody waiters must be most of the prison. */
+    assert_true(waiting > 0.5 * held);
+    pw_results_free(res);
+    pw_regime_free(r);
+    pw_scenario_free(s);
+}
+
 static void test_same_inputs_same_bytes(void **state)
 {
     (void)state;
@@ -179,6 +215,7 @@ int main(void)
         cmocka_unit_test(test_hybrid_treats_where_kz_current_does_not),
         cmocka_unit_test(test_possession_only),
         cmocka_unit_test(test_bed_capacity),
+        cmocka_unit_test(test_custody_wait),
         cmocka_unit_test(test_same_inputs_same_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
