@@ -162,6 +162,8 @@ static inline int mf_r(const mf_model *m, int a, int c, int j)
 
 /* Finds or adds an early-remission variant; returns its index or -1. */
 int pwi_mf_variant(mf_model *m, double relapse, int aftercare);
+/* A scenario parameter by name; PW_ENOTFOUND names it (mf_society.c). */
+int pwi_mf_get(const pw_scenario *s, const char *name, double *out, pw_error *err);
 /* Reads the justice parameters and, with a regime, decides every case
  * class once and builds the streams and routes (mf_justice.c). */
 int pwi_mf_justice_setup(mf_model *m, const pw_scenario *s, const pw_regime *regime,

@@ -50,15 +50,6 @@ int pwi_mf_variant(mf_model *m, double relapse, int aftercare)
     return m->nv++;
 }
 
-static int get(const pw_scenario *s, const char *name, double *out, pw_error *err)
-{
-    int i = pw_param_find(s, name);
-    if (i < 0)
-        return pw_error_set(err, PW_ENOTFOUND, NULL, 0, name,
-                            "the mean-field engine needs this scenario parameter");
-    *out = pw_param_get(s, (size_t)i);
-    return PW_OK;
-}
 
 static int load_justice_par(mf_model *m, const pw_scenario *s, pw_error *err)
 {
@@ -113,7 +104,7 @@ static int load_justice_par(mf_model *m, const pw_scenario *s, pw_error *err)
     };
     int rc = PW_OK;
     for (size_t i = 0; i < sizeof t / sizeof t[0] && rc == PW_OK; i++)
-        rc = get(s, t[i].name, t[i].dst, err);
+        rc = pwi_mf_get(s, t[i].name, t[i].dst, err);
     if (rc != PW_OK)
         return rc;
     m->police_cap = cap / 1e5;
@@ -135,22 +126,6 @@ static int load_justice_par(mf_model *m, const pw_scenario *s, pw_error *err)
 
 /* ---- from a decision to a stream ---------------------------------------- */
 
-static double measure_months(const pw_decision *d, pw_measure_type type)
-{
-    for (int k = 0; k < d->n_measures; k++)
-        if (d->measures[k].type == type)
-            return d->measures[k].min_months > 0 ? d->measures[k].min_months
-                                                 : d->measures[k].max_months;
-    return 0;
-}
-
-static int has_measure(const pw_decision *d, pw_measure_type type)
-{
-    for (int k = 0; k < d->n_measures; k++)
-        if (d->measures[k].type == type)
-            return 1;
-    return 0;
-}
 
 /* Years of sentence drawn at quantile u, as pathway.c's carry_out draws
  * them (uniform within the bounds; an open bound adds an exponential). */
@@ -276,7 +251,7 @@ static int fixed_stream(mf_model *m, int place, double months, int then, double 
  * aftercare and, blended, for monitoring that outlasts the stay. */
 static double after_rate(const mf_model *m, double base, const pw_decision *d, double stay_m)
 {
-    if (has_measure(d, PW_MEASURE_POST_REHABILITATION_12_STEP))
+    if (pw_decision_measure(d, PW_MEASURE_POST_REHABILITATION_12_STEP))
         return base * m->tx_aftercare_rr;
     double mon = d->monitoring_required ? d->monitoring_months - stay_m : 0;
     double share = fmin(1, fmax(0, mon) / 12);
@@ -293,7 +268,7 @@ static int route_decision(mf_model *m, const pw_decision *d, int dep, double w, 
                 d->disposition == PW_DISP_TREATMENT_THEN_PRISON;
     r->court += court * w;
     int custodial = d->has_sentence && d->sentence.custodial;
-    int after = has_measure(d, PW_MEASURE_POST_REHABILITATION_12_STEP);
+    int after = pw_decision_measure(d, PW_MEASURE_POST_REHABILITATION_12_STEP) != NULL;
     int s = -2;
     double p = 1;
     switch (d->disposition) {
@@ -302,7 +277,7 @@ static int route_decision(mf_model *m, const pw_decision *d, int dep, double w, 
         if (!dep)
             return PW_OK;
         double mo = d->disposition == PW_DISP_OUTPATIENT_TREATMENT
-                        ? measure_months(d, PW_MEASURE_OUTPATIENT_TREATMENT)
+                        ? pw_decision_months(d, PW_MEASURE_OUTPATIENT_TREATMENT)
                         : 0;
         if (d->disposition == PW_DISP_DISSUASION_COMMISSION)
             p = m->tx_dissuasion;
@@ -312,7 +287,7 @@ static int route_decision(mf_model *m, const pw_decision *d, int dep, double w, 
     case PW_DISP_DRUG_COURT: {
         if (!dep)
             return PW_OK;
-        double mo = measure_months(d, PW_MEASURE_OUTPATIENT_TREATMENT);
+        double mo = pw_decision_months(d, PW_MEASURE_OUTPATIENT_TREATMENT);
         int v = pwi_mf_variant(m, after_rate(m, m->prison_relapse, d, 0), after);
         int pr = custodial && v >= 0 ? prison_stream(m, &d->sentence, NULL, v) : -1;
         s = fixed_stream(m, MF_DC, mo > 0 ? mo : 12, pr, 1 - m->tx_dc_grad, pr, 0);
@@ -322,9 +297,9 @@ static int route_decision(mf_model *m, const pw_decision *d, int dep, double w, 
     case PW_DISP_TREATMENT_THEN_PRISON: {
         if (!dep)
             return PW_OK; /* no built-in regime orders it without a disorder */
-        double mo = measure_months(d, PW_MEASURE_INPATIENT_REHABILITATION);
+        double mo = pw_decision_months(d, PW_MEASURE_INPATIENT_REHABILITATION);
         if (mo <= 0)
-            mo = measure_months(d, PW_MEASURE_DETOXIFICATION);
+            mo = pw_decision_months(d, PW_MEASURE_DETOXIFICATION);
         if (mo <= 0)
             mo = m->tx_comp_months;
         mo = fmin(mo, 60);
@@ -397,7 +372,7 @@ int pwi_mf_justice_setup(mf_model *m, const pw_scenario *s, const pw_regime *reg
     /* The initial prisoners (initial.c): remaining sentences uniform over
      * 0-5 years, released as after prison. */
     m->s_init = -1;
-    if ((rc = get(s, "initial.prison_share", &m->prison0, err)) != PW_OK)
+    if ((rc = pwi_mf_get(s, "initial.prison_share", &m->prison0, err)) != PW_OK)
         return rc;
     if (m->prison0 > 0) {
         pw_sentence five;

@@ -79,8 +79,9 @@ static const double band_af[NBAND] = {0, 0.3, 1.0, 0.6, 0.25, 0.08, 0};
 
 typedef mf_model mf_par;
 
-/* Parameter value by name (the simulator's flat table). */
-static int get(const pw_scenario *s, const char *name, double *out, pw_error *err)
+/* Parameter value by name (the simulator's flat table); shared with
+ * mf_justice.c through mf_internal.h. */
+int pwi_mf_get(const pw_scenario *s, const char *name, double *out, pw_error *err)
 {
     int i = pw_param_find(s, name);
     if (i < 0)
@@ -133,9 +134,9 @@ static int load_par(const pw_scenario *s, mf_par *p, double *s0, double *s65, do
         "use.remission_rate_stimulants"};
     int rc = PW_OK;
     for (int k = 0; k < NSUB && rc == PW_OK; k++)
-        if ((rc = get(s, mix[k], &p->mix[k], err)) == PW_OK &&
-            (rc = get(s, dep[k], &p->dep[k], err)) == PW_OK)
-            rc = get(s, rem[k], &p->rem[k], err);
+        if ((rc = pwi_mf_get(s, mix[k], &p->mix[k], err)) == PW_OK &&
+            (rc = pwi_mf_get(s, dep[k], &p->dep[k], err)) == PW_OK)
+            rc = pwi_mf_get(s, rem[k], &p->rem[k], err);
     double gA, gB, hh;
     struct {
         const char *name;
@@ -170,7 +171,7 @@ static int load_par(const pw_scenario *s, mf_par *p, double *s0, double *s65, do
         {"initial.hiv_prevalence_pwid", &init[4]},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0] && rc == PW_OK; i++)
-        rc = get(s, t[i].name, t[i].dst, err);
+        rc = pwi_mf_get(s, t[i].name, t[i].dst, err);
     if (rc != PW_OK)
         return rc;
     for (int b = 0; b < NBAND; b++) {
@@ -373,7 +374,7 @@ int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scal
     mf_par *p = pp;
     int rc = load_par(s, p, &s0, &s65, init, err);
     if (rc == PW_OK)
-        rc = get(s, "initial.sellers_per_user", &sellers0, err);
+        rc = pwi_mf_get(s, "initial.sellers_per_user", &sellers0, err);
     if (rc == PW_OK)
         rc = pwi_mf_justice_setup(p, s, regime, err);
     if (rc != PW_OK)
