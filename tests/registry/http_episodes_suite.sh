@@ -9,58 +9,17 @@
 # denied; 400 naming limit, offset or as_of; an audit entry for the list
 # and one per episode shown.
 set -u
-BACKEND=${1:?backend}
-BIN=${PW_BIN:?PW_BIN}
 HERE=$(cd "$(dirname "$0")" && pwd)
-if [ "$BACKEND" = pg ] && [ ! -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/initdb" ]; then
-    echo "PostgreSQL server binaries not installed: skipped" >&2
-    exit 77
-fi
-WORK=$(mktemp -d /tmp/pw_httpeps.XXXXXX)
-FAILS=0
-SERVER=
+. "$HERE/suite_lib.sh"
+suite_begin pw_httpeps "$@"
 
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
-ok() { echo "ok: $*"; }
-# is WHAT GOT WANT
-is() { if [ "$2" = "$3" ]; then ok "$1 ($2)"; else fail "$1: got '$2', wanted '$3'"; fi; }
-
-cleanup() {
-    [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
-    [ "$BACKEND" = pg ] && pg_stop
-    rm -rf "$WORK"
-}
-if [ "$BACKEND" = pg ]; then
-    chmod 755 "$WORK"
-    . "$HERE/pg_helper.sh"
-    pg_start || { echo "cannot start PostgreSQL" >&2; exit 1; }
-    DB=$(pg_newdb reg) || exit 1
-    export PW_REGISTRY_KEYFILE="$WORK/site.key"
-else
-    DB="$WORK/reg.db"
-fi
-# After pg_start, which sets its own trap: ours also stops the server.
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-cd "$WORK" || exit 1
-
-"$BIN" registry init --db "$DB" > init.out 2> init.err || { cat init.err >&2; exit 1; }
-ADMIN=$(tail -n 1 init.out)
-for role in clinician court_liaison analyst auditor lab; do
-    "$BIN" registry user add --db "$DB" --as "$ADMIN" --name "u_$role" --role "$role" \
-        > "tok_$role" 2> add.err || { cat add.err >&2; exit 1; }
-done
+suite_users clinician court_liaison analyst auditor lab
 CLIN=$(tail -n 1 tok_clinician); COURT=$(tail -n 1 tok_court_liaison)
 ANALYST=$(tail -n 1 tok_analyst); AUDITOR=$(tail -n 1 tok_auditor); LAB=$(tail -n 1 tok_lab)
 "$BIN" registry import --db "$DB" --as "$CLIN" "$HERE/web_fixture.jsonl" > imp.out 2>&1 ||
     { cat imp.out >&2; exit 1; }
 
-"$BIN" serve --db "$DB" --port 0 --threads 2 > serve.out 2> serve.err &
-SERVER=$!
-i=0
-while ! grep -q listening serve.out 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-BASE=$(sed -n 's/^listening on \(http:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' serve.out)
-[ -n "$BASE" ] || { echo "server did not start" >&2; cat serve.err >&2; exit 1; }
+suite_serve
 
 # list NAME TOKEN QUERY: body in NAME.b, prints the status.
 list() { curl -s -o "$1.b" -w '%{http_code}' -H "Authorization: Bearer $2" "$BASE/api/v1/episodes$3"; }
@@ -126,5 +85,4 @@ is "refusals are audited" "$(jq -r 'select(.action == "denied" and .object == "e
 "$BIN" registry audit verify --db "$DB" > verify.out 2>&1 && ok "audit chain intact" || fail "audit verify: $(cat verify.out)"
 
 kill "$SERVER"; wait "$SERVER" 2>/dev/null; SERVER=
-echo "$FAILS failure(s)"
-[ "$FAILS" -eq 0 ]
+suite_end

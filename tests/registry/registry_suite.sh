@@ -4,51 +4,20 @@
 # panel sign-off, plan and review schedule), stats, role checks,
 # encryption at rest, audit list and audit tamper detection.
 set -u
-BACKEND=${1:?backend}
-BIN=${PW_BIN:?PW_BIN}
 HERE=$(cd "$(dirname "$0")" && pwd)
-[ -x "$BIN" ] || { echo "no pathways binary at $BIN" >&2; exit 1; }
-if [ "$BACKEND" = pg ] && [ ! -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/initdb" ]; then
-    echo "PostgreSQL server binaries not installed: skipped" >&2
-    exit 77
-fi
-WORK=$(mktemp -d /tmp/pw_regtest.XXXXXX)
-chmod 755 "$WORK"
-FAILS=0
-
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
-ok() { echo "ok: $*"; }
-# expect_rc WANT GOT WHAT
-expect_rc() { if [ "$1" = "$2" ]; then ok "$3 (exit $2)"; else fail "$3: exit $2, wanted $1"; fi; }
-contains() { if grep -q -- "$2" "$1"; then ok "$3"; else fail "$3: '$2' not in $1"; sed 's/^/  | /' "$1" >&2; fi; }
-lacks() { if grep -q -- "$2" "$1"; then fail "$3: '$2' found in $1"; else ok "$3"; fi; }
+. "$HERE/suite_lib.sh"
+suite_begin pw_regtest "$@"
 # json_num FILE KEY -> the integer value of "KEY": N in a pretty JSON file
 json_num() { sed -n "s/^ *\"$2\": \([0-9]*\),\{0,1\}$/\1/p" "$1"; }
-
-cleanup() {
-    [ "$BACKEND" = pg ] && pg_stop
-    rm -rf "$WORK"
-}
-
 if [ "$BACKEND" = pg ]; then
-    . "$HERE/pg_helper.sh"
-    pg_start || { echo "cannot start PostgreSQL" >&2; exit 1; }
-    trap cleanup EXIT INT TERM
-    DB=$(pg_newdb reg) || exit 1
-    export PW_REGISTRY_KEYFILE="$WORK/site.key"
     # Runs SQL as the database superuser (the attacker with DB access).
     raw_sql() { pg_psql reg -c "$1"; }
-    q() { pg_psql reg -At -c "$1"; }
     dump_db() { pg_psql reg -c "COPY (SELECT * FROM person) TO STDOUT" > "$1";
                 pg_psql reg -c "COPY (SELECT * FROM review) TO STDOUT" >> "$1"; }
 else
-    trap cleanup EXIT INT TERM
-    DB="$WORK/reg.db"
     raw_sql() { sqlite3 "$DB" "$1"; }
-    q() { sqlite3 "$DB" "$1"; }
     dump_db() { sqlite3 "$DB" .dump > "$1"; cat "$DB" "$DB-wal" >> "$1" 2>/dev/null; }
 fi
-cd "$WORK" || exit 1
 
 # ---- init and users -------------------------------------------------------
 "$BIN" registry init --db "$DB" > init.out 2> init.err

@@ -8,50 +8,15 @@
 # and the refusal stays audited; the requests shared commits (the server
 # reports fewer commits than requests); the chain verifies.
 set -u
-BACKEND=${1:?backend}
-BIN=${PW_BIN:?PW_BIN}
 HERE=$(cd "$(dirname "$0")" && pwd)
-if [ "$BACKEND" = pg ] && [ ! -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/initdb" ]; then
-    echo "PostgreSQL server binaries not installed: skipped" >&2
-    exit 77
-fi
-WORK=$(mktemp -d /tmp/pw_grouptest.XXXXXX)
-chmod 755 "$WORK"
-FAILS=0
-SERVER=
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
-ok() { echo "ok: $*"; }
-cleanup() {
-    [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
-    [ "$BACKEND" = pg ] && pg_stop
-    rm -rf "$WORK"
-}
-if [ "$BACKEND" = pg ]; then
-    . "$HERE/pg_helper.sh"
-    pg_start || { echo "cannot start PostgreSQL" >&2; exit 1; }
-    trap cleanup EXIT INT TERM
-    DB=$(pg_newdb reg) || exit 1
-    export PW_REGISTRY_KEYFILE="$WORK/site.key"
-    q() { pg_psql reg -At -c "$1"; }
-else
-    trap cleanup EXIT INT TERM
-    DB="$WORK/reg.db"
-    q() { sqlite3 "$DB" "$1"; }
-fi
-cd "$WORK" || exit 1
+. "$HERE/suite_lib.sh"
+suite_begin pw_grouptest "$@"
 
-ADMIN=$("$BIN" registry init --db "$DB" 2>/dev/null | tail -n 1)
-CLIN=$("$BIN" registry user add --db "$DB" --as "$ADMIN" --name c --role clinician | tail -n 1)
-LAB=$("$BIN" registry user add --db "$DB" --as "$ADMIN" --name l --role lab | tail -n 1)
-AUDITOR=$("$BIN" registry user add --db "$DB" --as "$ADMIN" --name a --role auditor | tail -n 1)
+suite_users clinician lab auditor
+CLIN=$(tail -n 1 tok_clinician); LAB=$(tail -n 1 tok_lab); AUDITOR=$(tail -n 1 tok_auditor)
 
-"$BIN" serve --db "$DB" --port 0 --threads 2 > serve.out 2> serve.err &
-SERVER=$!
-i=0
-while ! grep -q listening serve.out 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-PORT=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' serve.out)
-[ -n "$PORT" ] || { echo "server did not start" >&2; cat serve.err >&2; exit 1; }
-URL="http://127.0.0.1:$PORT/api/v1/records"
+suite_serve
+URL="$URL/records"
 ok "server listening on port $PORT"
 
 # 30 bodies: every third is bad on its line 2 (an episode with an unknown
@@ -102,9 +67,9 @@ done
 [ $nbad -eq 0 ] && ok "no person of a bad body was stored (its good line 1 was undone)" || fail "$nbad bad bodies left their person"
 [ "$(q "SELECT count(*) FROM person WHERE ref = 'G99'")" = 0 ] && ok "nothing of the lab's body" || fail "G99 stored"
 # Audit: one create entry per stored record (2 per good body), the refusal on record.
-na=$(q "SELECT count(*) FROM audit WHERE action = 'create' AND user_name = 'c'")
+na=$(q "SELECT count(*) FROM audit WHERE action = 'create' AND user_name = 'u_clinician'")
 [ "$na" = 40 ] && ok "40 create entries (2 per good body; none of the undone records)" || fail "$na create entries"
-nd=$(q "SELECT count(*) FROM audit WHERE action = 'denied' AND object = 'import:body:1' AND user_name = 'l'")
+nd=$(q "SELECT count(*) FROM audit WHERE action = 'denied' AND object = 'import:body:1' AND user_name = 'u_lab'")
 [ "$nd" -ge 1 ] && ok "the lab's refusal is audited (import:body:1)" || fail "no denied entry for the lab"
 
 kill "$SERVER"; wait "$SERVER" 2>/dev/null; SERVER=
@@ -118,5 +83,4 @@ else
 fi
 "$BIN" registry audit verify --db "$DB" > verify.out 2>&1 && ok "$(cat verify.out)" || { fail "audit verify"; cat verify.out >&2; }
 
-echo "$FAILS failure(s)"
-[ "$FAILS" -eq 0 ]
+suite_end

@@ -7,58 +7,16 @@
 # relapse-survival numbers worked out by hand in test_report.c); users;
 # stats; audit list and verify; 404 and 405.
 set -u
-BACKEND=${1:?backend}
-BIN=${PW_BIN:?PW_BIN}
 HERE=$(cd "$(dirname "$0")" && pwd)
-if [ "$BACKEND" = pg ] && [ ! -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/initdb" ]; then
-    echo "PostgreSQL server binaries not installed: skipped" >&2
-    exit 77
-fi
-WORK=$(mktemp -d /tmp/pw_httptest.XXXXXX)
-chmod 755 "$WORK"
-FAILS=0
-SERVER=
+. "$HERE/suite_lib.sh"
+suite_begin pw_httptest "$@"
 
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
-ok() { echo "ok: $*"; }
-contains() { if grep -q -- "$2" "$1"; then ok "$3"; else fail "$3: '$2' not in $1"; sed 's/^/  | /' "$1" >&2; fi; }
-lacks() { if grep -q -- "$2" "$1"; then fail "$3: '$2' found in $1"; else ok "$3"; fi; }
-
-cleanup() {
-    [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
-    [ "$BACKEND" = pg ] && pg_stop
-    rm -rf "$WORK"
-}
-
-if [ "$BACKEND" = pg ]; then
-    . "$HERE/pg_helper.sh"
-    pg_start || { echo "cannot start PostgreSQL" >&2; exit 1; }
-    trap cleanup EXIT INT TERM
-    DB=$(pg_newdb reg) || exit 1
-    export PW_REGISTRY_KEYFILE="$WORK/site.key"
-else
-    trap cleanup EXIT INT TERM
-    DB="$WORK/reg.db"
-fi
-cd "$WORK" || exit 1
-
-"$BIN" registry init --db "$DB" > init.out 2> init.err || { cat init.err >&2; exit 1; }
-ADMIN=$(tail -n 1 init.out)
-for role in clinician court_liaison analyst auditor; do
-    "$BIN" registry user add --db "$DB" --as "$ADMIN" --name "u_$role" --role "$role" \
-        > "tok_$role" 2> add.err || { cat add.err >&2; exit 1; }
-done
+suite_users clinician court_liaison analyst auditor
 CLIN=$(tail -n 1 tok_clinician); COURT=$(tail -n 1 tok_court_liaison)
 ANALYST=$(tail -n 1 tok_analyst); AUDITOR=$(tail -n 1 tok_auditor)
 
 # ---- start the server on a free port -------------------------------------
-"$BIN" serve --db "$DB" --port 0 --threads 2 > serve.out 2> serve.err &
-SERVER=$!
-i=0
-while ! grep -q listening serve.out 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-PORT=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' serve.out)
-[ -n "$PORT" ] || { echo "server did not start" >&2; cat serve.err >&2; exit 1; }
-URL="http://127.0.0.1:$PORT/api/v1"
+suite_serve
 ok "server listening on port $PORT"
 
 # req NAME METHOD PATH TOKEN [curl args...] -> NAME.body, prints the status
@@ -203,5 +161,4 @@ st=$(req m405 DELETE stats "$CLIN"); expect 405 "$st" "wrong method" m405
 kill "$SERVER"; wait "$SERVER" 2>/dev/null; SERVER=
 "$BIN" registry audit verify --db "$DB" > verify.out 2>&1 && ok "audit verify after stop" || { fail "audit verify"; cat verify.out >&2; }
 
-echo "$FAILS failure(s)"
-[ "$FAILS" -eq 0 ]
+suite_end

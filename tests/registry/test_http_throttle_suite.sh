@@ -7,61 +7,14 @@
 # with the client address and the chain verifies; the defaults (10 in 60 s);
 # --auth-fail-limit 0 turns throttling off; bad option values.
 set -u
-BACKEND=${1:?backend}
-BIN=${PW_BIN:?PW_BIN}
 HERE=$(cd "$(dirname "$0")" && pwd)
-if [ "$BACKEND" = pg ] && [ ! -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/initdb" ]; then
-    echo "PostgreSQL server binaries not installed: skipped" >&2
-    exit 77
-fi
-WORK=$(mktemp -d /tmp/pw_throttletest.XXXXXX)
-chmod 755 "$WORK"
-FAILS=0
-SERVER=
+. "$HERE/suite_lib.sh"
+suite_begin pw_throttletest "$@"
 
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
-ok() { echo "ok: $*"; }
-contains() { if grep -q -- "$2" "$1"; then ok "$3"; else fail "$3: '$2' not in $1"; sed 's/^/  | /' "$1" >&2; fi; }
-
-cleanup() {
-    [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
-    [ "$BACKEND" = pg ] && pg_stop
-    rm -rf "$WORK"
-}
-
-if [ "$BACKEND" = pg ]; then
-    . "$HERE/pg_helper.sh"
-    pg_start || { echo "cannot start PostgreSQL" >&2; exit 1; }
-    trap cleanup EXIT INT TERM
-    DB=$(pg_newdb reg) || exit 1
-    export PW_REGISTRY_KEYFILE="$WORK/site.key"
-else
-    trap cleanup EXIT INT TERM
-    DB="$WORK/reg.db"
-fi
-cd "$WORK" || exit 1
-
-"$BIN" registry init --db "$DB" > init.out 2> init.err || { cat init.err >&2; exit 1; }
-ADMIN=$(tail -n 1 init.out)
-for role in clinician auditor; do
-    "$BIN" registry user add --db "$DB" --as "$ADMIN" --name "u_$role" --role "$role" \
-        > "tok_$role" 2> add.err || { cat add.err >&2; exit 1; }
-done
+suite_users clinician auditor
 CLIN=$(tail -n 1 tok_clinician); AUDITOR=$(tail -n 1 tok_auditor)
 BAD=0000000000000000000000000000000000000000000000000000000000000000
 
-# start_server ARGS...: starts `pathways serve` on a free port, sets URL.
-start_server() {
-    rm -f serve.out # the previous server's "listening" line must not be read
-    "$BIN" serve --db "$DB" --port 0 --threads 2 "$@" > serve.out 2> serve.err &
-    SERVER=$!
-    i=0
-    while ! grep -q listening serve.out 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-    PORT=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' serve.out)
-    [ -n "$PORT" ] || { echo "server did not start" >&2; cat serve.err >&2; exit 1; }
-    URL="http://127.0.0.1:$PORT/api/v1"
-}
-stop_server() { kill "$SERVER"; wait "$SERVER" 2>/dev/null; SERVER=; }
 
 # req NAME FROM TOKEN PATH -> NAME.body and NAME.head, prints the status.
 # FROM is the client's source address (any 127.x address reaches the
@@ -73,7 +26,7 @@ req() {
 expect() { if [ "$1" = "$2" ]; then ok "$3 ($2)"; else fail "$3: HTTP $2, wanted $1"; cat "$4.body" >&2 2>/dev/null; fi; }
 
 # ---- a limit of 3 in a 2-second window -----------------------------------
-start_server --auth-fail-limit 3 --auth-fail-window 2
+suite_serve --auth-fail-limit 3 --auth-fail-window 2
 ok "server listening on port $PORT"
 for i in 1 2 3; do
     st=$(req bad$i 127.0.0.1 "$BAD" stats); expect 401 "$st" "wrong token $i of 3" bad$i
@@ -106,11 +59,11 @@ contains aud.body '"action":"throttled","object":"http","detail":"client 127.0.0
 NL=$(grep -c '"action":"login_failed"' aud.body)
 [ "$NL" -eq 4 ] && ok "the 4 checked wrong tokens are audited (login_failed)" || fail "$NL login_failed entries, wanted 4"
 contains aud.body '"action":"login_failed","object":"http","detail":"client 127.0.0.2"' "login_failed names the address"
-stop_server
+suite_stop_server
 "$BIN" registry audit verify --db "$DB" > verify.out 2>&1 && ok "audit verify" || { fail "audit verify"; cat verify.out >&2; }
 
 # ---- the defaults: 10 failures in 60 s ---------------------------------------
-start_server
+suite_serve
 n401=0
 for i in 1 2 3 4 5 6 7 8 9 10; do
     st=$(req d$i 127.0.0.3 "$BAD" stats); [ "$st" = 401 ] && n401=$((n401 + 1))
@@ -119,17 +72,17 @@ done
 st=$(req d11 127.0.0.3 "$CLIN" stats); expect 429 "$st" "default: the 11th request gets 429" d11
 RA=$(sed -n 's/^[Rr]etry-[Aa]fter: *\([0-9]*\).*$/\1/p' d11.head)
 if [ -n "$RA" ] && [ "$RA" -ge 55 ] && [ "$RA" -le 60 ]; then ok "default Retry-After: $RA"; else fail "default Retry-After '$RA'"; fi
-stop_server
+suite_stop_server
 
 # ---- --auth-fail-limit 0: off --------------------------------------------------
-start_server --auth-fail-limit 0
+suite_serve --auth-fail-limit 0
 n401=0
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
     st=$(req o$i 127.0.0.4 "$BAD" stats); [ "$st" = 401 ] && n401=$((n401 + 1))
 done
 [ "$n401" -eq 15 ] && ok "off: 15 wrong tokens all get 401" || fail "off: $n401 of 15 were 401"
 st=$(req o16 127.0.0.4 "$CLIN" stats); expect 200 "$st" "off: a valid token is served" o16
-stop_server
+suite_stop_server
 
 # ---- bad option values -----------------------------------------------------------
 "$BIN" serve --db "$DB" --auth-fail-window 0 > /dev/null 2> opt.err
@@ -138,5 +91,4 @@ contains opt.err "auth-fail-window" "names the option"
 "$BIN" serve --db "$DB" --auth-fail-limit -1 > /dev/null 2> opt.err
 [ $? -eq 2 ] && ok "--auth-fail-limit -1 is a usage error" || fail "--auth-fail-limit -1"
 
-echo "$FAILS failure(s)"
-[ "$FAILS" -eq 0 ]
+suite_end
