@@ -4,7 +4,8 @@
  * figures; not a timed test.
  *
  * Starts the API in-process on a free port over an SQLite registry of
- * 1,000 people, then runs `wrk -t2 -c32 -d5s --latency` on:
+ * 1,000 people, then runs `wrk -t2 -c32 -d5s --latency` (PW_BENCH_CONNS sets
+ * -c) on:
  *   /api/v1/health              no token, no database (the HTTP floor)
  *   /api/v1/stats               token check + aggregate counts
  *   /api/v1/episodes/E1         token check + role-filtered episode read,
@@ -17,6 +18,8 @@
  *                               them), so none is a duplicate
  *   /app.js                     a web front-end file (embedded, ETag)
  *   /api/v1/episodes?limit=50   the web UI's episode list, 51 audit entries
+ *
+ * PW_BENCH_GATHER_US bounds the group commit's gather window (0 = off).
  *
  * usage: [PW_BENCH_ONLY=WORD] bench_http [SECONDS] [THREADS] [DB]   (default 5, 2, a new SQLite
  * file); DB may be the URL of an empty PostgreSQL database (set
@@ -31,10 +34,21 @@
 #include "../src/registry/reg.h"
 #include "pathways/registry.h"
 
-/* Runs wrk and prints its throughput and latency percentiles; `script`
+/* wrk's connections: PW_BENCH_CONNS, default 32 (the figure the goal is
+ * quoted at). The group commit's batches grow with it, so a curve over
+ * 16/32/64 tells a disk-bound server from a CPU-bound one. */
+static int conns(void)
+{
+    const char *c = getenv("PW_BENCH_CONNS");
+    int n = c ? atoi(c) : 0;
+    return n > 0 ? n : 32;
+}
+
+/* Runs wrk and prints its throughput and latency percentiles, then how
+ * many audited requests each commit of the group commit carried; `script`
  * is a wrk Lua file or NULL. */
-static void run_wrk(const char *label, const char *url, const char *token, int secs,
-                    const char *script)
+static void run_wrk(pwi_http *h, const char *label, const char *url, const char *token,
+                    int secs, const char *script)
 {
     /* PW_BENCH_ONLY=episodes runs only the matching endpoint (to profile
      * one path with perf). */
@@ -42,7 +56,9 @@ static void run_wrk(const char *label, const char *url, const char *token, int s
     if (only && *only && !strstr(label, only))
         return;
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "wrk -t2 -c32 -d%ds --latency %s%s%s%s%s '%s' 2>&1", secs,
+    long jobs0 = 0, commits0 = 0, jobs1 = 0, commits1 = 0;
+    pwi_http_counts(h, &jobs0, &commits0);
+    snprintf(cmd, sizeof cmd, "wrk -t2 -c%d -d%ds --latency %s%s%s%s%s '%s' 2>&1", conns(), secs,
              token ? "-H 'Authorization: Bearer " : "", token ? token : "", token ? "'" : "",
              script ? " -s " : "", script ? script : "", url);
     FILE *p = popen(cmd, "r");
@@ -67,6 +83,10 @@ static void run_wrk(const char *label, const char *url, const char *token, int s
         printf("%-28s wrk failed (is wrk installed?)\n", label);
     else
         printf("%-28s %10s req/s   p50 %8s   p99 %8s%s\n", label, rps, p50, p99, errs);
+    pwi_http_counts(h, &jobs1, &commits1);
+    if (jobs1 > jobs0 && commits1 > commits0)
+        printf("%-28s %10ld requests in %ld commits (%.1f per commit)\n", "", jobs1 - jobs0,
+               commits1 - commits0, (double)(jobs1 - jobs0) / (double)(commits1 - commits0));
     fflush(stdout);
 }
 
@@ -120,18 +140,23 @@ int main(int argc, char **argv)
         pw_error_print(&err, stderr, "bench");
         return 3;
     }
+    /* PW_BENCH_GATHER_US bounds the group commit's gather window (0: off),
+     * to compare with the commits taken at once. */
+    const char *gather = getenv("PW_BENCH_GATHER_US");
+    if (gather && *gather)
+        pwi_http_set_gather(h, atol(gather));
     int port = pwi_http_port(h);
-    printf("server: %d threads on 127.0.0.1:%d, %s registry of %ld records; wrk -t2 -c32 -d%ds\n",
-           threads, port, argc > 3 ? "PostgreSQL" : "SQLite", res.committed, secs);
+    printf("server: %d threads on 127.0.0.1:%d, %s registry of %ld records; wrk -t2 -c%d -d%ds\n",
+           threads, port, argc > 3 ? "PostgreSQL" : "SQLite", res.committed, conns(), secs);
     char url[256];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/health", port);
-    run_wrk("GET health", url, NULL, secs, NULL);
+    run_wrk(h, "GET health", url, NULL, secs, NULL);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/stats", port);
-    run_wrk("GET stats", url, clin, secs, NULL);
+    run_wrk(h, "GET stats", url, clin, secs, NULL);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/episodes/E1", port);
-    run_wrk("GET episodes/E1 (audited)", url, clin, secs, NULL);
+    run_wrk(h, "GET episodes/E1 (audited)", url, clin, secs, NULL);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/reports/caseload", port);
-    run_wrk("GET reports/caseload", url, clin, secs, NULL);
+    run_wrk(h, "GET reports/caseload", url, clin, secs, NULL);
 
     /* POST: every request a new person and episode. wrk runs one Lua state
      * per thread; setup() numbers the threads so refs never collide. */
@@ -170,19 +195,13 @@ int main(int argc, char **argv)
         before = (long)v;
     }
     snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/records", port);
-    long jobs0 = 0, commits0 = 0, jobs1 = 0, commits1 = 0;
-    pwi_http_counts(h, &jobs0, &commits0);
-    run_wrk("POST records (2 per request)", url, clin, secs, lua);
-    pwi_http_counts(h, &jobs1, &commits1);
-    if (jobs1 > jobs0)
-        printf("%-28s %10ld requests in %ld commits (%.1f per commit)\n", "", jobs1 - jobs0,
-               commits1 - commits0, (double)(jobs1 - jobs0) / (double)(commits1 - commits0));
+    run_wrk(h, "POST records (2 per request)", url, clin, secs, lua);
     /* The web front-end: an embedded file (no token, no database), and the
      * episode list page it asks for (50 rows, 51 audit entries). */
     snprintf(url, sizeof url, "http://127.0.0.1:%d/app.js", port);
-    run_wrk("GET /app.js (web file)", url, NULL, secs, NULL);
+    run_wrk(h, "GET /app.js (web file)", url, NULL, secs, NULL);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/episodes?limit=50", port);
-    run_wrk("GET episodes?limit=50 (web list)", url, clin, secs, NULL);
+    run_wrk(h, "GET episodes?limit=50 (web list)", url, clin, secs, NULL);
     pwi_http_stop(h);
     {
         /* Every 201 is a stored pair: the count says how many went in. */
