@@ -850,6 +850,11 @@ void pwi_http_counts(pwi_http *h, long *jobs, long *commits)
     pwi_audit_batcher_counts(h->audit, jobs, commits);
 }
 
+void pwi_http_set_gather(pwi_http *h, long max_us)
+{
+    pwi_audit_batcher_set_gather(h->audit, max_us);
+}
+
 void pwi_http_stop(pwi_http *h)
 {
     if (!h)

@@ -49,6 +49,9 @@ int pwi_http_port(const pwi_http *h);
 /* Jobs given to the group-commit writer so far (audited reads, refusals,
  * POST /records bodies) and the commits that wrote them. */
 void pwi_http_counts(pwi_http *h, long *jobs, long *commits);
+/* Bounds the group commit's gather window (http_audit.h); 0 turns it off.
+ * For the benchmark, which compares the two. */
+void pwi_http_set_gather(pwi_http *h, long max_us);
 /* Stops accepting, finishes the requests in flight, closes connections. */
 void pwi_http_stop(pwi_http *h);
 

@@ -65,6 +65,12 @@ void pwi_audit_batcher_stop(pwi_audit_batcher *b);
 /* Stops (if needed) and frees. */
 void pwi_audit_batcher_free(pwi_audit_batcher *b);
 
+/* Bounds the gather window (http_audit.c, writer()): after a commit the
+ * writer waits at most this long, and never longer than that commit took,
+ * for the clients it just answered to come back. 0 turns it off (each
+ * commit takes what is queued at once). Default 5000 us. */
+void pwi_audit_batcher_set_gather(pwi_audit_batcher *b, long max_us);
+
 /* Requests and commits so far (for the benchmark). */
 void pwi_audit_batcher_counts(pwi_audit_batcher *b, long *requests, long *commits);
 
