@@ -26,7 +26,7 @@ static void usage(FILE *f)
             "                            [--method sobol|morris] [--samples N]\n"
             "                            [--regime R [--versus R2]] [--years N] [--scale F]\n"
             "                            [--seed S]\n"
-            "                            [--threads T] [--json FILE]\n\n"
+            "                            [--threads T] [--json FILE] [--csv FILE]\n\n"
             "Global sensitivity of each outcome to every uncertain parameter (those\n"
             "with a prior in the scenario).\n\n"
             "  --scenario NAME|PATH  e.g. lhy-us-cocaine\n"
@@ -46,6 +46,8 @@ static void usage(FILE *f)
             "                        indices whatever the number of threads\n"
             "  --threads T           OpenMP threads (default: all cores)\n"
             "  --json FILE           also write the indices as JSON\n"
+            "  --csv FILE            also write them as CSV, one row per outcome and\n"
+            "                        parameter (for a spreadsheet)\n"
             "  -h, --help            this help\n\n"
             "Built with MPI, `mpirun -np N pathways sensitivity ...` spreads the runs over\n"
             "N processes, each on its --threads; the indices do not change.\n"
@@ -107,10 +109,46 @@ static int write_json(const char *path, json_t *root)
     return 0;
 }
 
+/* One row per outcome and parameter, in the parameters' order. */
+static int write_csv(const char *path, const pw_space *sp, char **outs, size_t n_out,
+                     const pw_sobol_result *sr, const pw_morris_result *mr)
+{
+    pw_error err;
+    pw_error_clear(&err);
+    pw_afile *af = NULL;
+    if (pw_afile_open(path, &af, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways " CMD);
+        return -1;
+    }
+    FILE *f = pw_afile_fp(af);
+    size_t dim = pw_space_dim(sp);
+    int bad = fputs(sr ? "outcome,parameter,first,first_ci95,total,total_ci95\n"
+                       : "outcome,parameter,mu_star,mu,sigma\n",
+                    f) == EOF;
+    for (size_t j = 0; j < n_out && !bad; j++)
+        for (size_t i = 0; i < dim && !bad; i++) {
+            size_t at = i * n_out + j;
+            bad = (sr ? fprintf(f, "%s,%s,%.6g,%.6g,%.6g,%.6g\n", outs[j], pw_space_name(sp, i),
+                                sr->first[at], sr->first_ci[at], sr->total[at], sr->total_ci[at])
+                      : fprintf(f, "%s,%s,%.6g,%.6g,%.6g\n", outs[j], pw_space_name(sp, i),
+                                mr->mu_star[at], mr->mu[at], mr->sigma[at])) < 0;
+        }
+    if (bad) {
+        pw_afile_abort(af);
+        fprintf(stderr, "pathways %s: %s: write failed\n", CMD, path);
+        return -1;
+    }
+    if (pw_afile_commit(af, &err) != PW_OK) {
+        pw_error_print(&err, stderr, "pathways " CMD);
+        return -1;
+    }
+    return 0;
+}
+
 int pw_cmd_sensitivity(int argc, char **argv)
 {
     enum { O_SCENARIO = 256, O_OUTCOME, O_METHOD, O_SAMPLES, O_REGIME, O_YEARS, O_SCALE,
-           O_SEED, O_THREADS, O_JSON, O_VERSUS };
+           O_SEED, O_THREADS, O_JSON, O_VERSUS, O_CSV, O_OUT };
     static const struct option opts[] = {
         {"scenario", required_argument, NULL, O_SCENARIO},
         {"outcome", required_argument, NULL, O_OUTCOME},
@@ -123,6 +161,10 @@ int pw_cmd_sensitivity(int argc, char **argv)
         {"threads", required_argument, NULL, O_THREADS},
         {"json", required_argument, NULL, O_JSON},
         {"versus", required_argument, NULL, O_VERSUS},
+        {"csv", required_argument, NULL, O_CSV},
+        /* Listed so that getopt does not take --out, which `run` and
+         * `calibrate` have, as an abbreviation of --outcome. */
+        {"out", required_argument, NULL, O_OUT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     if (pw_cli_wants_help(argc, argv)) {
@@ -130,7 +172,7 @@ int pw_cmd_sensitivity(int argc, char **argv)
         return PW_EXIT_OK;
     }
     const char *scenario = "almaty", *method = "sobol", *json_path = NULL, *regime = NULL;
-    const char *versus = NULL;
+    const char *versus = NULL, *csv_path = NULL;
     char *outcome_arg = NULL;
     long samples = 0, years = 0, seed = 1, threads = 0;
     double scale = 0.05;
@@ -171,6 +213,10 @@ int pw_cmd_sensitivity(int argc, char **argv)
             break;
         case O_JSON: json_path = optarg; break;
         case O_VERSUS: versus = optarg; break;
+        case O_CSV: csv_path = optarg; break;
+        case O_OUT:
+            return pw_cli_usage_error(CMD, "there is no --out here: write the indices with "
+                                           "--json FILE and/or --csv FILE");
         default:
             return pw_cli_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -290,6 +336,8 @@ int pw_cmd_sensitivity(int argc, char **argv)
     }
     free(idx);
     if (json_path && write_json(json_path, root) != 0)
+        code = PW_EXIT_FAIL;
+    if (csv_path && write_csv(csv_path, sp, outs, n_out, sr, mr) != 0)
         code = PW_EXIT_FAIL;
 done:
     json_decref(root);

@@ -38,9 +38,17 @@ grep -q "bad.yaml:2" "$T/err" || fail "error lacks file:line: $(cat "$T/err")"
 
 # Sensitivity: Sobol table and JSON, Morris table.
 "$PW_BIN" sensitivity --scenario lhy-us-cocaine --outcome light_peak_year,users@1992 \
-    --samples 64 --threads 2 --json "$T/s.json" > "$T/s.txt" || fail "sobol"
+    --samples 64 --threads 2 --json "$T/s.json" --csv "$T/s.csv" > "$T/s.txt" || fail "sobol"
 grep -q "outcome light_peak_year" "$T/s.txt" || fail "sobol table"
 grep -q '"total_ci95"' "$T/s.json" || fail "sobol json"
+# CSV: a header, then one row per outcome and parameter (2 x 8), the same
+# total index as the JSON for the first row.
+head -1 "$T/s.csv" | grep -q '^outcome,parameter,first,first_ci95,total,total_ci95$' || fail "sobol csv header"
+[ "$(wc -l < "$T/s.csv")" -eq 17 ] || fail "sobol csv rows: $(wc -l < "$T/s.csv")"
+p=$(sed -n 2p "$T/s.csv" | cut -d, -f2); tc=$(sed -n 2p "$T/s.csv" | cut -d, -f5)
+tj=$(jq -r ".outcomes.light_peak_year.parameters.$p.total" "$T/s.json")
+awk -v a="$tc" -v b="$tj" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 1e-5 * (1 + (b < 0 ? -b : b))) }' \
+    || fail "csv total $tc differs from json $tj"
 "$PW_BIN" sensitivity --scenario lhy-us-cocaine --outcome heavy_peak --method morris \
     --samples 10 > "$T/m.txt" || fail "morris"
 grep -q "mu\*" "$T/m.txt" || fail "morris table"
@@ -51,6 +59,10 @@ set +e
 grep -q "nonsense" "$T/err" || fail "unknown outcome not named"
 "$PW_BIN" sensitivity --scenario lhy-us-cocaine 2>/dev/null
 [ $? -eq 2 ] || fail "missing --outcome not a usage error"
+# --out (which run and calibrate have) is not taken for --outcome.
+"$PW_BIN" sensitivity --scenario lhy-us-cocaine --outcome heavy_peak --out "$T/o" 2> "$T/err"
+[ $? -eq 2 ] || fail "--out not a usage error"
+grep -q -- "--csv" "$T/err" || fail "--out error does not point to --json/--csv: $(cat "$T/err")"
 "$PW_BIN" calibrate --scenario lhy-us-cocaine --targets us-cocaine 2>/dev/null
 [ $? -eq 2 ] || fail "missing --out not a usage error"
 exit 0
