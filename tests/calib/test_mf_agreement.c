@@ -121,9 +121,12 @@ static void test_abm_matches_meanfield_with_justice(void **state)
     (void)state;
     pw_error err;
     pw_scenario *s = load_test_scenario("well_mixed_justice.yaml");
-    pw_regime *regs[2] = {NULL, NULL};
+    /* drug-court too: its participants who do not graduate serve the
+     * deferred term at the end of the programme in both engines. */
+    pw_regime *regs[3] = {NULL, NULL, NULL};
     assert_int_equal(pw_regime_load("kz-current", &regs[0], &err), PW_OK);
     assert_int_equal(pw_regime_load("hybrid", &regs[1], &err), PW_OK);
+    assert_int_equal(pw_regime_load("drug-court", &regs[2], &err), PW_OK);
     pw_sim_opts o;
     pw_sim_opts_default(&o);
     o.years = JYEARS;
@@ -131,14 +134,14 @@ static void test_abm_matches_meanfield_with_justice(void **state)
     o.scale = SCALE;
     o.seed = 12;
     pw_results *abm = NULL;
-    int rc = pw_sim_run(s, regs, 2, &o, &abm, &err);
+    int rc = pw_sim_run(s, regs, 3, &o, &abm, &err);
     if (rc != PW_OK)
         fprintf(stderr, "%s\n", err.msg);
     assert_int_equal(rc, PW_OK);
-    const char *names[] = {"kz-current", "hybrid"};
-    pw_results *mf = pw_results_new("wm", pw_scenario_start_year(s), JYEARS, 1, 0, names, 2);
+    const char *names[] = {"kz-current", "hybrid", "drug-court"};
+    pw_results *mf = pw_results_new("wm", pw_scenario_start_year(s), JYEARS, 1, 0, names, 3);
     assert_non_null(mf);
-    for (size_t g = 0; g < 2; g++)
+    for (size_t g = 0; g < 3; g++)
         assert_int_equal(pw_mf_society_run(s, regs[g], SCALE, JYEARS, mf, g, 0, &err), PW_OK);
 
     /* Model-error margins where the weekly, individual ABM and the ODE
@@ -149,7 +152,7 @@ static void test_abm_matches_meanfield_with_justice(void **state)
      * people (scaled up) covers near-empty stocks. */
     const double floor = 2 / SCALE;
     int bad = 0;
-    for (size_t g = 0; g < 2; g++) {
+    for (size_t g = 0; g < 3; g++) {
         bad += compare(abm, g, mf, g, "dependent", JRUNS, JYEARS, 1, 2, 3, 0.08, floor);
         bad += compare(abm, g, mf, g, "prison_population", JRUNS, JYEARS, 1, 2, 3, 0.15, floor);
         bad += compare(abm, g, mf, g, "compulsory_treatment", JRUNS, JYEARS, 1, 2, 3, 0.15,
@@ -166,6 +169,7 @@ static void test_abm_matches_meanfield_with_justice(void **state)
     pw_results_free(mf);
     pw_regime_free(regs[0]);
     pw_regime_free(regs[1]);
+    pw_regime_free(regs[2]);
     pw_scenario_free(s);
 }
 
