@@ -158,6 +158,10 @@ typedef struct pw_sentence {
     float fine_max;
     const char *fine_unit;       /* static text in the regime, or NULL */
     const char *basis;           /* the article the terms come from, or NULL */
+    /* Appended: the sentence is held over and imposed only if the
+     * diversion it goes with fails (a drug court the participant does not
+     * graduate from); `deferred: true` in the regime. */
+    bool deferred;
 } pw_sentence;
 
 #define PW_MAX_MEASURES 8

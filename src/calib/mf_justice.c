@@ -978,7 +978,19 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
                     double odr = o >= MF_CH_INJ ? m->od_inject : m->od_other;
                     double hm = o == MF_CH_HIV ? m->hiv_mort : 0;
                     dy[i] -= (remr + odr + hm) * z;
-                    dy[mf_e(m, m->var_vol, o, 0)] += remr * z;
+                    /* The ABM's drug court decides graduation at the end,
+                     * whatever the stage (placement.c): a participant who
+                     * remits still fails with probability p_then. The ODE
+                     * has no "remitted, still in court" compartment, so
+                     * that share starts the term now, on average half a
+                     * programme early, instead of escaping it (it did,
+                     * which halved the prison a failed drug court adds). */
+                    double pt = x->place == MF_DC && x->then >= 0 ? x->p_then : 0;
+                    dy[mf_e(m, m->var_vol, o, 0)] += (1 - pt) * remr * z;
+                    if (pt > 0) {
+                        dy[m->st[x->then].off + o * m->st[x->then].k] += pt * remr * z;
+                        cum[MF_CUM_PRISON_ADM] += pt * remr * z;
+                    }
                     cum[MF_CUM_OD] += odr * z;
                     *excess += (odr + hm) * z;
                     dep_tx_unemp += unemp * z;

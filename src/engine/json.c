@@ -311,6 +311,7 @@ static json_t *sentence_json(const pw_sentence *s)
 {
     json_t *o = json_object();
     json_object_set_new(o, "custodial", json_boolean(s->custodial));
+    json_object_set_new(o, "deferred", json_boolean(s->deferred));
     json_object_set_new(o, "min_years", num(s->min_years));
     json_object_set_new(o, "max_years", num_or_null(s->max_years));
     json_object_set_new(o, "pretrial_detention", json_boolean(s->pretrial_detention));
@@ -493,6 +494,8 @@ static void put_sentence(buf *b, const pw_sentence *s)
 {
     PUTS(b, "{\"custodial\":");
     put_bool(b, s->custodial);
+    PUTS(b, ",\"deferred\":");
+    put_bool(b, s->deferred);
     PUTS(b, ",\"min_years\":");
     put_num(b, s->min_years);
     PUTS(b, ",\"max_years\":");
@@ -705,6 +708,10 @@ void pw_decision_explain(const pw_regime *r, const pw_case *c, const pw_decision
     if (d->has_sentence) {
         const pw_sentence *t = &d->sentence;
         fputs("  Sentence: ", f);
+        /* Said first: a reader must not take a drug court's term for a
+         * term served now. */
+        if (t->deferred)
+            fputs("deferred, imposed only if the participant does not graduate: ", f);
         if (t->custodial) {
             if (t->max_years > 0 && t->min_years > 0)
                 fprintf(f, "custodial, %g to %g years", (double)t->min_years, (double)t->max_years);

@@ -299,9 +299,9 @@ static int compile_sentence(const pw_doc *d, const pw_node *s, pw_sentence *out,
         "custodial", "min_years", "max_years", "pretrial_detention", "educational_regime",
         "work_release_after_years", "electronic_monitoring", "parole_eligible_years",
         "parole_conditions", "fine_mrp", "fine", "arrest_days", "community_service_hours",
-        "basis", NULL};
+        "basis", "deferred", NULL};
     static const char *const fine_keys[] = {"min", "max", "unit", NULL};
-    int rc, custodial, pretrial, edu, em;
+    int rc, custodial, pretrial, edu, em, deferred;
     double lo, hi, wr, fine_mrp, arrest, cs;
     memset(out, 0, sizeof *out);
     if ((rc = pw_node_check_keys(d, s, keys, "sentence", err)) ||
@@ -316,7 +316,8 @@ static int compile_sentence(const pw_doc *d, const pw_node *s, pw_sentence *out,
         (rc = pw_node_num(d, s, "fine_mrp", 0, 0, 0, 1e6, &fine_mrp, err)) ||
         (rc = pw_node_num(d, s, "arrest_days", 0, 0, 0, 365, &arrest, err)) ||
         (rc = pw_node_num(d, s, "community_service_hours", 0, 0, 0, 10000, &cs, err)) ||
-        (rc = pw_node_text(d, s, "basis", 0, NULL, &out->basis, err)))
+        (rc = pw_node_text(d, s, "basis", 0, NULL, &out->basis, err)) ||
+        (rc = pw_node_bool(d, s, "deferred", 0, 0, &deferred, err)))
         return rc;
     if (hi != 0 && hi < lo)
         return fail(err, d, pw_node_get(s, "max_years"), "max_years",
@@ -331,6 +332,7 @@ static int compile_sentence(const pw_doc *d, const pw_node *s, pw_sentence *out,
     out->fine_mrp = (float)fine_mrp;
     out->arrest_days = (float)arrest;
     out->community_service_hours = (float)cs;
+    out->deferred = deferred;
 
     const pw_node *p = pw_node_get(s, "parole_eligible_years");
     if (p) {
@@ -411,6 +413,16 @@ static int compile_then(const pw_doc *d, const pw_node *then, effect *e, pw_erro
             if ((rc = compile_sentence(d, s, &e->sentence, err)))
                 return rc;
             e->has_sentence = true;
+            /* Only a drug court holds a sentence over until it ends; a
+             * deferred sentence on a rule that chooses another disposition
+             * would read as a suspended term the simulator never imposes
+             * (or imposes at once). A rule that sets no disposition may
+             * refine the sentence of an earlier stage's drug court. */
+            if (e->sentence.deferred && (e->set & SET_DISPOSITION) &&
+                e->disposition != PW_DISP_DRUG_COURT)
+                return fail(err, d, pw_node_get(s, "deferred"), "deferred",
+                            "a deferred sentence needs disposition drug_court, not %s",
+                            pw_disposition_name(e->disposition));
         }
     }
     const pw_node *mon = pw_node_get(then, "monitoring");

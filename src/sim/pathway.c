@@ -169,7 +169,9 @@ static void carry_out(world *w, act *r, uint32_t idx, int week, const pw_decisio
         if (m <= 0)
             m = 12;
         if (pwi_enter_outpatient(w, r, week, m, PL_DRUG_COURT)) {
-            /* the sentence deferred until the end of the drug court */
+            /* The sentence is held until the end of the drug court and
+             * served only on failure (placement.c), whether or not the
+             * regime marks it `deferred` (that flag is for readers). */
             r->then_prison = (uint16_t)fmin(years * WPY, 60000);
             /* (the sentence is only filled in when the decision has one) */
             int edu = d->has_sentence && d->sentence.educational_regime;

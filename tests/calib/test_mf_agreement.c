@@ -121,9 +121,12 @@ static void test_abm_matches_meanfield_with_justice(void **state)
     (void)state;
     pw_error err;
     pw_scenario *s = load_test_scenario("well_mixed_justice.yaml");
-    pw_regime *regs[2] = {NULL, NULL};
+    /* drug-court too: its participants who do not graduate serve the
+     * deferred term at the end of the programme in both engines. */
+    pw_regime *regs[3] = {NULL, NULL, NULL};
     assert_int_equal(pw_regime_load("kz-current", &regs[0], &err), PW_OK);
     assert_int_equal(pw_regime_load("hybrid", &regs[1], &err), PW_OK);
+    assert_int_equal(pw_regime_load("drug-court", &regs[2], &err), PW_OK);
     pw_sim_opts o;
     pw_sim_opts_default(&o);
     o.years = JYEARS;
@@ -131,14 +134,14 @@ static void test_abm_matches_meanfield_with_justice(void **state)
     o.scale = SCALE;
     o.seed = 12;
     pw_results *abm = NULL;
-    int rc = pw_sim_run(s, regs, 2, &o, &abm, &err);
+    int rc = pw_sim_run(s, regs, 3, &o, &abm, &err);
     if (rc != PW_OK)
         fprintf(stderr, "%s\n", err.msg);
     assert_int_equal(rc, PW_OK);
-    const char *names[] = {"kz-current", "hybrid"};
-    pw_results *mf = pw_results_new("wm", pw_scenario_start_year(s), JYEARS, 1, 0, names, 2);
+    const char *names[] = {"kz-current", "hybrid", "drug-court"};
+    pw_results *mf = pw_results_new("wm", pw_scenario_start_year(s), JYEARS, 1, 0, names, 3);
     assert_non_null(mf);
-    for (size_t g = 0; g < 2; g++)
+    for (size_t g = 0; g < 3; g++)
         assert_int_equal(pw_mf_society_run(s, regs[g], SCALE, JYEARS, mf, g, 0, &err), PW_OK);
 
     /* Model-error margins where the weekly, individual ABM and the ODE
@@ -149,7 +152,7 @@ static void test_abm_matches_meanfield_with_justice(void **state)
      * people (scaled up) covers near-empty stocks. */
     const double floor = 2 / SCALE;
     int bad = 0;
-    for (size_t g = 0; g < 2; g++) {
+    for (size_t g = 0; g < 3; g++) {
         bad += compare(abm, g, mf, g, "dependent", JRUNS, JYEARS, 1, 2, 3, 0.08, floor);
         bad += compare(abm, g, mf, g, "prison_population", JRUNS, JYEARS, 1, 2, 3, 0.15, floor);
         bad += compare(abm, g, mf, g, "compulsory_treatment", JRUNS, JYEARS, 1, 2, 3, 0.15,
@@ -166,6 +169,7 @@ static void test_abm_matches_meanfield_with_justice(void **state)
     pw_results_free(mf);
     pw_regime_free(regs[0]);
     pw_regime_free(regs[1]);
+    pw_regime_free(regs[2]);
     pw_scenario_free(s);
 }
 
@@ -223,12 +227,72 @@ static void test_abm_matches_meanfield_beds_binding(void **state)
     pw_scenario_free(s);
 }
 
+/* The prison a failed drug court adds: drug-court with every participant
+ * failing against every one graduating, in both engines. The ABM's paired
+ * difference (same seeds) must match the mean field's within 3 standard
+ * errors plus 15% (the margin above). The ABM decides graduation at the end
+ * of the programme whatever the participant's stage, so those who remit in
+ * the court fail too; a mean field that let them escape the term gave half
+ * the ABM's difference. */
+static void test_drug_court_failures_match(void **state)
+{
+    (void)state;
+    pw_error err;
+    pw_regime *reg = NULL;
+    assert_int_equal(pw_regime_load("drug-court", &reg, &err), PW_OK);
+    static const char *const metrics[] = {"prison_admissions_total", "prison_population_end"};
+    double abm[2][2][JRUNS], mfv[2][2];
+    for (int g = 0; g < 2; g++) {
+        pw_scenario *s = load_test_scenario("well_mixed_justice.yaml");
+        assert_int_equal(pw_param_set(s, (size_t)pw_param_find(s,
+                             "treatment.drug_court_graduation"), g ? 0.0 : 1.0), PW_OK);
+        pw_sim_opts o;
+        pw_sim_opts_default(&o);
+        o.years = JYEARS;
+        o.runs = JRUNS;
+        o.scale = SCALE;
+        o.seed = 14;
+        pw_results *a = NULL;
+        assert_int_equal(pw_sim_run(s, &reg, 1, &o, &a, &err), PW_OK);
+        const char *name = "drug-court";
+        pw_results *mf = pw_results_new("wm", pw_scenario_start_year(s), JYEARS, 1, 0, &name, 1);
+        assert_non_null(mf);
+        assert_int_equal(pw_mf_society_run(s, reg, SCALE, JYEARS, mf, 0, 0, &err), PW_OK);
+        for (int k = 0; k < 2; k++) {
+            size_t m = (size_t)pw_metric_find(metrics[k]);
+            for (int r = 0; r < JRUNS; r++)
+                abm[g][k][r] = pw_results_metric(a, 0, (size_t)r, m);
+            mfv[g][k] = pw_results_metric(mf, 0, 0, m);
+        }
+        pw_results_free(a);
+        pw_results_free(mf);
+        pw_scenario_free(s);
+    }
+    int bad = 0;
+    for (int k = 0; k < 2; k++) {
+        double d[JRUNS], mean = 0, v = 0;
+        for (int r = 0; r < JRUNS; r++)
+            mean += (d[r] = abm[1][k][r] - abm[0][k][r]) / JRUNS;
+        for (int r = 0; r < JRUNS; r++)
+            v += (d[r] - mean) * (d[r] - mean);
+        double se = sqrt(v / (JRUNS - 1) / JRUNS), x = mfv[1][k] - mfv[0][k];
+        int ok = fabs(mean - x) <= 3 * se + 0.15 * fabs(x);
+        fprintf(stderr, "drug court, all fail - all graduate, %-24s abm %+8.0f +- %5.0f  "
+                        "meanfield %+8.0f  %s\n", metrics[k], mean, se, x, ok ? "ok" : "DIFFERS");
+        assert_true(mean > 0);
+        bad += !ok;
+    }
+    assert_int_equal(bad, 0);
+    pw_regime_free(reg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_abm_matches_meanfield),
         cmocka_unit_test(test_abm_matches_meanfield_with_justice),
         cmocka_unit_test(test_abm_matches_meanfield_beds_binding),
+        cmocka_unit_test(test_drug_court_failures_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,8 @@
  *    the dissuasion commission, which refers some to outpatient care), and
  *    Russia's 3-10 years for a large amount hold more people than
  *    Portugal's 0-1 year;
+ *  - under drug-court, those who do not graduate serve the deferred term:
+ *    the lower the graduation rate, the more prisoners;
  *  - the same inputs give the same bytes.
  */
 #include <math.h>
@@ -194,6 +196,46 @@ static void test_custody_wait(void **state)
     pw_scenario_free(s);
 }
 
+/* drug-court with only crimes under the influence detected and everyone
+ * consenting: the non-violent are admitted to the drug court with the
+ * underlying offence's term deferred, and those who do not graduate enter
+ * prison at the end (as the ABM, src/sim/placement.c). So the fewer
+ * graduate, the more prison admissions and prisoners; were the deferred
+ * term ignored, graduation would not change prison at all. */
+static void test_drug_court_failures_go_to_prison(void **state)
+{
+    (void)state;
+    static const double grads[] = {1, 0.59, 0};
+    double adm[3], held[3];
+    pw_error err;
+    pw_regime *r = NULL;
+    assert_int_equal(pw_regime_load("drug-court", &r, &err), PW_OK);
+    for (int k = 0; k < 3; k++) {
+        pw_scenario *s = load();
+        assert_int_equal(pw_param_set(s, (size_t)pw_param_find(s, "police.use_detection_rate"),
+                                      0), PW_OK);
+        assert_int_equal(pw_param_set(s, (size_t)pw_param_find(s, "treatment.consent_share"),
+                                      1), PW_OK);
+        assert_int_equal(pw_param_set(s, (size_t)pw_param_find(s,
+                             "treatment.drug_court_graduation"), grads[k]), PW_OK);
+        const char *name = "drug-court";
+        pw_results *res = pw_results_new("t", pw_scenario_start_year(s), YEARS, 1, 0, &name, 1);
+        assert_non_null(res);
+        assert_int_equal(pw_mf_society_run(s, r, 1.0, YEARS, res, 0, 0, &err), PW_OK);
+        adm[k] = metric(res, 0, "prison_admissions_total");
+        held[k] = metric(res, 0, "prison_population_end");
+        fprintf(stderr, "drug court graduation %.2f: prison admissions %.1f, held %.1f\n",
+                grads[k], adm[k], held[k]);
+        pw_results_free(res);
+        pw_scenario_free(s);
+    }
+    /* With everyone graduating only the violent (10%) and those without a
+     * place go to prison; with nobody graduating, every participant too. */
+    assert_true(adm[1] > 1.2 * adm[0] && adm[2] > 1.2 * adm[1]);
+    assert_true(held[1] > held[0] && held[2] > held[1]);
+    pw_regime_free(r);
+}
+
 static void test_same_inputs_same_bytes(void **state)
 {
     (void)state;
@@ -216,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_possession_only),
         cmocka_unit_test(test_bed_capacity),
         cmocka_unit_test(test_custody_wait),
+        cmocka_unit_test(test_drug_court_failures_go_to_prison),
         cmocka_unit_test(test_same_inputs_same_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -73,6 +73,15 @@ has out "Disposition: compulsory_inpatient_treatment"
 has out "Panel sign-off: REQUIRED"
 has out "hybrid.health.inpatient_severe"
 has out "Source:"
+# a drug court's sentence is said to be deferred, in the text and the JSON
+DC='{"id": "dc", "age": 30, "event": "crime_under_influence", "consents_to_treatment": true, "substances": [{"substance": "heroin", "dsm5_criteria": 6}]}'
+printf '%s\n' "$DC" >"$T/dc.json"
+expect_rc 0 "$BIN" assess --regime drug-court --explain "$T/dc.json"
+has out "Disposition: drug_court"
+has out "Sentence: deferred, imposed only if the participant does not graduate: custodial"
+has out "Basis: Deferred"
+expect_rc 0 "$BIN" assess --regime drug-court "$T/dc.json"
+has out '"deferred":true'
 
 # JSON Lines: every good line decided, each bad one reported with line and field
 cat >"$T/cases.jsonl" <<'JSONL'

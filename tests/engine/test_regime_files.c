@@ -84,6 +84,59 @@ static void minimal_regime_loads(void **state)
     pw_regime_free(r);
 }
 
+/* `deferred` on a sentence is parsed (absent = false), may also come from a
+ * later stage that sets no disposition, and is written in the JSON. */
+static void deferred_sentence_parsed(void **state)
+{
+    (void)state;
+    pw_regime *r;
+    pw_error e;
+    pw_error_clear(&e);
+    const char *path = write_file("deferred.yaml", HEAD
+                                  "      - id: court\n"
+                                  "        when: {event: possession}\n"
+                                  "        then:\n"
+                                  "          route: diversion\n"
+                                  "          disposition: drug_court\n"
+                                  "          sentence: {custodial: true, max_years: 2, deferred: true}\n"
+                                  "        why: w\n        source: s\n"
+                                  "      - id: jail\n"
+                                  "        then:\n"
+                                  "          route: criminal\n"
+                                  "          disposition: prison\n"
+                                  "          sentence: {custodial: true, max_years: 2, deferred: false}\n"
+                                  "        why: w\n        source: s\n"
+                                  "  - stage: refine\n    rules:\n"
+                                  "      - id: longer\n"
+                                  "        when: {disposition: drug_court, amount: large}\n"
+                                  "        then:\n"
+                                  "          sentence: {custodial: true, max_years: 4, deferred: true}\n"
+                                  "        why: w\n        source: s\n");
+    int rc = pw_regime_load(path, &r, &e);
+    if (rc)
+        pw_error_print(&e, stderr, "test");
+    assert_int_equal(rc, PW_OK);
+    pw_case c = a_case("heroin", 6, PW_EVENT_POSSESSION);
+    pw_decision d;
+    assert_int_equal(pw_decide(r, &c, &d), PW_OK);
+    assert_int_equal(d.disposition, PW_DISP_DRUG_COURT);
+    assert_true(d.has_sentence && d.sentence.deferred && d.sentence.max_years == 2);
+    json_t *j = pw_decision_to_json(r, &c, &d, NULL);
+    assert_true(json_is_true(json_object_get(json_object_get(j, "sentence"), "deferred")));
+    json_decref(j);
+    c.amount = PW_AMOUNT_LARGE;
+    assert_int_equal(pw_decide(r, &c, &d), PW_OK);
+    assert_true(d.sentence.deferred && d.sentence.max_years == 4);
+    c = a_case("heroin", 6, PW_EVENT_USE);
+    assert_int_equal(pw_decide(r, &c, &d), PW_OK);
+    assert_int_equal(d.disposition, PW_DISP_PRISON);
+    assert_true(d.has_sentence && !d.sentence.deferred);
+    j = pw_decision_to_json(r, &c, &d, NULL);
+    assert_true(json_is_false(json_object_get(json_object_get(j, "sentence"), "deferred")));
+    json_decref(j);
+    pw_regime_free(r);
+}
+
 /* The user story: copy the built-in hybrid, change one rule, run it. */
 static void edited_copy_of_hybrid(void **state)
 {
@@ -194,6 +247,20 @@ static const bad_file bad[] = {
     {"negative term", HEAD "      - id: a\n        then:\n          route: criminal\n"
      "          disposition: prison\n          sentence: {custodial: true, max_years: -3}\n"
      "        why: w\n        source: s\n", PW_EINVAL, 11, "max_years", NULL},
+    {"deferred not a boolean", HEAD "      - id: a\n        then:\n          route: diversion\n"
+     "          disposition: drug_court\n          sentence: {custodial: true, deferred: later}\n"
+     "        why: w\n        source: s\n", PW_EINVAL, 11, "deferred", NULL},
+    {"deferred sentence without a drug court", HEAD "      - id: a\n        then:\n"
+     "          route: criminal\n          disposition: prison\n"
+     "          sentence: {custodial: true, max_years: 3, deferred: true}\n"
+     "        why: w\n        source: s\n", PW_EINVAL, 11, "deferred", "drug_court"},
+    {"deferred not a boolean", HEAD "      - id: a\n        then:\n          route: diversion\n"
+     "          disposition: drug_court\n          sentence: {custodial: true, deferred: later}\n"
+     "        why: w\n        source: s\n", PW_EINVAL, 11, "deferred", NULL},
+    {"deferred sentence without a drug court", HEAD "      - id: a\n        then:\n"
+     "          route: criminal\n          disposition: prison\n"
+     "          sentence: {custodial: true, max_years: 3, deferred: true}\n"
+     "        why: w\n        source: s\n", PW_EINVAL, 11, "deferred", "drug_court"},
     {"bad boolean", HEAD "      - id: a\n        when: {violent: perhaps}\n"
      "        then: {route: health, disposition: no_action}\n        why: w\n        source: s\n",
      PW_EINVAL, 8, "violent", NULL},
@@ -246,6 +313,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(minimal_regime_loads), cmocka_unit_test(edited_copy_of_hybrid),
+        cmocka_unit_test(deferred_sentence_parsed),
         cmocka_unit_test(gap_is_reported),      cmocka_unit_test(bad_files_are_located),
         cmocka_unit_test(missing_regime),
     };

@@ -198,11 +198,16 @@ static const row table[] = {
      "criminal", "prison", "pt.crime_under_influence", 0, CUST(0, 0), ""},
 
     /* drug-court */
-    {"drug-court", "non-violent, disorder, consents -> drug court", "possession", "personal", "none", "methamphetamine", 5, 1, 1, 0, 1,
-     "diversion", "drug_court", "dc.admit", 0, NOSENT,
+    /* admitted: the sentence of the ordinary track, deferred (checked in
+     * drug_court_sentences_deferred) */
+    {"drug-court", "non-violent, disorder, consents -> drug court, probation on failure", "possession", "personal", "none", "methamphetamine", 5, 1, 1, 0, 1,
+     "diversion", "drug_court", "dc.admit.possession", 0, NONCUST,
      "diagnostic_examination outpatient_treatment drug_testing"},
-    {"drug-court", "crime under influence, mild, non-violent, consents -> drug court", "crime_under_influence", "personal", "none", "cocaine", 2, 0, 3, 0, 1,
-     "diversion", "drug_court", "dc.admit", 0, NOSENT,
+    {"drug-court", "large possession, consents -> drug court, up to 5 years on failure", "possession", "large", "none", "heroin", 4, 0, 0, 0, 1,
+     "diversion", "drug_court", "dc.admit.possession_large", 0, CUST(0, 5),
+     "diagnostic_examination outpatient_treatment drug_testing"},
+    {"drug-court", "crime under influence, mild, non-violent, consents -> drug court, the offence's term on failure", "crime_under_influence", "personal", "none", "cocaine", 2, 0, 3, 0, 1,
+     "diversion", "drug_court", "dc.admit.crime", 0, CUST(0, 0),
      "diagnostic_examination outpatient_treatment drug_testing"},
     {"drug-court", "refuses -> probation", "possession", "personal", "none", "heroin", 6, 0, 0, 0, 0,
      "criminal", "alternative_sanction", "dc.ordinary.possession", 0, NONCUST, "drug_testing"},
@@ -211,7 +216,7 @@ static const row table[] = {
     {"drug-court", "violent -> excluded, prison", "crime_under_influence", "personal", "none", "heroin", 7, 0, 0, 1, 1,
      "criminal", "prison", "dc.ordinary.crime", 0, CUST(0, 0), ""},
     {"drug-court", "low-level seller with disorder -> drug court", "distribution", "personal", "courier", "heroin", 6, 0, 0, 0, 1,
-     "diversion", "drug_court", "dc.low_level_seller", 0, NOSENT,
+     "diversion", "drug_court", "dc.low_level_seller", 0, CUST(0, 0),
      "diagnostic_examination outpatient_treatment drug_testing"},
     {"drug-court", "dealer -> prison", "distribution", "large", "dealer", "heroin", 6, 0, 0, 0, 1,
      "criminal", "prison", "dc.ordinary.distribution", 0, CUST(0, 0), ""},
@@ -415,6 +420,10 @@ static void grid_case(const pw_case *c, void *arg)
     assert_int_equal(d.severity, pw_dsm5_severity(c->dsm5_criteria));
     for (int i = 0; i < d.n_trace; i++)
         g->fired[d.trace[i]] = 1;
+    /* Only a drug court holds a sentence over (the loader refuses a
+     * deferred sentence on a rule with another disposition). */
+    if (d.has_sentence && d.sentence.deferred)
+        assert_int_equal(d.disposition, PW_DISP_DRUG_COURT);
 
     if (strcmp(pw_regime_name(g->r), "hybrid") != 0)
         return;
@@ -446,6 +455,51 @@ static void grid_case(const pw_case *c, void *arg)
         else
             assert_true(d.sentence.max_years == 0);
     }
+}
+
+/* drug-court: every admission carries the sentence of the ordinary track
+ * for the same offence (the same case refusing treatment), marked deferred:
+ * a participant who does not graduate is sentenced on the original charge
+ * (post-plea courts, ASSUMED), so failures can go to prison. */
+static void dc_case(const pw_case *c, void *arg)
+{
+    long *n = arg;
+    pw_regime *r = regime("drug-court");
+    pw_decision d, o;
+    assert_int_equal(pw_decide(r, c, &d), PW_OK);
+    if (d.disposition != PW_DISP_DRUG_COURT)
+        return;
+    n[0]++;
+    if (!d.has_sentence || !d.sentence.deferred || !d.sentence.basis ||
+        !strstr(d.sentence.basis, "Deferred"))
+        fail_msg("event %d amount %d: a drug court without a deferred sentence", c->event,
+                 c->amount);
+    pw_case refused = *c;
+    refused.consents_to_treatment = false;
+    assert_int_equal(pw_decide(r, &refused, &o), PW_OK);
+    assert_int_not_equal(o.disposition, PW_DISP_DRUG_COURT);
+    assert_true(o.has_sentence && !o.sentence.deferred);
+    if (d.sentence.custodial != o.sentence.custodial ||
+        d.sentence.min_years != o.sentence.min_years ||
+        d.sentence.max_years != o.sentence.max_years)
+        fail_msg("event %d amount %d role %d: deferred %d %g-%g, ordinary %d %g-%g", c->event,
+                 c->amount, c->role, d.sentence.custodial, (double)d.sentence.min_years,
+                 (double)d.sentence.max_years, o.sentence.custodial,
+                 (double)o.sentence.min_years, (double)o.sentence.max_years);
+    /* Only simple possession (and use) of a personal amount is non-custodial. */
+    bool simple = (c->event == PW_EVENT_USE || c->event == PW_EVENT_POSSESSION) &&
+                  c->amount == PW_AMOUNT_PERSONAL;
+    assert_int_equal(d.sentence.custodial, !simple);
+    n[1 + d.sentence.custodial]++;
+}
+
+static void drug_court_sentences_deferred(void **state)
+{
+    (void)state;
+    long n[3] = {0, 0, 0};
+    for_grid(dc_case, n);
+    /* both kinds occur: probation and prison on failure */
+    assert_true(n[0] > 1000 && n[1] > 100 && n[2] > 100);
 }
 
 static void grid_all_decided_all_rules_fire(void **state)
@@ -584,6 +638,7 @@ int main(void)
         cmocka_unit_test(hybrid_terms),
         cmocka_unit_test(rule_metadata),
         cmocka_unit_test(grid_all_decided_all_rules_fire),
+        cmocka_unit_test(drug_court_sentences_deferred),
         cmocka_unit_test(invalid_cases),
         cmocka_unit_test(decision_measures),
         cmocka_unit_test(threads_agree),
