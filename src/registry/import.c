@@ -32,6 +32,12 @@
 #define REVIEW_WINDOW_DAYS 14
 /* Plan length assumed when the episode carries no case (no engine plan). */
 #define DEFAULT_PLAN_DAYS 365
+/* The one phase of such a plan. Not the programme's name: a programme is
+ * free text ("B", "inpatient_9m") and is its own report grouping, while
+ * caseload-by-phase and the episode list's phase filter need a phase from
+ * one vocabulary. "treatment" is the kind-unknown phase beside the engine's
+ * measures (measure_phase: detoxification, ..., monitoring). */
+#define DEFAULT_PLAN_PHASE "treatment"
 /* Days per month when turning the engine's measure months into due dates. */
 #define DAYS_PER_MONTH 30.4375
 static const int post_discharge_days[] = {91, 182, 365};
@@ -463,8 +469,7 @@ static int add_phase(importer *im, int64_t episode_id, int seq,
  * Returns the planned end day in *plan_end.
  */
 static int add_plan(importer *im, int64_t episode_id, int32_t start,
-                    const pw_decision *d, const char *programme,
-                    int32_t *plan_end, pw_error *err)
+                    const pw_decision *d, int32_t *plan_end, pw_error *err)
 {
     int32_t cursor = start;
     int seq = 0, rc = PW_OK;
@@ -483,9 +488,11 @@ static int add_plan(importer *im, int64_t episode_id, int32_t start,
         cursor = due;
     }
     if (rc == PW_OK && seq == 0) {
-        /* No engine plan: one phase named after the programme. */
+        /* No engine plan (no case, or no treatment measure in its
+         * decision): one phase of treatment of a kind not known here. */
         cursor = start + DEFAULT_PLAN_DAYS;
-        rc = add_phase(im, episode_id, 1, programme, start, cursor, 1, err);
+        rc = add_phase(im, episode_id, 1, DEFAULT_PLAN_PHASE, start, cursor, 1,
+                       err);
     }
     if (cursor <= start)
         cursor = start + DEFAULT_PLAN_DAYS;
@@ -701,7 +708,7 @@ static int rec_episode(importer *im, json_t *rec, pw_error *err)
     free(rec_text);
     int32_t plan_end = start;
     if (rc == PW_OK)
-        rc = add_plan(im, episode_id, start, d, programme, &plan_end, err);
+        rc = add_plan(im, episode_id, start, d, &plan_end, err);
     /* Reviews: at start, then every 3 months until the planned end. */
     if (rc == PW_OK)
         rc = add_review_schedule(im, episode_id, start, plan_end,
