@@ -276,19 +276,31 @@ static int cmd_audit(int argc, char **argv)
     return PW_EXIT_OK;
 }
 
+/* The options of backup and restore: a token, the file option `file_opt`
+ * (its value *file), and no operand. Returns 0 to go on, or what the
+ * command returns (help: -1 as from parse, made PW_EXIT_OK by the caller). */
+static int parse_file_cmd(int argc, char **argv, const char *cmd, opts *o,
+                          const char *const *file, const char *file_opt)
+{
+    int rc = parse(argc, argv, cmd, o);
+    if (rc)
+        return rc;
+    if ((rc = need_token(o, cmd)))
+        return rc;
+    if (!*file || !**file)
+        return pw_cli_usage_error(cmd, "%s FILE is required", file_opt);
+    if (o->first_arg < argc)
+        return pw_cli_usage_error(cmd, "unexpected '%s'", argv[o->first_arg]);
+    return 0;
+}
+
 static int cmd_backup(int argc, char **argv)
 {
     static const char cmd[] = "registry backup";
-    opts o;
-    int rc = parse(argc, argv, cmd, &o);
+    opts o = {0}; /* zeroed: the helper reads its file field through a pointer */
+    int rc = parse_file_cmd(argc, argv, cmd, &o, &o.to, "--to");
     if (rc)
         return rc < 0 ? PW_EXIT_OK : rc;
-    if ((rc = need_token(&o, cmd)))
-        return rc;
-    if (!o.to || !*o.to)
-        return pw_cli_usage_error(cmd, "--to FILE is required");
-    if (o.first_arg < argc)
-        return pw_cli_usage_error(cmd, "unexpected '%s'", argv[o.first_arg]);
     pw_backup_result res;
     pw_error err;
     pw_error_clear(&err);
@@ -305,16 +317,10 @@ static int cmd_backup(int argc, char **argv)
 static int cmd_restore(int argc, char **argv)
 {
     static const char cmd[] = "registry restore";
-    opts o;
-    int rc = parse(argc, argv, cmd, &o);
+    opts o = {0}; /* zeroed: the helper reads its file field through a pointer */
+    int rc = parse_file_cmd(argc, argv, cmd, &o, &o.from, "--from");
     if (rc)
         return rc < 0 ? PW_EXIT_OK : rc;
-    if ((rc = need_token(&o, cmd)))
-        return rc;
-    if (!o.from || !*o.from)
-        return pw_cli_usage_error(cmd, "--from FILE is required");
-    if (o.first_arg < argc)
-        return pw_cli_usage_error(cmd, "unexpected '%s'", argv[o.first_arg]);
     pw_restore_result res;
     pw_error err;
     pw_error_clear(&err);
