@@ -76,4 +76,32 @@ typedef struct pw_backup_result {
 int pw_registry_backup(const char *db, const char *as_token, const char *to,
                        pw_backup_result *res, pw_error *err);
 
+/* What a restore checked and where the replaced registry went. */
+typedef struct pw_restore_result {
+    long pages;          /* database pages copied */
+    long audit_entries;  /* entries of the backup's chain, verified */
+    long people, episodes;
+    char replaced[4096]; /* where the replaced registry is kept ("" if none) */
+} pw_restore_result;
+
+/*
+ * Restores an SQLite registry at `db` from `from`, a file written by
+ * pw_registry_backup. Everything is checked before the target is touched:
+ * the backup is copied (SQLite's backup API, from a read-only connection)
+ * to a temporary file beside `db`, and that copy must pass integrity_check
+ * and foreign_key_check, have a schema version this build knows, belong to
+ * the site key of `db` (looked up as for any registry command), know
+ * `as_token` as one of its admins, and have an intact audit chain. A
+ * "restore" entry (who, from which file, how many entries) is appended to
+ * the copy's chain; the copy is fsynced and renamed into place and the
+ * directory fsynced. An existing `db` is refused (PW_ECONFLICT) unless
+ * `force`; with `force` it is first taken over with an exclusive lock
+ * (refused with PW_ECONFLICT while another process has it open), its WAL
+ * folded into it, and it is kept as DB.replaced-YYYYMMDDTHHMMSSZ. On any
+ * failure `db` is left as it was and nothing is left behind. A PostgreSQL
+ * `db` is refused (PW_EINVAL): pg_restore restores what pg_dump wrote.
+ */
+int pw_registry_restore(const char *db, const char *as_token, const char *from,
+                        int force, pw_restore_result *res, pw_error *err);
+
 #endif /* PATHWAYS_REGISTRY_H */

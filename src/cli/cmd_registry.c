@@ -8,6 +8,7 @@
  *   registry audit verify --db DB
  *   registry audit list --db DB --as TOKEN
  *   registry backup     --db DB --as TOKEN --to FILE
+ *   registry restore    --from FILE --db DB --as TOKEN [--force]
  *   registry report ... (cmd_registry_report.c)
  *
  * --db defaults to $PW_REGISTRY_DB and --as to $PW_REGISTRY_TOKEN, so a
@@ -42,6 +43,12 @@ static const char usage_text[] =
     "  backup --db DB --as TOKEN --to FILE\n"
     "                                   a checked copy of a live SQLite registry\n"
     "                                   (admin or auditor; PostgreSQL: pg_dump)\n"
+    "  restore --from FILE --db DB --as TOKEN [--force]\n"
+    "                                   check a backup, then make it the registry\n"
+    "                                   at DB (TOKEN: an admin of the backup);\n"
+    "                                   --force replaces an existing DB and keeps\n"
+    "                                   it as DB.replaced-TIME (SQLite only;\n"
+    "                                   PostgreSQL: pg_restore)\n"
     "  report --db DB --as TOKEN --kind KIND [...]   (see `registry report --help`)\n"
     "\n"
     "options:\n"
@@ -49,6 +56,8 @@ static const char usage_text[] =
     "  --as TOKEN     your token (default $PW_REGISTRY_TOKEN)\n"
     "  --batch N      records per transaction for import (default 1000)\n"
     "  --to FILE      where backup writes the copy (replaced atomically)\n"
+    "  --from FILE    the backup that restore reads (left unchanged)\n"
+    "  --force        let restore replace an existing registry (kept aside)\n"
     "  -h, --help     this help\n"
     "\n"
     "roles: admin intake panel clinician case_manager court_liaison lab analyst\n"
@@ -80,7 +89,8 @@ static int fail(const pw_error *err)
 }
 
 typedef struct opts {
-    const char *db, *as, *name, *role, *to;
+    const char *db, *as, *name, *role, *to, *from;
+    int force;
     long batch;
     int first_arg; /* index of the first operand in argv */
 } opts;
@@ -96,6 +106,8 @@ static int parse(int argc, char **argv, const char *cmd, opts *o)
         {"role", required_argument, NULL, 'r'},
         {"batch", required_argument, NULL, 'b'},
         {"to", required_argument, NULL, 't'},
+        {"from", required_argument, NULL, 'f'},
+        {"force", no_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
@@ -112,6 +124,8 @@ static int parse(int argc, char **argv, const char *cmd, opts *o)
         case 'n': o->name = optarg; break;
         case 'r': o->role = optarg; break;
         case 't': o->to = optarg; break;
+        case 'f': o->from = optarg; break;
+        case 'F': o->force = 1; break;
         case 'b': {
             char *end;
             o->batch = strtol(optarg, &end, 10);
@@ -262,19 +276,31 @@ static int cmd_audit(int argc, char **argv)
     return PW_EXIT_OK;
 }
 
+/* The options of backup and restore: a token, the file option `file_opt`
+ * (its value *file), and no operand. Returns 0 to go on, or what the
+ * command returns (help: -1 as from parse, made PW_EXIT_OK by the caller). */
+static int parse_file_cmd(int argc, char **argv, const char *cmd, opts *o,
+                          const char *const *file, const char *file_opt)
+{
+    int rc = parse(argc, argv, cmd, o);
+    if (rc)
+        return rc;
+    if ((rc = need_token(o, cmd)))
+        return rc;
+    if (!*file || !**file)
+        return pw_cli_usage_error(cmd, "%s FILE is required", file_opt);
+    if (o->first_arg < argc)
+        return pw_cli_usage_error(cmd, "unexpected '%s'", argv[o->first_arg]);
+    return 0;
+}
+
 static int cmd_backup(int argc, char **argv)
 {
     static const char cmd[] = "registry backup";
-    opts o;
-    int rc = parse(argc, argv, cmd, &o);
+    opts o = {0}; /* zeroed: the helper reads its file field through a pointer */
+    int rc = parse_file_cmd(argc, argv, cmd, &o, &o.to, "--to");
     if (rc)
         return rc < 0 ? PW_EXIT_OK : rc;
-    if ((rc = need_token(&o, cmd)))
-        return rc;
-    if (!o.to || !*o.to)
-        return pw_cli_usage_error(cmd, "--to FILE is required");
-    if (o.first_arg < argc)
-        return pw_cli_usage_error(cmd, "unexpected '%s'", argv[o.first_arg]);
     pw_backup_result res;
     pw_error err;
     pw_error_clear(&err);
@@ -285,6 +311,26 @@ static int cmd_backup(int argc, char **argv)
            o.to, res.pages, res.people, res.episodes, res.audit_entries);
     fprintf(stderr, "pathways registry backup: the site key is not in the copy; keep "
                     "a copy of it apart from the backup\n");
+    return PW_EXIT_OK;
+}
+
+static int cmd_restore(int argc, char **argv)
+{
+    static const char cmd[] = "registry restore";
+    opts o = {0}; /* zeroed: the helper reads its file field through a pointer */
+    int rc = parse_file_cmd(argc, argv, cmd, &o, &o.from, "--from");
+    if (rc)
+        return rc < 0 ? PW_EXIT_OK : rc;
+    pw_restore_result res;
+    pw_error err;
+    pw_error_clear(&err);
+    if (pw_registry_restore(o.db, o.as, o.from, o.force, &res, &err) != PW_OK)
+        return fail(&err);
+    printf("registry restored: %s from %s: %ld pages, %ld people, %ld episodes; "
+           "integrity ok; audit chain intact: %ld entries, and the restore's own; %s%s\n",
+           o.db, o.from, res.pages, res.people, res.episodes, res.audit_entries,
+           res.replaced[0] ? "replaced registry kept as " : "no registry replaced",
+           res.replaced);
     return PW_EXIT_OK;
 }
 
@@ -314,7 +360,10 @@ int pw_cmd_registry(int argc, char **argv)
         return pw_cmd_registry_report(argc - 1, argv + 1);
     if (strcmp(sub, "backup") == 0)
         return cmd_backup(argc - 1, argv + 1);
+    if (strcmp(sub, "restore") == 0)
+        return cmd_restore(argc - 1, argv + 1);
     return pw_cli_usage_error("registry", "unknown command '%s' (init, user, "
-                                          "import, stats, audit, report, backup)",
+                                          "import, stats, audit, report, backup, "
+                                          "restore)",
                               sub);
 }

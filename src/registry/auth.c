@@ -41,7 +41,8 @@ const char *pwi_object_name(pwi_object o)
  * read (first string) and write (second string):
  *   I identity  P person  E episode  C case  N panel  A attendance
  *   R review  T notes  S test  V compliance  D discharge  O outcome
- *   G aggregate  U user  L audit log  B backup (a copy of the database)
+ *   G aggregate  U user  L audit log  B backup (a copy of the database;
+ *   reading it is taking a backup, writing it is restoring one)
  * Sources: issue 5 ("Who may see what") and monitoring.md 7.5. Choices of
  * ours, documented in docs/registry.md: the clinician may register people
  * and episodes (clinics do intake too); a court liaison sees attendance,
@@ -51,12 +52,13 @@ const char *pwi_object_name(pwi_object o)
  * see no clinical row at all. Backups (issue 5 hardening) are made by the
  * admin or the auditor: the custodians of the registry, who read no row
  * through it; the copy is audited, and its identities and notes stay
- * encrypted under the site key, which is not in it.
+ * encrypted under the site key, which is not in it. Only the admin
+ * restores one (`registry restore`): it replaces every record and user.
  */
 static const struct {
     const char *read, *write;
 } matrix[PWI_ROLE_COUNT] = {
-    [PWI_ROLE_ADMIN] = {"UGB", "U"},
+    [PWI_ROLE_ADMIN] = {"UGB", "UB"},
     [PWI_ROLE_INTAKE] = {"IPECNA", "IPEC"},
     [PWI_ROLE_PANEL] = {"IPECNARTSVDO", "N"},
     [PWI_ROLE_CLINICIAN] = {"IPECNARTSVDOG", "IPECARTSVDO"},

@@ -1,5 +1,6 @@
 /*
- * backup.c: `pathways registry backup` (registry.h, pw_registry_backup).
+ * backup.c: `pathways registry backup` and `restore` (registry.h,
+ * pw_registry_backup, pw_registry_restore).
  *
  * Why this way: copying the file of a live SQLite registry with cp can
  * catch a page of one transaction next to a page of another, and misses
@@ -16,7 +17,15 @@
  * renamed over FILE, with the directory fsynced so the rename survives a
  * crash. On any failure the temporary file is removed and FILE is left as
  * it was.
+ *
+ * `pathways registry restore` (pw_registry_restore) is the way back, with
+ * the same checks on a copy of the backup beside the target before the
+ * target is touched, and nothing saved lost: an existing registry is
+ * replaced only with --force, after its WAL has been folded into it under
+ * an exclusive lock that also proves no other process has it open, and it
+ * is kept as DB.replaced-TIME.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -31,6 +40,7 @@
 
 #include "pathways/registry.h"
 #include "reg.h"
+#include "schema.h"
 
 /* fsync of a file or directory by path. */
 static int fsync_path(const char *path, int dir, pw_error *err)
@@ -55,6 +65,25 @@ static void remove_tmp(const char *tmp)
         snprintf(p, sizeof p, "%s%s", tmp, sfx[i]);
         unlink(p);
     }
+}
+
+/* The check opened the copy in WAL mode; closing it checkpointed and
+ * removed the -wal file. Syncs again in case that wrote to the file, and
+ * makes sure the copy is one self-contained file. */
+static int seal_tmp(const char *tmp, pw_error *err)
+{
+    int rc = fsync_path(tmp, 0, err);
+    if (rc != PW_OK)
+        return rc;
+    char walp[4200];
+    snprintf(walp, sizeof walp, "%s-wal", tmp);
+    struct stat w;
+    if (stat(walp, &w) == 0 && w.st_size > 0)
+        return pw_error_set(err, PW_EIO, tmp, 0, NULL, "the copy still has a WAL file");
+    unlink(walp); /* an empty -wal and the -shm, if SQLite left them */
+    snprintf(walp, sizeof walp, "%s-shm", tmp);
+    unlink(walp);
+    return PW_OK;
 }
 
 /* How long the backup's audit entry may wait for the write lock: polled
@@ -102,18 +131,16 @@ done:
     return rc;
 }
 
-/* Checks the copy as a registry: page-level integrity, foreign keys, the
- * audit chain under the site key, and that the key belongs to it. */
-static int check_copy(const char *tmp, const pwi_reg *src, pw_backup_result *res,
-                      pw_error *err)
+/* Page-level integrity and foreign keys of an open database file. `what`
+ * names it in messages ("the copy", "the backup"); `status` is the error
+ * status of a failed check. */
+static int check_pages(pwi_db *db, const char *path, const char *what, int status,
+                       pw_error *err)
 {
-    pwi_db *db = NULL;
-    int rc = pwi_db_open(tmp, 0, &db, err);
+    pwi_stmt *st;
+    int rc = pwi_db_prepare(db, "PRAGMA integrity_check", &st, err);
     if (rc != PW_OK)
         return rc;
-    pwi_stmt *st;
-    if ((rc = pwi_db_prepare(db, "PRAGMA integrity_check", &st, err)) != PW_OK)
-        goto done;
     int r = pwi_step(st, err), bad = 0;
     char first[200] = "";
     for (; r == 1; r = pwi_step(st, err)) {
@@ -125,44 +152,67 @@ static int check_copy(const char *tmp, const pwi_reg *src, pw_backup_result *res
     }
     pwi_stmt_reset(st);
     if (r < 0) {
-        rc = r;
-        goto done;
+        /* Damage SQLite meets before it can list it ("database disk image
+         * is malformed") is a failed check too. */
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err ? err->msg : "");
+        return pw_error_set(err, status, path, 0, NULL, "%s fails integrity_check: %.400s",
+                            what, why);
     }
-    if (bad) {
-        rc = pw_error_set(err, PW_EDB, tmp, 0, NULL, "the copy fails integrity_check: %s",
-                          first);
-        goto done;
-    }
+    if (bad)
+        return pw_error_set(err, status, path, 0, NULL, "%s fails integrity_check: %s",
+                            what, first);
     if ((rc = pwi_db_prepare(db, "PRAGMA foreign_key_check", &st, err)) != PW_OK)
-        goto done;
+        return rc;
     r = pwi_step(st, err);
     pwi_stmt_reset(st);
-    if (r != 0) {
-        rc = r < 0 ? r
-                   : pw_error_set(err, PW_EDB, tmp, 0, NULL,
-                                  "the copy fails foreign_key_check");
-        goto done;
-    }
+    if (r != 0)
+        return r < 0 ? r
+                     : pw_error_set(err, status, path, 0, NULL, "%s fails foreign_key_check",
+                                    what);
+    return PW_OK;
+}
+
+/* The audit chain under the audit key (which also proves that the site key
+ * belongs to the file, as the key check value does), and the counts the
+ * summary line shows. */
+static int check_chain(pwi_db *db, const unsigned char key[32], const char *path,
+                       const char *what, int status, long *entries, long *people,
+                       long *episodes, pw_error *err)
+{
     pwi_audit_report rep;
-    if ((rc = pwi_audit_verify(db, src->keys.audit, &rep, err)) != PW_OK)
-        goto done;
-    if (!rep.ok) {
-        rc = pw_error_set(err, PW_EDB, tmp, 0, NULL,
-                          "the copy's audit chain is broken at entry %lld: %s",
-                          (long long)rep.first_bad, rep.reason);
-        goto done;
-    }
-    res->audit_entries = (long)rep.entries;
+    int rc = pwi_audit_verify(db, key, &rep, err);
+    if (rc != PW_OK)
+        return rc;
+    if (!rep.ok)
+        return pw_error_set(err, status, path, 0, NULL,
+                            "%s's audit chain is broken at entry %lld: %s", what,
+                            (long long)rep.first_bad, rep.reason);
+    *entries = (long)rep.entries;
     int64_t v = 0;
     int found = 0;
     if ((rc = pwi_db_query_int64(db, "SELECT COUNT(*) FROM person", &v, &found, err)) != PW_OK)
-        goto done;
-    res->people = (long)v;
+        return rc;
+    *people = (long)v;
     if ((rc = pwi_db_query_int64(db, "SELECT COUNT(*) FROM episode", &v, &found, err)) !=
         PW_OK)
-        goto done;
-    res->episodes = (long)v;
-done:
+        return rc;
+    *episodes = (long)v;
+    return PW_OK;
+}
+
+/* Checks the copy as a registry: page-level integrity, foreign keys, the
+ * audit chain under the site key, and that the key belongs to it. */
+static int check_copy(const char *tmp, const pwi_reg *src, pw_backup_result *res,
+                      pw_error *err)
+{
+    pwi_db *db = NULL;
+    int rc = pwi_db_open(tmp, 0, &db, err);
+    if (rc != PW_OK)
+        return rc;
+    if ((rc = check_pages(db, tmp, "the copy", PW_EDB, err)) == PW_OK)
+        rc = check_chain(db, src->keys.audit, tmp, "the copy", PW_EDB, &res->audit_entries,
+                         &res->people, &res->episodes, err);
     pwi_db_close(db);
     return rc;
 }
@@ -225,20 +275,8 @@ int pw_registry_backup(const char *url, const char *as_token, const char *to,
         goto fail_tmp;
     if ((rc = check_copy(tmp, reg, res, err)) != PW_OK)
         goto fail_tmp;
-    /* The check opened the copy in WAL mode; closing it checkpointed and
-     * removed the -wal file. Sync again in case that wrote to the file. */
-    if ((rc = fsync_path(tmp, 0, err)) != PW_OK)
+    if ((rc = seal_tmp(tmp, err)) != PW_OK)
         goto fail_tmp;
-    char walp[4200];
-    snprintf(walp, sizeof walp, "%s-wal", tmp);
-    struct stat w;
-    if (stat(walp, &w) == 0 && w.st_size > 0) {
-        rc = pw_error_set(err, PW_EIO, tmp, 0, NULL, "the copy still has a WAL file");
-        goto fail_tmp;
-    }
-    unlink(walp); /* an empty -wal and the -shm, if SQLite left them */
-    snprintf(walp, sizeof walp, "%s-shm", tmp);
-    unlink(walp);
     if (rename(tmp, to) != 0) {
         rc = pw_error_set(err, PW_EIO, to, 0, NULL, "cannot rename into place: %s",
                           strerror(errno));
@@ -252,5 +290,388 @@ done:
     free(tmp);
     free(dircopy);
     pwi_reg_close(reg);
+    return rc;
+}
+
+/* ---- restore ------------------------------------------------------------ */
+
+static int path_exists(const char *p)
+{
+    struct stat sb;
+    return lstat(p, &sb) == 0;
+}
+
+/* Errors found in the temporary copy name the backup the user gave. */
+static void blame_backup(pw_error *err, const char *tmp, const char *from)
+{
+    if (err && (!err->file[0] || strcmp(err->file, tmp) == 0))
+        snprintf(err->file, sizeof err->file, "%s", from);
+}
+
+/* Copies the bytes of `from` into a new file `to` and fsyncs it. Why not
+ * SQLite's backup API: a read-only connection to a WAL-mode file (which a
+ * backup is) creates FILE-wal and FILE-shm beside the backup and cannot
+ * remove them again; the user's backup is not to be touched. The caller
+ * has made sure that no -wal belongs to `from`, so its bytes are the whole
+ * database. */
+static int copy_bytes(const char *from, const char *to, pw_error *err)
+{
+    int in = open(from, O_RDONLY), out = -1, rc = PW_OK;
+    if (in < 0)
+        return pw_error_set(err, PW_EIO, from, 0, NULL, "cannot read: %s", strerror(errno));
+    out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (out < 0) {
+        rc = pw_error_set(err, PW_EIO, to, 0, NULL, "cannot create: %s", strerror(errno));
+        goto done;
+    }
+    char buf[1 << 16];
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = pw_error_set(err, PW_EIO, from, 0, NULL, "cannot read: %s", strerror(errno));
+            goto done;
+        }
+        if (n == 0)
+            break;
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(out, buf + off, (size_t)(n - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0) {
+                rc = pw_error_set(err, PW_EIO, to, 0, NULL, "cannot write: %s",
+                                  strerror(errno));
+                goto done;
+            }
+            off += w;
+        }
+    }
+    if (fsync(out) != 0)
+        rc = pw_error_set(err, PW_EIO, to, 0, NULL, "cannot sync: %s", strerror(errno));
+done:
+    if (out >= 0 && close(out) != 0 && rc == PW_OK)
+        rc = pw_error_set(err, PW_EIO, to, 0, NULL, "cannot close: %s", strerror(errno));
+    close(in);
+    return rc;
+}
+
+/* DB.replaced-YYYYMMDDTHHMMSSZ, or with -2, -3, ... if that name is taken
+ * (two restores in one second): the replaced registry never overwrites an
+ * earlier one. */
+static int replaced_name(const char *db, char *out, size_t len, pw_error *err)
+{
+    char stamp[32], wal[4200];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    for (int i = 1; i < 100; i++) {
+        int n = i == 1 ? snprintf(out, len, "%s.replaced-%s", db, stamp)
+                       : snprintf(out, len, "%s.replaced-%s-%d", db, stamp, i);
+        if (n < 0 || (size_t)n >= len)
+            return pw_error_set(err, PW_EINVAL, db, 0, "db", "path too long");
+        snprintf(wal, sizeof wal, "%s-wal", out);
+        if (!path_exists(out) && !path_exists(wal))
+            return PW_OK;
+    }
+    return pw_error_set(err, PW_ECONFLICT, out, 0, NULL, "exists already");
+}
+
+/* Runs a one-row statement and copies its first column into buf. */
+static int one_text(sqlite3 *lite, const char *sql, char *buf, size_t len)
+{
+    sqlite3_stmt *st = NULL;
+    int r = sqlite3_prepare_v2(lite, sql, -1, &st, NULL);
+    buf[0] = '\0';
+    if (r == SQLITE_OK) {
+        r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            const unsigned char *v = sqlite3_column_text(st, 0);
+            snprintf(buf, len, "%s", v ? (const char *)v : "");
+            r = SQLITE_OK;
+        } else if (r == SQLITE_DONE) {
+            r = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    return r;
+}
+
+/*
+ * Takes the registry at `db` over for the restore, or says that another
+ * process has it open. Why not just BEGIN EXCLUSIVE: in WAL mode it is
+ * the same as BEGIN IMMEDIATE and succeeds while other connections are
+ * open but idle (a server between requests). Leaving WAL mode needs the
+ * database to itself: SQLite answers SQLITE_BUSY while any other
+ * connection has it open, and on success it has checkpointed every
+ * committed transaction of the -wal into the file and removed the -wal
+ * and -shm, so the file kept aside is complete on its own. With
+ * locking_mode=EXCLUSIVE, BEGIN EXCLUSIVE then keeps every other process
+ * out (the journal mode is read again inside it, in case one switched it
+ * back in between) until the new file is in place.
+ */
+static int lock_target(const char *db, sqlite3 **out, pw_error *err)
+{
+    *out = NULL;
+    sqlite3 *lite = NULL;
+    char mode[32];
+    int r = sqlite3_open_v2(db, &lite, SQLITE_OPEN_READWRITE, NULL);
+    if (r == SQLITE_OK)
+        r = sqlite3_exec(lite, "PRAGMA locking_mode=EXCLUSIVE", NULL, NULL, NULL);
+    if (r == SQLITE_OK && (r = one_text(lite, "PRAGMA journal_mode=DELETE", mode,
+                                        sizeof mode)) == SQLITE_OK &&
+        strcmp(mode, "delete") != 0)
+        r = SQLITE_BUSY;
+    if (r == SQLITE_OK)
+        r = sqlite3_exec(lite, "BEGIN EXCLUSIVE", NULL, NULL, NULL);
+    if (r == SQLITE_OK &&
+        (r = one_text(lite, "PRAGMA journal_mode", mode, sizeof mode)) == SQLITE_OK &&
+        strcmp(mode, "delete") != 0)
+        r = SQLITE_BUSY;
+    if (r == SQLITE_OK) {
+        *out = lite;
+        return PW_OK;
+    }
+    int rc;
+    if ((r & 0xff) == SQLITE_BUSY || (r & 0xff) == SQLITE_LOCKED)
+        rc = pw_error_set(err, PW_ECONFLICT, db, 0, NULL,
+                          "is in use by another process (a running `pathways serve` or "
+                          "import?): stop it and restore again; the registry was left as "
+                          "it was");
+    else
+        rc = pw_error_set(err, PW_EDB, db, 0, NULL,
+                          "cannot take the registry over to replace it: %s; it was left as "
+                          "it was (if it is damaged, stop every process that uses it and "
+                          "move it away by hand)",
+                          lite ? sqlite3_errmsg(lite) : sqlite3_errstr(r));
+    sqlite3_close(lite);
+    return rc;
+}
+
+/* Releases lock_target's hold (nothing was written through it). */
+static void unlock_target(sqlite3 *lite)
+{
+    if (!lite)
+        return;
+    sqlite3_exec(lite, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(lite);
+}
+
+/*
+ * The checks on the temporary copy, in the order that keeps them honest:
+ * the pages and the schema version on the raw file (opening it as a
+ * registry would migrate an older schema first), then as a registry under
+ * the target's site key with the caller's token (the key check value), the
+ * role, and the audit chain. Then the restore's own audit entry, so that
+ * the restored chain shows who restored what.
+ */
+static int check_and_stamp(const char *tmp, const char *url, const char *as_token,
+                           const char *from, pw_restore_result *res, pw_error *err)
+{
+    pwi_db *db = NULL;
+    pwi_reg *reg = NULL;
+    int rc = pwi_db_open(tmp, 0, &db, err);
+    if (rc != PW_OK) {
+        /* A file we just wrote fails to open for what it holds. */
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        rc = pw_error_set(err, PW_EINVAL, from, 0, NULL,
+                          "not a readable SQLite database (%.400s)", why);
+        goto done;
+    }
+    if ((rc = check_pages(db, from, "the backup", PW_EINVAL, err)) != PW_OK)
+        goto done;
+    int version = 0;
+    if ((rc = pwi_db_schema_version(db, &version, err)) != PW_OK)
+        goto done;
+    if (version < 1) {
+        rc = pw_error_set(err, PW_EINVAL, from, 0, NULL, "not a registry (no schema)");
+        goto done;
+    }
+    if (version > pwi_schema_latest()) {
+        rc = pw_error_set(err, PW_EINVAL, from, 0, NULL,
+                          "schema version %d is newer than this build knows (%d): restore "
+                          "it with the pathways that wrote it",
+                          version, pwi_schema_latest());
+        goto done;
+    }
+    pwi_db_close(db);
+    db = NULL;
+    if ((rc = pwi_reg_open_keyed(tmp, url, as_token, &reg, err)) != PW_OK)
+        goto done;
+    /* No "denied" entry: it would go into the copy, which is then removed. */
+    if ((rc = pwi_auth_check(&reg->user, PWI_WRITE, PWI_OBJ_BACKUP, err)) != PW_OK) {
+        rc = pw_error_set(err, rc, from, 0, "as",
+                          "only an admin of the backup may restore it (this token is "
+                          "its user '%s', role %s)",
+                          reg->user.name, pwi_role_name(reg->user.role));
+        goto done;
+    }
+    if ((rc = check_chain(reg->db, reg->keys.audit, from, "the backup", PW_EINVAL,
+                          &res->audit_entries, &res->people, &res->episodes, err)) != PW_OK)
+        goto done;
+    int64_t pages = 0;
+    int found = 0;
+    if ((rc = pwi_db_query_int64(reg->db, "PRAGMA page_count", &pages, &found, err)) != PW_OK)
+        goto done;
+    res->pages = (long)pages;
+    /* Absolute paths: the entry must say which file, wherever it was run. */
+    assert(!res->replaced[0] || strncmp(res->replaced, url, strlen(url)) == 0);
+    char detail[4096], *abs_from = realpath(from, NULL), *abs_db = realpath(url, NULL);
+    snprintf(detail, sizeof detail, "from %.1800s: %ld entries verified; %s%.1800s%s",
+             abs_from ? abs_from : from, res->audit_entries,
+             res->replaced[0] ? "replaced registry kept as " : "no registry replaced",
+             res->replaced[0] ? (abs_db ? abs_db : url) : "",
+             res->replaced[0] ? res->replaced + strlen(url) : "");
+    free(abs_from);
+    free(abs_db);
+    if ((rc = pwi_db_begin(reg->db, err)) != PW_OK)
+        goto done;
+    rc = pwi_reg_audit(reg, "restore", "registry", detail, err);
+    if (rc == PW_OK)
+        rc = pwi_db_commit(reg->db, err);
+    else
+        pwi_db_rollback(reg->db);
+done:
+    blame_backup(err, tmp, from);
+    pwi_db_close(db);
+    pwi_reg_close(reg);
+    return rc;
+}
+
+int pw_registry_restore(const char *url, const char *as_token, const char *from,
+                        int force, pw_restore_result *res, pw_error *err)
+{
+    memset(res, 0, sizeof *res);
+    if (pwi_db_is_pg_url(url) || pwi_db_is_pg_url(from))
+        return pw_error_set(err, PW_EINVAL, NULL, 0, pwi_db_is_pg_url(url) ? "db" : "from",
+                            "restore reads a backup file of an SQLite registry; a "
+                            "PostgreSQL registry is restored from its pg_dump with "
+                            "pg_restore into an empty database: pg_restore --dbname='URL' "
+                            "FILE; then check it with `pathways registry audit verify` "
+                            "under the same site key");
+    /* Everything that can be refused without reading the backup first. */
+    struct stat fs, ds;
+    if (stat(from, &fs) != 0)
+        return pw_error_set(err, PW_ENOTFOUND, from, 0, "from", "cannot read the backup: %s",
+                            strerror(errno));
+    if (!S_ISREG(fs.st_mode))
+        return pw_error_set(err, PW_EINVAL, from, 0, "from", "is not a file");
+    char side[4200];
+    snprintf(side, sizeof side, "%s-wal", from);
+    if (stat(side, &ds) == 0 && ds.st_size > 0)
+        return pw_error_set(err, PW_EINVAL, side, 0, "from",
+                            "the backup is not one self-contained file (it has a WAL file): "
+                            "restore from a copy written by `registry backup`");
+    int have = lstat(url, &ds) == 0;
+    if (have && !S_ISREG(ds.st_mode))
+        return pw_error_set(err, PW_EINVAL, url, 0, "db",
+                            "is not a regular file (a symbolic link?): give the registry "
+                            "file itself");
+    if (have && fs.st_dev == ds.st_dev && fs.st_ino == ds.st_ino)
+        return pw_error_set(err, PW_EINVAL, from, 0, "from", "is the registry itself");
+    if (have && !force)
+        return pw_error_set(err, PW_ECONFLICT, url, 0, "db",
+                            "a registry exists here: restore replaces it only with --force, "
+                            "and then keeps it as %s.replaced-TIME",
+                            url);
+    if (!have) {
+        /* A WAL or rollback journal without its database may hold committed
+         * transactions, and SQLite would apply it to the restored file. */
+        static const char *const sfx[] = {"-wal", "-journal"};
+        for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+            snprintf(side, sizeof side, "%s%s", url, sfx[i]);
+            if (path_exists(side))
+                return pw_error_set(err, PW_ECONFLICT, side, 0, NULL,
+                                    "is left without its database and may hold committed "
+                                    "records: move it away by hand; nothing was changed");
+        }
+    }
+    pwi_keys keys;
+    int rc = pwi_keys_load(url, 0, &keys, err);
+    pwi_keys_wipe(&keys);
+    if (rc == PW_ENOTFOUND) {
+        char keyfile[sizeof err->file];
+        snprintf(keyfile, sizeof keyfile, "%s", err->file);
+        return pw_error_set(err, rc, keyfile, 0, NULL,
+                            "key file missing: a backup holds no site key; put the "
+                            "registry's key here, or set PW_REGISTRY_KEYFILE or "
+                            "PW_REGISTRY_KEY");
+    }
+    if (rc != PW_OK)
+        return rc;
+
+    char *tmp = NULL, *dircopy = NULL;
+    sqlite3 *hold = NULL;
+    int linked = 0;
+    size_t n = strlen(url) + 32;
+    if (!(tmp = malloc(n)) || !(dircopy = strdup(url))) {
+        rc = pw_error_set(err, PW_ENOMEM, url, 0, NULL, "out of memory");
+        goto done;
+    }
+    snprintf(tmp, n, "%s.tmp.%ld", url, (long)getpid());
+    remove_tmp(tmp);
+    if (have && (rc = replaced_name(url, res->replaced, sizeof res->replaced, err)) != PW_OK)
+        goto done;
+    if ((rc = copy_bytes(from, tmp, err)) != PW_OK)
+        goto fail_tmp;
+    if ((rc = check_and_stamp(tmp, url, as_token, from, res, err)) != PW_OK)
+        goto fail_tmp;
+    if ((rc = seal_tmp(tmp, err)) != PW_OK)
+        goto fail_tmp;
+
+    /* The backup is good and carries its restore entry: only now is the
+     * target touched. */
+    if (have) {
+        if ((rc = lock_target(url, &hold, err)) != PW_OK)
+            goto fail_tmp;
+        /* Leaving WAL mode removed the -wal; one still there would be
+         * replayed into the restored file. */
+        snprintf(side, sizeof side, "%s-wal", url);
+        if (path_exists(side)) {
+            rc = pw_error_set(err, PW_EDB, side, 0, NULL,
+                              "is still there after the registry left WAL mode; the "
+                              "registry was left as it was");
+            goto fail_tmp;
+        }
+        /* A second name for the old file first: at no moment is there no
+         * registry at `url`, and a crash leaves both names on the old one. */
+        if (link(url, res->replaced) != 0) {
+            rc = pw_error_set(err, PW_EIO, res->replaced, 0, NULL,
+                              "cannot keep the replaced registry here: %s; the registry "
+                              "was left as it was",
+                              strerror(errno));
+            goto fail_tmp;
+        }
+        linked = 1;
+        if (rename(tmp, url) != 0) {
+            rc = pw_error_set(err, PW_EIO, url, 0, NULL, "cannot rename into place: %s",
+                              strerror(errno));
+            goto fail_tmp;
+        }
+    } else {
+        snprintf(side, sizeof side, "%s-shm", url);
+        unlink(side); /* an index of no WAL: holds no record */
+        /* link, unlike rename, fails if another registry appeared here in
+         * the meantime, rather than replacing it. */
+        if (link(tmp, url) != 0) {
+            rc = pw_error_set(err, errno == EEXIST ? PW_ECONFLICT : PW_EIO, url, 0, NULL,
+                              "cannot put the restored registry here: %s", strerror(errno));
+            goto fail_tmp;
+        }
+        unlink(tmp);
+    }
+    rc = fsync_path(dirname(dircopy), 1, err);
+    goto done;
+fail_tmp:
+    if (linked)
+        unlink(res->replaced);
+    remove_tmp(tmp);
+    res->replaced[0] = '\0';
+done:
+    unlock_target(hold);
+    free(tmp);
+    free(dircopy);
     return rc;
 }

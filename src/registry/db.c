@@ -75,6 +75,11 @@ static int is_pg_url(const char *url)
            strncmp(url, "postgres://", 11) == 0;
 }
 
+int pwi_db_is_pg_url(const char *url)
+{
+    return is_pg_url(url);
+}
+
 static void quiet_notice(void *arg, const char *message)
 {
     (void)arg;

@@ -46,6 +46,9 @@ typedef enum { PWI_DB_SQLITE, PWI_DB_PG } pwi_db_kind;
  * busy timeout 10 s. */
 int pwi_db_open(const char *url, int create, pwi_db **out, pw_error *err);
 void pwi_db_close(pwi_db *db);
+/* 1 if `url` names a PostgreSQL database (as pwi_db_open decides), for
+ * what must refuse PostgreSQL before connecting (registry restore). */
+int pwi_db_is_pg_url(const char *url);
 pwi_db_kind pwi_db_kind_of(const pwi_db *db);
 /*
  * SQLite: wait for the write lock by polling every half millisecond, for

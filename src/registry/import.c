@@ -32,6 +32,12 @@
 #define REVIEW_WINDOW_DAYS 14
 /* Plan length assumed when the episode carries no case (no engine plan). */
 #define DEFAULT_PLAN_DAYS 365
+/* The one phase of such a plan. Not the programme's name: a programme is
+ * free text ("B", "inpatient_9m") and is its own report grouping, while
+ * caseload-by-phase and the episode list's phase filter need a phase from
+ * one vocabulary. "treatment" is the kind-unknown phase beside the engine's
+ * measures (measure_phase: detoxification, ..., monitoring). */
+#define DEFAULT_PLAN_PHASE "treatment"
 /* Days per month when turning the engine's measure months into due dates. */
 #define DAYS_PER_MONTH 30.4375
 static const int post_discharge_days[] = {91, 182, 365};
@@ -253,6 +259,43 @@ static int lookup_episode(importer *im, json_t *rec, episode_row *ep,
     return rc < 0 ? rc : PW_OK;
 }
 
+/*
+ * What every record about an episode (panel, review, test, violation,
+ * relapse, follow-up, discharge) starts with, in this order, so that a
+ * record with several faults is always reported for the same one: no
+ * unknown key, a known episode, a valid "date".
+ */
+static int episode_record(importer *im, json_t *rec, const char *const *keys,
+                          episode_row *ep, const char **eref, int32_t *day,
+                          pw_error *err)
+{
+    int has_day;
+    *day = 0;
+    int rc = check_keys(im, rec, keys, err);
+    if (rc == PW_OK) rc = lookup_episode(im, rec, ep, eref, err);
+    if (rc == PW_OK) rc = get_date(im, rec, "date", 1, day, &has_day, err);
+    return rc;
+}
+
+/* After the record's own fields: an event cannot precede its episode. */
+static int not_before_start(importer *im, const episode_row *ep, int32_t day,
+                            pw_error *err)
+{
+    if (day < ep->start_day)
+        return bad(im, err, PW_EINVAL, "date", "is before the episode's start",
+                   NULL);
+    return PW_OK;
+}
+
+/* The role check on an episode's record; `object` ("episode:REF", also the
+ * audit object) is kept for a second check by the caller. */
+static int require_episode(importer *im, pwi_object o, const char *eref,
+                           char object[260], pw_error *err)
+{
+    snprintf(object, 260, "episode:%s", eref);
+    return require(im, PWI_WRITE, o, object, err);
+}
+
 /* Runs a prepared INSERT/UPDATE; with RETURNING, *id gets the first column. */
 static int run(pwi_stmt *st, int64_t *id, pw_error *err)
 {
@@ -463,8 +506,7 @@ static int add_phase(importer *im, int64_t episode_id, int seq,
  * Returns the planned end day in *plan_end.
  */
 static int add_plan(importer *im, int64_t episode_id, int32_t start,
-                    const pw_decision *d, const char *programme,
-                    int32_t *plan_end, pw_error *err)
+                    const pw_decision *d, int32_t *plan_end, pw_error *err)
 {
     int32_t cursor = start;
     int seq = 0, rc = PW_OK;
@@ -483,9 +525,11 @@ static int add_plan(importer *im, int64_t episode_id, int32_t start,
         cursor = due;
     }
     if (rc == PW_OK && seq == 0) {
-        /* No engine plan: one phase named after the programme. */
+        /* No engine plan (no case, or no treatment measure in its
+         * decision): one phase of treatment of a kind not known here. */
         cursor = start + DEFAULT_PLAN_DAYS;
-        rc = add_phase(im, episode_id, 1, programme, start, cursor, 1, err);
+        rc = add_phase(im, episode_id, 1, DEFAULT_PLAN_PHASE, start, cursor, 1,
+                       err);
     }
     if (cursor <= start)
         cursor = start + DEFAULT_PLAN_DAYS;
@@ -701,7 +745,7 @@ static int rec_episode(importer *im, json_t *rec, pw_error *err)
     free(rec_text);
     int32_t plan_end = start;
     if (rc == PW_OK)
-        rc = add_plan(im, episode_id, start, d, programme, &plan_end, err);
+        rc = add_plan(im, episode_id, start, d, &plan_end, err);
     /* Reviews: at start, then every 3 months until the planned end. */
     if (rc == PW_OK)
         rc = add_review_schedule(im, episode_id, start, plan_end,
@@ -751,11 +795,9 @@ static int rec_panel(importer *im, json_t *rec, pw_error *err)
     static const char *const decisions[] = {"accept", "modify", "reject", NULL};
     const char *eref, *programme, *reason;
     episode_row ep;
-    int32_t day = 0;
-    int has_day, decision;
-    int rc = check_keys(im, rec, keys, err);
-    if (rc == PW_OK) rc = lookup_episode(im, rec, &ep, &eref, err);
-    if (rc == PW_OK) rc = get_date(im, rec, "date", 1, &day, &has_day, err);
+    int32_t day;
+    int decision;
+    int rc = episode_record(im, rec, keys, &ep, &eref, &day, err);
     if (rc == PW_OK) rc = get_enum(im, rec, "decision", 1, decisions, &decision, err);
     if (rc == PW_OK) rc = get_str(im, rec, "programme", 0, &programme, err);
     if (rc == PW_OK) rc = get_str(im, rec, "reason", 0, &reason, err);
@@ -765,8 +807,7 @@ static int rec_panel(importer *im, json_t *rec, pw_error *err)
         return bad(im, err, PW_EINVAL, "programme",
                    "is required when the decision is modify", NULL);
     char object[260];
-    snprintf(object, sizeof object, "episode:%s", eref);
-    if ((rc = require(im, PWI_WRITE, PWI_OBJ_PANEL, object, err)) != PW_OK)
+    if ((rc = require_episode(im, PWI_OBJ_PANEL, eref, object, err)) != PW_OK)
         return rc;
     char *members = NULL, *dissent = NULL;
     rc = string_array(im, rec, "members", 1, &members, err);
@@ -867,11 +908,9 @@ static int rec_review(importer *im, json_t *rec, pw_error *err)
     keys[nk] = NULL;
     const char *eref, *notes;
     episode_row ep;
-    int32_t day = 0;
-    int has_day, stage;
-    int rc = check_keys(im, rec, keys, err);
-    if (rc == PW_OK) rc = lookup_episode(im, rec, &ep, &eref, err);
-    if (rc == PW_OK) rc = get_date(im, rec, "date", 1, &day, &has_day, err);
+    int32_t day;
+    int stage;
+    int rc = episode_record(im, rec, keys, &ep, &eref, &day, err);
     if (rc == PW_OK) rc = get_enum(im, rec, "stage", 1, stages, &stage, err);
     if (rc == PW_OK) rc = get_str_max(im, rec, "notes", 0, MAX_TEXT, &notes, err);
     int64_t val[N_TOP];
@@ -879,14 +918,11 @@ static int rec_review(importer *im, json_t *rec, pw_error *err)
     for (size_t i = 0; rc == PW_OK && i < N_TOP; i++)
         rc = get_int(im, rec, top_fields[i].key, 0, top_fields[i].hi, &val[i],
                      &present[i], err);
+    if (rc == PW_OK) rc = not_before_start(im, &ep, day, err);
     if (rc != PW_OK)
         return rc;
-    if (day < ep.start_day)
-        return bad(im, err, PW_EINVAL, "date", "is before the episode's start",
-                   NULL);
     char object[260];
-    snprintf(object, sizeof object, "episode:%s", eref);
-    if ((rc = require(im, PWI_WRITE, PWI_OBJ_REVIEW, object, err)) != PW_OK)
+    if ((rc = require_episode(im, PWI_OBJ_REVIEW, eref, object, err)) != PW_OK)
         return rc;
     if (notes && (rc = require(im, PWI_WRITE, PWI_OBJ_NOTES, object, err)) != PW_OK)
         return rc;
@@ -969,21 +1005,16 @@ static int rec_test(importer *im, json_t *rec, pw_error *err)
                                           "missed", NULL};
     const char *eref, *analyte;
     episode_row ep;
-    int32_t day = 0;
-    int has_day, result;
-    int rc = check_keys(im, rec, keys, err);
-    if (rc == PW_OK) rc = lookup_episode(im, rec, &ep, &eref, err);
-    if (rc == PW_OK) rc = get_date(im, rec, "date", 1, &day, &has_day, err);
+    int32_t day;
+    int result;
+    int rc = episode_record(im, rec, keys, &ep, &eref, &day, err);
     if (rc == PW_OK) rc = get_str(im, rec, "analyte", 1, &analyte, err);
     if (rc == PW_OK) rc = get_enum(im, rec, "result", 1, results, &result, err);
+    if (rc == PW_OK) rc = not_before_start(im, &ep, day, err);
     if (rc != PW_OK)
         return rc;
-    if (day < ep.start_day)
-        return bad(im, err, PW_EINVAL, "date", "is before the episode's start",
-                   NULL);
     char object[260];
-    snprintf(object, sizeof object, "episode:%s", eref);
-    if ((rc = require(im, PWI_WRITE, PWI_OBJ_TEST, object, err)) != PW_OK)
+    if ((rc = require_episode(im, PWI_OBJ_TEST, eref, object, err)) != PW_OK)
         return rc;
     pwi_stmt *st;
     rc = pwi_db_prepare(im->reg->db,
@@ -1013,26 +1044,21 @@ static int rec_violation(importer *im, json_t *rec, pw_error *err)
     static const char *const adj[] = {"alleged", "excused", "confirmed", NULL};
     const char *eref, *kind, *response;
     episode_row ep;
-    int32_t day = 0;
-    int has_day, a;
-    int rc = check_keys(im, rec, keys, err);
-    if (rc == PW_OK) rc = lookup_episode(im, rec, &ep, &eref, err);
-    if (rc == PW_OK) rc = get_date(im, rec, "date", 1, &day, &has_day, err);
+    int32_t day;
+    int a;
+    int rc = episode_record(im, rec, keys, &ep, &eref, &day, err);
     if (rc == PW_OK) rc = get_str(im, rec, "kind", 1, &kind, err);
     if (rc == PW_OK) rc = get_enum(im, rec, "adjudication", 0, adj, &a, err);
     if (rc == PW_OK) rc = get_str(im, rec, "response", 0, &response, err);
+    if (rc == PW_OK) rc = not_before_start(im, &ep, day, err);
     if (rc != PW_OK)
         return rc;
-    if (day < ep.start_day)
-        return bad(im, err, PW_EINVAL, "date", "is before the episode's start",
-                   NULL);
     /* A sanction needs an adjudicated violation first (monitoring.md 5.2). */
     if (response && a != 2)
         return bad(im, err, PW_EINVAL, "response",
                    "a response needs adjudication 'confirmed'", NULL);
     char object[260];
-    snprintf(object, sizeof object, "episode:%s", eref);
-    if ((rc = require(im, PWI_WRITE, PWI_OBJ_COMPLIANCE, object, err)) != PW_OK)
+    if ((rc = require_episode(im, PWI_OBJ_COMPLIANCE, eref, object, err)) != PW_OK)
         return rc;
     pwi_stmt *st;
     rc = pwi_db_prepare(im->reg->db,
@@ -1061,21 +1087,16 @@ static int rec_outcome(importer *im, json_t *rec, int followup, pw_error *err)
     static const char *const statuses[] = {"abstinent", "using", NULL};
     const char *eref;
     episode_row ep;
-    int32_t day = 0;
-    int has_day, status = -1;
-    int rc = check_keys(im, rec, followup ? fkeys : rkeys, err);
-    if (rc == PW_OK) rc = lookup_episode(im, rec, &ep, &eref, err);
-    if (rc == PW_OK) rc = get_date(im, rec, "date", 1, &day, &has_day, err);
+    int32_t day;
+    int status = -1;
+    int rc = episode_record(im, rec, followup ? fkeys : rkeys, &ep, &eref, &day, err);
     if (rc == PW_OK && followup)
         rc = get_enum(im, rec, "status", 1, statuses, &status, err);
+    if (rc == PW_OK) rc = not_before_start(im, &ep, day, err);
     if (rc != PW_OK)
         return rc;
-    if (day < ep.start_day)
-        return bad(im, err, PW_EINVAL, "date", "is before the episode's start",
-                   NULL);
     char object[260];
-    snprintf(object, sizeof object, "episode:%s", eref);
-    if ((rc = require(im, PWI_WRITE, PWI_OBJ_OUTCOME, object, err)) != PW_OK)
+    if ((rc = require_episode(im, PWI_OBJ_OUTCOME, eref, object, err)) != PW_OK)
         return rc;
     pwi_stmt *st;
     rc = pwi_db_prepare(im->reg->db,
@@ -1115,18 +1136,14 @@ static int rec_discharge(importer *im, json_t *rec, pw_error *err)
                                         "not_applicable", NULL};
     const char *eref;
     episode_row ep;
-    int32_t day = 0;
-    int has_day, reason, lc;
-    int rc = check_keys(im, rec, keys, err);
-    if (rc == PW_OK) rc = lookup_episode(im, rec, &ep, &eref, err);
-    if (rc == PW_OK) rc = get_date(im, rec, "date", 1, &day, &has_day, err);
+    int32_t day;
+    int reason, lc;
+    int rc = episode_record(im, rec, keys, &ep, &eref, &day, err);
     if (rc == PW_OK) rc = get_enum(im, rec, "reason", 1, reasons, &reason, err);
     if (rc == PW_OK) rc = get_enum(im, rec, "legal_completion", 0, legal, &lc, err);
+    if (rc == PW_OK) rc = not_before_start(im, &ep, day, err);
     if (rc != PW_OK)
         return rc;
-    if (day < ep.start_day)
-        return bad(im, err, PW_EINVAL, "date", "is before the episode's start",
-                   NULL);
     if (strcmp(ep.status, "discharged") == 0)
         return bad(im, err, PW_ECONFLICT, "episode",
                    "episode is discharged already", NULL);
@@ -1140,8 +1157,7 @@ static int rec_discharge(importer *im, json_t *rec, pw_error *err)
                    "discharge yet",
                    NULL);
     char object[260];
-    snprintf(object, sizeof object, "episode:%s", eref);
-    if ((rc = require(im, PWI_WRITE, PWI_OBJ_DISCHARGE, object, err)) != PW_OK)
+    if ((rc = require_episode(im, PWI_OBJ_DISCHARGE, eref, object, err)) != PW_OK)
         return rc;
     if (lc >= 0 &&
         (rc = require(im, PWI_WRITE, PWI_OBJ_COMPLIANCE, object, err)) != PW_OK)

@@ -60,6 +60,12 @@ static int meta_put(pwi_db *db, const char *key, const char *value,
 int pwi_reg_open(const char *url, const char *token, pwi_reg **out,
                  pw_error *err)
 {
+    return pwi_reg_open_keyed(url, url, token, out, err);
+}
+
+int pwi_reg_open_keyed(const char *url, const char *key_url, const char *token,
+                       pwi_reg **out, pw_error *err)
+{
     *out = NULL;
     pwi_reg *reg = calloc(1, sizeof *reg);
     if (!reg)
@@ -80,7 +86,7 @@ int pwi_reg_open(const char *url, const char *token, pwi_reg **out,
     if (version < pwi_schema_latest() &&
         (rc = pwi_db_migrate(reg->db, err)) != PW_OK)
         goto fail;
-    if ((rc = pwi_keys_load(url, 0, &reg->keys, err)) != PW_OK)
+    if ((rc = pwi_keys_load(key_url, 0, &reg->keys, err)) != PW_OK)
         goto fail;
     char stored[80], mine[65];
     int found;

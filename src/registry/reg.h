@@ -26,6 +26,12 @@ typedef struct pwi_reg {
  */
 int pwi_reg_open(const char *url, const char *token, pwi_reg **out,
                  pw_error *err);
+/* The same, with the site key looked up as for the registry `key_url`
+ * (PW_REGISTRY_KEY, PW_REGISTRY_KEYFILE, else KEY_URL.key): `registry
+ * restore` checks a temporary copy under the key of the registry it is
+ * about to become. */
+int pwi_reg_open_keyed(const char *url, const char *key_url, const char *token,
+                       pwi_reg **out, pw_error *err);
 void pwi_reg_close(pwi_reg *reg);
 
 /* Shorthand for pwi_audit_append with the registry's key and user. */

@@ -40,16 +40,22 @@ is "default page size" "$(jq .limit d.b)" 50
 # ---- filters ------------------------------------------------------------------
 list b "$CLIN" '?programme=B' > /dev/null
 is "programme B" "$(jq -r '[.total, (.episodes[].episode)] | map(tostring) | join(" ")' b.b)" "2 E7 E8"
-list c "$CLIN" '?phase=C&as_of=2026-01-01' > /dev/null
-is "phase C on 2026-01-01" "$(jq -r '[.episodes[] | .episode + ":" + .status] | join(" ")' c.b)" "E9:active E10:pending_panel"
-list cb "$CLIN" '?programme=B&phase=C&as_of=2026-01-01' > /dev/null
-is "both filters" "$(jq .total cb.b)" 0
-list early "$CLIN" '?phase=B&as_of=2025-05-01' > /dev/null
-is "before E7 and E8 started, no episode is in phase B" "$(jq .total early.b)" 0
+# No fixture episode has a case, so each plan is one "treatment" phase
+# (not named after the programme): the open ones on 2026-01-01 are in it.
+list c "$CLIN" '?phase=treatment&as_of=2026-01-01' > /dev/null
+is "phase treatment on 2026-01-01" "$(jq -r '[.episodes[] | .episode + ":" + .status] | join(" ")' c.b)" "E7:active E8:active E9:active E10:pending_panel E11:active"
+list cold "$CLIN" '?phase=C&as_of=2026-01-01' > /dev/null
+is "a programme is not a phase" "$(jq .total cold.b)" 0
+list cb "$CLIN" '?programme=B&phase=treatment&as_of=2026-01-01' > /dev/null
+is "both filters" "$(jq -r '[.episodes[].episode] | join(" ")' cb.b)" "E7 E8"
+list cbd "$CLIN" '?programme=B&phase=discharged&as_of=2026-01-01' > /dev/null
+is "both filters, none in that phase" "$(jq .total cbd.b)" 0
+list early "$CLIN" '?programme=B&phase=treatment&as_of=2025-05-01' > /dev/null
+is "before E7 and E8 started, neither is in treatment" "$(jq .total early.b)" 0
 list dis "$CLIN" '?programme=A&as_of=2025-03-01' > /dev/null
 is "a discharge on as_of counts: phase discharged" "$(jq -r '[.episodes[].phase] | unique | join(" ")' dis.b)" discharged
 list bef "$CLIN" '?programme=A&as_of=2025-02-28' > /dev/null
-is "the day before, still in phase A" "$(jq -r '[.episodes[].phase] | unique | join(" ")' bef.b)" A
+is "the day before, still in treatment" "$(jq -r '[.episodes[].phase] | unique | join(" ")' bef.b)" treatment
 list sql "$CLIN" "?programme=B%27%20OR%20%271%27%3D%271" > /dev/null
 is "a programme that looks like SQL is only a value" "$(jq .total sql.b)" 0
 

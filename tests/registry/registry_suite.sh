@@ -157,6 +157,10 @@ tests_sched=$(json_num s2.json tests_scheduled)
 phases=$(q "SELECT p.phase FROM plan_phase p JOIN episode e ON e.id = p.episode_id WHERE e.ref = 'E2' ORDER BY p.seq" | tr '\n' ' ')
 [ "$phases" = "detoxification inpatient_rehabilitation post_rehabilitation_12_step monitoring " ] \
     && ok "plan phases from the recommendation" || fail "phases: $phases"
+# E1 has no case, so no engine plan: one phase of 365 days, named as a
+# phase ("treatment"), not after its programme ("outpatient").
+phases=$(q "SELECT p.phase || ' ' || (p.due_day - p.start_day) FROM plan_phase p JOIN episode e ON e.id = p.episode_id WHERE e.ref = 'E1' ORDER BY p.seq" | tr '\n' ' ')
+[ "$phases" = "treatment 365 " ] && ok "without a case: one treatment phase of 365 days" || fail "phases of E1: $phases"
 rehab=$(q "SELECT p.due_day - p.start_day FROM plan_phase p JOIN episode e ON e.id = p.episode_id WHERE e.ref = 'E2' AND p.phase = 'inpatient_rehabilitation'")
 [ "${rehab:-0}" -ge 365 ] && ok "inpatient rehabilitation due after >= 12 months ($rehab days)" || fail "rehab days $rehab"
 left=$(q "SELECT (SELECT count(*) FROM review_due d JOIN episode e ON e.id = d.episode_id WHERE e.ref = 'E6') + (SELECT count(*) FROM test_schedule t JOIN episode e ON e.id = t.episode_id WHERE e.ref = 'E6')")

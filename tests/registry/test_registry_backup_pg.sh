@@ -1,5 +1,6 @@
-# `pathways registry backup` on PostgreSQL refuses, says to use pg_dump, and
-# writes nothing (a PostgreSQL registry is backed up with pg_dump).
+# `pathways registry backup` and `restore` on PostgreSQL refuse, say to use
+# pg_dump and pg_restore, and write nothing (a PostgreSQL registry is backed
+# up with pg_dump and restored with pg_restore).
 set -u
 BIN=${PW_BIN:?PW_BIN}
 HERE="$PW_SRC/tests/registry"
@@ -22,5 +23,15 @@ rc=$?
 [ $rc -eq 1 ] && ok "refused (exit 1)" || fail "exit $rc"
 grep -q "pg_dump" err && ok "points to pg_dump" || { fail "message"; cat err >&2; }
 ls "$WORK" | grep -q copy && fail "a file was written" || ok "nothing written"
+# A copy to restore from: an SQLite file that exists (restore refuses the
+# PostgreSQL URL before it reads anything).
+printf 'x' > "$WORK/copy.db"
+n=$(pg_psql reg -At -c "SELECT count(*) FROM audit")
+"$BIN" registry restore --from "$WORK/copy.db" --db "$DB" --as "$ADMIN" --force > out 2> err
+rc=$?
+[ $rc -eq 1 ] && ok "restore refused (exit 1)" || fail "restore exit $rc"
+grep -q "pg_restore" err && ok "points to pg_restore" || { fail "restore message"; cat err >&2; }
+[ "$(pg_psql reg -At -c "SELECT count(*) FROM audit")" = "$n" ] && ok "the registry is untouched" \
+    || fail "the audit log changed"
 echo "$FAILS failure(s)"
 [ "$FAILS" -eq 0 ]

@@ -115,8 +115,8 @@ static void test_roles(void **state)
     assert_false(pwi_allowed(PWI_ROLE_ANALYST, PWI_READ, PWI_OBJ_IDENTITY));
     assert_false(pwi_allowed(PWI_ROLE_ANALYST, PWI_READ, PWI_OBJ_NOTES));
     assert_true(pwi_allowed(PWI_ROLE_ANALYST, PWI_READ, PWI_OBJ_AGGREGATE));
-    /* An admin manages users (and makes backups) and reads no clinical
-     * record. */
+    /* An admin manages users (and makes and restores backups) and reads
+     * no clinical record. */
     assert_true(pwi_allowed(PWI_ROLE_ADMIN, PWI_WRITE, PWI_OBJ_USER));
     for (int o = 0; o < PWI_OBJ_COUNT; o++) {
         if (o == PWI_OBJ_USER || o == PWI_OBJ_AGGREGATE || o == PWI_OBJ_BACKUP)
@@ -137,7 +137,9 @@ static void test_roles(void **state)
         /* Only the custodians copy the whole database. */
         assert_int_equal(pwi_allowed((pwi_role)r, PWI_READ, PWI_OBJ_BACKUP),
                          r == PWI_ROLE_ADMIN || r == PWI_ROLE_AUDITOR);
-        assert_false(pwi_allowed((pwi_role)r, PWI_WRITE, PWI_OBJ_BACKUP));
+        /* ... and only the admin restores one (it replaces every user). */
+        assert_int_equal(pwi_allowed((pwi_role)r, PWI_WRITE, PWI_OBJ_BACKUP),
+                         r == PWI_ROLE_ADMIN);
         assert_false(pwi_allowed((pwi_role)r, PWI_WRITE, PWI_OBJ_AGGREGATE));
         assert_int_equal(pwi_role_parse(pwi_role_name((pwi_role)r)), r);
     }

@@ -288,6 +288,10 @@ static void test_caseload_and_outcomes(void **state)
     json_t *v;
     json_object_foreach(json_object_get(a, "by_phase"), k, v) sum += (long)json_integer_value(v);
     assert_int_equal(sum, 2);
+    /* Neither has a case, so each is in the one phase of a plan without
+     * the engine: "treatment", not the programme's name. */
+    assert_int_equal(INT(json_object_get(a, "by_phase"), "treatment"), 2);
+    assert_null(json_object_get(json_object_get(a, "by_phase"), "A"));
     json_decref(doc);
 
     assert_int_equal(run(tok_clin, PWI_REPORT_OUTCOMES, PWI_BY_PROGRAMME, &doc, NULL), PW_OK);

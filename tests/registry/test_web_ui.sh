@@ -146,7 +146,7 @@ wd_wait 'return !!document.querySelector("#completeness-table") && !!document.qu
     fail "dashboard did not load"
 [ "$(text '#dash-open')" = 5 ] && ok "caseload: 5 open episodes" || fail "open: $(text '#dash-open')"
 cl=$(wd_js 'return [...document.querySelectorAll("#caseload-table tbody tr")].map(r => [...r.cells].map(c => c.textContent).join(":")).join(" ");' | jq -r .)
-[ "$cl" = "B:B:2 C:C:2 D:D:1" ] && ok "caseload by programme and phase: $cl" || fail "caseload rows: $cl"
+[ "$cl" = "B:treatment:2 C:treatment:2 D:treatment:1" ] && ok "caseload by programme and phase: $cl" || fail "caseload rows: $cl"
 low=$(wd_js 'return [...document.querySelectorAll("#completeness-table tbody tr.low th")].map(c => c.textContent).join(",");' | jq -r .)
 [ "$low" = "A,B,C" ] && ok "programmes under 80% marked: $low (D is not)" || fail "marked: $low"
 check "the mark is also a word" 'return document.querySelectorAll("#completeness-table .badge").length === 3;'
