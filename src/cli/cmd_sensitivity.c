@@ -87,31 +87,48 @@ static void order_by(const double *key, size_t stride, size_t n, size_t *idx)
         }
 }
 
-static int write_json(const char *path, json_t *root)
+/* What goes into one output file; 0 on success, -1 if a write failed. */
+typedef struct out_ctx {
+    json_t *root;
+    const pw_space *sp;
+    char **outs;
+    size_t n_out;
+    const pw_sobol_result *sr;
+    const pw_morris_result *mr;
+} out_ctx;
+
+static int fill_json(FILE *f, const out_ctx *c)
 {
-    pw_error err;
-    pw_error_clear(&err);
-    pw_afile *af = NULL;
-    if (pw_afile_open(path, &af, &err) != PW_OK) {
-        pw_error_print(&err, stderr, "pathways " CMD);
-        return -1;
-    }
-    if (json_dumpf(root, pw_afile_fp(af), JSON_INDENT(2) | JSON_REAL_PRECISION(6)) != 0 ||
-        fputc('\n', pw_afile_fp(af)) == EOF) {
-        pw_afile_abort(af);
-        fprintf(stderr, "pathways %s: %s: write failed\n", CMD, path);
-        return -1;
-    }
-    if (pw_afile_commit(af, &err) != PW_OK) {
-        pw_error_print(&err, stderr, "pathways " CMD);
-        return -1;
-    }
-    return 0;
+    return json_dumpf(c->root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) != 0 ||
+                   fputc('\n', f) == EOF
+               ? -1
+               : 0;
 }
 
 /* One row per outcome and parameter, in the parameters' order. */
-static int write_csv(const char *path, const pw_space *sp, char **outs, size_t n_out,
-                     const pw_sobol_result *sr, const pw_morris_result *mr)
+static int fill_csv(FILE *f, const out_ctx *c)
+{
+    const pw_sobol_result *sr = c->sr;
+    const pw_morris_result *mr = c->mr;
+    if (fputs(sr ? "outcome,parameter,first,first_ci95,total,total_ci95\n"
+                 : "outcome,parameter,mu_star,mu,sigma\n",
+              f) == EOF)
+        return -1;
+    for (size_t j = 0; j < c->n_out; j++)
+        for (size_t i = 0; i < pw_space_dim(c->sp); i++) {
+            size_t at = i * c->n_out + j;
+            const char *o = c->outs[j], *p = pw_space_name(c->sp, i);
+            if ((sr ? fprintf(f, "%s,%s,%.6g,%.6g,%.6g,%.6g\n", o, p, sr->first[at],
+                              sr->first_ci[at], sr->total[at], sr->total_ci[at])
+                    : fprintf(f, "%s,%s,%.6g,%.6g,%.6g\n", o, p, mr->mu_star[at], mr->mu[at],
+                              mr->sigma[at])) < 0)
+                return -1;
+        }
+    return 0;
+}
+
+/* Writes a file whole or not at all (a temporary file renamed over it). */
+static int write_out(const char *path, int (*fill)(FILE *, const out_ctx *), const out_ctx *c)
 {
     pw_error err;
     pw_error_clear(&err);
@@ -120,20 +137,7 @@ static int write_csv(const char *path, const pw_space *sp, char **outs, size_t n
         pw_error_print(&err, stderr, "pathways " CMD);
         return -1;
     }
-    FILE *f = pw_afile_fp(af);
-    size_t dim = pw_space_dim(sp);
-    int bad = fputs(sr ? "outcome,parameter,first,first_ci95,total,total_ci95\n"
-                       : "outcome,parameter,mu_star,mu,sigma\n",
-                    f) == EOF;
-    for (size_t j = 0; j < n_out && !bad; j++)
-        for (size_t i = 0; i < dim && !bad; i++) {
-            size_t at = i * n_out + j;
-            bad = (sr ? fprintf(f, "%s,%s,%.6g,%.6g,%.6g,%.6g\n", outs[j], pw_space_name(sp, i),
-                                sr->first[at], sr->first_ci[at], sr->total[at], sr->total_ci[at])
-                      : fprintf(f, "%s,%s,%.6g,%.6g,%.6g\n", outs[j], pw_space_name(sp, i),
-                                mr->mu_star[at], mr->mu[at], mr->sigma[at])) < 0;
-        }
-    if (bad) {
+    if (fill(pw_afile_fp(af), c) != 0) {
         pw_afile_abort(af);
         fprintf(stderr, "pathways %s: %s: write failed\n", CMD, path);
         return -1;
@@ -335,9 +339,10 @@ int pw_cmd_sensitivity(int argc, char **argv)
         json_object_set_new(jo, "parameters", jp);
     }
     free(idx);
-    if (json_path && write_json(json_path, root) != 0)
+    out_ctx oc = {root, sp, outs, n_out, sr, mr};
+    if (json_path && write_out(json_path, fill_json, &oc) != 0)
         code = PW_EXIT_FAIL;
-    if (csv_path && write_csv(csv_path, sp, outs, n_out, sr, mr) != 0)
+    if (csv_path && write_out(csv_path, fill_csv, &oc) != 0)
         code = PW_EXIT_FAIL;
 done:
     json_decref(root);

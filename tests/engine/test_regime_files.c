@@ -254,13 +254,6 @@ static const bad_file bad[] = {
      "          route: criminal\n          disposition: prison\n"
      "          sentence: {custodial: true, max_years: 3, deferred: true}\n"
      "        why: w\n        source: s\n", PW_EINVAL, 11, "deferred", "drug_court"},
-    {"deferred not a boolean", HEAD "      - id: a\n        then:\n          route: diversion\n"
-     "          disposition: drug_court\n          sentence: {custodial: true, deferred: later}\n"
-     "        why: w\n        source: s\n", PW_EINVAL, 11, "deferred", NULL},
-    {"deferred sentence without a drug court", HEAD "      - id: a\n        then:\n"
-     "          route: criminal\n          disposition: prison\n"
-     "          sentence: {custodial: true, max_years: 3, deferred: true}\n"
-     "        why: w\n        source: s\n", PW_EINVAL, 11, "deferred", "drug_court"},
     {"bad boolean", HEAD "      - id: a\n        when: {violent: perhaps}\n"
      "        then: {route: health, disposition: no_action}\n        why: w\n        source: s\n",
      PW_EINVAL, 8, "violent", NULL},
