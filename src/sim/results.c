@@ -448,6 +448,16 @@ void pw_results_print_table(const pw_results *r, const char *baseline, FILE *f)
     fprintf(f, "%s, %d-%d, %d run%s per regime (%s; mean [95%% interval across runs])\n",
             r->scenario, r->start_year, r->start_year + r->years - 1, r->runs,
             r->runs == 1 ? "" : "s", r->engine);
+    /* Say how the figures were made: a reader of a pasted table should not
+     * have to know the defaults to tell a tenth of the people, scaled up,
+     * from the whole population, or drawn parameters from point values. */
+    if (r->scale < 1.0)
+        fprintf(f, "%.3g%% of the people simulated, figures scaled to the whole population\n",
+                100.0 * r->scale);
+    if (r->posterior)
+        fprintf(f, "parameters: a draw per run from %s\n", r->posterior);
+    else
+        fprintf(f, "parameters: the scenario's point values\n");
     if (r->n_over) {
         fprintf(f, "set by hand:");
         for (size_t i = 0; i < r->n_over; i++)

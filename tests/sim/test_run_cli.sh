@@ -19,6 +19,15 @@ for f in summary.json summary.csv timeseries.csv; do
   [ -s "$T/a/$f" ] || fail "missing $f"
 done
 grep -q "Difference from kz-current" "$T/table.txt" || fail "table"
+# The table says how its figures were made: the share simulated and where
+# the parameters came from (the shipped posterior by default).
+grep -q "^0.5% of the people simulated, figures scaled to the whole population$" "$T/table.txt" \
+  || fail "table does not state the scale"
+grep -q "^parameters: a draw per run from .*almaty-posterior.csv$" "$T/table.txt" \
+  || fail "table does not name the posterior"
+"$B" run --posterior none --scale 1 --regime hybrid --runs 1 --years 1 --out "$T/pn" > "$T/pn.txt" 2>/dev/null
+grep -q "^parameters: the scenario's point values$" "$T/pn.txt" || fail "point values not stated"
+grep -q "of the people simulated" "$T/pn.txt" && fail "whole population reported as scaled"
 grep -q '"pwud_end"' "$T/a/summary.json" || fail "summary.json metrics"
 "$B" run --scale 0.005 --runs 2 --years 2 --threads 2 --out "$T/b" --quiet
 for f in summary.json summary.csv timeseries.csv; do
