@@ -5,9 +5,10 @@
 # that gives 304 when sent back; every file the page and its modules load
 # exists with the right Content-Type; unknown, traversing and odd paths are
 # 404, other methods 405; no Strict-Transport-Security without TLS; API
-# answers carry no-store and the same headers; /me needs a token (401), names the user and role with the matrix's
-# read/write lists, is audited, and is GET only; every role the user form
-# offers (forms.json) is one the server accepts.
+# answers carry no-store and the same headers; /me needs a token (401),
+# names the user and role with the matrix's read/write lists, is audited,
+# and is GET only; every role the user form offers (forms.json) is one the
+# server accepts.
 set -u
 BIN=${PW_BIN:?PW_BIN}
 SRC=${PW_SRC:?PW_SRC}
