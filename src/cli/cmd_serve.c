@@ -25,8 +25,7 @@ static const char usage[] =
     "Serves the registry as a JSON HTTP API under /api/v1/ (libmicrohttpd, a\n"
     "pool of threads), and a web front-end for every role at / (open\n"
     "http://ADDR:PORT/, or https:// with TLS, in a browser and sign in with a\n"
-    "token). Every API\n"
-    "request but /api/v1/health needs\n"
+    "token). Every API request but /api/v1/health needs\n"
     "\"Authorization: Bearer TOKEN\"; the role of the token's user decides what\n"
     "it may read or write, exactly as on the command line, and every read or\n"
     "write of a person's data is audited.\n"
@@ -64,9 +63,10 @@ static const char usage[] =
     "\n"
     "TLS: TLS 1.2 and 1.3 only (GnuTLS \"NORMAL\" ciphers); every answer then\n"
     "carries Strict-Transport-Security. Without TLS, tokens and health data\n"
-    "cross the network in clear: bind to a non-loopback address only with\n"
-    "--tls-cert/--tls-key, or behind a TLS reverse proxy on this host (a\n"
-    "warning is printed otherwise). A self-signed certificate for a test:\n"
+    "cross the network in clear: on a non-loopback --bind use --tls-cert and\n"
+    "--tls-key, or keep 127.0.0.1 and end TLS in a reverse proxy on this host\n"
+    "(a non-loopback bind without TLS is warned about, not refused).\n"
+    "A self-signed certificate for a test:\n"
     "  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \\\n"
     "    -keyout key.pem -out cert.pem -days 365 -subj /CN=HOST \\\n"
     "    -addext subjectAltName=DNS:HOST\n"
@@ -75,8 +75,7 @@ static const char usage[] =
     "See docs/registry.md.\n"
     "exit: 0 stopped by a signal; 1 bad option value (a TLS file: unreadable,\n"
     "      open to others, not PEM, or key and certificate do not match) or\n"
-    "      registry; 2 usage;\n"
-    "      3 cannot listen or database failure\n";
+    "      registry; 2 usage; 3 cannot listen or database failure\n";
 
 /* 1 if addr is in 127.0.0.0/8, the only addresses whose traffic never
  * leaves the host. An address that does not parse counts as loopback here:

@@ -102,7 +102,11 @@ st=$(sreq after GET /api/v1/health ""); expect 200 "$st" "still serving HTTPS af
 curl -s -o /dev/null "$BASE/api/v1/health"
 is "curl without --cacert fails verification (exit)" "$?" 60
 
-suite_stop_server
+# Stopped by SIGTERM it exits 0; under the sanitizer build a leak or a
+# use of the wiped key buffer would change that.
+kill "$SERVER"; wait "$SERVER"; rc=$?; SERVER=
+is "the TLS server stops cleanly (exit)" "$rc" 0
+lacks serve.err 'Sanitizer\|runtime error' "no sanitizer report from the TLS server"
 "$BIN" registry audit verify --db "$DB" > verify.out 2>&1 && ok "audit verify after stop" \
     || { fail "audit verify"; cat verify.out >&2; }
 
