@@ -150,12 +150,15 @@ static int check_pair(const pwi_http_tls *t, const char *cert_path, const char *
                           g < 0 ? gnutls_strerror(g) : "none found");
         goto cleanup;
     }
-    /* GnuTLS would ask for a password we do not take: say so plainly. */
-    if (strstr(t->key, "ENCRYPTED")) {
+    /* GnuTLS would ask for a password we do not take: say so plainly.
+     * PKCS#8 marks an encrypted key in its BEGIN line, the older OpenSSL
+     * format in a Proc-Type header; neither string can occur in base64. */
+    if (strstr(t->key, "-----BEGIN ENCRYPTED PRIVATE KEY-----") ||
+        strstr(t->key, "Proc-Type: 4,ENCRYPTED")) {
         rc = pw_error_set(err, PW_EINVAL, key_path, 0, NULL,
                           "--tls-key: the key is encrypted, which is not supported; "
                           "decrypt it to a file only its owner can read "
-                          "(openssl pkey -in FILE -out NEW; chmod 600 NEW)");
+                          "((umask 077; openssl pkey -in FILE -out NEW))");
         goto cleanup;
     }
     if ((g = gnutls_x509_privkey_init(&key)) < 0 ||
