@@ -5,9 +5,9 @@ set -eu
 PKGS="build-essential cmake pkg-config git
       libgsl-dev librandom123-dev libjansson-dev libyaml-dev
       libsqlite3-dev sqlite3 libpq-dev postgresql
-      libmicrohttpd-dev libsodium-dev libcmocka-dev
+      libmicrohttpd-dev libgnutls28-dev libsodium-dev libcmocka-dev
       libopenmpi-dev openmpi-bin
-      curl wrk jq chromium chromium-driver fonts-dejavu-core"
+      curl openssl wrk jq chromium chromium-driver fonts-dejavu-core"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -6,6 +6,7 @@
  * exits 0. The signals are blocked before the server's threads start, so
  * only the main thread (in sigwait) ever receives them.
  */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -19,11 +20,12 @@
 static const char usage[] =
     "usage: pathways serve --db DB [--bind 127.0.0.1] [--port 8080] [--threads N]\n"
     "                      [--auth-fail-limit 10] [--auth-fail-window 60]\n"
+    "                      [--tls-cert CERT.pem --tls-key KEY.pem]\n"
     "\n"
     "Serves the registry as a JSON HTTP API under /api/v1/ (libmicrohttpd, a\n"
     "pool of threads), and a web front-end for every role at / (open\n"
-    "http://ADDR:PORT/ in a browser and sign in with a token). Every API\n"
-    "request but /api/v1/health needs\n"
+    "http://ADDR:PORT/, or https:// with TLS, in a browser and sign in with a\n"
+    "token). Every API request but /api/v1/health needs\n"
     "\"Authorization: Bearer TOKEN\"; the role of the token's user decides what\n"
     "it may read or write, exactly as on the command line, and every read or\n"
     "write of a person's data is audited.\n"
@@ -53,11 +55,38 @@ static const char usage[] =
     "                     window, answer 429 for one window without checking\n"
     "                     tokens (default 10; 0 turns throttling off)\n"
     "      --auth-fail-window S  the window, in seconds (default 60)\n"
+    "      --tls-cert FILE  serve HTTPS only, with this PEM certificate (chain,\n"
+    "                     server's first); needs --tls-key\n"
+    "      --tls-key FILE   its PEM private key, unencrypted; refused if group or\n"
+    "                     others may read it (chmod 600; 0640 only if root owns it)\n"
     "  -h, --help         this text\n"
     "\n"
-    "Prints \"listening on http://ADDR:PORT\" once ready. See docs/registry.md.\n"
-    "exit: 0 stopped by a signal; 1 bad option value or registry; 2 usage;\n"
-    "      3 cannot listen or database failure\n";
+    "TLS: TLS 1.2 and 1.3 only (GnuTLS \"NORMAL\" ciphers); every answer then\n"
+    "carries Strict-Transport-Security. Without TLS, tokens and health data\n"
+    "cross the network in clear: on a non-loopback --bind use --tls-cert and\n"
+    "--tls-key, or keep 127.0.0.1 and end TLS in a reverse proxy on this host\n"
+    "(a non-loopback bind without TLS is warned about, not refused).\n"
+    "A self-signed certificate for a test:\n"
+    "  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \\\n"
+    "    -keyout key.pem -out cert.pem -days 365 -subj /CN=HOST \\\n"
+    "    -addext subjectAltName=DNS:HOST\n"
+    "\n"
+    "Prints \"listening on http://ADDR:PORT\" (https:// with TLS) once ready.\n"
+    "See docs/registry.md.\n"
+    "exit: 0 stopped by a signal; 1 bad option value (a TLS file: unreadable,\n"
+    "      open to others, not PEM, or key and certificate do not match) or\n"
+    "      registry; 2 usage; 3 cannot listen or database failure\n";
+
+/* 1 if addr is in 127.0.0.0/8, the only addresses whose traffic never
+ * leaves the host. An address that does not parse counts as loopback here:
+ * pwi_http_start refuses it anyway. */
+static int is_loopback(const char *addr)
+{
+    struct in_addr a;
+    if (inet_pton(AF_INET, addr, &a) != 1)
+        return 1;
+    return (ntohl(a.s_addr) >> 24) == 127;
+}
 
 static int parse_int(const char *s, long lo, long hi, long *out)
 {
@@ -81,6 +110,8 @@ int pw_cmd_serve(int argc, char **argv)
         {"port", required_argument, NULL, 'p'},    {"threads", required_argument, NULL, 't'},
         {"auth-fail-limit", required_argument, NULL, 'L'},
         {"auth-fail-window", required_argument, NULL, 'W'},
+        {"tls-cert", required_argument, NULL, 'C'},
+        {"tls-key", required_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     pwi_http_opts o = {.db_url = getenv("PW_REGISTRY_DB"), .bind = "127.0.0.1", .port = 8080};
     optind = 1;
@@ -114,6 +145,8 @@ int pw_cmd_serve(int argc, char **argv)
                                           optarg);
             o.auth_fail_window = (int)v;
             break;
+        case 'C': o.tls_cert = optarg; break;
+        case 'K': o.tls_key = optarg; break;
         case ':': return pw_cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
         default: return pw_cli_usage_error(cmd, "unknown option %s (see --help)", argv[optind - 1]);
         }
@@ -122,6 +155,13 @@ int pw_cmd_serve(int argc, char **argv)
         return pw_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!o.db_url || !*o.db_url)
         return pw_cli_usage_error(cmd, "--db is required");
+    if (!o.tls_cert != !o.tls_key)
+        return pw_cli_usage_error(cmd, "%s needs %s too (both or neither)",
+                                  o.tls_cert ? "--tls-cert" : "--tls-key",
+                                  o.tls_cert ? "--tls-key" : "--tls-cert");
+    if (o.tls_cert && (!*o.tls_cert || !*o.tls_key))
+        return pw_cli_usage_error(cmd, "--tls-cert and --tls-key need file names");
+    int tls = o.tls_cert != NULL;
 
     /* Block the stop signals in every thread (the pool inherits the mask)
      * and wait for them here; a client hanging up must not kill us. */
@@ -140,7 +180,16 @@ int pw_cmd_serve(int argc, char **argv)
         pw_error_print(&err, stderr, "pathways serve");
         return rc == PW_EIO || rc == PW_EDB || rc == PW_ENOMEM ? PW_EXIT_FAIL : PW_EXIT_BADINPUT;
     }
-    printf("listening on http://%s:%d\n", o.bind, pwi_http_port(h));
+    /* A warning, not a refusal: TLS may end in a reverse proxy on this
+     * host that forwards to this address. Printed once the server runs, so
+     * a start that fails shows only its error. */
+    if (!tls && !is_loopback(o.bind))
+        fprintf(stderr,
+                "pathways serve: warning: listening on %s without TLS: bearer tokens and "
+                "health and criminal-justice records cross the network in clear. Use "
+                "--tls-cert/--tls-key, or bind to 127.0.0.1 behind a TLS reverse proxy\n",
+                o.bind);
+    printf("listening on %s://%s:%d\n", tls ? "https" : "http", o.bind, pwi_http_port(h));
     fflush(stdout);
     int sig = 0;
     sigwait(&set, &sig);

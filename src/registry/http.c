@@ -42,6 +42,7 @@
 #include "http_throttle.h"
 #include "episode_list.h"
 #include "http_static.h"
+#include "http_tls.h"
 #include "me.h"
 #include "reg.h"
 #include "report.h"
@@ -56,6 +57,10 @@ struct pwi_http {
     pthread_key_t key; /* per-thread pwi_reg */
     pwi_audit_batcher *audit; /* the one writer: audit entries, POST bodies */
     pwi_throttle *throttle;   /* failed tokens per address; NULL: off */
+    /* The PEM buffers MHD was given: it keeps pointers to them, so they
+     * live as long as the daemon. Empty without TLS. */
+    pwi_http_tls tls;
+    int use_tls;
 };
 
 /* Per-request state: the body as it arrives, then the answer while its
@@ -127,7 +132,7 @@ static enum MHD_Result send_buf(req *rq, unsigned code, const char *type, char *
 }
 
 static enum MHD_Result queue_now(struct MHD_Connection *c, unsigned code, const char *type,
-                                 char *buf, size_t len, unsigned retry_after)
+                                 char *buf, size_t len, unsigned retry_after, int tls)
 {
     /* MHD takes ownership of buf and frees it with free(). */
     struct MHD_Response *r =
@@ -138,7 +143,7 @@ static enum MHD_Result queue_now(struct MHD_Connection *c, unsigned code, const 
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     MHD_add_response_header(r, "Cache-Control", "no-store");
-    pwi_http_security_headers(r);
+    pwi_http_security_headers(r, tls);
     if (code == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 "Bearer realm=\"pathways\"");
@@ -687,7 +692,8 @@ static enum MHD_Result finish(pwi_http *h, req *rq)
         return MHD_NO;
     char *out = rq->out;
     rq->out = NULL;
-    return queue_now(rq->conn, rq->code, rq->type, out, rq->outlen, rq->retry_after);
+    return queue_now(rq->conn, rq->code, rq->type, out, rq->outlen, rq->retry_after,
+                     h->use_tls);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -739,7 +745,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     }
     /* Everything outside the API is the web front-end's files. */
     if (strncmp(url, "/api/", 5) != 0)
-        return pwi_http_static(c, url, method);
+        return pwi_http_static(c, url, method, h->use_tls);
     dispatch(h, url, method, rq);
     return finish(h, rq);
 }
@@ -760,6 +766,20 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     }
 }
 
+/* Frees what pwi_http_start set up before the daemon (any prefix of it). */
+static void http_free(pwi_http *h, int key_made)
+{
+    if (!h)
+        return;
+    pwi_throttle_free(h->throttle);
+    pwi_audit_batcher_free(h->audit);
+    if (key_made)
+        pthread_key_delete(h->key);
+    pwi_http_tls_free(&h->tls);
+    free(h->db_url);
+    free(h);
+}
+
 int pwi_http_start(const pwi_http_opts *opts, pwi_http **out, pw_error *err)
 {
     *out = NULL;
@@ -773,6 +793,13 @@ int pwi_http_start(const pwi_http_opts *opts, pwi_http **out, pw_error *err)
     if (inet_pton(AF_INET, bind, &sa.sin_addr) != 1)
         return pw_error_set(err, PW_EINVAL, NULL, 0, "bind",
                             "'%s' is not an IPv4 address", bind);
+    int use_tls = opts->tls_cert || opts->tls_key;
+    if (use_tls && !(opts->tls_cert && opts->tls_key))
+        return pw_error_set(err, PW_EINVAL, NULL, 0, opts->tls_cert ? "tls-key" : "tls-cert",
+                            "--tls-cert and --tls-key go together");
+    if (use_tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+        return pw_error_set(err, PW_EINVAL, NULL, 0, "tls-cert",
+                            "this libmicrohttpd was built without TLS");
 
     /* Open once up front so a wrong path, key or schema is reported at
      * start-up instead of as a 500 on the first request. */
@@ -782,62 +809,70 @@ int pwi_http_start(const pwi_http_opts *opts, pwi_http **out, pw_error *err)
         return rc;
     pwi_reg_close(probe);
 
+    int key_made = 0;
     pwi_http *h = calloc(1, sizeof *h);
     if (!h)
         return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    h->use_tls = use_tls;
+    if (use_tls && (rc = pwi_http_tls_load(opts->tls_cert, opts->tls_key, &h->tls, err)) != PW_OK)
+        goto fail;
     h->db_url = strdup(opts->db_url);
     if (!h->db_url || pthread_key_create(&h->key, thread_reg_free) != 0) {
-        free(h->db_url);
-        free(h);
-        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+        rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+        goto fail;
     }
-    if ((rc = pwi_audit_batcher_start(opts->db_url, &h->audit, err)) != PW_OK) {
-        pthread_key_delete(h->key);
-        free(h->db_url);
-        free(h);
-        return rc;
-    }
+    key_made = 1;
+    if ((rc = pwi_audit_batcher_start(opts->db_url, &h->audit, err)) != PW_OK)
+        goto fail;
     if (opts->auth_fail_limit >= 0) {
         unsigned limit = opts->auth_fail_limit ? (unsigned)opts->auth_fail_limit
                                                : PWI_THROTTLE_LIMIT;
         unsigned window = opts->auth_fail_window > 0 ? (unsigned)opts->auth_fail_window
                                                      : PWI_THROTTLE_WINDOW;
-        if ((rc = pwi_throttle_new(limit, window, &h->throttle, err)) != PW_OK) {
-            pwi_audit_batcher_free(h->audit);
-            pthread_key_delete(h->key);
-            free(h->db_url);
-            free(h);
-            return rc;
-        }
+        if ((rc = pwi_throttle_new(limit, window, &h->throttle, err)) != PW_OK)
+            goto fail;
     }
     int threads = opts->threads;
     if (threads <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (int)n : 2;
     }
+    /* The TLS options go in an array so the one call serves both cases;
+     * without TLS the array is empty. MHD keeps the pointers, not copies. */
+    struct MHD_OptionItem tls_opts[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls.cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls.key},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)PWI_HTTP_TLS_PRIORITIES},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    struct MHD_OptionItem no_opts[] = {{MHD_OPTION_END, 0, NULL}};
     h->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0,
-        NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+            (use_tls ? MHD_USE_TLS : 0),
+        0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
+        MHD_OPTION_ARRAY, use_tls ? tls_opts : no_opts,
         MHD_OPTION_END);
     if (!h->daemon) {
-        pwi_throttle_free(h->throttle);
-        pwi_audit_batcher_free(h->audit);
-        pthread_key_delete(h->key);
-        free(h->db_url);
-        free(h);
-        /* MHD does not report why; errno is not reliable here. */
-        return pw_error_set(err, PW_EIO, NULL, 0, "port",
-                            "cannot listen on %s:%d (port in use, or not an "
-                            "address of this host)", bind, opts->port);
+        /* MHD does not report why; errno is not reliable here. The
+         * certificate and key were checked above, so with TLS the likely
+         * cause is still the socket. */
+        rc = pw_error_set(err, PW_EIO, NULL, 0, "port",
+                          "cannot listen on %s:%d (port in use, or not an "
+                          "address of this host%s)", bind, opts->port,
+                          use_tls ? "; or TLS could not be set up" : "");
+        goto fail;
     }
     const union MHD_DaemonInfo *info =
         MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
     h->port = info ? info->port : opts->port;
     *out = h;
     return PW_OK;
+fail:
+    http_free(h, key_made);
+    return rc;
 }
 
 int pwi_http_port(const pwi_http *h)
@@ -865,9 +900,7 @@ void pwi_http_stop(pwi_http *h)
     MHD_quiesce_daemon(h->daemon);
     pwi_audit_batcher_stop(h->audit);
     MHD_stop_daemon(h->daemon);
-    pwi_audit_batcher_free(h->audit);
-    pwi_throttle_free(h->throttle);
-    pthread_key_delete(h->key);
-    free(h->db_url);
-    free(h);
+    /* The daemon is gone, so nothing points at the key's buffer any more:
+     * http_free wipes it before freeing. */
+    http_free(h, 1);
 }

@@ -21,6 +21,8 @@
  * 405 wrong method, 413 body too large, 429 too many failed tokens from
  * this address (Retry-After), 500 database failure.
  * Every other path is a file of the web front-end (http_static.h).
+ * With tls_cert and tls_key the same routes are served over HTTPS only,
+ * and every answer also carries Strict-Transport-Security.
  */
 #ifndef PWI_HTTP_H
 #define PWI_HTTP_H
@@ -38,11 +40,17 @@ typedef struct pwi_http_opts {
      * turns it off. */
     int auth_fail_limit;
     int auth_fail_window;
+    /* HTTPS: PEM files of the certificate (chain) and its private key,
+     * both or neither (http_tls.h checks them before anything listens).
+     * With them the port speaks TLS only; NULL: plain HTTP. */
+    const char *tls_cert;
+    const char *tls_key;
 } pwi_http_opts;
 
 typedef struct pwi_http pwi_http;
 
-/* Checks that the registry opens, then starts listening. */
+/* Checks that the registry opens and, with TLS, that the certificate and
+ * key are usable, then starts listening. */
 int pwi_http_start(const pwi_http_opts *opts, pwi_http **out, pw_error *err);
 /* The port actually bound (useful with port 0). */
 int pwi_http_port(const pwi_http *h);

@@ -7,7 +7,8 @@
 #   . "$HERE/suite_lib.sh"
 #   suite_begin pw_mytest "$@"       # BACKEND BIN WORK DB FAILS, q SQL; cd WORK
 #   suite_users clinician auditor    # ADMIN, and a token in tok_ROLE per role
-#   suite_serve [serve options]      # SERVER PORT BASE URL (BASE/api/v1)
+#   suite_serve [serve options]      # SERVER PORT BASE URL (BASE/api/v1);
+#                                    # BASE is https://... with --tls-cert
 #   ...
 #   suite_end                        # "N failure(s)", and the exit status
 
@@ -73,7 +74,8 @@ suite_serve() {
     SERVER=$!
     i=0
     while ! grep -q listening serve.out 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-    BASE=$(sed -n 's/^listening on \(http:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' serve.out)
+    # http:// or, with --tls-cert/--tls-key, https://.
+    BASE=$(sed -n 's/^listening on \(https\{0,1\}:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' serve.out)
     [ -n "$BASE" ] || { echo "server did not start" >&2; cat serve.err >&2; exit 1; }
     PORT=${BASE##*:}
     URL="$BASE/api/v1"

@@ -4,10 +4,11 @@
 # default-src 'self', nosniff, no-referrer, DENY), no-cache and an ETag
 # that gives 304 when sent back; every file the page and its modules load
 # exists with the right Content-Type; unknown, traversing and odd paths are
-# 404, other methods 405; API answers carry no-store and the same headers;
-# /me needs a token (401), names the user and role with the matrix's
-# read/write lists, is audited, and is GET only; every role the user form
-# offers (forms.json) is one the server accepts.
+# 404, other methods 405; no Strict-Transport-Security without TLS; API
+# answers carry no-store and the same headers; /me needs a token (401),
+# names the user and role with the matrix's read/write lists, is audited,
+# and is GET only; every role the user form offers (forms.json) is one the
+# server accepts.
 set -u
 BIN=${PW_BIN:?PW_BIN}
 SRC=${PW_SRC:?PW_SRC}
@@ -58,6 +59,9 @@ lacks root.h "unsafe-inline" "CSP allows no inline code"
 has root.h "^X-Content-Type-Options: nosniff" "nosniff"
 has root.h "^Referrer-Policy: no-referrer" "no referrer"
 has root.h "^X-Frame-Options: DENY" "no framing"
+# HSTS only over TLS (test_http_tls.sh): on plain HTTP it would point
+# browsers at an HTTPS port this server does not have.
+lacks root.h "^Strict-Transport-Security" "no HSTS without TLS"
 has root.h "^Cache-Control: no-cache" "files are revalidated"
 cmp -s root.b "$SRC/data/web/index.html" && ok "/ is data/web/index.html" || fail "/ differs from index.html"
 ETAG=$(sed -n 's/^[Ee][Tt][Aa][Gg]: *\("[0-9a-f]*"\).*/\1/p' root.h)
