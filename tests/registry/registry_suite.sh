@@ -271,6 +271,17 @@ wait $p2; r2=$?
 [ "$(q "SELECT count(*) FROM person WHERE ref LIKE 'S%'")" = 300 ] \
     && ok "each person stored once" || fail "S people: $(q "SELECT count(*) FROM person WHERE ref LIKE 'S%'")"
 
+# A registry written by a newer pathways (a schema version this build does
+# not know) is refused, not written to; put back, it opens again.
+SCHEMA_NOW=$(q "SELECT value FROM meta WHERE key = 'schema_version'")
+raw_sql "UPDATE meta SET value = '99' WHERE key = 'schema_version'" > /dev/null
+"$BIN" registry stats --db "$DB" --as "$ADMIN" > newer.out 2> newer.err
+expect_rc 1 $? "a newer schema is refused"
+contains newer.err "schema version 99 is newer than this build" "the refusal says why"
+raw_sql "UPDATE meta SET value = '$SCHEMA_NOW' WHERE key = 'schema_version'" > /dev/null
+"$BIN" registry stats --db "$DB" --as "$ADMIN" > /dev/null 2>&1
+expect_rc 0 $? "the known schema opens again"
+
 # Insert-only: the triggers refuse to change the log.
 raw_sql "UPDATE audit SET action = 'x' WHERE seq = 3" > upd.out 2>&1
 contains upd.out "insert-only" "UPDATE of the audit log is refused"
