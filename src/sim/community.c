@@ -88,7 +88,7 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week)
                 od *= v[PI_HEALTH_OD_TX_RR];
             p_od = wprob(od * v[PI_HEALTH_OD_RELEASE_RR]);
         }
-        double p_hiv = (r->flags & RF_HIV) ? wprob(v[PI_HEALTH_HIV_MORT]) : 0;
+        double p_hiv = (r->flags & RF_HIV) ? w->p_hiv_mort : 0;
         if (u[1] < p_od || u[1] > 1 - p_hiv) {
             w->flags[a] = (uint8_t)((w->flags[a] & ~AF_ALIVE) | AF_DEAD);
             w->alive--;
@@ -116,20 +116,23 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week)
     /* Crime: acquisitive and violent offences by dependent users; use and
      * possession seen by police; distribution by sellers. */
     if (r->stage == ST_DEPENDENT) {
-        double rate = v[PI_CRIME_ACQ];
-        if (!(r->flags & RF_EMPLOYED))
-            rate *= v[PI_CRIME_UNEMPLOYED_RR];
-        if (r->mindset)
-            rate *= v[PI_CRIME_MINDSET_RR];
-        if (r->place == PL_DRUG_COURT)
-            rate *= v[PI_TX_DC_CRIME_RR];
-        /* P(at least one offence this week) = 1 - e^-m; the count and the
-         * details come from the crime stream only when one happens. The
-         * count is Poisson(m) given at least one (zero-truncated, drawn by
-         * inversion), so offences per offender-year equal the rate: 1 +
-         * Poisson(m) would add m offences to every offending week (20%
-         * too many at 12 offences a year). */
-        if (u[2] < wprob(rate)) {
+        int unemp = !(r->flags & RF_EMPLOYED), mind = r->mindset != 0;
+        int dc = r->place == PL_DRUG_COURT;
+        /* P(at least one offence this week) = 1 - e^-m (tabulated in
+         * p_crime); the count and the details come from the crime stream
+         * only when one happens. The count is Poisson(m) given at least one
+         * (zero-truncated, drawn by inversion), so offences per
+         * offender-year equal the rate: 1 + Poisson(m) would add m offences
+         * to every offending week (20% too many at 12 offences a year). */
+        if (u[2] < w->p_crime[unemp][mind][dc]) {
+            /* the rate behind p_crime, formed in the same order */
+            double rate = v[PI_CRIME_ACQ];
+            if (unemp)
+                rate *= v[PI_CRIME_UNEMPLOYED_RR];
+            if (mind)
+                rate *= v[PI_CRIME_MINDSET_RR];
+            if (dc)
+                rate *= v[PI_TX_DC_CRIME_RR];
             gsl_rng *c = at(w, RP_CRIME, a, (uint32_t)week);
             double m = rate / WPY;
             double p = m / expm1(m); /* P(K = 1 | K >= 1) = m e^-m / (1 - e^-m) */

@@ -188,6 +188,32 @@ int pwi_world_build(const pw_scenario *s, int years, uint32_t run, int region, u
             for (int tx = 0; tx < 2; tx++)
                 w->p_od[inj][tx] = wprob((inj ? v[PI_HEALTH_OD_INJECT] : v[PI_HEALTH_OD_OTHER]) *
                                          (tx ? 1 : v[PI_HEALTH_OD_TX_RR]));
+        /* The weekly chances that depend on a few flags, tabulated so the
+         * weekly loop needs no expm1 (it was 5% of a run's time). Each rate
+         * is the product the loop used to form, in the same order, so every
+         * probability is the same double. */
+        for (int unemp = 0; unemp < 2; unemp++)
+            for (int mind = 0; mind < 2; mind++)
+                for (int dc = 0; dc < 2; dc++) {
+                    double rate = v[PI_CRIME_ACQ];
+                    if (unemp)
+                        rate *= v[PI_CRIME_UNEMPLOYED_RR];
+                    if (mind)
+                        rate *= v[PI_CRIME_MINDSET_RR];
+                    if (dc)
+                        rate *= v[PI_TX_DC_CRIME_RR];
+                    w->p_crime[unemp][mind][dc] = wprob(rate);
+                }
+        w->p_hiv_mort = wprob(v[PI_HEALTH_HIV_MORT]);
+        for (int k = 0; k < 3; k++)
+            for (int edu = 0; edu < 2; edu++) {
+                double rate = v[PI_PRISON_MINDSET];
+                for (int j = 0; j < k; j++)
+                    rate *= 2;
+                if (edu)
+                    rate *= v[PI_PRISON_EDU_RR];
+                w->p_mindset[k][edu] = wprob(rate);
+            }
     }
     /* Start the memory at its steady state for today's dependent users. */
     {
@@ -252,6 +278,7 @@ int pwi_week_step(world *w, int week)
 
     stocks st;
     memset(&st, 0, sizeof st);
+    st.full = (week + 1) % WPY == 0; /* the yearly stocks are read at a year's end */
     w->prisoners.n = 0;
     for (uint32_t i = 0; i < w->n_act; i++)
         if (w->a[i].agent != UINT32_MAX && w->a[i].place == PL_PRISON)
@@ -288,7 +315,7 @@ int pwi_week_step(world *w, int week)
             pwi_free_record(w, i);
             continue;
         }
-        pwi_count_record(w, r, week, &st);
+        pwi_count_record(r, week, &st);
     }
     if (w->error)
         return w->error;
@@ -305,16 +332,16 @@ int pwi_week_step(world *w, int week)
 
     /* Society's memory of visible harm (LHY, models.md 1.1): Y' = H - dY,
      * deterrence = max(floor, exp(-q Y / L)). */
-    w->n_light = st.light;
-    w->n_dep = st.dep;
+    w->n_light = st.stage[ST_LIGHT];
+    w->n_dep = st.stage[ST_DEPENDENT];
     w->n_pwid = st.pwid;
     w->n_sellers = st.sellers;
-    w->memory_y += (st.dep - v[PI_INIT_MEMORY_DECAY] * w->memory_y) / WPY;
-    double ratio = st.light > 0 ? w->memory_y / st.light : 0;
+    w->memory_y += (w->n_dep - v[PI_INIT_MEMORY_DECAY] * w->memory_y) / WPY;
+    double ratio = w->n_light > 0 ? w->memory_y / w->n_light : 0;
     w->deterrence = fmax(v[PI_INIT_DETER_FLOOR], exp(-v[PI_INIT_DETER_Q] * ratio));
-    w->hiv_prev = st.pwid > 0 ? st.hiv_pwid / st.pwid : 0;
-    w->hcv_prev = st.pwid > 0 ? st.hcv_pwid / st.pwid : 0;
-    pwi_set_stigma(w, st.rem);
+    w->hiv_prev = st.pwid > 0 ? (double)st.hiv_pwid / st.pwid : 0;
+    w->hcv_prev = st.pwid > 0 ? (double)st.hcv_pwid / st.pwid : 0;
+    pwi_set_stigma(w, stocks_rem(&st));
     w->p_hiv_inf = wprob(v[PI_HEALTH_HIV_BETA] * w->hiv_prev);
     w->p_hcv_inf = wprob(v[PI_HEALTH_HCV_BETA] * w->hcv_prev);
     pwi_market_step(w, week);
