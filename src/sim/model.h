@@ -347,8 +347,11 @@ int pwi_detected(world *w, double u, double p);
 void pwi_placement_step(world *w, act *r, int week);
 
 /* community.c */
-/* One week of record r in the community (all community processes). */
-void pwi_community_step(world *w, act *r, uint32_t idx, int week);
+/* One week of record r in the community (all community processes); pre0
+ * and pre1 are its Philox blocks 0 and 1 (RP_PROGRESS, agent, week) if
+ * the caller computed them, else NULL. */
+void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *pre0,
+                        const double *pre1);
 
 /* prison.c */
 /* One week of record r in prison or arrest (criminal mindset). */
