@@ -55,4 +55,12 @@ double pw_rng_u01(uint64_t seed, uint32_t run, uint32_t purpose,
 void pw_rng_block4_batch(uint64_t seed, uint32_t run, uint32_t purpose, uint32_t step,
                          uint32_t block, const uint32_t *subject, size_t n, double (*u)[4]);
 
+/*
+ * Shuffles v[0..n-1] exactly as gsl_ran_shuffle(r, v, n, sizeof *v) does
+ * on a pw_philox generator `r` (the same permutation, and `r` left at the
+ * same position), reading the Philox stream directly instead of through
+ * one indirect call and a byte-wise swap per element.
+ */
+void pw_rng_shuffle_u32(gsl_rng *r, uint32_t *v, size_t n);
+
 #endif /* PATHWAYS_RNG_H */

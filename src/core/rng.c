@@ -197,3 +197,26 @@ void pw_rng_block4_batch(uint64_t seed, uint32_t run, uint32_t purpose, uint32_t
 #endif
     block4_scalar(k, step, c2, block, subject + i, n - i, u + i);
 }
+
+void pw_rng_shuffle_u32(gsl_rng *r, uint32_t *v, size_t n)
+{
+    assert(r->type == pw_rng_philox);
+    philox_state *s = r->state;
+    /* gsl_ran_shuffle's order: from the top, i = n-1 .. 1, swap v[i] with
+     * v[j], j uniform in 0..i by gsl_rng_uniform_int (this generator's
+     * range is 0..2^32-1: scale = range / (i+1), reject j > i). */
+    for (size_t i = n > 1 ? n - 1 : 0; i > 0; i--) {
+        uint32_t bound = (uint32_t)(i + 1), scale = 0xFFFFFFFFu / bound, j;
+        do {
+            if (s->next == 4) {
+                s->out = philox4x32(s->ctr, s->key);
+                s->ctr.v[3]++;
+                s->next = 0;
+            }
+            j = s->out.v[s->next++] / scale;
+        } while (j >= bound);
+        uint32_t t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+    }
+}

@@ -111,6 +111,37 @@ static void batch_matches_sought_generator(void **state)
     gsl_rng_free(r);
 }
 
+/* pw_rng_shuffle_u32 is gsl_ran_shuffle: the same permutation for every
+ * length (rejections included: lengths near a power of two and large ones)
+ * and from every position within a Philox block, and the generator is
+ * left where GSL leaves it. */
+static void shuffle_matches_gsl(void **state)
+{
+    (void)state;
+    enum { MAXN = 5000 };
+    static uint32_t a[MAXN], b[MAXN];
+    gsl_rng *ra = pw_rng_alloc(99), *rb = pw_rng_alloc(99);
+    const size_t lens[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 31, 64, 65, 100, 1023, 1025, MAXN};
+    for (size_t li = 0; li < sizeof lens / sizeof *lens; li++)
+        for (int skip = 0; skip < 4; skip++) {
+            size_t n = lens[li];
+            for (size_t i = 0; i < n; i++)
+                a[i] = b[i] = (uint32_t)(i * 7 + 1);
+            pw_rng_seek(ra, 5, 3, (uint32_t)li, (uint32_t)skip);
+            pw_rng_seek(rb, 5, 3, (uint32_t)li, (uint32_t)skip);
+            for (int k = 0; k < skip; k++) /* start inside a block */
+                assert_int_equal(gsl_rng_get(ra), gsl_rng_get(rb));
+            if (n > 1)
+                gsl_ran_shuffle(ra, a, n, sizeof *a);
+            pw_rng_shuffle_u32(rb, b, n);
+            for (size_t i = 0; i < n; i++)
+                assert_int_equal(a[i], b[i]);
+            assert_int_equal(gsl_rng_get(ra), gsl_rng_get(rb));
+        }
+    gsl_rng_free(ra);
+    gsl_rng_free(rb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -118,6 +149,7 @@ int main(void)
         cmocka_unit_test(uniform_mean_and_variance),
         cmocka_unit_test(gsl_distributions_work),
         cmocka_unit_test(batch_matches_sought_generator),
+        cmocka_unit_test(shuffle_matches_gsl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
