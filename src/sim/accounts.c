@@ -36,15 +36,19 @@ void pwi_end_of_year(world *w, int year, int week, const stocks *st)
     /* Children (<18) living with a person who uses drugs; they keep a
      * higher risk of starting later in life (AF_PWUD_CHILD). */
     pwi_mark_households(w, week);
-    double children = 0;
-    for (uint32_t a = 0; a < w->n; a++) {
-        if (!(w->flags[a] & AF_ALIVE) || !w->hh_mark[w->hh[a]])
-            continue;
-        if (week - w->birth[a] < 18 * WPY) {
-            children++;
-            w->flags[a] |= AF_PWUD_CHILD;
-        }
+    /* Branch-free (a pass over everyone, once a year): whether an agent is
+     * such a child is close to random from one agent to the next. */
+    uint32_t n_children = 0;
+    uint8_t *flags = w->flags;
+    const uint8_t *mark = w->hh_mark;
+    const uint32_t *hh = w->hh;
+    const int16_t *birth = w->birth;
+    for (uint32_t a = 0, n = w->n; a < n; a++) {
+        uint32_t child = (flags[a] & AF_ALIVE) & (mark[hh[a]] != 0) & (week - birth[a] < 18 * WPY);
+        flags[a] |= (uint8_t)(child ? AF_PWUD_CHILD : 0);
+        n_children += child;
     }
+    double children = n_children;
 #define S(name, val) row[pw_series_find(name)] = (val) * up
     S("population", (double)w->alive);
     S("births", w->yc.births);

@@ -105,6 +105,19 @@ typedef struct vec32 {
     uint32_t *v;
     uint32_t n, cap;
 } vec32;
+/* Makes room for `need` elements (of which only those written are
+ * touched, so an generous reserve costs address space, not memory). */
+static inline int vec_reserve(vec32 *q, uint32_t need)
+{
+    if (need <= q->cap)
+        return PW_OK;
+    uint32_t *v = realloc(q->v, (size_t)need * sizeof *v);
+    if (!v)
+        return PW_ENOMEM;
+    q->v = v;
+    q->cap = need;
+    return PW_OK;
+}
 static inline int vec_push(vec32 *q, uint32_t x)
 {
     if (q->n == q->cap) {
@@ -161,6 +174,7 @@ struct pwi_world {
     uint32_t wait_head;
     vec32 prisoners;    /* records in prison this week (for prison ties) */
     vec32 mothers;      /* women aged 18-44 at the last year's end (births) */
+    vec32 mother_hh;    /* their households (a birth reads no hh[] at random) */
 
     /* capacities (simulated people) */
     double beds, slots, police_week;

@@ -41,6 +41,7 @@ static void world_free(world *w)
     free(w->waiting.v);
     free(w->prisoners.v);
     free(w->mothers.v);
+    free(w->mother_hh.v);
     if (w->rng)
         gsl_rng_free(w->rng);
 }
@@ -93,11 +94,12 @@ static world *world_clone(const world *b)
     w->exits = calloc((size_t)b->weeks, sizeof *w->exits);
     w->rng = pw_rng_alloc(b->seed);
     w->free_slots.v = w->pending.v = w->waiting.v = w->prisoners.v = w->mothers.v = NULL;
+    w->mother_hh.v = NULL;
     int ok = w->birth && w->flags && w->hh && w->rec_of && w->hh_mark && w->exits && w->rng &&
              (w->a || !b->a);
     ok = ok && !dup_vec(&w->free_slots, &b->free_slots) && !dup_vec(&w->pending, &b->pending) &&
          !dup_vec(&w->waiting, &b->waiting) && !dup_vec(&w->prisoners, &b->prisoners) &&
-         !dup_vec(&w->mothers, &b->mothers);
+         !dup_vec(&w->mothers, &b->mothers) && !dup_vec(&w->mother_hh, &b->mother_hh);
     for (int k = 0; ok && k < b->weeks; k++)
         ok = !dup_vec(&w->exits[k], &b->exits[k]);
     if (!ok) {
