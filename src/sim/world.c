@@ -285,11 +285,20 @@ int pwi_week_step(world *w, int week)
     stocks st;
     memset(&st, 0, sizeof st);
     st.full = (week + 1) % WPY == 0; /* the yearly stocks are read at a year's end */
+    /* This week's prisoners (cellmates are drawn from them), branch-free:
+     * every index is written and the list grows by whether it qualifies. */
     w->prisoners.n = 0;
-    for (uint32_t i = 0; i < w->n_act; i++)
-        if (w->a[i].agent != UINT32_MAX && w->a[i].place == PL_PRISON)
-            if (vec_push(&w->prisoners, i))
-                return PW_ENOMEM;
+    if (vec_reserve(&w->prisoners, w->n_act + 1))
+        return PW_ENOMEM;
+    {
+        uint32_t k = 0, *pv = w->prisoners.v;
+        const act *a = w->a;
+        for (uint32_t i = 0, n = w->n_act; i < n; i++) {
+            pv[k] = i;
+            k += (a[i].agent != UINT32_MAX) & (a[i].place == PL_PRISON);
+        }
+        w->prisoners.n = k;
+    }
     uint32_t n_act = w->n_act; /* records created this week start next week */
     for (uint32_t i0 = 0; i0 < n_act; i0 += LANE_BATCH) {
         uint32_t m = n_act - i0 < LANE_BATCH ? n_act - i0 : LANE_BATCH;
