@@ -105,19 +105,23 @@ typedef struct vec32 {
     uint32_t *v;
     uint32_t n, cap;
 } vec32;
-/* Makes room for `need` elements (of which only those written are
- * touched, so an generous reserve costs address space, not memory). */
+/* Makes room for `need` elements, growing by half at least (as vec_push
+ * doubles), so a list filled chunk by chunk stays within 1.5x its length. */
 static inline int vec_reserve(vec32 *q, uint32_t need)
 {
     if (need <= q->cap)
         return PW_OK;
-    uint32_t *v = realloc(q->v, (size_t)need * sizeof *v);
+    uint32_t cap = q->cap + q->cap / 2 > need ? q->cap + q->cap / 2 : need;
+    uint32_t *v = realloc(q->v, (size_t)cap * sizeof *v);
     if (!v)
         return PW_ENOMEM;
     q->v = v;
-    q->cap = need;
+    q->cap = cap;
     return PW_OK;
 }
+/* Agents or records scanned between two vec_reserve calls of a branch-free
+ * pass (which writes one element past its list for every candidate). */
+enum { SCAN_CHUNK = 4096 };
 static inline int vec_push(vec32 *q, uint32_t x)
 {
     if (q->n == q->cap) {

@@ -208,21 +208,25 @@ int pwi_births_and_arrivals(world *w, int week)
  * pass 4-6% of a full-scale run. */
 int pwi_list_mothers(world *w, int week)
 {
-    w->mothers.n = w->mother_hh.n = 0;
-    if (vec_reserve(&w->mothers, w->n + 1) || vec_reserve(&w->mother_hh, w->n + 1))
-        return PW_ENOMEM;
-    uint32_t *v = w->mothers.v, *hv = w->mother_hh.v, k = 0;
     const int16_t *birth = w->birth;
     const uint8_t *flags = w->flags;
     const uint32_t *hh = w->hh;
-    for (uint32_t a = 0, n = w->n; a < n; a++) {
-        /* age in weeks minus 18 years, as unsigned: in [0, 27 years) */
-        uint32_t since18 = (uint32_t)(week - birth[a] - 18 * WPY);
-        uint32_t ok = ((flags[a] & (AF_ALIVE | AF_FEMALE)) == (AF_ALIVE | AF_FEMALE)) &
-                      (since18 < 27 * WPY);
-        v[k] = a;
-        hv[k] = hh[a];
-        k += ok;
+    uint32_t k = 0;
+    for (uint32_t a0 = 0, n = w->n; a0 < n; a0 += SCAN_CHUNK) {
+        uint32_t a1 = n - a0 < SCAN_CHUNK ? n : a0 + SCAN_CHUNK;
+        if (vec_reserve(&w->mothers, k + (a1 - a0) + 1) ||
+            vec_reserve(&w->mother_hh, k + (a1 - a0) + 1))
+            return PW_ENOMEM;
+        uint32_t *v = w->mothers.v, *hv = w->mother_hh.v;
+        for (uint32_t a = a0; a < a1; a++) {
+            /* age in weeks minus 18 years, as unsigned: in [0, 27 years) */
+            uint32_t since18 = (uint32_t)(week - birth[a] - 18 * WPY);
+            uint32_t ok = ((flags[a] & (AF_ALIVE | AF_FEMALE)) == (AF_ALIVE | AF_FEMALE)) &
+                          (since18 < 27 * WPY);
+            v[k] = a;
+            hv[k] = hh[a];
+            k += ok;
+        }
     }
     w->mothers.n = w->mother_hh.n = k;
     return PW_OK;

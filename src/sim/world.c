@@ -287,15 +287,18 @@ int pwi_week_step(world *w, int week)
     st.full = (week + 1) % WPY == 0; /* the yearly stocks are read at a year's end */
     /* This week's prisoners (cellmates are drawn from them), branch-free:
      * every index is written and the list grows by whether it qualifies. */
-    w->prisoners.n = 0;
-    if (vec_reserve(&w->prisoners, w->n_act + 1))
-        return PW_ENOMEM;
     {
-        uint32_t k = 0, *pv = w->prisoners.v;
+        uint32_t k = 0;
         const act *a = w->a;
-        for (uint32_t i = 0, n = w->n_act; i < n; i++) {
-            pv[k] = i;
-            k += (a[i].agent != UINT32_MAX) & (a[i].place == PL_PRISON);
+        for (uint32_t i0 = 0, n = w->n_act; i0 < n; i0 += SCAN_CHUNK) {
+            uint32_t i1 = n - i0 < SCAN_CHUNK ? n : i0 + SCAN_CHUNK;
+            if (vec_reserve(&w->prisoners, k + (i1 - i0) + 1))
+                return PW_ENOMEM;
+            uint32_t *pv = w->prisoners.v;
+            for (uint32_t i = i0; i < i1; i++) {
+                pv[k] = i;
+                k += (a[i].agent != UINT32_MAX) & (a[i].place == PL_PRISON);
+            }
         }
         w->prisoners.n = k;
     }
