@@ -15,6 +15,7 @@
 #ifndef PATHWAYS_RNG_H
 #define PATHWAYS_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
 
@@ -42,5 +43,24 @@ void pw_rng_reseed(gsl_rng *r, uint64_t seed);
  */
 double pw_rng_u01(uint64_t seed, uint32_t run, uint32_t purpose,
                   uint32_t subject, uint32_t step);
+
+/*
+ * Four uniforms of block `block` at (run, purpose, subject[i], step), for
+ * i < n: u[i][0..3] are exactly the numbers draws 4*block+1 .. 4*block+4
+ * of gsl_rng_uniform give on a generator sought there with pw_rng_seek.
+ * For hot loops that need the same block for many subjects: on CPUs with
+ * AVX2 eight Philox blocks are computed at once (the integers, hence the
+ * doubles, are the same on every path).
+ */
+void pw_rng_block4_batch(uint64_t seed, uint32_t run, uint32_t purpose, uint32_t step,
+                         uint32_t block, const uint32_t *subject, size_t n, double (*u)[4]);
+
+/*
+ * Shuffles v[0..n-1] exactly as gsl_ran_shuffle(r, v, n, sizeof *v) does
+ * on a pw_philox generator `r` (the same permutation, and `r` left at the
+ * same position), reading the Philox stream directly instead of through
+ * one indirect call and a byte-wise swap per element.
+ */
+void pw_rng_shuffle_u32(gsl_rng *r, uint32_t *v, size_t n);
 
 #endif /* PATHWAYS_RNG_H */

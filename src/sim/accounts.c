@@ -2,68 +2,69 @@
  * Accounts: the weekly stocks of every active record and, at each year's
  * end, the yearly series and run metrics (scaled to the full population).
  */
+#include <assert.h>
 #include <string.h>
 
 #include "model.h"
 
-void pwi_count_record(const world *w, const act *r, int week, stocks *st)
+void pwi_count_record(const act *r, int week, stocks *st)
 {
+    assert(r->stage <= ST_REM_SUSTAINED && r->place <= PL_ARREST);
     int using = is_using(r);
-    st->pwud += using;
-    st->light += r->stage == ST_LIGHT;
-    st->dep += r->stage == ST_DEPENDENT;
-    st->severe += r->stage == ST_DEPENDENT && r->dsm >= 6;
-    st->rem += r->stage == ST_REM_EARLY || r->stage == ST_REM_SUSTAINED;
-    st->prison += r->place == PL_PRISON;
-    st->comp += r->place == PL_COMPULSORY;
-    st->waiting += r->place == PL_WAITING || r->awaiting_bed; /* at home or in custody */
-    st->outpatient += r->place == PL_OUTPATIENT;
-    st->drug_court += r->place == PL_DRUG_COURT;
-    st->monitored += r->monitor_until && week < r->monitor_until;
+    st->stage[r->stage]++;
     st->sellers += r->role != ROLE_NONE;
-    st->hiv_all += (r->flags & RF_HIV) != 0;
     if (using && (r->flags & RF_INJECTS) && !is_institution(r->place)) {
         st->pwid++;
         st->hiv_pwid += (r->flags & RF_HIV) != 0;
         st->hcv_pwid += (r->flags & RF_HCV) != 0;
     }
+    if (!st->full)
+        return;
+    st->place[r->place]++;
+    st->severe += r->stage == ST_DEPENDENT && r->dsm >= 6;
+    st->waiting += r->place == PL_WAITING || r->awaiting_bed; /* at home or in custody */
+    st->monitored += r->monitor_until && week < r->monitor_until;
     st->employed += using && (r->flags & RF_EMPLOYED);
-    (void)w;
 }
 
 void pwi_end_of_year(world *w, int year, int week, const stocks *st)
 {
+    assert(st->full);
     size_t K = pw_series_count();
     double *row = w->out->series + (size_t)year * K;
     double up = 1 / w->scale;
     /* Children (<18) living with a person who uses drugs; they keep a
      * higher risk of starting later in life (AF_PWUD_CHILD). */
     pwi_mark_households(w, week);
-    double children = 0;
-    for (uint32_t a = 0; a < w->n; a++) {
-        if (!(w->flags[a] & AF_ALIVE) || !w->hh_mark[w->hh[a]])
-            continue;
-        if (week - w->birth[a] < 18 * WPY) {
-            children++;
-            w->flags[a] |= AF_PWUD_CHILD;
-        }
+    /* Branch-free (a pass over everyone, once a year): whether an agent is
+     * such a child is close to random from one agent to the next. */
+    uint32_t n_children = 0;
+    uint8_t *flags = w->flags;
+    const uint8_t *mark = w->hh_mark;
+    const uint32_t *hh = w->hh;
+    const int16_t *birth = w->birth;
+    for (uint32_t a = 0, n = w->n; a < n; a++) {
+        uint32_t child = (flags[a] & AF_ALIVE) & (mark[hh[a]] != 0) & (week - birth[a] < 18 * WPY);
+        flags[a] |= (uint8_t)(child ? AF_PWUD_CHILD : 0);
+        n_children += child;
     }
+    double children = n_children;
 #define S(name, val) row[pw_series_find(name)] = (val) * up
     S("population", (double)w->alive);
     S("births", w->yc.births);
     S("deaths", w->yc.deaths);
     S("emigrated", w->yc.emigrated);
     S("immigrated", w->yc.immigrated);
-    S("pwud", st->pwud);
-    S("light_users", st->light);
-    S("dependent", st->dep);
-    S("dependent_severe", st->severe);
-    S("pwid", st->pwid);
-    S("in_remission", st->rem);
+    S("pwud", (double)stocks_pwud(st));
+    S("light_users", (double)st->stage[ST_LIGHT]);
+    S("dependent", (double)st->stage[ST_DEPENDENT]);
+    S("dependent_severe", (double)st->severe);
+    S("pwid", (double)st->pwid);
+    S("in_remission", (double)stocks_rem(st));
     S("initiations", w->yc.initiations);
     S("peer_initiations", w->yc.peer_initiations);
     S("overdose_deaths", w->yc.od_deaths);
-    S("hiv_pwid", st->hiv_pwid);
+    S("hiv_pwid", (double)st->hiv_pwid);
     S("hiv_infections", w->yc.hiv_inf);
     S("hcv_infections", w->yc.hcv_inf);
     S("offences", w->yc.offences);
@@ -71,28 +72,28 @@ void pwi_end_of_year(world *w, int year, int week, const stocks *st)
     S("drug_crimes", w->yc.drug_crimes);
     S("detected_offences", w->yc.detected);
     S("cases", w->yc.cases);
-    S("prison_population", st->prison);
+    S("prison_population", (double)st->place[PL_PRISON]);
     S("prison_admissions", w->yc.prison_adm);
     S("releases", w->yc.releases);
-    S("compulsory_treatment", st->comp);
+    S("compulsory_treatment", (double)st->place[PL_COMPULSORY]);
     S("compulsory_admissions", w->yc.comp_adm);
-    S("waiting_list", st->waiting);
-    S("outpatient_treatment", st->outpatient);
-    S("drug_court", st->drug_court);
-    S("monitored", st->monitored);
-    S("sellers", st->sellers);
+    S("waiting_list", (double)st->waiting);
+    S("outpatient_treatment", (double)st->place[PL_OUTPATIENT]);
+    S("drug_court", (double)st->place[PL_DRUG_COURT]);
+    S("monitored", (double)st->monitored);
+    S("sellers", (double)st->sellers);
     S("sustained_remissions", w->yc.sustained);
     S("mindset_acquired_in_prison", w->yc.mindset_prison);
     S("children_with_pwud_parent", children);
-    S("employed_pwud", st->employed);
+    S("employed_pwud", (double)st->employed);
     S("cost_kzt", w->yc.cost);
 #undef S
     double *m = w->out->metrics;
 #define ADD(name, val) m[pw_metric_find(name)] += (val) * up
 #define SET(name, val) m[pw_metric_find(name)] = (val) * up
-    SET("pwud_end", st->pwud);
-    SET("dependent_end", st->dep);
-    SET("pwid_end", st->pwid);
+    SET("pwud_end", (double)stocks_pwud(st));
+    SET("dependent_end", (double)st->stage[ST_DEPENDENT]);
+    SET("pwid_end", (double)st->pwid);
     ADD("initiations_total", w->yc.initiations);
     ADD("overdose_deaths_total", w->yc.od_deaths);
     ADD("hiv_infections_total", w->yc.hiv_inf);
@@ -100,11 +101,11 @@ void pwi_end_of_year(world *w, int year, int week, const stocks *st)
     ADD("drug_crimes_total", w->yc.drug_crimes);
     ADD("acquisitive_crimes_total", w->yc.acq_crimes);
     ADD("detected_offences_total", w->yc.detected);
-    SET("prison_population_end", st->prison);
+    SET("prison_population_end", (double)st->place[PL_PRISON]);
     ADD("prison_admissions_total", w->yc.prison_adm);
-    SET("in_compulsory_treatment_end", st->comp);
+    SET("in_compulsory_treatment_end", (double)st->place[PL_COMPULSORY]);
     ADD("compulsory_admissions_total", w->yc.comp_adm);
-    SET("waiting_list_end", st->waiting);
+    SET("waiting_list_end", (double)st->waiting);
     ADD("sustained_remissions_total", w->yc.sustained);
     ADD("criminal_mindset_acquired_in_prison_total", w->yc.mindset_prison);
     SET("children_with_pwud_parent_end", children);

@@ -6,17 +6,35 @@
  * week (see the comment above pwi_community_step).
  */
 #include <math.h>
+#include <string.h>
 
 #include <gsl/gsl_randist.h>
 
 #include "model.h"
 
+/* Lanes 4-7 (block 1) into u[4..7]: the batch's copy if the weekly loop
+ * computed it, else computed here; once per record and week. */
+static void block1(const world *w, uint32_t a, int week, const double *pre1, int *have,
+                   double *u)
+{
+    if (*have)
+        return;
+    if (pre1)
+        memcpy(u + 4, pre1, 4 * sizeof *u);
+    else
+        lanes4(w, RP_PROGRESS, a, (uint32_t)week, 1, u + 4);
+    *have = 1;
+}
+
 /* One week in the community. Most draws come from one random position per
  * record and week, read in fixed lanes, so a record costs two Philox blocks;
  * rarer follow-ups (how many offences, whom to initiate) seek their own
  * purpose. Lanes: 0 use stage, 1 death, 2 acquisitive crime, 3 police
- * stop, 4 injecting onset or HIV, 5 HCV, 6 treatment entry or work, 7 sale. */
-void pwi_community_step(world *w, act *r, uint32_t idx, int week)
+ * stop, 4 injecting onset or HIV, 5 HCV, 6 treatment entry or work, 7 sale.
+ * pre0 and pre1 are blocks 0 and 1 as the weekly loop computed them for a
+ * batch of records (NULL: not computed). */
+void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *pre0,
+                        const double *pre1)
 {
     const double *v = w->v;
     uint32_t a = r->agent;
@@ -24,7 +42,11 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week)
     /* Lanes 0-3 always; lanes 4-7 (block 1) only when the person is, or
      * becomes this week, dependent or a seller. */
     double u[8];
-    lanes4(w, RP_PROGRESS, a, (uint32_t)week, 0, u);
+    int have1 = 0;
+    if (pre0)
+        memcpy(u, pre0, 4 * sizeof *u);
+    else
+        lanes4(w, RP_PROGRESS, a, (uint32_t)week, 0, u);
 
     /* Use stages. */
     switch (r->stage) {
@@ -43,9 +65,8 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week)
             r->since = (uint16_t)week;
             r->relapse_kind = in_tx ? RK_VOLUNTARY : RK_NONE;
         } else if (r->substance == SUB_OPIOIDS && !(r->flags & RF_INJECTS)) {
-            double hi[4];
-            lanes4(w, RP_PROGRESS, a, (uint32_t)week, 1, hi);
-            if (hi[0] < w->p_inject)
+            block1(w, a, week, pre1, &have1, u);
+            if (u[4] < w->p_inject)
                 r->flags |= RF_INJECTS;
         }
         break;
@@ -76,7 +97,7 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week)
     }
 
     if (r->stage == ST_DEPENDENT || r->role)
-        lanes4(w, RP_PROGRESS, a, (uint32_t)week, 1, u + 4);
+        block1(w, a, week, pre1, &have1, u);
 
     /* Health: overdose and HIV deaths, HIV and HCV among injectors. */
     if (r->stage == ST_DEPENDENT) {
@@ -88,7 +109,7 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week)
                 od *= v[PI_HEALTH_OD_TX_RR];
             p_od = wprob(od * v[PI_HEALTH_OD_RELEASE_RR]);
         }
-        double p_hiv = (r->flags & RF_HIV) ? wprob(v[PI_HEALTH_HIV_MORT]) : 0;
+        double p_hiv = (r->flags & RF_HIV) ? w->p_hiv_mort : 0;
         if (u[1] < p_od || u[1] > 1 - p_hiv) {
             w->flags[a] = (uint8_t)((w->flags[a] & ~AF_ALIVE) | AF_DEAD);
             w->alive--;
@@ -116,20 +137,23 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week)
     /* Crime: acquisitive and violent offences by dependent users; use and
      * possession seen by police; distribution by sellers. */
     if (r->stage == ST_DEPENDENT) {
-        double rate = v[PI_CRIME_ACQ];
-        if (!(r->flags & RF_EMPLOYED))
-            rate *= v[PI_CRIME_UNEMPLOYED_RR];
-        if (r->mindset)
-            rate *= v[PI_CRIME_MINDSET_RR];
-        if (r->place == PL_DRUG_COURT)
-            rate *= v[PI_TX_DC_CRIME_RR];
-        /* P(at least one offence this week) = 1 - e^-m; the count and the
-         * details come from the crime stream only when one happens. The
-         * count is Poisson(m) given at least one (zero-truncated, drawn by
-         * inversion), so offences per offender-year equal the rate: 1 +
-         * Poisson(m) would add m offences to every offending week (20%
-         * too many at 12 offences a year). */
-        if (u[2] < wprob(rate)) {
+        int unemp = !(r->flags & RF_EMPLOYED), mind = r->mindset != 0;
+        int dc = r->place == PL_DRUG_COURT;
+        /* P(at least one offence this week) = 1 - e^-m (tabulated in
+         * p_crime); the count and the details come from the crime stream
+         * only when one happens. The count is Poisson(m) given at least one
+         * (zero-truncated, drawn by inversion), so offences per
+         * offender-year equal the rate: 1 + Poisson(m) would add m offences
+         * to every offending week (20% too many at 12 offences a year). */
+        if (u[2] < w->p_crime[unemp][mind][dc]) {
+            /* the rate behind p_crime, formed in the same order */
+            double rate = v[PI_CRIME_ACQ];
+            if (unemp)
+                rate *= v[PI_CRIME_UNEMPLOYED_RR];
+            if (mind)
+                rate *= v[PI_CRIME_MINDSET_RR];
+            if (dc)
+                rate *= v[PI_TX_DC_CRIME_RR];
             gsl_rng *c = at(w, RP_CRIME, a, (uint32_t)week);
             double m = rate / WPY;
             double p = m / expm1(m); /* P(K = 1 | K >= 1) = m e^-m / (1 - e^-m) */

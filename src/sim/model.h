@@ -105,6 +105,23 @@ typedef struct vec32 {
     uint32_t *v;
     uint32_t n, cap;
 } vec32;
+/* Makes room for `need` elements, growing by half at least (as vec_push
+ * doubles), so a list filled chunk by chunk stays within 1.5x its length. */
+static inline int vec_reserve(vec32 *q, uint32_t need)
+{
+    if (need <= q->cap)
+        return PW_OK;
+    uint32_t cap = q->cap + q->cap / 2 > need ? q->cap + q->cap / 2 : need;
+    uint32_t *v = realloc(q->v, (size_t)cap * sizeof *v);
+    if (!v)
+        return PW_ENOMEM;
+    q->v = v;
+    q->cap = cap;
+    return PW_OK;
+}
+/* Agents or records scanned between two vec_reserve calls of a branch-free
+ * pass (which writes one element past its list for every candidate). */
+enum { SCAN_CHUNK = 4096 };
 static inline int vec_push(vec32 *q, uint32_t x)
 {
     if (q->n == q->cap) {
@@ -161,6 +178,7 @@ struct pwi_world {
     uint32_t wait_head;
     vec32 prisoners;    /* records in prison this week (for prison ties) */
     vec32 mothers;      /* women aged 18-44 at the last year's end (births) */
+    vec32 mother_hh;    /* their households (a birth reads no hh[] at random) */
 
     /* capacities (simulated people) */
     double beds, slots, police_week;
@@ -183,6 +201,9 @@ struct pwi_world {
     double p_relapse_early[4][2]; /* [relapse kind][aftercare]; compulsory at 0 months */
     double p_relapse_comp[61][2]; /* after compulsory treatment of m months */
     double p_od[2][2];            /* [injects][in treatment] */
+    double p_crime[2][2][2];      /* acquisitive offence: [unemployed][mindset][drug court] */
+    double p_hiv_mort;            /* HIV excess death */
+    double p_mindset[3][2];       /* prison: [cellmates with a mindset][educational regime] */
     double p_hiv_inf, p_hcv_inf;  /* this week, from last week's prevalence */
 
     year_counts yc;
@@ -240,11 +261,27 @@ static inline int is_using(const act *r)
     return r->stage == ST_LIGHT || r->stage == ST_DEPENDENT;
 }
 
-/* Weekly stocks (and the yearly ones at the last week of a year). */
+/* Weekly stocks: the counts the next week's rates need every week, and
+ * the rest of the yearly series only in the last week of a year (`full`).
+ * Counted as integers (exactly the sums of 0/1 the series report), by
+ * stage and by place, because counting every record into 17 doubles was
+ * a seventh of a run's instructions. */
 typedef struct stocks {
-    double pwud, light, dep, severe, pwid, rem, prison, comp, waiting, outpatient, drug_court;
-    double monitored, sellers, hiv_pwid, hcv_pwid, employed, hiv_all;
+    int full;                 /* set by the caller: count the yearly stocks too */
+    uint32_t stage[5];        /* records by use stage (ST_*) */
+    uint32_t sellers, pwid, hiv_pwid, hcv_pwid;
+    /* counted only when `full` */
+    uint32_t place[8];        /* records by place (PL_*) */
+    uint32_t severe, waiting, monitored, employed;
 } stocks;
+static inline uint32_t stocks_pwud(const stocks *st)
+{
+    return st->stage[ST_LIGHT] + st->stage[ST_DEPENDENT];
+}
+static inline uint32_t stocks_rem(const stocks *st)
+{
+    return st->stage[ST_REM_EARLY] + st->stage[ST_REM_SUSTAINED];
+}
 
 /* ---- the processes, one file each (docs/model.md has the file map) ---- */
 
@@ -328,8 +365,11 @@ int pwi_detected(world *w, double u, double p);
 void pwi_placement_step(world *w, act *r, int week);
 
 /* community.c */
-/* One week of record r in the community (all community processes). */
-void pwi_community_step(world *w, act *r, uint32_t idx, int week);
+/* One week of record r in the community (all community processes); pre0
+ * and pre1 are its Philox blocks 0 and 1 (RP_PROGRESS, agent, week) if
+ * the caller computed them, else NULL. */
+void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *pre0,
+                        const double *pre1);
 
 /* prison.c */
 /* One week of record r in prison or arrest (criminal mindset). */
@@ -346,8 +386,8 @@ void pwi_mark_households(world *w, int week);
 void pwi_market_step(world *w, int week);
 
 /* accounts.c */
-/* Adds record r to this week's stocks. */
-void pwi_count_record(const world *w, const act *r, int week, stocks *st);
+/* Adds record r to this week's stocks (the yearly ones if st->full). */
+void pwi_count_record(const act *r, int week, stocks *st);
 /* Writes year `year`'s series and metrics and resets the year's counters. */
 void pwi_end_of_year(world *w, int year, int week, const stocks *st);
 

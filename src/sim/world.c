@@ -41,6 +41,7 @@ static void world_free(world *w)
     free(w->waiting.v);
     free(w->prisoners.v);
     free(w->mothers.v);
+    free(w->mother_hh.v);
     if (w->rng)
         gsl_rng_free(w->rng);
 }
@@ -93,11 +94,12 @@ static world *world_clone(const world *b)
     w->exits = calloc((size_t)b->weeks, sizeof *w->exits);
     w->rng = pw_rng_alloc(b->seed);
     w->free_slots.v = w->pending.v = w->waiting.v = w->prisoners.v = w->mothers.v = NULL;
+    w->mother_hh.v = NULL;
     int ok = w->birth && w->flags && w->hh && w->rec_of && w->hh_mark && w->exits && w->rng &&
              (w->a || !b->a);
     ok = ok && !dup_vec(&w->free_slots, &b->free_slots) && !dup_vec(&w->pending, &b->pending) &&
          !dup_vec(&w->waiting, &b->waiting) && !dup_vec(&w->prisoners, &b->prisoners) &&
-         !dup_vec(&w->mothers, &b->mothers);
+         !dup_vec(&w->mothers, &b->mothers) && !dup_vec(&w->mother_hh, &b->mother_hh);
     for (int k = 0; ok && k < b->weeks; k++)
         ok = !dup_vec(&w->exits[k], &b->exits[k]);
     if (!ok) {
@@ -188,6 +190,32 @@ int pwi_world_build(const pw_scenario *s, int years, uint32_t run, int region, u
             for (int tx = 0; tx < 2; tx++)
                 w->p_od[inj][tx] = wprob((inj ? v[PI_HEALTH_OD_INJECT] : v[PI_HEALTH_OD_OTHER]) *
                                          (tx ? 1 : v[PI_HEALTH_OD_TX_RR]));
+        /* The weekly chances that depend on a few flags, tabulated so the
+         * weekly loop needs no expm1 (it was 5% of a run's time). Each rate
+         * is the product the loop used to form, in the same order, so every
+         * probability is the same double. */
+        for (int unemp = 0; unemp < 2; unemp++)
+            for (int mind = 0; mind < 2; mind++)
+                for (int dc = 0; dc < 2; dc++) {
+                    double rate = v[PI_CRIME_ACQ];
+                    if (unemp)
+                        rate *= v[PI_CRIME_UNEMPLOYED_RR];
+                    if (mind)
+                        rate *= v[PI_CRIME_MINDSET_RR];
+                    if (dc)
+                        rate *= v[PI_TX_DC_CRIME_RR];
+                    w->p_crime[unemp][mind][dc] = wprob(rate);
+                }
+        w->p_hiv_mort = wprob(v[PI_HEALTH_HIV_MORT]);
+        for (int k = 0; k < 3; k++)
+            for (int edu = 0; edu < 2; edu++) {
+                double rate = v[PI_PRISON_MINDSET];
+                for (int j = 0; j < k; j++)
+                    rate *= 2;
+                if (edu)
+                    rate *= v[PI_PRISON_EDU_RR];
+                w->p_mindset[k][edu] = wprob(rate);
+            }
     }
     /* Start the memory at its steady state for today's dependent users. */
     {
@@ -235,6 +263,10 @@ size_t pwi_world_bytes(const pwi_world *w)
 
 uint32_t pwi_world_agents(const pwi_world *w) { return w->n_initial; }
 
+/* Records whose community draws are computed together (at most 255: the
+ * rows are uint8_t). */
+enum { LANE_BATCH = 64 };
+
 int pwi_week_step(world *w, int week)
 {
     const double *v = w->v;
@@ -252,43 +284,88 @@ int pwi_week_step(world *w, int week)
 
     stocks st;
     memset(&st, 0, sizeof st);
-    w->prisoners.n = 0;
-    for (uint32_t i = 0; i < w->n_act; i++)
-        if (w->a[i].agent != UINT32_MAX && w->a[i].place == PL_PRISON)
-            if (vec_push(&w->prisoners, i))
+    st.full = (week + 1) % WPY == 0; /* the yearly stocks are read at a year's end */
+    /* This week's prisoners (cellmates are drawn from them), branch-free:
+     * every index is written and the list grows by whether it qualifies. */
+    {
+        uint32_t k = 0;
+        const act *a = w->a;
+        for (uint32_t i0 = 0, n = w->n_act; i0 < n; i0 += SCAN_CHUNK) {
+            uint32_t i1 = n - i0 < SCAN_CHUNK ? n : i0 + SCAN_CHUNK;
+            if (vec_reserve(&w->prisoners, k + (i1 - i0) + 1))
                 return PW_ENOMEM;
-    uint32_t n_act = w->n_act; /* records created this week start next week */
-    for (uint32_t i = 0; i < n_act; i++) {
-        act *r = &w->a[i];
-        if (r->agent == UINT32_MAX)
-            continue;
-        if (r->dead) {
-            pwi_free_record(w, i);
-            continue;
+            uint32_t *pv = w->prisoners.v;
+            for (uint32_t i = i0; i < i1; i++) {
+                pv[k] = i;
+                k += (a[i].agent != UINT32_MAX) & (a[i].place == PL_PRISON);
+            }
         }
-        pwi_placement_step(w, r, week);
-        if (r->place == PL_PRISON || r->place == PL_ARREST) {
-            pwi_prison_step(w, r, week);
-            pwi_add_cost(w, v[PI_COST_PRISON_DAY] * 7, &w->yc.cost_justice);
-            pwi_add_cost(w, v[PI_COST_LOST_WORK_MONTH] * 12 / WPY, &w->yc.cost_work);
-        } else if (r->place == PL_COMPULSORY) {
-            pwi_add_cost(w, v[PI_COST_COMP_MONTH] * 12 / WPY, &w->yc.cost_treatment);
-        } else {
-            if (r->place == PL_OUTPATIENT || r->place == PL_DRUG_COURT)
-                pwi_add_cost(w, v[PI_COST_OUT_MONTH] * 12 / WPY, &w->yc.cost_treatment);
-            pwi_community_step(w, r, i, week);
+        w->prisoners.n = k;
+    }
+    uint32_t n_act = w->n_act; /* records created this week start next week */
+    for (uint32_t i0 = 0; i0 < n_act; i0 += LANE_BATCH) {
+        uint32_t m = n_act - i0 < LANE_BATCH ? n_act - i0 : LANE_BATCH;
+        /* The community step's Philox blocks of the next LANE_BATCH records,
+         * computed together (pw_rng_block4_batch: eight at once with AVX2;
+         * they were a third of a run's instructions one by one). A block is
+         * a pure function of (agent, week), and no record's agent changes
+         * before its turn in the loop (records are only created after it),
+         * so these are the numbers the step would compute. Block 0 for
+         * everyone who is in the community now, block 1 for those who are
+         * dependent or sell now; who gets there during the week (a
+         * release, a relapse) has it computed in the step. */
+        uint32_t sub0[LANE_BATCH], sub1[LANE_BATCH];
+        uint8_t at0[LANE_BATCH], at1[LANE_BATCH]; /* row in u0 / u1, 0xFF = none */
+        size_t k0 = 0, k1 = 0;
+        for (uint32_t j = 0; j < m; j++) {
+            const act *r = &w->a[i0 + j];
+            at0[j] = at1[j] = 0xFF;
+            if (r->agent == UINT32_MAX || r->dead || r->place >= PL_COMPULSORY)
+                continue;
+            at0[j] = (uint8_t)k0;
+            sub0[k0++] = r->agent;
+            if (r->stage == ST_DEPENDENT || r->role) {
+                at1[j] = (uint8_t)k1;
+                sub1[k1++] = r->agent;
+            }
+        }
+        double u0[LANE_BATCH][4], u1[LANE_BATCH][4];
+        pw_rng_block4_batch(w->seed, w->run, RP_PROGRESS, (uint32_t)week, 0, sub0, k0, u0);
+        pw_rng_block4_batch(w->seed, w->run, RP_PROGRESS, (uint32_t)week, 1, sub1, k1, u1);
+        for (uint32_t j = 0; j < m; j++) {
+            uint32_t i = i0 + j;
+            act *r = &w->a[i];
+            if (r->agent == UINT32_MAX)
+                continue;
             if (r->dead) {
                 pwi_free_record(w, i);
                 continue;
             }
+            pwi_placement_step(w, r, week);
+            if (r->place == PL_PRISON || r->place == PL_ARREST) {
+                pwi_prison_step(w, r, week);
+                pwi_add_cost(w, v[PI_COST_PRISON_DAY] * 7, &w->yc.cost_justice);
+                pwi_add_cost(w, v[PI_COST_LOST_WORK_MONTH] * 12 / WPY, &w->yc.cost_work);
+            } else if (r->place == PL_COMPULSORY) {
+                pwi_add_cost(w, v[PI_COST_COMP_MONTH] * 12 / WPY, &w->yc.cost_treatment);
+            } else {
+                if (r->place == PL_OUTPATIENT || r->place == PL_DRUG_COURT)
+                    pwi_add_cost(w, v[PI_COST_OUT_MONTH] * 12 / WPY, &w->yc.cost_treatment);
+                pwi_community_step(w, r, i, week, at0[j] != 0xFF ? u0[at0[j]] : NULL,
+                                   at1[j] != 0xFF ? u1[at1[j]] : NULL);
+                if (r->dead) {
+                    pwi_free_record(w, i);
+                    continue;
+                }
+            }
+            if (r->flags & RF_HIV)
+                pwi_add_cost(w, v[PI_COST_HIV_YEAR] / WPY, &w->yc.cost_health);
+            if (pwi_done_with(r, week)) {
+                pwi_free_record(w, i);
+                continue;
+            }
+            pwi_count_record(r, week, &st);
         }
-        if (r->flags & RF_HIV)
-            pwi_add_cost(w, v[PI_COST_HIV_YEAR] / WPY, &w->yc.cost_health);
-        if (pwi_done_with(r, week)) {
-            pwi_free_record(w, i);
-            continue;
-        }
-        pwi_count_record(w, r, week, &st);
     }
     if (w->error)
         return w->error;
@@ -305,16 +382,16 @@ int pwi_week_step(world *w, int week)
 
     /* Society's memory of visible harm (LHY, models.md 1.1): Y' = H - dY,
      * deterrence = max(floor, exp(-q Y / L)). */
-    w->n_light = st.light;
-    w->n_dep = st.dep;
+    w->n_light = st.stage[ST_LIGHT];
+    w->n_dep = st.stage[ST_DEPENDENT];
     w->n_pwid = st.pwid;
     w->n_sellers = st.sellers;
-    w->memory_y += (st.dep - v[PI_INIT_MEMORY_DECAY] * w->memory_y) / WPY;
-    double ratio = st.light > 0 ? w->memory_y / st.light : 0;
+    w->memory_y += (w->n_dep - v[PI_INIT_MEMORY_DECAY] * w->memory_y) / WPY;
+    double ratio = w->n_light > 0 ? w->memory_y / w->n_light : 0;
     w->deterrence = fmax(v[PI_INIT_DETER_FLOOR], exp(-v[PI_INIT_DETER_Q] * ratio));
-    w->hiv_prev = st.pwid > 0 ? st.hiv_pwid / st.pwid : 0;
-    w->hcv_prev = st.pwid > 0 ? st.hcv_pwid / st.pwid : 0;
-    pwi_set_stigma(w, st.rem);
+    w->hiv_prev = st.pwid > 0 ? (double)st.hiv_pwid / st.pwid : 0;
+    w->hcv_prev = st.pwid > 0 ? (double)st.hcv_pwid / st.pwid : 0;
+    pwi_set_stigma(w, stocks_rem(&st));
     w->p_hiv_inf = wprob(v[PI_HEALTH_HIV_BETA] * w->hiv_prev);
     w->p_hcv_inf = wprob(v[PI_HEALTH_HCV_BETA] * w->hcv_prev);
     pwi_market_step(w, week);

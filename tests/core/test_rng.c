@@ -77,12 +77,79 @@ static void gsl_distributions_work(void **state)
     gsl_rng_free(r);
 }
 
+/* The batch form gives exactly the numbers of a sought gsl_rng, for every
+ * batch length (the SIMD path works in eights, with a padded tail),
+ * subjects across the whole 32-bit range, later blocks and seeds with high
+ * bits set. */
+static void batch_matches_sought_generator(void **state)
+{
+    (void)state;
+    const uint64_t seeds[] = {1, 0xFEDCBA9876543210ull};
+    uint32_t subject[41];
+    double u[41][4];
+    gsl_rng *r = pw_rng_alloc(1);
+    for (size_t si = 0; si < 2; si++) {
+        pw_rng_reseed(r, seeds[si]);
+        for (uint32_t block = 0; block < 3; block++)
+            for (size_t n = 0; n <= 41; n++) {
+                for (size_t i = 0; i < n; i++)
+                    subject[i] = (uint32_t)(i * 2654435761u + n * 40503u + block);
+                for (size_t i = 0; i < 4 * 41; i++)
+                    u[i / 4][i % 4] = -1; /* untouched beyond n */
+                pw_rng_block4_batch(seeds[si], 1234, 11, 777, block, subject, n, u);
+                for (size_t i = 0; i < n; i++) {
+                    pw_rng_seek(r, 1234, 11, subject[i], 777);
+                    for (uint32_t skip = 0; skip < 4 * block; skip++)
+                        (void)gsl_rng_get(r);
+                    for (int j = 0; j < 4; j++)
+                        assert_true(u[i][j] == gsl_rng_uniform(r));
+                }
+                for (size_t i = n; i < 41; i++)
+                    assert_true(u[i][0] == -1 && u[i][3] == -1);
+            }
+    }
+    gsl_rng_free(r);
+}
+
+/* pw_rng_shuffle_u32 is gsl_ran_shuffle: the same permutation for every
+ * length (rejections included: lengths near a power of two and large ones)
+ * and from every position within a Philox block, and the generator is
+ * left where GSL leaves it. */
+static void shuffle_matches_gsl(void **state)
+{
+    (void)state;
+    enum { MAXN = 5000 };
+    static uint32_t a[MAXN], b[MAXN];
+    gsl_rng *ra = pw_rng_alloc(99), *rb = pw_rng_alloc(99);
+    const size_t lens[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 31, 64, 65, 100, 1023, 1025, MAXN};
+    for (size_t li = 0; li < sizeof lens / sizeof *lens; li++)
+        for (int skip = 0; skip < 4; skip++) {
+            size_t n = lens[li];
+            for (size_t i = 0; i < n; i++)
+                a[i] = b[i] = (uint32_t)(i * 7 + 1);
+            pw_rng_seek(ra, 5, 3, (uint32_t)li, (uint32_t)skip);
+            pw_rng_seek(rb, 5, 3, (uint32_t)li, (uint32_t)skip);
+            for (int k = 0; k < skip; k++) /* start inside a block */
+                assert_int_equal(gsl_rng_get(ra), gsl_rng_get(rb));
+            if (n > 1)
+                gsl_ran_shuffle(ra, a, n, sizeof *a);
+            pw_rng_shuffle_u32(rb, b, n);
+            for (size_t i = 0; i < n; i++)
+                assert_int_equal(a[i], b[i]);
+            assert_int_equal(gsl_rng_get(ra), gsl_rng_get(rb));
+        }
+    gsl_rng_free(ra);
+    gsl_rng_free(rb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(same_coordinate_same_numbers),
         cmocka_unit_test(uniform_mean_and_variance),
         cmocka_unit_test(gsl_distributions_work),
+        cmocka_unit_test(batch_matches_sought_generator),
+        cmocka_unit_test(shuffle_matches_gsl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
