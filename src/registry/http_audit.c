@@ -40,6 +40,7 @@ struct pwi_audit_batcher {
     long queued; /* jobs in head..tail */
     int stop;
     long gather_max_us; /* the gather window's bound (see writer()) */
+    long gather_min_us; /* its floor: 0 but in tests (set_gather_floor) */
     pthread_t thread;
     pwi_reg *reg;
     long jobs, batches;
@@ -134,8 +135,10 @@ static void write_batch(pwi_audit_batcher *b, job *batch, long long *commit_us)
  * already on disk, so they miss it and wait for k+2. The clients then split
  * into two halves that take turns, each commit carries half of them, and a
  * slow fsync halves the throughput. So after a commit the writer waits
- * until as many jobs are queued as the last batch held (everyone answered
- * has come back) or until a window has passed: as long as the last COMMIT
+ * until the clients it answered are back, that is until the queue has
+ * grown by as many jobs as the last batch held (not merely holds that
+ * many: the other half, queued meanwhile, would fill it and keep the
+ * halves apart), or until a window has passed: as long as the last COMMIT
  * (its fsync) took, at most gather_max_us: the fsync is the cost a bigger
  * batch shares, while the work of writing the entries grows with them. No
  * wait follows a batch that held POST bodies (see writer()). The window
@@ -147,9 +150,10 @@ static void gather(pwi_audit_batcher *b, long last, long long window_us)
 {
     if (last <= 1 || window_us <= 0)
         return;
+    long want = b->queued + last;
     long long end = now_us() + window_us;
     struct timespec t = {.tv_sec = (time_t)(end / 1000000), .tv_nsec = (long)(end % 1000000) * 1000};
-    while (b->queued < last && !b->stop)
+    while (b->queued < want && !b->stop)
         if (pthread_cond_timedwait(&b->work, &b->mu, &t) == ETIMEDOUT)
             break;
 }
@@ -160,13 +164,19 @@ static void *writer(void *arg)
     long last = 0;            /* jobs in the previous batch */
     long long took_us = 0;    /* how long its COMMIT (the fsync) took */
     long long ended_us = 0;   /* when it ended */
+    int records = 0;          /* it held POST bodies */
     pthread_mutex_lock(&b->mu);
     for (;;) {
         while (!b->head && !b->stop)
             pthread_cond_wait(&b->work, &b->mu);
         if (!b->head)
             break; /* stopping, and nothing left to write */
-        long long window = took_us < b->gather_max_us ? took_us : b->gather_max_us;
+        long long window = 0;
+        if (!records) {
+            window = took_us > b->gather_min_us ? took_us : b->gather_min_us;
+            if (window > b->gather_max_us)
+                window = b->gather_max_us;
+        }
         gather(b, last, ended_us + window - now_us());
         /* Take everything queued so far; jobs that arrive meanwhile wait
          * for the next commit. */
@@ -176,17 +186,15 @@ static void *writer(void *arg)
         b->queued = 0;
         b->batches++;
         pthread_mutex_unlock(&b->mu);
-        int records = 0;
-        for (job *j = batch; j && !records; j = j->next)
-            records = j->rdone != NULL;
-        write_batch(b, batch, &took_us);
-        ended_us = now_us();
         /* A batch of POST bodies keeps the writer busy importing them: it
          * is the bottleneck there, and any wait idles it (bench_http: POST
          * at 0.83-0.92x the requests per second with the window). Only
          * batches of audit entries alone, whose cost is the fsync, wait. */
-        if (records)
-            took_us = 0;
+        records = 0;
+        for (job *j = batch; j && !records; j = j->next)
+            records = j->rdone != NULL;
+        write_batch(b, batch, &took_us);
+        ended_us = now_us();
         pthread_mutex_lock(&b->mu);
     }
     pthread_mutex_unlock(&b->mu);
@@ -318,6 +326,13 @@ void pwi_audit_batcher_set_gather(pwi_audit_batcher *b, long max_us)
 {
     pthread_mutex_lock(&b->mu);
     b->gather_max_us = max_us < 0 ? 0 : max_us;
+    pthread_mutex_unlock(&b->mu);
+}
+
+void pwi_audit_batcher_set_gather_floor(pwi_audit_batcher *b, long min_us)
+{
+    pthread_mutex_lock(&b->mu);
+    b->gather_min_us = min_us < 0 ? 0 : min_us;
     pthread_mutex_unlock(&b->mu);
 }
 

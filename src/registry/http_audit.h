@@ -71,6 +71,11 @@ void pwi_audit_batcher_free(pwi_audit_batcher *b);
  * commit takes what is queued at once). Default 5000 us. */
 void pwi_audit_batcher_set_gather(pwi_audit_batcher *b, long max_us);
 
+/* A floor for the window (default 0: the fsync's time alone), still under
+ * the bound. For tests, whose clients must not depend on the speed of the
+ * disk under them. */
+void pwi_audit_batcher_set_gather_floor(pwi_audit_batcher *b, long min_us);
+
 /* Requests and commits so far (for the benchmark). */
 void pwi_audit_batcher_counts(pwi_audit_batcher *b, long *requests, long *commits);
 
