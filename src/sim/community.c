@@ -146,14 +146,7 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *
          * offender-year equal the rate: 1 + Poisson(m) would add m offences
          * to every offending week (20% too many at 12 offences a year). */
         if (u[2] < w->p_crime[unemp][mind][dc]) {
-            /* the rate behind p_crime, formed in the same order */
-            double rate = v[PI_CRIME_ACQ];
-            if (unemp)
-                rate *= v[PI_CRIME_UNEMPLOYED_RR];
-            if (mind)
-                rate *= v[PI_CRIME_MINDSET_RR];
-            if (dc)
-                rate *= v[PI_TX_DC_CRIME_RR];
+            double rate = crime_rate(v, unemp, mind, dc); /* the rate behind p_crime */
             gsl_rng *c = at(w, RP_CRIME, a, (uint32_t)week);
             double m = rate / WPY;
             double p = m / expm1(m); /* P(K = 1 | K >= 1) = m e^-m / (1 - e^-m) */

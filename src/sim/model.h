@@ -223,6 +223,22 @@ static inline double wprob(double rate_per_year)
 }
 
 /* The run's generator sought to (purpose, subject, step). */
+/* Acquisitive offences a year of a dependent user in the community, by the
+ * flags that move it. One place forms the product, so the tabulated weekly
+ * chance (world.c) and the count drawn when an offence happens
+ * (community.c) use the same double. */
+static inline double crime_rate(const double *v, int unemp, int mind, int dc)
+{
+    double rate = v[PI_CRIME_ACQ];
+    if (unemp)
+        rate *= v[PI_CRIME_UNEMPLOYED_RR];
+    if (mind)
+        rate *= v[PI_CRIME_MINDSET_RR];
+    if (dc)
+        rate *= v[PI_TX_DC_CRIME_RR];
+    return rate;
+}
+
 static inline gsl_rng *at(world *w, uint32_t purpose, uint32_t subject, uint32_t step)
 {
     pw_rng_seek(w->rng, w->run, purpose, subject, step);

@@ -196,16 +196,8 @@ int pwi_world_build(const pw_scenario *s, int years, uint32_t run, int region, u
          * probability is the same double. */
         for (int unemp = 0; unemp < 2; unemp++)
             for (int mind = 0; mind < 2; mind++)
-                for (int dc = 0; dc < 2; dc++) {
-                    double rate = v[PI_CRIME_ACQ];
-                    if (unemp)
-                        rate *= v[PI_CRIME_UNEMPLOYED_RR];
-                    if (mind)
-                        rate *= v[PI_CRIME_MINDSET_RR];
-                    if (dc)
-                        rate *= v[PI_TX_DC_CRIME_RR];
-                    w->p_crime[unemp][mind][dc] = wprob(rate);
-                }
+                for (int dc = 0; dc < 2; dc++)
+                    w->p_crime[unemp][mind][dc] = wprob(crime_rate(v, unemp, mind, dc));
         w->p_hiv_mort = wprob(v[PI_HEALTH_HIV_MORT]);
         for (int k = 0; k < 3; k++)
             for (int edu = 0; edu < 2; edu++) {
