@@ -489,13 +489,9 @@ static int check_and_stamp(const char *tmp, const char *url, const char *as_toke
         rc = pw_error_set(err, PW_EINVAL, from, 0, NULL, "not a registry (no schema)");
         goto done;
     }
-    if (version > pwi_schema_latest()) {
-        rc = pw_error_set(err, PW_EINVAL, from, 0, NULL,
-                          "schema version %d is newer than this build knows (%d): restore "
-                          "it with the pathways that wrote it",
-                          version, pwi_schema_latest());
+    if ((rc = pwi_schema_check_known(version, from,
+                                     "restore it with the pathways that wrote it", err)) != PW_OK)
         goto done;
-    }
     pwi_db_close(db);
     db = NULL;
     if ((rc = pwi_reg_open_keyed(tmp, url, as_token, &reg, err)) != PW_OK)

@@ -85,13 +85,10 @@ int pwi_reg_open_keyed(const char *url, const char *key_url, const char *token,
      * does not keep up (an audit entry it does not write, a trigger it
      * does not expect): refuse rather than write to a schema it does not
      * know. */
-    if (version > pwi_schema_latest()) {
-        rc = pw_error_set(err, PW_EINVAL, pwi_db_url(reg->db), 0, NULL,
-                          "registry schema version %d is newer than this build of "
-                          "pathways knows (%d): use the pathways that wrote it, or a newer one",
-                          version, pwi_schema_latest());
+    if ((rc = pwi_schema_check_known(version, pwi_db_url(reg->db),
+                                     "use the pathways that wrote it, or a newer one", err)) !=
+        PW_OK)
         goto fail;
-    }
     /* Older databases are brought up to date on open; migrations are
      * transactional, so a crash leaves the previous version intact. */
     if (version < pwi_schema_latest() &&

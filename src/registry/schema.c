@@ -303,3 +303,13 @@ int pwi_schema_latest(void)
 {
     return 3;
 }
+
+int pwi_schema_check_known(int version, const char *where, const char *what_to_do,
+                           pw_error *err)
+{
+    if (version <= pwi_schema_latest())
+        return PW_OK;
+    return pw_error_set(err, PW_EINVAL, where, 0, NULL,
+                        "schema version %d is newer than this build knows (%d): %s", version,
+                        pwi_schema_latest(), what_to_do);
+}

@@ -222,7 +222,6 @@ static inline double wprob(double rate_per_year)
     return rate_per_year <= 0 ? 0 : -expm1(-rate_per_year / WPY);
 }
 
-/* The run's generator sought to (purpose, subject, step). */
 /* Acquisitive offences a year of a dependent user in the community, by the
  * flags that move it. One place forms the product, so the tabulated weekly
  * chance (world.c) and the count drawn when an offence happens
@@ -239,6 +238,7 @@ static inline double crime_rate(const double *v, int unemp, int mind, int dc)
     return rate;
 }
 
+/* The run's generator sought to (purpose, subject, step). */
 static inline gsl_rng *at(world *w, uint32_t purpose, uint32_t subject, uint32_t step)
 {
     pw_rng_seek(w->rng, w->run, purpose, subject, step);
