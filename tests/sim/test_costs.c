@@ -38,6 +38,7 @@ static void placements_cost_per_week(void **state)
     pw_scenario *s = sw_scenario();
     st_set(s, "cost.discount_rate", 0);
     st_set(s, "use.relapse_rate_early_remission", 0);
+    st_set(s, "cost.treatment_centre_per_year", 0); /* fixed costs: centres_fixed_cost */
     const double *v = s->v;
     const uint32_t n = 400;
     sw h;
@@ -136,6 +137,7 @@ static void discounting(void **state)
     const double r = 0.05;
     st_set(s, "cost.discount_rate", r);
     st_set(s, "use.relapse_rate_early_remission", 0);
+    st_set(s, "cost.treatment_centre_per_year", 0);
     const double *v = s->v;
     const uint32_t n = 200;
     sw h;
