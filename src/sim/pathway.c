@@ -140,14 +140,8 @@ static void carry_out(world *w, act *r, uint32_t idx, int week, const pw_decisio
          * upper limit, or a sentence that depends on the underlying crime)
          * adds an exponential term with the scenario's mean. */
         double lo = d->sentence.min_years, hi = d->sentence.max_years;
-        if (hi > lo)
-            years = lo + (hi - lo) * gsl_rng_uniform(g);
-        else if (hi <= 0)
-            years = lo - v[PI_PRISON_SENTENCE_CAP] * log1p(-gsl_rng_uniform(g));
-        else
-            years = lo;
-        if (years < 1.0 / WPY)
-            years = 1.0 / WPY;
+        double u = pwi_sentence_draws(lo, hi) ? gsl_rng_uniform(g) : 0;
+        years = pwi_sentence_years(lo, hi, v[PI_PRISON_SENTENCE_CAP], u, 1.0 / WPY);
     }
     switch (d->disposition) {
     case PW_DISP_NO_ACTION:

@@ -53,11 +53,10 @@ double pwi_remission_rate(const world *w, int sub)
     return w->v[p[sub]];
 }
 
-/* DSM-5 criteria met at the onset of dependence: 2 + Binomial(9, 0.4)
- * (mean 5.6: roughly a third each mild, moderate, severe). Assumption. */
+/* DSM-5 criteria met at the onset of dependence (rates.h). */
 uint8_t pwi_draw_dsm(gsl_rng *r)
 {
-    return (uint8_t)(2 + gsl_ran_binomial(r, 0.4, 9));
+    return (uint8_t)(PWI_DSM_MIN + gsl_ran_binomial(r, PWI_DSM_P, PWI_DSM_N));
 }
 
 /* Turns agent into a user of `sub` at `week` (record created if needed). */
@@ -87,8 +86,8 @@ double pwi_relapse_rate(const world *w, const act *r, int week)
     switch (r->relapse_kind) {
     case RK_COMPULSORY:
         /* Longer treatment, longer abstinence (Nosyk 2013, models.md 3.5). */
-        rate = v[PI_TX_RELAPSE_COMP] *
-               (1 - v[PI_TX_LENGTH_EFFECT] * fmin(1, r->tx_months / 12.0));
+        rate = pwi_rate_relapse_after_compulsory(v[PI_TX_RELAPSE_COMP], v[PI_TX_LENGTH_EFFECT],
+                                                 r->tx_months);
         break;
     case RK_VOLUNTARY:
         rate = v[PI_TX_RELAPSE_VOL];
@@ -99,7 +98,7 @@ double pwi_relapse_rate(const world *w, const act *r, int week)
     default:
         rate = v[PI_USE_RELAPSE_EARLY];
     }
-    if ((r->flags & RF_AFTERCARE) || (r->monitor_until && week < r->monitor_until))
-        rate *= v[PI_TX_AFTERCARE_RR];
-    return rate;
+    return pwi_rate_with_aftercare(rate, v[PI_TX_AFTERCARE_RR],
+                                   (r->flags & RF_AFTERCARE) ||
+                                       (r->monitor_until && week < r->monitor_until));
 }
