@@ -15,6 +15,9 @@
 #include "pathways/engine.h"
 #include "pathways/sim.h"
 
+/* The rate formulas the agent-based model uses, from the same place. */
+#include "../sim/rates.h"
+
 #define MF_NSUB 5
 #define MF_NCH 7      /* 5 substances + injecting HIV- + injecting HIV+ */
 #define MF_CH_INJ 5

@@ -110,15 +110,15 @@ static int load_justice_par(mf_model *m, const pw_scenario *s, pw_error *err)
     m->police_cap = cap / 1e5;
     m->beds = beds / 1e5;
     m->slots = slots / 1e5;
-    /* DSM-5 criteria at the onset of dependence: 2 + Binomial(9, 0.4)
-     * (src/sim/use.c pwi_draw_dsm). */
+    /* DSM-5 criteria at the onset of dependence (rates.h, as
+     * src/sim/use.c pwi_draw_dsm draws them). */
     m->severe_share = 0;
-    for (int j = 0; j < 10; j++) {
+    for (int j = 0; j <= PWI_DSM_N; j++) {
         double b = 1;
         for (int i = 0; i < j; i++)
-            b = b * (9 - i) / (i + 1);
-        m->dsm_w[j] = b * pow(0.4, j) * pow(0.6, 9 - j);
-        if (2 + j >= 6)
+            b = b * (PWI_DSM_N - i) / (i + 1);
+        m->dsm_w[j] = b * pow(PWI_DSM_P, j) * pow(1 - PWI_DSM_P, PWI_DSM_N - j);
+        if (PWI_DSM_MIN + j >= 6)
             m->severe_share += m->dsm_w[j];
     }
     return PW_OK;
@@ -128,17 +128,10 @@ static int load_justice_par(mf_model *m, const pw_scenario *s, pw_error *err)
 
 
 /* Years of sentence drawn at quantile u, as pathway.c's carry_out draws
- * them (uniform within the bounds; an open bound adds an exponential). */
+ * them (rates.h). */
 static double sentence_years(const pw_sentence *sen, double open_mean, double u)
 {
-    double lo = sen->min_years, hi = sen->max_years, y;
-    if (hi > lo)
-        y = lo + (hi - lo) * u;
-    else if (hi <= 0)
-        y = lo - open_mean * log1p(-u);
-    else
-        y = lo;
-    return y < 1.0 / 52 ? 1.0 / 52 : y;
+    return pwi_sentence_years(sen->min_years, sen->max_years, open_mean, u, 1.0 / 52);
 }
 
 /* Time actually spent inside for a sentence of `years`, as placement.c
@@ -252,7 +245,7 @@ static int fixed_stream(mf_model *m, int place, double months, int then, double 
 static double after_rate(const mf_model *m, double base, const pw_decision *d, double stay_m)
 {
     if (pw_decision_measure(d, PW_MEASURE_POST_REHABILITATION_12_STEP))
-        return base * m->tx_aftercare_rr;
+        return pwi_rate_with_aftercare(base, m->tx_aftercare_rr, 1);
     double mon = d->monitoring_required ? d->monitoring_months - stay_m : 0;
     double share = fmin(1, fmax(0, mon) / 12);
     return base * (1 - (1 - m->tx_aftercare_rr) * share);
@@ -308,7 +301,7 @@ static int route_decision(mf_model *m, const pw_decision *d, int dep, double w, 
             int v = pwi_mf_variant(m, after_rate(m, m->prison_relapse, d, mo), after);
             pr = v >= 0 ? prison_stream(m, &d->sentence, NULL, v) : -1;
         }
-        double base = m->tx_relapse_comp * (1 - m->tx_length * fmin(1, mo / 12.0));
+        double base = pwi_rate_relapse_after_compulsory(m->tx_relapse_comp, m->tx_length, mo);
         int v = pwi_mf_variant(m, after_rate(m, base, d, mo), after);
         s = v >= 0 ? fixed_stream(m, MF_COMP, mo, pr, pr >= 0, -1, v) : -1;
         break;
@@ -562,9 +555,22 @@ void pwi_mf_justice_stocks(const mf_model *m, const double *y, mf_stocks *o)
  * window): F od RR (w - (1 - e^{-rho w}) / rho), w = 2 weeks. */
 static double release_deaths(const mf_model *m, double F, double rho, int c)
 {
-    double w = 2.0 / 52, od = (c >= MF_CH_INJ ? m->od_inject : m->od_other) * m->od_tx_rr;
+    double w = 2.0 / 52;
+    double od = pwi_rate_overdose_released(m->od_inject, m->od_other, m->od_tx_rr,
+                                           m->od_release_rr, c >= MF_CH_INJ, 0);
     double in = rho > 0 ? w - (-expm1(-rho * w)) / rho : 0;
-    return F * od * m->od_release_rr * in;
+    return F * od * in;
+}
+
+/* Acquisitive offences a year of a dependent user in the community or (dc)
+ * a drug court, over the unemployed share `unemp` (rates.h; the mean field
+ * follows no criminal mindset). */
+static double crime_mix(const mf_model *m, double unemp, int dc)
+{
+    return unemp * pwi_rate_crime(m->crime_acq, m->crime_unemp_rr, m->crime_mindset_rr,
+                                  m->tx_dc_crime_rr, 1, 0, dc) +
+           (1 - unemp) * pwi_rate_crime(m->crime_acq, m->crime_unemp_rr, m->crime_mindset_rr,
+                                        m->tx_dc_crime_rr, 0, 0, dc);
 }
 
 /* People released (from custody) of origin c into variant v. */
@@ -670,11 +676,10 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
     /* Crime of a dependent user: the unemployed share is the steady state
      * of job loss and re-employment at today's stigma (assumption: the
      * mean field follows no employment histories). */
-    double per1000 = N > 0 ? 1000 * rem / N : 0;
-    double stigma = m->soc_stigma / (1 + m->soc_awareness * per1000);
-    double re = m->soc_reemploy * (1 - stigma) / 4;
+    double stigma = pwi_rate_stigma(m->soc_stigma, m->soc_awareness, rem, N);
+    double re = pwi_rate_reemployment(m->soc_reemploy, stigma, 1);
     double unemp = m->soc_jobloss + re > 0 ? m->soc_jobloss / (m->soc_jobloss + re) : 0;
-    double crime = m->crime_acq * (unemp * m->crime_unemp_rr + (1 - unemp));
+    double crime = crime_mix(m, unemp, 0), crime_dc = crime_mix(m, unemp, 1);
     double dc_dep = 0;
     for (int s = 0; s < m->ns; s++)
         if (m->st[s].place == MF_DC)
@@ -683,12 +688,12 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
 
     /* Police capacity (Kleiman's swamping, police.c): detections scale by
      * min(1, capacity / expected), smoothed. */
-    double expected = m->police_use * L + 2 * m->police_use * (Dc + Dtx) +
-                      m->police_crime * crime * (Dc + Dtx - dc_dep * (1 - m->tx_dc_crime_rr)) +
-                      m->police_sale * S;
+    double use_l = pwi_rate_use_detection(m->police_use, 0);
+    double use_d = pwi_rate_use_detection(m->police_use, 1);
+    double acq = crime * (Dc + Dtx - dc_dep) + crime_dc * dc_dep;
+    double expected = use_l * L + use_d * (Dc + Dtx) + m->police_crime * acq + m->police_sale * S;
     double cap = m->police_cap * m->n0;
     double f = expected > 0 ? smin(1, cap / expected, 1e-3) : 1;
-    double acq = crime * (Dc + Dtx - dc_dep * (1 - m->tx_dc_crime_rr));
     cum[MF_CUM_ACQ] += acq;
     cum[MF_CUM_OFFENCES] += acq + 52 * S; /* a seller's week counts as one */
     cum[MF_CUM_COST_CRIME] += disc * m->c_crime * acq;
@@ -782,9 +787,9 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
     } while (0)
     if (m->justice) {
         for (int k = 0; k < MF_NSUB; k++)
-            ROUTE(m->route[MF_SRC_POSS_LIGHT][k], m->police_use * f * y[mf_l(k)], k, mf_l(k), 0, 1);
+            ROUTE(m->route[MF_SRC_POSS_LIGHT][k], use_l * f * y[mf_l(k)], k, mf_l(k), 0, 1);
         for (int c = 0; c < MF_NCH; c++) {
-            ROUTE(m->route[MF_SRC_POSS_DEP][c], 2 * m->police_use * f * y[mf_d(c)], c, mf_d(c), 0, 1);
+            ROUTE(m->route[MF_SRC_POSS_DEP][c], use_d * f * y[mf_d(c)], c, mf_d(c), 0, 1);
             ROUTE(m->route[MF_SRC_CRIME][c], m->police_crime * f * crime * y[mf_d(c)], c, mf_d(c), 0, 0);
         }
         /* Sellers: couriers and dealers; their use is not followed. */
@@ -805,14 +810,14 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
         /* No regime: every detected case gets no action (the ABM's NULL
          * regime), but cases are still counted. */
         for (int k = 0; k < MF_NSUB; k++)
-            cases += m->police_use * f * y[mf_l(k)], drug += m->police_use * f * y[mf_l(k)];
+            cases += use_l * f * y[mf_l(k)], drug += use_l * f * y[mf_l(k)];
         for (int c = 0; c < MF_NCH; c++) {
-            cases += (2 * m->police_use + m->police_crime * crime) * f * y[mf_d(c)];
-            drug += 2 * m->police_use * f * y[mf_d(c)];
+            cases += (use_d + m->police_crime * crime) * f * y[mf_d(c)];
+            drug += use_d * f * y[mf_d(c)];
         }
         cases += m->police_sale * f * S, drug += m->police_sale * f * S;
-        cases += (2 * m->police_use + m->police_crime * crime * 1) * f * Dtx;
-        drug += 2 * m->police_use * f * Dtx;
+        cases += (use_d + m->police_crime * crime) * f * Dtx;
+        drug += use_d * f * Dtx;
         first = cases * (1 - h);
     }
     /* Dependent users in treatment are caught too; their custody outcomes
@@ -821,14 +826,14 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
         const mf_stream *x = &m->st[s];
         if (x->place != MF_OUT && x->place != MF_DC)
             continue;
-        double rr = x->place == MF_DC ? m->tx_dc_crime_rr : 1;
+        double cr = x->place == MF_DC ? crime_dc : crime;
         for (int c = 0; c < MF_NCH; c++) {
             double n = 0;
             for (int j = 0; j < x->k; j++)
                 n += y[x->off + c * x->k + j];
             if (n <= 0)
                 continue;
-            double rp = 2 * m->police_use * f * n, rc = m->police_crime * f * crime * rr * n;
+            double rp = use_d * f * n, rc = m->police_crime * f * cr * n;
             ROUTE(m->route[MF_SRC_POSS_DEP][c], rp, c, -1, 1, 1);
             ROUTE(m->route[MF_SRC_CRIME][c], rc, c, -1, 1, 0);
             /* Those sent to prison leave the treatment chain, from its
@@ -975,7 +980,8 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
                     /* Dependent in care: remission at the outpatient rate,
                      * overdose at the in-treatment rate, injecting, HIV. */
                     double remr = fmax(m->tx_rem_out, m->rem[o < MF_NSUB ? o : 0]);
-                    double odr = o >= MF_CH_INJ ? m->od_inject : m->od_other;
+                    double odr = pwi_rate_overdose(m->od_inject, m->od_other, m->od_tx_rr,
+                                                   o >= MF_CH_INJ, 1);
                     double hm = o == MF_CH_HIV ? m->hiv_mort : 0;
                     dy[i] -= (remr + odr + hm) * z;
                     /* The ABM's drug court decides graduation at the end,
@@ -999,7 +1005,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
                         dy[x->off + MF_CH_INJ * k + j] += m->inject * z;
                     }
                     if (o == MF_CH_INJ) {
-                        double inf = m->hiv_beta * prev * z;
+                        double inf = pwi_rate_infection(m->hiv_beta, prev) * z;
                         dy[i] -= inf;
                         dy[x->off + MF_CH_HIV * k + j] += inf;
                         cum[MF_CUM_HIVINF] += inf;

@@ -73,9 +73,9 @@ static void layout(mf_model *p)
     pwi_mf_justice_layout(p);
 }
 
-/* Bands aligned with the steps of the age factor; the last is open. */
+/* Bands aligned with the steps of the age factor (rates.h, read at each
+ * band's lower bound); the last is open. */
 static const double band_lo[NBAND + 1] = {0, 12, 15, 25, 35, 50, 65, 90};
-static const double band_af[NBAND] = {0, 0.3, 1.0, 0.6, 0.25, 0.08, 0};
 
 typedef mf_model mf_par;
 
@@ -213,12 +213,12 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
         mixsum = 1;
 
     /* Initiation: exogenous per susceptible person, and by peers. */
-    double det = L > 0 ? fmax(p->deter_floor, exp(-p->deter_q * y[p->i_y] / L)) : 1.0;
+    double det = pwi_rate_deterrence(p->deter_floor, p->deter_q, y[p->i_y], L);
     /* Age-weighted people not already followed (users spread over ages
      * like everyone: an approximation). */
     double weighted = 0;
     for (int b = 0; b < NBAND; b++)
-        weighted += band_af[b] * y[IDX_BAND(b)];
+        weighted += pwi_rate_age_factor(band_lo[b]) * y[IDX_BAND(b)];
     weighted *= N > 0 ? free_pop / N : 0;
     double exo = p->tau * weighted;
     double accept = N > 0 ? weighted / N : 0;
@@ -232,8 +232,10 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
         peer += peer_by[k];
     }
     for (int k = 0; k < NSUB; k++) {
-        /* Peers pass on their own substance 70% of the time (initiation.c). */
-        double in = exo * p->mix[k] / mixsum + 0.7 * peer_by[k] + 0.3 * peer * p->mix[k] / mixsum;
+        /* Peers pass on their own substance, else one from the mix
+         * (initiation.c). */
+        double own = PWI_PEER_OWN_SUBSTANCE;
+        double in = exo * p->mix[k] / mixsum + own * peer_by[k] + (1 - own) * peer * p->mix[k] / mixsum;
         dy[IDX_L(k)] += in;
     }
     dy[CUM(MF_CUM_INIT)] += exo + peer;
@@ -255,7 +257,7 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
     for (int c = 0; c < NCH; c++) {
         double d = y[IDX_D(c)];
         double rem = p->rem[c < NSUB ? c : 0];
-        double odr = (c >= CH_INJ ? p->od_inject : p->od_other) * p->od_tx_rr;
+        double odr = pwi_rate_overdose(p->od_inject, p->od_other, p->od_tx_rr, c >= CH_INJ, 0);
         double die = odr + p->mu_users + (c == CH_HIV ? p->hiv_mort : 0);
         dy[IDX_D(c)] -= (rem + die) * d;
         dy[mf_e(p, 0, c, 0)] += rem * d;
@@ -268,7 +270,7 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
             dy[IDX_D(CH_INJ)] += p->inject * d;
         }
         if (c == CH_INJ) { /* HIV among people who inject */
-            double inf = p->hiv_beta * prev * d;
+            double inf = pwi_rate_infection(p->hiv_beta, prev) * d;
             dy[IDX_D(CH_INJ)] -= inf;
             dy[IDX_D(CH_HIV)] += inf;
             dy[CUM(MF_CUM_HIVINF)] += inf;
@@ -294,7 +296,7 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
             }
         }
         for (int a = 0; a < 2; a++) {
-            double rel = p->relapse_sust * (a ? p->tx_aftercare_rr : 1);
+            double rel = pwi_rate_with_aftercare(p->relapse_sust, p->tx_aftercare_rr, a);
             for (int j = 0; j < NR; j++) {
                 double r = y[mf_r(p, a, c, j)];
                 dy[mf_r(p, a, c, j)] -= (rel + STAGE_RATE + p->mu_users) * r;
