@@ -1,8 +1,9 @@
 /*
  * Internal interface of the mean-field society model (src/calib only):
  * mf_society.c holds the use stages, the population and the output;
- * mf_justice.c turns the regime's decisions into flows between custody and
- * treatment compartments. Both share one state vector whose layout is
+ * mf_streams.c decides the regime's case classes once and builds the
+ * custody and treatment streams they lead to; mf_justice.c turns them into
+ * flows between the compartments. Both share one state vector whose layout is
  * fixed at set-up, because the number of pathways ("streams") depends on
  * what the regime decides.
  */
@@ -87,7 +88,7 @@ typedef struct mf_model {
     double mu_band[MF_NBAND];
     double mu_users;
     double share0[MF_NBAND];
-    /* justice and treatment parameters (simulator names in mf_justice.c) */
+    /* justice and treatment parameters (simulator names in mf_streams.c) */
     double police_use, police_crime, police_sale, police_cap; /* cap per person */
     double crime_acq, crime_violent, crime_unemp_rr, crime_mindset_rr;
     double market_sellers, market_courier, market_quit;
@@ -163,12 +164,13 @@ static inline int mf_r(const mf_model *m, int a, int c, int j)
     return m->off_r + (a * MF_NCH + c) * MF_NR + j;
 }
 
-/* Finds or adds an early-remission variant; returns its index or -1. */
+/* Finds or adds an early-remission variant; returns its index or -1
+ * (mf_streams.c). */
 int pwi_mf_variant(mf_model *m, double relapse, int aftercare);
 /* A scenario parameter by name; PW_ENOTFOUND names it (mf_society.c). */
 int pwi_mf_get(const pw_scenario *s, const char *name, double *out, pw_error *err);
 /* Reads the justice parameters and, with a regime, decides every case
- * class once and builds the streams and routes (mf_justice.c). */
+ * class once and builds the streams and routes (mf_streams.c). */
 int pwi_mf_justice_setup(mf_model *m, const pw_scenario *s, const pw_regime *regime,
                          pw_error *err);
 /* Places the justice compartments from m->dim on and grows m->dim. */

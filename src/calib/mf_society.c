@@ -80,7 +80,7 @@ static const double band_lo[NBAND + 1] = {0, 12, 15, 25, 35, 50, 65, 90};
 typedef mf_model mf_par;
 
 /* Parameter value by name (the simulator's flat table); shared with
- * mf_justice.c through mf_internal.h. */
+ * mf_justice.c and mf_streams.c through mf_internal.h. */
 int pwi_mf_get(const pw_scenario *s, const char *name, double *out, pw_error *err)
 {
     int i = pw_param_find(s, name);
