@@ -365,6 +365,17 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
     return GSL_SUCCESS;
 }
 
+const char *pw_mf_society_note(void)
+{
+    return "mean field, one deterministic trajectory per regime. Peers recruit random "
+           "people (well mixed: no circle of friends runs out), so with a scenario's own "
+           "ties it overstates initiation many times over; it agrees with the agent-based "
+           "engine on well-mixed scenarios (tests/calib/well_mixed*.yaml). NaN: the criminal "
+           "mindset and its effect on crime and dealing, employment histories, monitoring, "
+           "HCV, children of users. Not held: administrative arrest. "
+           "See docs/calibration.md 1.2.";
+}
+
 int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scale_population,
                       int years, pw_results *res, size_t g, int run, pw_error *err)
 {
