@@ -296,7 +296,7 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
             }
         }
         for (int a = 0; a < 2; a++) {
-            double rel = pwi_rate_with_aftercare(p->relapse_sust, p->tx_aftercare_rr, a);
+            double rel = pwi_rate_with_care(p->relapse_sust, p->tx_aftercare_rr, a);
             for (int j = 0; j < NR; j++) {
                 double r = y[mf_r(p, a, c, j)];
                 dy[mf_r(p, a, c, j)] -= (rel + STAGE_RATE + p->mu_users) * r;

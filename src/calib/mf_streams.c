@@ -226,7 +226,7 @@ static int fixed_stream(mf_model *m, int place, double months, int then, double 
 static double after_rate(const mf_model *m, double base, const pw_decision *d, double stay_m)
 {
     if (pw_decision_measure(d, PW_MEASURE_POST_REHABILITATION_12_STEP))
-        return pwi_rate_with_aftercare(base, m->tx_aftercare_rr, 1);
+        return pwi_rate_with_care(base, m->tx_aftercare_rr, 1);
     double mon = d->monitoring_required ? d->monitoring_months - stay_m : 0;
     double share = fmin(1, fmax(0, mon) / 12);
     return base * (1 - (1 - m->tx_aftercare_rr) * share);

@@ -118,10 +118,11 @@ static inline double pwi_rate_relapse_after_compulsory(double base, double lengt
     return base * (1 - length_effect * fmin(1, months / 12.0));
 }
 
-/* A relapse rate while aftercare or monitoring runs (`on`). */
-static inline double pwi_rate_with_aftercare(double rate, double aftercare_rr, int on)
+/* A relapse rate while a kind of care (12-step aftercare, monitoring) runs
+ * (`on`), with that care's relapse ratio. */
+static inline double pwi_rate_with_care(double rate, double care_rr, int on)
 {
-    return on ? rate * aftercare_rr : rate;
+    return on ? rate * care_rr : rate;
 }
 
 /* Stigma after public awareness: people in remission per 1000 people make
@@ -144,13 +145,7 @@ static inline double pwi_rate_reemployment(double reemploy, double stigma, int d
 /* Years of a custodial sentence with bounds [lo, hi] drawn at quantile u:
  * uniform within the bounds; an open bound (hi 0: no upper limit, or a
  * sentence that depends on the underlying crime) adds an exponential term
- * of mean open_mean; at least `shortest`. Whether u is needed at all:
- * pwi_sentence_draws(). */
-static inline int pwi_sentence_draws(double lo, double hi)
-{
-    return hi > lo || hi <= 0;
-}
-
+ * of mean open_mean; at least `shortest`. */
 static inline double pwi_sentence_years(double lo, double hi, double open_mean, double u,
                                         double shortest)
 {
