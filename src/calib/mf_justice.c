@@ -49,7 +49,7 @@ void pwi_mf_justice_layout(mf_model *m)
         }
         if (x->place == MF_COMP && x->then < 0) {
             x->off_wait = at;
-            at += MF_NORIG;
+            at += MF_NORIG * MF_KW;
         } else if (x->place == MF_COMP) {
             /* Treatment then prison: every order ends in the term (p_then
              * is 1), so the custody wait and the rest of the term apply. */
@@ -114,7 +114,7 @@ void pwi_mf_justice_stocks(const mf_model *m, const double *y, mf_stocks *o)
             held += y[x->off + j];
         for (int j = 0; x->off_slot >= 0 && j < x->k; j++)
             slot += y[x->off_slot + j];
-        for (int c = 0; x->off_wait >= 0 && c < MF_NORIG; c++)
+        for (int c = 0; x->off_wait >= 0 && c < MF_NORIG * MF_KW; c++)
             o->waiting += y[x->off_wait + c];
         /* Custody waiters are prisoners on the waiting list (the ABM
          * counts them in both); those admitted from custody are in beds. */
@@ -123,7 +123,9 @@ void pwi_mf_justice_stocks(const mf_model *m, const double *y, mf_stocks *o)
             o->waiting += w, o->prison += w, o->comp += b;
         }
         if (x->place == MF_PRISON)
-            o->prison += held;
+            o->prison += held, o->work_release += x->p_wr * held;
+        else if (x->place == MF_ARREST)
+            o->arrest += held;
         else if (x->place == MF_COMP)
             o->comp += held;
         else if (x->place == MF_OUT)
@@ -185,6 +187,11 @@ static void custody_chains(const mf_model *m, const mf_stream *x, const double *
     const mf_stream *pt = &m->st[x->then];
     int kt = pt->k, k = x->k;
     double *cum = dy + m->i_cum;
+    /* The order waits in custody for treatment.order_validity_months; then
+     * it lapses and the term goes on in the prison stream, at the same
+     * stage. The wait's own clock is not followed here: the lapse is
+     * exponential (approximation, docs/calibration.md 1.2). */
+    double lapse = 12.0 / m->tx_order_validity;
     for (int o = 0; o < MF_NORIG; o++) {
         for (int j = 0; j < kt; j++) {
             int i = x->off_cw + o * kt + j;
@@ -192,11 +199,14 @@ static void custody_chains(const mf_model *m, const mf_stream *x, const double *
             *held_prison += z;
             if (o == MF_CH_HIV)
                 *hiv_held += z;
-            dy[i] -= out + m->mu_users * z;
+            dy[i] -= out + (m->mu_users + lapse) * z;
+            dy[pt->off + o * kt + j] += lapse * z;
+            cum[MF_CUM_LAPSED] += lapse * z;
             if (j + 1 < kt) {
                 dy[i + 1] += out;
             } else if (out > 0) {
                 cum[MF_CUM_RELEASES] += out;
+                cum[MF_CUM_LAPSED] += out; /* the term ended first */
                 release_to(m, dy, pt->var, o, out, excess);
             }
         }
@@ -300,7 +310,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
             continue;
         for (int j = 0; j < MF_NORIG * x->k; j++)
             beds_used += y[x->off + j];
-        for (int c = 0; x->off_wait >= 0 && c < MF_NCH; c++)
+        for (int c = 0; x->off_wait >= 0 && c < MF_NCH * MF_KW; c++)
             waiting += y[x->off_wait + c];
         for (int c = 0; c < MF_NORIG; c++) {
             double b;
@@ -329,8 +339,8 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
     for (int c = 0; c < MF_NCH; c++) {
         double wc = 0, d = y[mf_d(c)];
         for (int s = 0; s < m->ns; s++)
-            if (m->st[s].off_wait >= 0)
-                wc += y[m->st[s].off_wait + c];
+            for (int j = 0; m->st[s].off_wait >= 0 && j < MF_KW; j++)
+                wc += y[m->st[s].off_wait + c * MF_KW + j];
         not_waiting[c] = d > 0 ? fmax(0, 1 - wc / d) : 1;
     }
     /* One source: rate x people, routed by the record mix. */
@@ -348,7 +358,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
             if (q_ <= 0)                                                                    \
                 continue;                                                                   \
             const mf_stream *x_ = &m->st[s_];                                               \
-            if (x_->place == MF_PRISON) {                                                   \
+            if (x_->place == MF_PRISON || x_->place == MF_ARREST) {                         \
                 dem_prison[s_][orig] += q_;                                                 \
                 if ((isrc) >= 0)                                                            \
                     take[isrc] += q_;                                                       \
@@ -363,7 +373,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
                 }                                                                           \
             } else if (x_->place == MF_COMP) {                                              \
                 if ((orig) < MF_NCH)                                                        \
-                    dy[x_->off_wait + (orig)] += q_ * not_waiting[orig];                    \
+                    dy[x_->off_wait + (orig) * MF_KW] += q_ * not_waiting[orig];            \
             } else if (!(in_tx) && (orig) < MF_NCH) {                                       \
                 dem_slot[s_][orig] += q_;                                                   \
             }                                                                               \
@@ -424,7 +434,8 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
              * stages in proportion. */
             double out = 0;
             for (int s2 = 0; s2 < m->ns; s2++)
-                if (m->st[s2].place == MF_PRISON || m->st[s2].off_cw >= 0)
+                if (m->st[s2].place == MF_PRISON || m->st[s2].place == MF_ARREST ||
+                    m->st[s2].off_cw >= 0)
                     out += rp * ((1 - h) * m->route[MF_SRC_POSS_DEP][c][0].p[s2] +
                                  h * m->route[MF_SRC_POSS_DEP][c][1].p[s2]) +
                            rc * ((1 - h) * m->route[MF_SRC_CRIME][c][0].p[s2] +
@@ -444,6 +455,15 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
     assert(m->ns > 0 && m->st[0].place == MF_OUT);
     for (int c = 0; c < MF_NCH; c++)
         dem_slot[0][c] += m->tx_vol * y[mf_d(c)];
+    /* An outpatient order held during an arrest starts at its end
+     * (pathway.c pwi_start_pending); the person is back in D below. */
+    for (int s = 0; m->justice && s < m->ns; s++) {
+        const mf_stream *x = &m->st[s];
+        if (x->place != MF_ARREST || x->light || x->then < 0 || m->st[x->then].place != MF_OUT)
+            continue;
+        for (int c = 0; c < MF_NCH; c++)
+            dem_slot[x->then][c] += x->rate * y[x->off + c * x->k + x->k - 1];
+    }
 
     /* Slots: shared by outpatient care and drug courts. */
     double occ = 0, want = 0;
@@ -466,6 +486,10 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
             take[mf_d(c)] += in;
             dy[x->off + c * x->k] += in;
             dy[x->off_slot] += in;
+            /* A court's outpatient order with no free place lapses (the
+             * ABM's start_order); voluntary entry (stream 0) just fails. */
+            if (x->place == MF_OUT && s > 0)
+                cum[MF_CUM_LAPSED] += q * (1 - phi);
             /* Drug court without a slot: the deferred prison term now. */
             if (x->place == MF_DC && x->fallback >= 0) {
                 dem_prison[x->fallback][c] += q * (1 - phi);
@@ -509,20 +533,34 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
         }
         if (x->place != MF_COMP)
             continue;
-        for (int c = 0; c < MF_NCH; c++) {
-            double wv = y[x->off_wait + c], d = y[mf_d(c)];
-            double a = waiting > 0 ? admit * wv / waiting : 0;
-            /* Nobody is admitted who is no longer dependent. */
-            a *= d / (d + 1e-6);
-            /* Waiting people leave the list when they die, or are sent to
-             * prison or to an outpatient place (pathway.c: the list holds
-             * people in the community), in proportion to the dependent. */
-            double leave = wv * (m->mu_users + (d > 0 ? taken[c] / d : 0));
-            dy[x->off_wait + c] -= a + leave;
-            take[mf_d(c)] += a;
-            dy[x->off + c * x->k] += a;
-            cum[MF_CUM_COMP_ADM] += a;
-        }
+        /* The order's validity runs through MF_KW stages; at the last it
+         * lapses (pathway.c pwi_admit_waiting). Admission shares the beds
+         * in proportion instead of first come first served, so some lapse
+         * while the queue is short and some are admitted later than the
+         * validity would allow (approximation, docs/calibration.md 1.2). */
+        double age = MF_KW / (m->tx_order_validity / 12.0);
+        for (int c = 0; c < MF_NCH; c++)
+            for (int j = 0; j < MF_KW; j++) {
+                int i = x->off_wait + c * MF_KW + j;
+                double wv = y[i], d = y[mf_d(c)];
+                double a = waiting > 0 ? admit * wv / waiting : 0;
+                /* Nobody is admitted who is no longer dependent. */
+                a *= d / (d + 1e-6);
+                /* Waiting people leave the list when they die, or are sent
+                 * to prison or to an outpatient place (pathway.c: the list
+                 * holds people in the community), in proportion to the
+                 * dependent. */
+                double leave = wv * (m->mu_users + (d > 0 ? taken[c] / d : 0));
+                dy[i] -= a + leave + age * wv;
+                if (j + 1 < MF_KW)
+                    dy[i + 1] += age * wv;
+                else
+                    cum[MF_CUM_LAPSED] += age * wv;
+                cum[MF_CUM_LAPSED] += wv * (d > 0 ? taken[c] / d : 0);
+                take[mf_d(c)] += a;
+                dy[x->off + c * x->k] += a;
+                cum[MF_CUM_COMP_ADM] += a;
+            }
     }
 
     /* Entries into prison. */
@@ -530,13 +568,15 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
         for (int o = 0; o < MF_NORIG; o++)
             if (dem_prison[s][o] > 0) {
                 dy[m->st[s].off + o * m->st[s].k] += dem_prison[s][o];
-                cum[MF_CUM_PRISON_ADM] += dem_prison[s][o];
+                cum[m->st[s].place == MF_ARREST ? MF_CUM_ARREST_ADM : MF_CUM_PRISON_ADM] +=
+                    dem_prison[s][o];
             }
     for (int i = 0; i < MF_NSUB + MF_NCH; i++)
         dy[i] -= take[i];
 
     /* The chains: stages, ends, and what happens inside. */
     double held_prison = 0, held_comp = 0, slots_held = 0, hiv_held = 0, dep_tx_unemp = 0;
+    double held_arrest = 0, working = 0; /* on work release: in custody, earning */
     for (int s = 0; s < m->ns; s++) {
         const mf_stream *x = &m->st[s];
         int k = x->k;
@@ -557,7 +597,9 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
                 if (j + 1 < k)
                     dy[i + 1] += out;
                 if (x->place == MF_PRISON)
-                    held_prison += z;
+                    held_prison += z, working += x->p_wr * z;
+                else if (x->place == MF_ARREST)
+                    held_arrest += z;
                 else if (x->place == MF_COMP)
                     held_comp += z;
                 if ((x->place == MF_OUT || x->place == MF_DC) && o < MF_NCH) {
@@ -576,7 +618,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
                      * programme early, instead of escaping it (it did,
                      * which halved the prison a failed drug court adds). */
                     double pt = x->place == MF_DC && x->then >= 0 ? x->p_then : 0;
-                    dy[mf_e(m, m->var_vol, o, 0)] += (1 - pt) * remr * z;
+                    dy[mf_e(m, x->var, o, 0)] += (1 - pt) * remr * z;
                     if (pt > 0) {
                         dy[m->st[x->then].off + o * m->st[x->then].k] += pt * remr * z;
                         cum[MF_CUM_PRISON_ADM] += pt * remr * z;
@@ -598,8 +640,18 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
                 if (j + 1 < k || out <= 0)
                     continue;
                 /* The end of the leg. */
-                if (x->place == MF_PRISON) {
-                    cum[MF_CUM_RELEASES] += out * (1 - x->p_wr);
+                if (x->place == MF_ARREST) {
+                    /* Back to the use stage they were arrested in (arrest
+                     * does not start a remission); an order held during the
+                     * arrest starts now (outpatient: in the demand above). */
+                    cum[MF_CUM_RELEASES] += out;
+                    if (o == MF_SELLER)
+                        continue; /* sellers' use is not followed */
+                    dy[x->light && o < MF_NSUB ? mf_l(o) : mf_d(o)] += out;
+                    if (!x->light && x->then >= 0 && m->st[x->then].place == MF_COMP)
+                        dy[m->st[x->then].off_wait + o * MF_KW] += out * not_waiting[o];
+                } else if (x->place == MF_PRISON) {
+                    cum[MF_CUM_RELEASES] += out;
                     release_to(m, dy, x->var, o, out, excess);
                 } else if (x->place == MF_COMP) {
                     cum[MF_CUM_RELEASES] += out;
@@ -631,8 +683,11 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
     dy[m->i_sell] += (52.0 / 8) * spos(m->market_sellers * users - S, 0.01 * fmax(1, m->market_sellers * users)) - m->market_quit * S;
 
     /* Costs, discounted to the start (costs.c, world.c). */
-    cum[MF_CUM_COST_JUSTICE] += disc * m->c_prison_day * 364 * held_prison;
-    cum[MF_CUM_COST_WORK] += disc * m->c_work_month * 12 * (held_prison + unemp * Dc) +
+    /* Arrest at the prison's daily cost, with its lost earnings; work
+     * release earns (costs.c pwi_weekly_costs). */
+    cum[MF_CUM_COST_JUSTICE] += disc * m->c_prison_day * 364 * (held_prison + held_arrest);
+    cum[MF_CUM_COST_WORK] += disc * m->c_work_month * 12 *
+                                 (held_prison - working + held_arrest + unemp * Dc) +
                              disc * m->c_work_month * 12 * dep_tx_unemp;
     cum[MF_CUM_COST_TREATMENT] += disc * 12 * (m->c_comp_month * held_comp +
                                                m->c_out_month * slots_held);

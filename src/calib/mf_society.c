@@ -49,7 +49,7 @@
 #define NBAND MF_NBAND
 
 /* Layout of the state vector (set in layout()): L[5], D[7], early
- * remission E[variant][chain][12], sustained remission R[aftercare][chain]
+ * remission E[variant][chain][12], sustained remission R[care][chain]
  * [48], the HIV-positive remission pool, memory Y, population N, the age
  * bands, sellers, people with a record, the cumulative flows, then the
  * justice compartments (mf_justice.c). */
@@ -62,7 +62,7 @@ static void layout(mf_model *p)
 {
     p->off_e = NSUB + NCH;
     p->off_r = p->off_e + p->nv * NCH * NE;
-    p->i_rfin = p->off_r + 2 * NCH * NR;
+    p->i_rfin = p->off_r + p->nsust * NCH * NR;
     p->i_y = p->i_rfin + 1;
     p->i_n = p->i_rfin + 2;
     p->off_band = p->i_rfin + 3;
@@ -276,10 +276,11 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
             dy[CUM(MF_CUM_HIVINF)] += inf;
         }
         /* Early remission, by how it began: relapse, or on to the next
-         * month; the sustained remission that follows keeps aftercare. */
+         * month; the sustained remission that follows has the care still
+         * running then (its variant). */
         for (int v = 0; v < p->nv; v++) {
             double rel = p->var[v].relapse;
-            int a = p->var[v].aftercare;
+            int a = p->var[v].sust;
             for (int j = 0; j < NE; j++) {
                 double e = y[mf_e(p, v, c, j)];
                 dy[mf_e(p, v, c, j)] -= (rel + STAGE_RATE + p->mu_users) * e;
@@ -295,8 +296,8 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
                 }
             }
         }
-        for (int a = 0; a < 2; a++) {
-            double rel = pwi_rate_with_care(p->relapse_sust, p->tx_aftercare_rr, a);
+        for (int a = 0; a < p->nsust; a++) {
+            double rel = p->relapse_sust * p->sust_rr[a];
             for (int j = 0; j < NR; j++) {
                 double r = y[mf_r(p, a, c, j)];
                 dy[mf_r(p, a, c, j)] -= (rel + STAGE_RATE + p->mu_users) * r;
@@ -371,9 +372,11 @@ const char *pw_mf_society_note(void)
            "people (well mixed: no circle of friends runs out), so with a scenario's own "
            "ties it overstates initiation many times over; it agrees with the agent-based "
            "engine on well-mixed scenarios (tests/calib/well_mixed*.yaml). NaN: the criminal "
-           "mindset and its effect on crime and dealing, employment histories, monitoring, "
-           "HCV, children of users. Not held: administrative arrest. "
-           "See docs/calibration.md 1.2.";
+           "mindset and its effect on crime and dealing, employment histories, who is in "
+           "aftercare or monitoring, pre-trial days, parole exams, re-convictions, fines, "
+           "HCV, children of users, and the cost items; the total cost leaves out panels, "
+           "treatment centres, aftercare, monitoring, bracelets, exams, community service "
+           "and brief interventions. See docs/calibration.md 1.2.";
 }
 
 int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scale_population,
@@ -486,9 +489,22 @@ int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scal
         for (int i = p->off_e; i <= p->i_rfin; i++)
             rem += e[i];
         /* The ABM counts people in remission wherever they are; those
-         * held were users, and are in early remission inside. */
+         * held were users, and are in early remission inside, except under
+         * arrest, which keeps the use stage (counted as users here). */
         for (int c = 0; c < NCH; c++)
             rem += pwi_mf_held(p, e, c) - pwi_mf_dep_in_tx(p, e, c);
+        for (int s = 0; s < p->ns; s++) {
+            const mf_stream *x = &p->st[s];
+            for (int c = 0; x->place == MF_ARREST && c < NCH; c++)
+                for (int j = 0; j < x->k; j++) {
+                    double z = e[x->off + c * x->k + j];
+                    rem -= z;
+                    if (x->light)
+                        L += z;
+                    else
+                        D += z, pwid += c >= CH_INJ ? z : 0, hivp += c == CH_HIV ? z : 0;
+                }
+        }
         SER("population", e[p->i_n]);
         SER("births", FLOW(MF_CUM_BIRTHS));
         SER("deaths", FLOW(MF_CUM_DEATHS));
@@ -521,6 +537,9 @@ int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scal
         SER("drug_court", js.drug_court);
         SER("sellers", js.sellers);
         SER("cost_kzt", FLOW(MF_CUM_COST));
+        SER("arrest_admissions", FLOW(MF_CUM_ARREST_ADM));
+        SER("orders_not_carried_out", FLOW(MF_CUM_LAPSED));
+        SER("work_release", js.work_release);
         if (yr == years - 1) {
             MET("pwud_end", L + D);
             MET("dependent_end", D);
@@ -539,6 +558,9 @@ int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scal
             MET("compulsory_admissions_total", TOTAL(MF_CUM_COMP_ADM));
             MET("waiting_list_end", js.waiting);
             MET("cost_total_kzt", TOTAL(MF_CUM_COST));
+            MET("arrest_admissions_total", TOTAL(MF_CUM_ARREST_ADM));
+            MET("orders_not_carried_out_total", TOTAL(MF_CUM_LAPSED));
+            MET("work_release_end", js.work_release);
             MET("cost_justice_kzt", TOTAL(MF_CUM_COST_JUSTICE));
             MET("cost_treatment_kzt", TOTAL(MF_CUM_COST_TREATMENT));
             MET("cost_health_kzt", TOTAL(MF_CUM_COST_HEALTH));

@@ -19,15 +19,30 @@
 #define REPRESENTATIVE_AGE 30 /* assumption: the regimes' rules do not use age */
 
 
-int pwi_mf_variant(mf_model *m, double relapse, int aftercare)
+/* Finds or adds a sustained-remission variant of relapse ratio rr. */
+static int sust_variant(mf_model *m, double rr)
 {
+    for (int a = 0; a < m->nsust; a++)
+        if (fabs(m->sust_rr[a] - rr) < 1e-12)
+            return a;
+    if (m->nsust == MF_MAXSUST)
+        return -1;
+    m->sust_rr[m->nsust] = rr;
+    return m->nsust++;
+}
+
+int pwi_mf_variant(mf_model *m, double relapse, double sust_rr)
+{
+    int a = sust_variant(m, sust_rr);
+    if (a < 0)
+        return -1;
     for (int v = 0; v < m->nv; v++)
-        if (fabs(m->var[v].relapse - relapse) < 1e-12 && m->var[v].aftercare == aftercare)
+        if (fabs(m->var[v].relapse - relapse) < 1e-12 && m->var[v].sust == a)
             return v;
     if (m->nv == MF_MAXVAR)
         return -1;
     m->var[m->nv].relapse = relapse;
-    m->var[m->nv].aftercare = aftercare;
+    m->var[m->nv].sust = a;
     return m->nv++;
 }
 
@@ -64,6 +79,10 @@ static int load_justice_par(mf_model *m, const pw_scenario *s, pw_error *err)
         {"treatment.drug_court_graduation", &m->tx_dc_grad},
         {"treatment.drug_court_crime_ratio", &m->tx_dc_crime_rr},
         {"treatment.dissuasion_referral_share", &m->tx_dissuasion},
+        {"treatment.order_validity_months", &m->tx_order_validity},
+        {"treatment.monitoring_relapse_ratio", &m->tx_monitoring_rr},
+        {"justice.arrest_share", &m->arrest_share},
+        {"justice.community_service_share", &m->cs_share},
         {"prison.relapse_rate_after_release", &m->prison_relapse},
         {"prison.parole_exam_pass", &m->prison_parole},
         {"prison.open_sentence_years", &m->prison_open_years},
@@ -116,11 +135,12 @@ static double sentence_years(const pw_sentence *sen, double open_mean, double u)
 }
 
 /* Time actually spent inside for a sentence of `years`, as placement.c
- * runs it: work release from wr, parole exams at p1 and p2 (each passed
- * with probability pass). Returns E[T], E[T^2] and P(exit by work release)
- * through the accumulators, weighted by w. */
+ * runs it: parole exams at p1 and p2 (each passed with probability pass),
+ * work release from wr in custody (it ends nothing: the person stays in
+ * the prison count until the term ends or parole). Adds E[T], E[T^2] and
+ * the expected time on work release to the accumulators, weighted by w. */
 static void time_inside(double years, const pw_sentence *sen, double pass, double w,
-                        double *m1, double *m2, double *pwr)
+                        double *m1, double *m2, double *twr)
 {
     double wr = 0, p1 = 0, p2 = 0;
     if (sen) {
@@ -132,30 +152,21 @@ static void time_inside(double years, const pw_sentence *sen, double pass, doubl
                 p2 = sen->parole_to_years;
         }
     }
-    /* The first check is at the earliest of work release and parole. */
-    double first = years;
-    if (wr > 0 && wr < first)
-        first = wr;
-    if (p1 > 0 && p1 < first)
-        first = p1;
-    if (first >= years) {
-        *m1 += w * years, *m2 += w * years * years;
-        return;
-    }
-    if (wr > 0 && first >= wr) {
-        *m1 += w * wr, *m2 += w * wr * wr, *pwr += w;
-        return;
-    }
-    /* A parole exam at p1: passed, out; failed, next check at p2 or end. */
-    *m1 += w * pass * p1, *m2 += w * pass * p1 * p1;
-    double next = p2 > 0 ? p2 : years, wf = w * (1 - pass);
-    if (next >= years) {
-        *m1 += wf * years, *m2 += wf * years * years;
-    } else if (wr > 0 && next >= wr) {
-        *m1 += wf * next, *m2 += wf * next * next, *pwr += wf;
+    /* The exits: parole at p1 (pass), at p2 (fail then pass), the end. */
+    double t[3], q[3];
+    int n = 0;
+    if (p1 > 0) {
+        t[n] = p1, q[n++] = pass;
+        if (p2 > 0)
+            t[n] = p2, q[n++] = (1 - pass) * pass;
+        t[n] = years, q[n++] = p2 > 0 ? (1 - pass) * (1 - pass) : 1 - pass;
     } else {
-        *m1 += wf * pass * next, *m2 += wf * pass * next * next;
-        *m1 += wf * (1 - pass) * years, *m2 += wf * (1 - pass) * years * years;
+        t[n] = years, q[n++] = 1;
+    }
+    for (int i = 0; i < n; i++) {
+        *m1 += w * q[i] * t[i], *m2 += w * q[i] * t[i] * t[i];
+        if (wr > 0 && t[i] > wr)
+            *twr += w * q[i] * (t[i] - wr);
     }
 }
 
@@ -174,7 +185,8 @@ static int add_stream(mf_model *m, const mf_stream *x)
         const mf_stream *y = &m->st[i];
         if (y->place == x->place && y->k == x->k && fabs(y->rate - x->rate) < 1e-9 &&
             y->then == x->then && fabs(y->p_then - x->p_then) < 1e-12 &&
-            y->fallback == x->fallback && y->var == x->var && fabs(y->p_wr - x->p_wr) < 1e-12)
+            y->fallback == x->fallback && y->var == x->var && fabs(y->p_wr - x->p_wr) < 1e-12 &&
+            y->light == x->light)
             return i;
     }
     if (m->ns == MF_MAXSTREAM)
@@ -188,11 +200,11 @@ static int add_stream(mf_model *m, const mf_stream *x)
 static int prison_stream(mf_model *m, const pw_sentence *bounds, const pw_sentence *sen,
                          int var)
 {
-    double m1 = 0, m2 = 0, pwr = 0;
+    double m1 = 0, m2 = 0, twr = 0;
     const int n = 256;
     for (int i = 0; i < n; i++) {
         double y = sentence_years(bounds, m->prison_open_years, (i + 0.5) / n);
-        time_inside(y, sen, m->prison_parole, 1.0 / n, &m1, &m2, &pwr);
+        time_inside(y, sen, m->prison_parole, 1.0 / n, &m1, &m2, &twr);
     }
     mf_stream x;
     memset(&x, 0, sizeof x);
@@ -201,7 +213,7 @@ static int prison_stream(mf_model *m, const pw_sentence *bounds, const pw_senten
     x.months = 12 * m1;
     x.then = x.fallback = -1;
     x.var = var;
-    x.p_wr = pwr;
+    x.p_wr = m1 > 0 ? twr / m1 : 0;
     return add_stream(m, &x);
 }
 
@@ -221,19 +233,85 @@ static int fixed_stream(mf_model *m, int place, double months, int then, double 
     return add_stream(m, &x);
 }
 
-/* Relapse rate after release, with the aftercare ratio for 12-step
- * aftercare and, blended, for monitoring that outlasts the stay. */
-static double after_rate(const mf_model *m, double base, const pw_decision *d, double stay_m)
+/* The care a decision orders after its placement (pathway.c carry_out):
+ * 12-step aftercare and monitoring, each for its months from the
+ * discharge (placement.c pwi_start_care), never while waiting. */
+typedef struct care {
+    double ac, mon; /* months */
+} care;
+
+/* The relapse ratio of that care averaged over months [lo, hi] after the
+ * discharge: aftercare and monitoring each multiply the rate while they
+ * run (rates.h; use.c pwi_relapse_rate). Early remission is months 0-12,
+ * sustained remission 12-60; the mean field's remission compartments have
+ * no clock of their own, so the ratio is the time average over them
+ * (approximation, docs/calibration.md 1.2). */
+static double care_ratio(const mf_model *m, const care *c, double lo, double hi)
 {
-    if (pw_decision_measure(d, PW_MEASURE_POST_REHABILITATION_12_STEP))
-        return pwi_rate_with_care(base, m->tx_aftercare_rr, 1);
-    double mon = d->monitoring_required ? d->monitoring_months - stay_m : 0;
-    double share = fmin(1, fmax(0, mon) / 12);
-    return base * (1 - (1 - m->tx_aftercare_rr) * share);
+    double cut[4] = {lo, fmin(hi, fmax(lo, c->ac)), fmin(hi, fmax(lo, c->mon)), hi};
+    if (cut[1] > cut[2]) {
+        double t = cut[1];
+        cut[1] = cut[2], cut[2] = t;
+    }
+    double total = 0;
+    for (int i = 0; i < 3; i++) {
+        double a = cut[i], b = cut[i + 1], mid = 0.5 * (a + b);
+        if (b <= a)
+            continue;
+        double r = pwi_rate_with_care(1, m->tx_aftercare_rr, mid < c->ac);
+        r = pwi_rate_with_care(r, m->tx_monitoring_rr, mid < c->mon);
+        total += r * (b - a);
+    }
+    return total / (hi - lo);
 }
 
-/* Adds the routes of one decided class (weight w) to r; `dep`: the case
- * is a dependent user's (outpatient and referral apply to them only). */
+/* The early-remission variant after a discharge with relapse rate `base`
+ * and care c. */
+static int care_variant(mf_model *m, double base, const care *c)
+{
+    return pwi_mf_variant(m, base * care_ratio(m, c, 0, 12), care_ratio(m, c, 12, 60));
+}
+
+/* An arrest stream of `days` (placement.c: held until week + 1 + days/7)
+ * for light users (light) or dependent users, with the treatment order
+ * that starts at its end (then: a stream, or -1). */
+static int arrest_stream(mf_model *m, double days, int light, int then)
+{
+    mf_stream x;
+    memset(&x, 0, sizeof x);
+    x.place = MF_ARREST;
+    x.k = MF_KMAX;
+    x.months = (1 + floor(days / 7)) * 12.0 / 52;
+    x.rate = MF_KMAX / (x.months / 12.0);
+    x.then = then;
+    x.p_then = then >= 0;
+    x.fallback = -1;
+    x.light = light;
+    return add_stream(m, &x);
+}
+
+/* The chance that the court chooses arrest among the sanctions a
+ * non-custodial sentence offers (pathway.c choose_sanction): arrest at
+ * justice.arrest_share, community service at
+ * justice.community_service_share, a fine otherwise, renormalised over the
+ * options the rule offers. */
+static double arrest_chance(const mf_model *m, const pw_decision *d)
+{
+    const pw_sentence *s = &d->sentence;
+    if (d->disposition == PW_DISP_ADMINISTRATIVE_ARREST)
+        return d->has_sentence && s->arrest_days > 0;
+    if (!d->has_sentence || s->custodial || s->arrest_days <= 0)
+        return 0;
+    int fine = s->fine_mrp > 0 || s->fine_max > 0 || s->fine_min > 0;
+    double pa = m->arrest_share, pc = s->community_service_hours > 0 ? m->cs_share : 0;
+    double pf = fine ? fmax(0, 1 - pa - pc) : 0;
+    return pa + pc + pf > 0 ? pa / (pa + pc + pf) : 1;
+}
+
+/* Adds the routes of one decided class (weight w) to r, carrying out every
+ * measure of the decision as pathway.c's carry_out does; `dep`: the case is
+ * a dependent user's (treatment orders and referrals apply to them only:
+ * no built-in regime orders treatment without a disorder). */
 static int route_decision(mf_model *m, const pw_decision *d, int dep, double w, mf_route *r,
                           pw_error *err)
 {
@@ -242,68 +320,121 @@ static int route_decision(mf_model *m, const pw_decision *d, int dep, double w, 
                 d->disposition == PW_DISP_TREATMENT_THEN_PRISON;
     r->court += court * w;
     int custodial = d->has_sentence && d->sentence.custodial;
-    int after = pw_decision_measure(d, PW_MEASURE_POST_REHABILITATION_12_STEP) != NULL;
-    int s = -2;
-    double p = 1;
-    switch (d->disposition) {
-    case PW_DISP_OUTPATIENT_TREATMENT:
-    case PW_DISP_DISSUASION_COMMISSION: {
-        if (!dep)
-            return PW_OK;
-        double mo = d->disposition == PW_DISP_OUTPATIENT_TREATMENT
-                        ? pw_decision_months(d, PW_MEASURE_OUTPATIENT_TREATMENT)
-                        : 0;
-        if (d->disposition == PW_DISP_DISSUASION_COMMISSION)
-            p = m->tx_dissuasion;
-        s = fixed_stream(m, MF_OUT, mo > 0 ? mo : m->tx_out_months, -1, 0, -1, 0);
-        break;
+    /* The measures, read as carry_out reads them. */
+    double comp_m = 0, out_m = 0;
+    care cr = {0, 0};
+    for (int k = 0; k < d->n_measures; k++) {
+        const pw_measure *ms = &d->measures[k];
+        double mo = ms->min_months > 0 ? ms->min_months : ms->max_months;
+        switch (ms->type) {
+        case PW_MEASURE_DETOXIFICATION:
+            if (comp_m <= 0)
+                comp_m = mo;
+            break;
+        case PW_MEASURE_INPATIENT_REHABILITATION:
+            comp_m = mo;
+            break;
+        case PW_MEASURE_OUTPATIENT_TREATMENT:
+            out_m = mo;
+            break;
+        case PW_MEASURE_POST_REHABILITATION_12_STEP:
+            cr.ac = mo;
+            break;
+        case PW_MEASURE_MONITORING:
+        case PW_MEASURE_DRUG_TESTING:
+            cr.mon = fmax(cr.mon, mo);
+            break;
+        default:
+            break;
+        }
     }
+    if (d->monitoring_required)
+        cr.mon = fmax(cr.mon, d->monitoring_months);
+    if (d->disposition == PW_DISP_OUTPATIENT_TREATMENT && out_m <= 0)
+        out_m = m->tx_out_months;
+    int has_comp = comp_m > 0 || d->disposition == PW_DISP_COMPULSORY_INPATIENT_TREATMENT ||
+                   d->disposition == PW_DISP_TREATMENT_THEN_PRISON;
+    if (has_comp && comp_m <= 0)
+        comp_m = m->tx_comp_months;
+    comp_m = fmin(comp_m, 60);
+    double p_arrest = custodial ? 0 : arrest_chance(m, d);
+    double comp_base = pwi_rate_relapse_after_compulsory(m->tx_relapse_comp, m->tx_length, comp_m);
+    int s = -2, s2 = -2;
+    double p = 1, p2 = 0;
+    switch (d->disposition) {
     case PW_DISP_DRUG_COURT: {
         if (!dep)
             return PW_OK;
-        double mo = pw_decision_months(d, PW_MEASURE_OUTPATIENT_TREATMENT);
-        int v = pwi_mf_variant(m, after_rate(m, m->prison_relapse, d, 0), after);
+        int v = care_variant(m, m->prison_relapse, &cr);
         int pr = custodial && v >= 0 ? prison_stream(m, &d->sentence, NULL, v) : -1;
-        s = fixed_stream(m, MF_DC, mo > 0 ? mo : 12, pr, 1 - m->tx_dc_grad, pr, 0);
-        break;
+        int vv = care_variant(m, m->tx_relapse_vol, &cr);
+        s = vv >= 0 ? fixed_stream(m, MF_DC, out_m > 0 ? out_m : 12, pr, 1 - m->tx_dc_grad, pr,
+                                   vv)
+                    : -1;
+        goto add;
     }
     case PW_DISP_COMPULSORY_INPATIENT_TREATMENT:
     case PW_DISP_TREATMENT_THEN_PRISON: {
         if (!dep)
-            return PW_OK; /* no built-in regime orders it without a disorder */
-        double mo = pw_decision_months(d, PW_MEASURE_INPATIENT_REHABILITATION);
-        if (mo <= 0)
-            mo = pw_decision_months(d, PW_MEASURE_DETOXIFICATION);
-        if (mo <= 0)
-            mo = m->tx_comp_months;
-        mo = fmin(mo, 60);
+            return PW_OK;
         int pr = -1;
         if (d->disposition == PW_DISP_TREATMENT_THEN_PRISON && custodial) {
-            int v = pwi_mf_variant(m, after_rate(m, m->prison_relapse, d, mo), after);
+            int v = care_variant(m, m->prison_relapse, &cr);
             pr = v >= 0 ? prison_stream(m, &d->sentence, NULL, v) : -1;
         }
-        double base = pwi_rate_relapse_after_compulsory(m->tx_relapse_comp, m->tx_length, mo);
-        int v = pwi_mf_variant(m, after_rate(m, base, d, mo), after);
-        s = v >= 0 ? fixed_stream(m, MF_COMP, mo, pr, pr >= 0, -1, v) : -1;
-        break;
+        int v = care_variant(m, comp_base, &cr);
+        s = v >= 0 ? fixed_stream(m, MF_COMP, comp_m, pr, pr >= 0, -1, v) : -1;
+        goto add;
     }
     case PW_DISP_PRISON: {
+        /* A treatment order next to the term is carried out in prison (no
+         * bed); its care follows the release. */
         if (!custodial)
             return PW_OK;
-        int v = pwi_mf_variant(m, after_rate(m, m->prison_relapse, d, 0), after);
+        int v = care_variant(m, m->prison_relapse, &cr);
         s = v >= 0 ? prison_stream(m, &d->sentence, &d->sentence, v) : -1;
+        goto add;
+    }
+    case PW_DISP_DISSUASION_COMMISSION:
+        /* A commission refers a share of dependent people to treatment when
+         * its rule lists none; a listed treatment is the referral. */
+        if (out_m <= 0 && dep)
+            out_m = m->tx_out_months, p = m->tx_dissuasion;
+        break;
+    default:
         break;
     }
-    default:
-        /* No action, brief intervention, fines, alternative sanctions; an
-         * administrative arrest of days is not held (docs/calibration.md). */
-        return PW_OK;
+    /* A treatment order whatever the disposition (next to a fine, community
+     * service or an arrest): now, or at the end of the arrest. An
+     * outpatient order finds a place or lapses, as the ABM's. */
+    int order = -1;
+    if (dep && has_comp) {
+        int v = care_variant(m, comp_base, &cr);
+        order = v >= 0 ? fixed_stream(m, MF_COMP, comp_m, -1, 0, -1, v) : -2;
+    } else if (dep && out_m > 0) {
+        int vv = care_variant(m, m->tx_relapse_vol, &cr);
+        order = vv >= 0 ? fixed_stream(m, MF_OUT, out_m, -1, 0, -1, vv) : -2;
     }
-    if (s < 0)
+    if (order == -2)
+        s = -1;
+    else if (p_arrest > 0) {
+        s = arrest_stream(m, d->sentence.arrest_days, !dep, order);
+        p2 = order >= 0 ? p * (1 - p_arrest) : 0;
+        s2 = order >= 0 ? order : -2;
+        p = p_arrest; /* the arrest stream carries its order (p_then 1) */
+    } else if (order >= 0) {
+        s = order;
+    } else {
+        return PW_OK; /* a fine, community service, a brief intervention: no placement */
+    }
+add:
+    if (s < 0 || s2 == -1)
         return pw_error_set(err, PW_EINVAL, NULL, 0, "regime",
                             "the regime's decisions need more than %d mean-field pathways",
                             MF_MAXSTREAM);
     r->p[s] += w * p;
+    if (s2 >= 0)
+        r->p[s2] += w * p2;
     return PW_OK;
 }
 
@@ -338,10 +469,11 @@ int pwi_mf_justice_setup(mf_model *m, const pw_scenario *s, const pw_regime *reg
     /* Variant 0: a remission of one's own (mf_society.c); then remission
      * during outpatient care; stream 0: voluntary outpatient care. */
     m->nv = 0;
-    if (pwi_mf_variant(m, m->relapse_early, 0) != 0)
+    m->nsust = 0;
+    if (pwi_mf_variant(m, m->relapse_early, 1) != 0)
         return pw_error_set(err, PW_EINVAL, NULL, 0, NULL, "mean-field variants");
-    m->var_vol = pwi_mf_variant(m, m->tx_relapse_vol, 0);
-    if (fixed_stream(m, MF_OUT, m->tx_out_months, -1, 0, -1, 0) != 0)
+    m->var_vol = pwi_mf_variant(m, m->tx_relapse_vol, 1);
+    if (fixed_stream(m, MF_OUT, m->tx_out_months, -1, 0, -1, m->var_vol) != 0)
         return pw_error_set(err, PW_EINVAL, NULL, 0, NULL, "mean-field streams");
     /* The initial prisoners (initial.c): remaining sentences uniform over
      * 0-5 years, released as after prison. */
@@ -353,7 +485,7 @@ int pwi_mf_justice_setup(mf_model *m, const pw_scenario *s, const pw_regime *reg
         memset(&five, 0, sizeof five);
         five.custodial = true;
         five.max_years = 5;
-        int v = pwi_mf_variant(m, m->prison_relapse, 0);
+        int v = pwi_mf_variant(m, m->prison_relapse, 1);
         m->s_init = v >= 0 ? prison_stream(m, &five, NULL, v) : -1;
     }
     m->justice = reg != NULL;

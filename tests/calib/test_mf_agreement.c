@@ -146,8 +146,12 @@ static void test_abm_matches_meanfield_with_justice(void **state)
     assert_int_equal(rc, PW_OK);
     pw_results *mf = pw_results_new("wm", pw_scenario_start_year(s), JYEARS, 1, 0, JREG, NJREG);
     assert_non_null(mf);
-    for (size_t g = 0; g < NJREG; g++)
-        assert_int_equal(pw_mf_society_run(s, regs[g], SCALE, JYEARS, mf, g, 0, &err), PW_OK);
+    for (size_t g = 0; g < NJREG; g++) {
+        rc = pw_mf_society_run(s, regs[g], SCALE, JYEARS, mf, g, 0, &err);
+        if (rc != PW_OK)
+            fprintf(stderr, "%s: %s\n", JREG[g], err.msg);
+        assert_int_equal(rc, PW_OK);
+    }
 
     /* Model-error margins where the weekly, individual ABM and the ODE
      * legitimately differ (docs/calibration.md 1.2): the use stages as in
