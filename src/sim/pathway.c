@@ -70,8 +70,8 @@ void pwi_enter_prison(world *w, act *r, uint32_t idx, int week, double years,
         /* Pre-trial detention: the term's first days are spent in a
          * detention centre before the trial, and are credited to it. */
         if (sen->pretrial_detention && w->v[PI_JUSTICE_PRETRIAL_DAYS] > 0) {
-            double days = fmin(w->v[PI_JUSTICE_PRETRIAL_DAYS], years * 365.25);
-            r->pretrial_until = weeks_from(week, days / 365.25);
+            double days = fmin(w->v[PI_JUSTICE_PRETRIAL_DAYS], years * WPY * 7);
+            r->pretrial_until = weeks_from(week, days / 7.0 / WPY);
             w->yc.pretrial_days += days;
         }
     }
