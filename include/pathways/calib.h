@@ -123,6 +123,9 @@ int pw_lhy_scenario_set(pw_lhy_scenario *sc, const char *name, double v);
  */
 int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scale_population,
                       int years, pw_results *res, size_t g, int run, pw_error *err);
+/* One paragraph for a reader of the mean field's results: what it leaves
+ * out or approximates (pw_results_set_note; docs/calibration.md 1.2). */
+const char *pw_mf_society_note(void);
 
 /* ==== 2. Uncertain parameters, ABC-SMC, Sobol, Morris ================== */
 

@@ -80,6 +80,9 @@ void pw_results_set_engine(pw_results *res, const char *engine);
 /* Optional: the fraction of the population simulated (figures are already
  * scaled up to the full population); written to summary.json. */
 void pw_results_set_scale(pw_results *res, double scale);
+/* Optional: what the engine leaves out, printed under the table's heading
+ * and saved as "note" in summary.json (copied; NULL clears it). */
+int pw_results_set_note(pw_results *res, const char *note);
 /* Optional, for the record in summary.json and under the table's title:
  * where the per-run parameter draws came from (NULL: point values), and
  * each parameter the user set by hand (`pathways run --set NAME=VALUE`).

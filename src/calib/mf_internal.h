@@ -1,8 +1,9 @@
 /*
  * Internal interface of the mean-field society model (src/calib only):
  * mf_society.c holds the use stages, the population and the output;
- * mf_justice.c turns the regime's decisions into flows between custody and
- * treatment compartments. Both share one state vector whose layout is
+ * mf_streams.c decides the regime's case classes once and builds the
+ * custody and treatment streams they lead to; mf_justice.c turns them into
+ * flows between the compartments. Both share one state vector whose layout is
  * fixed at set-up, because the number of pathways ("streams") depends on
  * what the regime decides.
  */
@@ -15,6 +16,9 @@
 #include "pathways/engine.h"
 #include "pathways/sim.h"
 
+/* The rate formulas the agent-based model uses, from the same place. */
+#include "../sim/rates.h"
+
 #define MF_NSUB 5
 #define MF_NCH 7      /* 5 substances + injecting HIV- + injecting HIV+ */
 #define MF_CH_INJ 5
@@ -25,12 +29,16 @@
 #define MF_NR 48      /* sustained remission before leaving: 48 months */
 #define MF_STAGE_RATE 12.0
 #define MF_KMAX 12    /* most Erlang stages of a custody or treatment leg */
-#define MF_MAXSTREAM 24
+#define MF_MAXSTREAM 32
 #define MF_MAXVAR 16  /* early-remission variants (relapse rate after release) */
+#define MF_MAXSUST 8  /* sustained-remission variants (care running in it) */
+#define MF_KW 12      /* stages of a waiting order's validity */
 #define MF_NBAND 7
 
-/* Where a stream holds people. */
-enum { MF_PRISON, MF_COMP, MF_OUT, MF_DC };
+/* Where a stream holds people: MF_ARREST is administrative or criminal
+ * arrest (held, not in the prison count; the person returns to the use
+ * stage they left). */
+enum { MF_PRISON, MF_COMP, MF_OUT, MF_DC, MF_ARREST };
 
 /* A stream: one custody or treatment leg that decided cases lead to, held
  * as an Erlang chain of k stages (rate per stage) for each origin. */
@@ -43,12 +51,16 @@ typedef struct mf_stream {
                          or after failing drug court), or -1 */
     double p_then;    /* probability of entering `then` */
     int fallback;     /* drug court without a free slot: this prison stream */
-    int var;          /* early-remission variant on release */
-    double p_wr;      /* prison: share of exits that start work release */
+    int var;          /* early-remission variant on release (OUT/DC: on
+                         remission during the care) */
+    double p_wr;      /* prison: share of the time inside on work release
+                         (in custody, working: no lost earnings) */
+    int light;        /* ARREST: holds light users (back to L at the end) */
     int off;          /* x[off + o * k + j]: origin o, stage j */
     int off_slot;     /* OUT/DC: slot occupancy chain, k stages */
     int off_wait;     /* COMP without `then`: waiting list of origin o (a
-                         label on D(o)), or -1 */
+                         label on D(o)) at x[off_wait + o * MF_KW + j], j
+                         the stage of the order's validity; or -1 */
     /* COMP with a `then` prison term (treatment then prison): the waiting
      * list is custody (src/sim/pathway.c enter_compulsory). People wait in
      * x[off_cw + o * kt + j], stage j of the term's kt = st[then].k Erlang
@@ -58,11 +70,12 @@ typedef struct mf_stream {
     int off_cw, off_cb, off_cm;
 } mf_stream;
 
-/* An early-remission variant: its relapse rate, and whether the sustained
- * remission that follows has aftercare (relapse ratio). */
+/* An early-remission variant: its relapse rate, and the sustained-remission
+ * variant that follows (m->sust_rr[sust]: the relapse ratio of the care
+ * still running then, averaged over the sustained remission). */
 typedef struct mf_var {
     double relapse;
-    int aftercare;
+    int sust;
 } mf_var;
 
 /* Where decided cases of one source go: probability of each stream, and of
@@ -84,7 +97,7 @@ typedef struct mf_model {
     double mu_band[MF_NBAND];
     double mu_users;
     double share0[MF_NBAND];
-    /* justice and treatment parameters (simulator names in mf_justice.c) */
+    /* justice and treatment parameters (simulator names in mf_streams.c) */
     double police_use, police_crime, police_sale, police_cap; /* cap per person */
     double crime_acq, crime_violent, crime_unemp_rr, crime_mindset_rr;
     double market_sellers, market_courier, market_quit;
@@ -94,6 +107,8 @@ typedef struct mf_model {
     double tx_vol, tx_consent, tx_out_months, tx_comp_months, tx_rem_out;
     double tx_relapse_comp, tx_relapse_vol, tx_length, tx_aftercare_rr, tx_dc_grad;
     double tx_dc_crime_rr, tx_dissuasion;
+    double tx_order_validity, tx_monitoring_rr; /* months; relapse ratio */
+    double arrest_share, cs_share; /* the court's choice among its sanctions */
     double prison_relapse, prison_parole, prison_open_years;
     double soc_reemploy, soc_stigma, soc_awareness, soc_jobloss;
     double c_police, c_court, c_prison_day, c_comp_month, c_out_month, c_crime, c_hiv,
@@ -107,6 +122,8 @@ typedef struct mf_model {
     mf_stream st[MF_MAXSTREAM];
     int nv;
     mf_var var[MF_MAXVAR];
+    int nsust;
+    double sust_rr[MF_MAXSUST]; /* sustained variant 0: no care (ratio 1) */
     int var_vol;              /* remission during outpatient care */
     int s_init;               /* the prisoners of the initial state, or -1 */
     double prison0;           /* their share of the population */
@@ -146,6 +163,8 @@ enum {
     MF_CUM_COST_HEALTH,
     MF_CUM_COST_CRIME,
     MF_CUM_COST_WORK,
+    MF_CUM_ARREST_ADM,
+    MF_CUM_LAPSED,
     MF_NCUM
 };
 
@@ -160,12 +179,13 @@ static inline int mf_r(const mf_model *m, int a, int c, int j)
     return m->off_r + (a * MF_NCH + c) * MF_NR + j;
 }
 
-/* Finds or adds an early-remission variant; returns its index or -1. */
-int pwi_mf_variant(mf_model *m, double relapse, int aftercare);
+/* Finds or adds an early-remission variant with its sustained-remission
+ * relapse ratio; returns its index or -1 (mf_streams.c). */
+int pwi_mf_variant(mf_model *m, double relapse, double sust_rr);
 /* A scenario parameter by name; PW_ENOTFOUND names it (mf_society.c). */
 int pwi_mf_get(const pw_scenario *s, const char *name, double *out, pw_error *err);
 /* Reads the justice parameters and, with a regime, decides every case
- * class once and builds the streams and routes (mf_justice.c). */
+ * class once and builds the streams and routes (mf_streams.c). */
 int pwi_mf_justice_setup(mf_model *m, const pw_scenario *s, const pw_regime *regime,
                          pw_error *err);
 /* Places the justice compartments from m->dim on and grows m->dim. */
@@ -181,7 +201,8 @@ double pwi_mf_dep_in_tx(const mf_model *m, const double *y, int c);
 double pwi_mf_held(const mf_model *m, const double *y, int c);
 /* Stocks of the justice compartments, for the output. */
 typedef struct mf_stocks {
-    double prison, comp, waiting, outpatient, drug_court, sellers, dep_in_tx;
+    double prison, comp, waiting, outpatient, drug_court, sellers, dep_in_tx, arrest,
+        work_release;
 } mf_stocks;
 void pwi_mf_justice_stocks(const mf_model *m, const double *y, mf_stocks *out);
 

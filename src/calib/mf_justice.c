@@ -1,14 +1,10 @@
 /*
  * The mean-field counterpart of the society model's justice and treatment
- * pathway (src/sim/police.c, pathway.c, placement.c, market.c, costs.c).
- *
- * The same pathway engine decides: at set-up every representative case
- * class (source x substance or chain x DSM-5 criteria x consent x amount
- * or violence x first/repeat record, built as pwi_handle_case builds
- * cases) is decided once with pw_decide on the active regime, and the
- * disposition, its months and its sentence become a "stream": an Erlang
- * chain of custody or treatment stages. The class weights then turn the
- * detection hazards into flows into the streams. docs/calibration.md 1.2
+ * flows (src/sim/police.c, pathway.c, placement.c, market.c, costs.c):
+ * detections by the police with capacity, routed by the streams and routes
+ * that mf_streams.c built from the regime's decisions, into custody and
+ * treatment chains with beds, slots and waiting lists, and out of them
+ * into early remission; the market and the costs. docs/calibration.md 1.2
  * gives the equations and what is assumed.
  */
 #include <assert.h>
@@ -20,7 +16,6 @@
 /* Free beds and slots fill within about a day (the ABM: at once, and from
  * the waiting list each week); a faster rate makes the ODE stiff. */
 #define ADMIT_RATE 52.0
-#define REPRESENTATIVE_AGE 30 /* assumption: the regimes' rules do not use age */
 
 /* Smooth min(a, b): rk8pd needs a right-hand side without kinks. */
 static double smin(double a, double b, double eps)
@@ -36,437 +31,6 @@ static double spos(double x, double eps) { return 0.5 * (x + sqrt(x * x + eps * 
 static double hmin(double want, double cap)
 {
     return want > 0 && cap > 0 ? want * cap / (want + cap) : 0;
-}
-
-int pwi_mf_variant(mf_model *m, double relapse, int aftercare)
-{
-    for (int v = 0; v < m->nv; v++)
-        if (fabs(m->var[v].relapse - relapse) < 1e-12 && m->var[v].aftercare == aftercare)
-            return v;
-    if (m->nv == MF_MAXVAR)
-        return -1;
-    m->var[m->nv].relapse = relapse;
-    m->var[m->nv].aftercare = aftercare;
-    return m->nv++;
-}
-
-
-static int load_justice_par(mf_model *m, const pw_scenario *s, pw_error *err)
-{
-    double cap, beds, slots;
-    struct {
-        const char *name;
-        double *dst;
-    } t[] = {
-        {"police.use_detection_rate", &m->police_use},
-        {"police.crime_detection", &m->police_crime},
-        {"police.sale_detection", &m->police_sale},
-        {"police.capacity_per_100k", &cap},
-        {"crime.acquisitive_rate_dependent", &m->crime_acq},
-        {"crime.violent_share", &m->crime_violent},
-        {"crime.unemployed_rate_ratio", &m->crime_unemp_rr},
-        {"crime.mindset_rate_ratio", &m->crime_mindset_rr},
-        {"market.sellers_per_user", &m->market_sellers},
-        {"market.courier_share", &m->market_courier},
-        {"market.seller_quit_rate", &m->market_quit},
-        {"treatment.compulsory_beds_per_100k", &beds},
-        {"treatment.outpatient_slots_per_100k", &slots},
-        {"treatment.voluntary_entry_rate", &m->tx_vol},
-        {"treatment.consent_share", &m->tx_consent},
-        {"treatment.outpatient_months", &m->tx_out_months},
-        {"treatment.compulsory_months_default", &m->tx_comp_months},
-        {"treatment.remission_rate_outpatient", &m->tx_rem_out},
-        {"treatment.relapse_rate_after_compulsory", &m->tx_relapse_comp},
-        {"treatment.relapse_rate_after_voluntary", &m->tx_relapse_vol},
-        {"treatment.length_effect", &m->tx_length},
-        {"treatment.aftercare_relapse_ratio", &m->tx_aftercare_rr},
-        {"treatment.drug_court_graduation", &m->tx_dc_grad},
-        {"treatment.drug_court_crime_ratio", &m->tx_dc_crime_rr},
-        {"treatment.dissuasion_referral_share", &m->tx_dissuasion},
-        {"prison.relapse_rate_after_release", &m->prison_relapse},
-        {"prison.parole_exam_pass", &m->prison_parole},
-        {"prison.open_sentence_years", &m->prison_open_years},
-        {"health.overdose_after_release_ratio", &m->od_release_rr},
-        {"society.reemployment_rate", &m->soc_reemploy},
-        {"society.stigma", &m->soc_stigma},
-        {"society.awareness_effect", &m->soc_awareness},
-        {"society.job_loss_rate_dependent", &m->soc_jobloss},
-        {"cost.police_per_case", &m->c_police},
-        {"cost.court_per_case", &m->c_court},
-        {"cost.prison_per_day", &m->c_prison_day},
-        {"cost.compulsory_per_month", &m->c_comp_month},
-        {"cost.outpatient_per_month", &m->c_out_month},
-        {"cost.crime_to_victims", &m->c_crime},
-        {"cost.hiv_care_per_year", &m->c_hiv},
-        {"cost.overdose_death", &m->c_od},
-        {"cost.lost_work_per_month", &m->c_work_month},
-        {"cost.discount_rate", &m->discount},
-    };
-    int rc = PW_OK;
-    for (size_t i = 0; i < sizeof t / sizeof t[0] && rc == PW_OK; i++)
-        rc = pwi_mf_get(s, t[i].name, t[i].dst, err);
-    if (rc != PW_OK)
-        return rc;
-    m->police_cap = cap / 1e5;
-    m->beds = beds / 1e5;
-    m->slots = slots / 1e5;
-    /* DSM-5 criteria at the onset of dependence: 2 + Binomial(9, 0.4)
-     * (src/sim/use.c pwi_draw_dsm). */
-    m->severe_share = 0;
-    for (int j = 0; j < 10; j++) {
-        double b = 1;
-        for (int i = 0; i < j; i++)
-            b = b * (9 - i) / (i + 1);
-        m->dsm_w[j] = b * pow(0.4, j) * pow(0.6, 9 - j);
-        if (2 + j >= 6)
-            m->severe_share += m->dsm_w[j];
-    }
-    return PW_OK;
-}
-
-/* ---- from a decision to a stream ---------------------------------------- */
-
-
-/* Years of sentence drawn at quantile u, as pathway.c's carry_out draws
- * them (uniform within the bounds; an open bound adds an exponential). */
-static double sentence_years(const pw_sentence *sen, double open_mean, double u)
-{
-    double lo = sen->min_years, hi = sen->max_years, y;
-    if (hi > lo)
-        y = lo + (hi - lo) * u;
-    else if (hi <= 0)
-        y = lo - open_mean * log1p(-u);
-    else
-        y = lo;
-    return y < 1.0 / 52 ? 1.0 / 52 : y;
-}
-
-/* Time actually spent inside for a sentence of `years`, as placement.c
- * runs it: work release from wr, parole exams at p1 and p2 (each passed
- * with probability pass). Returns E[T], E[T^2] and P(exit by work release)
- * through the accumulators, weighted by w. */
-static void time_inside(double years, const pw_sentence *sen, double pass, double w,
-                        double *m1, double *m2, double *pwr)
-{
-    double wr = 0, p1 = 0, p2 = 0;
-    if (sen) {
-        if (sen->work_release_after_years > 0 && sen->work_release_after_years < years)
-            wr = sen->work_release_after_years;
-        if (sen->parole_from_years > 0 && sen->parole_from_years < years) {
-            p1 = sen->parole_from_years;
-            if (sen->parole_to_years > sen->parole_from_years && sen->parole_to_years < years)
-                p2 = sen->parole_to_years;
-        }
-    }
-    /* The first check is at the earliest of work release and parole. */
-    double first = years;
-    if (wr > 0 && wr < first)
-        first = wr;
-    if (p1 > 0 && p1 < first)
-        first = p1;
-    if (first >= years) {
-        *m1 += w * years, *m2 += w * years * years;
-        return;
-    }
-    if (wr > 0 && first >= wr) {
-        *m1 += w * wr, *m2 += w * wr * wr, *pwr += w;
-        return;
-    }
-    /* A parole exam at p1: passed, out; failed, next check at p2 or end. */
-    *m1 += w * pass * p1, *m2 += w * pass * p1 * p1;
-    double next = p2 > 0 ? p2 : years, wf = w * (1 - pass);
-    if (next >= years) {
-        *m1 += wf * years, *m2 += wf * years * years;
-    } else if (wr > 0 && next >= wr) {
-        *m1 += wf * next, *m2 += wf * next * next, *pwr += wf;
-    } else {
-        *m1 += wf * pass * next, *m2 += wf * pass * next * next;
-        *m1 += wf * (1 - pass) * years, *m2 += wf * (1 - pass) * years * years;
-    }
-}
-
-/* Erlang stages matching mean and variance (a fixed length: MF_KMAX). */
-static void erlang_fit(double mean, double var, int *k, double *rate)
-{
-    double kk = var > 1e-12 ? mean * mean / var : MF_KMAX;
-    int n = (int)floor(kk + 0.5);
-    *k = n < 1 ? 1 : n > MF_KMAX ? MF_KMAX : n;
-    *rate = *k / mean;
-}
-
-static int add_stream(mf_model *m, const mf_stream *x)
-{
-    for (int i = 0; i < m->ns; i++) {
-        const mf_stream *y = &m->st[i];
-        if (y->place == x->place && y->k == x->k && fabs(y->rate - x->rate) < 1e-9 &&
-            y->then == x->then && fabs(y->p_then - x->p_then) < 1e-12 &&
-            y->fallback == x->fallback && y->var == x->var && fabs(y->p_wr - x->p_wr) < 1e-12)
-            return i;
-    }
-    if (m->ns == MF_MAXSTREAM)
-        return -1;
-    m->st[m->ns] = *x;
-    return m->ns++;
-}
-
-/* A prison stream for a sentence (sen: its work release and parole, or
- * NULL for the term that follows treatment or a failed drug court). */
-static int prison_stream(mf_model *m, const pw_sentence *bounds, const pw_sentence *sen,
-                         int var)
-{
-    double m1 = 0, m2 = 0, pwr = 0;
-    const int n = 256;
-    for (int i = 0; i < n; i++) {
-        double y = sentence_years(bounds, m->prison_open_years, (i + 0.5) / n);
-        time_inside(y, sen, m->prison_parole, 1.0 / n, &m1, &m2, &pwr);
-    }
-    mf_stream x;
-    memset(&x, 0, sizeof x);
-    x.place = MF_PRISON;
-    erlang_fit(m1, fmax(m2 - m1 * m1, 0), &x.k, &x.rate);
-    x.months = 12 * m1;
-    x.then = x.fallback = -1;
-    x.var = var;
-    x.p_wr = pwr;
-    return add_stream(m, &x);
-}
-
-static int fixed_stream(mf_model *m, int place, double months, int then, double p_then,
-                        int fallback, int var)
-{
-    mf_stream x;
-    memset(&x, 0, sizeof x);
-    x.place = place;
-    x.k = MF_KMAX;
-    x.rate = MF_KMAX / (months / 12.0);
-    x.months = months;
-    x.then = then;
-    x.p_then = p_then;
-    x.fallback = fallback;
-    x.var = var;
-    return add_stream(m, &x);
-}
-
-/* Relapse rate after release, with the aftercare ratio for 12-step
- * aftercare and, blended, for monitoring that outlasts the stay. */
-static double after_rate(const mf_model *m, double base, const pw_decision *d, double stay_m)
-{
-    if (pw_decision_measure(d, PW_MEASURE_POST_REHABILITATION_12_STEP))
-        return base * m->tx_aftercare_rr;
-    double mon = d->monitoring_required ? d->monitoring_months - stay_m : 0;
-    double share = fmin(1, fmax(0, mon) / 12);
-    return base * (1 - (1 - m->tx_aftercare_rr) * share);
-}
-
-/* Adds the routes of one decided class (weight w) to r; `dep`: the case
- * is a dependent user's (outpatient and referral apply to them only). */
-static int route_decision(mf_model *m, const pw_decision *d, int dep, double w, mf_route *r,
-                          pw_error *err)
-{
-    int court = d->route == PW_ROUTE_CRIMINAL || d->disposition == PW_DISP_DRUG_COURT ||
-                d->disposition == PW_DISP_COMPULSORY_INPATIENT_TREATMENT ||
-                d->disposition == PW_DISP_TREATMENT_THEN_PRISON;
-    r->court += court * w;
-    int custodial = d->has_sentence && d->sentence.custodial;
-    int after = pw_decision_measure(d, PW_MEASURE_POST_REHABILITATION_12_STEP) != NULL;
-    int s = -2;
-    double p = 1;
-    /* A treatment order next to a sanction (a fine, an arrest: the
-     * Kazakh and Russian courts' orders) is carried out as the ABM does
-     * (src/sim/pathway.c, carry_out): as the placement it orders. */
-    pw_disposition disp = d->disposition;
-    if (disp == PW_DISP_NO_ACTION || disp == PW_DISP_BRIEF_INTERVENTION ||
-        disp == PW_DISP_ADMINISTRATIVE_FINE || disp == PW_DISP_ADMINISTRATIVE_ARREST ||
-        disp == PW_DISP_ALTERNATIVE_SANCTION) {
-        if (pw_decision_months(d, PW_MEASURE_INPATIENT_REHABILITATION) > 0 ||
-            pw_decision_months(d, PW_MEASURE_DETOXIFICATION) > 0)
-            disp = PW_DISP_COMPULSORY_INPATIENT_TREATMENT;
-        else if (pw_decision_months(d, PW_MEASURE_OUTPATIENT_TREATMENT) > 0)
-            disp = PW_DISP_OUTPATIENT_TREATMENT;
-    }
-    switch (disp) {
-    case PW_DISP_OUTPATIENT_TREATMENT:
-    case PW_DISP_DISSUASION_COMMISSION: {
-        if (!dep)
-            return PW_OK;
-        double mo = disp == PW_DISP_OUTPATIENT_TREATMENT
-                        ? pw_decision_months(d, PW_MEASURE_OUTPATIENT_TREATMENT)
-                        : 0;
-        if (disp == PW_DISP_DISSUASION_COMMISSION)
-            p = m->tx_dissuasion;
-        s = fixed_stream(m, MF_OUT, mo > 0 ? mo : m->tx_out_months, -1, 0, -1, 0);
-        break;
-    }
-    case PW_DISP_DRUG_COURT: {
-        if (!dep)
-            return PW_OK;
-        double mo = pw_decision_months(d, PW_MEASURE_OUTPATIENT_TREATMENT);
-        int v = pwi_mf_variant(m, after_rate(m, m->prison_relapse, d, 0), after);
-        int pr = custodial && v >= 0 ? prison_stream(m, &d->sentence, NULL, v) : -1;
-        s = fixed_stream(m, MF_DC, mo > 0 ? mo : 12, pr, 1 - m->tx_dc_grad, pr, 0);
-        break;
-    }
-    case PW_DISP_COMPULSORY_INPATIENT_TREATMENT:
-    case PW_DISP_TREATMENT_THEN_PRISON: {
-        if (!dep)
-            return PW_OK; /* no built-in regime orders it without a disorder */
-        double mo = pw_decision_months(d, PW_MEASURE_INPATIENT_REHABILITATION);
-        if (mo <= 0)
-            mo = pw_decision_months(d, PW_MEASURE_DETOXIFICATION);
-        if (mo <= 0)
-            mo = m->tx_comp_months;
-        mo = fmin(mo, 60);
-        int pr = -1;
-        if (d->disposition == PW_DISP_TREATMENT_THEN_PRISON && custodial) {
-            int v = pwi_mf_variant(m, after_rate(m, m->prison_relapse, d, mo), after);
-            pr = v >= 0 ? prison_stream(m, &d->sentence, NULL, v) : -1;
-        }
-        double base = m->tx_relapse_comp * (1 - m->tx_length * fmin(1, mo / 12.0));
-        int v = pwi_mf_variant(m, after_rate(m, base, d, mo), after);
-        s = v >= 0 ? fixed_stream(m, MF_COMP, mo, pr, pr >= 0, -1, v) : -1;
-        break;
-    }
-    case PW_DISP_PRISON: {
-        if (!custodial)
-            return PW_OK;
-        int v = pwi_mf_variant(m, after_rate(m, m->prison_relapse, d, 0), after);
-        s = v >= 0 ? prison_stream(m, &d->sentence, &d->sentence, v) : -1;
-        break;
-    }
-    default:
-        /* No action, brief intervention, fines, alternative sanctions; an
-         * administrative arrest of days is not held (docs/calibration.md). */
-        return PW_OK;
-    }
-    if (s < 0)
-        return pw_error_set(err, PW_EINVAL, NULL, 0, "regime",
-                            "the regime's decisions need more than %d mean-field pathways",
-                            MF_MAXSTREAM);
-    r->p[s] += w * p;
-    return PW_OK;
-}
-
-/* Decides one class (first and repeat record) and routes it. */
-static int decide_class(mf_model *m, const pw_regime *reg, pw_case *c, int dep, double w,
-                        mf_route r[2], pw_error *err)
-{
-    for (int rec = 0; rec < 2; rec++) {
-        c->prior_drug_offences = rec;
-        c->prior_convictions = 0;
-        pw_decision d;
-        if (pw_decide(reg, c, &d) != PW_OK)
-            continue; /* as the ABM: an undecidable case gets no action */
-        int rc = route_decision(m, &d, dep, w, &r[rec], err);
-        if (rc != PW_OK)
-            return rc;
-    }
-    return PW_OK;
-}
-
-static const char *const SUB_ENGINE_NAME[MF_NSUB] = {
-    "heroin", "synthetic_cathinones", "synthetic_cannabinoids", "cannabis", "methamphetamine"};
-
-int pwi_mf_justice_setup(mf_model *m, const pw_scenario *s, const pw_regime *reg,
-                         pw_error *err)
-{
-    int rc = load_justice_par(m, s, err);
-    if (rc != PW_OK)
-        return rc;
-    m->ns = 0;
-    memset(m->route, 0, sizeof m->route);
-    /* Variant 0: a remission of one's own (mf_society.c); then remission
-     * during outpatient care; stream 0: voluntary outpatient care. */
-    m->nv = 0;
-    if (pwi_mf_variant(m, m->relapse_early, 0) != 0)
-        return pw_error_set(err, PW_EINVAL, NULL, 0, NULL, "mean-field variants");
-    m->var_vol = pwi_mf_variant(m, m->tx_relapse_vol, 0);
-    if (fixed_stream(m, MF_OUT, m->tx_out_months, -1, 0, -1, 0) != 0)
-        return pw_error_set(err, PW_EINVAL, NULL, 0, NULL, "mean-field streams");
-    /* The initial prisoners (initial.c): remaining sentences uniform over
-     * 0-5 years, released as after prison. */
-    m->s_init = -1;
-    if ((rc = pwi_mf_get(s, "initial.prison_share", &m->prison0, err)) != PW_OK)
-        return rc;
-    if (m->prison0 > 0) {
-        pw_sentence five;
-        memset(&five, 0, sizeof five);
-        five.custodial = true;
-        five.max_years = 5;
-        int v = pwi_mf_variant(m, m->prison_relapse, 0);
-        m->s_init = v >= 0 ? prison_stream(m, &five, NULL, v) : -1;
-    }
-    m->justice = reg != NULL;
-    if (!reg)
-        return PW_OK;
-    double cons[2] = {1 - m->tx_consent, m->tx_consent};
-    pw_case c;
-    /* Light users' possession: DSM-5 0 or 1 (pwi_handle_case). */
-    for (int k = 0; k < MF_NSUB; k++)
-        for (int dsm = 0; dsm < 2; dsm++)
-            for (int ct = 0; ct < 2; ct++) {
-                memset(&c, 0, sizeof c);
-                c.age = REPRESENTATIVE_AGE;
-                c.event = PW_EVENT_POSSESSION;
-                c.amount = PW_AMOUNT_PERSONAL;
-                c.substance = pw_substance_lookup(SUB_ENGINE_NAME[k]);
-                c.dsm5_criteria = dsm;
-                c.consents_to_treatment = ct;
-                c.assist_score = -1;
-                if ((rc = decide_class(m, reg, &c, 0, 0.5 * cons[ct],
-                                       m->route[MF_SRC_POSS_LIGHT][k], err)) != PW_OK)
-                    return rc;
-            }
-    /* Dependent users: possession (a fifth of it a large amount) and
-     * crimes under the influence (violent at the scenario's share). */
-    for (int ch = 0; ch < MF_NCH; ch++)
-        for (int j = 0; j < 10; j++)
-            for (int ct = 0; ct < 2; ct++)
-                for (int x = 0; x < 2; x++)
-                    for (int src = MF_SRC_POSS_DEP; src <= MF_SRC_CRIME; src++) {
-                        memset(&c, 0, sizeof c);
-                        c.age = REPRESENTATIVE_AGE;
-                        c.substance = pw_substance_lookup(SUB_ENGINE_NAME[ch < MF_NSUB ? ch : 0]);
-                        c.dsm5_criteria = 2 + j;
-                        c.injecting = ch >= MF_CH_INJ;
-                        c.consents_to_treatment = ct;
-                        c.assist_score = -1;
-                        double w = m->dsm_w[j] * cons[ct];
-                        if (src == MF_SRC_POSS_DEP) {
-                            c.event = PW_EVENT_POSSESSION;
-                            c.amount = x ? PW_AMOUNT_LARGE : PW_AMOUNT_PERSONAL;
-                            w *= x ? 0.2 : 0.8;
-                        } else {
-                            c.event = PW_EVENT_CRIME_UNDER_INFLUENCE;
-                            c.violent = x;
-                            w *= x ? m->crime_violent : 1 - m->crime_violent;
-                        }
-                        if ((rc = decide_class(m, reg, &c, 1, w, m->route[src][ch], err)) != PW_OK)
-                            return rc;
-                    }
-    /* Distribution: origin 0 couriers (no use), 1 dealers (dependent, on
-     * opioids: assumption); amounts 30% especially large, 40% large. */
-    static const double amt_w[3] = {0.3, 0.4, 0.3};
-    static const pw_amount amt[3] = {PW_AMOUNT_PERSONAL, PW_AMOUNT_LARGE,
-                                     PW_AMOUNT_ESPECIALLY_LARGE};
-    for (int o = 0; o < 2; o++)
-        for (int a = 0; a < 3; a++)
-            for (int ct = 0; ct < 2; ct++)
-                for (int j = 0; j < (o ? 10 : 1); j++) {
-                    memset(&c, 0, sizeof c);
-                    c.age = REPRESENTATIVE_AGE;
-                    c.event = PW_EVENT_DISTRIBUTION;
-                    c.role = o ? PW_ROLE_DEALER : PW_ROLE_COURIER;
-                    c.amount = amt[a];
-                    c.substance = pw_substance_lookup(SUB_ENGINE_NAME[0]);
-                    c.dsm5_criteria = o ? 2 + j : 0;
-                    c.consents_to_treatment = ct;
-                    c.assist_score = -1;
-                    double w = amt_w[a] * cons[ct] * (o ? m->dsm_w[j] : 1);
-                    if ((rc = decide_class(m, reg, &c, 0, w, m->route[MF_SRC_DIST][o], err)) !=
-                        PW_OK)
-                        return rc;
-                }
-    return PW_OK;
 }
 
 void pwi_mf_justice_layout(mf_model *m)
@@ -485,7 +49,7 @@ void pwi_mf_justice_layout(mf_model *m)
         }
         if (x->place == MF_COMP && x->then < 0) {
             x->off_wait = at;
-            at += MF_NORIG;
+            at += MF_NORIG * MF_KW;
         } else if (x->place == MF_COMP) {
             /* Treatment then prison: every order ends in the term (p_then
              * is 1), so the custody wait and the rest of the term apply. */
@@ -550,7 +114,7 @@ void pwi_mf_justice_stocks(const mf_model *m, const double *y, mf_stocks *o)
             held += y[x->off + j];
         for (int j = 0; x->off_slot >= 0 && j < x->k; j++)
             slot += y[x->off_slot + j];
-        for (int c = 0; x->off_wait >= 0 && c < MF_NORIG; c++)
+        for (int c = 0; x->off_wait >= 0 && c < MF_NORIG * MF_KW; c++)
             o->waiting += y[x->off_wait + c];
         /* Custody waiters are prisoners on the waiting list (the ABM
          * counts them in both); those admitted from custody are in beds. */
@@ -559,7 +123,9 @@ void pwi_mf_justice_stocks(const mf_model *m, const double *y, mf_stocks *o)
             o->waiting += w, o->prison += w, o->comp += b;
         }
         if (x->place == MF_PRISON)
-            o->prison += held;
+            o->prison += held, o->work_release += x->p_wr * held;
+        else if (x->place == MF_ARREST)
+            o->arrest += held;
         else if (x->place == MF_COMP)
             o->comp += held;
         else if (x->place == MF_OUT)
@@ -575,9 +141,22 @@ void pwi_mf_justice_stocks(const mf_model *m, const double *y, mf_stocks *o)
  * window): F od RR (w - (1 - e^{-rho w}) / rho), w = 2 weeks. */
 static double release_deaths(const mf_model *m, double F, double rho, int c)
 {
-    double w = 2.0 / 52, od = (c >= MF_CH_INJ ? m->od_inject : m->od_other) * m->od_tx_rr;
+    double w = 2.0 / 52;
+    double od = pwi_rate_overdose_released(m->od_inject, m->od_other, m->od_tx_rr,
+                                           m->od_release_rr, c >= MF_CH_INJ, 0);
     double in = rho > 0 ? w - (-expm1(-rho * w)) / rho : 0;
-    return F * od * m->od_release_rr * in;
+    return F * od * in;
+}
+
+/* Acquisitive offences a year of a dependent user in the community or (dc)
+ * a drug court, over the unemployed share `unemp` (rates.h; the mean field
+ * follows no criminal mindset). */
+static double crime_mix(const mf_model *m, double unemp, int dc)
+{
+    return unemp * pwi_rate_crime(m->crime_acq, m->crime_unemp_rr, m->crime_mindset_rr,
+                                  m->tx_dc_crime_rr, 1, 0, dc) +
+           (1 - unemp) * pwi_rate_crime(m->crime_acq, m->crime_unemp_rr, m->crime_mindset_rr,
+                                        m->tx_dc_crime_rr, 0, 0, dc);
 }
 
 /* People released (from custody) of origin c into variant v. */
@@ -608,6 +187,11 @@ static void custody_chains(const mf_model *m, const mf_stream *x, const double *
     const mf_stream *pt = &m->st[x->then];
     int kt = pt->k, k = x->k;
     double *cum = dy + m->i_cum;
+    /* The order waits in custody for treatment.order_validity_months; then
+     * it lapses and the term goes on in the prison stream, at the same
+     * stage. The wait's own clock is not followed here: the lapse is
+     * exponential (approximation, docs/calibration.md 1.2). */
+    double lapse = 12.0 / m->tx_order_validity;
     for (int o = 0; o < MF_NORIG; o++) {
         for (int j = 0; j < kt; j++) {
             int i = x->off_cw + o * kt + j;
@@ -615,11 +199,14 @@ static void custody_chains(const mf_model *m, const mf_stream *x, const double *
             *held_prison += z;
             if (o == MF_CH_HIV)
                 *hiv_held += z;
-            dy[i] -= out + m->mu_users * z;
+            dy[i] -= out + (m->mu_users + lapse) * z;
+            dy[pt->off + o * kt + j] += lapse * z;
+            cum[MF_CUM_LAPSED] += lapse * z;
             if (j + 1 < kt) {
                 dy[i + 1] += out;
             } else if (out > 0) {
                 cum[MF_CUM_RELEASES] += out;
+                cum[MF_CUM_LAPSED] += out; /* the term ended first */
                 release_to(m, dy, pt->var, o, out, excess);
             }
         }
@@ -683,11 +270,10 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
     /* Crime of a dependent user: the unemployed share is the steady state
      * of job loss and re-employment at today's stigma (assumption: the
      * mean field follows no employment histories). */
-    double per1000 = N > 0 ? 1000 * rem / N : 0;
-    double stigma = m->soc_stigma / (1 + m->soc_awareness * per1000);
-    double re = m->soc_reemploy * (1 - stigma) / 4;
+    double stigma = pwi_rate_stigma(m->soc_stigma, m->soc_awareness, rem, N);
+    double re = pwi_rate_reemployment(m->soc_reemploy, stigma, 1);
     double unemp = m->soc_jobloss + re > 0 ? m->soc_jobloss / (m->soc_jobloss + re) : 0;
-    double crime = m->crime_acq * (unemp * m->crime_unemp_rr + (1 - unemp));
+    double crime = crime_mix(m, unemp, 0), crime_dc = crime_mix(m, unemp, 1);
     double dc_dep = 0;
     for (int s = 0; s < m->ns; s++)
         if (m->st[s].place == MF_DC)
@@ -696,12 +282,12 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
 
     /* Police capacity (Kleiman's swamping, police.c): detections scale by
      * min(1, capacity / expected), smoothed. */
-    double expected = m->police_use * L + 2 * m->police_use * (Dc + Dtx) +
-                      m->police_crime * crime * (Dc + Dtx - dc_dep * (1 - m->tx_dc_crime_rr)) +
-                      m->police_sale * S;
+    double use_l = pwi_rate_use_detection(m->police_use, 0);
+    double use_d = pwi_rate_use_detection(m->police_use, 1);
+    double acq = crime * (Dc + Dtx - dc_dep) + crime_dc * dc_dep;
+    double expected = use_l * L + use_d * (Dc + Dtx) + m->police_crime * acq + m->police_sale * S;
     double cap = m->police_cap * m->n0;
     double f = expected > 0 ? smin(1, cap / expected, 1e-3) : 1;
-    double acq = crime * (Dc + Dtx - dc_dep * (1 - m->tx_dc_crime_rr));
     cum[MF_CUM_ACQ] += acq;
     cum[MF_CUM_OFFENCES] += acq + 52 * S; /* a seller's week counts as one */
     cum[MF_CUM_COST_CRIME] += disc * m->c_crime * acq;
@@ -724,7 +310,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
             continue;
         for (int j = 0; j < MF_NORIG * x->k; j++)
             beds_used += y[x->off + j];
-        for (int c = 0; x->off_wait >= 0 && c < MF_NCH; c++)
+        for (int c = 0; x->off_wait >= 0 && c < MF_NCH * MF_KW; c++)
             waiting += y[x->off_wait + c];
         for (int c = 0; c < MF_NORIG; c++) {
             double b;
@@ -753,8 +339,8 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
     for (int c = 0; c < MF_NCH; c++) {
         double wc = 0, d = y[mf_d(c)];
         for (int s = 0; s < m->ns; s++)
-            if (m->st[s].off_wait >= 0)
-                wc += y[m->st[s].off_wait + c];
+            for (int j = 0; m->st[s].off_wait >= 0 && j < MF_KW; j++)
+                wc += y[m->st[s].off_wait + c * MF_KW + j];
         not_waiting[c] = d > 0 ? fmax(0, 1 - wc / d) : 1;
     }
     /* One source: rate x people, routed by the record mix. */
@@ -772,7 +358,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
             if (q_ <= 0)                                                                    \
                 continue;                                                                   \
             const mf_stream *x_ = &m->st[s_];                                               \
-            if (x_->place == MF_PRISON) {                                                   \
+            if (x_->place == MF_PRISON || x_->place == MF_ARREST) {                         \
                 dem_prison[s_][orig] += q_;                                                 \
                 if ((isrc) >= 0)                                                            \
                     take[isrc] += q_;                                                       \
@@ -787,7 +373,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
                 }                                                                           \
             } else if (x_->place == MF_COMP) {                                              \
                 if ((orig) < MF_NCH)                                                        \
-                    dy[x_->off_wait + (orig)] += q_ * not_waiting[orig];                    \
+                    dy[x_->off_wait + (orig) * MF_KW] += q_ * not_waiting[orig];            \
             } else if (!(in_tx) && (orig) < MF_NCH) {                                       \
                 dem_slot[s_][orig] += q_;                                                   \
             }                                                                               \
@@ -795,9 +381,9 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
     } while (0)
     if (m->justice) {
         for (int k = 0; k < MF_NSUB; k++)
-            ROUTE(m->route[MF_SRC_POSS_LIGHT][k], m->police_use * f * y[mf_l(k)], k, mf_l(k), 0, 1);
+            ROUTE(m->route[MF_SRC_POSS_LIGHT][k], use_l * f * y[mf_l(k)], k, mf_l(k), 0, 1);
         for (int c = 0; c < MF_NCH; c++) {
-            ROUTE(m->route[MF_SRC_POSS_DEP][c], 2 * m->police_use * f * y[mf_d(c)], c, mf_d(c), 0, 1);
+            ROUTE(m->route[MF_SRC_POSS_DEP][c], use_d * f * y[mf_d(c)], c, mf_d(c), 0, 1);
             ROUTE(m->route[MF_SRC_CRIME][c], m->police_crime * f * crime * y[mf_d(c)], c, mf_d(c), 0, 0);
         }
         /* Sellers: couriers and dealers; their use is not followed. */
@@ -818,14 +404,14 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
         /* No regime: every detected case gets no action (the ABM's NULL
          * regime), but cases are still counted. */
         for (int k = 0; k < MF_NSUB; k++)
-            cases += m->police_use * f * y[mf_l(k)], drug += m->police_use * f * y[mf_l(k)];
+            cases += use_l * f * y[mf_l(k)], drug += use_l * f * y[mf_l(k)];
         for (int c = 0; c < MF_NCH; c++) {
-            cases += (2 * m->police_use + m->police_crime * crime) * f * y[mf_d(c)];
-            drug += 2 * m->police_use * f * y[mf_d(c)];
+            cases += (use_d + m->police_crime * crime) * f * y[mf_d(c)];
+            drug += use_d * f * y[mf_d(c)];
         }
         cases += m->police_sale * f * S, drug += m->police_sale * f * S;
-        cases += (2 * m->police_use + m->police_crime * crime * 1) * f * Dtx;
-        drug += 2 * m->police_use * f * Dtx;
+        cases += (use_d + m->police_crime * crime) * f * Dtx;
+        drug += use_d * f * Dtx;
         first = cases * (1 - h);
     }
     /* Dependent users in treatment are caught too; their custody outcomes
@@ -834,21 +420,22 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
         const mf_stream *x = &m->st[s];
         if (x->place != MF_OUT && x->place != MF_DC)
             continue;
-        double rr = x->place == MF_DC ? m->tx_dc_crime_rr : 1;
+        double cr = x->place == MF_DC ? crime_dc : crime;
         for (int c = 0; c < MF_NCH; c++) {
             double n = 0;
             for (int j = 0; j < x->k; j++)
                 n += y[x->off + c * x->k + j];
             if (n <= 0)
                 continue;
-            double rp = 2 * m->police_use * f * n, rc = m->police_crime * f * crime * rr * n;
+            double rp = use_d * f * n, rc = m->police_crime * f * cr * n;
             ROUTE(m->route[MF_SRC_POSS_DEP][c], rp, c, -1, 1, 1);
             ROUTE(m->route[MF_SRC_CRIME][c], rc, c, -1, 1, 0);
             /* Those sent to prison leave the treatment chain, from its
              * stages in proportion. */
             double out = 0;
             for (int s2 = 0; s2 < m->ns; s2++)
-                if (m->st[s2].place == MF_PRISON || m->st[s2].off_cw >= 0)
+                if (m->st[s2].place == MF_PRISON || m->st[s2].place == MF_ARREST ||
+                    m->st[s2].off_cw >= 0)
                     out += rp * ((1 - h) * m->route[MF_SRC_POSS_DEP][c][0].p[s2] +
                                  h * m->route[MF_SRC_POSS_DEP][c][1].p[s2]) +
                            rc * ((1 - h) * m->route[MF_SRC_CRIME][c][0].p[s2] +
@@ -868,6 +455,15 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
     assert(m->ns > 0 && m->st[0].place == MF_OUT);
     for (int c = 0; c < MF_NCH; c++)
         dem_slot[0][c] += m->tx_vol * y[mf_d(c)];
+    /* An outpatient order held during an arrest starts at its end
+     * (pathway.c pwi_start_pending); the person is back in D below. */
+    for (int s = 0; m->justice && s < m->ns; s++) {
+        const mf_stream *x = &m->st[s];
+        if (x->place != MF_ARREST || x->light || x->then < 0 || m->st[x->then].place != MF_OUT)
+            continue;
+        for (int c = 0; c < MF_NCH; c++)
+            dem_slot[x->then][c] += x->rate * y[x->off + c * x->k + x->k - 1];
+    }
 
     /* Slots: shared by outpatient care and drug courts. */
     double occ = 0, want = 0;
@@ -890,6 +486,10 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
             take[mf_d(c)] += in;
             dy[x->off + c * x->k] += in;
             dy[x->off_slot] += in;
+            /* A court's outpatient order with no free place lapses (the
+             * ABM's start_order); voluntary entry (stream 0) just fails. */
+            if (x->place == MF_OUT && s > 0)
+                cum[MF_CUM_LAPSED] += q * (1 - phi);
             /* Drug court without a slot: the deferred prison term now. */
             if (x->place == MF_DC && x->fallback >= 0) {
                 dem_prison[x->fallback][c] += q * (1 - phi);
@@ -933,20 +533,34 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
         }
         if (x->place != MF_COMP)
             continue;
-        for (int c = 0; c < MF_NCH; c++) {
-            double wv = y[x->off_wait + c], d = y[mf_d(c)];
-            double a = waiting > 0 ? admit * wv / waiting : 0;
-            /* Nobody is admitted who is no longer dependent. */
-            a *= d / (d + 1e-6);
-            /* Waiting people leave the list when they die, or are sent to
-             * prison or to an outpatient place (pathway.c: the list holds
-             * people in the community), in proportion to the dependent. */
-            double leave = wv * (m->mu_users + (d > 0 ? taken[c] / d : 0));
-            dy[x->off_wait + c] -= a + leave;
-            take[mf_d(c)] += a;
-            dy[x->off + c * x->k] += a;
-            cum[MF_CUM_COMP_ADM] += a;
-        }
+        /* The order's validity runs through MF_KW stages; at the last it
+         * lapses (pathway.c pwi_admit_waiting). Admission shares the beds
+         * in proportion instead of first come first served, so some lapse
+         * while the queue is short and some are admitted later than the
+         * validity would allow (approximation, docs/calibration.md 1.2). */
+        double age = MF_KW / (m->tx_order_validity / 12.0);
+        for (int c = 0; c < MF_NCH; c++)
+            for (int j = 0; j < MF_KW; j++) {
+                int i = x->off_wait + c * MF_KW + j;
+                double wv = y[i], d = y[mf_d(c)];
+                double a = waiting > 0 ? admit * wv / waiting : 0;
+                /* Nobody is admitted who is no longer dependent. */
+                a *= d / (d + 1e-6);
+                /* Waiting people leave the list when they die, or are sent
+                 * to prison or to an outpatient place (pathway.c: the list
+                 * holds people in the community), in proportion to the
+                 * dependent. */
+                double leave = wv * (m->mu_users + (d > 0 ? taken[c] / d : 0));
+                dy[i] -= a + leave + age * wv;
+                if (j + 1 < MF_KW)
+                    dy[i + 1] += age * wv;
+                else
+                    cum[MF_CUM_LAPSED] += age * wv;
+                cum[MF_CUM_LAPSED] += wv * (d > 0 ? taken[c] / d : 0);
+                take[mf_d(c)] += a;
+                dy[x->off + c * x->k] += a;
+                cum[MF_CUM_COMP_ADM] += a;
+            }
     }
 
     /* Entries into prison. */
@@ -954,13 +568,15 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
         for (int o = 0; o < MF_NORIG; o++)
             if (dem_prison[s][o] > 0) {
                 dy[m->st[s].off + o * m->st[s].k] += dem_prison[s][o];
-                cum[MF_CUM_PRISON_ADM] += dem_prison[s][o];
+                cum[m->st[s].place == MF_ARREST ? MF_CUM_ARREST_ADM : MF_CUM_PRISON_ADM] +=
+                    dem_prison[s][o];
             }
     for (int i = 0; i < MF_NSUB + MF_NCH; i++)
         dy[i] -= take[i];
 
     /* The chains: stages, ends, and what happens inside. */
     double held_prison = 0, held_comp = 0, slots_held = 0, hiv_held = 0, dep_tx_unemp = 0;
+    double held_arrest = 0, working = 0; /* on work release: in custody, earning */
     for (int s = 0; s < m->ns; s++) {
         const mf_stream *x = &m->st[s];
         int k = x->k;
@@ -981,14 +597,17 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
                 if (j + 1 < k)
                     dy[i + 1] += out;
                 if (x->place == MF_PRISON)
-                    held_prison += z;
+                    held_prison += z, working += x->p_wr * z;
+                else if (x->place == MF_ARREST)
+                    held_arrest += z;
                 else if (x->place == MF_COMP)
                     held_comp += z;
                 if ((x->place == MF_OUT || x->place == MF_DC) && o < MF_NCH) {
                     /* Dependent in care: remission at the outpatient rate,
                      * overdose at the in-treatment rate, injecting, HIV. */
                     double remr = fmax(m->tx_rem_out, m->rem[o < MF_NSUB ? o : 0]);
-                    double odr = o >= MF_CH_INJ ? m->od_inject : m->od_other;
+                    double odr = pwi_rate_overdose(m->od_inject, m->od_other, m->od_tx_rr,
+                                                   o >= MF_CH_INJ, 1);
                     double hm = o == MF_CH_HIV ? m->hiv_mort : 0;
                     dy[i] -= (remr + odr + hm) * z;
                     /* The ABM's drug court decides graduation at the end,
@@ -999,7 +618,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
                      * programme early, instead of escaping it (it did,
                      * which halved the prison a failed drug court adds). */
                     double pt = x->place == MF_DC && x->then >= 0 ? x->p_then : 0;
-                    dy[mf_e(m, m->var_vol, o, 0)] += (1 - pt) * remr * z;
+                    dy[mf_e(m, x->var, o, 0)] += (1 - pt) * remr * z;
                     if (pt > 0) {
                         dy[m->st[x->then].off + o * m->st[x->then].k] += pt * remr * z;
                         cum[MF_CUM_PRISON_ADM] += pt * remr * z;
@@ -1012,7 +631,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
                         dy[x->off + MF_CH_INJ * k + j] += m->inject * z;
                     }
                     if (o == MF_CH_INJ) {
-                        double inf = m->hiv_beta * prev * z;
+                        double inf = pwi_rate_infection(m->hiv_beta, prev) * z;
                         dy[i] -= inf;
                         dy[x->off + MF_CH_HIV * k + j] += inf;
                         cum[MF_CUM_HIVINF] += inf;
@@ -1021,8 +640,18 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
                 if (j + 1 < k || out <= 0)
                     continue;
                 /* The end of the leg. */
-                if (x->place == MF_PRISON) {
-                    cum[MF_CUM_RELEASES] += out * (1 - x->p_wr);
+                if (x->place == MF_ARREST) {
+                    /* Back to the use stage they were arrested in (arrest
+                     * does not start a remission); an order held during the
+                     * arrest starts now (outpatient: in the demand above). */
+                    cum[MF_CUM_RELEASES] += out;
+                    if (o == MF_SELLER)
+                        continue; /* sellers' use is not followed */
+                    dy[x->light && o < MF_NSUB ? mf_l(o) : mf_d(o)] += out;
+                    if (!x->light && x->then >= 0 && m->st[x->then].place == MF_COMP)
+                        dy[m->st[x->then].off_wait + o * MF_KW] += out * not_waiting[o];
+                } else if (x->place == MF_PRISON) {
+                    cum[MF_CUM_RELEASES] += out;
                     release_to(m, dy, x->var, o, out, excess);
                 } else if (x->place == MF_COMP) {
                     cum[MF_CUM_RELEASES] += out;
@@ -1054,8 +683,11 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
     dy[m->i_sell] += (52.0 / 8) * spos(m->market_sellers * users - S, 0.01 * fmax(1, m->market_sellers * users)) - m->market_quit * S;
 
     /* Costs, discounted to the start (costs.c, world.c). */
-    cum[MF_CUM_COST_JUSTICE] += disc * m->c_prison_day * 364 * held_prison;
-    cum[MF_CUM_COST_WORK] += disc * m->c_work_month * 12 * (held_prison + unemp * Dc) +
+    /* Arrest at the prison's daily cost, with its lost earnings; work
+     * release earns (costs.c pwi_weekly_costs). */
+    cum[MF_CUM_COST_JUSTICE] += disc * m->c_prison_day * 364 * (held_prison + held_arrest);
+    cum[MF_CUM_COST_WORK] += disc * m->c_work_month * 12 *
+                                 (held_prison - working + held_arrest + unemp * Dc) +
                              disc * m->c_work_month * 12 * dep_tx_unemp;
     cum[MF_CUM_COST_TREATMENT] += disc * 12 * (m->c_comp_month * held_comp +
                                                m->c_out_month * slots_held);

@@ -49,7 +49,7 @@
 #define NBAND MF_NBAND
 
 /* Layout of the state vector (set in layout()): L[5], D[7], early
- * remission E[variant][chain][12], sustained remission R[aftercare][chain]
+ * remission E[variant][chain][12], sustained remission R[care][chain]
  * [48], the HIV-positive remission pool, memory Y, population N, the age
  * bands, sellers, people with a record, the cumulative flows, then the
  * justice compartments (mf_justice.c). */
@@ -62,7 +62,7 @@ static void layout(mf_model *p)
 {
     p->off_e = NSUB + NCH;
     p->off_r = p->off_e + p->nv * NCH * NE;
-    p->i_rfin = p->off_r + 2 * NCH * NR;
+    p->i_rfin = p->off_r + p->nsust * NCH * NR;
     p->i_y = p->i_rfin + 1;
     p->i_n = p->i_rfin + 2;
     p->off_band = p->i_rfin + 3;
@@ -73,14 +73,14 @@ static void layout(mf_model *p)
     pwi_mf_justice_layout(p);
 }
 
-/* Bands aligned with the steps of the age factor; the last is open. */
+/* Bands aligned with the steps of the age factor (rates.h, read at each
+ * band's lower bound); the last is open. */
 static const double band_lo[NBAND + 1] = {0, 12, 15, 25, 35, 50, 65, 90};
-static const double band_af[NBAND] = {0, 0.3, 1.0, 0.6, 0.25, 0.08, 0};
 
 typedef mf_model mf_par;
 
 /* Parameter value by name (the simulator's flat table); shared with
- * mf_justice.c through mf_internal.h. */
+ * mf_justice.c and mf_streams.c through mf_internal.h. */
 int pwi_mf_get(const pw_scenario *s, const char *name, double *out, pw_error *err)
 {
     int i = pw_param_find(s, name);
@@ -213,12 +213,12 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
         mixsum = 1;
 
     /* Initiation: exogenous per susceptible person, and by peers. */
-    double det = L > 0 ? fmax(p->deter_floor, exp(-p->deter_q * y[p->i_y] / L)) : 1.0;
+    double det = pwi_rate_deterrence(p->deter_floor, p->deter_q, y[p->i_y], L);
     /* Age-weighted people not already followed (users spread over ages
      * like everyone: an approximation). */
     double weighted = 0;
     for (int b = 0; b < NBAND; b++)
-        weighted += band_af[b] * y[IDX_BAND(b)];
+        weighted += pwi_rate_age_factor(band_lo[b]) * y[IDX_BAND(b)];
     weighted *= N > 0 ? free_pop / N : 0;
     double exo = p->tau * weighted;
     double accept = N > 0 ? weighted / N : 0;
@@ -232,8 +232,10 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
         peer += peer_by[k];
     }
     for (int k = 0; k < NSUB; k++) {
-        /* Peers pass on their own substance 70% of the time (initiation.c). */
-        double in = exo * p->mix[k] / mixsum + 0.7 * peer_by[k] + 0.3 * peer * p->mix[k] / mixsum;
+        /* Peers pass on their own substance, else one from the mix
+         * (initiation.c). */
+        double own = PWI_PEER_OWN_SUBSTANCE;
+        double in = exo * p->mix[k] / mixsum + own * peer_by[k] + (1 - own) * peer * p->mix[k] / mixsum;
         dy[IDX_L(k)] += in;
     }
     dy[CUM(MF_CUM_INIT)] += exo + peer;
@@ -255,7 +257,7 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
     for (int c = 0; c < NCH; c++) {
         double d = y[IDX_D(c)];
         double rem = p->rem[c < NSUB ? c : 0];
-        double odr = (c >= CH_INJ ? p->od_inject : p->od_other) * p->od_tx_rr;
+        double odr = pwi_rate_overdose(p->od_inject, p->od_other, p->od_tx_rr, c >= CH_INJ, 0);
         double die = odr + p->mu_users + (c == CH_HIV ? p->hiv_mort : 0);
         dy[IDX_D(c)] -= (rem + die) * d;
         dy[mf_e(p, 0, c, 0)] += rem * d;
@@ -268,16 +270,17 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
             dy[IDX_D(CH_INJ)] += p->inject * d;
         }
         if (c == CH_INJ) { /* HIV among people who inject */
-            double inf = p->hiv_beta * prev * d;
+            double inf = pwi_rate_infection(p->hiv_beta, prev) * d;
             dy[IDX_D(CH_INJ)] -= inf;
             dy[IDX_D(CH_HIV)] += inf;
             dy[CUM(MF_CUM_HIVINF)] += inf;
         }
         /* Early remission, by how it began: relapse, or on to the next
-         * month; the sustained remission that follows keeps aftercare. */
+         * month; the sustained remission that follows has the care still
+         * running then (its variant). */
         for (int v = 0; v < p->nv; v++) {
             double rel = p->var[v].relapse;
-            int a = p->var[v].aftercare;
+            int a = p->var[v].sust;
             for (int j = 0; j < NE; j++) {
                 double e = y[mf_e(p, v, c, j)];
                 dy[mf_e(p, v, c, j)] -= (rel + STAGE_RATE + p->mu_users) * e;
@@ -293,8 +296,8 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
                 }
             }
         }
-        for (int a = 0; a < 2; a++) {
-            double rel = p->relapse_sust * (a ? p->tx_aftercare_rr : 1);
+        for (int a = 0; a < p->nsust; a++) {
+            double rel = p->relapse_sust * p->sust_rr[a];
             for (int j = 0; j < NR; j++) {
                 double r = y[mf_r(p, a, c, j)];
                 dy[mf_r(p, a, c, j)] -= (rel + STAGE_RATE + p->mu_users) * r;
@@ -361,6 +364,19 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
                            dy[CUM(MF_CUM_COST_HEALTH)] + dy[CUM(MF_CUM_COST_CRIME)] +
                            dy[CUM(MF_CUM_COST_WORK)];
     return GSL_SUCCESS;
+}
+
+const char *pw_mf_society_note(void)
+{
+    return "mean field, one deterministic trajectory per regime. Peers recruit random "
+           "people (well mixed: no circle of friends runs out), so with a scenario's own "
+           "ties it overstates initiation many times over; it agrees with the agent-based "
+           "engine on well-mixed scenarios (tests/calib/well_mixed*.yaml). NaN: the criminal "
+           "mindset and its effect on crime and dealing, employment histories, who is in "
+           "aftercare or monitoring, pre-trial days, parole exams, re-convictions, fines, "
+           "HCV, children of users, and the cost items; the total cost leaves out panels, "
+           "treatment centres, aftercare, monitoring, bracelets, exams, community service "
+           "and brief interventions. See docs/calibration.md 1.2.";
 }
 
 int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scale_population,
@@ -473,9 +489,22 @@ int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scal
         for (int i = p->off_e; i <= p->i_rfin; i++)
             rem += e[i];
         /* The ABM counts people in remission wherever they are; those
-         * held were users, and are in early remission inside. */
+         * held were users, and are in early remission inside, except under
+         * arrest, which keeps the use stage (counted as users here). */
         for (int c = 0; c < NCH; c++)
             rem += pwi_mf_held(p, e, c) - pwi_mf_dep_in_tx(p, e, c);
+        for (int s = 0; s < p->ns; s++) {
+            const mf_stream *x = &p->st[s];
+            for (int c = 0; x->place == MF_ARREST && c < NCH; c++)
+                for (int j = 0; j < x->k; j++) {
+                    double z = e[x->off + c * x->k + j];
+                    rem -= z;
+                    if (x->light)
+                        L += z;
+                    else
+                        D += z, pwid += c >= CH_INJ ? z : 0, hivp += c == CH_HIV ? z : 0;
+                }
+        }
         SER("population", e[p->i_n]);
         SER("births", FLOW(MF_CUM_BIRTHS));
         SER("deaths", FLOW(MF_CUM_DEATHS));
@@ -508,6 +537,9 @@ int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scal
         SER("drug_court", js.drug_court);
         SER("sellers", js.sellers);
         SER("cost_kzt", FLOW(MF_CUM_COST));
+        SER("arrest_admissions", FLOW(MF_CUM_ARREST_ADM));
+        SER("orders_not_carried_out", FLOW(MF_CUM_LAPSED));
+        SER("work_release", js.work_release);
         if (yr == years - 1) {
             MET("pwud_end", L + D);
             MET("dependent_end", D);
@@ -526,6 +558,9 @@ int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scal
             MET("compulsory_admissions_total", TOTAL(MF_CUM_COMP_ADM));
             MET("waiting_list_end", js.waiting);
             MET("cost_total_kzt", TOTAL(MF_CUM_COST));
+            MET("arrest_admissions_total", TOTAL(MF_CUM_ARREST_ADM));
+            MET("orders_not_carried_out_total", TOTAL(MF_CUM_LAPSED));
+            MET("work_release_end", js.work_release);
             MET("cost_justice_kzt", TOTAL(MF_CUM_COST_JUSTICE));
             MET("cost_treatment_kzt", TOTAL(MF_CUM_COST_TREATMENT));
             MET("cost_health_kzt", TOTAL(MF_CUM_COST_HEALTH));

@@ -40,6 +40,7 @@ static void usage(FILE *f)
             "  --regime all|A,B,...  society scenarios: regimes to compare (default all)\n"
             "  --set NAME=VALUE      society scenarios: set a parameter (repeatable;\n"
             "                        `pathways params` lists them)\n"
+            "  --quiet               society scenarios: no table (the files are written)\n"
             "  --runs, --seed, --threads, --scale, --posterior, --baseline\n"
             "                        accepted for compatibility with `pathways run`;\n"
             "                        the ODE has a single deterministic trajectory\n"
@@ -167,7 +168,7 @@ done:
  * timeseries.csv as the agent-based engine and the same comparison table
  * (the paired differences from kz-current are exact differences here). */
 static int run_society(const char *scenario, const char *regime, int years, const char *out,
-                       pw_cli_override *ovs, size_t n_ovs)
+                       pw_cli_override *ovs, size_t n_ovs, int quiet)
 {
     pw_error err;
     pw_error_clear(&err);
@@ -206,11 +207,13 @@ static int run_society(const char *scenario, const char *regime, int years, cons
                                                                          : PW_EXIT_FAIL;
             goto done;
         }
-    fprintf(stderr,
-            "pathways run: mean-field engine: one deterministic trajectory per regime; columns\n"
-            "  that need individual histories (mindset, employment, HCV, children) are NaN;\n"
-            "  see docs/calibration.md 1.2\n");
-    pw_results_print_table(res, "kz-current", stdout);
+    if (pw_results_set_note(res, pw_mf_society_note()) != PW_OK) {
+        fprintf(stderr, "pathways run: out of memory\n");
+        code = PW_EXIT_FAIL;
+        goto done;
+    }
+    if (!quiet)
+        pw_results_print_table(res, "kz-current", stdout);
     if (out && pw_results_write(res, out, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways run");
         code = PW_EXIT_FAIL;
@@ -228,7 +231,7 @@ done:
 int pw_cmd_run_meanfield(int argc, char **argv)
 {
     enum { O_ENGINE = 256, O_SCENARIO, O_REGIME, O_YEARS, O_RUNS, O_SEED, O_THREADS, O_SCALE,
-           O_OUT, O_POSTERIOR, O_BASELINE, O_PER_YEAR, O_SET };
+           O_OUT, O_POSTERIOR, O_BASELINE, O_PER_YEAR, O_SET, O_QUIET };
     static const struct option opts[] = {
         {"engine", required_argument, NULL, O_ENGINE},
         {"scenario", required_argument, NULL, O_SCENARIO},
@@ -243,6 +246,7 @@ int pw_cmd_run_meanfield(int argc, char **argv)
         {"baseline", required_argument, NULL, O_BASELINE},
         {"per-year", required_argument, NULL, O_PER_YEAR},
         {"set", required_argument, NULL, O_SET},
+        {"quiet", no_argument, NULL, O_QUIET},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     if (pw_cli_wants_help(argc, argv)) {
@@ -251,6 +255,7 @@ int pw_cmd_run_meanfield(int argc, char **argv)
     }
     const char *scenario = "almaty", *out = NULL, *engine = "meanfield", *regime = "all";
     long years = 20, per_year = 12;
+    int quiet = 0;
     pw_cli_override ovs[PW_CLI_MAX_OVERRIDES];
     size_t n_ovs = 0;
     char *end;
@@ -273,6 +278,7 @@ int pw_cmd_run_meanfield(int argc, char **argv)
                 return pw_cli_usage_error(CMD, "--per-year must be an integer in 1..365, not '%s'", optarg);
             break;
         case O_REGIME: regime = optarg; break;
+        case O_QUIET: quiet = 1; break;
         case O_SET:
             if (n_ovs == PW_CLI_MAX_OVERRIDES)
                 return pw_cli_usage_error(CMD, "at most %d --set options", PW_CLI_MAX_OVERRIDES);
@@ -298,5 +304,5 @@ int pw_cmd_run_meanfield(int argc, char **argv)
                                       "parameter in a copy of the scenario file");
         return run_lhy(scenario, (int)years, (int)per_year, out);
     }
-    return run_society(scenario, regime, (int)years, out, ovs, n_ovs);
+    return run_society(scenario, regime, (int)years, out, ovs, n_ovs, quiet);
 }

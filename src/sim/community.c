@@ -103,10 +103,9 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *
         double p_od = w->p_od[(r->flags & RF_INJECTS) != 0][in_tx];
         /* Merrall 2010: drug deaths 3-8x higher in weeks 1-2 after release. */
         if (r->released != NONE16 && week - r->released < 2) {
-            double od = (r->flags & RF_INJECTS) ? v[PI_HEALTH_OD_INJECT] : v[PI_HEALTH_OD_OTHER];
-            if (!in_tx)
-                od *= v[PI_HEALTH_OD_TX_RR];
-            p_od = wprob(od * v[PI_HEALTH_OD_RELEASE_RR]);
+            p_od = wprob(pwi_rate_overdose_released(
+                v[PI_HEALTH_OD_INJECT], v[PI_HEALTH_OD_OTHER], v[PI_HEALTH_OD_TX_RR],
+                v[PI_HEALTH_OD_RELEASE_RR], (r->flags & RF_INJECTS) != 0, in_tx));
         }
         double p_hiv = (r->flags & RF_HIV) ? w->p_hiv_mort : 0;
         if (u[1] < p_od || u[1] > 1 - p_hiv) {

@@ -9,26 +9,6 @@
 
 #include "model.h"
 
-/* Relative propensity to start using by age (peak 15-24). Assumption:
- * data.md 1.3 reports offences concentrated among 18-34 and rising among
- * minors; no age-specific initiation data were found. */
-static double age_factor(double age)
-{
-    if (age < 12)
-        return 0;
-    if (age < 15)
-        return 0.3;
-    if (age < 25)
-        return 1.0;
-    if (age < 35)
-        return 0.6;
-    if (age < 50)
-        return 0.25;
-    if (age < 65)
-        return 0.08;
-    return 0;
-}
-
 /* Peer initiation by a user or seller: Poisson attempts along household
  * and peer ties, thinned by the target's age and the deterrence memory. */
 void pwi_peer_step(world *w, act *r, int week)
@@ -64,9 +44,9 @@ void pwi_peer_step(world *w, act *r, int week)
         if (t == UINT32_MAX || t == a || !(w->flags[t] & AF_ALIVE) || (w->flags[t] & AF_ACTIVE))
             continue;
         double u = gsl_rng_uniform(g);
-        if (u >= age_factor(age_years(w, t, week)))
+        if (u >= pwi_rate_age_factor(age_years(w, t, week)))
             continue;
-        int sub = gsl_rng_uniform(g) < 0.7 ? r->substance : pwi_pick_substance(w, g, 0);
+        int sub = gsl_rng_uniform(g) < PWI_PEER_OWN_SUBSTANCE ? r->substance : pwi_pick_substance(w, g, 0);
         w->flags[t] |= AF_ACTIVE;
         if (vec_push(&w->pending, t << 3 | (uint32_t)sub))
             w->error = PW_ENOMEM;
@@ -89,7 +69,8 @@ void pwi_exogenous_step(world *w, int week)
         double u = gsl_rng_uniform(g);
         if (!(w->flags[a] & AF_ALIVE) || (w->flags[a] & AF_ACTIVE))
             continue;
-        double p = age_factor(age_years(w, a, week)) * ((w->flags[a] & AF_PWUD_CHILD) ? 1 : 1 / rr);
+        double p = pwi_rate_age_factor(age_years(w, a, week)) *
+                   ((w->flags[a] & AF_PWUD_CHILD) ? 1 : 1 / rr);
         if (u >= p)
             continue;
         w->flags[a] |= AF_ACTIVE;

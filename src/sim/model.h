@@ -35,6 +35,7 @@
 #include <Random123/philox.h>
 
 #include "pathways/rng.h"
+#include "rates.h"
 #include "sim_internal.h"
 
 #define WPY 52 /* weeks per year */
@@ -273,19 +274,13 @@ static inline double wprob(double rate_per_year)
 }
 
 /* Acquisitive offences a year of a dependent user in the community, by the
- * flags that move it. One place forms the product, so the tabulated weekly
- * chance (world.c) and the count drawn when an offence happens
- * (community.c) use the same double. */
+ * flags that move it. One place forms the product (rates.h, shared with the
+ * mean field), so the tabulated weekly chance (world.c) and the count drawn
+ * when an offence happens (community.c) use the same double. */
 static inline double crime_rate(const double *v, int unemp, int mind, int dc)
 {
-    double rate = v[PI_CRIME_ACQ];
-    if (unemp)
-        rate *= v[PI_CRIME_UNEMPLOYED_RR];
-    if (mind)
-        rate *= v[PI_CRIME_MINDSET_RR];
-    if (dc)
-        rate *= v[PI_TX_DC_CRIME_RR];
-    return rate;
+    return pwi_rate_crime(v[PI_CRIME_ACQ], v[PI_CRIME_UNEMPLOYED_RR], v[PI_CRIME_MINDSET_RR],
+                          v[PI_TX_DC_CRIME_RR], unemp, mind, dc);
 }
 
 /* The run's generator sought to (purpose, subject, step). */

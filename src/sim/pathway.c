@@ -307,14 +307,7 @@ static void carry_out(world *w, act *r, uint32_t idx, int week, const pw_decisio
          * upper limit, or a sentence that depends on the underlying crime)
          * adds an exponential term with the scenario's mean. */
         double lo = d->sentence.min_years, hi = d->sentence.max_years;
-        if (hi > lo)
-            years = lo + (hi - lo) * u_years;
-        else if (hi <= 0)
-            years = lo - v[PI_PRISON_SENTENCE_CAP] * log1p(-u_years);
-        else
-            years = lo;
-        if (years < 1.0 / WPY)
-            years = 1.0 / WPY;
+        years = pwi_sentence_years(lo, hi, v[PI_PRISON_SENTENCE_CAP], u_years, 1.0 / WPY);
     }
 
     /* The court's sanction next to (or instead of) a placement. */

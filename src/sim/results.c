@@ -142,6 +142,7 @@ struct pw_results {
     double *over_value;
     double *metrics; /* [g][run][m] */
     double *series;  /* [g][run][year][k] */
+    char *note;      /* what the engine leaves out, or NULL */
 };
 
 pw_results *pw_results_new(const char *scenario, int start_year, int years, int runs,
@@ -182,6 +183,7 @@ void pw_results_free(pw_results *r)
         free(r->regimes[g]);
     free(r->regimes);
     free(r->posterior);
+    free(r->note);
     for (size_t i = 0; i < r->n_over; i++)
         free(r->over_name[i]);
     free(r->over_name);
@@ -203,6 +205,16 @@ void pw_results_set_engine(pw_results *r, const char *engine)
     snprintf(r->engine, sizeof r->engine, "%s", engine ? engine : "");
 }
 void pw_results_set_scale(pw_results *r, double scale) { r->scale = scale; }
+
+int pw_results_set_note(pw_results *r, const char *note)
+{
+    char *copy = note ? strdup(note) : NULL;
+    if (note && !copy)
+        return PW_ENOMEM;
+    free(r->note);
+    r->note = copy;
+    return PW_OK;
+}
 
 int pw_results_set_posterior(pw_results *r, const char *label)
 {
@@ -333,6 +345,8 @@ static int write_json(const pw_results *r, const char *path, long base, pw_error
         json_object_set_new(over, r->over_name[i], json_real(r->over_value[i]));
     json_object_set_new(root, "posterior", r->posterior ? json_string(r->posterior) : json_null());
     json_object_set_new(root, "overrides", over ? over : json_object());
+    if (r->note)
+        json_object_set_new(root, "note", json_string(r->note));
     json_object_set_new(root, "regimes", regs);
     if (base >= 0)
         json_object_set_new(root, "baseline", json_string(r->regimes[base]));
@@ -507,6 +521,8 @@ void pw_results_print_table(const pw_results *r, const char *baseline, FILE *f)
         fprintf(f, "parameters: a draw per run from %s\n", r->posterior);
     else
         fprintf(f, "parameters: the scenario's point values\n");
+    if (r->note)
+        fprintf(f, "note: %s\n", r->note);
     if (r->n_over) {
         fprintf(f, "set by hand:");
         for (size_t i = 0; i < r->n_over; i++)

@@ -14,12 +14,11 @@
 void pwi_set_stigma(world *w, double in_remission)
 {
     const double *v = w->v;
-    double per1000 = w->alive > 0 ? 1000.0 * in_remission / (double)w->alive : 0;
-    double stigma = v[PI_SOC_STIGMA] / (1 + v[PI_SOC_AWARENESS] * per1000);
+    double stigma =
+        pwi_rate_stigma(v[PI_SOC_STIGMA], v[PI_SOC_AWARENESS], in_remission, (double)w->alive);
     w->stigma = stigma;
-    w->p_reemploy = wprob(v[PI_SOC_REEMPLOY] * (1 - stigma));
-    /* assumption: active dependence cuts the chance of finding work 4x */
-    w->p_reemploy_dep = wprob(v[PI_SOC_REEMPLOY] * (1 - stigma) / 4);
+    w->p_reemploy = wprob(pwi_rate_reemployment(v[PI_SOC_REEMPLOY], stigma, 0));
+    w->p_reemploy_dep = wprob(pwi_rate_reemployment(v[PI_SOC_REEMPLOY], stigma, 1));
 }
 
 /* Marks the households where an adult currently uses drugs. */

@@ -53,11 +53,10 @@ double pwi_remission_rate(const world *w, int sub)
     return w->v[p[sub]];
 }
 
-/* DSM-5 criteria met at the onset of dependence: 2 + Binomial(9, 0.4)
- * (mean 5.6: roughly a third each mild, moderate, severe). Assumption. */
+/* DSM-5 criteria met at the onset of dependence (rates.h). */
 uint8_t pwi_draw_dsm(gsl_rng *r)
 {
-    return (uint8_t)(2 + gsl_ran_binomial(r, 0.4, 9));
+    return (uint8_t)(PWI_DSM_MIN + gsl_ran_binomial(r, PWI_DSM_P, PWI_DSM_N));
 }
 
 /* Turns agent into a user of `sub` at `week` (record created if needed). */
@@ -89,8 +88,8 @@ double pwi_relapse_rate(const world *w, const act *r, int week)
     switch (r->relapse_kind) {
     case RK_COMPULSORY:
         /* Longer treatment, longer abstinence (Nosyk 2013, models.md 3.5). */
-        rate = v[PI_TX_RELAPSE_COMP] *
-               (1 - v[PI_TX_LENGTH_EFFECT] * fmin(1, r->tx_months / 12.0));
+        rate = pwi_rate_relapse_after_compulsory(v[PI_TX_RELAPSE_COMP], v[PI_TX_LENGTH_EFFECT],
+                                                 r->tx_months);
         break;
     case RK_VOLUNTARY:
         rate = v[PI_TX_RELAPSE_VOL];
@@ -103,10 +102,7 @@ double pwi_relapse_rate(const world *w, const act *r, int week)
     }
 care:
     /* Only care being delivered now counts (care_of): 12-step aftercare
-     * and monitoring each multiply the rate by their own ratio. */
-    if (care_of(r, week) & 1)
-        rate *= v[PI_TX_AFTERCARE_RR];
-    if (care_of(r, week) & 2)
-        rate *= v[PI_TX_MONITORING_RR];
-    return rate;
+     * and monitoring each multiply the rate by their own ratio (rates.h). */
+    rate = pwi_rate_with_care(rate, v[PI_TX_AFTERCARE_RR], care_of(r, week) & 1);
+    return pwi_rate_with_care(rate, v[PI_TX_MONITORING_RR], (care_of(r, week) & 2) != 0);
 }

@@ -166,7 +166,7 @@ int pwi_world_build(const pw_scenario *s, int years, uint32_t run, int region, u
             rem += w->a[i].stage == ST_REM_EARLY || w->a[i].stage == ST_REM_SUSTAINED;
         pwi_set_stigma(w, rem);
         w->p_use_light = wprob(v[PI_POLICE_USE]);
-        w->p_use_dep = wprob(2 * v[PI_POLICE_USE]); /* assumption: dependence doubles it */
+        w->p_use_dep = wprob(pwi_rate_use_detection(v[PI_POLICE_USE], 1));
         /* Relapse by how the remission began and the care received now
          * (care_of: bit 0 aftercare, bit 1 monitoring); relapse_rate gives
          * the rate; tabulated so the weekly loop needs no expm1. */
@@ -190,8 +190,9 @@ int pwi_world_build(const pw_scenario *s, int years, uint32_t run, int region, u
         }
         for (int inj = 0; inj < 2; inj++)
             for (int tx = 0; tx < 2; tx++)
-                w->p_od[inj][tx] = wprob((inj ? v[PI_HEALTH_OD_INJECT] : v[PI_HEALTH_OD_OTHER]) *
-                                         (tx ? 1 : v[PI_HEALTH_OD_TX_RR]));
+                w->p_od[inj][tx] = wprob(pwi_rate_overdose(v[PI_HEALTH_OD_INJECT],
+                                                           v[PI_HEALTH_OD_OTHER],
+                                                           v[PI_HEALTH_OD_TX_RR], inj, tx));
         /* The weekly chances that depend on a few flags, tabulated so the
          * weekly loop needs no expm1 (it was 5% of a run's time). Each rate
          * is the product the loop used to form, in the same order, so every
@@ -386,13 +387,13 @@ int pwi_week_step(world *w, int week)
     w->n_pwid = st.pwid;
     w->n_sellers = st.sellers;
     w->memory_y += (w->n_dep - v[PI_INIT_MEMORY_DECAY] * w->memory_y) / WPY;
-    double ratio = w->n_light > 0 ? w->memory_y / w->n_light : 0;
-    w->deterrence = fmax(v[PI_INIT_DETER_FLOOR], exp(-v[PI_INIT_DETER_Q] * ratio));
+    w->deterrence = pwi_rate_deterrence(v[PI_INIT_DETER_FLOOR], v[PI_INIT_DETER_Q], w->memory_y,
+                                        w->n_light);
     w->hiv_prev = st.pwid > 0 ? (double)st.hiv_pwid / st.pwid : 0;
     w->hcv_prev = st.pwid > 0 ? (double)st.hcv_pwid / st.pwid : 0;
     pwi_set_stigma(w, stocks_rem(&st));
-    w->p_hiv_inf = wprob(v[PI_HEALTH_HIV_BETA] * w->hiv_prev);
-    w->p_hcv_inf = wprob(v[PI_HEALTH_HCV_BETA] * w->hcv_prev);
+    w->p_hiv_inf = wprob(pwi_rate_infection(v[PI_HEALTH_HIV_BETA], w->hiv_prev));
+    w->p_hcv_inf = wprob(pwi_rate_infection(v[PI_HEALTH_HCV_BETA], w->hcv_prev));
     pwi_market_step(w, week);
     if (w->error)
         return w->error;

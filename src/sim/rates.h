@@ -1,0 +1,164 @@
+/*
+ * The rate formulas of the society model that both engines compute: the
+ * agent-based model (src/sim/) turns them into weekly chances and draws,
+ * the mean-field ODE (src/calib/mf_*.c) uses them as flows per person and
+ * year. One place forms each, so an edit to one engine's rule reaches the
+ * other, and the ABM/mean-field agreement tests compare models of the same
+ * thing rather than two hand copies of it.
+ *
+ * Every function takes parameter values (not the simulator's parameter
+ * table: the mean field reads the same parameters by name) and returns a
+ * rate per year unless it says otherwise. The ABM depends on the exact
+ * double each returns (its weekly chances are tabulated once and compared
+ * with uniforms), so an edit here that only reorders arithmetic still
+ * changes its outputs: keep the order of the products as it is.
+ *
+ * Internal to the project (prefix pwi_); src/calib includes it by its
+ * relative path. docs/model.md and docs/calibration.md give the sources.
+ */
+#ifndef PW_SIM_RATES_H
+#define PW_SIM_RATES_H
+
+#include <math.h>
+
+/* Peer initiation passes on the initiator's own substance with this
+ * chance, otherwise one drawn from the scenario's mix (assumption,
+ * docs/model.md). */
+#define PWI_PEER_OWN_SUBSTANCE 0.7
+
+/* DSM-5 criteria met at the onset of dependence: PWI_DSM_MIN +
+ * Binomial(PWI_DSM_N, PWI_DSM_P) (assumption: mean 5.6, roughly a third
+ * each mild, moderate, severe). */
+#define PWI_DSM_MIN 2
+#define PWI_DSM_N 9
+#define PWI_DSM_P 0.4
+
+/* Relative propensity to start using by age (peak 15-24). Assumption: the
+ * Kazakh records show offences concentrated among 18-34 and rising among
+ * minors; no age-specific initiation data were found. The steps are where
+ * the mean field's age bands begin. */
+static inline double pwi_rate_age_factor(double age)
+{
+    if (age < 12)
+        return 0;
+    if (age < 15)
+        return 0.3;
+    if (age < 25)
+        return 1.0;
+    if (age < 35)
+        return 0.6;
+    if (age < 50)
+        return 0.25;
+    if (age < 65)
+        return 0.08;
+    return 0;
+}
+
+/* Deterrence by the memory of visible harm (LHY, Behrens et al. 2002):
+ * the multiplier on peer initiation, max(floor, exp(-q Y / L)) with Y the
+ * memory and L the light users (1 without light users). */
+static inline double pwi_rate_deterrence(double floor_, double q, double memory, double light)
+{
+    double ratio = light > 0 ? memory / light : 0;
+    return fmax(floor_, exp(-q * ratio));
+}
+
+/* Detection of use or possession: dependence doubles the chance of being
+ * seen (assumption, docs/model.md). */
+static inline double pwi_rate_use_detection(double rate, int dependent)
+{
+    return dependent ? 2 * rate : rate;
+}
+
+/* Acquisitive offences a year of a dependent user in the community, by the
+ * flags that move it: unemployed, criminal mindset, in a drug court. */
+static inline double pwi_rate_crime(double acq, double unemp_rr, double mindset_rr,
+                                    double dc_rr, int unemp, int mind, int dc)
+{
+    double rate = acq;
+    if (unemp)
+        rate *= unemp_rr;
+    if (mind)
+        rate *= mindset_rr;
+    if (dc)
+        rate *= dc_rr;
+    return rate;
+}
+
+/* Overdose deaths a year of a dependent user: by injecting, and higher out
+ * of treatment (Degenhardt et al. 2011: 2.38x). */
+static inline double pwi_rate_overdose(double od_inject, double od_other, double out_of_tx_rr,
+                                       int injects, int in_tx)
+{
+    return (injects ? od_inject : od_other) * (in_tx ? 1 : out_of_tx_rr);
+}
+
+/* The same in the two weeks after release from custody (Merrall et al.
+ * 2010: drug deaths 3-8x higher). */
+static inline double pwi_rate_overdose_released(double od_inject, double od_other,
+                                                double out_of_tx_rr, double release_rr,
+                                                int injects, int in_tx)
+{
+    return pwi_rate_overdose(od_inject, od_other, out_of_tx_rr, injects, in_tx) * release_rr;
+}
+
+/* HIV (or HCV) infections a year of an uninfected person who injects, at
+ * the prevalence among people who inject. */
+static inline double pwi_rate_infection(double beta, double prevalence)
+{
+    return beta * prevalence;
+}
+
+/* Relapse a year in early remission after compulsory treatment of `months`
+ * months: longer treatment, longer abstinence (Nosyk et al. 2013), the
+ * effect saturating at a year. */
+static inline double pwi_rate_relapse_after_compulsory(double base, double length_effect,
+                                                       double months)
+{
+    return base * (1 - length_effect * fmin(1, months / 12.0));
+}
+
+/* A relapse rate while a kind of care (12-step aftercare, monitoring) runs
+ * (`on`), with that care's relapse ratio. */
+static inline double pwi_rate_with_care(double rate, double care_rr, int on)
+{
+    return on ? rate * care_rr : rate;
+}
+
+/* Stigma after public awareness: people in remission per 1000 people make
+ * it visible that recovery happens (assumption, docs/model.md). */
+static inline double pwi_rate_stigma(double stigma, double awareness, double in_remission,
+                                     double population)
+{
+    double per1000 = population > 0 ? 1000.0 * in_remission / population : 0;
+    return stigma / (1 + awareness * per1000);
+}
+
+/* Re-employment a year at the current stigma; active dependence cuts it
+ * 4x (assumption). */
+static inline double pwi_rate_reemployment(double reemploy, double stigma, int dependent)
+{
+    double r = reemploy * (1 - stigma);
+    return dependent ? r / 4 : r;
+}
+
+/* Years of a custodial sentence with bounds [lo, hi] drawn at quantile u:
+ * uniform within the bounds; an open bound (hi 0: no upper limit, or a
+ * sentence that depends on the underlying crime) adds an exponential term
+ * of mean open_mean; at least `shortest`. */
+static inline double pwi_sentence_years(double lo, double hi, double open_mean, double u,
+                                        double shortest)
+{
+    double years;
+    if (hi > lo)
+        years = lo + (hi - lo) * u;
+    else if (hi <= 0)
+        years = lo - open_mean * log1p(-u);
+    else
+        years = lo;
+    if (years < shortest)
+        years = shortest;
+    return years;
+}
+
+#endif /* PW_SIM_RATES_H */
