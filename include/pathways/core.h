@@ -88,7 +88,14 @@ int pw_data_load(const char *kind, const char *name_or_path, char **buf,
  * Returns the count; *names is malloc'd (free it, not the strings). */
 size_t pw_data_names(const char *kind, const char ***names);
 
-/* Reads a whole file into a malloc'd NUL-terminated buffer. */
+/* The largest file pw_read_file() reads (64 MiB): regimes, scenarios and
+ * parameter tables are a few kB to a few MB; this leaves room for any real
+ * one and keeps a wrong path (a device, a log) from filling the memory. */
+#define PW_READ_FILE_MAX (64 << 20)
+
+/* Reads a whole regular file of at most PW_READ_FILE_MAX bytes into a
+ * malloc'd NUL-terminated buffer; anything else (a directory, device,
+ * FIFO, socket, a larger file) is refused with PW_EIO and a reason. */
 int pw_read_file(const char *path, char **buf, size_t *len, pw_error *err);
 
 /* ---- YAML documents with line numbers -------------------------------- */
