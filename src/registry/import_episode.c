@@ -91,6 +91,35 @@ int pwi_imp_rec_person(pwi_importer *im, json_t *rec, pw_error *err)
 
 /* ---- episode ------------------------------------------------------------- */
 
+/*
+ * An episode's regime is one of the regimes built into this binary, by
+ * name, and nothing else: a record comes from an intake or clinician user,
+ * not from whoever runs the server, so a path in it ("/dev/zero",
+ * "/etc/shadow") must never reach the file system, and the answer must not
+ * depend on what exists there. The list is the binary's own; no file is
+ * looked at.
+ */
+static int check_regime_name(pwi_importer *im, const char *name, pw_error *err)
+{
+    const char **names;
+    size_t n = pw_data_names("regimes", &names);
+    int found = 0;
+    char list[300] = "";
+    for (size_t i = 0; i < n; i++) {
+        found |= strcmp(names[i], name) == 0;
+        strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+        strncat(list, names[i], sizeof list - strlen(list) - 1);
+    }
+    free(names);
+    if (found)
+        return PW_OK;
+    char msg[400];
+    snprintf(msg, sizeof msg,
+             "'%.60s' is not a regime of this registry (the built-in ones: %s)", name,
+             list);
+    return pw_error_set(err, PW_EINVAL, im->name, im->line, "regime", "%s", msg);
+}
+
 static int get_regime(pwi_importer *im, const char *name, pw_regime **out,
                       pw_error *err)
 {
@@ -102,10 +131,12 @@ static int get_regime(pwi_importer *im, const char *name, pw_regime **out,
     pw_regime *r;
     int rc = pw_regime_load(name, &r, err);
     if (rc != PW_OK) {
-        /* Keep the engine's reason but point at this line's field. */
+        /* Keep the engine's reason but point at this line's field; the
+         * name was checked (check_regime_name), so this is the record's
+         * error, not an I/O failure that would undo the whole batch. */
         char msg[sizeof err->msg];
         snprintf(msg, sizeof msg, "%s", err->msg);
-        return pw_error_set(err, rc, im->name, im->line, "regime",
+        return pw_error_set(err, PW_EINVAL, im->name, im->line, "regime",
                             "cannot load regime '%.60s': %s", name, msg);
     }
     if (im->nregimes < MAX_REGIMES) {
@@ -254,6 +285,7 @@ int pwi_imp_rec_episode(pwi_importer *im, json_t *rec, pw_error *err)
     if (rc == PW_OK) rc = pwi_imp_get_str(im, rec, "person", 1, &person, err);
     if (rc == PW_OK) rc = pwi_imp_get_str(im, rec, "programme", 1, &programme, err);
     if (rc == PW_OK) rc = pwi_imp_get_str(im, rec, "regime", 1, &regime_name, err);
+    if (rc == PW_OK) rc = check_regime_name(im, regime_name, err);
     if (rc == PW_OK) rc = pwi_imp_get_enum(im, rec, "legal_basis", 1, bases, &basis, err);
     if (rc == PW_OK) rc = pwi_imp_get_date(im, rec, "start", 1, &start, &has_start, err);
     if (rc == PW_OK) rc = pwi_imp_get_enum(im, rec, "referral_source", 0, sources, &source, err);
