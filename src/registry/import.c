@@ -23,6 +23,7 @@
 #include "pathways/engine.h"
 #include "pathways/registry.h"
 #include "import_int.h"
+#include "json_in.h"
 
 /* ---- Dispatch ---------------------------------------------------------------- */
 
@@ -70,11 +71,13 @@ int pwi_import_is_record_error(int rc)
 static int import_line(pwi_importer *im, const char *text, size_t len,
                        pw_error *err)
 {
-    json_error_t je;
-    json_t *rec = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-    if (!rec)
-        return pw_error_set(err, PW_EPARSE, im->name, im->line, NULL,
-                            "invalid JSON at column %d: %s", je.column, je.text);
+    /* The strict reader (json_in.h): no duplicate key, no control
+     * character outside clinical notes; the fields are checked per type. */
+    static const char *const multiline[] = {"notes", NULL};
+    json_t *rec;
+    int prc = pwi_json_read(text, len, im->name, im->line, NULL, multiline, &rec, err);
+    if (prc != PW_OK)
+        return prc;
     int rc = im->sp_open ? pwi_db_resavepoint(im->reg->db, err)
                          : pwi_db_savepoint(im->reg->db, err);
     im->sp_open = 0;

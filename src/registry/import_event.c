@@ -54,7 +54,9 @@ int pwi_imp_rec_panel(pwi_importer *im, json_t *rec, pw_error *err)
     pwi_episode_row ep;
     int32_t day;
     int decision;
-    int rc = pwi_imp_episode_record(im, rec, keys, &ep, &eref, &day, err);
+    char object[260];
+    int rc = pwi_imp_episode_record(im, rec, keys, PWI_OBJ_PANEL, NULL, 0, &ep, &eref, &day,
+                                    object, err);
     if (rc == PW_OK) rc = pwi_imp_get_enum(im, rec, "decision", 1, decisions, &decision, err);
     if (rc == PW_OK) rc = pwi_imp_get_str(im, rec, "programme", 0, &programme, err);
     if (rc == PW_OK) rc = pwi_imp_get_str(im, rec, "reason", 0, &reason, err);
@@ -63,9 +65,6 @@ int pwi_imp_rec_panel(pwi_importer *im, json_t *rec, pw_error *err)
     if (decision == 1 && !programme)
         return pwi_imp_bad(im, err, PW_EINVAL, "programme",
                            "is required when the decision is modify", NULL);
-    char object[260];
-    if ((rc = pwi_imp_require_episode(im, PWI_OBJ_PANEL, eref, object, err)) != PW_OK)
-        return rc;
     char *members = NULL, *dissent = NULL;
     rc = string_array(im, rec, "members", 1, &members, err);
     if (rc == PW_OK)
@@ -167,7 +166,9 @@ int pwi_imp_rec_review(pwi_importer *im, json_t *rec, pw_error *err)
     pwi_episode_row ep;
     int32_t day;
     int stage;
-    int rc = pwi_imp_episode_record(im, rec, keys, &ep, &eref, &day, err);
+    char object[260];
+    int rc = pwi_imp_episode_record(im, rec, keys, PWI_OBJ_REVIEW, "notes", PWI_OBJ_NOTES, &ep,
+                                    &eref, &day, object, err);
     if (rc == PW_OK) rc = pwi_imp_get_enum(im, rec, "stage", 1, stages, &stage, err);
     if (rc == PW_OK) rc = pwi_imp_get_str_max(im, rec, "notes", 0, MAX_TEXT, &notes, err);
     int64_t val[N_TOP];
@@ -177,11 +178,6 @@ int pwi_imp_rec_review(pwi_importer *im, json_t *rec, pw_error *err)
                              &present[i], err);
     if (rc == PW_OK) rc = pwi_imp_not_before_start(im, &ep, day, err);
     if (rc != PW_OK)
-        return rc;
-    char object[260];
-    if ((rc = pwi_imp_require_episode(im, PWI_OBJ_REVIEW, eref, object, err)) != PW_OK)
-        return rc;
-    if (notes && (rc = pwi_imp_require(im, PWI_WRITE, PWI_OBJ_NOTES, object, err)) != PW_OK)
         return rc;
     char *notes_enc = NULL;
     if (notes && (rc = pwi_encrypt(&im->reg->keys, notes, &notes_enc, err)) != PW_OK)
@@ -264,14 +260,13 @@ int pwi_imp_rec_test(pwi_importer *im, json_t *rec, pw_error *err)
     pwi_episode_row ep;
     int32_t day;
     int result;
-    int rc = pwi_imp_episode_record(im, rec, keys, &ep, &eref, &day, err);
+    char object[260];
+    int rc = pwi_imp_episode_record(im, rec, keys, PWI_OBJ_TEST, NULL, 0, &ep, &eref, &day,
+                                    object, err);
     if (rc == PW_OK) rc = pwi_imp_get_str(im, rec, "analyte", 1, &analyte, err);
     if (rc == PW_OK) rc = pwi_imp_get_enum(im, rec, "result", 1, results, &result, err);
     if (rc == PW_OK) rc = pwi_imp_not_before_start(im, &ep, day, err);
     if (rc != PW_OK)
-        return rc;
-    char object[260];
-    if ((rc = pwi_imp_require_episode(im, PWI_OBJ_TEST, eref, object, err)) != PW_OK)
         return rc;
     pwi_stmt *st;
     rc = pwi_db_prepare(im->reg->db,
@@ -303,7 +298,9 @@ int pwi_imp_rec_violation(pwi_importer *im, json_t *rec, pw_error *err)
     pwi_episode_row ep;
     int32_t day;
     int a;
-    int rc = pwi_imp_episode_record(im, rec, keys, &ep, &eref, &day, err);
+    char object[260];
+    int rc = pwi_imp_episode_record(im, rec, keys, PWI_OBJ_COMPLIANCE, NULL, 0, &ep, &eref,
+                                    &day, object, err);
     if (rc == PW_OK) rc = pwi_imp_get_str(im, rec, "kind", 1, &kind, err);
     if (rc == PW_OK) rc = pwi_imp_get_enum(im, rec, "adjudication", 0, adj, &a, err);
     if (rc == PW_OK) rc = pwi_imp_get_str(im, rec, "response", 0, &response, err);
@@ -314,9 +311,6 @@ int pwi_imp_rec_violation(pwi_importer *im, json_t *rec, pw_error *err)
     if (response && a != 2)
         return pwi_imp_bad(im, err, PW_EINVAL, "response",
                            "a response needs adjudication 'confirmed'", NULL);
-    char object[260];
-    if ((rc = pwi_imp_require_episode(im, PWI_OBJ_COMPLIANCE, eref, object, err)) != PW_OK)
-        return rc;
     pwi_stmt *st;
     rc = pwi_db_prepare(im->reg->db,
                         "INSERT INTO violation (episode_id, violation_day, "
@@ -346,14 +340,13 @@ int pwi_imp_rec_outcome(pwi_importer *im, json_t *rec, int followup, pw_error *e
     pwi_episode_row ep;
     int32_t day;
     int status = -1;
-    int rc = pwi_imp_episode_record(im, rec, followup ? fkeys : rkeys, &ep, &eref, &day, err);
+    char object[260];
+    int rc = pwi_imp_episode_record(im, rec, followup ? fkeys : rkeys, PWI_OBJ_OUTCOME, NULL,
+                                    0, &ep, &eref, &day, object, err);
     if (rc == PW_OK && followup)
         rc = pwi_imp_get_enum(im, rec, "status", 1, statuses, &status, err);
     if (rc == PW_OK) rc = pwi_imp_not_before_start(im, &ep, day, err);
     if (rc != PW_OK)
-        return rc;
-    char object[260];
-    if ((rc = pwi_imp_require_episode(im, PWI_OBJ_OUTCOME, eref, object, err)) != PW_OK)
         return rc;
     pwi_stmt *st;
     rc = pwi_db_prepare(im->reg->db,
@@ -395,7 +388,9 @@ int pwi_imp_rec_discharge(pwi_importer *im, json_t *rec, pw_error *err)
     pwi_episode_row ep;
     int32_t day;
     int reason, lc;
-    int rc = pwi_imp_episode_record(im, rec, keys, &ep, &eref, &day, err);
+    char object[260];
+    int rc = pwi_imp_episode_record(im, rec, keys, PWI_OBJ_DISCHARGE, "legal_completion",
+                                    PWI_OBJ_COMPLIANCE, &ep, &eref, &day, object, err);
     if (rc == PW_OK) rc = pwi_imp_get_enum(im, rec, "reason", 1, reasons, &reason, err);
     if (rc == PW_OK) rc = pwi_imp_get_enum(im, rec, "legal_completion", 0, legal, &lc, err);
     if (rc == PW_OK) rc = pwi_imp_not_before_start(im, &ep, day, err);
@@ -413,12 +408,6 @@ int pwi_imp_rec_discharge(pwi_importer *im, json_t *rec, pw_error *err)
                            "the placement awaits the panel's signature; nothing to "
                            "discharge yet",
                            NULL);
-    char object[260];
-    if ((rc = pwi_imp_require_episode(im, PWI_OBJ_DISCHARGE, eref, object, err)) != PW_OK)
-        return rc;
-    if (lc >= 0 &&
-        (rc = pwi_imp_require(im, PWI_WRITE, PWI_OBJ_COMPLIANCE, object, err)) != PW_OK)
-        return rc;
     pwi_stmt *st;
     rc = pwi_db_prepare(im->reg->db,
                         "UPDATE episode SET status = 'discharged', "

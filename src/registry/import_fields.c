@@ -15,6 +15,7 @@
 #include "pathways/engine.h"
 #include "pathways/registry.h"
 #include "import_int.h"
+#include "json_in.h"
 
 void pwi_importer_free(pwi_importer *im)
 {
@@ -129,16 +130,7 @@ int pwi_imp_get_int(pwi_importer *im, json_t *rec, const char *key, long lo,
 int pwi_imp_check_keys(pwi_importer *im, json_t *rec, const char *const *allowed,
                        pw_error *err)
 {
-    const char *key;
-    json_t *v;
-    json_object_foreach(rec, key, v) {
-        int ok = strcmp(key, "type") == 0;
-        for (int i = 0; !ok && allowed[i]; i++)
-            ok = strcmp(key, allowed[i]) == 0;
-        if (!ok)
-            return pwi_imp_bad(im, err, PW_EINVAL, key, "unknown field", NULL);
-    }
-    return PW_OK;
+    return pwi_json_known_fields(rec, allowed, 1, im->name, im->line, err);
 }
 
 /* Role check for one record; refusals are errors of that line (the audit
@@ -174,20 +166,17 @@ int pwi_imp_lookup_id(pwi_importer *im, const char *sql, const char *ref,
     return rc < 0 ? rc : PW_OK;
 }
 
-int pwi_imp_lookup_episode(pwi_importer *im, json_t *rec, pwi_episode_row *ep,
-                           const char **ref, pw_error *err)
+int pwi_imp_lookup_episode(pwi_importer *im, const char *ref, pwi_episode_row *ep,
+                           pw_error *err)
 {
-    int rc = pwi_imp_get_str(im, rec, "episode", 1, ref, err);
-    if (rc != PW_OK)
-        return rc;
     pwi_stmt *st;
-    rc = pwi_db_prepare(im->reg->db,
+    int rc = pwi_db_prepare(im->reg->db,
                         "SELECT id, person_id, start_day, status FROM episode "
                         "WHERE ref = ?",
                         &st, err);
     if (rc != PW_OK)
         return rc;
-    pwi_bind_text(st, 1, *ref);
+    pwi_bind_text(st, 1, ref);
     rc = pwi_step(st, err);
     if (rc == 1) {
         ep->id = pwi_col_int64(st, 0);
@@ -198,7 +187,7 @@ int pwi_imp_lookup_episode(pwi_importer *im, json_t *rec, pwi_episode_row *ep,
     pwi_stmt_reset(st);
     if (rc == 0)
         return pw_error_set(err, PW_ENOTFOUND, im->name, im->line, "episode",
-                            "unknown episode ref '%.100s'", *ref);
+                            "unknown episode ref '%.100s'", ref);
     return rc < 0 ? rc : PW_OK;
 }
 
@@ -206,16 +195,31 @@ int pwi_imp_lookup_episode(pwi_importer *im, json_t *rec, pwi_episode_row *ep,
  * What every record about an episode (panel, review, test, violation,
  * relapse, follow-up, discharge) starts with, in this order, so that a
  * record with several faults is always reported for the same one: no
- * unknown key, a known episode, a valid "date".
+ * unknown key, an episode ref, the role's right to write `o` on it (and
+ * `extra_o` when the record has the field `extra_key`: notes, a legal
+ * completion), a known episode, a valid "date".
+ *
+ * The role checks come before the lookup: a role that may not write the
+ * record gets the same refusal (and the same audit entry) whether the
+ * episode exists, is discharged or was never there, so a refused
+ * request tells nothing about what the registry holds. `object`
+ * ("episode:REF") is the audit object of the record.
  */
 int pwi_imp_episode_record(pwi_importer *im, json_t *rec, const char *const *keys,
+                           pwi_object o, const char *extra_key, pwi_object extra_o,
                            pwi_episode_row *ep, const char **eref, int32_t *day,
-                           pw_error *err)
+                           char object[260], pw_error *err)
 {
     int has_day;
     *day = 0;
+    object[0] = '\0';
     int rc = pwi_imp_check_keys(im, rec, keys, err);
-    if (rc == PW_OK) rc = pwi_imp_lookup_episode(im, rec, ep, eref, err);
+    if (rc == PW_OK) rc = pwi_imp_get_str(im, rec, "episode", 1, eref, err);
+    if (rc == PW_OK) rc = pwi_imp_require_episode(im, o, *eref, object, err);
+    if (rc == PW_OK && extra_key && json_object_get(rec, extra_key) &&
+        !json_is_null(json_object_get(rec, extra_key)))
+        rc = pwi_imp_require(im, PWI_WRITE, extra_o, object, err);
+    if (rc == PW_OK) rc = pwi_imp_lookup_episode(im, *eref, ep, err);
     if (rc == PW_OK) rc = pwi_imp_get_date(im, rec, "date", 1, day, &has_day, err);
     return rc;
 }

@@ -76,11 +76,14 @@ int pwi_imp_require(pwi_importer *im, pwi_action a, pwi_object o, const char *ob
 /* ---- Small SQL helpers ----------------------------------------------- */
 int pwi_imp_lookup_id(pwi_importer *im, const char *sql, const char *ref,
                       const char *field, int64_t *id, pw_error *err);
-int pwi_imp_lookup_episode(pwi_importer *im, json_t *rec, pwi_episode_row *ep,
-                           const char **ref, pw_error *err);
-int pwi_imp_episode_record(pwi_importer *im, json_t *rec, const char *const *keys,
-                           pwi_episode_row *ep, const char **eref, int32_t *day,
+int pwi_imp_lookup_episode(pwi_importer *im, const char *ref, pwi_episode_row *ep,
                            pw_error *err);
+/* The start of every record about an episode, role checks first
+ * (import_fields.c). */
+int pwi_imp_episode_record(pwi_importer *im, json_t *rec, const char *const *keys,
+                           pwi_object o, const char *extra_key, pwi_object extra_o,
+                           pwi_episode_row *ep, const char **eref, int32_t *day,
+                           char object[260], pw_error *err);
 int pwi_imp_not_before_start(pwi_importer *im, const pwi_episode_row *ep, int32_t day,
                              pw_error *err);
 int pwi_imp_require_episode(pwi_importer *im, pwi_object o, const char *eref,
