@@ -174,6 +174,25 @@ void pw_afile_abort(pw_afile *af);                /* frees af */
 /* Creates a directory and its parents (like mkdir -p). */
 int pw_mkdirs(const char *path, pw_error *err);
 
+/*
+ * A set of output files that appears whole or not at all (summary.*,
+ * timeseries.csv, report.html of one run): pw_outset_begin() creates
+ * `dir` and a staging folder "<dir>/.pw-staging.<pid>" in it, where the
+ * caller writes every file (*staging, malloc'd). pw_outset_commit() moves
+ * each file into `dir` only once all were written, then removes the
+ * staging folder; pw_outset_abort() removes it with what was written, so
+ * a failure (a full disk) leaves the files of an earlier run as they
+ * were, never a part of a new set beside them.
+ */
+int pw_outset_begin(const char *dir, char **staging, pw_error *err);
+int pw_outset_commit(const char *dir, char *staging, pw_error *err); /* frees staging */
+void pw_outset_abort(char *staging);                                /* frees staging */
+/* The three in one: write(staging, arg, err) writes the set, which then
+ * moves into `dir`, or is removed; an error about a staged file names it
+ * under `dir`. */
+int pw_outset_write(const char *dir, int (*write)(const char *staging, void *arg, pw_error *err),
+                    void *arg, pw_error *err);
+
 /* ---- Progress on long runs ------------------------------------------- */
 /*
  * A progress bar on stderr, drawn only when stderr is a terminal (or when
