@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -208,6 +209,12 @@ int pw_registry_import(const char *url, const char *as_token,
     FILE *in = from_stdin ? stdin : fopen(path, "r");
     if (!in)
         return pw_error_set(err, PW_EIO, path, 0, NULL, "cannot open: %m");
+    /* A directory reads as a bare "read error" at the first line. */
+    struct stat sb;
+    if (!from_stdin && fstat(fileno(in), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(in);
+        return pw_error_set(err, PW_EIO, path, 0, NULL, "is a directory, not a file of records");
+    }
     pwi_reg *reg = NULL;
     int rc = pwi_reg_open(url, as_token, &reg, err);
     if (rc != PW_OK) {

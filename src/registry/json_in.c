@@ -96,7 +96,7 @@ int pwi_json_read(const char *text, size_t len, const char *name, long line,
      * \u0000 is refused by jansson unless JSON_ALLOW_NUL. */
     json_t *v = json_loadb(text ? text : "", len, JSON_REJECT_DUPLICATES, &je);
     if (!v)
-        return pw_error_set(err, PW_EPARSE, name, line - 1 + je.line, NULL,
+        return pw_error_set(err, PW_EPARSE, name, je.line > 0 ? line - 1 + je.line : line, NULL,
                             "invalid JSON at column %d: %s", je.column, je.text);
     if (!json_is_object(v)) {
         json_decref(v);

@@ -60,6 +60,10 @@ done
 lacks reg.err "cannot open\|directory\|No such\|YAML\|denied\|regular" "the answer says nothing of the server's files"
 is "only the hybrid episode is stored" "$(q "SELECT group_concat(ref) FROM episode WHERE ref LIKE 'RE%'" 2>/dev/null || q "SELECT string_agg(ref, ',') FROM episode WHERE ref LIKE 'RE%'")" RE7
 
+"$BIN" registry import --db "$DB" --as "$INTAKE" sub > /dev/null 2> dir.err
+expect_rc 3 $? "a directory to import is an input failure"
+contains dir.err "sub: is a directory, not a file of records" "and says so"
+
 suite_serve
 post() { # post TOKEN BODYFILE OUT -> HTTP code
     curl -s -o "$3" -w '%{http_code}' -X POST -H "Authorization: Bearer $1" \
