@@ -113,7 +113,7 @@ static int check_regime_name(pwi_importer *im, const char *name, pw_error *err)
     free(names);
     if (found)
         return PW_OK;
-    char msg[400];
+    char msg[512];
     snprintf(msg, sizeof msg,
              "'%.60s' is not a regime of this registry (the built-in ones: %s)", name,
              list);
