@@ -22,6 +22,7 @@
  * too many failed tokens is refused before any of this (http_throttle.h).
  */
 #include "http.h"
+#include "json_in.h"
 
 #include <assert.h>
 #include <pthread.h>
@@ -469,14 +470,12 @@ static enum MHD_Result h_user_add(pwi_reg *reg, req *rq)
     pw_error_clear(&err);
     if (pwi_reg_require(reg, PWI_WRITE, PWI_OBJ_USER, "user", &err) != PW_OK)
         return send_error(rq, &err);
-    json_error_t jerr;
-    json_t *in = json_loadb(rq->body ? rq->body : "", rq->len, 0, &jerr);
-    if (!in || !json_is_object(in)) {
-        json_decref(in);
-        pw_error_set(&err, PW_EPARSE, "body", in ? 1 : jerr.line, "",
-                     "expected a JSON object {\"name\", \"role\"}");
+    /* The strict reader of import lines (json_in.h): a duplicate "role",
+     * an unknown field or a control character in the name is refused. */
+    static const char *const fields[] = {"name", "role", NULL};
+    json_t *in;
+    if (pwi_json_read(rq->body, rq->len, "body", 1, fields, NULL, &in, &err) != PW_OK)
         return send_error(rq, &err);
-    }
     const char *name = json_string_value(json_object_get(in, "name"));
     const char *role = json_string_value(json_object_get(in, "role"));
     int r = role ? pwi_role_parse(role) : -1;
