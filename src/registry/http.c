@@ -20,6 +20,8 @@
  * writer (http_audit.c), which resumes it once they are durable; on_request
  * then calls finish again and the answer goes out. A client address with
  * too many failed tokens is refused before any of this (http_throttle.h).
+ * The daemon's set-up and its limits on slow clients are in http_daemon.c
+ * and http_guard.c.
  */
 #include "http.h"
 
@@ -48,7 +50,6 @@
 #include "me.h"
 #include "reg.h"
 #include "report.h"
-
 
 /* Per-request state: the body as it arrives, then the answer while its
  * audit entries are being committed. */
