@@ -10,7 +10,10 @@
  * last byte of the request, headers and body. A connection whose request
  * is not all in by then is cut (its socket is shut down, so MHD sees the
  * end of the stream and closes it; no answer is sent, as for MHD's own
- * idle timeout). While the request is being answered there is no deadline
+ * idle timeout). A connection with bytes waiting unread in its socket is
+ * not cut: there the server is behind (a busy pool thread), not the
+ * client; it is looked at again at the next check. While the request is
+ * being answered there is no deadline
  * (the answer may wait for the audit commit, and a large answer to a slow
  * reader is bounded by the idle timeout and the per-address limit).
  *
