@@ -16,13 +16,13 @@ jobs=${PW_JOBS:-$(nproc)}
 status=0
 
 echo "== release build"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPW_WITH_MPI=ON >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPW_WITH_MPI=ON -DPW_WERROR=ON >/dev/null
 cmake --build build -j "$jobs"
 echo "== release tests (without mpirun: one rank)"
 ctest --test-dir build --output-on-failure -j "$jobs" -LE mpi || status=1
 
 echo "== sanitizer build (ASan + UBSan)"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPW_SANITIZE=ON -DPW_WITH_MPI=OFF >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPW_SANITIZE=ON -DPW_WITH_MPI=OFF -DPW_WERROR=ON >/dev/null
 cmake --build build-asan -j "$jobs"
 echo "== sanitizer tests (all but those labelled slow)"
 # Leak checks stay on; a report aborts the test that leaked.

@@ -88,7 +88,14 @@ int pw_data_load(const char *kind, const char *name_or_path, char **buf,
  * Returns the count; *names is malloc'd (free it, not the strings). */
 size_t pw_data_names(const char *kind, const char ***names);
 
-/* Reads a whole file into a malloc'd NUL-terminated buffer. */
+/* The largest file pw_read_file() reads (64 MiB): regimes, scenarios and
+ * parameter tables are a few kB to a few MB; this leaves room for any real
+ * one and keeps a wrong path (a device, a log) from filling the memory. */
+#define PW_READ_FILE_MAX (64 << 20)
+
+/* Reads a whole regular file of at most PW_READ_FILE_MAX bytes into a
+ * malloc'd NUL-terminated buffer; anything else (a directory, device,
+ * FIFO, socket, a larger file) is refused with PW_EIO and a reason. */
 int pw_read_file(const char *path, char **buf, size_t *len, pw_error *err);
 
 /* ---- YAML documents with line numbers -------------------------------- */
@@ -166,6 +173,25 @@ void pw_afile_abort(pw_afile *af);                /* frees af */
 
 /* Creates a directory and its parents (like mkdir -p). */
 int pw_mkdirs(const char *path, pw_error *err);
+
+/*
+ * A set of output files that appears whole or not at all (summary.*,
+ * timeseries.csv, report.html of one run): pw_outset_begin() creates
+ * `dir` and a staging folder "<dir>/.pw-staging.<pid>" in it, where the
+ * caller writes every file (*staging, malloc'd). pw_outset_commit() moves
+ * each file into `dir` only once all were written, then removes the
+ * staging folder; pw_outset_abort() removes it with what was written, so
+ * a failure (a full disk) leaves the files of an earlier run as they
+ * were, never a part of a new set beside them.
+ */
+int pw_outset_begin(const char *dir, char **staging, pw_error *err);
+int pw_outset_commit(const char *dir, char *staging, pw_error *err); /* frees staging */
+void pw_outset_abort(char *staging);                                /* frees staging */
+/* The three in one: write(staging, arg, err) writes the set, which then
+ * moves into `dir`, or is removed; an error about a staged file names it
+ * under `dir`. */
+int pw_outset_write(const char *dir, int (*write)(const char *staging, void *arg, pw_error *err),
+                    void *arg, pw_error *err);
 
 /* ---- Progress on long runs ------------------------------------------- */
 /*

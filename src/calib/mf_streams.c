@@ -280,9 +280,12 @@ static int arrest_stream(mf_model *m, double days, int light, int then)
     mf_stream x;
     memset(&x, 0, sizeof x);
     x.place = MF_ARREST;
-    x.k = MF_KMAX;
     x.months = (1 + floor(days / 7)) * 12.0 / 52;
-    x.rate = MF_KMAX / (x.months / 12.0);
+    /* Arrests last weeks: as many Erlang stages as keep each stage's rate
+     * at most 52 a year (12 stages of a 6-week arrest, 104 a year each,
+     * made the ODE four times slower), at least one. */
+    x.k = (int)fmin(MF_KMAX, fmax(1, floor(52 * x.months / 12.0)));
+    x.rate = x.k / (x.months / 12.0);
     x.then = then;
     x.p_then = then >= 0;
     x.fallback = -1;

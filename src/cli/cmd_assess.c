@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "pathways/engine.h"
@@ -154,10 +155,12 @@ static void emit_line(ctx *x, const json_t *obj, const pw_case *c, const pw_deci
         x->io_failed = 1;
 }
 
-static int blank(const char *s)
+/* By length, not up to a NUL: a line that starts with a NUL byte is not
+ * blank (it was once skipped as if it were). */
+static int blank(const char *s, size_t n)
 {
-    for (; *s; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
             return 0;
     return 1;
 }
@@ -193,6 +196,14 @@ static int fast_line(ctx *x, const char *text, size_t len)
 
 static void do_line(ctx *x, const char *text, size_t len, long line)
 {
+    /* JSON text never holds a raw NUL; jansson would stop reading at it. */
+    if (memchr(text, '\0', len)) {
+        pw_error e;
+        pw_error_set(&e, PW_EPARSE, x->file, line, "", "a NUL byte in the line (not JSON text)");
+        report(&e);
+        x->bad++;
+        return;
+    }
     if (fast_line(x, text, len))
         return;
     json_error_t je;
@@ -212,11 +223,52 @@ static void do_line(ctx *x, const char *text, size_t len, long line)
     json_decref(obj);
 }
 
+static int looks_like_a_value(const char *s, size_t n);
+
+/* Decides every non-blank line of `text` (the first is `first_line`). */
+static void do_text_lines(ctx *x, const char *text, size_t len, long first_line)
+{
+    const char *p = text, *end = text + len;
+    for (long line = first_line; p < end; line++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+        if (!blank(p, n))
+            do_line(x, p, n, line);
+        p += n;
+    }
+}
+
+/*
+ * A text that is not one JSON document but has a line that is a whole
+ * JSON object starting in its first column: JSON Lines whose first lines
+ * are bad (a pretty-printed document indents its inner objects, and its
+ * opening "{" alone is not a value).
+ */
+static int has_object_line(const char *text, size_t len)
+{
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (n > 1 && p[0] == '{' && looks_like_a_value(p, n))
+            return 1;
+        p += n + 1;
+    }
+    return 0;
+}
+
 /* A whole JSON document: one case or an array of cases; pretty output. */
 static void do_document(ctx *x, const char *text, size_t len, long first_line)
 {
     json_error_t je;
     json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (!doc && has_object_line(text, len)) {
+        /* Two bad first lines made this look like a document; the cases
+         * after them must not be lost: decide line by line after all. */
+        x->doc = NULL;
+        do_text_lines(x, text, len, first_line);
+        return;
+    }
     if (!doc) {
         pw_error e;
         pw_error_set(&e, PW_EPARSE, x->file, first_line - 1 + je.line, "",
@@ -316,11 +368,11 @@ static int run(ctx *x, FILE *in, int force_lines)
     /* Find the first non-blank line. */
     while ((n = getline(&line, &cap, in)) >= 0) {
         lineno++;
-        if (!blank(line))
+        if (!blank(line, (size_t)n))
             break;
     }
     if (n < 0)
-        goto done; /* empty input: nothing to decide */
+        goto done; /* empty input (or a read error, reported at done) */
     first_no = lineno;
     first_len = (size_t)n;
 
@@ -352,7 +404,7 @@ static int run(ctx *x, FILE *in, int force_lines)
             acc = p;
             memcpy(acc + acc_len, line, (size_t)n + 1);
             acc_len += (size_t)n;
-            if (!blank(line))
+            if (!blank(line, (size_t)n))
                 break;
         }
         if (n >= 0 && lead != '[' && line[strspn(line, " \t")] == '{' &&
@@ -382,15 +434,17 @@ static int run(ctx *x, FILE *in, int force_lines)
     if (lines_mode) {
         while ((n = getline(&line, &cap, in)) >= 0) {
             lineno++;
-            if (!blank(line))
+            if (!blank(line, (size_t)n))
                 do_line(x, line, (size_t)n, lineno);
         }
     }
+done:
+    /* Also after an input that ended at once: a directory reads as an
+     * error (EISDIR) on the first getline, and once exited 0 unseen. */
     if (ferror(in)) {
         fprintf(stderr, "pathways assess: %s: read error: %s\n", x->file, strerror(errno));
         rc = PW_EXIT_FAIL;
     }
-done:
     free(line);
     free(first);
     return rc;
@@ -441,8 +495,15 @@ int pw_cmd_assess(int argc, char **argv)
     FILE *in = stdin;
     if (strcmp(path, "-") != 0) {
         in = fopen(path, "r");
-        if (!in) {
-            fprintf(stderr, "pathways assess: %s: %s\n", path, strerror(errno));
+        struct stat st;
+        const char *why = !in ? strerror(errno)
+                          : fstat(fileno(in), &st) != 0 ? strerror(errno)
+                          : S_ISDIR(st.st_mode) ? "is a directory, not a file of cases"
+                                                : NULL;
+        if (why) {
+            fprintf(stderr, "pathways assess: %s: %s\n", path, why);
+            if (in)
+                fclose(in);
             pw_regime_free(regime);
             return PW_EXIT_FAIL;
         }

@@ -243,6 +243,22 @@ int pw_cli_load_regimes(const char *spec, pw_regime ***out, size_t *n_out)
     return rc;
 }
 
+typedef struct run_output {
+    const pw_results *res;
+    const pw_scenario *s;
+} run_output;
+
+/* summary.json, summary.csv, timeseries.csv and report.html into `dir`. */
+static int write_run_output(const char *dir, void *arg, pw_error *err)
+{
+    const run_output *ro = arg;
+    int rc = pw_results_write(ro->res, dir, err);
+    if (rc == PW_OK)
+        rc = pw_report_html_write(ro->res, pw_scenario_name(ro->s),
+                                  pw_scenario_start_year(ro->s), "kz-current", dir, err);
+    return rc;
+}
+
 int pw_cmd_run(int argc, char **argv)
 {
     /* The mean-field engine parses the same options itself. */
@@ -394,10 +410,13 @@ int pw_cmd_run(int argc, char **argv)
         goto done;
     if (pw_cli_record_overrides(res, ovs, n_ovs) != PW_EXIT_OK)
         goto done;
-    if (pw_results_write(res, out_dir, &err) != PW_OK ||
-        pw_report_html_write(res, pw_scenario_name(s), pw_scenario_start_year(s), "kz-current",
-                             out_dir, &err) != PW_OK) {
+    /* The four files appear together or not at all (pw_outset): a full
+     * disk once left summary.* without report.html beside them. */
+    run_output ro = {res, s};
+    if (pw_outset_write(out_dir, write_run_output, &ro, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways run");
+        fprintf(stderr, "pathways run: nothing written to %s (the files of an earlier run "
+                        "there are as they were)\n", out_dir);
         rc = PW_EXIT_FAIL;
         goto done;
     }

@@ -121,6 +121,19 @@ static int write_lhy(const char *dir, const pw_lhy_scenario *sc, const double *t
     }
     return pw_afile_commit(af, err);
 }
+typedef struct lhy_output {
+    const pw_lhy_scenario *sc;
+    const double *traj;
+    size_t n;
+    int per_year;
+} lhy_output;
+
+static int write_lhy_set(const char *dir, void *arg, pw_error *err)
+{
+    const lhy_output *lo = arg;
+    return write_lhy(dir, lo->sc, lo->traj, lo->n, lo->per_year, err);
+}
+
 
 static int run_lhy(const char *scenario, int years, int per_year, const char *out)
 {
@@ -154,13 +167,20 @@ static int run_lhy(const char *scenario, int years, int per_year, const char *ou
         printf("%6d %14.0f %14.0f %14.0f %14.0f\n", sc.start_year + yr, y[0], y[1], y[2],
                pw_lhy_initiation(&sc.p, y[0], y[1], y[2]));
     }
-    if (out && write_lhy(out, &sc, traj, n, per_year, &err) != PW_OK) {
+    lhy_output lo = {&sc, traj, n, per_year};
+    /* Both files or neither (pw_outset), as for the society engines. */
+    if (out && pw_outset_write(out, write_lhy_set, &lo, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways run");
         code = PW_EXIT_FAIL;
     }
 done:
     free(traj);
     return code;
+}
+
+static int write_results_set(const char *dir, void *arg, pw_error *err)
+{
+    return pw_results_write(arg, dir, err);
 }
 
 /* A society scenario: the mean-field counterpart of the society model,
@@ -214,7 +234,7 @@ static int run_society(const char *scenario, const char *regime, int years, cons
     }
     if (!quiet)
         pw_results_print_table(res, "kz-current", stdout);
-    if (out && pw_results_write(res, out, &err) != PW_OK) {
+    if (out && pw_outset_write(out, write_results_set, res, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways run");
         code = PW_EXIT_FAIL;
     }

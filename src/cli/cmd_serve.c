@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "../registry/http.h"
 #include "cli.h"
@@ -21,6 +22,8 @@ static const char usage[] =
     "usage: pathways serve --db DB [--bind 127.0.0.1] [--port 8080] [--threads N]\n"
     "                      [--auth-fail-limit 10] [--auth-fail-window 60]\n"
     "                      [--tls-cert CERT.pem --tls-key KEY.pem]\n"
+    "                      [--max-connections 4096] [--per-address-limit 64]\n"
+    "                      [--request-timeout 30]\n"
     "\n"
     "Serves the registry as a JSON HTTP API under /api/v1/ (libmicrohttpd, a\n"
     "pool of threads), and a web front-end for every role at / (open\n"
@@ -59,6 +62,17 @@ static const char usage[] =
     "                     server's first); needs --tls-key\n"
     "      --tls-key FILE   its PEM private key, unencrypted; refused if group or\n"
     "                     others may read it (chmod 600; 0640 only if root owns it)\n"
+    "      --max-connections N   connections at once, in all (default 4096;\n"
+    "                     lowered to fit the open-file limit, with a warning)\n"
+    "      --per-address-limit N connections at once from one client address\n"
+    "                     (default 64; 0 turns the limit off, e.g. behind a\n"
+    "                     reverse proxy on this host, which must then limit\n"
+    "                     its own clients)\n"
+    "      --request-timeout S   a request must be all in (headers and body)\n"
+    "                     within S seconds of its connection's start, or of the\n"
+    "                     previous request on it, or the connection is closed\n"
+    "                     (default 30; raise it for large POST bodies on slow\n"
+    "                     links)\n"
     "  -h, --help         this text\n"
     "\n"
     "TLS: TLS 1.2 and 1.3 only (GnuTLS \"NORMAL\" ciphers); every answer then\n"
@@ -98,6 +112,40 @@ static int parse_int(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
+/* Descriptors the server needs besides one per connection: the listening
+ * socket, each pool thread's database files, the audit writer's, the
+ * epoll sets, stdio. Generous: running out of descriptors fails accept()
+ * for everyone, which is the denial of service the limits are there to
+ * prevent. */
+#define SERVE_SPARE_FDS 256
+
+/* Raises the open-file limit to what --max-connections needs (up to the
+ * hard limit; the usual soft limit of 1024 would let a few hundred idle
+ * connections exhaust it), and lowers max_conns, with a warning, where the
+ * hard limit is too low. */
+static void fit_open_files(pwi_http_opts *o)
+{
+    rlim_t want = (rlim_t)(o->max_conns > 0 ? o->max_conns : PWI_HTTP_MAX_CONNS) + SERVE_SPARE_FDS;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        rlim_t cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+        struct rlimit nl = {cur, rl.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &nl) == 0)
+            rl.rlim_cur = cur;
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        long fit = rl.rlim_cur > 2 * SERVE_SPARE_FDS ? (long)(rl.rlim_cur - SERVE_SPARE_FDS)
+                                                     : (long)rl.rlim_cur / 2;
+        fprintf(stderr,
+                "pathways serve: warning: the open-file limit (%ld) allows only %ld "
+                "connections; raise it (ulimit -n, LimitNOFILE=) for more\n",
+                (long)rl.rlim_cur, fit);
+        o->max_conns = (int)fit;
+    }
+}
+
 int pw_cmd_serve(int argc, char **argv)
 {
     static const char cmd[] = "serve";
@@ -112,6 +160,9 @@ int pw_cmd_serve(int argc, char **argv)
         {"auth-fail-window", required_argument, NULL, 'W'},
         {"tls-cert", required_argument, NULL, 'C'},
         {"tls-key", required_argument, NULL, 'K'},
+        {"max-connections", required_argument, NULL, 'M'},
+        {"per-address-limit", required_argument, NULL, 'A'},
+        {"request-timeout", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     pwi_http_opts o = {.db_url = getenv("PW_REGISTRY_DB"), .bind = "127.0.0.1", .port = 8080};
     optind = 1;
@@ -147,6 +198,25 @@ int pw_cmd_serve(int argc, char **argv)
             break;
         case 'C': o.tls_cert = optarg; break;
         case 'K': o.tls_key = optarg; break;
+        case 'M':
+            if (parse_int(optarg, 1, 1000000, &v) != 0)
+                return pw_cli_usage_error(cmd, "--max-connections must be 1..1000000, not '%s'",
+                                          optarg);
+            o.max_conns = (int)v;
+            break;
+        case 'A':
+            if (parse_int(optarg, 0, 1000000, &v) != 0)
+                return pw_cli_usage_error(cmd, "--per-address-limit must be 0..1000000, not '%s'",
+                                          optarg);
+            /* 0 on the command line is "off"; in pwi_http_opts it is "default". */
+            o.per_addr_limit = v == 0 ? -1 : (int)v;
+            break;
+        case 'T':
+            if (parse_int(optarg, 1, 86400, &v) != 0)
+                return pw_cli_usage_error(cmd, "--request-timeout must be 1..86400 seconds, not '%s'",
+                                          optarg);
+            o.request_timeout_ms = (int)v * 1000;
+            break;
         case ':': return pw_cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
         default: return pw_cli_usage_error(cmd, "unknown option %s (see --help)", argv[optind - 1]);
         }
@@ -162,6 +232,7 @@ int pw_cmd_serve(int argc, char **argv)
     if (o.tls_cert && (!*o.tls_cert || !*o.tls_key))
         return pw_cli_usage_error(cmd, "--tls-cert and --tls-key need file names");
     int tls = o.tls_cert != NULL;
+    fit_open_files(&o);
 
     /* Block the stop signals in every thread (the pool inherits the mask)
      * and wait for them here; a client hanging up must not kill us. */

@@ -1,7 +1,9 @@
 /*
  * Atomic output files and directory creation.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -104,4 +106,123 @@ int pw_mkdirs(const char *path, pw_error *err)
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
         return pw_error_set(err, PW_EIO, path, 0, NULL, "not a directory");
     return PW_OK;
+}
+
+int pw_outset_begin(const char *dir, char **staging, pw_error *err)
+{
+    *staging = NULL;
+    int rc = pw_mkdirs(dir, err);
+    if (rc != PW_OK)
+        return rc;
+    size_t n = strlen(dir) + 40;
+    char *st = malloc(n);
+    if (!st)
+        return pw_error_set(err, PW_ENOMEM, dir, 0, NULL, "out of memory");
+    snprintf(st, n, "%s/.pw-staging.%ld", dir, (long)getpid());
+    /* A folder left by a killed run of the same pid is emptied first. */
+    pw_outset_abort(strdup(st));
+    if (mkdir(st, 0777) != 0) {
+        rc = pw_error_set(err, PW_EIO, st, 0, NULL, "cannot create: %s", strerror(errno));
+        free(st);
+        return rc;
+    }
+    *staging = st;
+    return PW_OK;
+}
+
+void pw_outset_abort(char *staging)
+{
+    if (!staging)
+        return;
+    DIR *d = opendir(staging);
+    if (d) {
+        struct dirent *e;
+        char path[4096];
+        while ((e = readdir(d))) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            snprintf(path, sizeof path, "%s/%s", staging, e->d_name);
+            unlink(path);
+        }
+        closedir(d);
+    }
+    rmdir(staging);
+    free(staging);
+}
+
+int pw_outset_commit(const char *dir, char *staging, pw_error *err)
+{
+    enum { MAX_FILES = 64 };
+    char *names[MAX_FILES];
+    size_t n = 0;
+    int rc = PW_OK;
+    DIR *d = opendir(staging);
+    if (!d) {
+        rc = pw_error_set(err, PW_EIO, staging, 0, NULL, "cannot read: %s", strerror(errno));
+        pw_outset_abort(staging);
+        return rc;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (n == MAX_FILES || !(names[n] = strdup(e->d_name))) {
+            rc = pw_error_set(err, PW_EIO, staging, 0, NULL, "too many output files");
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    /* Every file is complete (pw_afile fsyncs before its rename into the
+     * staging folder); renames within one file system need no space, so
+     * the set moves in without the failure a full disk gives. */
+    char from[4096], to[4096];
+    size_t moved = 0;
+    while (rc == PW_OK && moved < n) {
+        snprintf(from, sizeof from, "%s/%s", staging, names[moved]);
+        snprintf(to, sizeof to, "%s/%s", dir, names[moved]);
+        if (rename(from, to) != 0) {
+            rc = pw_error_set(err, PW_EIO, to, 0, NULL, "cannot move into place: %s",
+                              strerror(errno));
+            break;
+        }
+        moved++;
+    }
+    if (rc != PW_OK) {
+        /* Not a part of a set: take back what was moved in already. */
+        for (size_t i = 0; i < moved; i++) {
+            snprintf(to, sizeof to, "%s/%s", dir, names[i]);
+            unlink(to);
+        }
+    } else {
+        int fd = open(dir, O_RDONLY | O_DIRECTORY);
+        if (fd >= 0) {
+            fsync(fd);
+            close(fd);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    pw_outset_abort(staging);
+    return rc;
+}
+
+int pw_outset_write(const char *dir, int (*write)(const char *staging, void *arg, pw_error *err),
+                    void *arg, pw_error *err)
+{
+    char *staging = NULL;
+    int rc = pw_outset_begin(dir, &staging, err);
+    if (rc != PW_OK)
+        return rc;
+    if ((rc = write(staging, arg, err)) == PW_OK)
+        return pw_outset_commit(dir, staging, err);
+    size_t sl = strlen(staging);
+    if (err && strncmp(err->file, staging, sl) == 0) {
+        /* Name the file the user knows, not the staging folder's. */
+        char file[sizeof err->file];
+        snprintf(file, sizeof file, "%s%s", dir, err->file + sl);
+        snprintf(err->file, sizeof err->file, "%s", file);
+    }
+    pw_outset_abort(staging);
+    return rc;
 }

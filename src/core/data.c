@@ -2,9 +2,11 @@
  * Data files: the built-in copies compiled from data/ and files on disk.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "pathways/core.h"
 
@@ -46,42 +48,84 @@ const char *pw_data_get(const char *relpath, size_t *len)
     return NULL;
 }
 
+/*
+ * Only a regular file, opened without blocking (a FIFO would wait for a
+ * writer before fstat could refuse it) and checked on the descriptor that
+ * is read (no window between a stat of the name and the open). At most
+ * PW_READ_FILE_MAX bytes are read whatever fstat said, since a file can
+ * grow while it is read: /dev/zero, a FIFO or a growing log never fill the
+ * memory.
+ */
 int pw_read_file(const char *path, char **buf, size_t *len, pw_error *err)
 {
-    FILE *f = fopen(path, "rb");
     char *b = NULL;
     size_t cap = 0, n = 0;
-    if (!f)
+    int rc = PW_OK;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
         return pw_error_set(err, PW_EIO, path, 0, NULL, "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        rc = pw_error_set(err, PW_EIO, path, 0, NULL, "cannot open: %s", strerror(errno));
+        goto done;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = pw_error_set(err, PW_EIO, path, 0, NULL, "not a regular file (%s)",
+                          S_ISDIR(st.st_mode) ? "a directory" : "a device, pipe or socket");
+        goto done;
+    }
+    if (st.st_size > PW_READ_FILE_MAX) {
+        rc = pw_error_set(err, PW_EIO, path, 0, NULL,
+                          "too large: %lld bytes, more than the %d MiB a file read whole may "
+                          "have", (long long)st.st_size, PW_READ_FILE_MAX >> 20);
+        goto done;
+    }
+    /* Blocking reads from here on (a regular file never blocks anyway). */
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    cap = (size_t)st.st_size + 1;
     for (;;) {
-        if (n + 4096 + 1 > cap) {
-            size_t ncap = cap ? cap * 2 : 16384;
+        if (n + 1 >= cap || !b) {
+            size_t ncap = !b ? cap : cap * 2;
+            if (ncap < 4096)
+                ncap = 4096;
+            if (ncap > (size_t)PW_READ_FILE_MAX + 2)
+                ncap = (size_t)PW_READ_FILE_MAX + 2;
             char *nb = realloc(b, ncap);
             if (!nb) {
-                free(b);
-                fclose(f);
-                return pw_error_set(err, PW_ENOMEM, path, 0, NULL, "out of memory");
+                rc = pw_error_set(err, PW_ENOMEM, path, 0, NULL, "out of memory");
+                goto done;
             }
             b = nb;
             cap = ncap;
         }
-        size_t got = fread(b + n, 1, cap - n - 1, f);
-        n += got;
+        ssize_t got = read(fd, b + n, cap - n - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = pw_error_set(err, PW_EIO, path, 0, NULL, "cannot read: %s", strerror(errno));
+            goto done;
+        }
         if (got == 0)
             break;
+        n += (size_t)got;
+        if (n > PW_READ_FILE_MAX) {
+            rc = pw_error_set(err, PW_EIO, path, 0, NULL,
+                              "too large: more than the %d MiB a file read whole may have",
+                              PW_READ_FILE_MAX >> 20);
+            goto done;
+        }
     }
-    if (ferror(f)) {
-        int e = errno;
-        free(b);
-        fclose(f);
-        return pw_error_set(err, PW_EIO, path, 0, NULL, "cannot read: %s", strerror(e));
-    }
-    fclose(f);
     b[n] = '\0';
     *buf = b;
+    b = NULL;
     if (len)
         *len = n;
-    return PW_OK;
+done:
+    free(b);
+    close(fd);
+    return rc;
 }
 
 static int has_suffix(const char *s, const char *suf)

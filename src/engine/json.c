@@ -215,7 +215,9 @@ static int parse_substance(const json_t *s, size_t i, pw_case *c, const char *fi
         }
         score = pw_assist_score(q);
     }
-    bool injecting;
+    /* Set here, not only by get_bool: at -O1 and above GCC cannot see that
+     * every path through get_bool writes it (-Wmaybe-uninitialized). */
+    bool injecting = false;
     snprintf(path, sizeof path, "%sinjecting", prefix);
     if ((rc = get_bool(s, "injecting", path, &injecting, file, line, err)))
         return rc;

@@ -98,6 +98,9 @@ static int copy_pages(sqlite3 *src, const char *tmp, long *pages, pw_error *err)
 {
     sqlite3 *dst = NULL;
     int rc = PW_OK;
+    /* 0600 like the registry (db.h): a backup holds the same data. */
+    if ((rc = pwi_file_create_private(tmp, err)) != PW_OK)
+        goto done;
     if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
         rc = pw_error_set(err, PW_EIO, tmp, 0, NULL, "cannot create: %s",

@@ -3,11 +3,13 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -126,6 +128,25 @@ static char *shown_url(const char *url)
     return out;
 }
 
+int pwi_file_create_private(const char *path, pw_error *err)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return errno == EEXIST ? PW_OK
+                               : pw_error_set(err, PW_EIO, path, 0, NULL, "cannot create: %s",
+                                              strerror(errno));
+    /* open() masked 0600 with the umask; a umask of 0277 would leave the
+     * owner unable to write. The file is new and ours: set it exactly. */
+    int rc = PW_OK;
+    if (fchmod(fd, 0600) != 0)
+        rc = pw_error_set(err, PW_EIO, path, 0, NULL, "cannot set mode 0600: %s",
+                          strerror(errno));
+    close(fd);
+    if (rc != PW_OK)
+        unlink(path);
+    return rc;
+}
+
 int pwi_db_open(const char *url, int create, pwi_db **out, pw_error *err)
 {
     *out = NULL;
@@ -151,6 +172,12 @@ int pwi_db_open(const char *url, int create, pwi_db **out, pw_error *err)
                               "no registry here (run `pathways registry init`)");
             goto fail;
         }
+        /* SQLite would create the file 0644 less the umask: readable by
+         * every local user under the usual umask 022. Made 0600 first; the
+         * -wal, -shm and -journal files SQLite makes beside it take the
+         * database file's mode, whatever the umask. */
+        if (create && (rc = pwi_file_create_private(url, err)) != PW_OK)
+            goto fail;
         int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
                     (create ? SQLITE_OPEN_CREATE : 0);
         if (sqlite3_open_v2(url, &db->lite, flags, NULL) != SQLITE_OK) {

@@ -45,6 +45,10 @@ typedef enum { PWI_DB_SQLITE, PWI_DB_PG } pwi_db_kind;
  * synchronous=FULL (a reported commit survives power loss), foreign keys on,
  * busy timeout 10 s. */
 int pwi_db_open(const char *url, int create, pwi_db **out, pw_error *err);
+/* Creates `path` empty with mode exactly 0600 (whatever the umask) for
+ * SQLite to open next: a registry, a backup. An existing file is left as
+ * it is (PW_OK). The -wal and -shm files SQLite adds take its mode. */
+int pwi_file_create_private(const char *path, pw_error *err);
 void pwi_db_close(pwi_db *db);
 /* 1 if `url` names a PostgreSQL database (as pwi_db_open decides), for
  * what must refuse PostgreSQL before connecting (registry restore). */

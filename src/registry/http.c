@@ -20,8 +20,11 @@
  * writer (http_audit.c), which resumes it once they are durable; on_request
  * then calls finish again and the answer goes out. A client address with
  * too many failed tokens is refused before any of this (http_throttle.h).
+ * The daemon's set-up and its limits on slow clients are in http_daemon.c
+ * and http_guard.c.
  */
 #include "http.h"
+#include "json_in.h"
 
 #include <assert.h>
 #include <pthread.h>
@@ -39,6 +42,8 @@
 #include "audit.h"
 #include "auth.h"
 #include "http_audit.h"
+#include "http_guard.h"
+#include "http_int.h"
 #include "http_throttle.h"
 #include "episode_list.h"
 #include "http_static.h"
@@ -46,22 +51,6 @@
 #include "me.h"
 #include "reg.h"
 #include "report.h"
-
-/* Bodies above this are refused with 413 (the rest is drained, not kept). */
-#define PWI_HTTP_MAX_BODY (16u << 20)
-
-struct pwi_http {
-    struct MHD_Daemon *daemon;
-    char *db_url;
-    int port;
-    pthread_key_t key; /* per-thread pwi_reg */
-    pwi_audit_batcher *audit; /* the one writer: audit entries, POST bodies */
-    pwi_throttle *throttle;   /* failed tokens per address; NULL: off */
-    /* The PEM buffers MHD was given: it keeps pointers to them, so they
-     * live as long as the daemon. Empty without TLS. */
-    pwi_http_tls tls;
-    int use_tls;
-};
 
 /* Per-request state: the body as it arrives, then the answer while its
  * audit entries are being committed. */
@@ -87,7 +76,7 @@ typedef struct req {
     pw_error audit_err;
 } req;
 
-static void thread_reg_free(void *p)
+void pwi_http_thread_reg_free(void *p)
 {
     pwi_reg_close(p);
 }
@@ -469,14 +458,12 @@ static enum MHD_Result h_user_add(pwi_reg *reg, req *rq)
     pw_error_clear(&err);
     if (pwi_reg_require(reg, PWI_WRITE, PWI_OBJ_USER, "user", &err) != PW_OK)
         return send_error(rq, &err);
-    json_error_t jerr;
-    json_t *in = json_loadb(rq->body ? rq->body : "", rq->len, 0, &jerr);
-    if (!in || !json_is_object(in)) {
-        json_decref(in);
-        pw_error_set(&err, PW_EPARSE, "body", in ? 1 : jerr.line, "",
-                     "expected a JSON object {\"name\", \"role\"}");
+    /* The strict reader of import lines (json_in.h): a duplicate "role",
+     * an unknown field or a control character in the name is refused. */
+    static const char *const fields[] = {"name", "role", NULL};
+    json_t *in;
+    if (pwi_json_read(rq->body, rq->len, "body", 1, fields, NULL, &in, &err) != PW_OK)
         return send_error(rq, &err);
-    }
     const char *name = json_string_value(json_object_get(in, "name"));
     const char *role = json_string_value(json_object_get(in, "role"));
     int r = role ? pwi_role_parse(role) : -1;
@@ -696,10 +683,10 @@ static enum MHD_Result finish(pwi_http *h, req *rq)
                      h->use_tls);
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
-                                  const char *url, const char *method,
-                                  const char *version, const char *upload,
-                                  size_t *upload_size, void **con_cls)
+enum MHD_Result pwi_http_on_request(void *cls, struct MHD_Connection *c,
+                                    const char *url, const char *method,
+                                    const char *version, const char *upload,
+                                    size_t *upload_size, void **con_cls)
 {
     (void)version;
     pwi_http *h = cls;
@@ -743,6 +730,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         *upload_size = 0;
         return MHD_YES;
     }
+    /* The request is all in: its deadline no longer runs (http_guard.h). */
+    pwi_guard_request_in(c);
     /* Everything outside the API is the web front-end's files. */
     if (strncmp(url, "/api/", 5) != 0)
         return pwi_http_static(c, url, method, h->use_tls);
@@ -750,12 +739,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     return finish(h, rq);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
+void pwi_http_on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                           enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
-    (void)c;
+    pwi_http *h = cls;
     (void)toe;
+    /* The next request on this connection has a deadline of its own. */
+    pwi_guard_request_done(h->guard, c);
     req *rq = *con_cls;
     if (rq) {
         pending_free(rq);
@@ -764,143 +754,4 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         free(rq);
         *con_cls = NULL;
     }
-}
-
-/* Frees what pwi_http_start set up before the daemon (any prefix of it). */
-static void http_free(pwi_http *h, int key_made)
-{
-    if (!h)
-        return;
-    pwi_throttle_free(h->throttle);
-    pwi_audit_batcher_free(h->audit);
-    if (key_made)
-        pthread_key_delete(h->key);
-    pwi_http_tls_free(&h->tls);
-    free(h->db_url);
-    free(h);
-}
-
-int pwi_http_start(const pwi_http_opts *opts, pwi_http **out, pw_error *err)
-{
-    *out = NULL;
-    const char *bind = opts->bind ? opts->bind : "127.0.0.1";
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)opts->port);
-    if (opts->port < 0 || opts->port > 65535)
-        return pw_error_set(err, PW_EINVAL, NULL, 0, "port", "must be 0..65535");
-    if (inet_pton(AF_INET, bind, &sa.sin_addr) != 1)
-        return pw_error_set(err, PW_EINVAL, NULL, 0, "bind",
-                            "'%s' is not an IPv4 address", bind);
-    int use_tls = opts->tls_cert || opts->tls_key;
-    if (use_tls && !(opts->tls_cert && opts->tls_key))
-        return pw_error_set(err, PW_EINVAL, NULL, 0, opts->tls_cert ? "tls-key" : "tls-cert",
-                            "--tls-cert and --tls-key go together");
-    if (use_tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
-        return pw_error_set(err, PW_EINVAL, NULL, 0, "tls-cert",
-                            "this libmicrohttpd was built without TLS");
-
-    /* Open once up front so a wrong path, key or schema is reported at
-     * start-up instead of as a 500 on the first request. */
-    pwi_reg *probe = NULL;
-    int rc = pwi_reg_open(opts->db_url, NULL, &probe, err);
-    if (rc != PW_OK)
-        return rc;
-    pwi_reg_close(probe);
-
-    int key_made = 0;
-    pwi_http *h = calloc(1, sizeof *h);
-    if (!h)
-        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-    h->use_tls = use_tls;
-    if (use_tls && (rc = pwi_http_tls_load(opts->tls_cert, opts->tls_key, &h->tls, err)) != PW_OK)
-        goto fail;
-    h->db_url = strdup(opts->db_url);
-    if (!h->db_url || pthread_key_create(&h->key, thread_reg_free) != 0) {
-        rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto fail;
-    }
-    key_made = 1;
-    if ((rc = pwi_audit_batcher_start(opts->db_url, &h->audit, err)) != PW_OK)
-        goto fail;
-    if (opts->auth_fail_limit >= 0) {
-        unsigned limit = opts->auth_fail_limit ? (unsigned)opts->auth_fail_limit
-                                               : PWI_THROTTLE_LIMIT;
-        unsigned window = opts->auth_fail_window > 0 ? (unsigned)opts->auth_fail_window
-                                                     : PWI_THROTTLE_WINDOW;
-        if ((rc = pwi_throttle_new(limit, window, &h->throttle, err)) != PW_OK)
-            goto fail;
-    }
-    int threads = opts->threads;
-    if (threads <= 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n > 0 ? (int)n : 2;
-    }
-    /* The TLS options go in an array so the one call serves both cases;
-     * without TLS the array is empty. MHD keeps the pointers, not copies. */
-    struct MHD_OptionItem tls_opts[] = {
-        {MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls.cert},
-        {MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls.key},
-        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)PWI_HTTP_TLS_PRIORITIES},
-        {MHD_OPTION_END, 0, NULL},
-    };
-    struct MHD_OptionItem no_opts[] = {{MHD_OPTION_END, 0, NULL}};
-    h->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-            (use_tls ? MHD_USE_TLS : 0),
-        0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
-        MHD_OPTION_ARRAY, use_tls ? tls_opts : no_opts,
-        MHD_OPTION_END);
-    if (!h->daemon) {
-        /* MHD does not report why; errno is not reliable here. The
-         * certificate and key were checked above, so with TLS the likely
-         * cause is still the socket. */
-        rc = pw_error_set(err, PW_EIO, NULL, 0, "port",
-                          "cannot listen on %s:%d (port in use, or not an "
-                          "address of this host%s)", bind, opts->port,
-                          use_tls ? "; or TLS could not be set up" : "");
-        goto fail;
-    }
-    const union MHD_DaemonInfo *info =
-        MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    h->port = info ? info->port : opts->port;
-    *out = h;
-    return PW_OK;
-fail:
-    http_free(h, key_made);
-    return rc;
-}
-
-int pwi_http_port(const pwi_http *h)
-{
-    return h->port;
-}
-
-void pwi_http_counts(pwi_http *h, long *jobs, long *commits)
-{
-    pwi_audit_batcher_counts(h->audit, jobs, commits);
-}
-
-void pwi_http_set_gather(pwi_http *h, long max_us)
-{
-    pwi_audit_batcher_set_gather(h->audit, max_us);
-}
-
-void pwi_http_stop(pwi_http *h)
-{
-    if (!h)
-        return;
-    /* Stop accepting, let the writer commit what is queued (it resumes
-     * those requests), then join the pool threads; their registry handles
-     * are closed by the key's destructor as each thread exits. */
-    MHD_quiesce_daemon(h->daemon);
-    pwi_audit_batcher_stop(h->audit);
-    MHD_stop_daemon(h->daemon);
-    /* The daemon is gone, so nothing points at the key's buffer any more:
-     * http_free wipes it before freeing. */
-    http_free(h, 1);
 }

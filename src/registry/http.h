@@ -19,7 +19,12 @@
  * Status codes: 200/201 success, 400 bad body (JSON error naming the field),
  * 401 missing or wrong token, 403 role may not, 404 unknown route or id,
  * 405 wrong method, 413 body too large, 429 too many failed tokens from
- * this address (Retry-After), 500 database failure.
+ * this address (Retry-After), 500 database failure. libmicrohttpd's own
+ * answers to requests it cannot parse (400, 413, 414, 431, 505) carry the
+ * same security headers (http_errpage.c).
+ * Slow clients: at most per_addr_limit connections from one address, and
+ * every request must be all in within request_timeout_ms of its start
+ * (http_guard.h).
  * Every other path is a file of the web front-end (http_static.h).
  * With tls_cert and tls_key the same routes are served over HTTPS only,
  * and every answer also carries Strict-Transport-Security.
@@ -45,7 +50,21 @@ typedef struct pwi_http_opts {
      * With them the port speaks TLS only; NULL: plain HTTP. */
     const char *tls_cert;
     const char *tls_key;
+    /* Connections at once: in all (0 = PWI_HTTP_MAX_CONNS), and from one
+     * client address (0 = PWI_HTTP_PER_ADDR; -1 = no per-address limit). */
+    int max_conns;
+    int per_addr_limit;
+    /* A request's deadline, from the connection's start (or the end of the
+     * previous request on it) to its last byte (0 = PWI_HTTP_REQUEST_TIMEOUT
+     * seconds). */
+    int request_timeout_ms;
 } pwi_http_opts;
+
+/* Defaults of `pathways serve --max-connections / --per-address-limit /
+ * --request-timeout` (docs/registry.md, "The network"). */
+#define PWI_HTTP_MAX_CONNS 4096
+#define PWI_HTTP_PER_ADDR 64
+#define PWI_HTTP_REQUEST_TIMEOUT 30
 
 typedef struct pwi_http pwi_http;
 

@@ -175,6 +175,13 @@ static void test_abm_matches_meanfield_with_justice(void **state)
         compare(abm, g, mf, g, "releases", JRUNS, JYEARS, 1, 2, 3, 0.15, floor);
         compare(abm, g, mf, g, "compulsory_admissions", JRUNS, JYEARS, 1, 2, 3, 0.15, floor);
         compare(abm, g, mf, g, "cost_kzt", JRUNS, JYEARS, 1, 2, 3, 0.15, floor);
+        /* The measures both engines carry out (docs/calibration.md 1.2):
+         * arrests (kz-current, russia: the court's choice of arrest among
+         * its sanctions) are asserted with the pathway's margin; orders
+         * not carried out and work release are printed. */
+        bad += compare(abm, g, mf, g, "arrest_admissions", JRUNS, JYEARS, 1, 2, 3, 0.15, floor);
+        compare(abm, g, mf, g, "orders_not_carried_out", JRUNS, JYEARS, 1, 2, 3, 0.15, floor);
+        compare(abm, g, mf, g, "work_release", JRUNS, JYEARS, 1, 2, 3, 0.15, floor);
     }
     assert_int_equal(bad, 0);
     pw_results_free(abm);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -96,6 +97,51 @@ static void atomic_file_commit_and_abort(void **state)
     rmdir(dir);
 }
 
+/* pw_read_file takes regular files only, up to PW_READ_FILE_MAX bytes:
+ * /dev/zero once grew the process until the kernel killed it, and a FIFO
+ * with no writer would block the open. */
+static void read_file_only_regular_and_capped(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    pw_error e;
+    pw_error_clear(&e);
+    assert_int_equal(pw_read_file("/dev/zero", &buf, &len, &e), PW_EIO);
+    assert_non_null(strstr(e.msg, "not a regular file"));
+    assert_int_equal(pw_read_file("/tmp", &buf, &len, &e), PW_EIO);
+    assert_non_null(strstr(e.msg, "a directory"));
+
+    char dir[] = "/tmp/pwtestXXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char fifo[256], big[256], edge[256];
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    snprintf(big, sizeof big, "%s/big", dir);
+    snprintf(edge, sizeof edge, "%s/edge", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(pw_read_file(fifo, &buf, &len, &e), PW_EIO); /* returns, no writer */
+    assert_non_null(strstr(e.msg, "not a regular file"));
+    /* Sparse files: one byte over the cap is refused, the cap itself read. */
+    FILE *f = fopen(big, "w");
+    assert_non_null(f);
+    assert_int_equal(ftruncate(fileno(f), (off_t)PW_READ_FILE_MAX + 1), 0);
+    fclose(f);
+    assert_int_equal(pw_read_file(big, &buf, &len, &e), PW_EIO);
+    assert_non_null(strstr(e.msg, "too large"));
+    f = fopen(edge, "w");
+    assert_non_null(f);
+    assert_int_equal(ftruncate(fileno(f), (off_t)PW_READ_FILE_MAX), 0);
+    fclose(f);
+    assert_int_equal(pw_read_file(edge, &buf, &len, &e), PW_OK);
+    assert_int_equal(len, (size_t)PW_READ_FILE_MAX);
+    assert_int_equal(buf[len], '\0');
+    free(buf);
+    unlink(fifo);
+    unlink(big);
+    unlink(edge);
+    rmdir(dir);
+}
+
 static void error_formatting(void **state)
 {
     (void)state;
@@ -117,6 +163,7 @@ int main(void)
         cmocka_unit_test(builtin_table_is_consistent),
         cmocka_unit_test(load_by_path_and_missing_names),
         cmocka_unit_test(atomic_file_commit_and_abort),
+        cmocka_unit_test(read_file_only_regular_and_capped),
         cmocka_unit_test(error_formatting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
