@@ -20,6 +20,7 @@ struct pw_scenario {
     int regions;             /* simulated as this many independent regional societies */
     double v[PI_COUNT];
     char *source[PI_COUNT];
+    char *inert[PI_COUNT];   /* why a parameter moves no output by design (NULL: live) */
     pw_prior_kind prior[PI_COUNT];
     double prior_a[PI_COUNT], prior_b[PI_COUNT];
 };
@@ -61,7 +62,7 @@ enum {
  * to metrics[m]. */
 typedef struct pwi_run_result {
     double *series;  /* years x pw_series_count() */
-    double metrics[64];
+    double metrics[128];
     /* invariant bookkeeping, checked every week */
     uint64_t initial, born, immigrated, alive, dead, emigrated;
     int invariant_ok;
