@@ -3,6 +3,7 @@
  * end, the yearly series and run metrics (scaled to the full population).
  */
 #include <assert.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "model.h"
@@ -25,12 +26,16 @@ void pwi_count_record(const act *r, int week, stocks *st)
     st->waiting += r->place == PL_WAITING || r->awaiting_bed; /* at home or in custody */
     st->monitored += r->monitor_until && week < r->monitor_until;
     st->employed += using && (r->flags & RF_EMPLOYED);
+    st->work_release += r->place == PL_PRISON && r->work_release;
+    st->pretrial += r->place == PL_PRISON && r->pretrial_until && week < r->pretrial_until;
+    st->aftercare += (care_of(r, week) & 1) != 0;
 }
 
 void pwi_end_of_year(world *w, int year, int week, const stocks *st)
 {
     assert(st->full);
     size_t K = pw_series_count();
+    assert(pw_metric_count() <= sizeof w->out->metrics / sizeof w->out->metrics[0]);
     double *row = w->out->series + (size_t)year * K;
     double up = 1 / w->scale;
     /* Children (<18) living with a person who uses drugs; they keep a
@@ -87,6 +92,28 @@ void pwi_end_of_year(world *w, int year, int week, const stocks *st)
     S("children_with_pwud_parent", children);
     S("employed_pwud", (double)st->employed);
     S("cost_kzt", w->yc.cost);
+    S("work_release", (double)st->work_release);
+    S("pretrial_detention", (double)st->pretrial);
+    S("in_aftercare", (double)st->aftercare);
+    S("arrest_admissions", w->yc.arrests);
+    S("pretrial_detention_days", w->yc.pretrial_days);
+    S("community_service_hours", w->yc.cs_hours);
+    S("orders_not_carried_out", w->yc.lapsed);
+    S("admitted_from_waiting_list", w->yc.from_queue);
+    S("waiting_weeks", w->yc.wait_weeks);
+    S("parole_exams", w->yc.exams);
+    S("paroles", w->yc.paroles);
+    S("prison_releases", w->yc.prison_releases);
+    S("fines_levied_kzt", w->yc.fines);
+    /* reconvicted_within_3y is added to its release year's row as it
+     * happens (pathway.c); mean_wait_weeks is derived after the regions
+     * are summed (pwi_results_derive). */
+    char name[64];
+    for (int c = 0; c < CI_COUNT; c++) {
+        snprintf(name, sizeof name, "cost_%s_kzt", pwi_cost_item_name(c));
+        assert(pw_series_find(name) >= 0);
+        S(name, w->yc.item[c]);
+    }
 #undef S
     double *m = w->out->metrics;
 #define ADD(name, val) m[pw_metric_find(name)] += (val) * up
@@ -116,6 +143,33 @@ void pwi_end_of_year(world *w, int year, int week, const stocks *st)
     ADD("cost_health_kzt", w->yc.cost_health);
     ADD("cost_crime_kzt", w->yc.cost_crime);
     ADD("cost_lost_work_kzt", w->yc.cost_work);
+    ADD("prison_releases_total", w->yc.prison_releases);
+    ADD("orders_not_carried_out_total", w->yc.lapsed);
+    ADD("admitted_from_waiting_list_total", w->yc.from_queue);
+    ADD("waiting_weeks_total", w->yc.wait_weeks);
+    ADD("arrest_admissions_total", w->yc.arrests);
+    ADD("pretrial_detention_days_total", w->yc.pretrial_days);
+    ADD("parole_exams_total", w->yc.exams);
+    ADD("paroles_total", w->yc.paroles);
+    ADD("fines_levied_kzt", w->yc.fines);
+    SET("work_release_end", (double)st->work_release);
+    for (int c = 0; c < CI_COUNT; c++) {
+        snprintf(name, sizeof name, "cost_%s_kzt", pwi_cost_item_name(c));
+        assert(pw_metric_find(name) >= 0);
+        ADD(name, w->yc.item[c]);
+    }
+    /* Re-convictions within 3 years of release, over the release years
+     * followed for 3 full years by the end of the run (the rows already
+     * hold people at full scale). */
+    if (year == w->weeks / WPY - 1) {
+        double rel = 0, rec = 0;
+        for (int y = 0; y + 3 <= year + 1; y++) {
+            rel += w->out->series[(size_t)y * K + (size_t)pw_series_find("prison_releases")];
+            rec += w->out->series[(size_t)y * K + (size_t)pw_series_find("reconvicted_within_3y")];
+        }
+        m[pw_metric_find("prison_releases_followed_3y_total")] = rel;
+        m[pw_metric_find("reconvicted_within_3y_total")] = rec;
+    }
 #undef ADD
 #undef SET
     memset(&w->yc, 0, sizeof w->yc);

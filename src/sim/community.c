@@ -71,7 +71,7 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *
         }
         break;
     case ST_REM_EARLY: {
-        int care = (r->flags & RF_AFTERCARE) || (r->monitor_until && week < r->monitor_until);
+        int care = care_of(r, week);
         double p = r->relapse_kind == RK_COMPULSORY
                        ? w->p_relapse_comp[r->tx_months > 60 ? 60 : r->tx_months][care]
                        : w->p_relapse_early[r->relapse_kind][care];
@@ -86,8 +86,7 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *
         break;
     }
     case ST_REM_SUSTAINED:
-        if (u[0] < w->p_relapse_sust[(r->flags & RF_AFTERCARE) ||
-                                     (r->monitor_until && week < r->monitor_until)]) {
+        if (u[0] < w->p_relapse_sust[care_of(r, week)]) {
             r->stage = ST_DEPENDENT;
             r->since = (uint16_t)week;
         }
@@ -118,7 +117,7 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *
             w->yc.deaths++;
             if (u[1] < p_od) {
                 w->yc.od_deaths++;
-                pwi_add_cost(w, v[PI_COST_OD_DEATH], &w->yc.cost_health);
+                pwi_cost(w, CI_OVERDOSE, v[PI_COST_OD_DEATH]);
             }
             return;
         }
@@ -161,7 +160,7 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *
                 int violent = gsl_rng_uniform(c) < v[PI_CRIME_VIOLENT_SHARE];
                 w->yc.offences++;
                 w->yc.acq_crimes++;
-                pwi_add_cost(w, v[PI_COST_CRIME], &w->yc.cost_crime);
+                pwi_cost(w, CI_CRIME, v[PI_COST_CRIME]);
                 if (pwi_detected(w, gsl_rng_uniform(c), v[PI_POLICE_CRIME]))
                     pwi_handle_case(w, r, idx, week, PW_EVENT_CRIME_UNDER_INFLUENCE, violent);
             }
@@ -181,6 +180,30 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *
                 r->role = ROLE_NONE; /* a caught seller's place is taken by another */
         }
     }
+    /* The criminal mindset from prison follows the person out, users or
+     * not: a carrier who is not dependent offends at
+     * crime.mindset_offending_rate and, not selling, takes up selling at
+     * market.mindset_resale_rate (the market then recruits fewer
+     * newcomers); dependent carriers offend through crime_rate and are
+     * the first dealers (market.c). Own stream: no other draw moves. */
+    if (r->mindset && r->stage != ST_DEPENDENT && r->place < PL_COMPULSORY) {
+        gsl_rng *c = at(w, RP_CRIME, a, (uint32_t)week | 0x20000u);
+        double u_off = gsl_rng_uniform(c), u_sell = gsl_rng_uniform(c);
+        double u_det = gsl_rng_uniform(c), u_viol = gsl_rng_uniform(c);
+        if (!r->role && r->place == PL_COMMUNITY && u_sell < w->p_mind_resale)
+            r->role = ROLE_COURIER;
+        if (u_off < w->p_mind_crime) {
+            w->yc.offences++;
+            w->yc.acq_crimes++;
+            pwi_cost(w, CI_CRIME, v[PI_COST_CRIME]);
+            /* The engine has no event for an ordinary crime: it goes in as
+             * a crime under the influence with no use disorder, which the
+             * regimes punish on the terms of the underlying offence. */
+            if (pwi_detected(w, u_det, v[PI_POLICE_CRIME]))
+                pwi_handle_case(w, r, idx, week, PW_EVENT_CRIME_UNDER_INFLUENCE,
+                                u_viol < v[PI_CRIME_VIOLENT_SHARE]);
+        }
+    }
     if (r->place >= PL_COMPULSORY)
         return;
 
@@ -194,7 +217,7 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *
         else if (!(r->flags & RF_EMPLOYED) && u[6] > 1 - w->p_reemploy_dep)
             r->flags |= RF_EMPLOYED;
         if (!(r->flags & RF_EMPLOYED))
-            pwi_add_cost(w, v[PI_COST_LOST_WORK_MONTH] * 12 / WPY, &w->yc.cost_work);
+            pwi_cost(w, CI_LOST_WORK, v[PI_COST_LOST_WORK_MONTH] * 12 / WPY);
     } else if (!(r->flags & RF_EMPLOYED) && u[2] > 1 - w->p_reemploy) {
         r->flags |= RF_EMPLOYED; /* lane 2 is free: no acquisitive crime here */
     }

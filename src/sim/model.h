@@ -62,7 +62,9 @@ enum {
                        PL_PRISON with awaiting_bed) */
     PL_OUTPATIENT,  /* voluntary or referred outpatient treatment / OST */
     PL_DRUG_COURT,  /* supervised treatment under a drug court */
-    PL_WORK_RELEASE,/* serving a sentence outside with an electronic bracelet */
+    PL_WORK_RELEASE,/* no longer entered: work release is custody (PL_PRISON
+                       with act.work_release set); kept so the numbering and
+                       the stocks' place[] stay as they were */
     PL_COMPULSORY,  /* compulsory inpatient treatment */
     PL_PRISON,
     PL_ARREST       /* administrative arrest (days) */
@@ -76,7 +78,7 @@ enum {
     RF_INITIATOR = 16,
     RF_TIES_LOST = 32,
     RF_EDUCATIONAL = 64, /* current sentence under the educational regime */
-    RF_AFTERCARE = 128   /* 12-step post-rehabilitation after treatment */
+    RF_AFTERCARE = 128   /* unused: aftercare runs until act.aftercare_until */
 };
 enum { ROLE_NONE, ROLE_COURIER, ROLE_DEALER };
 /* Output flags of a record (act.out_flags; outputs.c). */
@@ -104,12 +106,53 @@ typedef struct act {
     uint8_t role, place, relapse_kind, mindset;
     uint8_t offences, convictions, tx_months;
     uint8_t awaiting_bed;  /* in prison on a treatment-then-prison order, queued for a bed */
+    /* Appended: the measures of a decision that follow a placement
+     * (pathway.c carries them out, placement.c starts them at discharge). */
+    uint16_t parole1;      /* week of the first parole exam (NONE16 = none) */
+    uint16_t aftercare_until; /* 12-step aftercare runs until this week (0 = none) */
+    uint16_t pretrial_until;  /* the term's first weeks are pre-trial detention */
+    uint16_t queued;       /* week the treatment order joined the bed queue */
+    uint16_t prison_release; /* week of the last release from prison (NONE16 = none) */
+    uint8_t ac_months;     /* aftercare months due at the next discharge */
+    uint8_t mon_months;    /* monitoring months due at the next discharge */
+    uint8_t work_release;  /* in prison, working outside by day with a bracelet */
+    uint8_t pend;          /* order due when the arrest ends: PEND_* */
+    uint8_t pend_months;   /* its length in months */
+    uint8_t reconvicted;   /* re-convicted since prison_release (counted once) */
 } act;
+/* A treatment order held while the person serves an administrative or
+ * criminal arrest (act.pend). */
+enum { PEND_NONE, PEND_COMPULSORY, PEND_OUTPATIENT };
+
+/* Cost items (costs.c has their names and groups): every charge of the
+ * model goes to one item, and the items add up to the total. */
+enum {
+    CI_POLICE,
+    CI_COURT,
+    CI_PANEL,
+    CI_PRETRIAL,
+    CI_PRISON,
+    CI_ARREST,
+    CI_BRACELET,
+    CI_EXAM,
+    CI_COMMUNITY_SERVICE,
+    CI_BRIEF,
+    CI_OUTPATIENT,
+    CI_COMPULSORY,
+    CI_CENTRES,
+    CI_AFTERCARE,
+    CI_MONITORING,
+    CI_CRIME,
+    CI_HIV,
+    CI_OVERDOSE,
+    CI_LOST_WORK,
+    CI_COUNT
+};
 
 /* Where a coerced person is held, for the person-years of confinement
- * (outputs.c). A new custody state (e.g. pre-trial detention) gets a kind
- * here and a line in pwi_custody_kind. */
-enum { CK_PRISON, CK_ARREST, CK_COMPULSORY, N_CUSTODY };
+ * (outputs.c). A new custody state gets a kind here and a line in
+ * pwi_custody_kind. */
+enum { CK_PRETRIAL, CK_PRISON, CK_ARREST, CK_COMPULSORY, N_CUSTODY };
 /* Longest compulsory-treatment order in weeks (60 months) plus one: the
  * ring of order expiries in outputs.c. */
 enum { ORDER_RING = 60 * WPY / 12 + 2 };
@@ -165,6 +208,11 @@ typedef struct year_counts {
     double od_deaths, hiv_inf, hcv_inf, offences, acq_crimes, drug_crimes, detected, cases;
     double prison_adm, releases, comp_adm, sustained, mindset_prison, cost;
     double cost_justice, cost_treatment, cost_health, cost_crime, cost_work;
+    /* appended: the measures carried out, their queue and their costs */
+    double item[CI_COUNT];        /* discounted KZT by cost item */
+    double fines;                 /* fines levied, KZT, discounted (not a cost) */
+    double arrests, pretrial_days, cs_hours, lapsed, from_queue, wait_weeks;
+    double wr_starts, exams, paroles, prison_releases;
 } year_counts;
 
 struct pwi_world {
@@ -220,16 +268,18 @@ struct pwi_world {
     /* weekly probabilities of the constant rates (computed once) */
     double p_quit, p_dep[N_SUB], p_rem[N_SUB], p_rem_tx, p_inject, p_sale, p_seller_quit;
     double p_vol, p_jobloss, p_reemploy, p_reemploy_dep, p_use_light, p_use_dep;
-    double p_relapse_sust[2];     /* without / with aftercare or monitoring */
-    double p_relapse_early[4][2]; /* [relapse kind][aftercare]; compulsory at 0 months */
-    double p_relapse_comp[61][2]; /* after compulsory treatment of m months */
+    double p_relapse_sust[4];     /* [care]: bit 0 aftercare, bit 1 monitoring */
+    double p_relapse_early[4][4]; /* [relapse kind][care]; compulsory at 0 months */
+    double p_relapse_comp[61][4]; /* after compulsory treatment of m months */
     double p_od[2][2];            /* [injects][in treatment] */
     double p_crime[2][2][2];      /* acquisitive offence: [unemployed][mindset][drug court] */
+    double p_mind_crime, p_mind_resale; /* a mindset carrier who is not dependent */
     double p_hiv_mort;            /* HIV excess death */
     double p_mindset[3][2];       /* prison: [cellmates with a mindset][educational regime] */
     double p_hiv_inf, p_hcv_inf;  /* this week, from last week's prevalence */
 
     year_counts yc;
+    uint32_t centres;   /* treatment centres opened so far (never closed) */
     out_counts oc;
     /* Compulsory-treatment orders in force (the beds the orders need if
      * each were admitted on the day it was made) and, per week mod
@@ -306,6 +356,27 @@ static inline int is_using(const act *r)
     return r->stage == ST_LIGHT || r->stage == ST_DEPENDENT;
 }
 
+/* The week of the next step of r's prison term: work release, a parole
+ * exam or the end, whichever comes first. */
+static inline uint16_t prison_next_step(const act *r)
+{
+    uint16_t t = r->end;
+    if (r->wr != NONE16 && !r->work_release && r->wr < t)
+        t = r->wr;
+    if (r->parole1 != NONE16 && r->parole1 < t)
+        t = r->parole1;
+    return t;
+}
+
+/* The care r receives at `week` that lowers relapse: bit 0 aftercare,
+ * bit 1 monitoring. Both start only at a discharge (placement.c), so a
+ * person who waited for a bed, or never got the treatment, has neither. */
+static inline int care_of(const act *r, int week)
+{
+    return (r->aftercare_until && week < r->aftercare_until) |
+           (r->monitor_until && week < r->monitor_until) << 1;
+}
+
 /* Weekly stocks: the counts the next week's rates need every week, and
  * the rest of the yearly series only in the last week of a year (`full`).
  * Counted as integers (exactly the sums of 0/1 the series report), by
@@ -318,6 +389,7 @@ typedef struct stocks {
     /* counted only when `full` */
     uint32_t place[8];        /* records by place (PL_*) */
     uint32_t severe, waiting, monitored, employed;
+    uint32_t work_release, pretrial, aftercare; /* appended */
 } stocks;
 static inline uint32_t stocks_pwud(const stocks *st)
 {
@@ -387,6 +459,14 @@ void pwi_exogenous_step(world *w, int week);
 /* costs.c */
 /* Adds a cost in KZT, discounted, to `bucket` and to the year's total. */
 void pwi_add_cost(world *w, double kzt, double *bucket);
+/* Adds a cost in KZT, discounted, to item `item` (CI_*), its group's
+ * bucket and the year's total. */
+void pwi_cost(world *w, int item, double kzt);
+/* The name of cost item `item` ("prison"): its series is cost_<name>_kzt. */
+const char *pwi_cost_item_name(int item);
+/* The weekly costs of r's placement and care (world.c calls it once per
+ * record and week, before the community step). */
+void pwi_weekly_costs(world *w, const act *r, int week);
 
 /* pathway.c */
 /* Gives back r's outpatient slot or compulsory bed, if it holds one. */
@@ -396,6 +476,11 @@ void pwi_enter_prison(world *w, act *r, uint32_t idx, int week, double years,
                       const pw_sentence *sen);
 /* Starts outpatient care or drug court if a slot is free (returns 1). */
 int pwi_enter_outpatient(world *w, act *r, int week, double months, int place);
+/* Carries out an order held during an arrest (act.pend), at its end. */
+void pwi_start_pending(world *w, act *r, uint32_t idx, int week);
+/* Starts the aftercare and monitoring a decision ordered, at a discharge
+ * from treatment or custody. */
+void pwi_start_care(act *r, int week);
 /* A detected offence of r: builds the pw_case, decides, carries it out. */
 void pwi_handle_case(world *w, act *r, uint32_t idx, int week, pw_event ev, int violent);
 /* Moves people from the waiting list into free compulsory beds. */
@@ -407,7 +492,7 @@ int pwi_detected(world *w, double u, double p);
 
 /* placement.c */
 /* Advances r's placement clock: release, work release, parole, ends. */
-void pwi_placement_step(world *w, act *r, int week);
+void pwi_placement_step(world *w, act *r, uint32_t idx, int week);
 
 /* community.c */
 /* One week of record r in the community (all community processes); pre0
@@ -431,13 +516,21 @@ void pwi_mark_households(world *w, int week);
 void pwi_market_step(world *w, int week);
 
 /* outputs.c */
-/* The custody kind (CK_*) of a place, or -1 if the person is not held. */
-static inline int pwi_custody_kind(int place)
+/* Where r is held at `week` (CK_*), or -1 if not held: the first weeks of
+ * a prison term are pre-trial detention (as costs.c charges them); a
+ * prisoner on work release is still in custody. */
+static inline int pwi_custody_kind(const act *r, int week)
 {
-    return place == PL_PRISON ? CK_PRISON
-           : place == PL_ARREST ? CK_ARREST
-           : place == PL_COMPULSORY ? CK_COMPULSORY
-                                     : -1;
+    switch (r->place) {
+    case PL_PRISON:
+        return r->pretrial_until && week < r->pretrial_until ? CK_PRETRIAL : CK_PRISON;
+    case PL_ARREST:
+        return CK_ARREST;
+    case PL_COMPULSORY:
+        return CK_COMPULSORY;
+    default:
+        return -1;
+    }
 }
 /* Counts record r's outputs of this week after its step (a new
  * compulsory-treatment order; the stocks by substance if `full`). */

@@ -138,10 +138,12 @@ void pwi_outputs_end_of_year(world *w, int year)
     for (int k = 0; k < N_CUSTODY; k++)
         all += py[k] = oc->custody_weeks[k] / WPY;
     S("custody_person_years", all);
+    S("pretrial_person_years", py[CK_PRETRIAL]);
     S("prison_person_years", py[CK_PRISON]);
     S("arrest_person_years", py[CK_ARREST]);
     S("compulsory_treatment_person_years", py[CK_COMPULSORY]);
     ADD("custody_person_years_total", all);
+    ADD("pretrial_person_years_total", py[CK_PRETRIAL]);
     ADD("prison_person_years_total", py[CK_PRISON]);
     ADD("arrest_person_years_total", py[CK_ARREST]);
     ADD("compulsory_treatment_person_years_total", py[CK_COMPULSORY]);

@@ -30,6 +30,8 @@ int pwi_new_record(world *w, uint32_t agent, uint32_t *idx)
     r->contact[0] = r->contact[1] = UINT32_MAX;
     r->released = NONE16;
     r->parole2 = NONE16;
+    r->parole1 = NONE16;
+    r->prison_release = NONE16;
     r->wr = NONE16;
     r->birth = w->birth[agent];
     w->flags[agent] |= AF_ACTIVE;

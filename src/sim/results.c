@@ -40,6 +40,41 @@ static const char *const METRICS[] = {
     "cost_health_kzt",
     "cost_crime_kzt",
     "cost_lost_work_kzt",
+    /* appended: the measures carried out (docs/model.md, "The pathway") */
+    "prison_releases_total",
+    "prison_releases_followed_3y_total",
+    "reconvicted_within_3y_total",
+    "reoffending_3y_rate",
+    "orders_not_carried_out_total",
+    "admitted_from_waiting_list_total",
+    "waiting_weeks_total",
+    "mean_wait_weeks",
+    "arrest_admissions_total",
+    "pretrial_detention_days_total",
+    "parole_exams_total",
+    "paroles_total",
+    "work_release_end",
+    "fines_levied_kzt",
+    /* the cost items (costs.c), in their order */
+    "cost_police_kzt",
+    "cost_court_kzt",
+    "cost_panel_kzt",
+    "cost_pretrial_detention_kzt",
+    "cost_prison_kzt",
+    "cost_arrest_kzt",
+    "cost_bracelets_kzt",
+    "cost_parole_exams_kzt",
+    "cost_community_service_kzt",
+    "cost_brief_interventions_kzt",
+    "cost_outpatient_kzt",
+    "cost_compulsory_treatment_kzt",
+    "cost_treatment_centres_kzt",
+    "cost_aftercare_kzt",
+    "cost_monitoring_kzt",
+    "cost_crime_to_victims_kzt",
+    "cost_hiv_care_kzt",
+    "cost_overdose_deaths_kzt",
+    "cost_lost_earnings_kzt",
     /* The ministry's outputs (outputs.c; docs/model.md, Outputs). */
     "pwud_opioids_end",
     "pwud_synthetic_cathinones_end",
@@ -52,6 +87,7 @@ static const char *const METRICS[] = {
     "dependent_cannabis_end",
     "dependent_stimulants_end",
     "custody_person_years_total",
+    "pretrial_person_years_total",
     "prison_person_years_total",
     "arrest_person_years_total",
     "compulsory_treatment_person_years_total",
@@ -96,12 +132,26 @@ static const char *const SERIES[] = {
     "monitored",         "sellers",          "sustained_remissions",
     "mindset_acquired_in_prison", "children_with_pwud_parent", "employed_pwud",
     "cost_kzt",
+    /* appended: the measures carried out */
+    "work_release", "pretrial_detention", "in_aftercare",
+    "arrest_admissions", "pretrial_detention_days", "community_service_hours",
+    "orders_not_carried_out", "admitted_from_waiting_list", "waiting_weeks",
+    "mean_wait_weeks", "parole_exams", "paroles",
+    "prison_releases", "reconvicted_within_3y", "fines_levied_kzt",
+    /* the cost items (costs.c), in their order */
+    "cost_police_kzt", "cost_court_kzt", "cost_panel_kzt",
+    "cost_pretrial_detention_kzt", "cost_prison_kzt", "cost_arrest_kzt",
+    "cost_bracelets_kzt", "cost_parole_exams_kzt", "cost_community_service_kzt",
+    "cost_brief_interventions_kzt", "cost_outpatient_kzt", "cost_compulsory_treatment_kzt",
+    "cost_treatment_centres_kzt", "cost_aftercare_kzt", "cost_monitoring_kzt",
+    "cost_crime_to_victims_kzt", "cost_hiv_care_kzt", "cost_overdose_deaths_kzt",
+    "cost_lost_earnings_kzt",
     /* The ministry's outputs (outputs.c; docs/model.md, Outputs). */
     "pwud_opioids", "pwud_synthetic_cathinones", "pwud_synthetic_cannabinoids",
     "pwud_cannabis", "pwud_stimulants",
     "dependent_opioids", "dependent_synthetic_cathinones", "dependent_synthetic_cannabinoids",
     "dependent_cannabis", "dependent_stimulants",
-    "custody_person_years", "prison_person_years", "arrest_person_years",
+    "custody_person_years", "pretrial_person_years", "prison_person_years", "arrest_person_years",
     "compulsory_treatment_person_years",
     "drug_deaths", "life_years_lost",
     "compulsory_beds_for_drugs", "beds_needed", "beds_needed_peak",
@@ -573,5 +623,30 @@ void pw_results_print_table(const pw_results *r, const char *baseline, FILE *f)
             }
             fputc('\n', f);
         }
+    }
+}
+
+/* The ratios among the metrics and series (sim_internal.h): a mean of
+ * ratios across regions would be wrong, so they are formed from the
+ * summed counts; 0 when there is nothing to divide. */
+void pwi_results_derive(pw_results *r, size_t g, int run)
+{
+    static const struct {
+        const char *out, *num, *den;
+    } M[] = {
+        {"reoffending_3y_rate", "reconvicted_within_3y_total", "prison_releases_followed_3y_total"},
+        {"mean_wait_weeks", "waiting_weeks_total", "admitted_from_waiting_list_total"},
+    };
+    for (size_t i = 0; i < sizeof M / sizeof M[0]; i++) {
+        double num = pw_results_metric(r, g, run, (size_t)pw_metric_find(M[i].num));
+        double den = pw_results_metric(r, g, run, (size_t)pw_metric_find(M[i].den));
+        pw_results_set_metric(r, g, run, (size_t)pw_metric_find(M[i].out), den > 0 ? num / den : 0);
+    }
+    int kw = pw_series_find("waiting_weeks"), ka = pw_series_find("admitted_from_waiting_list");
+    int km = pw_series_find("mean_wait_weeks");
+    for (int y = 0; y < r->years; y++) {
+        double den = pw_results_series(r, g, run, y, (size_t)ka);
+        double num = pw_results_series(r, g, run, y, (size_t)kw);
+        pw_results_set_series(r, g, run, y, (size_t)km, den > 0 ? num / den : 0);
     }
 }

@@ -165,6 +165,8 @@ int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes
                                 (rg ? pw_results_series(res, g, run, y, k) : 0) +
                                     rr[p].series[(size_t)y * K + k]);
                 }
+                if (rc == PW_OK)
+                    pwi_results_derive(res, g, run);
             }
         }
         for (size_t b = 0; b < n_b; b++) {

@@ -62,7 +62,7 @@ enum {
  * to metrics[m]. */
 typedef struct pwi_run_result {
     double *series;  /* years x pw_series_count() */
-    double metrics[128];
+    double metrics[128]; /* pw_metric_count() of them (asserted in accounts.c) */
     /* invariant bookkeeping, checked every week */
     uint64_t initial, born, immigrated, alive, dead, emigrated;
     int invariant_ok;
@@ -85,6 +85,11 @@ void pwi_world_free(pwi_world *w);
 /* Bytes held by a built world, and its number of initial agents. */
 size_t pwi_world_bytes(const pwi_world *w);
 uint32_t pwi_world_agents(const pwi_world *w);
+
+/* Fills the metrics and series that are ratios of others (reoffending
+ * rate, mean wait for a bed) for regime g and run `run`, once the
+ * regions' counts are summed (run.c). */
+void pwi_results_derive(pw_results *r, size_t g, int run);
 
 int pwi_simulate(const pw_scenario *s, const pw_regime *regime, int years,
                  uint32_t run, uint64_t seed, double scale,

@@ -120,7 +120,26 @@
     X(COST_HIV_YEAR, "cost.hiv_care_per_year", 0, 1e8)                        \
     X(COST_OD_DEATH, "cost.overdose_death", 0, 1e10)                          \
     X(COST_LOST_WORK_MONTH, "cost.lost_work_per_month", 0, 1e7)               \
-    X(COST_DISCOUNT, "cost.discount_rate", 0, 0.2)
+    X(COST_DISCOUNT, "cost.discount_rate", 0, 0.2)                            \
+    /* appended: carrying out every measure of a decision */                  \
+    X(JUSTICE_PRETRIAL_DAYS, "justice.pretrial_days", 0, 730)                 \
+    X(JUSTICE_ARREST_SHARE, "justice.arrest_share", 0, 1)                     \
+    X(JUSTICE_CS_SHARE, "justice.community_service_share", 0, 1)              \
+    X(TX_ORDER_VALIDITY, "treatment.order_validity_months", 0.25, 120)        \
+    X(TX_MONITORING_RR, "treatment.monitoring_relapse_ratio", 0.05, 1)        \
+    X(TX_BEDS_PER_CENTRE, "treatment.beds_per_centre", 1, 1000)               \
+    X(CRIME_MINDSET_OFFENDING, "crime.mindset_offending_rate", 0, 20)         \
+    X(MARKET_MINDSET_RESALE, "market.mindset_resale_rate", 0, 10)             \
+    X(COST_PANEL, "cost.panel_per_session", 0, 1e7)                           \
+    X(COST_BRACELET_DAY, "cost.bracelet_per_day", 0, 1e6)                     \
+    X(COST_EXAM, "cost.exam_per_sitting", 0, 1e7)                             \
+    X(COST_AFTERCARE_MONTH, "cost.aftercare_per_month", 0, 1e7)               \
+    X(COST_MONITORING_MONTH, "cost.monitoring_per_month", 0, 1e7)             \
+    X(COST_CENTRE_YEAR, "cost.treatment_centre_per_year", 0, 1e11)            \
+    X(COST_CS_HOUR, "cost.community_service_per_hour", 0, 1e6)                \
+    X(COST_BRIEF, "cost.brief_intervention", 0, 1e7)                          \
+    X(COST_MRP, "cost.mrp_kzt", 0, 1e5)                                       \
+    X(COST_RUB, "cost.kzt_per_rub", 0, 1e3)
 
 enum {
 #define PWI_X(id, name, lo, hi) PI_##id,

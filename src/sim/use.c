@@ -81,9 +81,11 @@ int pwi_start_use(world *w, uint32_t agent, int sub, int week, uint32_t *idx)
 double pwi_relapse_rate(const world *w, const act *r, int week)
 {
     const double *v = w->v;
-    if (r->stage == ST_REM_SUSTAINED)
-        return v[PI_USE_RELAPSE_SUSTAINED];
     double rate;
+    if (r->stage == ST_REM_SUSTAINED) {
+        rate = v[PI_USE_RELAPSE_SUSTAINED];
+        goto care;
+    }
     switch (r->relapse_kind) {
     case RK_COMPULSORY:
         /* Longer treatment, longer abstinence (Nosyk 2013, models.md 3.5). */
@@ -99,7 +101,12 @@ double pwi_relapse_rate(const world *w, const act *r, int week)
     default:
         rate = v[PI_USE_RELAPSE_EARLY];
     }
-    if ((r->flags & RF_AFTERCARE) || (r->monitor_until && week < r->monitor_until))
+care:
+    /* Only care being delivered now counts (care_of): 12-step aftercare
+     * and monitoring each multiply the rate by their own ratio. */
+    if (care_of(r, week) & 1)
         rate *= v[PI_TX_AFTERCARE_RR];
+    if (care_of(r, week) & 2)
+        rate *= v[PI_TX_MONITORING_RR];
     return rate;
 }

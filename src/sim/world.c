@@ -169,15 +169,17 @@ int pwi_world_build(const pw_scenario *s, int years, uint32_t run, int region, u
         pwi_set_stigma(w, rem);
         w->p_use_light = wprob(v[PI_POLICE_USE]);
         w->p_use_dep = wprob(2 * v[PI_POLICE_USE]); /* assumption: dependence doubles it */
-        w->p_relapse_sust[0] = wprob(v[PI_USE_RELAPSE_SUSTAINED]);
-        w->p_relapse_sust[1] = wprob(v[PI_USE_RELAPSE_SUSTAINED] * v[PI_TX_AFTERCARE_RR]);
-        /* Early-remission relapse by how the remission began (relapse_rate
-         * gives the rate; tabulated so the weekly loop needs no expm1). */
-        for (int care = 0; care < 2; care++) {
+        /* Relapse by how the remission began and the care received now
+         * (care_of: bit 0 aftercare, bit 1 monitoring); relapse_rate gives
+         * the rate; tabulated so the weekly loop needs no expm1. */
+        for (int care = 0; care < 4; care++) {
             act probe;
             memset(&probe, 0, sizeof probe);
+            probe.stage = ST_REM_SUSTAINED;
+            probe.aftercare_until = (uint16_t)(care & 1);
+            probe.monitor_until = (uint16_t)(care >> 1);
+            w->p_relapse_sust[care] = wprob(pwi_relapse_rate(w, &probe, 0));
             probe.stage = ST_REM_EARLY;
-            probe.flags = care ? RF_AFTERCARE : 0;
             for (int k = 0; k < 4; k++) {
                 probe.relapse_kind = (uint8_t)k;
                 w->p_relapse_early[k][care] = wprob(pwi_relapse_rate(w, &probe, 0));
@@ -201,6 +203,8 @@ int pwi_world_build(const pw_scenario *s, int years, uint32_t run, int region, u
                 for (int dc = 0; dc < 2; dc++)
                     w->p_crime[unemp][mind][dc] = wprob(crime_rate(v, unemp, mind, dc));
         w->p_hiv_mort = wprob(v[PI_HEALTH_HIV_MORT]);
+        w->p_mind_crime = wprob(v[PI_CRIME_MINDSET_OFFENDING]);
+        w->p_mind_resale = wprob(v[PI_MARKET_MINDSET_RESALE]);
         for (int k = 0; k < 3; k++)
             for (int edu = 0; edu < 2; edu++) {
                 double rate = v[PI_PRISON_MINDSET];
@@ -336,20 +340,15 @@ int pwi_week_step(world *w, int week)
                 pwi_free_record(w, i);
                 continue;
             }
-            pwi_placement_step(w, r, week);
+            pwi_placement_step(w, r, i, week);
+            pwi_weekly_costs(w, r, week);
             /* Person-weeks held, where the week's custody cost is charged. */
-            int ck = pwi_custody_kind(r->place);
+            int ck = pwi_custody_kind(r, week);
             if (ck >= 0)
                 w->oc.custody_weeks[ck]++;
             if (r->place == PL_PRISON || r->place == PL_ARREST) {
                 pwi_prison_step(w, r, week);
-                pwi_add_cost(w, v[PI_COST_PRISON_DAY] * 7, &w->yc.cost_justice);
-                pwi_add_cost(w, v[PI_COST_LOST_WORK_MONTH] * 12 / WPY, &w->yc.cost_work);
-            } else if (r->place == PL_COMPULSORY) {
-                pwi_add_cost(w, v[PI_COST_COMP_MONTH] * 12 / WPY, &w->yc.cost_treatment);
-            } else {
-                if (r->place == PL_OUTPATIENT || r->place == PL_DRUG_COURT)
-                    pwi_add_cost(w, v[PI_COST_OUT_MONTH] * 12 / WPY, &w->yc.cost_treatment);
+            } else if (r->place != PL_COMPULSORY) {
                 pwi_community_step(w, r, i, week, at0[j] != 0xFF ? u0[at0[j]] : NULL,
                                    at1[j] != 0xFF ? u1[at1[j]] : NULL);
                 if (r->dead) {
@@ -360,8 +359,6 @@ int pwi_week_step(world *w, int week)
                     continue;
                 }
             }
-            if (r->flags & RF_HIV)
-                pwi_add_cost(w, v[PI_COST_HIV_YEAR] / WPY, &w->yc.cost_health);
             if (pwi_done_with(r, week)) {
                 pwi_free_record(w, i);
                 continue;
@@ -372,6 +369,16 @@ int pwi_week_step(world *w, int week)
     }
     if (w->error)
         return w->error;
+    /* The fixed cost of the compulsory-treatment centres a regime has
+     * needed so far: a centre opens when the beds in use first need it
+     * and is not closed again (beds are paid per month on top). */
+    {
+        double bpc = v[PI_TX_BEDS_PER_CENTRE] * w->scale; /* simulated beds a centre holds */
+        uint32_t need = (uint32_t)ceil(w->beds_used / bpc - 1e-9);
+        if (need > w->centres)
+            w->centres = need;
+        pwi_cost(w, CI_CENTRES, w->centres * v[PI_COST_CENTRE_YEAR] * w->scale / WPY);
+    }
     pwi_outputs_week(w, week, 1);
 
     /* New users of this week get their records. */

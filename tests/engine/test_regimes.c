@@ -116,16 +116,20 @@ static const row table[] = {
      "criminal", "prison", "hybrid.panel.crime_under_influence hybrid.crime.ordinary", 0, CUST(0, 0),
      "diagnostic_examination"},
     /* hybrid 4: distribution */
-    {"hybrid", "4: first-time courier -> <=7 years educational", "distribution", "large", "courier", "heroin", 0, 0, 0, 0, 0,
-     "criminal", "prison", "hybrid.distribution.first_time", 0, CUST(0, 7),
+    {"hybrid", "4: first-time courier -> 5-7 years educational", "distribution", "large", "courier", "heroin", 0, 0, 0, 0, 0,
+     "criminal", "prison", "hybrid.distribution.first_time", 0, CUST(5, 7),
      "prison_rehabilitation_programme work_release"},
     {"hybrid", "4: first-time producer -> also capped", "distribution", "especially_large", "producer", "synthetic_cathinones", 0, 0, 0, 0, 0,
-     "criminal", "prison", "hybrid.distribution.first_time", 0, CUST(0, 7),
+     "criminal", "prison", "hybrid.distribution.first_time", 0, CUST(5, 7),
      "prison_rehabilitation_programme work_release"},
-    {"hybrid", "4: repeat dealer -> ordinary terms, uncapped", "distribution", "personal", "dealer", "heroin", 0, 1, 1, 0, 0,
-     "criminal", "prison", "hybrid.distribution.repeat", 0, CUST(0, 0), ""},
+    {"hybrid", "4: repeat dealer -> art. 297 repeat, 7-12 years", "distribution", "personal", "dealer", "heroin", 0, 1, 1, 0, 0,
+     "criminal", "prison", "hybrid.distribution.repeat", 0, CUST(7, 12), ""},
     {"hybrid", "4: prior non-drug conviction -> not first-time", "distribution", "personal", "courier", "cannabis", 0, 0, 2, 0, 0,
-     "criminal", "prison", "hybrid.distribution.repeat", 0, CUST(0, 0), ""},
+     "criminal", "prison", "hybrid.distribution.repeat", 0, CUST(7, 12), ""},
+    {"hybrid", "4: repeat producer -> art. 297 production, 15-20 years", "distribution", "large", "producer", "heroin", 0, 1, 1, 0, 0,
+     "criminal", "prison", "hybrid.distribution.production", 0, CUST(15, 20), ""},
+    {"hybrid", "4: repeat, especially large -> 15-20 years", "distribution", "especially_large", "dealer", "heroin", 0, 1, 1, 0, 0,
+     "criminal", "prison", "hybrid.distribution.especially_large", 0, CUST(15, 20), ""},
 
     /* kz-current */
     {"kz-current", "use in public -> art. 296.1", "use", "personal", "none", "cannabis", 2, 0, 0, 0, 0,
@@ -337,7 +341,7 @@ static void hybrid_terms(void **state)
     const pw_sentence *s = &d.sentence;
     assert_true(s->custodial && s->pretrial_detention && s->educational_regime);
     assert_true(s->electronic_monitoring);
-    assert_true(s->max_years == 7.0f);
+    assert_true(s->min_years == 5.0f && s->max_years == 7.0f);
     assert_true(s->work_release_after_years == 2.0f);
     assert_true(s->parole_from_years == 3.5f && s->parole_to_years == 5.0f);
     assert_non_null(s->parole_conditions);
@@ -345,7 +349,8 @@ static void hybrid_terms(void **state)
 
     c = make_case(&table[14]); /* repeat dealer */
     assert_int_equal(pw_decide(r, &c, &d), PW_OK);
-    assert_true(d.sentence.max_years == 0.0f); /* uncapped */
+    /* art. 297's repeat-offence terms, above the first-time cap */
+    assert_true(d.sentence.min_years == 7.0f && d.sentence.max_years == 12.0f);
     assert_false(d.sentence.educational_regime);
 }
 
@@ -451,9 +456,9 @@ static void grid_case(const pw_case *c, void *arg)
         bool first = c->prior_drug_offences == 0 && c->prior_convictions == 0;
         assert_true(d.has_sentence && d.sentence.custodial);
         if (first)
-            assert_true(d.sentence.max_years > 0 && d.sentence.max_years <= 7);
+            assert_true(d.sentence.min_years == 5 && d.sentence.max_years == 7);
         else
-            assert_true(d.sentence.max_years == 0);
+            assert_true(d.sentence.min_years >= 7 && d.sentence.max_years > 7);
     }
 }
 

@@ -38,6 +38,7 @@ static void placements_cost_per_week(void **state)
     pw_scenario *s = sw_scenario();
     st_set(s, "cost.discount_rate", 0);
     st_set(s, "use.relapse_rate_early_remission", 0);
+    st_set(s, "cost.treatment_centre_per_year", 0); /* fixed costs: centres_fixed_cost */
     const double *v = s->v;
     const uint32_t n = 400;
     sw h;
@@ -136,6 +137,7 @@ static void discounting(void **state)
     const double r = 0.05;
     st_set(s, "cost.discount_rate", r);
     st_set(s, "use.relapse_rate_early_remission", 0);
+    st_set(s, "cost.treatment_centre_per_year", 0);
     const double *v = s->v;
     const uint32_t n = 200;
     sw h;
@@ -156,6 +158,73 @@ static void discounting(void **state)
     pw_scenario_free(s);
 }
 
+/* The cost items (costs.c) add up to the year's cost, year by year, and
+ * to the run's total; the treatment centres' fixed cost follows the beds
+ * a regime's orders fill (a centre per treatment.beds_per_centre beds in
+ * use, kept once opened). Under exec-order: a fine, a 6-month compulsory
+ * order, 12-step aftercare and monitoring after it. */
+static void items_add_up_and_centres(void **state)
+{
+    (void)state;
+    pw_scenario *s = sw_scenario();
+    st_set(s, "cost.discount_rate", 0.05);
+    st_set(s, "treatment.compulsory_beds_per_100k", 1000);
+    st_set(s, "justice.arrest_share", 0.3);
+    st_set(s, "justice.community_service_share", 0.3);
+    const double *v = s->v;
+    pw_regime *g = sw_regime("exec-order.yaml");
+    const uint32_t n = 300;
+    sw h;
+    sw_open(&h, s, YEARS, SCALE, g, 157);
+    for (uint32_t j = 0; j < n; j++)
+        sw_add(&h);
+    for (uint32_t j = 0; j < 50; j++)
+        held(&h, PL_PRISON)->flags |= RF_HIV;
+    sw_weeks(&h, 1);
+    for (uint32_t i = 0; i < n; i++)
+        pwi_handle_case(h.w, sw_rec(&h, i), i, h.week, PW_EVENT_POSSESSION, 0);
+    double bpc = v[PI_TX_BEDS_PER_CENTRE] * SCALE; /* simulated beds a centre holds */
+    uint32_t early = (uint32_t)ceil(h.w->beds_used / bpc - 1e-9); /* weeks 1-2 */
+    assert_true(h.w->beds_used > 0 && h.w->beds_used < n);
+    /* admitted at once, or after the arrest (week 3); never more beds */
+    sw_weeks(&h, 3);
+    assert_true(h.w->beds_used == n);
+    uint32_t centres = (uint32_t)ceil(n / bpc - 1e-9);
+    assert_true(h.w->centres == centres);
+    sw_weeks(&h, YEARS * WPY - h.week);
+    for (int y = 0; y < YEARS; y++) {
+        double sum = 0;
+        char name[64];
+        for (int c = 0; c < CI_COUNT; c++) {
+            snprintf(name, sizeof name, "cost_%s_kzt", pwi_cost_item_name(c));
+            sum += sw_series(&h, y, name);
+        }
+        near("the items add up to the year's cost", sum, sw_series(&h, y, "cost_kzt"));
+    }
+    double total = 0;
+    char name[64];
+    for (int c = 0; c < CI_COUNT; c++) {
+        snprintf(name, sizeof name, "cost_%s_kzt", pwi_cost_item_name(c));
+        total += sw_metric(&h, name);
+    }
+    near("the items add up to the run's total", total, sw_metric(&h, "cost_total_kzt"));
+    /* every item this regime uses was charged */
+    assert_true(sw_metric(&h, "cost_compulsory_treatment_kzt") > 0 &&
+                sw_metric(&h, "cost_aftercare_kzt") > 0 && sw_metric(&h, "cost_monitoring_kzt") > 0 &&
+                sw_metric(&h, "cost_arrest_kzt") > 0 && sw_metric(&h, "cost_panel_kzt") == 0 &&
+                sw_metric(&h, "fines_levied_kzt") > 0);
+    /* centres: none in week 0, those the first admissions need in weeks 1
+     * and 2, all from week 3 (the arrested admitted) on, discounted */
+    double expect = 0;
+    for (int t = 1; t < YEARS * WPY; t++)
+        expect += (t < 3 ? early : centres) * v[PI_COST_CENTRE_YEAR] * SCALE / WPY *
+                  pow(1.05, -t / (double)WPY);
+    near("treatment centres' fixed cost", sw_metric(&h, "cost_treatment_centres_kzt"), expect);
+    sw_close(&h);
+    pw_regime_free(g);
+    pw_scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +232,7 @@ int main(void)
         cmocka_unit_test(events_cost_per_event),
         cmocka_unit_test(cases_cost_police_and_court),
         cmocka_unit_test(discounting),
+        cmocka_unit_test(items_add_up_and_centres),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -135,8 +135,9 @@ static void compulsory_beds_and_waiting_list(void **state)
     pw_scenario_free(s);
 }
 
-/* Outpatient treatment: the measure's months if a place is free, with the
- * 12-step aftercare and monitoring the decision orders. */
+/* Outpatient treatment: the measure's months if a place is free; the
+ * 12-step aftercare and monitoring the decision orders start at the
+ * discharge, and an order with no free place lapses with no care at all. */
 static void outpatient_with_places_and_aftercare(void **state)
 {
     (void)state;
@@ -155,17 +156,29 @@ static void outpatient_with_places_and_aftercare(void **state)
     for (uint32_t i = 0; i < n; i++) {
         const act *r = sw_rec(&h, i);
         assert_true(r->place == (i < slots ? PL_OUTPATIENT : PL_COMMUNITY));
-        assert_true((r->flags & RF_AFTERCARE) && r->monitor_until == start + 52);
+        /* no care yet for anyone: it follows the treatment */
+        assert_true(!r->monitor_until && !r->aftercare_until && !care_of(r, start));
         if (i < slots)
-            assert_true(r->until == start + 13);
+            assert_true(r->until == start + 13 && r->ac_months == 12 && r->mon_months == 12);
+        else
+            assert_true(!r->ac_months && !r->mon_months);
     }
+    assert_true(h.w->yc.lapsed == n - slots); /* orders not carried out */
     sw_weeks(&h, 13);
     for (uint32_t i = 0; i < slots; i++)
         assert_true(sw_rec(&h, i)->place == PL_OUTPATIENT);
     sw_weeks(&h, 1);
-    for (uint32_t i = 0; i < slots; i++)
-        assert_true(sw_rec(&h, i)->place == PL_COMMUNITY &&
-                    sw_rec(&h, i)->relapse_kind == RK_VOLUNTARY);
+    int end = start + 13;
+    for (uint32_t i = 0; i < n; i++) {
+        const act *r = sw_rec(&h, i);
+        if (i < slots) {
+            assert_true(r->place == PL_COMMUNITY && r->relapse_kind == RK_VOLUNTARY);
+            assert_true(r->aftercare_until == end + 52 && r->monitor_until == end + 52);
+            assert_true(care_of(r, h.week) == 3 && !care_of(r, end + 52));
+        } else {
+            assert_true(!care_of(r, h.week));
+        }
+    }
     assert_true(h.w->slots_used == 0);
     sw_close(&h);
     pw_regime_free(g);
@@ -285,6 +298,7 @@ static void treatment_then_prison_waits_in_custody(void **state)
     pw_scenario *s = scenario();
     st_set(s, "treatment.compulsory_beds_per_100k", 100); /* ~44 beds */
     sw h;
+    st_set(s, "treatment.order_validity_months", 24); /* the third cohort waits a year */
     pw_regime *g = sw_regime("exec-ttp.yaml");
     sw_open(&h, s, 3, SCALE, g, 73);
     uint32_t beds = (uint32_t)h.w->beds, n = 3 * beds;
@@ -340,6 +354,7 @@ static void treatment_then_prison_order_lapses_with_the_term(void **state)
     (void)state;
     pw_scenario *s = scenario();
     st_set(s, "treatment.compulsory_beds_per_100k", 0);
+    st_set(s, "treatment.order_validity_months", 120); /* valid longer than the term */
     const int n = 200;
     sw h;
     pw_regime *g = open_with_cases(&h, s, "exec-ttp.yaml", n, 79);
@@ -354,6 +369,7 @@ static void treatment_then_prison_order_lapses_with_the_term(void **state)
         assert_true(r->released == start + 104 && r->relapse_kind == RK_PRISON);
     }
     assert_true(h.w->yc.comp_adm == 0);
+    assert_true(h.w->yc.lapsed == n); /* each counted once, at the release */
     sw_close(&h);
     pw_regime_free(g);
     pw_scenario_free(s);

@@ -62,15 +62,21 @@ static void sentence_lengths(void **state)
     pw_scenario_free(s);
 }
 
-/* A courier's 3 years: work release after 1 year (outside, employed,
- * monitored until the end of the term, the remission clock restarted),
- * then the community at the end. */
+/* A courier's 3 years: work release after 1 year (the chapter: working
+ * "while still living under prison conditions"): still in custody and in
+ * the prison count, employed, neither using nor offending, at the prison's
+ * cost plus a bracelet; the community (with the job) at the end. */
 static void work_release(void **state)
 {
     (void)state;
     pw_scenario *s = sw_scenario();
-    st_set(s, "prison.relapse_rate_after_release", 0);
+    /* Out of custody they would relapse and offend at once. */
+    st_set(s, "prison.relapse_rate_after_release", 50);
+    st_set(s, "use.relapse_rate_early_remission", 20);
+    st_set(s, "crime.acquisitive_rate_dependent", 50);
+    st_set(s, "crime.mindset_offending_rate", 20);
     st_set(s, "market.seller_quit_rate", 0); /* still couriers when caught */
+    st_set(s, "cost.discount_rate", 0);
     pw_regime *g = sw_regime("exec-prison.yaml");
     const uint32_t n = 300;
     sw h;
@@ -88,15 +94,33 @@ static void work_release(void **state)
     sw_weeks(&h, WPY + 1);
     for (uint32_t i = 0; i < n; i++) {
         const act *r = sw_rec(&h, i);
-        assert_true(r->place == PL_WORK_RELEASE && (r->flags & RF_EMPLOYED));
-        assert_true(r->monitor_until == start + 3 * WPY && r->released == start + WPY);
-        /* a year in prison is not a year of remission in the community */
-        assert_true(r->stage == ST_REM_EARLY && r->since == start + WPY);
+        assert_true(r->place == PL_PRISON && r->work_release && (r->flags & RF_EMPLOYED));
+        assert_true(r->until == r->end && r->released == NONE16);
     }
-    assert_true(h.w->yc.sustained == 0);
-    sw_weeks(&h, 2 * WPY);
-    for (uint32_t i = 0; i < n; i++)
-        assert_true(sw_rec(&h, i)->place == PL_COMMUNITY);
+    /* A year on work release: counted in prison, no relapse, no offence,
+     * a bracelet for every week and no lost earnings. */
+    sw_weeks(&h, WPY - 1 - (h.week % WPY) + 1); /* to the end of year 2 */
+    int weeks_wr = h.week - (start + WPY + 1);
+    assert_true(sw_series(&h, 1, "work_release") == n);
+    assert_true(sw_series(&h, 1, "prison_population") == n);
+    for (uint32_t i = 0; i < n; i++) {
+        const act *r = sw_rec(&h, i);
+        assert_true(r->place == PL_PRISON && r->stage == ST_REM_EARLY);
+    }
+    double bracelet = sw_metric(&h, "cost_bracelets_kzt");
+    double lost = sw_metric(&h, "cost_lost_earnings_kzt");
+    assert_true(sw_series(&h, 1, "offences") == 0);
+    /* the bracelet from the week work release began (start + WPY) on */
+    assert_true(fabs(bracelet - n * (weeks_wr + 1) * 7 * s->v[PI_COST_BRACELET_DAY]) < 1e-6 * bracelet);
+    /* lost earnings only before work release (the quiet week out of work,
+     * then the year inside) */
+    assert_true(fabs(lost - n * (WPY + 1) * s->v[PI_COST_LOST_WORK_MONTH] * 12 / WPY) < 1e-6 * lost);
+    sw_weeks(&h, start + 3 * WPY + 1 - h.week);
+    for (uint32_t i = 0; i < n; i++) {
+        const act *r = sw_rec(&h, i);
+        assert_true(r->place != PL_PRISON && r->prison_release == start + 3 * WPY);
+        assert_true(r->flags & RF_EMPLOYED); /* the job outlasts the term */
+    }
     sw_close(&h);
     pw_regime_free(g);
     pw_scenario_free(s);

@@ -3,8 +3,8 @@
  * "The pathway"; data.md 4.2): the relapse hazard in early remission
  * depends on how the remission began (after compulsory treatment, scaled
  * by its length; after voluntary treatment; after prison; spontaneous),
- * times treatment.aftercare_relapse_ratio under 12-step aftercare or
- * monitoring; outpatient care raises remission to
+ * times treatment.aftercare_relapse_ratio under 12-step aftercare and
+ * treatment.monitoring_relapse_ratio under monitoring, while each runs; outpatient care raises remission to
  * treatment.remission_rate_outpatient; voluntary entry fills free places.
  */
 #include "simworld.h"
@@ -21,14 +21,16 @@ static void relapse_hazard_by_kind(void **state)
     pw_scenario *s = sw_scenario();
     /* a strong length effect, so that its size is measured */
     const double comp = 8.2, vol = 0.72, prison = 2.1, spont = 1.0, length = 0.8, care = 0.5;
+    const double mon = 0.7;
     st_set(s, "treatment.relapse_rate_after_compulsory", comp);
     st_set(s, "treatment.relapse_rate_after_voluntary", vol);
     st_set(s, "prison.relapse_rate_after_release", prison);
     st_set(s, "use.relapse_rate_early_remission", spont);
     st_set(s, "treatment.length_effect", length);
     st_set(s, "treatment.aftercare_relapse_ratio", care);
+    st_set(s, "treatment.monitoring_relapse_ratio", mon);
     const double rate[N_GROUPS] = {comp * (1 - length), comp * (1 - length / 2),
-                                   comp * (1 - length) * care, vol, vol * care, prison, spont};
+                                   comp * (1 - length) * care, vol, vol * mon, prison, spont};
     const char *what[N_GROUPS] = {"after 12 months of compulsory treatment",
                                   "after 6 months of compulsory treatment",
                                   "after 12 months compulsory, with 12-step aftercare",
@@ -47,7 +49,7 @@ static void relapse_hazard_by_kind(void **state)
                               : g == G_PRISON ? RK_PRISON : RK_NONE;
             r->tx_months = g == G_COMP6 ? 6 : 12;
             if (g == G_COMP12_AFTERCARE)
-                r->flags |= RF_AFTERCARE;
+                r->aftercare_until = 1000;
             if (g == G_VOLUNTARY_MONITORED)
                 r->monitor_until = 1000;
         }
