@@ -24,11 +24,6 @@
  * inert for a reason of the setting (capacity that does not bind, a
  * floor never reached), which the table shows.
  *
- * PENDING lists the parameters that are dead in the current code for a
- * known reason that a fix of the model (not a declaration) must remove;
- * they are reported, not failed, and the test fails once they move, so
- * the entry cannot outlive its reason.
- *
  * Setting: Almaty's scenario at a small scale and horizon (SCALE, YEARS),
  * one run per end, all five regimes; the (parameter, end) runs are spread
  * over two threads. The table printed (stderr) names, for each parameter,
@@ -42,25 +37,6 @@
 #define SCALE 0.02 /* 44,224 agents */
 #define YEARS 6     /* long enough for the hybrid regime's parole window (3.5-5 years) */
 #define SEED 7
-
-/* Dead in the current code, to be made live by a fix of the model. */
-static const struct {
-    const char *name, *why;
-} PENDING[] = {
-    {"prison.parole_exam_pass",
-     "the only regime with a parole window (hybrid, 3.5-5 years) also releases to work "
-     "after 2 years, and work release takes the prisoner out before the first exam "
-     "(placement.c), so no exam is ever sat"},
-};
-#define N_PENDING (sizeof PENDING / sizeof PENDING[0])
-
-static const char *pending(const char *name)
-{
-    for (size_t k = 0; k < N_PENDING; k++)
-        if (strcmp(PENDING[k].name, name) == 0)
-            return PENDING[k].why;
-    return NULL;
-}
 
 static pw_regime **all_regimes(size_t *n)
 {
@@ -184,7 +160,6 @@ static void every_parameter_moves_an_output(void **state)
             "most-moved output (relative change)");
     for (size_t i = 0; i < np; i++) {
         const char *name = pw_param_name(s, i), *inert = pw_param_inert(s, i);
-        const char *pend = pending(name);
         const moved *a = &mv[2 * i], *b = &mv[2 * i + 1];
         const moved *top = a->rel >= b->rel ? a : b;
         int live = a->n_moved || b->n_moved;
@@ -196,16 +171,11 @@ static void every_parameter_moves_an_output(void **state)
             fprintf(stderr, " (%.3g)", top->rel);
         if (inert)
             fprintf(stderr, "  [declared inert: %s]", inert);
-        if (pend)
-            fprintf(stderr, "  [pending a fix: %s]", pend);
         fputc('\n', stderr);
         if (failed[2 * i] || failed[2 * i + 1]) {
             fprintf(stderr, "  FAILED to simulate %s at an end of its range\n", name);
             bad++;
-        } else if (pend && live) {
-            fprintf(stderr, "  %s now moves %s: drop it from PENDING\n", name, top->what);
-            bad++;
-        } else if (!inert && !live && !pend) {
+        } else if (!inert && !live) {
             fprintf(stderr, "  %s moves no output: dead code, or declare it inert with why\n",
                     name);
             bad++;
