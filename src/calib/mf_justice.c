@@ -272,15 +272,28 @@ static int route_decision(mf_model *m, const pw_decision *d, int dep, double w, 
     int after = pw_decision_measure(d, PW_MEASURE_POST_REHABILITATION_12_STEP) != NULL;
     int s = -2;
     double p = 1;
-    switch (d->disposition) {
+    /* A treatment order next to a sanction (a fine, an arrest: the
+     * Kazakh and Russian courts' orders) is carried out as the ABM does
+     * (src/sim/pathway.c, carry_out): as the placement it orders. */
+    pw_disposition disp = d->disposition;
+    if (disp == PW_DISP_NO_ACTION || disp == PW_DISP_BRIEF_INTERVENTION ||
+        disp == PW_DISP_ADMINISTRATIVE_FINE || disp == PW_DISP_ADMINISTRATIVE_ARREST ||
+        disp == PW_DISP_ALTERNATIVE_SANCTION) {
+        if (pw_decision_months(d, PW_MEASURE_INPATIENT_REHABILITATION) > 0 ||
+            pw_decision_months(d, PW_MEASURE_DETOXIFICATION) > 0)
+            disp = PW_DISP_COMPULSORY_INPATIENT_TREATMENT;
+        else if (pw_decision_months(d, PW_MEASURE_OUTPATIENT_TREATMENT) > 0)
+            disp = PW_DISP_OUTPATIENT_TREATMENT;
+    }
+    switch (disp) {
     case PW_DISP_OUTPATIENT_TREATMENT:
     case PW_DISP_DISSUASION_COMMISSION: {
         if (!dep)
             return PW_OK;
-        double mo = d->disposition == PW_DISP_OUTPATIENT_TREATMENT
+        double mo = disp == PW_DISP_OUTPATIENT_TREATMENT
                         ? pw_decision_months(d, PW_MEASURE_OUTPATIENT_TREATMENT)
                         : 0;
-        if (d->disposition == PW_DISP_DISSUASION_COMMISSION)
+        if (disp == PW_DISP_DISSUASION_COMMISSION)
             p = m->tx_dissuasion;
         s = fixed_stream(m, MF_OUT, mo > 0 ? mo : m->tx_out_months, -1, 0, -1, 0);
         break;

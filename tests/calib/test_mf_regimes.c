@@ -85,7 +85,10 @@ static void test_hybrid_treats_where_kz_current_does_not(void **state)
     double kz = metric(res, 0, "in_compulsory_treatment_end");
     double hy = metric(res, 1, "in_compulsory_treatment_end");
     fprintf(stderr, "in compulsory treatment: kz-current %.1f, hybrid %.1f\n", kz, hy);
-    assert_true(kz < 1e-6);
+    /* kz-current's courts order compulsory treatment next to the sanction
+     * for severe users who refuse voluntary care (carried out since the
+     * measures are), far fewer than the hybrid's panel sends. */
+    assert_true(kz > 0 && kz < 0.5 * hy);
     assert_true(hy > 1000);
     /* Crimes under the influence: prison in kz-current, treatment first
      * in hybrid, so hybrid holds fewer people in prison. */
@@ -121,7 +124,8 @@ static void test_possession_only(void **state)
     assert_true(adm[0] < 1e-6 && adm[1] < 1e-6);          /* kz-current, hybrid */
     assert_true(adm[2] > 0 && adm[2] < 0.2 * cases[2]);    /* portugal: large amounts only */
     assert_true(held[3] > held[2]);                        /* russia's terms are longer */
-    assert_true(out[2] > 0 && out[0] < 1e-6);              /* dissuasion refers to care */
+    assert_true(out[2] > 0);                               /* dissuasion refers to care */
+    assert_true(out[0] > 0); /* kz-current: voluntary treatment next to the sanction */
     pw_results_free(res);
     pw_scenario_free(s);
 }
