@@ -78,7 +78,7 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *
         if (u[0] < p) {
             r->stage = ST_DEPENDENT;
             r->since = (uint16_t)week;
-        } else if (week - r->since >= WPY) {
+        } else if (stage_weeks(r, week) >= WPY) {
             r->stage = ST_REM_SUSTAINED; /* DSM-5: 12 months without criteria */
             r->since = (uint16_t)week;
             w->yc.sustained++;

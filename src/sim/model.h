@@ -271,6 +271,15 @@ static inline int is_institution(int place)
     return place == PL_PRISON || place == PL_COMPULSORY || place == PL_ARREST;
 }
 
+/* Weeks record r has spent in its current use stage at `week`. `since`
+ * may lie before week 0 (the initial remitters' clocks are spread over
+ * the past, initial.c), so it is kept modulo 2^16 and the difference is
+ * taken the same way; exact while a stage lasts under 65,536 weeks. */
+static inline int stage_weeks(const act *r, int week)
+{
+    return (uint16_t)((uint32_t)week - r->since);
+}
+
 /* Whether the record currently uses (light or dependent). */
 static inline int is_using(const act *r)
 {
