@@ -112,6 +112,7 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *
         double p_hiv = (r->flags & RF_HIV) ? w->p_hiv_mort : 0;
         if (u[1] < p_od || u[1] > 1 - p_hiv) {
             w->flags[a] = (uint8_t)((w->flags[a] & ~AF_ALIVE) | AF_DEAD);
+            pwi_ties_vacate(w, a); /* open stubs for newcomers (ties.c) */
             w->alive--;
             r->dead = 1;
             w->dead++;

@@ -51,7 +51,8 @@ enum {
     RP_MARKET,
     RP_SOCIETY,
     RP_VOLUNTARY,
-    RP_INITIATOR
+    RP_INITIATOR,
+    RP_NEWTIES /* peer ties of newcomers (born or arrived during the run) */
 };
 
 /* One simulation of one regime and one run (world.c; model.h is the model's
