@@ -23,6 +23,7 @@
 #include "pathways/engine.h"
 #include "pathways/registry.h"
 #include "reg.h"
+#include "seal.h"
 
 /* Outcome-review schedule (issue 5; NDTMS/Newcastle practice in
  * monitoring.md 1.1): a review at start, then every 3 months within +-14
@@ -403,7 +404,7 @@ static int rec_person(importer *im, json_t *rec, pw_error *err)
         rc = pwi_db_prepare(im->reg->db,
                             "INSERT INTO person (ref, pkey, name_enc, "
                             "national_id_enc, contact_enc, birth_day, sex, "
-                            "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                             &st, err);
     if (rc == PW_OK) {
         pwi_bind_text(st, 1, ref);
@@ -414,11 +415,13 @@ static int rec_person(importer *im, json_t *rec, pw_error *err)
         pwi_bind_int64(st, 6, birth);
         pwi_bind_text(st, 7, sexes[sex]);
         pwi_bind_int64(st, 8, im->reg->user.id);
-        rc = run(st, NULL, err);
+        int64_t id = 0;
+        rc = run(st, &id, err);
         if (rc == PW_ECONFLICT)
             rc = pw_error_set(err, PW_ECONFLICT, im->name, im->line, "ref",
                               "a person with this ref or national ID exists "
                               "already");
+        if (rc == PW_OK) rc = pwi_seal_insert(im->reg->db, PWI_T_PERSON, id, err);
     }
     free(name_enc);
     free(nid_enc);
@@ -755,6 +758,7 @@ static int rec_episode(importer *im, json_t *rec, pw_error *err)
     if (rc == PW_OK && tests_per_week > 0)
         rc = add_test_schedule(im, episode_id, start, plan_end,
                                tests_per_week / 7.0, err);
+    if (rc == PW_OK) rc = pwi_seal_episode(im->reg->db, episode_id, 1, err);
     if (rc == PW_OK)
         rc = audit_rec(im, "episode", ref,
                        needs_panel ? "pending panel" : NULL, err);
@@ -819,7 +823,7 @@ static int rec_panel(importer *im, json_t *rec, pw_error *err)
                             "INSERT INTO panel_decision (episode_id, "
                             "decision_day, decision, members_json, "
                             "dissent_json, programme, reason, signed_by) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                             &st, err);
     if (rc == PW_OK) {
         pwi_bind_int64(st, 1, ep.id);
@@ -830,7 +834,9 @@ static int rec_panel(importer *im, json_t *rec, pw_error *err)
         pwi_bind_text(st, 6, programme);
         pwi_bind_text(st, 7, reason);
         pwi_bind_int64(st, 8, im->reg->user.id);
-        rc = run(st, NULL, err);
+        int64_t id = 0;
+        rc = run(st, &id, err);
+        if (rc == PW_OK) rc = pwi_seal_insert(im->reg->db, PWI_T_PANEL_DECISION, id, err);
     }
     free(members);
     free(dissent);
@@ -840,6 +846,7 @@ static int rec_panel(importer *im, json_t *rec, pw_error *err)
      * episode already decided is kept on record (a review of the placement)
      * without changing its status. */
     if (strcmp(ep.status, "pending_panel") == 0) {
+        if ((rc = pwi_seal_episode(im->reg->db, ep.id, 0, err)) != PW_OK) return rc;
         rc = pwi_db_prepare(im->reg->db,
                             decision == 2
                                 ? "UPDATE episode SET status = 'rejected' "
@@ -871,6 +878,7 @@ static int rec_panel(importer *im, json_t *rec, pw_error *err)
             if ((rc = run(st, NULL, err)) != PW_OK)
                 return rc;
         }
+        if ((rc = pwi_seal_episode(im->reg->db, ep.id, 1, err)) != PW_OK) return rc;
     }
     return pwi_reg_audit(im->reg, "sign", object, decisions[decision], err);
 }
@@ -955,6 +963,7 @@ static int rec_review(importer *im, json_t *rec, pw_error *err)
         pwi_bind_text(st, 4 + (int)N_TOP, notes_enc);
         pwi_bind_int64(st, 5 + (int)N_TOP, im->reg->user.id);
         rc = run(st, &review_id, err);
+        if (rc == PW_OK) rc = pwi_seal_insert(im->reg->db, PWI_T_REVIEW, review_id, err);
     }
     free(notes_enc);
     if (rc != PW_OK)
@@ -982,6 +991,7 @@ static int rec_review(importer *im, json_t *rec, pw_error *err)
     if (rc < 0)
         return rc;
     if (due_id) {
+        if ((rc = pwi_seal_before(im->reg->db, PWI_T_REVIEW_DUE, "id", due_id, err)) != PW_OK) return rc;
         rc = pwi_db_prepare(im->reg->db,
                             "UPDATE review_due SET review_id = ? WHERE id = ?",
                             &st, err);
@@ -991,6 +1001,7 @@ static int rec_review(importer *im, json_t *rec, pw_error *err)
         pwi_bind_int64(st, 2, due_id);
         if ((rc = run(st, NULL, err)) != PW_OK)
             return rc;
+        if ((rc = pwi_seal_after(im->reg->db, PWI_T_REVIEW_DUE, "id", due_id, err)) != PW_OK) return rc;
     }
     return audit_rec(im, "episode", eref, "review", err);
 }
@@ -1021,7 +1032,7 @@ static int rec_test(importer *im, json_t *rec, pw_error *err)
                         "INSERT INTO drug_test (episode_id, test_day, analyte, "
                         "result, scheduled, created_by) VALUES (?, ?, ?, ?, "
                         "(SELECT count(*) FROM test_schedule WHERE episode_id "
-                        "= ? AND test_day = ?), ?)",
+                        "= ? AND test_day = ?), ?) RETURNING id",
                         &st, err);
     if (rc != PW_OK)
         return rc;
@@ -1032,8 +1043,10 @@ static int rec_test(importer *im, json_t *rec, pw_error *err)
     pwi_bind_int64(st, 5, ep.id);
     pwi_bind_int64(st, 6, day);
     pwi_bind_int64(st, 7, im->reg->user.id);
-    if ((rc = run(st, NULL, err)) != PW_OK)
+    int64_t id = 0;
+    if ((rc = run(st, &id, err)) != PW_OK)
         return rc;
+    if ((rc = pwi_seal_insert(im->reg->db, PWI_T_DRUG_TEST, id, err)) != PW_OK) return rc;
     return audit_rec(im, "episode", eref, "test", err);
 }
 
@@ -1064,7 +1077,7 @@ static int rec_violation(importer *im, json_t *rec, pw_error *err)
     rc = pwi_db_prepare(im->reg->db,
                         "INSERT INTO violation (episode_id, violation_day, "
                         "kind, adjudication, response, created_by) VALUES "
-                        "(?, ?, ?, ?, ?, ?)",
+                        "(?, ?, ?, ?, ?, ?) RETURNING id",
                         &st, err);
     if (rc != PW_OK)
         return rc;
@@ -1074,8 +1087,10 @@ static int rec_violation(importer *im, json_t *rec, pw_error *err)
     pwi_bind_text(st, 4, adj[a < 0 ? 0 : a]);
     pwi_bind_text(st, 5, response);
     pwi_bind_int64(st, 6, im->reg->user.id);
-    if ((rc = run(st, NULL, err)) != PW_OK)
+    int64_t id = 0;
+    if ((rc = run(st, &id, err)) != PW_OK)
         return rc;
+    if ((rc = pwi_seal_insert(im->reg->db, PWI_T_VIOLATION, id, err)) != PW_OK) return rc;
     return audit_rec(im, "episode", eref, "violation", err);
 }
 
@@ -1102,9 +1117,9 @@ static int rec_outcome(importer *im, json_t *rec, int followup, pw_error *err)
     rc = pwi_db_prepare(im->reg->db,
                         followup ? "INSERT INTO followup (episode_id, "
                                    "followup_day, status, created_by) VALUES "
-                                   "(?, ?, ?, ?)"
+                                   "(?, ?, ?, ?) RETURNING id"
                                  : "INSERT INTO relapse (episode_id, "
-                                   "relapse_day, created_by) VALUES (?, ?, ?)",
+                                   "relapse_day, created_by) VALUES (?, ?, ?) RETURNING id",
                         &st, err);
     if (rc != PW_OK)
         return rc;
@@ -1116,8 +1131,10 @@ static int rec_outcome(importer *im, json_t *rec, int followup, pw_error *err)
     } else {
         pwi_bind_int64(st, 3, im->reg->user.id);
     }
-    if ((rc = run(st, NULL, err)) != PW_OK)
+    int64_t id = 0;
+    if ((rc = run(st, &id, err)) != PW_OK)
         return rc;
+    if ((rc = pwi_seal_insert(im->reg->db, followup ? PWI_T_FOLLOWUP : PWI_T_RELAPSE, id, err)) != PW_OK) return rc;
     return audit_rec(im, "episode", eref, followup ? "followup" : "relapse", err);
 }
 
@@ -1162,6 +1179,7 @@ static int rec_discharge(importer *im, json_t *rec, pw_error *err)
     if (lc >= 0 &&
         (rc = require(im, PWI_WRITE, PWI_OBJ_COMPLIANCE, object, err)) != PW_OK)
         return rc;
+    if ((rc = pwi_seal_episode(im->reg->db, ep.id, 0, err)) != PW_OK) return rc;
     pwi_stmt *st;
     rc = pwi_db_prepare(im->reg->db,
                         "UPDATE episode SET status = 'discharged', "
@@ -1209,6 +1227,7 @@ static int rec_discharge(importer *im, json_t *rec, pw_error *err)
         if (rc != PW_OK)
             return rc;
     }
+    if ((rc = pwi_seal_episode(im->reg->db, ep.id, 1, err)) != PW_OK) return rc;
     return audit_rec(im, "episode", eref, "discharge", err);
 }
 
@@ -1243,9 +1262,9 @@ static int rec_person_event(importer *im, json_t *rec, int prison,
     rc = pwi_db_prepare(im->reg->db,
                         prison ? "INSERT INTO imprisonment (person_id, "
                                  "start_day, end_day, created_by) VALUES (?, "
-                                 "?, ?, ?)"
+                                 "?, ?, ?) RETURNING id"
                                : "INSERT INTO death (person_id, death_day, "
-                                 "cause, created_by) VALUES (?, ?, ?, ?)",
+                                 "cause, created_by) VALUES (?, ?, ?, ?) RETURNING id",
                         &st, err);
     if (rc != PW_OK)
         return rc;
@@ -1260,8 +1279,10 @@ static int rec_person_event(importer *im, json_t *rec, int prison,
         pwi_bind_text(st, 3, cause);
     }
     pwi_bind_int64(st, 4, im->reg->user.id);
-    if ((rc = run(st, NULL, err)) != PW_OK)
+    int64_t id = 0;
+    if ((rc = run(st, &id, err)) != PW_OK)
         return rc;
+    if ((rc = pwi_seal_insert(im->reg->db, prison ? PWI_T_IMPRISONMENT : PWI_T_DEATH, id, err)) != PW_OK) return rc;
     return audit_rec(im, "person", pref, prison ? "imprisonment" : "death", err);
 }
 
