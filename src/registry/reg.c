@@ -374,31 +374,7 @@ int pw_registry_stats(const char *url, const char *as_token, FILE *out,
 
 int pw_registry_audit_verify(const char *url, long *entries, pw_error *err)
 {
-    *entries = 0;
-    pwi_reg *reg;
-    int rc = pwi_reg_open(url, NULL, &reg, err);
-    if (rc != PW_OK)
-        return rc;
-    pwi_audit_report rep;
-    rc = pwi_audit_verify(reg->db, reg->keys.audit, &rep, err);
-    if (rc == PW_OK) {
-        *entries = (long)rep.entries;
-        if (!rep.ok) {
-            /* One problem per line, without the last newline. */
-            size_t l = strlen(rep.reason);
-            if (l && rep.reason[l - 1] == '\n')
-                rep.reason[l - 1] = '\0';
-            char at[64] = "";
-            if (rep.first_bad)
-                snprintf(at, sizeof at, "audit chain broken at entry %lld; ",
-                         (long long)rep.first_bad);
-            rc = pw_error_set(err, PW_ECONFLICT, pwi_db_url(reg->db), 0, NULL,
-                              "%stampering found (%d problem%s):\n%s", at, rep.problems,
-                              rep.problems == 1 ? "" : "s", rep.reason);
-        }
-    }
-    pwi_reg_close(reg);
-    return rc;
+    return pw_registry_audit_verify_at(url, NULL, entries, err);
 }
 
 int pw_registry_audit_list(const char *url, const char *as_token, FILE *out,
