@@ -48,6 +48,9 @@ struct pwi_db {
     int next_name;
     pwi_audit_head head, head_saved; /* see db.h */
     const struct pwi_keys *keys;     /* see pwi_db_set_keys */
+    int *pend_table;                 /* see pwi_db_pending_put */
+    int64_t *pend_id;
+    size_t pend_cap;
     pwi_stmt *active; /* PostgreSQL: the statement whose rows are on the wire */
     /* PostgreSQL: pwi_db_resavepoint() was called but not yet sent; it
      * goes out with the next statement, in the same round trip. */
@@ -211,6 +214,8 @@ void pwi_db_close(pwi_db *db)
         sqlite3_close(db->lite);
     if (db->pg)
         PQfinish(db->pg);
+    free(db->pend_table);
+    free(db->pend_id);
     free(db->url);
     free(db);
 }
@@ -384,6 +389,32 @@ int pwi_db_exec(pwi_db *db, const char *sql, pw_error *err)
 pwi_audit_head *pwi_db_audit_head(pwi_db *db)
 {
     return &db->head;
+}
+
+int pwi_db_pending_put(pwi_db *db, size_t at, int table, int64_t id)
+{
+    if (at >= db->pend_cap) {
+        size_t cap = db->pend_cap ? 2 * db->pend_cap : 256;
+        int *t = realloc(db->pend_table, cap * sizeof *t);
+        if (t)
+            db->pend_table = t;
+        int64_t *i = realloc(db->pend_id, cap * sizeof *i);
+        if (i)
+            db->pend_id = i;
+        if (!t || !i)
+            return PW_ENOMEM;
+        db->pend_cap = cap;
+    }
+    db->pend_table[at] = table;
+    db->pend_id[at] = id;
+    return PW_OK;
+}
+
+void pwi_db_pending_get(const pwi_db *db, size_t at, int *table, int64_t *id)
+{
+    assert(at < db->pend_cap);
+    *table = db->pend_table[at];
+    *id = db->pend_id[at];
 }
 
 void pwi_db_set_keys(pwi_db *db, const struct pwi_keys *keys)

@@ -149,8 +149,16 @@ typedef struct pwi_audit_head {
     int tables_loaded;
     uint32_t dirty;
     pwi_table_seal tab[PWI_SEAL_TABLES];
+    /* Rows inserted in the transaction whose MACs are written at COMMIT
+     * (seal.h, pwi_seal_insert): the first `pending` of the connection's
+     * list (pwi_db_pending), so a rolled-back savepoint drops its own. */
+    size_t pending;
 } pwi_audit_head;
 pwi_audit_head *pwi_db_audit_head(pwi_db *db);
+/* The connection's list of rows awaiting their seal: table i and id of
+ * entry i. pwi_db_pending_put stores entry `at` (growing the list). */
+int pwi_db_pending_put(pwi_db *db, size_t at, int table, int64_t id);
+void pwi_db_pending_get(const pwi_db *db, size_t at, int *table, int64_t *id);
 
 /* The site keys the connection writes under (row seals, token hashes):
  * set by whoever loaded them (pwi_reg_open, registry init), who keeps them

@@ -323,7 +323,98 @@ int pwi_seal_after(pwi_db *db, pwi_seal_table t, const char *col, int64_t v,
 
 int pwi_seal_insert(pwi_db *db, pwi_seal_table t, int64_t id, pw_error *err)
 {
-    return pwi_seal_after(db, t, "id", id, err);
+    /* Deferred to COMMIT (seal_pending): one range read per table and
+     * batch instead of one read per row, the import's main cost. */
+    const pwi_keys *k;
+    pwi_audit_head *h;
+    int rc = ensure(db, &k, &h, err);
+    if (rc != PW_OK)
+        return rc;
+    if (pwi_db_pending_put(db, h->pending, (int)t, id) != PW_OK)
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    h->pending++;
+    h->dirty |= 1u << t;
+    return PW_OK;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Seals the rows pwi_seal_insert deferred: per table, the rows between the
+ * least and the greatest pending id are read once, and those pending get
+ * their MAC (others in that range, if any, are not this transaction's and
+ * are left as they are: never seal what one did not write). */
+static int seal_pending(pwi_db *db, const pwi_keys *k, pwi_audit_head *h, pw_error *err)
+{
+    int rc = PW_OK;
+    int64_t *ids = malloc(h->pending * sizeof *ids);
+    srow *rows = malloc(h->pending * sizeof *rows);
+    if (!ids || !rows) {
+        free(ids);
+        free(rows);
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    for (int t = 0; rc == PW_OK && t < PWI_T_COUNT; t++) {
+        size_t n = 0, got = 0;
+        for (size_t i = 0; i < h->pending; i++) {
+            int tt;
+            int64_t id;
+            pwi_db_pending_get(db, i, &tt, &id);
+            if (tt == t)
+                ids[n++] = id;
+        }
+        if (!n)
+            continue;
+        qsort(ids, n, sizeof *ids, cmp_id);
+        char sql[128];
+        snprintf(sql, sizeof sql, "SELECT * FROM %s WHERE id >= ? AND id <= ? ORDER BY id",
+                 table_names[t]);
+        pwi_stmt *st;
+        if ((rc = pwi_db_prepare(db, sql, &st, err)) != PW_OK)
+            break;
+        pwi_bind_int64(st, 1, ids[0]);
+        pwi_bind_int64(st, 2, ids[n - 1]);
+        while ((rc = pwi_step(st, err)) == 1) {
+            srow r;
+            row_mac(k->rows, (pwi_seal_table)t, st, &r);
+            if (got < n && bsearch(&r.id, ids, n, sizeof *ids, cmp_id))
+                rows[got++] = r;
+        }
+        pwi_stmt_reset(st);
+        if (rc < 0)
+            break;
+        rc = PW_OK;
+        if (got != n) {
+            rc = pw_error_set(err, PW_EDB, pwi_db_url(db), 0, NULL,
+                              "table %s: %zu rows written in this transaction are gone "
+                              "(bug)",
+                              table_names[t], n - got);
+            break;
+        }
+        snprintf(sql, sizeof sql, "UPDATE %s SET mac = ? WHERE id = ?", table_names[t]);
+        for (size_t i = 0; rc == PW_OK && i < got; i++) {
+            char hex[65];
+            pwi_hex(rows[i].mac, 32, hex);
+            xor32(h->tab[t].x, rows[i].mac);
+            h->tab[t].n++;
+            h->tab[t].idsum += (uint64_t)rows[i].id;
+            if ((rc = pwi_db_prepare(db, sql, &st, err)) != PW_OK)
+                break;
+            pwi_bind_text(st, 1, hex);
+            pwi_bind_int64(st, 2, rows[i].id);
+            rc = pwi_step(st, err);
+            pwi_stmt_reset(st);
+            rc = rc < 0 ? rc : PW_OK;
+        }
+    }
+    free(ids);
+    free(rows);
+    if (rc == PW_OK)
+        h->pending = 0;
+    return rc;
 }
 
 int pwi_seal_episode(pwi_db *db, int64_t episode_id, int after, pw_error *err)
@@ -362,6 +453,7 @@ int pwi_seal_check_head(pwi_db *db, pwi_audit_head *h, const char *seal, pw_erro
         return PW_EDB;
     h->tables_loaded = 0;
     h->dirty = 0;
+    h->pending = 0;
     if (!seal) {
         /* Only a registry before its first user (init) has no seal yet. */
         int64_t users = 0;
@@ -388,6 +480,8 @@ int pwi_seal_flush(pwi_db *db, pwi_audit_head *h, pw_error *err)
         return PW_EDB;
     int rc = PW_OK;
     pwi_stmt *st;
+    if (h->pending && (rc = seal_pending(db, k, h, err)) != PW_OK)
+        return rc;
     if (h->dirty) {
         assert(h->tables_loaded);
         for (int i = 0; i < PWI_T_COUNT && rc == PW_OK; i++) {

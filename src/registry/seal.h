@@ -28,7 +28,11 @@
  * with the head (pwi_seal_flush, called by pwi_db_commit).
  *
  * How a writer uses it, for every write of a sealed table:
- *   - an INSERT ... RETURNING id: then pwi_seal_insert(db, table, id);
+ *   - an INSERT ... RETURNING id: then pwi_seal_insert(db, table, id). The
+ *     MAC is written at COMMIT (one read per table and batch), so such a
+ *     row must not be updated in the same transaction (the event tables
+ *     and users are not; an episode and its schedules go through
+ *     pwi_seal_episode, which seals at once);
  *   - an UPDATE or DELETE: pwi_seal_before(db, table, col, v) over a scope
  *     that holds every row the statement can touch (col = "id" or
  *     "episode_id"), the statement, then pwi_seal_after() over the same
