@@ -40,6 +40,9 @@ size_t pw_param_count(const pw_scenario *s);
 int pw_param_find(const pw_scenario *s, const char *name); /* index or -1 */
 const char *pw_param_name(const pw_scenario *s, size_t i);
 const char *pw_param_source(const pw_scenario *s, size_t i);
+/* Why parameter i moves no output by design (the scenario's `inert:`
+ * field), or NULL for a live parameter. */
+const char *pw_param_inert(const pw_scenario *s, size_t i);
 double pw_param_get(const pw_scenario *s, size_t i);
 /* The range [lo, hi] that pw_param_set accepts for parameter i. */
 void pw_param_range(const pw_scenario *s, size_t i, double *lo, double *hi);

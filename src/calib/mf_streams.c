@@ -49,7 +49,7 @@ int pwi_mf_variant(mf_model *m, double relapse, double sust_rr)
 
 static int load_justice_par(mf_model *m, const pw_scenario *s, pw_error *err)
 {
-    double cap, beds, slots;
+    double cap, beds, slots, bed_share;
     struct {
         const char *name;
         double *dst;
@@ -66,6 +66,7 @@ static int load_justice_par(mf_model *m, const pw_scenario *s, pw_error *err)
         {"market.courier_share", &m->market_courier},
         {"market.seller_quit_rate", &m->market_quit},
         {"treatment.compulsory_beds_per_100k", &beds},
+        {"treatment.compulsory_beds_drug_share", &bed_share},
         {"treatment.outpatient_slots_per_100k", &slots},
         {"treatment.voluntary_entry_rate", &m->tx_vol},
         {"treatment.consent_share", &m->tx_consent},
@@ -108,7 +109,7 @@ static int load_justice_par(mf_model *m, const pw_scenario *s, pw_error *err)
     if (rc != PW_OK)
         return rc;
     m->police_cap = cap / 1e5;
-    m->beds = beds / 1e5;
+    m->beds = beds * bed_share / 1e5; /* the drug cases' beds, as the ABM (world.c) */
     m->slots = slots / 1e5;
     /* DSM-5 criteria at the onset of dependence (rates.h, as
      * src/sim/use.c pwi_draw_dsm draws them). */

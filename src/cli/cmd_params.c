@@ -16,7 +16,8 @@ static const char usage[] =
     "\n"
     "Lists the scenario's parameters: name, value, the range that\n"
     "`pathways run --set NAME=VALUE` accepts, the prior of an uncertain\n"
-    "parameter (calibrated by `pathways calibrate`), and its source. With\n"
+    "parameter (calibrated by `pathways calibrate`), its source, and why it\n"
+    "moves no output where it is inert by design. With\n"
     "FILTER, only the parameters whose name contains it (e.g. `treatment.`).\n"
     "docs/model.md explains each parameter.\n"
     "\n"
@@ -82,7 +83,7 @@ int pw_cmd_params(int argc, char **argv)
         return PW_EXIT_BADINPUT;
     }
     if (csv)
-        printf("name,value,min,max,prior,prior_lo,prior_hi,source\n");
+        printf("name,value,min,max,prior,prior_lo,prior_hi,source,inert\n");
     size_t shown = 0;
     for (size_t i = 0; i < pw_param_count(s); i++) {
         const char *name = pw_param_name(s, i);
@@ -99,12 +100,17 @@ int pw_cmd_params(int argc, char **argv)
             else
                 printf(",,");
             csv_field(src, stdout);
+            putchar(',');
+            if (pw_param_inert(s, i))
+                csv_field(pw_param_inert(s, i), stdout);
             putchar('\n');
         } else {
             printf("%-48s %-12.6g allowed [%g, %g]", name, pw_param_get(s, i), lo, hi);
             if (k != PW_PRIOR_FIXED)
                 printf("  prior %s [%g, %g]", prior_name(k), a, b);
             printf("\n    source: %s\n", src);
+            if (pw_param_inert(s, i))
+                printf("    inert by design: %s\n", pw_param_inert(s, i));
         }
         shown++;
     }

@@ -82,6 +82,10 @@ enum {
     RF_AFTERCARE = 128   /* unused: aftercare runs until act.aftercare_until */
 };
 enum { ROLE_NONE, ROLE_COURIER, ROLE_DEALER };
+/* Output flags of a record (act.out_flags; outputs.c). */
+enum {
+    OF_ORDERED = 1 /* under a compulsory-treatment order last week (in a bed or waiting) */
+};
 /* What the last release was from, for the relapse rate that follows. */
 enum { RK_NONE, RK_COMPULSORY, RK_VOLUNTARY, RK_PRISON };
 
@@ -97,7 +101,8 @@ typedef struct act {
     uint16_t then_prison;  /* weeks of prison that follow compulsory treatment */
     uint16_t wr;           /* week work release starts (NONE16 = none) */
     int16_t birth;         /* copy of the agent's birth week (no random access) */
-    uint8_t dead, pad2;    /* the agent died or left: free the record */
+    uint8_t dead;          /* the agent died or left: free the record */
+    uint8_t out_flags;     /* OF_*: what outputs.c has already counted */
     uint8_t substance, stage, dsm, flags;
     uint8_t role, place, relapse_kind, mindset;
     uint8_t offences, convictions, tx_months;
@@ -144,6 +149,24 @@ enum {
     CI_LOST_WORK,
     CI_COUNT
 };
+
+/* Where a coerced person is held, for the person-years of confinement
+ * (outputs.c). A new custody state gets a kind here and a line in
+ * pwi_custody_kind. */
+enum { CK_PRETRIAL, CK_PRISON, CK_ARREST, CK_COMPULSORY, N_CUSTODY };
+/* Longest compulsory-treatment order in weeks (60 months) plus one: the
+ * ring of order expiries in outputs.c. */
+enum { ORDER_RING = 60 * WPY / 12 + 2 };
+
+/* The ministry's tallies of one year (outputs.c), kept apart from
+ * year_counts so that the model's own accounts stay as they are. */
+typedef struct out_counts {
+    double custody_weeks[N_CUSTODY]; /* person-weeks held, by kind */
+    double drug_deaths, life_years_lost;
+    double need_sum, need_peak;      /* orders in force: sum over weeks, weekly peak */
+    double panel_sessions;
+    uint32_t pwud_sub[N_SUB], dep_sub[N_SUB]; /* stocks at the year's end */
+} out_counts;
 
 typedef struct vec32 {
     uint32_t *v;
@@ -258,6 +281,12 @@ struct pwi_world {
 
     year_counts yc;
     uint32_t centres;   /* treatment centres opened so far (never closed) */
+    out_counts oc;
+    /* Compulsory-treatment orders in force (the beds the orders need if
+     * each were admitted on the day it was made) and, per week mod
+     * ORDER_RING, how many of them run out then. */
+    uint32_t orders_in_force;
+    uint32_t order_ends[ORDER_RING];
     double discount;    /* (1 + r)^-t of the current week */
     pwi_run_result *out;
     int error;
@@ -480,6 +509,39 @@ void pwi_mark_households(world *w, int week);
 /* market.c */
 /* Replaces sellers towards the market's target. */
 void pwi_market_step(world *w, int week);
+
+/* outputs.c */
+/* Where r is held at `week` (CK_*), or -1 if not held: the first weeks of
+ * a prison term are pre-trial detention (as costs.c charges them); a
+ * prisoner on work release is still in custody. */
+static inline int pwi_custody_kind(const act *r, int week)
+{
+    switch (r->place) {
+    case PL_PRISON:
+        return r->pretrial_until && week < r->pretrial_until ? CK_PRETRIAL : CK_PRISON;
+    case PL_ARREST:
+        return CK_ARREST;
+    case PL_COMPULSORY:
+        return CK_COMPULSORY;
+    default:
+        return -1;
+    }
+}
+/* Counts record r's outputs of this week after its step (a new
+ * compulsory-treatment order; the stocks by substance if `full`). */
+void pwi_outputs_record(world *w, act *r, int week, int full);
+/* A decision of the regime's engine: panel or commission sessions. */
+void pwi_outputs_decision(world *w, const pw_decision *d);
+/* Record r died of drug use this week (overdose or HIV). */
+void pwi_outputs_drug_death(world *w, const act *r, int week);
+/* Opens week `week` (orders that run out) and, with `close`, closes it
+ * (orders in force added to the year's sum and peak). */
+void pwi_outputs_week(world *w, int week, int close);
+/* Writes year `year`'s outputs and resets the year's tallies. */
+void pwi_outputs_end_of_year(world *w, int year);
+/* Remaining life expectancy at `age` years under the scenario's Gompertz
+ * background mortality (the life table of life-years lost). */
+double pwi_life_expectancy(const double *v, double age);
 
 /* accounts.c */
 /* Adds record r to this week's stocks (the yearly ones if st->full). */

@@ -445,6 +445,7 @@ void pwi_handle_case(world *w, act *r, uint32_t idx, int week, pw_event ev, int 
     pw_decision d;
     if (pw_decide(w->regime, &c, &d) != PW_OK)
         return;
+    pwi_outputs_decision(w, &d);
     carry_out(w, r, idx, week, &d);
 }
 

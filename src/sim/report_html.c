@@ -80,50 +80,152 @@ static double percentile(const double *v, int n, double p)
     return v[i] + (pos - i) * (v[i + 1] - v[i]);
 }
 
-static void put_table(FILE *f, const pw_results *res, long base)
+/* The sections of the table and the charts. Every metric and series
+ * lands in the first section one of whose name prefixes it starts with,
+ * or in the last ("Other"), so an output added to the list (results.c)
+ * appears without a change here. */
+static const struct {
+    const char *title;
+    const char *prefix[24];
+} SECTIONS[] = {
+    {"Use and dependence",
+     {"pwud", "dependent", "pwid", "light_users", "initiations", "peer_initiations",
+      "in_remission", "sustained_remissions", NULL}},
+    {"Health", {"overdose", "hiv", "hcv", "drug_deaths", "life_years", "deaths_averted", NULL}},
+    {"Treatment and capacity",
+     {"compulsory", "in_compulsory", "waiting", "beds", "outpatient", "drug_court", "monitored",
+      "in_aftercare", "orders_not", "admitted_from", "mean_wait", "panel", NULL}},
+    {"Crime, justice and custody",
+     {"drug_crimes", "acquisitive", "offences", "detected", "cases", "prison", "releases",
+      "arrest", "pretrial", "custody", "parole", "work_release", "reconvicted", "reoffending",
+      "criminal_mindset", "mindset", "sellers", "fines", "community_service", NULL}},
+    {"Costs (KZT, discounted to the start year)", {"cost", NULL}},
+    {"Population and families",
+     {"population", "births", "deaths", "emigrated", "immigrated", "children", "employed", NULL}},
+    {"Other", {NULL}},
+};
+#define N_SECTIONS (sizeof SECTIONS / sizeof SECTIONS[0])
+
+static size_t section_of(const char *name)
+{
+    for (size_t i = 0; i + 1 < N_SECTIONS; i++)
+        for (size_t j = 0; SECTIONS[i].prefix[j]; j++)
+            if (strncmp(name, SECTIONS[i].prefix[j], strlen(SECTIONS[i].prefix[j])) == 0)
+                return i;
+    return N_SECTIONS - 1;
+}
+
+/* One metric's cells: per regime the mean and its 95% interval, and the
+ * paired difference from the baseline. */
+static void put_metric_cells(FILE *f, const pw_results *res, long base, size_t m)
 {
     size_t ng = pw_results_regime_count(res);
-    fputs("<table><thead><tr><th>outcome</th>", f);
     for (size_t g = 0; g < ng; g++) {
+        double mean, lo, hi;
+        fputs("<td>", f);
+        if (pw_results_summary(res, g, -1, m, &mean, &lo, &hi) == PW_OK) {
+            put_number(f, mean);
+            fputs("<br><small>[", f);
+            put_number(f, lo);
+            fputs(", ", f);
+            put_number(f, hi);
+            fputs("]</small>", f);
+            /* (a metric taken against the baseline is its own difference) */
+            if (base >= 0 && (size_t)base != g && !strstr(pw_metric_name(m), "_vs_baseline") &&
+                pw_results_summary(res, g, base, m, &mean, &lo, &hi) == PW_OK) {
+                /* Bold when the paired 95% interval excludes zero. */
+                int clear = lo > 0 || hi < 0;
+                fprintf(f, "<br><small class=\"diff%s\">&Delta; ", clear ? " clear" : "");
+                if (mean > 0)
+                    fputc('+', f);
+                put_number(f, mean);
+                fputs(" [", f);
+                put_number(f, lo);
+                fputs(", ", f);
+                put_number(f, hi);
+                fputs("]</small>", f);
+            }
+        }
+        fputs("</td>", f);
+    }
+}
+
+static void put_head(FILE *f, const pw_results *res, const char *first)
+{
+    fprintf(f, "<table><thead><tr><th>%s</th>", first);
+    for (size_t g = 0; g < pw_results_regime_count(res); g++) {
         fputs("<th>", f);
         put_escaped(f, pw_results_regime(res, g));
         fputs("</th>", f);
     }
     fputs("</tr></thead><tbody>\n", f);
-    for (size_t m = 0; m < pw_metric_count(); m++) {
-        fputs("<tr><th>", f);
-        put_escaped(f, pw_metric_name(m));
-        fputs("</th>", f);
-        for (size_t g = 0; g < ng; g++) {
-            double mean, lo, hi;
-            fputs("<td>", f);
-            if (pw_results_summary(res, g, -1, m, &mean, &lo, &hi) == PW_OK) {
-                put_number(f, mean);
-                fputs("<br><small>[", f);
-                put_number(f, lo);
-                fputs(", ", f);
-                put_number(f, hi);
-                fputs("]</small>", f);
-                if (base >= 0 && (size_t)base != g &&
-                    pw_results_summary(res, g, base, m, &mean, &lo, &hi) == PW_OK) {
-                    /* Bold when the paired 95% interval excludes zero. */
-                    int clear = lo > 0 || hi < 0;
-                    fprintf(f, "<br><small class=\"diff%s\">&Delta; ", clear ? " clear" : "");
-                    if (mean > 0)
-                        fputc('+', f);
-                    put_number(f, mean);
-                    fputs(" [", f);
-                    put_number(f, lo);
-                    fputs(", ", f);
-                    put_number(f, hi);
-                    fputs("]</small>", f);
-                }
-            }
-            fputs("</td>", f);
+}
+
+/* Every metric, section by section (a heading row before each). */
+static void put_table(FILE *f, const pw_results *res, long base)
+{
+    size_t ng = pw_results_regime_count(res);
+    put_head(f, res, "outcome");
+    for (size_t sec = 0; sec < N_SECTIONS; sec++) {
+        int any = 0;
+        for (size_t m = 0; m < pw_metric_count(); m++) {
+            if (section_of(pw_metric_name(m)) != sec)
+                continue;
+            if (!any++)
+                fprintf(f, "<tr class=\"sec\"><th colspan=\"%zu\">%s</th></tr>\n", ng + 1,
+                        SECTIONS[sec].title);
+            fputs("<tr><th>", f);
+            put_escaped(f, pw_metric_name(m));
+            fputs("</th>", f);
+            put_metric_cells(f, res, base, m);
+            fputs("</tr>\n", f);
         }
-        fputs("</tr>\n", f);
     }
     fputs("</tbody></table>\n", f);
+}
+
+/* The figures a ministry asks for first, where the results have them:
+ * capacity against need, coercion, and lives. */
+static void put_key_table(FILE *f, const pw_results *res, long base)
+{
+    static const struct {
+        const char *metric, *label;
+    } KEY[] = {
+        {"compulsory_beds_for_drugs", "compulsory-treatment beds for drug cases"},
+        {"beds_needed_peak", "beds needed to admit every order on its day (peak week)"},
+        {"beds_needed_last_year", "beds needed, mean over the last year"},
+        {"waiting_list_end", "waiting for a bed at the end"},
+        {"mean_wait_weeks", "mean wait for a bed, weeks"},
+        {"panel_sessions_total", "panel or commission sessions"},
+        {"custody_person_years_total", "person-years of coerced confinement"},
+        {"drug_deaths_total", "deaths from drug use (overdose, HIV)"},
+        {"life_years_lost_total", "life-years lost to those deaths"},
+        {"deaths_averted_vs_baseline", "deaths averted against the baseline"},
+        {"life_years_saved_vs_baseline", "life-years saved against the baseline"},
+    };
+    int any = 0;
+    for (size_t i = 0; i < sizeof KEY / sizeof KEY[0]; i++) {
+        int m = pw_metric_find(KEY[i].metric);
+        if (m < 0 || (strstr(KEY[i].metric, "_vs_baseline") && base < 0))
+            continue;
+        if (!any++) {
+            fputs("<h2>Capacity, coercion and lives</h2>\n<p>Beds needed: the people under a "
+                  "compulsory-treatment order in force, counted from the day of the order for "
+                  "its length, whether they are in a bed or waiting (the beds that would admit "
+                  "every order on its day). Totals are over the whole horizon.</p>\n",
+                  f);
+            put_head(f, res, "figure");
+        }
+        fputs("<tr class=\"key\"><th>", f);
+        put_escaped(f, KEY[i].label);
+        fputs(" <small>(", f);
+        put_escaped(f, KEY[i].metric);
+        fputs(")</small></th>", f);
+        put_metric_cells(f, res, base, (size_t)m);
+        fputs("</tr>\n", f);
+    }
+    if (any)
+        fputs("</tbody></table>\n", f);
 }
 
 /* One chart: per regime, the mean line and the 95% band across runs. */
@@ -227,7 +329,8 @@ int pw_report_html_write(const pw_results *res, const char *title, int start_yea
           "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;"
           "text-align:right;vertical-align:top}thead th{background:#f3f3f3}tbody th{text-align:left;"
           "font-weight:normal;font-family:monospace}small{color:#666}.diff.clear{color:#000;"
-          "font-weight:bold}\n"
+          "font-weight:bold}\ntr.sec th{background:#f3f3f3;font-family:inherit;font-weight:bold}"
+          "tr.key th{font-family:inherit}\n"
           ".charts{display:flex;flex-wrap:wrap;gap:8px}figure{margin:0;border:1px solid #eee}\n"
           ".grid{stroke:#eee}.ct{font-size:13px;font-family:monospace}.yl{font-size:10px;"
           "text-anchor:end;fill:#555}.xl{font-size:10px;fill:#555}\n"
@@ -263,6 +366,8 @@ int pw_report_html_write(const pw_results *res, const char *title, int start_yea
         fprintf(f, " = %g</code>", v);
     }
     fputs("</p>\n", f);
+    put_key_table(f, res, base);
+    fputs("<h2>Every outcome</h2>\n", f);
     put_table(f, res, base);
     fputs("<h2>Year by year</h2>\n<p class=\"key\">", f);
     for (size_t g = 0; g < ng; g++) {
@@ -270,13 +375,23 @@ int pw_report_html_write(const pw_results *res, const char *title, int start_yea
         put_escaped(f, pw_results_regime(res, g));
         fputs("</span>", f);
     }
-    fputs("</p>\n<div class=\"charts\">\n", f);
-    for (size_t k = 0; k < pw_series_count(); k++)
-        if ((rc = put_chart(f, res, k, start_year)) != PW_OK) {
-            pw_afile_abort(af);
-            return pw_error_set(err, rc, path, 0, NULL, "out of memory");
+    fputs("</p>\n", f);
+    for (size_t sec = 0; sec < N_SECTIONS; sec++) {
+        int any = 0;
+        for (size_t k = 0; k < pw_series_count(); k++) {
+            if (section_of(pw_series_name(k)) != sec)
+                continue;
+            if (!any++)
+                fprintf(f, "<h3>%s</h3>\n<div class=\"charts\">\n", SECTIONS[sec].title);
+            if ((rc = put_chart(f, res, k, start_year)) != PW_OK) {
+                pw_afile_abort(af);
+                return pw_error_set(err, rc, path, 0, NULL, "out of memory");
+            }
         }
-    fputs("</div>\n<p><small>Lines: mean across runs. Bands: central 95% of runs. Generated by "
+        if (any)
+            fputs("</div>\n", f);
+    }
+    fputs("<p><small>Lines: mean across runs. Bands: central 95% of runs. Generated by "
           "pathways " PW_VERSION ".</small></p>\n</body></html>\n",
           f);
     return pw_afile_commit(af, err);

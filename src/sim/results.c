@@ -75,8 +75,48 @@ static const char *const METRICS[] = {
     "cost_hiv_care_kzt",
     "cost_overdose_deaths_kzt",
     "cost_lost_earnings_kzt",
+    /* The ministry's outputs (outputs.c; docs/model.md, Outputs). */
+    "pwud_opioids_end",
+    "pwud_synthetic_cathinones_end",
+    "pwud_synthetic_cannabinoids_end",
+    "pwud_cannabis_end",
+    "pwud_stimulants_end",
+    "dependent_opioids_end",
+    "dependent_synthetic_cathinones_end",
+    "dependent_synthetic_cannabinoids_end",
+    "dependent_cannabis_end",
+    "dependent_stimulants_end",
+    "custody_person_years_total",
+    "pretrial_person_years_total",
+    "prison_person_years_total",
+    "arrest_person_years_total",
+    "compulsory_treatment_person_years_total",
+    "drug_deaths_total",
+    "life_years_lost_total",
+    "deaths_averted_vs_baseline",
+    "life_years_saved_vs_baseline",
+    "compulsory_beds_for_drugs",
+    "beds_needed_last_year",
+    "beds_needed_peak",
+    "panel_sessions_total",
 };
 #define N_METRICS (sizeof METRICS / sizeof METRICS[0])
+/* Every metric has a slot in a run's result. */
+_Static_assert(N_METRICS <= sizeof((pwi_run_result *)0)->metrics / sizeof(double),
+               "pwi_run_result.metrics is too small for the metric list");
+
+/* Metrics that are the baseline regime's value of another metric minus
+ * this regime's, run by run (paired): the engines leave them alone and
+ * they are formed here, when the baseline is among the regimes. */
+static const struct {
+    const char *name, *of;
+} DERIVED[] = {
+    {"deaths_averted_vs_baseline", "drug_deaths_total"},
+    {"life_years_saved_vs_baseline", "life_years_lost_total"},
+};
+#define N_DERIVED (sizeof DERIVED / sizeof DERIVED[0])
+/* The regime the derived metrics and the differences are taken against. */
+#define BASELINE "kz-current"
 
 static const char *const SERIES[] = {
     "population",        "births",           "deaths",
@@ -106,6 +146,16 @@ static const char *const SERIES[] = {
     "cost_treatment_centres_kzt", "cost_aftercare_kzt", "cost_monitoring_kzt",
     "cost_crime_to_victims_kzt", "cost_hiv_care_kzt", "cost_overdose_deaths_kzt",
     "cost_lost_earnings_kzt",
+    /* The ministry's outputs (outputs.c; docs/model.md, Outputs). */
+    "pwud_opioids", "pwud_synthetic_cathinones", "pwud_synthetic_cannabinoids",
+    "pwud_cannabis", "pwud_stimulants",
+    "dependent_opioids", "dependent_synthetic_cathinones", "dependent_synthetic_cannabinoids",
+    "dependent_cannabis", "dependent_stimulants",
+    "custody_person_years", "pretrial_person_years", "prison_person_years", "arrest_person_years",
+    "compulsory_treatment_person_years",
+    "drug_deaths", "life_years_lost",
+    "compulsory_beds_for_drugs", "beds_needed", "beds_needed_peak",
+    "panel_sessions",
 };
 #define N_SERIES (sizeof SERIES / sizeof SERIES[0])
 
@@ -262,15 +312,53 @@ static size_t sidx(const pw_results *r, size_t g, int run, int year, size_t k)
     return ((g * (size_t)r->runs + (size_t)run) * (size_t)r->years + (size_t)year) * N_SERIES + k;
 }
 
+static long find_regime(const pw_results *r, const char *name)
+{
+    for (size_t g = 0; name && g < r->n_regimes; g++)
+        if (strcmp(r->regimes[g], name) == 0)
+            return (long)g;
+    return -1;
+}
+
+/* The metric a derived metric m is formed from, or -1 if m is stored. */
+static int derived_of(size_t m)
+{
+    for (size_t i = 0; i < N_DERIVED; i++)
+        if (strcmp(METRICS[m], DERIVED[i].name) == 0)
+            return pw_metric_find(DERIVED[i].of);
+    return -1;
+}
+
+/* Whether metric m has values here: a derived one needs the baseline. */
+static int has_metric(const pw_results *r, size_t m)
+{
+    return derived_of(m) < 0 || find_regime(r, BASELINE) >= 0;
+}
+
+/* Metric m of regime g in run `run`, stored or derived (NaN if a derived
+ * metric has no baseline to be taken against). */
+static double value(const pw_results *r, size_t g, int run, size_t m)
+{
+    int of = derived_of(m);
+    if (of < 0)
+        return r->metrics[midx(r, g, run, m)];
+    long base = find_regime(r, BASELINE);
+    if (base < 0)
+        return NAN;
+    return r->metrics[midx(r, (size_t)base, run, (size_t)of)] -
+           r->metrics[midx(r, g, run, (size_t)of)];
+}
+
 double pw_results_metric(const pw_results *r, size_t g, int run, size_t m)
 {
     if (g >= r->n_regimes || run < 0 || run >= r->runs || m >= N_METRICS)
         return NAN;
-    return r->metrics[midx(r, g, run, m)];
+    return value(r, g, run, m);
 }
 void pw_results_set_metric(pw_results *r, size_t g, int run, size_t m, double v)
 {
-    if (g < r->n_regimes && run >= 0 && run < r->runs && m < N_METRICS)
+    /* A derived metric is formed from the others, never stored. */
+    if (g < r->n_regimes && run >= 0 && run < r->runs && m < N_METRICS && derived_of(m) < 0)
         r->metrics[midx(r, g, run, m)] = v;
 }
 double pw_results_series(const pw_results *r, size_t g, int run, int year, size_t k)
@@ -306,21 +394,13 @@ int pw_results_summary(const pw_results *r, size_t g, long base, size_t m, doubl
     if (!x)
         return PW_ENOMEM;
     for (int k = 0; k < r->runs; k++) {
-        x[k] = r->metrics[midx(r, g, k, m)];
+        x[k] = value(r, g, k, m);
         if (base >= 0)
-            x[k] -= r->metrics[midx(r, (size_t)base, k, m)];
+            x[k] -= value(r, (size_t)base, k, m);
     }
     summarise(x, (size_t)r->runs, mean, lo, hi);
     free(x);
     return PW_OK;
-}
-
-static long find_regime(const pw_results *r, const char *name)
-{
-    for (size_t g = 0; name && g < r->n_regimes; g++)
-        if (strcmp(r->regimes[g], name) == 0)
-            return (long)g;
-    return -1;
 }
 
 static json_t *stat_obj(double mean, double lo, double hi)
@@ -358,6 +438,8 @@ static int write_json(const pw_results *r, const char *path, long base, pw_error
             json_object_set_new(reg, "difference_from_baseline", diffs);
         for (size_t m = 0; m < N_METRICS; m++) {
             double mean, lo, hi;
+            if (!has_metric(r, m))
+                continue;
             pw_results_summary(r, g, -1, m, &mean, &lo, &hi);
             json_object_set_new(mets, METRICS[m], stat_obj(mean, lo, hi));
             if (diffs) {
@@ -396,6 +478,8 @@ static int write_summary_csv(const pw_results *r, const char *path, long base, p
     for (size_t g = 0; g < r->n_regimes; g++)
         for (size_t m = 0; m < N_METRICS; m++) {
             double mean, lo, hi;
+            if (!has_metric(r, m))
+                continue;
             pw_results_summary(r, g, -1, m, &mean, &lo, &hi);
             fprintf(f, "%s,%s,%.10g,%.10g,%.10g", r->regimes[g], METRICS[m], mean, lo, hi);
             if (base >= 0) {
@@ -443,7 +527,7 @@ int pw_results_write(const pw_results *r, const char *dir, pw_error *err)
     int rc = pw_mkdirs(dir, err);
     if (rc)
         return rc;
-    long base = find_regime(r, "kz-current");
+    long base = find_regime(r, BASELINE);
     char path[4096];
     snprintf(path, sizeof path, "%s/summary.json", dir);
     if ((rc = write_json(r, path, base, err)))
@@ -500,6 +584,10 @@ static const char *const TABLE_ROWS[] = {
     "criminal_mindset_acquired_in_prison_total",
     "children_with_pwud_parent_end",
     "cost_total_kzt",
+    "drug_deaths_total",
+    "life_years_lost_total",
+    "custody_person_years_total",
+    "beds_needed_peak",
     NULL,
 };
 

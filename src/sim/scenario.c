@@ -43,8 +43,10 @@ void pw_scenario_free(pw_scenario *s)
 {
     if (!s)
         return;
-    for (int i = 0; i < PI_COUNT; i++)
+    for (int i = 0; i < PI_COUNT; i++) {
         free(s->source[i]);
+        free(s->inert[i]);
+    }
     free(s);
 }
 
@@ -54,12 +56,13 @@ pw_scenario *pw_scenario_clone(const pw_scenario *s)
     if (!c)
         return NULL;
     *c = *s;
+    for (int i = 0; i < PI_COUNT; i++)
+        c->source[i] = c->inert[i] = NULL;
     for (int i = 0; i < PI_COUNT; i++) {
         c->source[i] = s->source[i] ? strdup(s->source[i]) : NULL;
-        if (s->source[i] && !c->source[i]) {
-            for (int j = 0; j < i; j++)
-                free(c->source[j]);
-            free(c);
+        c->inert[i] = s->inert[i] ? strdup(s->inert[i]) : NULL;
+        if ((s->source[i] && !c->source[i]) || (s->inert[i] && !c->inert[i])) {
+            pw_scenario_free(c);
             return NULL;
         }
     }
@@ -106,7 +109,7 @@ static int load_into(const char *name_or_path, pw_scenario *s, int depth,
     static const char *const top_keys[] = {"name",        "description", "extends",
                                            "population",  "start_year",  "default_scale", "regions",
                                            "sources",     "parameters",  NULL};
-    static const char *const pkeys[] = {"value", "source", "prior", "note", NULL};
+    static const char *const pkeys[] = {"value", "source", "prior", "note", "inert", NULL};
     pw_doc *d = NULL;
     int rc = pw_doc_load("scenarios", name_or_path, &d, err);
     if (rc)
@@ -204,14 +207,32 @@ static int load_into(const char *name_or_path, pw_scenario *s, int depth,
                               PARAMS[i].lo, PARAMS[i].hi);
             goto done;
         }
-        char *copy = strdup(src);
-        if (!copy) {
+        /* `inert: "why"` declares that the parameter moves no output by
+         * design; the liveness test (tests/sim/test_param_liveness.c)
+         * holds every other parameter to moving one. An extending file
+         * inherits the declaration unless it gives the parameter anew. */
+        const char *why = NULL;
+        if (pw_node_get(pn, "inert")) {
+            if ((rc = pw_node_text(d, pn, "inert", 1, NULL, &why, err)))
+                goto done;
+            if (!*why) {
+                rc = pw_error_set(err, PW_EINVAL, pw_doc_name(d), pw_node_line(pn), "inert",
+                                  "say why the parameter moves no output");
+                goto done;
+            }
+        }
+        char *copy = strdup(src), *why_copy = why ? strdup(why) : NULL;
+        if (!copy || (why && !why_copy)) {
+            free(copy);
+            free(why_copy);
             rc = pw_error_set(err, PW_ENOMEM, pw_doc_name(d), pw_node_line(pn), pname,
                               "out of memory");
             goto done;
         }
         free(s->source[i]);
         s->source[i] = copy;
+        free(s->inert[i]);
+        s->inert[i] = why_copy;
         s->v[i] = v;
         s->prior[i] = kind;
         s->prior_a[i] = a;
@@ -276,6 +297,11 @@ const char *pw_param_name(const pw_scenario *s, size_t i)
 const char *pw_param_source(const pw_scenario *s, size_t i)
 {
     return i < PI_COUNT ? s->source[i] : NULL;
+}
+
+const char *pw_param_inert(const pw_scenario *s, size_t i)
+{
+    return i < PI_COUNT ? s->inert[i] : NULL;
 }
 
 double pw_param_get(const pw_scenario *s, size_t i)

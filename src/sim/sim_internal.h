@@ -20,6 +20,7 @@ struct pw_scenario {
     int regions;             /* simulated as this many independent regional societies */
     double v[PI_COUNT];
     char *source[PI_COUNT];
+    char *inert[PI_COUNT];   /* why a parameter moves no output by design (NULL: live) */
     pw_prior_kind prior[PI_COUNT];
     double prior_a[PI_COUNT], prior_b[PI_COUNT];
 };

@@ -76,6 +76,7 @@
     X(POLICE_CAPACITY, "police.capacity_per_100k", 0, 1e5)                    \
     /* treatment */                                                           \
     X(TX_BEDS, "treatment.compulsory_beds_per_100k", 0, 1000)                 \
+    X(TX_BEDS_DRUG_SHARE, "treatment.compulsory_beds_drug_share", 0, 1)       \
     X(TX_SLOTS, "treatment.outpatient_slots_per_100k", 0, 5000)               \
     X(TX_VOLUNTARY, "treatment.voluntary_entry_rate", 0, 5)                   \
     X(TX_CONSENT, "treatment.consent_share", 0, 1)                            \

@@ -145,7 +145,9 @@ int pwi_world_build(const pw_scenario *s, int years, uint32_t run, int region, u
         (rc = pwi_seed_initial_state(w)))
         goto done;
     double per100k = n0 / 1e5;
-    w->beds = floor(s->v[PI_TX_BEDS] * per100k + 0.5);
+    /* The beds that serve drug cases: most compulsory-treatment beds
+     * hold people treated for alcohol (treatment.compulsory_beds_drug_share). */
+    w->beds = floor(s->v[PI_TX_BEDS] * s->v[PI_TX_BEDS_DRUG_SHARE] * per100k + 0.5);
     w->slots = floor(s->v[PI_TX_SLOTS] * per100k + 0.5);
     w->police_week = s->v[PI_POLICE_CAPACITY] * per100k / WPY;
     {
@@ -271,6 +273,7 @@ int pwi_week_step(world *w, int week)
     w->discount = pow(1 + v[PI_COST_DISCOUNT], -(double)week / WPY);
     if ((rc = pwi_apply_exits(w, week)) || (rc = pwi_births_and_arrivals(w, week)))
         return rc;
+    pwi_outputs_week(w, week, 0);
     pwi_admit_waiting(w, week);
 
     /* Capacity-limited detection: last week's expected detections against
@@ -340,12 +343,19 @@ int pwi_week_step(world *w, int week)
             }
             pwi_placement_step(w, r, i, week);
             pwi_weekly_costs(w, r, week);
+            /* Person-weeks held, where the week's custody cost is charged. */
+            int ck = pwi_custody_kind(r, week);
+            if (ck >= 0)
+                w->oc.custody_weeks[ck]++;
             if (r->place == PL_PRISON || r->place == PL_ARREST) {
                 pwi_prison_step(w, r, week);
             } else if (r->place != PL_COMPULSORY) {
                 pwi_community_step(w, r, i, week, at0[j] != 0xFF ? u0[at0[j]] : NULL,
                                    at1[j] != 0xFF ? u1[at1[j]] : NULL);
                 if (r->dead) {
+                    /* Only an overdose or HIV kills in the community step
+                     * (background deaths are applied before the loop). */
+                    pwi_outputs_drug_death(w, r, week);
                     pwi_free_record(w, i);
                     continue;
                 }
@@ -355,6 +365,7 @@ int pwi_week_step(world *w, int week)
                 continue;
             }
             pwi_count_record(r, week, &st);
+            pwi_outputs_record(w, r, week, st.full);
         }
     }
     if (w->error)
@@ -369,6 +380,7 @@ int pwi_week_step(world *w, int week)
             w->centres = need;
         pwi_cost(w, CI_CENTRES, w->centres * v[PI_COST_CENTRE_YEAR] * w->scale / WPY);
     }
+    pwi_outputs_week(w, week, 1);
 
     /* New users of this week get their records. */
     pwi_exogenous_step(w, week);
@@ -403,6 +415,7 @@ int pwi_week_step(world *w, int week)
                             w->n_initial + w->born + w->immigrated;
     if ((week + 1) % WPY == 0) {
         pwi_end_of_year(w, week / WPY, week, &st);
+        pwi_outputs_end_of_year(w, week / WPY);
         if (pwi_list_mothers(w, week + 1))
             return PW_ENOMEM;
     }

@@ -14,8 +14,10 @@ no() { echo "FAIL: $*"; fail=1; }
 grep -q '^treatment.compulsory_beds_per_100k  *9.5 ' "$work/p.txt" || no "params shows the beds value"
 grep -q 'source: data.md 1.5' "$work/p.txt" || no "params shows sources"
 grep -q 'prior uniform' "$work/p.txt" || no "params shows priors"
+grep -A2 '^treatment.compulsory_months_default ' "$work/p.txt" | grep -q '^    inert by design: a fallback' \
+    || no "params shows why a parameter is inert"
 "$PW_BIN" params --csv >"$work/p.csv" || no "params --csv exits 0"
-head -1 "$work/p.csv" | grep -q '^name,value,min,max,prior,prior_lo,prior_hi,source$' || no "csv header"
+head -1 "$work/p.csv" | grep -q '^name,value,min,max,prior,prior_lo,prior_hi,source,inert$' || no "csv header"
 rows=$(($(wc -l <"$work/p.csv") - 1))
 [ "$rows" -ge 50 ] || no "csv lists only $rows parameters"
 "$PW_BIN" params treatment. >"$work/t.txt" || no "params FILTER exits 0"

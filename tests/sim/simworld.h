@@ -48,6 +48,9 @@ static inline pw_scenario *sw_scenario(void)
     st_set(s, "society.job_loss_rate_dependent", 0);
     st_set(s, "society.reemployment_rate", 0);
     st_set(s, "treatment.remission_rate_outpatient", 0);
+    /* Every compulsory bed serves the test's drug cases, so a test's
+     * treatment.compulsory_beds_per_100k is the beds it gets. */
+    st_set(s, "treatment.compulsory_beds_drug_share", 1);
     return s;
 }
 

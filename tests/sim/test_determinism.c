@@ -2,6 +2,7 @@
  * bytes whatever --threads is; run r of a regime gives the same numbers
  * whichever other regimes run beside it; with no police detection every
  * regime gives exactly the same use trajectory. */
+#include <math.h>
 #include <string.h>
 
 #include "simtest.h"
@@ -88,8 +89,13 @@ static void a_regime_does_not_depend_on_its_neighbours(void **state)
     pw_results *all = run(s, r, n, 2);
     pw_results *last = run(s, r + n - 1, 1, 2);
     for (int k = 0; k < 3; k++)
-        for (size_t m = 0; m < pw_metric_count(); m++)
+        for (size_t m = 0; m < pw_metric_count(); m++) {
+            /* A metric taken against the baseline regime (NaN when it is
+             * not in the run) depends on that neighbour by definition. */
+            if (isnan(pw_results_metric(last, 0, k, m)))
+                continue;
             assert_true(pw_results_metric(all, n - 1, k, m) == pw_results_metric(last, 0, k, m));
+        }
     pw_results_free(all);
     pw_results_free(last);
     free_regimes(r, n);

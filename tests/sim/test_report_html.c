@@ -49,6 +49,13 @@ static void page_holds_table_and_charts(void **state)
     /* One chart per series, one table row per metric. */
     assert_int_equal(count(html, "<svg"), pw_series_count());
     assert_int_equal(count(html, "\n<tr><th>"), pw_metric_count());
+    /* The outputs come in sections, every metric and series once; the
+     * ministry's key figures first, those taken against the baseline too
+     * (kz-current is among the regimes). */
+    assert_true(count(html, "<tr class=\"sec\">") >= 5 && count(html, "<h3>") >= 5);
+    assert_non_null(strstr(html, "Capacity, coercion and lives"));
+    assert_int_equal(count(html, "<tr class=\"key\">"), 11);
+    assert_non_null(strstr(html, "(deaths_averted_vs_baseline)"));
     /* Names are escaped, never injected. */
     assert_non_null(strstr(html, "hybrid&lt;&amp;&gt;"));
     assert_null(strstr(html, "hybrid<&>"));

@@ -102,6 +102,43 @@ static void errors_name_file_line_and_key(void **state)
             5, "demography.share_0_14");
     refused("extends: almaty\nparameters:\n  use.light_quit_rate: {value: fast, source: x}\n", 3,
             "value");
+    refused("extends: almaty\nparameters:\n  use.light_quit_rate: {value: 0.2, source: x, inert: \"\"}\n",
+            3, "inert");
+}
+
+/* `inert: "why"` is kept with the parameter, survives a clone, is
+ * inherited by a file that extends, and is dropped where a file gives
+ * the parameter anew without it. */
+static void inert_declarations(void **state)
+{
+    (void)state;
+    pw_scenario *s = st_load("almaty");
+    int i = pw_param_find(s, "treatment.compulsory_months_default");
+    int j = pw_param_find(s, "use.light_quit_rate");
+    assert_non_null(pw_param_inert(s, (size_t)i));
+    assert_null(pw_param_inert(s, (size_t)j));
+    pw_scenario *c = pw_scenario_clone(s);
+    assert_string_equal(pw_param_inert(c, (size_t)i), pw_param_inert(s, (size_t)i));
+    pw_scenario_free(c);
+    pw_scenario_free(s);
+    s = st_load("kazakhstan");
+    assert_non_null(pw_param_inert(s, (size_t)i));
+    pw_scenario_free(s);
+    const char *path = "inert_scenario.yaml";
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("extends: almaty\nparameters:\n"
+          "  treatment.compulsory_months_default: {value: 6, source: x}\n"
+          "  use.light_quit_rate: {value: 0.2, source: x, inert: \"a test's reason\"}\n",
+          f);
+    fclose(f);
+    pw_error err;
+    pw_error_clear(&err);
+    assert_int_equal(pw_scenario_load(path, &s, &err), PW_OK);
+    assert_null(pw_param_inert(s, (size_t)i));
+    assert_string_equal(pw_param_inert(s, (size_t)j), "a test's reason");
+    pw_scenario_free(s);
+    remove(path);
 }
 
 int main(void)
@@ -111,6 +148,7 @@ int main(void)
         cmocka_unit_test(kazakhstan_extends_almaty),
         cmocka_unit_test(set_respects_range_and_clone_is_independent),
         cmocka_unit_test(errors_name_file_line_and_key),
+        cmocka_unit_test(inert_declarations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
