@@ -51,6 +51,11 @@ int pw_param_set(pw_scenario *s, size_t i, double v);
 /* Prior of an uncertain parameter: kind and bounds [a, b]. */
 pw_prior_kind pw_param_prior(const pw_scenario *s, size_t i, double *a, double *b);
 
+/* Plausibility bands of a scenario (`bands:` in its file): quantities that
+ * must stay in an observed range, each with its source. */
+size_t pw_scenario_band_count(const pw_scenario *s);
+const char *pw_scenario_band_name(const pw_scenario *s, size_t i);
+
 /* ---- Metrics and series ---------------------------------------------- */
 /* End-of-horizon or total metrics (summary.json), e.g. "pwud_end". */
 size_t pw_metric_count(void);
@@ -107,6 +112,16 @@ int pw_results_write(const pw_results *res, const char *dir, pw_error *err);
 /* Prints the comparison table (mean and 95% interval, and the paired
  * difference from `baseline` if it is among the regimes). */
 void pw_results_print_table(const pw_results *res, const char *baseline, FILE *f);
+/* Attaches the scenario's plausibility bands: the table, summary.json and
+ * report.html then say how many runs of each regime left each band, and
+ * where (quantity, year, regime, run). */
+int pw_results_set_bands(pw_results *res, const pw_scenario *s);
+size_t pw_results_band_count(const pw_results *res);
+const char *pw_results_band_name(const pw_results *res, size_t b);
+/* Whether run `run` of regime g left band b: 1 (then the first year it
+ * was outside and its value there), else 0. */
+int pw_results_band_left(const pw_results *res, size_t b, size_t g, int run, int *year,
+                         double *value);
 
 /* ---- The agent-based engine ------------------------------------------ */
 typedef struct pw_sim_opts {

@@ -433,8 +433,24 @@ int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scal
         } else {
             y0[IDX_D(k)] = dep;
         }
-        /* Seeded sustained remission starts its 4-year clock at 0. */
-        y0[mf_r(p, 0, k, 0)] = rem;
+        /* Seeded remission as the ABM seeds it (src/sim/initial.c,
+         * spread_remission): split between early (spontaneous, variant 0)
+         * and sustained remission in the proportions of a steady inflow,
+         * each spread over its months by the density of staying,
+         * exp(-relapse t), so no clock starts synchronised at 0. */
+        double re = p->relapse_early, rs = p->relapse_sust;
+        double pe = re > 0 ? -expm1(-re) / re : 1;
+        double ps = exp(-re) * (rs > 0 ? -expm1(-4 * rs) / rs : 4);
+        for (int j = 0; j < NE; j++) {
+            double wj = re > 0 ? (exp(-re * j / 12.0) - exp(-re * (j + 1) / 12.0)) / -expm1(-re)
+                               : 1.0 / NE;
+            y0[mf_e(p, 0, k, j)] = rem * pe / (pe + ps) * wj;
+        }
+        for (int j = 0; j < NR; j++) {
+            double wj = rs > 0 ? (exp(-rs * j / 12.0) - exp(-rs * (j + 1) / 12.0)) / -expm1(-4 * rs)
+                               : 1.0 / NR;
+            y0[mf_r(p, 0, k, j)] = rem * ps / (pe + ps) * wj;
+        }
     }
     double D0 = 0;
     for (int c = 0; c < NCH; c++)

@@ -10,6 +10,7 @@
  * Each evaluation gets its own seed, a hash of (seed, index), so results do
  * not depend on which thread ran it.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,6 +176,18 @@ int pwi_problem_sim_eval(void *state, const double *x, uint64_t index, double *y
             double v = so->metric >= 0 ? pw_results_metric(res, g, 0, (size_t)so->metric)
                                        : pw_results_series(res, g, 0, so->year, (size_t)so->series);
             y[j] += g == 0 ? v : -v;
+        }
+    }
+    /* A particle whose trajectory under the calibration regime leaves a
+     * plausibility band of the scenario (bands.c) is rejected: non-finite
+     * outputs are never accepted (abc.c's distance is then infinite). */
+    for (size_t b = 0; b < pw_results_band_count(res); b++) {
+        int year;
+        double v;
+        if (pw_results_band_left(res, b, 0, 0, &year, &v)) {
+            for (size_t j = 0; j < st->n_out; j++)
+                y[j] = NAN;
+            break;
         }
     }
 done:

@@ -212,7 +212,7 @@ static int run_society(const char *scenario, const char *regime, int years, cons
     res = names ? pw_results_new(pw_scenario_name(s), pw_scenario_start_year(s), years, 1, 0,
                                  names, n_regs)
                 : NULL;
-    if (!res) {
+    if (!res || pw_results_set_bands(res, s)) {
         fprintf(stderr, "pathways run: out of memory\n");
         code = PW_EXIT_FAIL;
         goto done;

@@ -78,7 +78,7 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *
         if (u[0] < p) {
             r->stage = ST_DEPENDENT;
             r->since = (uint16_t)week;
-        } else if (week - r->since >= WPY) {
+        } else if (stage_weeks(r, week) >= WPY) {
             r->stage = ST_REM_SUSTAINED; /* DSM-5: 12 months without criteria */
             r->since = (uint16_t)week;
             w->yc.sustained++;
@@ -110,6 +110,7 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *
         double p_hiv = (r->flags & RF_HIV) ? w->p_hiv_mort : 0;
         if (u[1] < p_od || u[1] > 1 - p_hiv) {
             w->flags[a] = (uint8_t)((w->flags[a] & ~AF_ALIVE) | AF_DEAD);
+            pwi_ties_vacate(w, a); /* open stubs for newcomers (ties.c) */
             w->alive--;
             r->dead = 1;
             w->dead++;

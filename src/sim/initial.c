@@ -14,6 +14,42 @@ static uint32_t random_agent(world *w, gsl_rng *r)
     return (uint32_t)(gsl_rng_uniform(r) * w->n);
 }
 
+/* Time already spent in a stage left at rate `rho` a year and ended
+ * after `tmax` years, for someone found in it in a steady state: the
+ * density of staying, exp(-rho t), cut at tmax; by inversion of u. */
+static double stay_time(double rho, double tmax, double u)
+{
+    return rho > 0 ? -log1p(-u * -expm1(-rho * tmax)) / rho : u * tmax;
+}
+
+/* People in remission at week 0 have been there for a while. With every
+ * clock at week 0, all of them would be "healed" (four years of sustained
+ * remission, records.c) in the same week 208, and the count in remission
+ * would halve in one year; and with none in early remission, nobody would
+ * reach sustained remission in the first year. So the initial remitters
+ * are split between early and sustained remission in the proportions of
+ * a steady inflow, and each one's clock is spread over the past by
+ * stay_time: early remission lasts at most a year and is left by relapse
+ * at rate e; sustained remission is followed for four years and left at
+ * rate s; a steady inflow I keeps I (1 - exp(-e)) / e people in early and
+ * I exp(-e) (1 - exp(-4 s)) / s in sustained remission. Drawn on their
+ * own stream (RP_INITIAL, 24, agent), so no other draw moves. */
+static void spread_remission(world *w, act *x, uint32_t agent)
+{
+    double e = w->v[PI_USE_RELAPSE_EARLY], s = w->v[PI_USE_RELAPSE_SUSTAINED];
+    double early = e > 0 ? -expm1(-e) / e : 1;
+    double sust = exp(-e) * (s > 0 ? -expm1(-4 * s) / s : 4);
+    gsl_rng *g = at(w, RP_INITIAL, 24, agent);
+    int is_early = gsl_rng_uniform(g) * (early + sust) < early;
+    double t = is_early ? stay_time(e, 1, gsl_rng_uniform(g)) : stay_time(s, 4, gsl_rng_uniform(g));
+    int span = is_early ? WPY : 4 * WPY;
+    int back = (int)floor(t * WPY);
+    if (back > span - 1)
+        back = span - 1;
+    x->stage = (uint8_t)(is_early ? ST_REM_EARLY : ST_REM_SUSTAINED);
+    x->since = (uint16_t)(0u - (uint32_t)back); /* modulo 2^16: see stage_weeks */
+}
+
 int pwi_seed_initial_state(world *w)
 {
     uint32_t n = w->n_initial;
@@ -42,8 +78,6 @@ int pwi_seed_initial_state(world *w)
                 return PW_ENOMEM;
             act *x = &w->a[i];
             x->stage = (uint8_t)stage[s];
-            /* Spread the start of the stage over the past so that nobody's
-             * clock is synchronised at week 0. */
             x->since = 0;
             if (s >= 1)
                 x->dsm = pwi_draw_dsm(r);
@@ -54,11 +88,18 @@ int pwi_seed_initial_state(world *w)
                 if (gsl_rng_uniform(r) < w->v[PI_INIT_HCV_PWID])
                     x->flags |= RF_HCV;
             }
+            if (s == 2)
+                spread_remission(w, x, a);
         }
     }
-    /* Prisoners: adults 18-59, 90% men (assumption), each with a remaining
-     * sentence uniform in 0-5 years; a third already with a criminal
-     * mindset (assumption). */
+    /* Prisoners: adults 18-59, 90% men (assumption), a third already with
+     * a criminal mindset (assumption). Remaining terms are exponential
+     * with a mean of 2.5 years, cut at 15 (assumption: the residual term
+     * of a prison population with no data on its sentences; the mean is
+     * that of the uniform 0-5 years it replaces). A uniform term would
+     * release the initial prisoners at a constant pace that stops dead in
+     * week 260, a kink in the prison count made by how the run began; the
+     * exponential fades out. */
     gsl_rng *r = at(w, RP_INITIAL, 8, 0);
     unsigned k = gsl_ran_binomial(r, w->v[PI_INIT_PRISON], n);
     for (unsigned j = 0; j < k;) {
@@ -79,7 +120,8 @@ int pwi_seed_initial_state(world *w)
         j++;
         act *x = &w->a[i];
         x->place = PL_PRISON;
-        x->end = x->until = (uint16_t)(1 + gsl_rng_uniform(r) * 5 * WPY);
+        double term = fmin(15, -2.5 * log1p(-gsl_rng_uniform(r)));
+        x->end = x->until = (uint16_t)(1 + term * WPY);
         x->offences = x->convictions = 1;
         x->flags &= (uint8_t)~RF_EMPLOYED;
         if (gsl_rng_uniform(r) < 1.0 / 3)

@@ -27,18 +27,22 @@ void pwi_peer_step(world *w, act *r, int week)
     gsl_rng *g = at(w, RP_PEER, r->agent, (uint32_t)week);
     unsigned k = gsl_ran_poisson(g, rate / WPY);
     uint32_t a = r->agent;
+    uint32_t n_ties = pwi_tie_count(w, a);
     for (unsigned j = 0; j < k; j++) {
         uint32_t t = UINT32_MAX;
-        if (a < w->n_initial) {
-            int use_hh = gsl_rng_uniform(g) < v[PI_INIT_HOUSEHOLD_SHARE];
-            uint32_t h = use_hh ? w->hh[a] : UINT32_MAX;
-            if (use_hh && h < w->n_hh_initial) {
-                uint32_t lo = w->hh_first[h], n = w->hh_first[h + 1] - lo;
-                t = lo + (uint32_t)(gsl_rng_uniform(g) * n);
-            } else {
-                uint32_t lo = w->tie_off[a], n = w->tie_off[a + 1] - lo;
-                if (n)
-                    t = w->tie[lo + (uint32_t)(gsl_rng_uniform(g) * n)];
+        int use_hh = gsl_rng_uniform(g) < v[PI_INIT_HOUSEHOLD_SHARE];
+        uint32_t h = use_hh ? w->hh[a] : UINT32_MAX;
+        if (use_hh && h < w->n_hh_initial) {
+            uint32_t lo = w->hh_first[h], n = w->hh_first[h + 1] - lo;
+            t = lo + (uint32_t)(gsl_rng_uniform(g) * n);
+        } else if (n_ties) {
+            /* A friend who is still here: ties to people who left stay in
+             * the lists (the initial ones are shared by the regimes'
+             * copies), so they are skipped, a few tries at most. */
+            for (int tries = 0; tries < 8; tries++) {
+                t = pwi_tie_at(w, a, (uint32_t)(gsl_rng_uniform(g) * n_ties));
+                if (w->flags[t] & AF_ALIVE)
+                    break;
             }
         }
         if (t == UINT32_MAX || t == a || !(w->flags[t] & AF_ALIVE) || (w->flags[t] & AF_ACTIVE))

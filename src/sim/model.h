@@ -237,6 +237,18 @@ struct pwi_world {
     uint32_t *hh_first; /* initial households: members hh_first[h] .. hh_first[h+1]-1 */
     uint8_t *hh_mark;   /* household holds a current user (refreshed yearly) */
     uint32_t *tie_off, *tie;
+    /* Peer ties made during the run (ties.c), private to this world: the
+     * newcomers' ties and the ones that take the place of ties to people
+     * who left. NULL until the first newcomer or exit. */
+    uint32_t bs, n_blocks;  /* neighbourhood size; blocks so far */
+    uint32_t *xt_head;      /* agent -> first extra tie (UINT32_MAX = none) */
+    uint16_t *xt_n;         /* agent -> number of extra ties */
+    uint32_t *xt_to, *xt_next; /* the extra ties' pool (a linked list per agent) */
+    uint32_t xt_len, xt_cap;
+    vec32 *open;            /* per block: open stubs, by owner (a tie lost or not yet made) */
+    uint32_t open_cap;      /* blocks open[] has room for */
+    vec32 newblk;           /* block of newcomer n_initial + k */
+    uint32_t imm_block, imm_in_block; /* the block immigrants settle in now */
     uint32_t *rec_of;   /* agent -> active record (valid while AF_ACTIVE) */
     vec32 *exits;       /* per week: agents leaving (top bit set = emigration) */
     uint64_t alive, dead, emigrated, born, immigrated;
@@ -345,6 +357,15 @@ static inline int is_institution(int place)
     return place == PL_PRISON || place == PL_COMPULSORY || place == PL_ARREST;
 }
 
+/* Weeks record r has spent in its current use stage at `week`. `since`
+ * may lie before week 0 (the initial remitters' clocks are spread over
+ * the past, initial.c), so it is kept modulo 2^16 and the difference is
+ * taken the same way; exact while a stage lasts under 65,536 weeks. */
+static inline int stage_weeks(const act *r, int week)
+{
+    return (uint16_t)((uint32_t)week - r->since);
+}
+
 /* Whether the record currently uses (light or dependent). */
 static inline int is_using(const act *r)
 {
@@ -418,6 +439,21 @@ int pwi_list_mothers(world *w, int week);
 /* ties.c */
 /* Builds the peer-tie CSR (tie_off, tie) of the initial agents. */
 int pwi_build_ties(world *w);
+/* Agent a has left (death or emigration): each living partner gets an
+ * open stub in its block, for a newcomer to take (sets w->error). */
+void pwi_ties_vacate(world *w, uint32_t a);
+/* Gives newcomer c (born or arrived at `week`) peer ties in its block
+ * (w->newblk; UINT32_MAX: an immigrant, who settles in the immigrants'
+ * block, chosen here). */
+int pwi_ties_join(world *w, uint32_t c, int week);
+/* Grows the per-agent extra-tie arrays after w->cap grew from old_cap. */
+int pwi_ties_grow(world *w, uint32_t old_cap);
+/* Neighbourhood block of agent a. */
+uint32_t pwi_block_of(const world *w, uint32_t a);
+/* Peer ties of a (initial and made during the run, living or not). */
+uint32_t pwi_tie_count(const world *w, uint32_t a);
+/* The k-th of a's peer ties (k < pwi_tie_count). */
+uint32_t pwi_tie_at(const world *w, uint32_t a, uint32_t k);
 
 /* records.c */
 /* Creates (or reuses) an active record for `agent`; its index in *idx. */

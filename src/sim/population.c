@@ -53,8 +53,9 @@ static int grow_agents(world *w, uint32_t need)
         w->rec_of = ro;
     if (!b || !f || !h || !ro)
         return PW_ENOMEM;
+    uint32_t old_cap = w->cap;
     w->cap = cap;
-    return PW_OK;
+    return pwi_ties_grow(w, old_cap);
 }
 
 static int new_household(world *w)
@@ -141,6 +142,8 @@ int pwi_apply_exits(world *w, int week)
         w->alive--;
         if (w->flags[a] & AF_ACTIVE)
             w->a[w->rec_of[a]].dead = 1;
+        /* Their living friends have a tie open for a newcomer (ties.c). */
+        pwi_ties_vacate(w, a);
         if (emig) {
             w->emigrated++;
             w->yc.emigrated++;
@@ -162,6 +165,7 @@ int pwi_births_and_arrivals(world *w, int week)
     unsigned arrivals = gsl_ran_poisson(g, w->v[PI_DEMO_IMMIGRATION] * w->alive / WPY);
     if (grow_agents(w, w->n + births + arrivals))
         return PW_ENOMEM;
+    uint32_t first = w->n;
     for (unsigned j = 0, tries = 0; j < births && tries < 1000u * births && w->mothers.n; tries++) {
         /* A mother: a random woman of the yearly list of women aged 18-44
          * (one random read instead of rejection over everyone), still alive. */
@@ -174,6 +178,9 @@ int pwi_births_and_arrivals(world *w, int week)
         w->birth[c] = (int16_t)week;
         w->flags[c] = AF_ALIVE | (gsl_rng_uniform(g) < 0.49 ? AF_FEMALE : 0);
         w->hh[c] = h;
+        /* a child's neighbourhood block is its mother's (ties.c) */
+        if (vec_push(&w->newblk, pwi_block_of(w, m)))
+            return PW_ENOMEM;
         if (w->hh_mark[h])
             w->flags[c] |= AF_PWUD_CHILD;
         w->alive++;
@@ -192,12 +199,19 @@ int pwi_births_and_arrivals(world *w, int week)
         w->birth[c] = (int16_t)(week - (int)floor(age * WPY));
         w->flags[c] = AF_ALIVE | (gsl_rng_uniform(g) < 0.5 ? AF_FEMALE : 0);
         w->hh[c] = (uint32_t)h;
+        if (vec_push(&w->newblk, UINT32_MAX)) /* block chosen with the ties */
+            return PW_ENOMEM;
         w->alive++;
         w->immigrated++;
         w->yc.immigrated++;
         if (schedule_exit(w, c, age, week))
             return PW_ENOMEM;
     }
+    /* The newcomers' peer ties, after the loops above: they draw on their
+     * own stream, and at() would move the births' generator g. */
+    for (uint32_t c = first; c < w->n; c++)
+        if (pwi_ties_join(w, c, week))
+            return PW_ENOMEM;
     return PW_OK;
 }
 

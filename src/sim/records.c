@@ -63,5 +63,5 @@ int pwi_done_with(const act *r, int week)
         return 0;
     if (r->stage == ST_NONE)
         return r->mindset == 0;
-    return r->stage == ST_REM_SUSTAINED && week - r->since >= 4 * WPY && r->mindset == 0;
+    return r->stage == ST_REM_SUSTAINED && stage_weeks(r, week) >= 4 * WPY && r->mindset == 0;
 }

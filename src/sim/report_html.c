@@ -306,6 +306,50 @@ static int put_chart(FILE *f, const pw_results *res, size_t k, int start_year)
     return PW_OK;
 }
 
+/* Plausibility bands: per band and regime, the runs that left it and the
+ * first year and value of each (the same as the table and summary.json). */
+static void put_bands(FILE *f, const pw_results *res)
+{
+    size_t nb = pw_results_band_count(res), ng = pw_results_regime_count(res);
+    if (!nb)
+        return;
+    fprintf(f, "<h2>Plausibility bands</h2>\n<p>Runs (of %d) whose trajectory left a band the "
+               "scenario declares, and where each first did (run: year, value).</p>\n"
+               "<table id=\"bands\"><thead><tr><th>band</th>",
+            pw_results_runs(res));
+    for (size_t g = 0; g < ng; g++) {
+        fputs("<th>", f);
+        put_escaped(f, pw_results_regime(res, g));
+        fputs("</th>", f);
+    }
+    fputs("</tr></thead><tbody>\n", f);
+    for (size_t b = 0; b < nb; b++) {
+        fputs("<tr><th>", f);
+        put_escaped(f, pw_results_band_name(res, b));
+        fputs("</th>", f);
+        for (size_t g = 0; g < ng; g++) {
+            int n = 0;
+            for (int run = 0; run < pw_results_runs(res); run++) {
+                int y;
+                double v;
+                n += pw_results_band_left(res, b, g, run, &y, &v);
+            }
+            fprintf(f, "<td>%d", n);
+            for (int run = 0, shown = 0; run < pw_results_runs(res) && shown < 4; run++) {
+                int y;
+                double v;
+                if (pw_results_band_left(res, b, g, run, &y, &v)) {
+                    fprintf(f, "<br><small>run %d: %d, %.3g</small>", run, y, v);
+                    shown++;
+                }
+            }
+            fputs("</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody></table>\n", f);
+}
+
 int pw_report_html_write(const pw_results *res, const char *title, int start_year,
                          const char *baseline, const char *dir, pw_error *err)
 {
@@ -369,6 +413,7 @@ int pw_report_html_write(const pw_results *res, const char *title, int start_yea
     put_key_table(f, res, base);
     fputs("<h2>Every outcome</h2>\n", f);
     put_table(f, res, base);
+    put_bands(f, res);
     fputs("<h2>Year by year</h2>\n<p class=\"key\">", f);
     for (size_t g = 0; g < ng; g++) {
         fprintf(f, "<span><i style=\"background:%s\"></i>", palette[g % N_COLOURS]);

@@ -193,6 +193,8 @@ struct pw_results {
     double *metrics; /* [g][run][m] */
     double *series;  /* [g][run][year][k] */
     char *note;      /* what the engine leaves out, or NULL */
+    pwi_band *bands; /* the scenario's plausibility bands (bands.c) */
+    size_t n_bands;
 };
 
 pw_results *pw_results_new(const char *scenario, int start_year, int years, int runs,
@@ -229,6 +231,7 @@ void pw_results_free(pw_results *r)
 {
     if (!r)
         return;
+    free(r->bands);
     for (size_t g = 0; r->regimes && g < r->n_regimes; g++)
         free(r->regimes[g]);
     free(r->regimes);
@@ -301,6 +304,75 @@ int pw_results_add_override(pw_results *r, const char *name, double v)
         return PW_ENOMEM;
     vals[r->n_over++] = v;
     return PW_OK;
+}
+
+int pw_results_set_bands(pw_results *r, const pw_scenario *s)
+{
+    free(r->bands);
+    r->bands = NULL;
+    r->n_bands = 0;
+    if (!s->n_bands)
+        return PW_OK;
+    r->bands = malloc((size_t)s->n_bands * sizeof *r->bands);
+    if (!r->bands)
+        return PW_ENOMEM;
+    memcpy(r->bands, s->bands, (size_t)s->n_bands * sizeof *r->bands);
+    r->n_bands = (size_t)s->n_bands;
+    return PW_OK;
+}
+
+size_t pw_results_band_count(const pw_results *r) { return r->n_bands; }
+
+const char *pw_results_band_name(const pw_results *r, size_t b)
+{
+    return b < r->n_bands ? r->bands[b].name : NULL;
+}
+
+int pw_results_band_left(const pw_results *r, size_t b, size_t g, int run, int *year,
+                         double *value)
+{
+    if (b >= r->n_bands || g >= r->n_regimes || run < 0 || run >= r->runs)
+        return 0;
+    return pwi_band_left(&r->bands[b], r, g, run, r->start_year, year, value);
+}
+
+/* summary.json's "bands": each band with its range and source, and per
+ * regime how many runs left it and where each one first did. */
+static json_t *bands_json(const pw_results *r)
+{
+    json_t *arr = json_array();
+    for (size_t b = 0; arr && b < r->n_bands; b++) {
+        const pwi_band *bd = &r->bands[b];
+        json_t *o = json_pack("{s:s,s:s,s:s?,s:f,s:f,s:f,s:s}", "name", bd->name, "series",
+                              pw_series_name((size_t)bd->num), "per",
+                              bd->den >= 0 ? pw_series_name((size_t)bd->den) : NULL, "times",
+                              bd->times, "lo", bd->lo, "hi", bd->hi, "source", bd->source);
+        json_t *regs = json_object();
+        if (!o || !regs) {
+            json_decref(o);
+            json_decref(regs);
+            json_decref(arr);
+            return NULL;
+        }
+        for (size_t g = 0; g < r->n_regimes; g++) {
+            json_t *where = json_array();
+            int n = 0;
+            for (int run = 0; run < r->runs; run++) {
+                int year;
+                double v;
+                if (pw_results_band_left(r, b, g, run, &year, &v)) {
+                    n++;
+                    json_array_append_new(where, json_pack("{s:i,s:i,s:f}", "run", run, "year",
+                                                           year, "value", v));
+                }
+            }
+            json_object_set_new(regs, r->regimes[g],
+                                json_pack("{s:i,s:o}", "runs_outside", n, "first_exits", where));
+        }
+        json_object_set_new(o, "regimes", regs);
+        json_array_append_new(arr, o);
+    }
+    return arr;
 }
 
 static size_t midx(const pw_results *r, size_t g, int run, size_t m)
@@ -428,6 +500,8 @@ static int write_json(const pw_results *r, const char *path, long base, pw_error
     if (r->note)
         json_object_set_new(root, "note", json_string(r->note));
     json_object_set_new(root, "regimes", regs);
+    json_t *bands = bands_json(r);
+    json_object_set_new(root, "bands", bands ? bands : json_array());
     if (base >= 0)
         json_object_set_new(root, "baseline", json_string(r->regimes[base]));
     for (size_t g = 0; g < r->n_regimes; g++) {
@@ -635,6 +709,41 @@ void pw_results_print_table(const pw_results *r, const char *baseline, FILE *f)
                 if (pass == 1 && (long)g == base)
                     continue;
                 cell(r, g, pass == 1 ? base : -1, (size_t)m, buf, sizeof buf);
+                fprintf(f, " %-*s", w, buf);
+            }
+            fputc('\n', f);
+        }
+    }
+    /* Plausibility bands: runs of each regime that left each one, and the
+     * first such run's year and value. */
+    if (r->n_bands) {
+        fprintf(f, "\nPlausibility bands (runs outside, of %d; first: run, year, value)\n",
+                r->runs);
+        fprintf(f, "%-*s", w0, "");
+        for (size_t g = 0; g < r->n_regimes; g++)
+            fprintf(f, " %-*s", w, r->regimes[g]);
+        fputc('\n', f);
+        for (size_t b = 0; b < r->n_bands; b++) {
+            char label[96];
+            snprintf(label, sizeof label, "%s [%g, %g]", r->bands[b].name, r->bands[b].lo,
+                     r->bands[b].hi);
+            fprintf(f, "%-*s", w0, label);
+            for (size_t g = 0; g < r->n_regimes; g++) {
+                int n = 0, y0 = 0, run0 = -1;
+                double v0 = 0;
+                for (int run = 0; run < r->runs; run++) {
+                    int y;
+                    double v;
+                    if (pw_results_band_left(r, b, g, run, &y, &v) && n++ == 0) {
+                        run0 = run;
+                        y0 = y;
+                        v0 = v;
+                    }
+                }
+                if (n)
+                    snprintf(buf, sizeof buf, "%d (run %d, %d: %.3g)", n, run0, y0, v0);
+                else
+                    snprintf(buf, sizeof buf, "0");
                 fprintf(f, " %-*s", w, buf);
             }
             fputc('\n', f);

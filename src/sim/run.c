@@ -68,8 +68,10 @@ int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes
     pw_results *res = pw_results_new(s->name, s->start_year, o->years, o->runs, o->seed, names,
                                      n_regimes);
     free(names);
-    if (!res)
+    if (!res || pw_results_set_bands(res, s)) {
+        pw_results_free(res);
         return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
     pw_results_set_scale(res, scale);
 
     size_t n_tasks = n_regimes * (size_t)o->runs;

@@ -108,7 +108,7 @@ static int load_into(const char *name_or_path, pw_scenario *s, int depth,
 {
     static const char *const top_keys[] = {"name",        "description", "extends",
                                            "population",  "start_year",  "default_scale", "regions",
-                                           "sources",     "parameters",  NULL};
+                                           "sources",     "parameters",  "bands", NULL};
     static const char *const pkeys[] = {"value", "source", "prior", "note", "inert", NULL};
     pw_doc *d = NULL;
     int rc = pw_doc_load("scenarios", name_or_path, &d, err);
@@ -161,6 +161,10 @@ static int load_into(const char *name_or_path, pw_scenario *s, int depth,
     if (rc)
         goto done;
     s->regions = (int)y;
+
+    const pw_node *bands = pw_node_get(root, "bands");
+    if (bands && (rc = pwi_read_bands(d, bands, s, err)))
+        goto done;
 
     const pw_node *params = pw_node_get(root, "parameters");
     if (!params) {

@@ -9,6 +9,19 @@
 #include "pathways/sim.h"
 #include "sim_params.h"
 
+/* A plausibility band (scenario `bands:`): the yearly value series[num]
+ * (/ series[den] when den >= 0) x times must stay within [lo, hi] in the
+ * years from..to (calendar years, inclusive); a run that leaves it is
+ * reported, and calibration rejects the particle (docs/model.md). */
+enum { PWI_MAX_BANDS = 16 };
+typedef struct pwi_band {
+    char name[64];
+    char source[512];
+    int num, den;
+    double times, lo, hi;
+    int from, to;
+} pwi_band;
+
 /* A loaded scenario: the population it stands for and the flat parameter
  * table (values, sources and priors), indexed by the PI_* ids. */
 struct pw_scenario {
@@ -23,7 +36,17 @@ struct pw_scenario {
     char *inert[PI_COUNT];   /* why a parameter moves no output by design (NULL: live) */
     pw_prior_kind prior[PI_COUNT];
     double prior_a[PI_COUNT], prior_b[PI_COUNT];
+    pwi_band bands[PWI_MAX_BANDS];
+    int n_bands;
 };
+
+/* Reads the scenario's `bands:` list (bands.c); a band with the name of
+ * one already there (from a base scenario) replaces it. */
+int pwi_read_bands(const pw_doc *d, const pw_node *list, pw_scenario *s, pw_error *err);
+/* Whether run `run` of regime g of `r` left band b: 1 (with the first
+ * calendar year outside and the value there), else 0. */
+int pwi_band_left(const pwi_band *b, const pw_results *r, size_t g, int run, int start_year,
+                  int *year, double *value);
 
 /* Allowed range of parameter i (from sim_params.h). */
 void pwi_param_range(size_t i, double *lo, double *hi);
@@ -52,7 +75,8 @@ enum {
     RP_MARKET,
     RP_SOCIETY,
     RP_VOLUNTARY,
-    RP_INITIATOR
+    RP_INITIATOR,
+    RP_NEWTIES /* peer ties of newcomers (born or arrived during the run) */
 };
 
 /* One simulation of one regime and one run (world.c; model.h is the model's
