@@ -52,6 +52,29 @@ int pw_registry_stats(const char *db, const char *as_token, FILE *out,
 /* Verifies the audit chain. Returns PW_OK if intact; PW_ECONFLICT if broken
  * (err->msg names the first broken entry); other codes on failure. */
 int pw_registry_audit_verify(const char *db, long *entries, pw_error *err);
+/* The same, and with `checkpoint` (a file written by
+ * pw_registry_audit_checkpoint, or NULL) also that the log reaches the
+ * checkpoint's entry and has its hash there. Besides the chain, every
+ * sealed row, table and the head are checked (the problems, one per line,
+ * name the table and row). PW_ECONFLICT if anything fails. */
+int pw_registry_audit_verify_at(const char *db, const char *checkpoint, long *entries,
+                                pw_error *err);
+/* Verifies the registry, then writes a signed checkpoint of its audit head
+ * to `out` (replaced atomically), for keeping outside the database.
+ * *entries = the head's entry. PW_ECONFLICT if verification fails. */
+int pw_registry_audit_checkpoint(const char *db, const char *out, long *entries,
+                                 pw_error *err);
+
+/* Users and tokens (admin: users write; auditor and admin: users read).
+ * list: JSON Lines {id, name, role, created, active}. disable: the user's
+ * token is refused from then on (not the last active admin). rotate: a new
+ * token for `name` (NULL: the caller's own, allowed to any user), written
+ * to token_out; the old one is refused from then on. All audited. */
+int pw_registry_user_list(const char *db, const char *as_token, FILE *out, pw_error *err);
+int pw_registry_user_disable(const char *db, const char *as_token, const char *name,
+                             pw_error *err);
+int pw_registry_user_rotate(const char *db, const char *as_token, const char *name,
+                            char token_out[65], pw_error *err);
 
 /* Writes the audit log as JSON Lines (auditor role). */
 int pw_registry_audit_list(const char *db, const char *as_token, FILE *out,

@@ -3,9 +3,11 @@
  *
  *   registry init       --db DB
  *   registry user add   --db DB --as TOKEN --name NAME --role ROLE
+ *   registry user list|disable|rotate --db DB --as TOKEN [--name NAME]
  *   registry import     --db DB --as TOKEN [--batch N] FILE.jsonl
  *   registry stats      --db DB --as TOKEN
- *   registry audit verify --db DB
+ *   registry audit verify --db DB [--checkpoint FILE]
+ *   registry audit checkpoint --db DB --out FILE
  *   registry audit list --db DB --as TOKEN
  *   registry backup     --db DB --as TOKEN --to FILE
  *   registry restore    --from FILE --db DB --as TOKEN [--force]
@@ -34,11 +36,24 @@ static const char usage_text[] =
     "                                   prints the admin token as the last line\n"
     "  user add --db DB --as TOKEN --name NAME --role ROLE\n"
     "                                   add a user (admin only); prints the token\n"
+    "  user list --db DB --as TOKEN     users as JSON Lines (admin, auditor)\n"
+    "  user disable --db DB --as TOKEN --name NAME\n"
+    "                                   refuse NAME's token from now on (admin)\n"
+    "  user rotate --db DB --as TOKEN [--name NAME]\n"
+    "                                   a new token for NAME (admin) or, without\n"
+    "                                   --name, for yourself; the old one is\n"
+    "                                   refused from now on; prints the token\n"
     "  import --db DB --as TOKEN [--batch N] FILE.jsonl\n"
     "                                   import records (FILE '-' = stdin); prints\n"
     "                                   'committed N' after each durable batch\n"
     "  stats --db DB --as TOKEN         counts as JSON\n"
-    "  audit verify --db DB             check the audit hash chain\n"
+    "  audit verify --db DB [--checkpoint FILE]\n"
+    "                                   check the audit chain, the seal of every\n"
+    "                                   row and table, and (with FILE) that the\n"
+    "                                   log still reaches a signed checkpoint\n"
+    "  audit checkpoint --db DB --out FILE\n"
+    "                                   verify, then write a signed checkpoint of\n"
+    "                                   the log's head to keep outside the DB\n"
     "  audit list --db DB --as TOKEN    the audit log as JSON Lines (auditor)\n"
     "  backup --db DB --as TOKEN --to FILE\n"
     "                                   a checked copy of a live SQLite registry\n"
@@ -58,6 +73,8 @@ static const char usage_text[] =
     "  --to FILE      where backup writes the copy (replaced atomically)\n"
     "  --from FILE    the backup that restore reads (left unchanged)\n"
     "  --force        let restore replace an existing registry (kept aside)\n"
+    "  --out FILE     where audit checkpoint writes (replaced atomically)\n"
+    "  --checkpoint FILE  a checkpoint that audit verify checks the log against\n"
     "  -h, --help     this help\n"
     "\n"
     "roles: admin intake panel clinician case_manager court_liaison lab analyst\n"
@@ -65,8 +82,9 @@ static const char usage_text[] =
     "keys:  the site key is read from $PW_REGISTRY_KEY (64 hex), else the file\n"
     "       $PW_REGISTRY_KEYFILE, else DB.key next to an SQLite registry; init\n"
     "       creates the key file.\n"
-    "exit:  0 ok; 1 bad input, rejected records, refused token or role, or a\n"
-    "       broken audit chain; 2 usage; 3 database or I/O failure\n";
+    "exit:  0 ok; 1 bad input, rejected records, refused token or role, or\n"
+    "       tampering found by audit verify; 2 usage; 3 database or I/O failure,\n"
+    "       or a write refused because the registry was tampered with\n";
 
 static int exit_for(int status)
 {
@@ -89,7 +107,7 @@ static int fail(const pw_error *err)
 }
 
 typedef struct opts {
-    const char *db, *as, *name, *role, *to, *from;
+    const char *db, *as, *name, *role, *to, *from, *out, *checkpoint;
     int force;
     long batch;
     int first_arg; /* index of the first operand in argv */
@@ -108,6 +126,8 @@ static int parse(int argc, char **argv, const char *cmd, opts *o)
         {"to", required_argument, NULL, 't'},
         {"from", required_argument, NULL, 'f'},
         {"force", no_argument, NULL, 'F'},
+        {"out", required_argument, NULL, 'o'},
+        {"checkpoint", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
@@ -126,6 +146,8 @@ static int parse(int argc, char **argv, const char *cmd, opts *o)
         case 't': o->to = optarg; break;
         case 'f': o->from = optarg; break;
         case 'F': o->force = 1; break;
+        case 'o': o->out = optarg; break;
+        case 'c': o->checkpoint = optarg; break;
         case 'b': {
             char *end;
             o->batch = strtol(optarg, &end, 10);
@@ -176,26 +198,61 @@ static int cmd_init(int argc, char **argv)
 
 static int cmd_user(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "add") != 0) {
+    static const char *const subs[] = {"add", "list", "disable", "rotate", NULL};
+    int sub = -1;
+    for (int i = 0; argc >= 2 && subs[i]; i++)
+        if (strcmp(argv[1], subs[i]) == 0)
+            sub = i;
+    if (sub < 0) {
         if (pw_cli_wants_help(argc, argv)) {
             fputs(usage_text, stdout);
             return PW_EXIT_OK;
         }
-        return pw_cli_usage_error("registry user", "expected `user add`");
+        return pw_cli_usage_error("registry user",
+                                  "expected `user add`, `user list`, `user disable` or "
+                                  "`user rotate`");
     }
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "registry user %s", subs[sub]);
     opts o;
-    int rc = parse(argc - 1, argv + 1, "registry user add", &o);
+    int rc = parse(argc - 1, argv + 1, cmd, &o);
     if (rc)
         return rc < 0 ? PW_EXIT_OK : rc;
-    if ((rc = need_token(&o, "registry user add")))
+    if ((rc = need_token(&o, cmd)))
         return rc;
-    if (!o.name || !o.role)
-        return pw_cli_usage_error("registry user add",
-                                  "--name and --role are required");
+    if (o.first_arg < argc - 1)
+        return pw_cli_usage_error(cmd, "unexpected '%s'", argv[1 + o.first_arg]);
     char token[65];
     pw_error err;
     pw_error_clear(&err);
-    if (pw_registry_user_add(o.db, o.as, o.name, o.role, token, &err) != PW_OK)
+    switch (sub) {
+    case 0:
+        if (!o.name || !o.role)
+            return pw_cli_usage_error(cmd, "--name and --role are required");
+        rc = pw_registry_user_add(o.db, o.as, o.name, o.role, token, &err);
+        break;
+    case 1:
+        if (o.name || o.role)
+            return pw_cli_usage_error(cmd, "takes no --name or --role");
+        return pw_registry_user_list(o.db, o.as, stdout, &err) == PW_OK ? PW_EXIT_OK
+                                                                         : fail(&err);
+    case 2:
+        if (!o.name || o.role)
+            return pw_cli_usage_error(cmd, "--name is required (and no --role)");
+        if (pw_registry_user_disable(o.db, o.as, o.name, &err) != PW_OK)
+            return fail(&err);
+        fprintf(stderr, "user '%s' disabled: the token is refused from now on\n", o.name);
+        return PW_EXIT_OK;
+    default:
+        if (o.role)
+            return pw_cli_usage_error(cmd, "takes no --role");
+        rc = pw_registry_user_rotate(o.db, o.as, o.name, token, &err);
+        if (rc == PW_OK)
+            fprintf(stderr, "new token below, shown only once; the old one is refused "
+                            "from now on\n");
+        break;
+    }
+    if (rc != PW_OK)
         return fail(&err);
     printf("%s\n", token);
     return PW_EXIT_OK;
@@ -245,28 +302,48 @@ static int cmd_stats(int argc, char **argv)
 
 static int cmd_audit(int argc, char **argv)
 {
-    int verify = argc >= 2 && strcmp(argv[1], "verify") == 0;
-    int list = argc >= 2 && strcmp(argv[1], "list") == 0;
-    if (!verify && !list) {
+    static const char *const subs[] = {"verify", "list", "checkpoint", NULL};
+    int sub = -1;
+    for (int i = 0; argc >= 2 && subs[i]; i++)
+        if (strcmp(argv[1], subs[i]) == 0)
+            sub = i;
+    if (sub < 0) {
         if (pw_cli_wants_help(argc, argv)) {
             fputs(usage_text, stdout);
             return PW_EXIT_OK;
         }
-        return pw_cli_usage_error("registry audit",
-                                  "expected `audit verify` or `audit list`");
+        return pw_cli_usage_error("registry audit", "expected `audit verify`, `audit list` "
+                                                    "or `audit checkpoint`");
     }
     opts o;
-    const char *cmd = verify ? "registry audit verify" : "registry audit list";
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "registry audit %s", subs[sub]);
     int rc = parse(argc - 1, argv + 1, cmd, &o);
     if (rc)
         return rc < 0 ? PW_EXIT_OK : rc;
+    if (o.first_arg < argc - 1)
+        return pw_cli_usage_error(cmd, "unexpected '%s'", argv[1 + o.first_arg]);
+    if (o.checkpoint && sub != 0)
+        return pw_cli_usage_error(cmd, "--checkpoint is for `audit verify`");
+    if (o.out && sub != 2)
+        return pw_cli_usage_error(cmd, "--out is for `audit checkpoint`");
     pw_error err;
     pw_error_clear(&err);
-    if (verify) {
-        long n = 0;
-        if (pw_registry_audit_verify(o.db, &n, &err) != PW_OK)
+    long n = 0;
+    if (sub == 0) {
+        if (pw_registry_audit_verify_at(o.db, o.checkpoint, &n, &err) != PW_OK)
             return fail(&err);
-        printf("audit chain intact: %ld entries\n", n);
+        printf("audit chain intact: %ld entries%s; every sealed row and table matches\n", n,
+               o.checkpoint ? ", reaching the checkpoint" : "");
+        return PW_EXIT_OK;
+    }
+    if (sub == 2) {
+        if (!o.out || !*o.out)
+            return pw_cli_usage_error(cmd, "--out FILE is required");
+        if (pw_registry_audit_checkpoint(o.db, o.out, &n, &err) != PW_OK)
+            return fail(&err);
+        printf("checkpoint written: %s: %ld entries, signed; keep it outside the registry\n",
+               o.out, n);
         return PW_EXIT_OK;
     }
     if ((rc = need_token(&o, cmd)))

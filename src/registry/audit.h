@@ -52,13 +52,39 @@ int pwi_audit_lock(pwi_db *db, pw_error *err);
 /* Result of a verification. */
 typedef struct pwi_audit_report {
     int64_t entries;     /* entries checked */
-    int ok;              /* 1 if the chain and the head agree */
-    int64_t first_bad;   /* seq of the first broken entry (0 if ok) */
-    char reason[256];    /* why it is broken ("hash mismatch", "gap", ...) */
+    int ok;              /* 1 if the chain, the head, the seals agree */
+    int64_t first_bad;   /* seq of the first broken entry (0 if none) */
+    int problems;        /* problems found (chain, head, tables, rows) */
+    char reason[2048];   /* what is wrong, one problem per line */
 } pwi_audit_report;
 
-/* Walks the whole chain in seq order. Returns PW_OK when the walk could be
- * done (look at rep->ok for the verdict), or an error status. */
+/* A signed checkpoint of the head, kept outside the database (checkpoint.c):
+ * the log must reach entry `seq` and have `hash` there. */
+typedef struct pwi_checkpoint {
+    int64_t seq;
+    unsigned char hash[32];
+    char time[32];
+} pwi_checkpoint;
+
+/* Walks the whole chain in seq order, in the caller's transaction or
+ * snapshot: gaps, hash mismatches, entries beyond the head (appended
+ * without the key), a log that ends before the head, and, with `cp`, a log
+ * shorter than or diverging from the checkpoint. Returns PW_OK when the
+ * walk could be done (look at rep->ok for the verdict), or an error. */
+int pwi_audit_verify_chain(pwi_db *db, const unsigned char key[32],
+                           const pwi_checkpoint *cp, pwi_audit_report *rep,
+                           pw_error *err);
+
+/* Everything in one read snapshot: the chain (as above) and, when `keys`
+ * is not NULL, the seals of the head, the table totals and every row
+ * (seal.h). */
+struct pwi_keys;
+int pwi_audit_verify_all(pwi_db *db, const unsigned char key[32],
+                         const struct pwi_keys *keys, const pwi_checkpoint *cp,
+                         pwi_audit_report *rep, pw_error *err);
+
+/* pwi_audit_verify_all with the connection's keys (pwi_db_set_keys) and
+ * no checkpoint. */
 int pwi_audit_verify(pwi_db *db, const unsigned char key[32],
                      pwi_audit_report *rep, pw_error *err);
 

@@ -7,7 +7,9 @@
 #include <sodium.h>
 
 #include "auth.h"
+#include "audit.h"
 #include "crypto.h"
+#include "seal.h"
 
 static const char *const role_names[PWI_ROLE_COUNT] = {
     "admin", "intake", "panel", "clinician", "case_manager",
@@ -93,13 +95,18 @@ int pwi_auth_check(const pwi_user *u, pwi_action action, pwi_object obj,
                         pwi_object_name(obj));
 }
 
-/* Hex of BLAKE2b-256(token): what the database stores instead of tokens. */
-static void token_hash(const char *token, char out[65])
+/* What the database stores instead of a token: a hash keyed with a
+ * sub-key of the site key (pwi_token_hash), so that someone who can write
+ * the database but lacks the key cannot plant a user whose token he
+ * knows. PW_EDB without keys (a bug: every registry sets them). */
+static int token_hash(pwi_db *db, const char *token, char out[65], pw_error *err)
 {
-    unsigned char h[32];
-    crypto_generichash(h, sizeof h, (const unsigned char *)token,
-                       strlen(token), NULL, 0);
-    pwi_hex(h, sizeof h, out);
+    const pwi_keys *k = pwi_db_keys(db);
+    if (!k)
+        return pw_error_set(err, PW_EDB, pwi_db_url(db), 0, NULL,
+                            "token check without the site keys (bug)");
+    pwi_token_hash(k, token, out);
+    return PW_OK;
 }
 
 int pwi_auth_token(pwi_db *db, const char *token, pwi_user *out,
@@ -113,16 +120,20 @@ int pwi_auth_token(pwi_db *db, const char *token, pwi_user *out,
         return pw_error_set(err, PW_EAUTH, NULL, 0, "token",
                             "unknown or malformed token");
     char h[65];
-    token_hash(token, h);
+    int rc = token_hash(db, token, h, err);
+    if (rc != PW_OK)
+        return rc;
     pwi_stmt *st;
-    int rc = pwi_db_prepare(db,
-                            "SELECT id, name, role FROM users WHERE token_hash "
-                            "= ? AND active = 1",
-                            &st, err);
+    /* Every column (id, name, role first): the row's MAC is checked, so a
+     * role raised or a name changed without the key is not trusted. */
+    rc = pwi_db_prepare(db, "SELECT * FROM users WHERE token_hash = ? AND active = 1", &st,
+                        err);
     if (rc != PW_OK)
         return rc;
     pwi_bind_text(st, 1, h);
     rc = pwi_step(st, err);
+    if (rc == 1 && (rc = pwi_seal_check_row(db, st, PWI_T_USERS, err)) == PW_OK)
+        rc = 1;
     if (rc == 1) {
         out->id = pwi_col_int64(st, 0);
         snprintf(out->name, sizeof out->name, "%s", pwi_col_text(st, 1));
@@ -147,10 +158,18 @@ int pwi_user_create(pwi_db *db, const char *name, pwi_role role,
     pwi_hex(raw, sizeof raw, token_out);
     sodium_memzero(raw, sizeof raw);
     char h[65], now[21];
-    token_hash(token_out, h);
     pwi_now_iso(now);
     pwi_stmt *st;
-    int rc = pwi_db_prepare(db,
+    /* The audit head's lock before the row: writers take turns before
+     * they insert (audit.h), and the row is sealed (seal.h). */
+    int rc = token_hash(db, token_out, h, err);
+    if (rc == PW_OK)
+        rc = pwi_audit_lock(db, err);
+    if (rc != PW_OK) {
+        sodium_memzero(token_out, 65);
+        return rc;
+    }
+    rc = pwi_db_prepare(db,
                             "INSERT INTO users (name, role, token_hash, "
                             "created) VALUES (?, ?, ?, ?) RETURNING id",
                             &st, err);
@@ -161,9 +180,11 @@ int pwi_user_create(pwi_db *db, const char *name, pwi_role role,
     pwi_bind_text(st, 3, h);
     pwi_bind_text(st, 4, now);
     rc = pwi_step(st, err);
+    int64_t id = 0;
     if (rc == 1) {
+        id = pwi_col_int64(st, 0);
         if (id_out)
-            *id_out = pwi_col_int64(st, 0);
+            *id_out = id;
         rc = PW_OK;
     } else if (rc == PW_ECONFLICT) {
         rc = pw_error_set(err, PW_ECONFLICT, NULL, 0, "name",
@@ -172,6 +193,8 @@ int pwi_user_create(pwi_db *db, const char *name, pwi_role role,
         rc = pw_error_set(err, PW_EDB, NULL, 0, NULL, "insert returned no id");
     }
     pwi_stmt_reset(st);
+    if (rc == PW_OK)
+        rc = pwi_seal_insert(db, PWI_T_USERS, id, err);
     if (rc != PW_OK)
         sodium_memzero(token_out, 65);
     return rc;

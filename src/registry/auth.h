@@ -3,7 +3,10 @@
  *
  * A user is a name, a role and a bearer token. The token (32 random bytes,
  * 64 hex characters) is shown once, when the user is created; the database
- * keeps only its BLAKE2b hash, so a stolen database file yields no token.
+ * keeps only a hash keyed with a sub-key of the site key (seal.h,
+ * pwi_token_hash), so a stolen database file yields no token and someone
+ * who can write the file but lacks the key cannot plant a working one.
+ * Each user row is sealed (seal.h) and its MAC is checked at sign-in.
  *
  * Who may see what follows issue 5 and monitoring.md section 7.5 (42 CFR
  * Part 2 section 2.35 for the court liaison; analysts get pseudonymised or

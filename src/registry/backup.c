@@ -187,10 +187,19 @@ static int check_chain(pwi_db *db, const unsigned char key[32], const char *path
     int rc = pwi_audit_verify(db, key, &rep, err);
     if (rc != PW_OK)
         return rc;
-    if (!rep.ok)
-        return pw_error_set(err, status, path, 0, NULL,
-                            "%s's audit chain is broken at entry %lld: %s", what,
-                            (long long)rep.first_bad, rep.reason);
+    if (!rep.ok) {
+        size_t l = strlen(rep.reason);
+        if (l && rep.reason[l - 1] == '\n')
+            rep.reason[l - 1] = '\0';
+        /* A chain entry, or a row, a table or the head that fails its seal
+         * (seal.h): a flipped bit inside a value is caught here. */
+        if (rep.first_bad)
+            return pw_error_set(err, status, path, 0, NULL,
+                                "%s's audit chain is broken at entry %lld: %s", what,
+                                (long long)rep.first_bad, rep.reason);
+        return pw_error_set(err, status, path, 0, NULL, "%s fails its seals: %s", what,
+                            rep.reason);
+    }
     *entries = (long)rep.entries;
     int64_t v = 0;
     int found = 0;
@@ -213,6 +222,8 @@ static int check_copy(const char *tmp, const pwi_reg *src, pw_backup_result *res
     int rc = pwi_db_open(tmp, 0, &db, err);
     if (rc != PW_OK)
         return rc;
+    /* The copy's rows are checked against their seals too. */
+    pwi_db_set_keys(db, &src->keys);
     if ((rc = check_pages(db, tmp, "the copy", PW_EDB, err)) == PW_OK)
         rc = check_chain(db, src->keys.audit, tmp, "the copy", PW_EDB, &res->audit_entries,
                          &res->people, &res->episodes, err);

@@ -37,6 +37,9 @@ static void derive(const unsigned char master[32], pwi_keys *k)
     crypto_kdf_derive_from_key(k->secretbox, 32, 2, KDF_CONTEXT, master);
     crypto_kdf_derive_from_key(k->audit, 32, 3, KDF_CONTEXT, master);
     crypto_kdf_derive_from_key(k->check, 32, 4, KDF_CONTEXT, master);
+    crypto_kdf_derive_from_key(k->rows, 32, 5, KDF_CONTEXT, master);
+    crypto_kdf_derive_from_key(k->token, 32, 6, KDF_CONTEXT, master);
+    crypto_kdf_derive_from_key(k->sign_seed, 32, 7, KDF_CONTEXT, master);
 }
 
 static int parse_hex_key(const char *hex, unsigned char master[32])

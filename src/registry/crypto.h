@@ -25,6 +25,9 @@ typedef struct pwi_keys {
     unsigned char secretbox[32]; /* crypto_secretbox (XSalsa20-Poly1305) */
     unsigned char audit[32];     /* audit hash chain */
     unsigned char check[32];     /* key check value stored in meta */
+    unsigned char rows[32];      /* row MACs and the seal (seal.h) */
+    unsigned char token[32];     /* keyed token hashes (auth.h) */
+    unsigned char sign_seed[32]; /* Ed25519 seed of audit checkpoints */
 } pwi_keys;
 
 /* Initialises libsodium (idempotent). */

@@ -16,6 +16,7 @@
 
 #include "db.h"
 #include "schema.h"
+#include "seal.h"
 
 struct pwi_stmt {
     pwi_db *db;
@@ -48,6 +49,10 @@ struct pwi_db {
     pwi_stmt **stmts;
     int next_name;
     pwi_audit_head head, head_saved; /* see db.h */
+    const struct pwi_keys *keys;     /* see pwi_db_set_keys */
+    int *pend_table;                 /* see pwi_db_pending_put */
+    int64_t *pend_id;
+    size_t pend_cap;
     pwi_stmt *active; /* PostgreSQL: the statement whose rows are on the wire */
     /* PostgreSQL: pwi_db_resavepoint() was called but not yet sent; it
      * goes out with the next statement, in the same round trip. */
@@ -236,6 +241,8 @@ void pwi_db_close(pwi_db *db)
         sqlite3_close(db->lite);
     if (db->pg)
         PQfinish(db->pg);
+    free(db->pend_table);
+    free(db->pend_id);
     free(db->url);
     free(db);
 }
@@ -411,22 +418,49 @@ pwi_audit_head *pwi_db_audit_head(pwi_db *db)
     return &db->head;
 }
 
-/* Writes the cached audit head back inside the transaction. */
+int pwi_db_pending_put(pwi_db *db, size_t at, int table, int64_t id)
+{
+    if (at >= db->pend_cap) {
+        size_t cap = db->pend_cap ? 2 * db->pend_cap : 256;
+        int *t = realloc(db->pend_table, cap * sizeof *t);
+        if (t)
+            db->pend_table = t;
+        int64_t *i = realloc(db->pend_id, cap * sizeof *i);
+        if (i)
+            db->pend_id = i;
+        if (!t || !i)
+            return PW_ENOMEM;
+        db->pend_cap = cap;
+    }
+    db->pend_table[at] = table;
+    db->pend_id[at] = id;
+    return PW_OK;
+}
+
+void pwi_db_pending_get(const pwi_db *db, size_t at, int *table, int64_t *id)
+{
+    assert(at < db->pend_cap);
+    *table = db->pend_table[at];
+    *id = db->pend_id[at];
+}
+
+void pwi_db_set_keys(pwi_db *db, const struct pwi_keys *keys)
+{
+    db->keys = keys;
+}
+
+const struct pwi_keys *pwi_db_keys(const pwi_db *db)
+{
+    return db->keys;
+}
+
+/* Writes the cached audit head back inside the transaction, with the
+ * table totals and the seal over both (seal.c). */
 static int flush_audit_head(pwi_db *db, pw_error *err)
 {
     if (!db->head.valid)
         return PW_OK;
-    pwi_stmt *st;
-    int rc = pwi_db_prepare(db,
-                            "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
-                            &st, err);
-    if (rc != PW_OK)
-        return rc;
-    pwi_bind_int64(st, 1, db->head.seq);
-    pwi_bind_text(st, 2, db->head.hash);
-    rc = pwi_step(st, err);
-    pwi_stmt_reset(st);
-    return rc < 0 ? rc : PW_OK;
+    return pwi_seal_flush(db, &db->head, err);
 }
 
 int pwi_db_begin(pwi_db *db, pw_error *err)
@@ -833,6 +867,13 @@ int pwi_col_count(pwi_stmt *st)
     return st->res ? PQnfields(st->res) : 0;
 }
 
+const char *pwi_col_name(pwi_stmt *st, int col)
+{
+    if (st->db->kind == PWI_DB_SQLITE)
+        return sqlite3_column_name(st->lite, col);
+    return st->res ? PQfname(st->res, col) : NULL;
+}
+
 int pwi_col_is_null(pwi_stmt *st, int col)
 {
     if (st->db->kind == PWI_DB_SQLITE)
@@ -935,6 +976,11 @@ int pwi_db_schema_version(pwi_db *db, int *version, pw_error *err)
 
 int pwi_db_migrate(pwi_db *db, pw_error *err)
 {
+    return pwi_db_migrate_to(db, pwi_schema_latest(), err);
+}
+
+int pwi_db_migrate_to(pwi_db *db, int upto, pw_error *err)
+{
     int have, rc = pwi_db_schema_version(db, &have, err);
     if (rc != PW_OK)
         return rc;
@@ -943,7 +989,7 @@ int pwi_db_migrate(pwi_db *db, pw_error *err)
         return pw_error_set(err, PW_EDB, db->url, 0, NULL,
                             "schema version %d is newer than this program (%d)",
                             have, latest);
-    for (int v = have + 1; v <= latest; v++) {
+    for (int v = have + 1; v <= upto && v <= latest; v++) {
         char *sql;
         if ((rc = pwi_schema_sql(v, db->kind, &sql)) != PW_OK)
             return pw_error_set(err, rc, db->url, 0, NULL,

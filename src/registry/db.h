@@ -78,6 +78,9 @@ const char *pwi_db_url(const pwi_db *db);
 /* Brings the schema to the newest version (schema.c); idempotent. Each
  * migration runs in its own transaction together with its version bump. */
 int pwi_db_migrate(pwi_db *db, pw_error *err);
+/* The same, up to version `upto` only (an existing registry is brought to
+ * the last version that needs no key; seal.h does the keyed one). */
+int pwi_db_migrate_to(pwi_db *db, int upto, pw_error *err);
 /* The schema version stored in the database (0 for an empty database). */
 int pwi_db_schema_version(pwi_db *db, int *version, pw_error *err);
 
@@ -128,12 +131,46 @@ int pwi_db_resavepoint(pwi_db *db, pw_error *err);
  * COMMIT; a savepoint saves it, pwi_db_rollback_to() restores it, and a
  * rollback forgets it.
  */
+/* One sealed table's running totals (seal.h): rows, the sum of their
+ * ids (wrapping) and the XOR of their row MACs. */
+#define PWI_SEAL_TABLES 14
+typedef struct pwi_table_seal {
+    int64_t n;
+    uint64_t idsum;
+    unsigned char x[32];
+} pwi_table_seal;
+
 typedef struct pwi_audit_head {
     int valid;
     int64_t seq;
     char hash[65];
+    /* The seal state (seal.h), read with the head and written back with
+     * it: `rows` is the digest of the table totals as stored; the totals
+     * themselves are read only when a sealed table is first written in the
+     * transaction (tables_loaded), and `dirty` has bit i set once table i
+     * changed. Saved and restored with the head by savepoints. */
+    char rows[65];
+    int tables_loaded;
+    uint32_t dirty;
+    pwi_table_seal tab[PWI_SEAL_TABLES];
+    /* Rows inserted in the transaction whose MACs are written at COMMIT
+     * (seal.h, pwi_seal_insert): the first `pending` of the connection's
+     * list (pwi_db_pending), so a rolled-back savepoint drops its own. */
+    size_t pending;
 } pwi_audit_head;
 pwi_audit_head *pwi_db_audit_head(pwi_db *db);
+/* The connection's list of rows awaiting their seal: table i and id of
+ * entry i. pwi_db_pending_put stores entry `at` (growing the list). */
+int pwi_db_pending_put(pwi_db *db, size_t at, int table, int64_t id);
+void pwi_db_pending_get(const pwi_db *db, size_t at, int *table, int64_t *id);
+
+/* The site keys the connection writes under (row seals, token hashes):
+ * set by whoever loaded them (pwi_reg_open, registry init), who keeps them
+ * alive while the connection is open. NULL until set; a write to a sealed
+ * table without keys fails. */
+struct pwi_keys;
+void pwi_db_set_keys(pwi_db *db, const struct pwi_keys *keys);
+const struct pwi_keys *pwi_db_keys(const pwi_db *db);
 
 /*
  * A savepoint around one request's records in a transaction shared by
@@ -168,6 +205,8 @@ int pwi_step(pwi_stmt *st, pw_error *err);
 /* Columns of the current row, 0-based. Text is valid until the next
  * step/reset; NULL columns give 0, 0.0 or NULL. */
 int pwi_col_count(pwi_stmt *st);
+/* The name of result column `col` (valid while the row is). */
+const char *pwi_col_name(pwi_stmt *st, int col);
 int pwi_col_is_null(pwi_stmt *st, int col);
 int64_t pwi_col_int64(pwi_stmt *st, int col);
 double pwi_col_double(pwi_stmt *st, int col);

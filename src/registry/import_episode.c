@@ -15,6 +15,7 @@
 #include "pathways/engine.h"
 #include "pathways/registry.h"
 #include "import_int.h"
+#include "seal.h"
 
 /* Plan length assumed when the episode carries no case (no engine plan). */
 #define DEFAULT_PLAN_DAYS 365
@@ -64,7 +65,7 @@ int pwi_imp_rec_person(pwi_importer *im, json_t *rec, pw_error *err)
         rc = pwi_db_prepare(im->reg->db,
                             "INSERT INTO person (ref, pkey, name_enc, "
                             "national_id_enc, contact_enc, birth_day, sex, "
-                            "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                             &st, err);
     if (rc == PW_OK) {
         pwi_bind_text(st, 1, ref);
@@ -75,11 +76,14 @@ int pwi_imp_rec_person(pwi_importer *im, json_t *rec, pw_error *err)
         pwi_bind_int64(st, 6, birth);
         pwi_bind_text(st, 7, sexes[sex]);
         pwi_bind_int64(st, 8, im->reg->user.id);
-        rc = pwi_imp_run(st, NULL, err);
+        int64_t id = 0;
+        rc = pwi_imp_run(st, &id, err);
         if (rc == PW_ECONFLICT)
             rc = pw_error_set(err, PW_ECONFLICT, im->name, im->line, "ref",
                               "a person with this ref or national ID exists "
                               "already");
+        if (rc == PW_OK)
+            rc = pwi_seal_insert(im->reg->db, PWI_T_PERSON, id, err);
     }
     free(name_enc);
     free(nid_enc);
@@ -448,6 +452,10 @@ int pwi_imp_rec_episode(pwi_importer *im, json_t *rec, pw_error *err)
     if (rc == PW_OK && tests_per_week > 0)
         rc = add_test_schedule(im, episode_id, start, plan_end,
                                tests_per_week / 7.0, err);
+    /* The episode, its plan, its review and test schedules are sealed in
+     * one go, once all of them exist. */
+    if (rc == PW_OK)
+        rc = pwi_seal_episode(im->reg->db, episode_id, 1, err);
     if (rc == PW_OK)
         rc = pwi_imp_audit_rec(im, "episode", ref,
                                needs_panel ? "pending panel" : NULL, err);

@@ -15,6 +15,7 @@
 #include "pathways/engine.h"
 #include "pathways/registry.h"
 #include "import_int.h"
+#include "seal.h"
 
 static const int post_discharge_days[] = {91, 182, 365};
 
@@ -75,7 +76,7 @@ int pwi_imp_rec_panel(pwi_importer *im, json_t *rec, pw_error *err)
                             "INSERT INTO panel_decision (episode_id, "
                             "decision_day, decision, members_json, "
                             "dissent_json, programme, reason, signed_by) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                             &st, err);
     if (rc == PW_OK) {
         pwi_bind_int64(st, 1, ep.id);
@@ -86,7 +87,10 @@ int pwi_imp_rec_panel(pwi_importer *im, json_t *rec, pw_error *err)
         pwi_bind_text(st, 6, programme);
         pwi_bind_text(st, 7, reason);
         pwi_bind_int64(st, 8, im->reg->user.id);
-        rc = pwi_imp_run(st, NULL, err);
+        int64_t id = 0;
+        rc = pwi_imp_run(st, &id, err);
+        if (rc == PW_OK)
+            rc = pwi_seal_insert(im->reg->db, PWI_T_PANEL_DECISION, id, err);
     }
     free(members);
     free(dissent);
@@ -96,6 +100,10 @@ int pwi_imp_rec_panel(pwi_importer *im, json_t *rec, pw_error *err)
      * episode already decided is kept on record (a review of the placement)
      * without changing its status. */
     if (strcmp(ep.status, "pending_panel") == 0) {
+        /* Check the episode's seals before changing it, and seal it again
+         * after, so that an edit made behind our back is never re-sealed. */
+        if ((rc = pwi_seal_episode(im->reg->db, ep.id, 0, err)) != PW_OK)
+            return rc;
         rc = pwi_db_prepare(im->reg->db,
                             decision == 2
                                 ? "UPDATE episode SET status = 'rejected' "
@@ -127,6 +135,8 @@ int pwi_imp_rec_panel(pwi_importer *im, json_t *rec, pw_error *err)
             if ((rc = pwi_imp_run(st, NULL, err)) != PW_OK)
                 return rc;
         }
+        if ((rc = pwi_seal_episode(im->reg->db, ep.id, 1, err)) != PW_OK)
+            return rc;
     }
     return pwi_reg_audit(im->reg, "sign", object, decisions[decision], err);
 }
@@ -208,6 +218,8 @@ int pwi_imp_rec_review(pwi_importer *im, json_t *rec, pw_error *err)
         pwi_bind_text(st, 4 + (int)N_TOP, notes_enc);
         pwi_bind_int64(st, 5 + (int)N_TOP, im->reg->user.id);
         rc = pwi_imp_run(st, &review_id, err);
+        if (rc == PW_OK)
+            rc = pwi_seal_insert(im->reg->db, PWI_T_REVIEW, review_id, err);
     }
     free(notes_enc);
     if (rc != PW_OK)
@@ -235,6 +247,9 @@ int pwi_imp_rec_review(pwi_importer *im, json_t *rec, pw_error *err)
     if (rc < 0)
         return rc;
     if (due_id) {
+        rc = pwi_seal_before(im->reg->db, PWI_T_REVIEW_DUE, "id", due_id, err);
+        if (rc != PW_OK)
+            return rc;
         rc = pwi_db_prepare(im->reg->db,
                             "UPDATE review_due SET review_id = ? WHERE id = ?",
                             &st, err);
@@ -243,6 +258,9 @@ int pwi_imp_rec_review(pwi_importer *im, json_t *rec, pw_error *err)
         pwi_bind_int64(st, 1, review_id);
         pwi_bind_int64(st, 2, due_id);
         if ((rc = pwi_imp_run(st, NULL, err)) != PW_OK)
+            return rc;
+        rc = pwi_seal_after(im->reg->db, PWI_T_REVIEW_DUE, "id", due_id, err);
+        if (rc != PW_OK)
             return rc;
     }
     return pwi_imp_audit_rec(im, "episode", eref, "review", err);
@@ -273,7 +291,7 @@ int pwi_imp_rec_test(pwi_importer *im, json_t *rec, pw_error *err)
                         "INSERT INTO drug_test (episode_id, test_day, analyte, "
                         "result, scheduled, created_by) VALUES (?, ?, ?, ?, "
                         "(SELECT count(*) FROM test_schedule WHERE episode_id "
-                        "= ? AND test_day = ?), ?)",
+                        "= ? AND test_day = ?), ?) RETURNING id",
                         &st, err);
     if (rc != PW_OK)
         return rc;
@@ -284,7 +302,7 @@ int pwi_imp_rec_test(pwi_importer *im, json_t *rec, pw_error *err)
     pwi_bind_int64(st, 5, ep.id);
     pwi_bind_int64(st, 6, day);
     pwi_bind_int64(st, 7, im->reg->user.id);
-    if ((rc = pwi_imp_run(st, NULL, err)) != PW_OK)
+    if ((rc = pwi_imp_insert_sealed(im, st, PWI_T_DRUG_TEST, err)) != PW_OK)
         return rc;
     return pwi_imp_audit_rec(im, "episode", eref, "test", err);
 }
@@ -315,7 +333,7 @@ int pwi_imp_rec_violation(pwi_importer *im, json_t *rec, pw_error *err)
     rc = pwi_db_prepare(im->reg->db,
                         "INSERT INTO violation (episode_id, violation_day, "
                         "kind, adjudication, response, created_by) VALUES "
-                        "(?, ?, ?, ?, ?, ?)",
+                        "(?, ?, ?, ?, ?, ?) RETURNING id",
                         &st, err);
     if (rc != PW_OK)
         return rc;
@@ -325,7 +343,7 @@ int pwi_imp_rec_violation(pwi_importer *im, json_t *rec, pw_error *err)
     pwi_bind_text(st, 4, adj[a < 0 ? 0 : a]);
     pwi_bind_text(st, 5, response);
     pwi_bind_int64(st, 6, im->reg->user.id);
-    if ((rc = pwi_imp_run(st, NULL, err)) != PW_OK)
+    if ((rc = pwi_imp_insert_sealed(im, st, PWI_T_VIOLATION, err)) != PW_OK)
         return rc;
     return pwi_imp_audit_rec(im, "episode", eref, "violation", err);
 }
@@ -352,9 +370,10 @@ int pwi_imp_rec_outcome(pwi_importer *im, json_t *rec, int followup, pw_error *e
     rc = pwi_db_prepare(im->reg->db,
                         followup ? "INSERT INTO followup (episode_id, "
                                    "followup_day, status, created_by) VALUES "
-                                   "(?, ?, ?, ?)"
+                                   "(?, ?, ?, ?) RETURNING id"
                                  : "INSERT INTO relapse (episode_id, "
-                                   "relapse_day, created_by) VALUES (?, ?, ?)",
+                                   "relapse_day, created_by) VALUES (?, ?, ?) "
+                                   "RETURNING id",
                         &st, err);
     if (rc != PW_OK)
         return rc;
@@ -366,7 +385,8 @@ int pwi_imp_rec_outcome(pwi_importer *im, json_t *rec, int followup, pw_error *e
     } else {
         pwi_bind_int64(st, 3, im->reg->user.id);
     }
-    if ((rc = pwi_imp_run(st, NULL, err)) != PW_OK)
+    rc = pwi_imp_insert_sealed(im, st, followup ? PWI_T_FOLLOWUP : PWI_T_RELAPSE, err);
+    if (rc != PW_OK)
         return rc;
     return pwi_imp_audit_rec(im, "episode", eref, followup ? "followup" : "relapse", err);
 }
@@ -408,6 +428,9 @@ int pwi_imp_rec_discharge(pwi_importer *im, json_t *rec, pw_error *err)
                            "the placement awaits the panel's signature; nothing to "
                            "discharge yet",
                            NULL);
+    /* Check the episode's seals before changing it; seal it again below. */
+    if ((rc = pwi_seal_episode(im->reg->db, ep.id, 0, err)) != PW_OK)
+        return rc;
     pwi_stmt *st;
     rc = pwi_db_prepare(im->reg->db,
                         "UPDATE episode SET status = 'discharged', "
@@ -455,6 +478,8 @@ int pwi_imp_rec_discharge(pwi_importer *im, json_t *rec, pw_error *err)
         if (rc != PW_OK)
             return rc;
     }
+    if ((rc = pwi_seal_episode(im->reg->db, ep.id, 1, err)) != PW_OK)
+        return rc;
     return pwi_imp_audit_rec(im, "episode", eref, "discharge", err);
 }
 
@@ -489,9 +514,10 @@ int pwi_imp_rec_person_event(pwi_importer *im, json_t *rec, int prison,
     rc = pwi_db_prepare(im->reg->db,
                         prison ? "INSERT INTO imprisonment (person_id, "
                                  "start_day, end_day, created_by) VALUES (?, "
-                                 "?, ?, ?)"
+                                 "?, ?, ?) RETURNING id"
                                : "INSERT INTO death (person_id, death_day, "
-                                 "cause, created_by) VALUES (?, ?, ?, ?)",
+                                 "cause, created_by) VALUES (?, ?, ?, ?) "
+                                 "RETURNING id",
                         &st, err);
     if (rc != PW_OK)
         return rc;
@@ -506,7 +532,8 @@ int pwi_imp_rec_person_event(pwi_importer *im, json_t *rec, int prison,
         pwi_bind_text(st, 3, cause);
     }
     pwi_bind_int64(st, 4, im->reg->user.id);
-    if ((rc = pwi_imp_run(st, NULL, err)) != PW_OK)
+    rc = pwi_imp_insert_sealed(im, st, prison ? PWI_T_IMPRISONMENT : PWI_T_DEATH, err);
+    if (rc != PW_OK)
         return rc;
     return pwi_imp_audit_rec(im, "person", pref, prison ? "imprisonment" : "death", err);
 }

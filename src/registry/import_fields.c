@@ -15,6 +15,7 @@
 #include "pathways/engine.h"
 #include "pathways/registry.h"
 #include "import_int.h"
+#include "seal.h"
 #include "json_in.h"
 
 void pwi_importer_free(pwi_importer *im)
@@ -251,6 +252,16 @@ int pwi_imp_run(pwi_stmt *st, int64_t *id, pw_error *err)
         *id = pwi_col_int64(st, 0);
     pwi_stmt_reset(st);
     return rc < 0 ? rc : PW_OK;
+}
+
+int pwi_imp_insert_sealed(pwi_importer *im, pwi_stmt *st, int t, pw_error *err)
+{
+    int64_t id = 0;
+    int rc = pwi_imp_run(st, &id, err);
+    if (rc != PW_OK)
+        return rc;
+    assert(id > 0);
+    return pwi_seal_insert(im->reg->db, (pwi_seal_table)t, id, err);
 }
 
 int pwi_imp_audit_rec(pwi_importer *im, const char *kind, const char *ref,

@@ -89,6 +89,8 @@ int pwi_imp_not_before_start(pwi_importer *im, const pwi_episode_row *ep, int32_
 int pwi_imp_require_episode(pwi_importer *im, pwi_object o, const char *eref,
                             char object[260], pw_error *err);
 int pwi_imp_run(pwi_stmt *st, int64_t *id, pw_error *err);
+/* Runs a prepared INSERT ... RETURNING id and seals the new row of table t. */
+int pwi_imp_insert_sealed(pwi_importer *im, pwi_stmt *st, int t, pw_error *err);
 int pwi_imp_audit_rec(pwi_importer *im, const char *kind, const char *ref,
                       const char *detail, pw_error *err);
 int pwi_imp_add_review_due(pwi_importer *im, int64_t episode_id, const char *stage,

@@ -14,6 +14,7 @@
 #include "reg.h"
 #include "report.h"
 #include "schema.h"
+#include "seal.h"
 
 /* Hex of a keyed hash of a fixed string: proves the key matches the
  * registry without revealing the key. */
@@ -90,12 +91,14 @@ int pwi_reg_open_keyed(const char *url, const char *key_url, const char *token,
         PW_OK)
         goto fail;
     /* Older databases are brought up to date on open; migrations are
-     * transactional, so a crash leaves the previous version intact. */
-    if (version < pwi_schema_latest() &&
-        (rc = pwi_db_migrate(reg->db, err)) != PW_OK)
+     * transactional, so a crash leaves the previous version intact. The
+     * ones before the seals need no key; the sealing one does (below). */
+    if (version < PWI_SCHEMA_SEALED - 1 &&
+        (rc = pwi_db_migrate_to(reg->db, PWI_SCHEMA_SEALED - 1, err)) != PW_OK)
         goto fail;
     if ((rc = pwi_keys_load(key_url, 0, &reg->keys, err)) != PW_OK)
         goto fail;
+    pwi_db_set_keys(reg->db, &reg->keys);
     char stored[80], mine[65];
     int found;
     if ((rc = meta_get(reg->db, "key_check", stored, sizeof stored, &found,
@@ -107,6 +110,12 @@ int pwi_reg_open_keyed(const char *url, const char *key_url, const char *token,
                           "the site key does not belong to this registry");
         goto fail;
     }
+    /* Sealing an older registry needs the key it was just checked for;
+     * then any later migration. */
+    if (version < PWI_SCHEMA_SEALED && (rc = pwi_seal_upgrade(reg->db, &reg->keys, err)) != PW_OK)
+        goto fail;
+    if ((rc = pwi_db_migrate(reg->db, err)) != PW_OK)
+        goto fail;
     if (token) {
         rc = pwi_auth_token(reg->db, token, &reg->user, err);
         if (rc == PW_EAUTH) {
@@ -181,7 +190,9 @@ int pw_registry_init(const char *url, char token_out[65], pw_error *err)
     int rc = pwi_db_open(url, 1, &db, err);
     if (rc != PW_OK)
         return rc;
-    if ((rc = pwi_db_migrate(db, err)) != PW_OK)
+    /* Not past the sealing migration before the check: on an existing
+     * registry of an older schema it needs the key (pwi_seal_upgrade). */
+    if ((rc = pwi_db_migrate_to(db, PWI_SCHEMA_SEALED - 1, err)) != PW_OK)
         goto done;
     int64_t n;
     int found;
@@ -193,11 +204,14 @@ int pw_registry_init(const char *url, char token_out[65], pw_error *err)
                           "registry exists already (it has users)");
         goto done;
     }
+    if ((rc = pwi_db_migrate(db, err)) != PW_OK)
+        goto done;
     /* Only now may a key file be created: before the check above, a second
      * init on a registry whose key file is elsewhere would have left a new,
      * wrong key beside it. */
     if ((rc = pwi_keys_load(url, 1, &keys, err)) != PW_OK)
         goto done;
+    pwi_db_set_keys(db, &keys);
     /* Key check, admin and the first audit entry commit together: a crash
      * leaves either a registry with its admin or none. */
     if ((rc = pwi_db_begin(db, err)) != PW_OK)
@@ -360,22 +374,7 @@ int pw_registry_stats(const char *url, const char *as_token, FILE *out,
 
 int pw_registry_audit_verify(const char *url, long *entries, pw_error *err)
 {
-    *entries = 0;
-    pwi_reg *reg;
-    int rc = pwi_reg_open(url, NULL, &reg, err);
-    if (rc != PW_OK)
-        return rc;
-    pwi_audit_report rep;
-    rc = pwi_audit_verify(reg->db, reg->keys.audit, &rep, err);
-    if (rc == PW_OK) {
-        *entries = (long)rep.entries;
-        if (!rep.ok)
-            rc = pw_error_set(err, PW_ECONFLICT, pwi_db_url(reg->db), 0, NULL,
-                              "audit chain broken at entry %lld: %s",
-                              (long long)rep.first_bad, rep.reason);
-    }
-    pwi_reg_close(reg);
-    return rc;
+    return pw_registry_audit_verify_at(url, NULL, entries, err);
 }
 
 int pw_registry_audit_list(const char *url, const char *as_token, FILE *out,

@@ -233,6 +233,41 @@ static const char *const migration_3 =
     "CREATE UNIQUE INDEX death_once ON death(person_id);\n"
     "CREATE UNIQUE INDEX imprisonment_once ON imprisonment(person_id, start_day);\n";
 
+/* Migration 4: tamper evidence beyond the log (seal.h). A keyed MAC on
+ * every row that matters, the per-table totals, and the head's digest of
+ * them and its seal. On a registry with rows it runs only together with
+ * the keyed part that fills them (pwi_seal_upgrade), in one transaction;
+ * token hashes become keyed in the same step (auth.c). */
+static const char *const migration_4 =
+    "ALTER TABLE users ADD COLUMN mac TEXT;\n"
+    "ALTER TABLE person ADD COLUMN mac TEXT;\n"
+    "ALTER TABLE episode ADD COLUMN mac TEXT;\n"
+    "ALTER TABLE plan_phase ADD COLUMN mac TEXT;\n"
+    "ALTER TABLE review_due ADD COLUMN mac TEXT;\n"
+    "ALTER TABLE panel_decision ADD COLUMN mac TEXT;\n"
+    "ALTER TABLE review ADD COLUMN mac TEXT;\n"
+    "ALTER TABLE drug_test ADD COLUMN mac TEXT;\n"
+    "ALTER TABLE test_schedule ADD COLUMN mac TEXT;\n"
+    "ALTER TABLE violation ADD COLUMN mac TEXT;\n"
+    "ALTER TABLE relapse ADD COLUMN mac TEXT;\n"
+    "ALTER TABLE followup ADD COLUMN mac TEXT;\n"
+    "ALTER TABLE death ADD COLUMN mac TEXT;\n"
+    "ALTER TABLE imprisonment ADD COLUMN mac TEXT;\n"
+    "CREATE TABLE row_seal (\n"
+    "  tbl TEXT PRIMARY KEY,\n"
+    "  n BIGINT NOT NULL,\n"
+    "  idsum BIGINT NOT NULL,\n"
+    "  digest TEXT NOT NULL);\n"
+    "INSERT INTO row_seal (tbl, n, idsum, digest) VALUES "
+    "('users', 0, 0, '@Z@'), ('person', 0, 0, '@Z@'), ('episode', 0, 0, '@Z@'), "
+    "('plan_phase', 0, 0, '@Z@'), ('review_due', 0, 0, '@Z@'), "
+    "('panel_decision', 0, 0, '@Z@'), ('review', 0, 0, '@Z@'), "
+    "('drug_test', 0, 0, '@Z@'), ('test_schedule', 0, 0, '@Z@'), "
+    "('violation', 0, 0, '@Z@'), ('relapse', 0, 0, '@Z@'), ('followup', 0, 0, '@Z@'), "
+    "('death', 0, 0, '@Z@'), ('imprisonment', 0, 0, '@Z@');\n"
+    "ALTER TABLE audit_head ADD COLUMN tables_digest TEXT;\n"
+    "ALTER TABLE audit_head ADD COLUMN seal TEXT;\n";
+
 /* Insert-only audit: refuse UPDATE and DELETE. Anyone with write access to
  * an SQLite file can drop a trigger, which is why the chain is keyed. */
 static const char *const audit_triggers_sqlite =
@@ -280,6 +315,31 @@ int pwi_schema_sql(int version, pwi_db_kind kind, char **out)
         return (*out = strdup(migration_2)) ? PW_OK : PW_ENOMEM;
     if (version == 3)
         return (*out = strdup(migration_3)) ? PW_OK : PW_ENOMEM;
+    if (version == 4) {
+        /* @Z@: 32 zero bytes in hex, the XOR of no MACs. */
+        char *sql = strdup(migration_4);
+        if (!sql)
+            return PW_ENOMEM;
+        size_t zlen = 64, n = 0;
+        for (const char *p = sql; (p = strstr(p, "@Z@")) != NULL; p += 3)
+            n++;
+        char *full = malloc(strlen(sql) + n * zlen + 1), *o = full;
+        if (!full) {
+            free(sql);
+            return PW_ENOMEM;
+        }
+        const char *p = sql;
+        for (const char *q; (q = strstr(p, "@Z@")) != NULL; p = q + 3) {
+            memcpy(o, p, (size_t)(q - p));
+            o += q - p;
+            memset(o, '0', zlen);
+            o += zlen;
+        }
+        strcpy(o, p);
+        free(sql);
+        *out = full;
+        return PW_OK;
+    }
     if (version != 1)
         return PW_ENOTFOUND;
     char *base = expand(migration_1, kind);
@@ -301,7 +361,7 @@ int pwi_schema_sql(int version, pwi_db_kind kind, char **out)
 
 int pwi_schema_latest(void)
 {
-    return 3;
+    return 4;
 }
 
 int pwi_schema_check_known(int version, const char *where, const char *what_to_do,

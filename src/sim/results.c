@@ -204,9 +204,9 @@ struct pw_results {
     double *over_value;
     double *metrics; /* [g][run][m] */
     double *series;  /* [g][run][year][k] */
+    char *note;      /* what the engine leaves out, or NULL */
     pwi_band *bands; /* the scenario's plausibility bands (bands.c) */
     size_t n_bands;
-    char *note;      /* what the engine leaves out, or NULL */
 };
 
 pw_results *pw_results_new(const char *scenario, int start_year, int years, int runs,

@@ -150,6 +150,18 @@ static void test_roles(void **state)
     assert_non_null(strstr(err.msg, "role 'lab' may not read review"));
 }
 
+/* The site keys a writer holds (the row seals need them, seal.h). */
+static pwi_keys test_keys = {.rows = {5, 6, 7}, .token = {8}};
+
+static pwi_db *open_keyed(const char *path, int create)
+{
+    pwi_db *db;
+    pw_error err;
+    assert_int_equal(pwi_db_open(path, create, &db, &err), PW_OK);
+    pwi_db_set_keys(db, &test_keys);
+    return db;
+}
+
 static void append_n(pwi_db *db, const unsigned char key[32], int n)
 {
     pw_error err;
@@ -174,7 +186,7 @@ static void test_audit_chain(void **state)
     unlink(path);
     pwi_db *db;
     pw_error err;
-    assert_int_equal(pwi_db_open(path, 1, &db, &err), PW_OK);
+    db = open_keyed(path, 1);
     assert_int_equal(pwi_db_migrate(db, &err), PW_OK);
     assert_int_equal(pwi_db_migrate(db, &err), PW_OK); /* idempotent */
     unsigned char key[32] = {1, 2, 3}, other[32] = {9};
@@ -221,7 +233,7 @@ static void test_audit_chain(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(raw);
-    assert_int_equal(pwi_db_open(path, 0, &db, &err), PW_OK);
+    db = open_keyed(path, 0);
     assert_int_equal(pwi_audit_verify(db, key, &rep, &err), PW_OK);
     assert_false(rep.ok);
     assert_int_equal(rep.first_bad, 7);
@@ -235,7 +247,7 @@ static void test_audit_chain(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(raw);
-    assert_int_equal(pwi_db_open(path, 0, &db, &err), PW_OK);
+    db = open_keyed(path, 0);
     assert_int_equal(pwi_audit_verify(db, key, &rep, &err), PW_OK);
     assert_false(rep.ok);
     assert_int_equal(rep.first_bad, 15);
@@ -247,7 +259,7 @@ static void test_audit_chain(void **state)
     assert_int_equal(sqlite3_exec(raw, "DELETE FROM audit WHERE seq = 3", NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(raw);
-    assert_int_equal(pwi_db_open(path, 0, &db, &err), PW_OK);
+    db = open_keyed(path, 0);
     assert_int_equal(pwi_audit_verify(db, key, &rep, &err), PW_OK);
     assert_false(rep.ok);
     assert_int_equal(rep.first_bad, 3);
@@ -259,10 +271,11 @@ static void test_audit_chain(void **state)
     assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
     assert_int_equal(sqlite3_exec(raw, "DELETE FROM audit; UPDATE audit_head SET seq = 0, "
                                        "hash = '0000000000000000000000000000000000000000"
-                                       "000000000000000000000000'", NULL, NULL, NULL),
+                                       "000000000000000000000000', seal = NULL, "
+                                       "tables_digest = NULL", NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(raw);
-    assert_int_equal(pwi_db_open(path, 0, &db, &err), PW_OK);
+    db = open_keyed(path, 0);
     append_n(db, key, 12000);
     assert_int_equal(pwi_audit_verify(db, key, &rep, &err), PW_OK);
     assert_true(rep.ok);
@@ -273,7 +286,7 @@ static void test_audit_chain(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(raw);
-    assert_int_equal(pwi_db_open(path, 0, &db, &err), PW_OK);
+    db = open_keyed(path, 0);
     assert_int_equal(pwi_audit_verify(db, key, &rep, &err), PW_OK);
     assert_false(rep.ok);
     assert_int_equal(rep.first_bad, 11001);
@@ -318,9 +331,11 @@ static void test_migration(void **state)
     int v;
     assert_int_equal(pwi_db_schema_version(db, &v, &err), PW_OK);
     assert_int_equal(v, 1);
-    assert_int_equal(pwi_db_migrate(db, &err), PW_OK);
+    /* Up to the last migration that needs no key: the sealing one (4) runs
+     * with the site key, on open (tamper_suite.sh tests it on both
+     * backends from schema-3 registries). */
+    assert_int_equal(pwi_db_migrate_to(db, 3, &err), PW_OK);
     assert_int_equal(pwi_db_schema_version(db, &v, &err), PW_OK);
-    assert_int_equal(v, pwi_schema_latest());
     assert_int_equal(v, 3);
     int64_t n;
     int found;
