@@ -157,6 +157,27 @@ int pwi_reg_audit(pwi_reg *reg, const char *action, const char *object,
                             detail, err);
 }
 
+int pwi_reg_audit_end(pwi_reg *reg, int rc, const char *action, const char *object,
+                      const char *detail, pw_error *err)
+{
+    if (rc == PW_OK)
+        rc = pwi_reg_audit(reg, action, object, detail, err);
+    if (rc == PW_OK)
+        rc = pwi_db_commit(reg->db, err);
+    else
+        pwi_db_rollback(reg->db);
+    return rc;
+}
+
+int pwi_reg_audit_tx(pwi_reg *reg, const char *action, const char *object,
+                     const char *detail, pw_error *err)
+{
+    int rc = pwi_db_begin(reg->db, err);
+    if (rc != PW_OK)
+        return rc;
+    return pwi_reg_audit_end(reg, rc, action, object, detail, err);
+}
+
 int pwi_reg_require(pwi_reg *reg, pwi_action action, pwi_object obj,
                     const char *object_name, pw_error *err)
 {
@@ -268,12 +289,7 @@ int pw_registry_user_add(const char *url, const char *as_token,
     if ((rc = pwi_db_begin(reg->db, err)) != PW_OK)
         goto done;
     rc = pwi_user_create(reg->db, name, (pwi_role)r, token_out, NULL, err);
-    if (rc == PW_OK)
-        rc = pwi_reg_audit(reg, "create", object, role, err);
-    if (rc == PW_OK)
-        rc = pwi_db_commit(reg->db, err);
-    else
-        pwi_db_rollback(reg->db);
+    rc = pwi_reg_audit_end(reg, rc, "create", object, role, err);
 done:
     pwi_reg_close(reg);
     return rc;
@@ -389,14 +405,7 @@ int pw_registry_audit_list(const char *url, const char *as_token, FILE *out,
         goto done;
     /* Reading the log is itself logged, before the listing, so the listing
      * shows its own read. */
-    if ((rc = pwi_db_begin(reg->db, err)) != PW_OK)
-        goto done;
-    rc = pwi_reg_audit(reg, "read", "audit", NULL, err);
-    if (rc == PW_OK)
-        rc = pwi_db_commit(reg->db, err);
-    else
-        pwi_db_rollback(reg->db);
-    if (rc == PW_OK)
+    if ((rc = pwi_reg_audit_tx(reg, "read", "audit", NULL, err)) == PW_OK)
         rc = pwi_audit_list(reg->db, out, err);
 done:
     pwi_reg_close(reg);
