@@ -137,6 +137,8 @@ int pwi_http_start(const pwi_http_opts *opts, pwi_http **out, pw_error *err)
     *out = h;
     return PW_OK;
 fail:
+    /* Error-only exit (success returned above), so not `done`, the common
+     * exit's name: it frees what was half built. */
     http_free(h, key_made);
     return rc;
 }

@@ -136,6 +136,8 @@ int pwi_reg_open_keyed(const char *url, const char *key_url, const char *token,
     *out = reg;
     return PW_OK;
 fail:
+    /* Error-only exit (success returned above), so not `done`, the common
+     * exit's name: it frees what was half built. */
     pwi_reg_close(reg);
     return rc;
 }
