@@ -413,3 +413,45 @@ done:
     pwi_reg_close(reg);
     return rc;
 }
+
+int pw_registry_report_kind(const char *name)
+{
+    return pwi_report_parse(name);
+}
+
+int pw_registry_report_by(const char *name)
+{
+    return pwi_report_by_parse(name);
+}
+
+int pw_registry_date(const char *text, int32_t *day)
+{
+    return pwi_date_parse(text, day);
+}
+
+int32_t pw_registry_today(void)
+{
+    return pwi_today();
+}
+
+int pw_registry_report(const char *url, const char *as_token,
+                       const pw_registry_report_opts *opts, char **out, size_t *len,
+                       const char **content_type, pw_error *err)
+{
+    *out = NULL;
+    *len = 0;
+    *content_type = NULL;
+    /* pwi_report_run needs a signed-in user (it asserts one). */
+    if (!as_token || !*as_token)
+        return pw_error_set(err, PW_EAUTH, NULL, 0, "token", "no token given");
+    pwi_report_opts o = {.kind = (pwi_report_kind)opts->kind,
+                         .by = (pwi_report_by)opts->by,
+                         .as_of = opts->as_of};
+    pwi_reg *reg = NULL;
+    int rc = pwi_reg_open(url, as_token, &reg, err);
+    if (rc != PW_OK)
+        return rc;
+    rc = pwi_report_run(reg, &o, out, len, content_type, err);
+    pwi_reg_close(reg);
+    return rc;
+}
