@@ -5,12 +5,19 @@
  * encrypted; every read and write of a person's data audited in a
  * hash-chained, insert-only log. See docs/registry.md.
  *
- * These are the operations behind `pathways registry ...`; the HTTP server
- * and the reports build on the internal headers in src/registry/.
+ * These are the operations behind `pathways registry ...` and `pathways
+ * serve`; everything else (the reports' and the server's own parts) is
+ * internal to src/registry/.
+ *
+ * As everywhere in pathways: functions return PW_OK or a negative PW_E*
+ * status and fill `err` (file, line, field, message) on failure; what they
+ * return through out-parameters is the caller's only on PW_OK.
  */
 #ifndef PATHWAYS_REGISTRY_H
 #define PATHWAYS_REGISTRY_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "pathways/core.h"
@@ -126,5 +133,95 @@ typedef struct pw_restore_result {
  */
 int pw_registry_restore(const char *db, const char *as_token, const char *from,
                         int force, pw_restore_result *res, pw_error *err);
+
+/* ---- Reports (`pathways registry report`) ----------------------------- */
+
+/* The report kind called `name` ("relapse-survival", "caseload",
+ * "overdue", "completeness", "outcomes", "flags", "tdi-export";
+ * docs/registry.md, "Reports and HTTP API"), for
+ * pw_registry_report_opts.kind; -1 if there is none. */
+int pw_registry_report_kind(const char *name);
+/* The grouping called `name` ("programme", "regime", "substance"; "" or
+ * NULL: none, which is 0), for pw_registry_report_opts.by; -1 if unknown. */
+int pw_registry_report_by(const char *name);
+/* "YYYY-MM-DD" (also the date part of "YYYY-MM-DDThh:mm:ssZ") into a day
+ * number (days since 1970-01-01); impossible dates (2026-02-30) are
+ * refused. PW_OK or PW_EINVAL; `err` is not used for it. */
+int pw_registry_date(const char *text, int32_t *day);
+/* Today's day number (UTC). */
+int32_t pw_registry_today(void);
+
+typedef struct pw_registry_report_opts {
+    int kind;       /* pw_registry_report_kind() */
+    int by;         /* pw_registry_report_by() */
+    int32_t as_of;  /* "today" of overdue reviews, censoring and windows:
+                     * pw_registry_today() unless the user asked for
+                     * another day */
+} pw_registry_report_opts;
+
+/*
+ * Computes a report over `db` as the user holding `as_token`. The role is
+ * checked first (PW_EPERM, with a "denied" audit entry, if it may not);
+ * the read is audited and committed before the report is returned, so a
+ * report that was shown is always on record. On PW_OK *out is the whole
+ * document, malloc'd and NUL-terminated, for the caller to free (JSON, or
+ * CSV for tdi-export), *len its length and *content_type its MIME type (a
+ * static string); on failure *out is NULL.
+ */
+int pw_registry_report(const char *db, const char *as_token,
+                       const pw_registry_report_opts *opts, char **out, size_t *len,
+                       const char **content_type, pw_error *err);
+
+/* ---- The HTTP API (`pathways serve`) --------------------------------- */
+
+typedef struct pw_registry_serve_opts {
+    const char *db_url;
+    const char *bind;   /* IPv4 address, "127.0.0.1" by default */
+    int port;           /* 0 picks a free port */
+    int threads;        /* pool size; 0 = number of CPUs */
+    /* Failed-token throttling: after auth_fail_limit wrong tokens from one
+     * address within auth_fail_window seconds, 429 for that long. 0 = the
+     * defaults (10 in 60 s); auth_fail_limit -1 turns it off. */
+    int auth_fail_limit;
+    int auth_fail_window;
+    /* HTTPS: PEM files of the certificate (chain) and its private key,
+     * both or neither (both are checked before anything listens). With
+     * them the port speaks TLS only; NULL: plain HTTP. */
+    const char *tls_cert;
+    const char *tls_key;
+    /* Connections at once: in all (0 = PW_REGISTRY_MAX_CONNS), and from one
+     * client address (0 = PW_REGISTRY_PER_ADDR; -1 = no per-address
+     * limit). */
+    int max_conns;
+    int per_addr_limit;
+    /* A request's deadline, from the connection's start (or the end of the
+     * previous request on it) to its last byte (0 =
+     * PW_REGISTRY_REQUEST_TIMEOUT seconds). */
+    int request_timeout_ms;
+} pw_registry_serve_opts;
+
+/* Defaults of `pathways serve --max-connections / --per-address-limit /
+ * --request-timeout` (docs/registry.md, "The network"). */
+#define PW_REGISTRY_MAX_CONNS 4096
+#define PW_REGISTRY_PER_ADDR 64
+#define PW_REGISTRY_REQUEST_TIMEOUT 30
+
+/* A running server (opaque). */
+typedef struct pw_registry_server pw_registry_server;
+
+/* Checks that the registry opens and, with TLS, that the certificate and
+ * key are usable, then starts listening (routes: docs/registry.md). On
+ * PW_OK *out is the caller's, to end with pw_registry_serve_stop; on
+ * failure nothing is left listening and *out is NULL. */
+int pw_registry_serve_start(const pw_registry_serve_opts *opts, pw_registry_server **out,
+                            pw_error *err);
+/* The port actually bound (useful with port 0). */
+int pw_registry_serve_port(const pw_registry_server *s);
+/* Jobs given to the group-commit writer so far (audited reads, refusals,
+ * POST /records bodies) and the commits that wrote them. */
+void pw_registry_serve_counts(pw_registry_server *s, long *jobs, long *commits);
+/* Stops accepting, finishes the requests in flight, closes connections
+ * and frees `s`. */
+void pw_registry_serve_stop(pw_registry_server *s);
 
 #endif /* PATHWAYS_REGISTRY_H */

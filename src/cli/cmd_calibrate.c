@@ -76,9 +76,32 @@ typedef struct {
 /* Equal-weight 95% interval and median of column j of Y (n rows). */
 static interval interval_of(const double *Y, size_t stride, size_t n, const double *w)
 {
+    if (n == 0) /* every simulation left a plausibility band */
+        return (interval){NAN, NAN, NAN};
     interval iv = {pw_wquantile(Y, stride, w, n, 0.025), pw_wquantile(Y, stride, w, n, 0.5),
                    pw_wquantile(Y, stride, w, n, 0.975)};
     return iv;
+}
+
+/* Moves the rows of Y (n rows of `cols`) whose values are all finite to the
+ * front and returns how many there are. A simulation whose trajectory left
+ * one of the scenario's plausibility bands comes back as NaN (the calibration
+ * problem's rejection); it has no place in a predictive interval, and is
+ * counted instead. */
+static size_t keep_finite_rows(double *Y, size_t cols, size_t n)
+{
+    size_t kept = 0;
+    for (size_t r = 0; r < n; r++) {
+        int finite = 1;
+        for (size_t i = 0; i < cols && finite; i++)
+            finite = isfinite(Y[r * cols + i]);
+        if (!finite)
+            continue;
+        if (kept != r)
+            memmove(Y + kept * cols, Y + r * cols, cols * sizeof *Y);
+        kept++;
+    }
+    return kept;
 }
 
 static int write_text(const char *path, const char *text, pw_error *err)
@@ -375,13 +398,19 @@ int pw_cmd_calibrate(int argc, char **argv)
                 "(in sd units), acceptance %.3f, ESS %.0f\n\n",
             N, ar->generations, ar->sims, secs, ar->eps[ar->generations - 1],
             ar->accept[ar->generations - 1], ar->ess);
+    size_t n_prior = keep_finite_rows(Yprior, nt, N), n_post = keep_finite_rows(Ypost, nt, N);
+    fprintf(tf, "predictive simulations inside the plausibility bands: prior %zu of %zu, "
+                "posterior %zu of %zu (the intervals below are of those)\n\n",
+            n_prior, N, n_post, N);
+    json_object_set_new(root, "prior_predictive_inside_bands", json_integer((json_int_t)n_prior));
+    json_object_set_new(root, "posterior_predictive_inside_bands", json_integer((json_int_t)n_post));
     fprintf(tf, "%-22s %12s %12s %27s %27s %s\n", "target", "observed", "sd",
             "prior predictive 95%", "posterior predictive 95%", "covered");
     json_t *jt = json_array();
     size_t covered = 0;
     for (size_t i = 0; i < nt; i++) {
-        interval pr = interval_of(Yprior + i, nt, N, NULL);
-        interval po2 = interval_of(Ypost + i, nt, N, NULL);
+        interval pr = interval_of(Yprior + i, nt, n_prior, NULL);
+        interval po2 = interval_of(Ypost + i, nt, n_post, NULL);
         int cov = obs[i] >= po2.lo && obs[i] <= po2.hi;
         covered += (size_t)cov;
         fprintf(tf, "%-22s %12.4g %12.4g [%12.4g, %12.4g] [%12.4g, %12.4g] %s\n",

@@ -1,6 +1,7 @@
 /*
  * pathways registry report: the registry's effectiveness and data-quality
- * reports (src/registry/report.h), as the signed-in user's role allows.
+ * reports (pw_registry_report, pathways/registry.h), as the signed-in
+ * user's role allows.
  * Called by cmd_registry.c with argv starting at "report".
  *
  * The report is computed whole before anything is printed, so a failure
@@ -12,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../registry/report.h"
+#include "pathways/registry.h"
 #include "cli.h"
 
 static const char usage[] =
@@ -108,33 +109,24 @@ int pw_cmd_registry_report(int argc, char **argv)
 
     pw_error err;
     pw_error_clear(&err);
-    pwi_report_opts o = {.as_of = 0};
-    int k = pwi_report_parse(kind);
-    if (k < 0)
+    pw_registry_report_opts o = {.as_of = 0};
+    o.kind = pw_registry_report_kind(kind);
+    if (o.kind < 0)
         return pw_cli_usage_error(cmd, "--kind: unknown kind '%s' (see --help)", kind);
-    o.kind = (pwi_report_kind)k;
-    int b = pwi_report_by_parse(by);
-    if (b < 0)
+    o.by = pw_registry_report_by(by);
+    if (o.by < 0)
         return pw_cli_usage_error(cmd, "--by must be programme, regime or substance, not '%s'", by);
-    o.by = (pwi_report_by)b;
     if (asof) {
-        if (pwi_date_parse(asof, &o.as_of) != PW_OK)
+        if (pw_registry_date(asof, &o.as_of) != PW_OK)
             return pw_cli_usage_error(cmd, "--as-of must be a date YYYY-MM-DD, not '%s'", asof);
     } else {
-        o.as_of = pwi_today();
+        o.as_of = pw_registry_today();
     }
 
-    pwi_reg *reg = NULL;
-    int rc = pwi_reg_open(db, tok, &reg, &err);
-    if (rc != PW_OK) {
-        pw_error_print(&err, stderr, "pathways registry report");
-        return exit_for(rc);
-    }
     char *out = NULL;
     size_t len = 0;
     const char *type = NULL;
-    rc = pwi_report_run(reg, &o, &out, &len, &type, &err);
-    pwi_reg_close(reg);
+    int rc = pw_registry_report(db, tok, &o, &out, &len, &type, &err);
     if (rc != PW_OK) {
         pw_error_print(&err, stderr, "pathways registry report");
         return exit_for(rc);

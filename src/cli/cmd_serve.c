@@ -1,6 +1,6 @@
 /*
  * pathways serve: the registry as a JSON HTTP API and its web front-end
- * (src/registry/http.h, http_static.h).
+ * (pw_registry_serve_start, pathways/registry.h).
  *
  * Runs until SIGINT or SIGTERM, then finishes the requests in flight and
  * exits 0. The signals are blocked before the server's threads start, so
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "../registry/http.h"
+#include "pathways/registry.h"
 #include "cli.h"
 
 static const char usage[] =
@@ -93,7 +93,7 @@ static const char usage[] =
 
 /* 1 if addr is in 127.0.0.0/8, the only addresses whose traffic never
  * leaves the host. An address that does not parse counts as loopback here:
- * pwi_http_start refuses it anyway. */
+ * pw_registry_serve_start refuses it anyway. */
 static int is_loopback(const char *addr)
 {
     struct in_addr a;
@@ -123,9 +123,9 @@ static int parse_int(const char *s, long lo, long hi, long *out)
  * hard limit; the usual soft limit of 1024 would let a few hundred idle
  * connections exhaust it), and lowers max_conns, with a warning, where the
  * hard limit is too low. */
-static void fit_open_files(pwi_http_opts *o)
+static void fit_open_files(pw_registry_serve_opts *o)
 {
-    rlim_t want = (rlim_t)(o->max_conns > 0 ? o->max_conns : PWI_HTTP_MAX_CONNS) + SERVE_SPARE_FDS;
+    rlim_t want = (rlim_t)(o->max_conns > 0 ? o->max_conns : PW_REGISTRY_MAX_CONNS) + SERVE_SPARE_FDS;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return;
@@ -164,7 +164,7 @@ int pw_cmd_serve(int argc, char **argv)
         {"per-address-limit", required_argument, NULL, 'A'},
         {"request-timeout", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
-    pwi_http_opts o = {.db_url = getenv("PW_REGISTRY_DB"), .bind = "127.0.0.1", .port = 8080};
+    pw_registry_serve_opts o = {.db_url = getenv("PW_REGISTRY_DB"), .bind = "127.0.0.1", .port = 8080};
     optind = 1;
     opterr = 0;
     int c;
@@ -187,7 +187,7 @@ int pw_cmd_serve(int argc, char **argv)
             if (parse_int(optarg, 0, 1000000, &v) != 0)
                 return pw_cli_usage_error(cmd, "--auth-fail-limit must be 0..1000000, not '%s'",
                                           optarg);
-            /* 0 on the command line is "off"; in pwi_http_opts it is "default". */
+            /* 0 on the command line is "off"; in pw_registry_serve_opts it is "default". */
             o.auth_fail_limit = v == 0 ? -1 : (int)v;
             break;
         case 'W':
@@ -208,7 +208,7 @@ int pw_cmd_serve(int argc, char **argv)
             if (parse_int(optarg, 0, 1000000, &v) != 0)
                 return pw_cli_usage_error(cmd, "--per-address-limit must be 0..1000000, not '%s'",
                                           optarg);
-            /* 0 on the command line is "off"; in pwi_http_opts it is "default". */
+            /* 0 on the command line is "off"; in pw_registry_serve_opts it is "default". */
             o.per_addr_limit = v == 0 ? -1 : (int)v;
             break;
         case 'T':
@@ -245,8 +245,8 @@ int pw_cmd_serve(int argc, char **argv)
 
     pw_error err;
     pw_error_clear(&err);
-    pwi_http *h = NULL;
-    int rc = pwi_http_start(&o, &h, &err);
+    pw_registry_server *h = NULL;
+    int rc = pw_registry_serve_start(&o, &h, &err);
     if (rc != PW_OK) {
         pw_error_print(&err, stderr, "pathways serve");
         return rc == PW_EIO || rc == PW_EDB || rc == PW_ENOMEM ? PW_EXIT_FAIL : PW_EXIT_BADINPUT;
@@ -260,7 +260,7 @@ int pw_cmd_serve(int argc, char **argv)
                 "health and criminal-justice records cross the network in clear. Use "
                 "--tls-cert/--tls-key, or bind to 127.0.0.1 behind a TLS reverse proxy\n",
                 o.bind);
-    printf("listening on %s://%s:%d\n", tls ? "https" : "http", o.bind, pwi_http_port(h));
+    printf("listening on %s://%s:%d\n", tls ? "https" : "http", o.bind, pw_registry_serve_port(h));
     fflush(stdout);
     int sig = 0;
     sigwait(&set, &sig);
@@ -268,8 +268,8 @@ int pw_cmd_serve(int argc, char **argv)
     /* How well the group commit grouped, for the operator (read before the
      * last queued jobs are written, so it may miss those). */
     long jobs = 0, commits = 0;
-    pwi_http_counts(h, &jobs, &commits);
-    pwi_http_stop(h);
+    pw_registry_serve_counts(h, &jobs, &commits);
+    pw_registry_serve_stop(h);
     fprintf(stderr, "pathways serve: stopped; %ld audited or written requests in %ld commits\n",
             jobs, commits);
     return PW_EXIT_OK;

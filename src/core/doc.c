@@ -222,7 +222,8 @@ int pw_doc_parse(const char *name, const char *text, size_t len, pw_doc **out,
 nomem:
     rc = pw_error_set(err, PW_ENOMEM, d->name, 0, NULL, "out of memory");
 fail:
-    /* Keys waiting for a value were never attached to a node. */
+    /* Error-only exit (success returned above), so not `done`, the common
+     * exit's name. Keys waiting for a value were never attached to a node. */
     for (int i = 0; i < depth; i++)
         if (stack[i]->kind == PW_NODE_MAP)
             free(pending_key[i]);

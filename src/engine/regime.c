@@ -592,6 +592,8 @@ int pw_regime_load(const char *name_or_path, pw_regime **out, pw_error *err)
     *out = r;
     return PW_OK;
 fail:
+    /* Error-only exit (success returned above), so not `done`, the common
+     * exit's name: it frees what was half built. */
     pw_regime_free(r);
     return rc;
 }

@@ -25,18 +25,6 @@ typedef struct entry {
     const char *detail;
 } entry;
 
-static void feed(crypto_generichash_state *s, const char *v)
-{
-    /* Length-prefixed, so "ab"+"c" and "a"+"bc" hash differently. */
-    uint64_t n = v ? strlen(v) : 0;
-    unsigned char len[8];
-    for (int i = 0; i < 8; i++)
-        len[i] = (unsigned char)(n >> (8 * i));
-    crypto_generichash_update(s, len, sizeof len);
-    if (n)
-        crypto_generichash_update(s, (const unsigned char *)v, n);
-}
-
 /* hash = BLAKE2b-256(key, prev || canonical(e)), as lower-case hex. */
 static void entry_hash(const unsigned char key[32], const unsigned char prev[32],
                        const entry *e, unsigned char out[32])
@@ -47,24 +35,15 @@ static void entry_hash(const unsigned char key[32], const unsigned char prev[32]
     snprintf(uid, sizeof uid, "%" PRId64, e->user_id);
     crypto_generichash_init(&s, key, 32, 32);
     crypto_generichash_update(&s, prev, 32);
-    feed(&s, seq);
-    feed(&s, e->time);
-    feed(&s, uid);
-    feed(&s, e->user_name);
-    feed(&s, e->role);
-    feed(&s, e->action);
-    feed(&s, e->object);
-    feed(&s, e->detail);
+    pwi_hash_feed(&s, seq);
+    pwi_hash_feed(&s, e->time);
+    pwi_hash_feed(&s, uid);
+    pwi_hash_feed(&s, e->user_name);
+    pwi_hash_feed(&s, e->role);
+    pwi_hash_feed(&s, e->action);
+    pwi_hash_feed(&s, e->object);
+    pwi_hash_feed(&s, e->detail);
     crypto_generichash_final(&s, out, 32);
-}
-
-static int unhex32(const char *hex, unsigned char out[32])
-{
-    size_t n = 0;
-    if (!hex || strlen(hex) != 64 ||
-        sodium_hex2bin(out, 32, hex, 64, NULL, &n, NULL) != 0 || n != 32)
-        return PW_EINVAL;
-    return PW_OK;
 }
 
 int pwi_audit_lock(pwi_db *db, pw_error *err)
@@ -124,7 +103,7 @@ int pwi_audit_append(pwi_db *db, const unsigned char key[32],
     unsigned char prev[32], h[32];
     entry e = {0};
     e.seq = head->seq + 1;
-    if (unhex32(head->hash, prev) != PW_OK)
+    if (pwi_unhex32(head->hash, prev) != PW_OK)
         return pw_error_set(err, PW_EDB, pwi_db_url(db), 0, NULL,
                             "audit head hash is corrupt");
     char now[21], hex[65];
@@ -221,7 +200,7 @@ int pwi_audit_verify_chain(pwi_db *db, const unsigned char key[32],
     int head_ok = 0;
     if (rc == 1) {
         head_seq = pwi_col_int64(st, 0);
-        head_ok = unhex32(pwi_col_text(st, 1), head_hash) == PW_OK;
+        head_ok = pwi_unhex32(pwi_col_text(st, 1), head_hash) == PW_OK;
     }
     pwi_stmt_reset(st);
     if (rc < 0)
@@ -268,7 +247,7 @@ int pwi_audit_verify_chain(pwi_db *db, const unsigned char key[32],
                 break;
             }
             entry_hash(key, prev, &e, h);
-            if (unhex32(pwi_col_text(st, 8), stored) != PW_OK ||
+            if (pwi_unhex32(pwi_col_text(st, 8), stored) != PW_OK ||
                 sodium_memcmp(h, stored, 32) != 0) {
                 bad(rep, e.seq, "entry %" PRId64 " (%s %s at %s) does not match its hash",
                     e.seq, e.action ? e.action : "", e.object ? e.object : "",
@@ -354,6 +333,17 @@ int pwi_audit_verify(pwi_db *db, const unsigned char key[32],
     return pwi_audit_verify_all(db, key, pwi_db_keys(db), NULL, rep, err);
 }
 
+int pwi_json_line(FILE *out, json_t *o, pw_error *err)
+{
+    char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    if (!line)
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    fprintf(out, "%s\n", line);
+    free(line);
+    return PW_OK;
+}
+
 int pwi_audit_list(pwi_db *db, FILE *out, pw_error *err)
 {
     pwi_stmt *st;
@@ -373,14 +363,8 @@ int pwi_audit_list(pwi_db *db, FILE *out, pw_error *err)
         json_object_set_new(o, "object", json_string(pwi_col_text(st, 5)));
         const char *d = pwi_col_text(st, 6);
         json_object_set_new(o, "detail", d ? json_string(d) : json_null());
-        char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        json_decref(o);
-        if (!line) {
-            rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+        if ((rc = pwi_json_line(out, o, err)) != PW_OK)
             break;
-        }
-        fprintf(out, "%s\n", line);
-        free(line);
     }
     pwi_stmt_reset(st);
     return rc < 0 ? rc : PW_OK;

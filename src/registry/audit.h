@@ -92,4 +92,11 @@ int pwi_audit_verify(pwi_db *db, const unsigned char key[32],
  * {"seq", "time", "user", "role", "action", "object", "detail"}. */
 int pwi_audit_list(pwi_db *db, FILE *out, pw_error *err);
 
+/* Writes the JSON value `o` to `out` as one compact line, keys in their
+ * order, and drops the caller's reference to it. `o` may be NULL (a failed
+ * json_pack): PW_ENOMEM, as when the text cannot be made. The line-per-row
+ * listings (audit list, user list) all print this way. */
+struct json_t;
+int pwi_json_line(FILE *out, struct json_t *o, pw_error *err);
+
 #endif /* PWI_AUDIT_H */

@@ -273,13 +273,10 @@ int pw_registry_backup(const char *url, const char *as_token, const char *to,
     char detail[300];
     snprintf(detail, sizeof detail, "to %.280s", to);
     pwi_db_poll_lock(reg->db, BACKUP_LOCK_WAIT_MS);
+    /* Not pwi_reg_audit_tx: a BEGIN that fails after the lock wait is
+     * rolled back here too (pwi_reg_audit_end does), as it always was. */
     rc = pwi_db_begin(reg->db, err);
-    if (rc == PW_OK)
-        rc = pwi_reg_audit(reg, "backup", "registry", detail, err);
-    if (rc == PW_OK)
-        rc = pwi_db_commit(reg->db, err);
-    else
-        pwi_db_rollback(reg->db);
+    rc = pwi_reg_audit_end(reg, rc, "backup", "registry", detail, err);
     if (rc != PW_OK)
         goto done;
 
@@ -536,13 +533,7 @@ static int check_and_stamp(const char *tmp, const char *url, const char *as_toke
              res->replaced[0] ? res->replaced + strlen(url) : "");
     free(abs_from);
     free(abs_db);
-    if ((rc = pwi_db_begin(reg->db, err)) != PW_OK)
-        goto done;
-    rc = pwi_reg_audit(reg, "restore", "registry", detail, err);
-    if (rc == PW_OK)
-        rc = pwi_db_commit(reg->db, err);
-    else
-        pwi_db_rollback(reg->db);
+    rc = pwi_reg_audit_tx(reg, "restore", "registry", detail, err);
 done:
     blame_backup(err, tmp, from);
     pwi_db_close(db);

@@ -31,6 +31,26 @@ void pwi_hex(const unsigned char *b, size_t n, char *out)
     sodium_bin2hex(out, 2 * n + 1, b, n);
 }
 
+void pwi_hash_feed(crypto_generichash_state *s, const char *v)
+{
+    uint64_t n = v ? strlen(v) : 0;
+    unsigned char len[8];
+    for (int i = 0; i < 8; i++)
+        len[i] = (unsigned char)(n >> (8 * i));
+    crypto_generichash_update(s, len, sizeof len);
+    if (n)
+        crypto_generichash_update(s, (const unsigned char *)v, n);
+}
+
+int pwi_unhex32(const char *hex, unsigned char out[32])
+{
+    size_t n = 0;
+    if (!hex || strlen(hex) != 64 ||
+        sodium_hex2bin(out, 32, hex, 64, NULL, &n, NULL) != 0 || n != 32)
+        return PW_EINVAL;
+    return PW_OK;
+}
+
 static void derive(const unsigned char master[32], pwi_keys *k)
 {
     crypto_kdf_derive_from_key(k->pseudonym, 32, 1, KDF_CONTEXT, master);

@@ -18,6 +18,8 @@
 
 #include <stddef.h>
 
+#include <sodium.h>
+
 #include "pathways/core.h"
 
 typedef struct pwi_keys {
@@ -56,5 +58,15 @@ int pwi_decrypt(const pwi_keys *k, const char *b64, char **out,
 
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void pwi_hex(const unsigned char *b, size_t n, char *out);
+
+/* Feeds one text field into a BLAKE2b state, length-prefixed (8 bytes,
+ * little-endian) so "ab"+"c" and "a"+"bc" hash differently; NULL feeds as
+ * the empty string. The audit chain (audit.c) and the row seals (seal.c)
+ * both hash this way, and stored hashes depend on it: do not change it. */
+void pwi_hash_feed(crypto_generichash_state *s, const char *v);
+
+/* 64 hex characters (exactly) into 32 bytes; PW_EINVAL otherwise (NULL
+ * included). For the stored hashes and MACs of audit.c and seal.c. */
+int pwi_unhex32(const char *hex, unsigned char out[32]);
 
 #endif /* PWI_CRYPTO_H */

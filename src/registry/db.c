@@ -204,6 +204,8 @@ int pwi_db_open(const char *url, int create, pwi_db **out, pw_error *err)
     *out = db;
     return PW_OK;
 fail:
+    /* Error-only exit (success returned above), so not `done`, the common
+     * exit's name: it frees what was half built. */
     pwi_db_close(db);
     return rc;
 }
@@ -693,6 +695,8 @@ int pwi_db_prepare(pwi_db *db, const char *sql, pwi_stmt **out, pw_error *err)
     *out = st;
     return PW_OK;
 fail:
+    /* Error-only exit (success returned above), so not `done`, the common
+     * exit's name: it frees what was half built. */
     stmt_free(st);
     return rc;
 }

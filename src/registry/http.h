@@ -33,40 +33,18 @@
 #define PWI_HTTP_H
 
 #include "pathways/core.h"
+#include "pathways/registry.h"
 
-typedef struct pwi_http_opts {
-    const char *db_url;
-    const char *bind;   /* IPv4 address, "127.0.0.1" by default */
-    int port;           /* 0 picks a free port */
-    int threads;        /* pool size; 0 = number of CPUs */
-    /* Failed-token throttling (http_throttle.h): after auth_fail_limit
-     * wrong tokens from one address within auth_fail_window seconds, 429
-     * for that long. 0 = the defaults (10 in 60 s); auth_fail_limit -1
-     * turns it off. */
-    int auth_fail_limit;
-    int auth_fail_window;
-    /* HTTPS: PEM files of the certificate (chain) and its private key,
-     * both or neither (http_tls.h checks them before anything listens).
-     * With them the port speaks TLS only; NULL: plain HTTP. */
-    const char *tls_cert;
-    const char *tls_key;
-    /* Connections at once: in all (0 = PWI_HTTP_MAX_CONNS), and from one
-     * client address (0 = PWI_HTTP_PER_ADDR; -1 = no per-address limit). */
-    int max_conns;
-    int per_addr_limit;
-    /* A request's deadline, from the connection's start (or the end of the
-     * previous request on it) to its last byte (0 = PWI_HTTP_REQUEST_TIMEOUT
-     * seconds). */
-    int request_timeout_ms;
-} pwi_http_opts;
+/* The options, their defaults and the server are the public ones
+ * (pathways/registry.h, where each field is described): `pathways serve`
+ * reaches the server through pw_registry_serve_*, these names are the
+ * registry's own and the tests'. */
+typedef pw_registry_serve_opts pwi_http_opts;
+#define PWI_HTTP_MAX_CONNS PW_REGISTRY_MAX_CONNS
+#define PWI_HTTP_PER_ADDR PW_REGISTRY_PER_ADDR
+#define PWI_HTTP_REQUEST_TIMEOUT PW_REGISTRY_REQUEST_TIMEOUT
 
-/* Defaults of `pathways serve --max-connections / --per-address-limit /
- * --request-timeout` (docs/registry.md, "The network"). */
-#define PWI_HTTP_MAX_CONNS 4096
-#define PWI_HTTP_PER_ADDR 64
-#define PWI_HTTP_REQUEST_TIMEOUT 30
-
-typedef struct pwi_http pwi_http;
+typedef struct pw_registry_server pwi_http;
 
 /* Checks that the registry opens and, with TLS, that the certificate and
  * key are usable, then starts listening. */

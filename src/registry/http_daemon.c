@@ -137,6 +137,8 @@ int pwi_http_start(const pwi_http_opts *opts, pwi_http **out, pw_error *err)
     *out = h;
     return PW_OK;
 fail:
+    /* Error-only exit (success returned above), so not `done`, the common
+     * exit's name: it frees what was half built. */
     http_free(h, key_made);
     return rc;
 }
@@ -169,4 +171,26 @@ void pwi_http_stop(pwi_http *h)
     /* The daemon is gone, so nothing points at the key's buffer any more:
      * http_free wipes it before freeing. */
     http_free(h, 1);
+}
+
+/* The public names of the four calls `pathways serve` makes. */
+int pw_registry_serve_start(const pw_registry_serve_opts *opts, pw_registry_server **out,
+                            pw_error *err)
+{
+    return pwi_http_start(opts, out, err);
+}
+
+int pw_registry_serve_port(const pw_registry_server *s)
+{
+    return pwi_http_port(s);
+}
+
+void pw_registry_serve_counts(pw_registry_server *s, long *jobs, long *commits)
+{
+    pwi_http_counts(s, jobs, commits);
+}
+
+void pw_registry_serve_stop(pw_registry_server *s)
+{
+    pwi_http_stop(s);
 }

@@ -19,7 +19,7 @@
 /* Bodies above this are refused with 413 (the rest is drained, not kept). */
 #define PWI_HTTP_MAX_BODY (16u << 20)
 
-struct pwi_http {
+struct pw_registry_server { /* pwi_http */
     struct MHD_Daemon *daemon;
     char *db_url;
     int port;

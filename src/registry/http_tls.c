@@ -58,17 +58,17 @@ static int read_pem(const char *path, const char *opt, int secret, char **out,
          * value (exit 1), not a server failure like a busy port (exit 3). */
         rc = pw_error_set(err, PW_EINVAL, path, 0, NULL, "%s: cannot read: %s", opt,
                           strerror(errno));
-        goto cleanup;
+        goto done;
     }
     struct stat st;
     if (fstat(fd, &st) != 0) {
         rc = pw_error_set(err, PW_EINVAL, path, 0, NULL, "%s: cannot stat: %s", opt,
                           strerror(errno));
-        goto cleanup;
+        goto done;
     }
     if (!S_ISREG(st.st_mode)) {
         rc = pw_error_set(err, PW_EINVAL, path, 0, NULL, "%s: not a regular file", opt);
-        goto cleanup;
+        goto done;
     }
     if (secret && key_mode_open(&st)) {
         rc = pw_error_set(err, PW_EINVAL, path, 0, NULL,
@@ -76,19 +76,19 @@ static int read_pem(const char *path, const char *opt, int secret, char **out,
                           "so other users of this host could read it; refused. "
                           "Run: chmod 600 %s",
                           opt, (unsigned)(st.st_mode & 07777), path);
-        goto cleanup;
+        goto done;
     }
     if (st.st_size <= 0 || st.st_size > PWI_TLS_MAX_FILE) {
         rc = pw_error_set(err, PW_EPARSE, path, 0, NULL,
                           "%s: %lld bytes; a PEM file of 1 to %d bytes was expected", opt,
                           (long long)st.st_size, PWI_TLS_MAX_FILE);
-        goto cleanup;
+        goto done;
     }
     size = (size_t)st.st_size;
     buf = malloc(size + 1);
     if (!buf) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto cleanup;
+        goto done;
     }
     size_t got = 0;
     while (got < size) {
@@ -98,7 +98,7 @@ static int read_pem(const char *path, const char *opt, int secret, char **out,
         if (n <= 0) {
             rc = pw_error_set(err, PW_EINVAL, path, 0, NULL, "%s: cannot read: %s", opt,
                               n < 0 ? strerror(errno) : "file shrank while being read");
-            goto cleanup;
+            goto done;
         }
         got += (size_t)n;
     }
@@ -110,17 +110,17 @@ static int read_pem(const char *path, const char *opt, int secret, char **out,
                           "%s: not a PEM file (binary; if it is DER, convert it with "
                           "openssl %s -inform DER -in FILE -out NEW.pem)",
                           opt, secret ? "pkey" : "x509");
-        goto cleanup;
+        goto done;
     }
     if (!strstr(buf, "-----BEGIN ")) {
         rc = pw_error_set(err, PW_EPARSE, path, 0, NULL,
                           "%s: not a PEM file (no '-----BEGIN' line)", opt);
-        goto cleanup;
+        goto done;
     }
     *out = buf;
     *outlen = size;
     buf = NULL;
-cleanup:
+done:
     if (fd >= 0)
         close(fd);
     wipe_free(buf, size, secret);
@@ -148,7 +148,7 @@ static int check_pair(const pwi_http_tls *t, const char *cert_path, const char *
         rc = pw_error_set(err, PW_EPARSE, cert_path, 0, NULL,
                           "--tls-cert: no X.509 certificate could be read: %s",
                           g < 0 ? gnutls_strerror(g) : "none found");
-        goto cleanup;
+        goto done;
     }
     /* GnuTLS would ask for a password we do not take: say so plainly.
      * PKCS#8 marks an encrypted key in its BEGIN line, the older OpenSSL
@@ -159,17 +159,17 @@ static int check_pair(const pwi_http_tls *t, const char *cert_path, const char *
                           "--tls-key: the key is encrypted, which is not supported; "
                           "decrypt it to a file only its owner can read "
                           "((umask 077; openssl pkey -in FILE -out NEW))");
-        goto cleanup;
+        goto done;
     }
     if ((g = gnutls_x509_privkey_init(&key)) < 0 ||
         (g = gnutls_x509_privkey_import2(key, &kd, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
         rc = pw_error_set(err, PW_EPARSE, key_path, 0, NULL,
                           "--tls-key: no private key could be read: %s", gnutls_strerror(g));
-        goto cleanup;
+        goto done;
     }
     if ((g = gnutls_certificate_allocate_credentials(&cred)) < 0) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "TLS: %s", gnutls_strerror(g));
-        goto cleanup;
+        goto done;
     }
     g = gnutls_certificate_set_x509_key_mem(cred, &cd, &kd, GNUTLS_X509_FMT_PEM);
     if (g == GNUTLS_E_CERTIFICATE_KEY_MISMATCH) {
@@ -177,15 +177,15 @@ static int check_pair(const pwi_http_tls *t, const char *cert_path, const char *
                           "--tls-key: this key does not belong to the certificate in %s "
                           "(--tls-cert)",
                           cert_path);
-        goto cleanup;
+        goto done;
     }
     if (g < 0) {
         rc = pw_error_set(err, PW_EINVAL, cert_path, 0, NULL,
                           "--tls-cert with --tls-key %s: GnuTLS refuses the pair: %s", key_path,
                           gnutls_strerror(g));
-        goto cleanup;
+        goto done;
     }
-cleanup:
+done:
     if (cred)
         gnutls_certificate_free_credentials(cred);
     if (key)

@@ -44,19 +44,19 @@ int pwi_me_json(pwi_reg *reg, const pwi_audit_hook *audit, char **out,
     }
     if (!doc) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto cleanup;
+        goto done;
     }
     /* Who signed in, and when, is itself on record, like any other read. */
     pwi_audit_entry e = {"read", "me", NULL};
     if ((rc = pwi_report_audit(reg, audit, &e, 1, err)) != PW_OK)
-        goto cleanup;
+        goto done;
     *out = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!*out) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto cleanup;
+        goto done;
     }
     *len = strlen(*out);
-cleanup:
+done:
     json_decref(doc);
     return rc;
 }

@@ -136,6 +136,8 @@ int pwi_reg_open_keyed(const char *url, const char *key_url, const char *token,
     *out = reg;
     return PW_OK;
 fail:
+    /* Error-only exit (success returned above), so not `done`, the common
+     * exit's name: it frees what was half built. */
     pwi_reg_close(reg);
     return rc;
 }
@@ -155,6 +157,27 @@ int pwi_reg_audit(pwi_reg *reg, const char *action, const char *object,
     return pwi_audit_append(reg->db, reg->keys.audit,
                             reg->has_user ? &reg->user : NULL, action, object,
                             detail, err);
+}
+
+int pwi_reg_audit_end(pwi_reg *reg, int rc, const char *action, const char *object,
+                      const char *detail, pw_error *err)
+{
+    if (rc == PW_OK)
+        rc = pwi_reg_audit(reg, action, object, detail, err);
+    if (rc == PW_OK)
+        rc = pwi_db_commit(reg->db, err);
+    else
+        pwi_db_rollback(reg->db);
+    return rc;
+}
+
+int pwi_reg_audit_tx(pwi_reg *reg, const char *action, const char *object,
+                     const char *detail, pw_error *err)
+{
+    int rc = pwi_db_begin(reg->db, err);
+    if (rc != PW_OK)
+        return rc;
+    return pwi_reg_audit_end(reg, rc, action, object, detail, err);
 }
 
 int pwi_reg_require(pwi_reg *reg, pwi_action action, pwi_object obj,
@@ -268,12 +291,7 @@ int pw_registry_user_add(const char *url, const char *as_token,
     if ((rc = pwi_db_begin(reg->db, err)) != PW_OK)
         goto done;
     rc = pwi_user_create(reg->db, name, (pwi_role)r, token_out, NULL, err);
-    if (rc == PW_OK)
-        rc = pwi_reg_audit(reg, "create", object, role, err);
-    if (rc == PW_OK)
-        rc = pwi_db_commit(reg->db, err);
-    else
-        pwi_db_rollback(reg->db);
+    rc = pwi_reg_audit_end(reg, rc, "create", object, role, err);
 done:
     pwi_reg_close(reg);
     return rc;
@@ -389,16 +407,51 @@ int pw_registry_audit_list(const char *url, const char *as_token, FILE *out,
         goto done;
     /* Reading the log is itself logged, before the listing, so the listing
      * shows its own read. */
-    if ((rc = pwi_db_begin(reg->db, err)) != PW_OK)
-        goto done;
-    rc = pwi_reg_audit(reg, "read", "audit", NULL, err);
-    if (rc == PW_OK)
-        rc = pwi_db_commit(reg->db, err);
-    else
-        pwi_db_rollback(reg->db);
-    if (rc == PW_OK)
+    if ((rc = pwi_reg_audit_tx(reg, "read", "audit", NULL, err)) == PW_OK)
         rc = pwi_audit_list(reg->db, out, err);
 done:
+    pwi_reg_close(reg);
+    return rc;
+}
+
+int pw_registry_report_kind(const char *name)
+{
+    return pwi_report_parse(name);
+}
+
+int pw_registry_report_by(const char *name)
+{
+    return pwi_report_by_parse(name);
+}
+
+int pw_registry_date(const char *text, int32_t *day)
+{
+    return pwi_date_parse(text, day);
+}
+
+int32_t pw_registry_today(void)
+{
+    return pwi_today();
+}
+
+int pw_registry_report(const char *url, const char *as_token,
+                       const pw_registry_report_opts *opts, char **out, size_t *len,
+                       const char **content_type, pw_error *err)
+{
+    *out = NULL;
+    *len = 0;
+    *content_type = NULL;
+    /* pwi_report_run needs a signed-in user (it asserts one). */
+    if (!as_token || !*as_token)
+        return pw_error_set(err, PW_EAUTH, NULL, 0, "token", "no token given");
+    pwi_report_opts o = {.kind = (pwi_report_kind)opts->kind,
+                         .by = (pwi_report_by)opts->by,
+                         .as_of = opts->as_of};
+    pwi_reg *reg = NULL;
+    int rc = pwi_reg_open(url, as_token, &reg, err);
+    if (rc != PW_OK)
+        return rc;
+    rc = pwi_report_run(reg, &o, out, len, content_type, err);
     pwi_reg_close(reg);
     return rc;
 }

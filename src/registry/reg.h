@@ -37,6 +37,16 @@ void pwi_reg_close(pwi_reg *reg);
 /* Shorthand for pwi_audit_append with the registry's key and user. */
 int pwi_reg_audit(pwi_reg *reg, const char *action, const char *object,
                   const char *detail, pw_error *err);
+/* Ends the caller's transaction with its audit entry: with `rc` PW_OK,
+ * appends the entry and commits; otherwise, or if either fails, rolls
+ * back. Returns the first failure (`rc` itself if it was one). */
+int pwi_reg_audit_end(pwi_reg *reg, int rc, const char *action, const char *object,
+                      const char *detail, pw_error *err);
+/* pwi_reg_audit in a transaction of its own, committed before the caller
+ * goes on (a read on record before it is shown, a restore once it is
+ * done). If the transaction cannot begin, nothing is rolled back. */
+int pwi_reg_audit_tx(pwi_reg *reg, const char *action, const char *object,
+                     const char *detail, pw_error *err);
 
 /*
  * Checks a permission and, if refused, appends a "denied" audit entry in its

@@ -508,7 +508,7 @@ int pwi_relapse_collect(pwi_reg *reg, const pwi_report_opts *o, pwi_relapse_data
     }
     pwi_stmt_reset(st);
     if (rc < 0)
-        goto fail;
+        goto done;
     if (n > 0) /* qsort must not get NULL, even for zero items */
         qsort(orig, n, sizeof *orig, origin_cmp);
     if (pwi_report_test_probe.between_queries)
@@ -546,7 +546,7 @@ int pwi_relapse_collect(pwi_reg *reg, const pwi_report_opts *o, pwi_relapse_data
                   "SELECT person_id, start_day FROM imprisonment WHERE start_day <= ?",
                   o->as_of, orig, n, EV_PRISON, -1, err);
     if (rc != PW_OK)
-        goto fail;
+        goto done;
 
     /* Bucket the observations by group (counting sort keeps it linear),
      * groups in alphabetical order for stable output. */
@@ -560,7 +560,7 @@ int pwi_relapse_collect(pwi_reg *reg, const pwi_report_opts *o, pwi_relapse_data
         free(order);
         free(rank);
         rc = PW_ENOMEM;
-        goto fail;
+        goto done;
     }
     for (size_t k = 0; k < g.n; k++)
         order[k] = (named){g.name[k], (int)k};
@@ -609,7 +609,7 @@ int pwi_relapse_collect(pwi_reg *reg, const pwi_report_opts *o, pwi_relapse_data
     d->start[0] = 0;
     d->n = n;
     rc = PW_OK;
-fail:
+done:
     if (rc == PW_ENOMEM)
         pw_error_set(err, rc, NULL, 0, NULL, "out of memory");
     if (rc != PW_OK)

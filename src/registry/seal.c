@@ -25,33 +25,12 @@ const char *pwi_seal_table_name(pwi_seal_table t)
     return (unsigned)t < PWI_T_COUNT ? table_names[t] : "?";
 }
 
-static void feed(crypto_generichash_state *s, const char *v)
-{
-    /* Length-prefixed, so "ab"+"c" and "a"+"bc" differ. */
-    uint64_t n = v ? strlen(v) : 0;
-    unsigned char len[8];
-    for (int i = 0; i < 8; i++)
-        len[i] = (unsigned char)(n >> (8 * i));
-    crypto_generichash_update(s, len, sizeof len);
-    if (n)
-        crypto_generichash_update(s, (const unsigned char *)v, n);
-}
-
 static void feed_u64(crypto_generichash_state *s, uint64_t v)
 {
     unsigned char b[8];
     for (int i = 0; i < 8; i++)
         b[i] = (unsigned char)(v >> (8 * i));
     crypto_generichash_update(s, b, sizeof b);
-}
-
-static int unhex32(const char *hex, unsigned char out[32])
-{
-    size_t n = 0;
-    if (!hex || strlen(hex) != 64 ||
-        sodium_hex2bin(out, 32, hex, 64, NULL, &n, NULL) != 0 || n != 32)
-        return PW_EINVAL;
-    return PW_OK;
 }
 
 static const pwi_keys *keys_of(pwi_db *db, pw_error *err)
@@ -86,23 +65,23 @@ static void row_mac(const unsigned char key[32], pwi_seal_table t, pwi_stmt *st,
 {
     crypto_generichash_state s;
     crypto_generichash_init(&s, key, 32, 32);
-    feed(&s, "pw-row-v1");
-    feed(&s, table_names[t]);
+    pwi_hash_feed(&s, "pw-row-v1");
+    pwi_hash_feed(&s, table_names[t]);
     r->id = 0;
     r->has_stored = 0;
     int nc = pwi_col_count(st);
     for (int i = 0; i < nc; i++) {
         const char *name = pwi_col_name(st, i);
         if (strcmp(name, "mac") == 0) {
-            r->has_stored = unhex32(pwi_col_text(st, i), r->stored) == PW_OK;
+            r->has_stored = pwi_unhex32(pwi_col_text(st, i), r->stored) == PW_OK;
             continue;
         }
         if (pwi_col_is_null(st, i))
             continue;
         if (strcmp(name, "id") == 0)
             r->id = pwi_col_int64(st, i);
-        feed(&s, name);
-        feed(&s, pwi_col_text(st, i));
+        pwi_hash_feed(&s, name);
+        pwi_hash_feed(&s, pwi_col_text(st, i));
     }
     crypto_generichash_final(&s, r->mac, 32);
 }
@@ -158,9 +137,9 @@ static void tables_digest(const pwi_keys *k, const pwi_table_seal *tab, char out
     crypto_generichash_state s;
     unsigned char h[32];
     crypto_generichash_init(&s, k->rows, 32, 32);
-    feed(&s, "pw-tables-v1");
+    pwi_hash_feed(&s, "pw-tables-v1");
     for (int i = 0; i < PWI_T_COUNT; i++) {
-        feed(&s, table_names[i]);
+        pwi_hash_feed(&s, table_names[i]);
         feed_u64(&s, (uint64_t)tab[i].n);
         feed_u64(&s, tab[i].idsum);
         crypto_generichash_update(&s, tab[i].x, 32);
@@ -178,10 +157,10 @@ static void head_seal(const pwi_keys *k, int64_t seq, const char *hash,
     char num[24];
     snprintf(num, sizeof num, "%" PRId64, seq);
     crypto_generichash_init(&s, k->rows, 32, 32);
-    feed(&s, "pw-seal-v1");
-    feed(&s, num);
-    feed(&s, hash);
-    feed(&s, rows);
+    pwi_hash_feed(&s, "pw-seal-v1");
+    pwi_hash_feed(&s, num);
+    pwi_hash_feed(&s, hash);
+    pwi_hash_feed(&s, rows);
     crypto_generichash_final(&s, h, 32);
     pwi_hex(h, 32, out);
 }
@@ -202,7 +181,7 @@ static int read_totals(pwi_db *db, pwi_table_seal *tab, int *missing, pw_error *
                 continue;
             tab[i].n = pwi_col_int64(st, 1);
             tab[i].idsum = (uint64_t)pwi_col_int64(st, 2);
-            if (unhex32(pwi_col_text(st, 3), tab[i].x) != PW_OK)
+            if (pwi_unhex32(pwi_col_text(st, 3), tab[i].x) != PW_OK)
                 memset(tab[i].x, 0xff, 32); /* never a digest: fails the check */
             seen[i] = 1;
         }
@@ -255,17 +234,27 @@ static int ensure(pwi_db *db, const pwi_keys **k, pwi_audit_head **h, pw_error *
     return rc;
 }
 
+/* What pwi_seal_before and pwi_seal_after both start with: the keys, the
+ * head's lock and totals, and the rows of `t` where col = v with their
+ * MACs (*rows malloc'd, freed by the caller once PW_OK). */
+static int open_scope(pwi_db *db, pwi_seal_table t, const char *col, int64_t v,
+                      pwi_audit_head **h, srow **rows, size_t *n, pw_error *err)
+{
+    const pwi_keys *k;
+    int rc = ensure(db, &k, h, err);
+    if (rc != PW_OK)
+        return rc;
+    return scope_rows(db, k, t, col, v, rows, n, err);
+}
+
 int pwi_seal_before(pwi_db *db, pwi_seal_table t, const char *col, int64_t v,
                     pw_error *err)
 {
-    const pwi_keys *k;
     pwi_audit_head *h;
-    int rc = ensure(db, &k, &h, err);
-    if (rc != PW_OK)
-        return rc;
     srow *rows;
     size_t n;
-    if ((rc = scope_rows(db, k, t, col, v, &rows, &n, err)) != PW_OK)
+    int rc = open_scope(db, t, col, v, &h, &rows, &n, err);
+    if (rc != PW_OK)
         return rc;
     for (size_t i = 0; i < n && rc == PW_OK; i++) {
         if (!rows[i].has_stored || sodium_memcmp(rows[i].mac, rows[i].stored, 32) != 0) {
@@ -284,17 +273,17 @@ int pwi_seal_before(pwi_db *db, pwi_seal_table t, const char *col, int64_t v,
     return rc;
 }
 
+/* The mirror of pwi_seal_before, kept as its own loop on purpose: before
+ * checks each stored MAC and takes it out of the totals, after adds the
+ * fresh MAC and writes it only where the row changed. */
 int pwi_seal_after(pwi_db *db, pwi_seal_table t, const char *col, int64_t v,
                    pw_error *err)
 {
-    const pwi_keys *k;
     pwi_audit_head *h;
-    int rc = ensure(db, &k, &h, err);
-    if (rc != PW_OK)
-        return rc;
     srow *rows;
     size_t n;
-    if ((rc = scope_rows(db, k, t, col, v, &rows, &n, err)) != PW_OK)
+    int rc = open_scope(db, t, col, v, &h, &rows, &n, err);
+    if (rc != PW_OK)
         return rc;
     char sql[96];
     snprintf(sql, sizeof sql, "UPDATE %s SET mac = ? WHERE id = ?", table_names[t]);
@@ -704,7 +693,7 @@ static int key_token_hashes(pwi_db *db, const pwi_keys *k, pw_error *err)
             list = g;
         }
         list[n].id = pwi_col_int64(st, 0);
-        if (unhex32(pwi_col_text(st, 1), list[n].inner) != PW_OK) {
+        if (pwi_unhex32(pwi_col_text(st, 1), list[n].inner) != PW_OK) {
             rc = pw_error_set(err, PW_EDB, pwi_db_url(db), 0, NULL,
                               "user %" PRId64 " has a malformed token hash", list[n].id);
             break;

@@ -23,12 +23,15 @@ typedef struct urow {
     char role[32];
 } urow;
 
-/* The user called `name`, in the open transaction. */
+/* The user called `name`, in the open transaction, with the audit head's
+ * lock taken first (disable and rotate both change the row they read). */
 static int find_user(pwi_reg *reg, const char *name, urow *u, pw_error *err)
 {
+    int rc = pwi_audit_lock(reg->db, err);
+    if (rc != PW_OK)
+        return rc;
     pwi_stmt *st;
-    int rc = pwi_db_prepare(reg->db, "SELECT id, active, role FROM users WHERE name = ?", &st,
-                            err);
+    rc = pwi_db_prepare(reg->db, "SELECT id, active, role FROM users WHERE name = ?", &st, err);
     if (rc != PW_OK)
         return rc;
     pwi_bind_text(st, 1, name);
@@ -42,6 +45,30 @@ static int find_user(pwi_reg *reg, const char *name, urow *u, pw_error *err)
     if (rc == 0)
         return pw_error_set(err, PW_ENOTFOUND, NULL, 0, "name", "no user named '%s'", name);
     return rc < 0 ? rc : PW_OK;
+}
+
+/* Runs `sql` (one UPDATE of the user row with id `id`; `text`, when not
+ * NULL, binds as its first parameter and the id as its last) through the
+ * row seals, in the open transaction. */
+static int update_user(pwi_reg *reg, const char *sql, const char *text, int64_t id,
+                       pw_error *err)
+{
+    int rc = pwi_seal_before(reg->db, PWI_T_USERS, "id", id, err);
+    pwi_stmt *st;
+    if (rc == PW_OK)
+        rc = pwi_db_prepare(reg->db, sql, &st, err);
+    if (rc == PW_OK) {
+        int i = 1;
+        if (text)
+            pwi_bind_text(st, i++, text);
+        pwi_bind_int64(st, i, id);
+        rc = pwi_step(st, err);
+        pwi_stmt_reset(st);
+        rc = rc < 0 ? rc : PW_OK;
+    }
+    if (rc == PW_OK)
+        rc = pwi_seal_after(reg->db, PWI_T_USERS, "id", id, err);
+    return rc;
 }
 
 static int check_name(const char *name, pw_error *err)
@@ -60,14 +87,7 @@ int pw_registry_user_list(const char *url, const char *as_token, FILE *out, pw_e
     if ((rc = pwi_reg_require(reg, PWI_READ, PWI_OBJ_USER, "users", err)) != PW_OK)
         goto done;
     /* On record before it is shown, as every read is. */
-    if ((rc = pwi_db_begin(reg->db, err)) != PW_OK)
-        goto done;
-    rc = pwi_reg_audit(reg, "read", "users", NULL, err);
-    if (rc == PW_OK)
-        rc = pwi_db_commit(reg->db, err);
-    else
-        pwi_db_rollback(reg->db);
-    if (rc != PW_OK)
+    if ((rc = pwi_reg_audit_tx(reg, "read", "users", NULL, err)) != PW_OK)
         goto done;
     pwi_stmt *st;
     if ((rc = pwi_db_prepare(reg->db,
@@ -79,14 +99,8 @@ int pw_registry_user_list(const char *url, const char *as_token, FILE *out, pw_e
                               (json_int_t)pwi_col_int64(st, 0), "name", pwi_col_text(st, 1),
                               "role", pwi_col_text(st, 2), "created", pwi_col_text(st, 3),
                               "active", (int)pwi_col_int64(st, 4));
-        char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        json_decref(o);
-        if (!line) {
-            rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+        if ((rc = pwi_json_line(out, o, err)) != PW_OK)
             break;
-        }
-        fprintf(out, "%s\n", line);
-        free(line);
     }
     pwi_stmt_reset(st);
     rc = rc < 0 ? rc : PW_OK;
@@ -113,9 +127,7 @@ int pw_registry_user_disable(const char *url, const char *as_token, const char *
     if ((rc = pwi_db_begin(reg->db, err)) != PW_OK)
         goto done;
     urow u;
-    rc = pwi_audit_lock(reg->db, err);
-    if (rc == PW_OK)
-        rc = find_user(reg, name, &u, err);
+    rc = find_user(reg, name, &u, err);
     if (rc == PW_OK && !u.active)
         rc = pw_error_set(err, PW_ECONFLICT, NULL, 0, "name", "user '%s' is disabled already",
                           name);
@@ -132,25 +144,9 @@ int pw_registry_user_disable(const char *url, const char *as_token, const char *
                               "'%s' is the last active admin; add another admin first",
                               name);
     }
-    pwi_stmt *st;
     if (rc == PW_OK)
-        rc = pwi_seal_before(reg->db, PWI_T_USERS, "id", u.id, err);
-    if (rc == PW_OK)
-        rc = pwi_db_prepare(reg->db, "UPDATE users SET active = 0 WHERE id = ?", &st, err);
-    if (rc == PW_OK) {
-        pwi_bind_int64(st, 1, u.id);
-        rc = pwi_step(st, err);
-        pwi_stmt_reset(st);
-        rc = rc < 0 ? rc : PW_OK;
-    }
-    if (rc == PW_OK)
-        rc = pwi_seal_after(reg->db, PWI_T_USERS, "id", u.id, err);
-    if (rc == PW_OK)
-        rc = pwi_reg_audit(reg, "disable", object, u.role, err);
-    if (rc == PW_OK)
-        rc = pwi_db_commit(reg->db, err);
-    else
-        pwi_db_rollback(reg->db);
+        rc = update_user(reg, "UPDATE users SET active = 0 WHERE id = ?", NULL, u.id, err);
+    rc = pwi_reg_audit_end(reg, rc, "disable", object, u.role, err);
 done:
     pwi_reg_close(reg);
     return rc;
@@ -177,9 +173,7 @@ int pw_registry_user_rotate(const char *url, const char *as_token, const char *n
     if ((rc = pwi_db_begin(reg->db, err)) != PW_OK)
         goto done;
     urow u;
-    rc = pwi_audit_lock(reg->db, err);
-    if (rc == PW_OK)
-        rc = find_user(reg, who, &u, err);
+    rc = find_user(reg, who, &u, err);
     char h[65];
     if (rc == PW_OK) {
         unsigned char raw[32];
@@ -187,26 +181,9 @@ int pw_registry_user_rotate(const char *url, const char *as_token, const char *n
         pwi_hex(raw, sizeof raw, token_out);
         sodium_memzero(raw, sizeof raw);
         pwi_token_hash(&reg->keys, token_out, h);
-        rc = pwi_seal_before(reg->db, PWI_T_USERS, "id", u.id, err);
+        rc = update_user(reg, "UPDATE users SET token_hash = ? WHERE id = ?", h, u.id, err);
     }
-    pwi_stmt *st;
-    if (rc == PW_OK)
-        rc = pwi_db_prepare(reg->db, "UPDATE users SET token_hash = ? WHERE id = ?", &st, err);
-    if (rc == PW_OK) {
-        pwi_bind_text(st, 1, h);
-        pwi_bind_int64(st, 2, u.id);
-        rc = pwi_step(st, err);
-        pwi_stmt_reset(st);
-        rc = rc < 0 ? rc : PW_OK;
-    }
-    if (rc == PW_OK)
-        rc = pwi_seal_after(reg->db, PWI_T_USERS, "id", u.id, err);
-    if (rc == PW_OK)
-        rc = pwi_reg_audit(reg, "rotate", object, u.active ? NULL : "user is disabled", err);
-    if (rc == PW_OK)
-        rc = pwi_db_commit(reg->db, err);
-    else
-        pwi_db_rollback(reg->db);
+    rc = pwi_reg_audit_end(reg, rc, "rotate", object, u.active ? NULL : "user is disabled", err);
     if (rc != PW_OK)
         sodium_memzero(token_out, 65);
 done:

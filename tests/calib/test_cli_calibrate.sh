@@ -23,6 +23,10 @@ head -1 "$T/c1/posterior.csv" | grep -q '^tau,s,q,smax,a,b,g,delta$' || fail "po
 awk -F, 'NR>1 && ($2 < 0.549 || $2 > 0.671) { exit 1 }' "$T/c1/posterior.csv" || fail "draw outside prior"
 grep -q '"covered"' "$T/c1/fit.json" || fail "fit.json lacks coverage"
 grep -q 'users_1992' "$T/c1/fit.txt" || fail "fit.txt lacks a target"
+# Predictive simulations that left a plausibility band are counted, not
+# taken into the intervals (where they would be NaN).
+grep -q "inside the plausibility bands: prior [0-9]* of [0-9]*, posterior" "$T/c1/fit.txt" || fail "fit.txt lacks the count inside the bands"
+grep -q "posterior_predictive_inside_bands" "$T/c1/fit.json" || fail "fit.json lacks the count inside the bands"
 # Same seed on 2 threads: byte-identical posterior.
 "$PW_BIN" calibrate --scenario lhy-us-cocaine --targets us-cocaine --particles 100 \
     --generations 4 --threads 2 --seed 3 --out "$T/c2" > /dev/null 2>&1 || fail "calibrate 2 threads"
