@@ -87,6 +87,17 @@ typedef struct mf_route {
 
 enum { MF_SRC_POSS_LIGHT, MF_SRC_POSS_DEP, MF_SRC_CRIME, MF_SRC_DIST, MF_NSRC };
 
+/* The chapter's social levers in the mean field (mf_levers.c): their
+ * parameters, the starting stigma, and where their state sits. */
+typedef struct mf_levers {
+    double coverage, age_from, age_to, effect, half_life, cost_pupil;
+    double budget, half_reach, use_effect, aware_stigma;
+    double punish, ref, decay, help, work;
+    double stigma_ref;        /* stigma of the starting state */
+    int i_press, i_aware;     /* pressure and awareness */
+    int i_vol, i_pupils, i_averted, i_cost_prev, i_cost_camp; /* cumulative */
+} mf_levers;
+
 typedef struct mf_model {
     /* parameters of the use stages */
     double mix[MF_NSUB], dep[MF_NSUB], rem[MF_NSUB];
@@ -137,6 +148,7 @@ typedef struct mf_model {
     int off_e, off_r, i_rfin, i_y, i_n, off_band;
     int i_sell, i_rec;
     int i_cum; /* first cumulative flow (MF_CUM_*) */
+    mf_levers lv; /* appended: the social levers (mf_levers.c) */
 } mf_model;
 
 /* Cumulative flows, read as yearly differences. */
@@ -205,5 +217,28 @@ typedef struct mf_stocks {
         work_release;
 } mf_stocks;
 void pwi_mf_justice_stocks(const mf_model *m, const double *y, mf_stocks *out);
+
+/* The social levers (mf_levers.c; the same formulas as src/sim/levers.c,
+ * from rates.h). */
+int pwi_mf_levers_load(mf_model *m, const pw_scenario *s, pw_error *err);
+/* Places pressure, awareness and the levers' cumulative flows from m->dim. */
+void pwi_mf_levers_layout(mf_model *m);
+/* The starting state: today's pressure and awareness, and the starting
+ * stigma (`rem` people in remission among N). */
+void pwi_mf_levers_init(mf_model *m, double *y0, double rem, double N);
+/* Stigma at state y (rem people in remission among N). */
+double pwi_mf_stigma(const mf_model *m, const double *y, double rem, double N);
+/* Voluntary treatment entry a year of a dependent user at stigma s. */
+double pwi_mf_voluntary_rate(const mf_model *m, double stigma);
+/* Mean initiation ratio of people aged [lo, hi) at time t from the school
+ * programmes (1 without any). */
+double pwi_mf_prevention_rr(const mf_model *m, double lo, double hi, double t);
+/* Initiation ratio of the campaign at state y. */
+double pwi_mf_campaign_rr(const mf_model *m, const double *y);
+/* Pressure and awareness, and the levers' costs, at time t: reads the
+ * admissions the justice flows put in dy; `pupils` people aged in the
+ * programme band, N the population. */
+void pwi_mf_levers_rhs(const mf_model *m, double t, const double *y, double *dy, double pupils,
+                       double N);
 
 #endif /* PW_MF_INTERNAL_H */

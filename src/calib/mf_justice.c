@@ -270,8 +270,8 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
     /* Crime of a dependent user: the unemployed share is the steady state
      * of job loss and re-employment at today's stigma (assumption: the
      * mean field follows no employment histories). */
-    double stigma = pwi_rate_stigma(m->soc_stigma, m->soc_awareness, rem, N);
-    double re = pwi_rate_reemployment(m->soc_reemploy, stigma, 1);
+    double stigma = pwi_mf_stigma(m, y, rem, N); /* mf_levers.c */
+    double re = pwi_rate_reemployment(m->soc_reemploy, m->lv.work * stigma, 1);
     double unemp = m->soc_jobloss + re > 0 ? m->soc_jobloss / (m->soc_jobloss + re) : 0;
     double crime = crime_mix(m, unemp, 0), crime_dc = crime_mix(m, unemp, 1);
     double dc_dep = 0;
@@ -454,7 +454,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
      * (stream 0, set up first in pwi_mf_justice_setup). */
     assert(m->ns > 0 && m->st[0].place == MF_OUT);
     for (int c = 0; c < MF_NCH; c++)
-        dem_slot[0][c] += m->tx_vol * y[mf_d(c)];
+        dem_slot[0][c] += pwi_mf_voluntary_rate(m, stigma) * y[mf_d(c)];
     /* An outpatient order held during an arrest starts at its end
      * (pathway.c pwi_start_pending); the person is back in D below. */
     for (int s = 0; m->justice && s < m->ns; s++) {
@@ -486,6 +486,8 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
             take[mf_d(c)] += in;
             dy[x->off + c * x->k] += in;
             dy[x->off_slot] += in;
+            if (s == 0)
+                dy[m->lv.i_vol] += in; /* voluntary entries (mf_levers.c) */
             /* A court's outpatient order with no free place lapses (the
              * ABM's start_order); voluntary entry (stream 0) just fails. */
             if (x->place == MF_OUT && s > 0)

@@ -71,6 +71,7 @@ static void layout(mf_model *p)
     p->i_cum = p->i_rec + 1;
     p->dim = (size_t)(p->i_cum + MF_NCUM);
     pwi_mf_justice_layout(p);
+    pwi_mf_levers_layout(p);
 }
 
 /* Bands aligned with the steps of the age factor (rates.h, read at each
@@ -216,11 +217,21 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
     double det = pwi_rate_deterrence(p->deter_floor, p->deter_q, y[p->i_y], L);
     /* Age-weighted people not already followed (users spread over ages
      * like everyone: an approximation). */
-    double weighted = 0;
-    for (int b = 0; b < NBAND; b++)
-        weighted += pwi_rate_age_factor(band_lo[b]) * y[IDX_BAND(b)];
+    /* School programmes lower the acceptance of the ages they reached
+     * (weighted0 without them, for the initiations averted), and a
+     * campaign scales every initiation (mf_levers.c). */
+    double weighted = 0, weighted0 = 0, pupils = 0;
+    for (int b = 0; b < NBAND; b++) {
+        double wb = pwi_rate_age_factor(band_lo[b]) * y[IDX_BAND(b)];
+        weighted0 += wb;
+        weighted += wb * pwi_mf_prevention_rr(p, band_lo[b], band_lo[b + 1], t);
+        pupils += y[IDX_BAND(b)] * overlap(p->lv.age_from, p->lv.age_to, band_lo[b],
+                                           band_lo[b + 1]); /* aged [from, to) */
+    }
     weighted *= N > 0 ? free_pop / N : 0;
-    double exo = p->tau * weighted;
+    weighted0 *= N > 0 ? free_pop / N : 0;
+    double camp = pwi_mf_campaign_rr(p, y);
+    double exo = p->tau * weighted * camp;
     double accept = N > 0 ? weighted / N : 0;
     double peer_by[NSUB] = {0}, peer = 0;
     for (int k = 0; k < NSUB; k++) {
@@ -228,7 +239,10 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
         double users = y[IDX_L(k)] + y[IDX_D(k)] + dtx[k] +
                        (k == 0 ? y[IDX_D(CH_INJ)] + y[IDX_D(CH_HIV)] + dtx[CH_INJ] + dtx[CH_HIV]
                                : 0);
-        peer_by[k] = p->peer_mean * det * users * accept;
+        peer_by[k] = p->peer_mean * det * users * accept * camp;
+        /* what the programmes averted: the same attempts at weighted0 */
+        if (weighted > 0)
+            dy[p->lv.i_averted] += peer_by[k] * (weighted0 / weighted - 1);
         peer += peer_by[k];
     }
     for (int k = 0; k < NSUB; k++) {
@@ -239,6 +253,7 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
         dy[IDX_L(k)] += in;
     }
     dy[CUM(MF_CUM_INIT)] += exo + peer;
+    dy[p->lv.i_averted] += p->tau * (weighted0 - weighted) * camp;
     dy[CUM(MF_CUM_PEER)] += peer;
 
     double freed = 0, deaths_users = 0, od = 0;
@@ -359,6 +374,7 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
      * care of the people followed outside the streams (those in a stream,
      * in treatment or held, are charged in mf_justice.c). */
     double disc = exp(-log1p(p->discount) * t);
+    pwi_mf_levers_rhs(p, t, y, dy, pupils, N); /* pressure, awareness, their costs */
     dy[CUM(MF_CUM_COST_HEALTH)] += disc * (p->c_od * dy[CUM(MF_CUM_OD)] + p->c_hiv * hiv_people);
     dy[CUM(MF_CUM_COST)] = dy[CUM(MF_CUM_COST_JUSTICE)] + dy[CUM(MF_CUM_COST_TREATMENT)] +
                            dy[CUM(MF_CUM_COST_HEALTH)] + dy[CUM(MF_CUM_COST_CRIME)] +
@@ -393,6 +409,8 @@ int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scal
         rc = pwi_mf_get(s, "initial.sellers_per_user", &sellers0, err);
     if (rc == PW_OK)
         rc = pwi_mf_justice_setup(p, s, regime, err);
+    if (rc == PW_OK)
+        rc = pwi_mf_levers_load(p, s, err);
     if (rc != PW_OK)
         goto done;
     prison0 = p->prison0;
@@ -468,6 +486,12 @@ int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scal
         const mf_stream *x = &p->st[p->s_init];
         for (int j = 0; j < x->k; j++)
             y0[x->off + MF_SELLER * x->k + j] = prison0 * N0 / x->k;
+    }
+    {
+        double rem0 = 0;
+        for (int i = p->off_e; i <= p->i_rfin; i++)
+            rem0 += y0[i];
+        pwi_mf_levers_init(p, y0, rem0, N0);
     }
     rc = pw_ode_solve(DIM, rhs, p, y0, 0.0, 1.0, (size_t)years, traj, err);
     if (rc != PW_OK)
@@ -556,6 +580,28 @@ int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scal
         SER("arrest_admissions", FLOW(MF_CUM_ARREST_ADM));
         SER("orders_not_carried_out", FLOW(MF_CUM_LAPSED));
         SER("work_release", js.work_release);
+        {
+            const mf_levers *l = &p->lv;
+            double st = pwi_mf_stigma(p, e, rem, e[p->i_n]);
+            SER("voluntary_entries", e[l->i_vol] - b[l->i_vol]);
+            SER("pupils_reached", e[l->i_pupils] - b[l->i_pupils]);
+            SER("initiations_averted", e[l->i_averted] - b[l->i_averted]);
+            SER("cost_prevention_kzt", e[l->i_cost_prev] - b[l->i_cost_prev]);
+            SER("cost_awareness_campaigns_kzt", e[l->i_cost_camp] - b[l->i_cost_camp]);
+            SER("stigma_x_population", st * e[p->i_n]);
+            SER("awareness_x_population", e[l->i_aware] * e[p->i_n]);
+            SER("stigma", st / up); /* levels: not scaled up */
+            SER("public_awareness", e[l->i_aware] / up);
+            if (yr == years - 1) {
+                MET("voluntary_entries_total", e[l->i_vol] - traj[l->i_vol]);
+                MET("pupils_reached_total", e[l->i_pupils] - traj[l->i_pupils]);
+                MET("initiations_averted_total", e[l->i_averted] - traj[l->i_averted]);
+                MET("cost_prevention_kzt", e[l->i_cost_prev] - traj[l->i_cost_prev]);
+                MET("cost_awareness_campaigns_kzt", e[l->i_cost_camp] - traj[l->i_cost_camp]);
+                MET("stigma_x_population_end", st * e[p->i_n]);
+                MET("stigma_end", st / up);
+            }
+        }
         if (yr == years - 1) {
             MET("pwud_end", L + D);
             MET("dependent_end", D);

@@ -105,6 +105,12 @@ void pwi_end_of_year(world *w, int year, int week, const stocks *st)
     S("paroles", w->yc.paroles);
     S("prison_releases", w->yc.prison_releases);
     S("fines_levied_kzt", w->yc.fines);
+    S("voluntary_entries", w->yc.vol_entries);
+    S("pupils_reached", w->yc.pupils);
+    S("initiations_averted", w->yc.averted);
+    /* levels times population (pwi_results_derive forms the levels) */
+    S("stigma_x_population", w->stigma * (double)w->alive);
+    S("awareness_x_population", w->awareness * (double)w->alive);
     /* reconvicted_within_3y is added to its release year's row as it
      * happens (pathway.c); mean_wait_weeks is derived after the regions
      * are summed (pwi_results_derive). */
@@ -153,6 +159,10 @@ void pwi_end_of_year(world *w, int year, int week, const stocks *st)
     ADD("paroles_total", w->yc.paroles);
     ADD("fines_levied_kzt", w->yc.fines);
     SET("work_release_end", (double)st->work_release);
+    ADD("voluntary_entries_total", w->yc.vol_entries);
+    ADD("pupils_reached_total", w->yc.pupils);
+    ADD("initiations_averted_total", w->yc.averted);
+    SET("stigma_x_population_end", w->stigma * (double)w->alive);
     for (int c = 0; c < CI_COUNT; c++) {
         snprintf(name, sizeof name, "cost_%s_kzt", pwi_cost_item_name(c));
         assert(pw_metric_find(name) >= 0);

@@ -211,7 +211,7 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *
      * costs jobs; stigma slows finding one again. */
     if (r->stage == ST_DEPENDENT) {
         if (r->place == PL_COMMUNITY && u[6] < w->p_vol)
-            pwi_enter_outpatient(w, r, week, v[PI_TX_OUT_MONTHS], PL_OUTPATIENT);
+            w->yc.vol_entries += pwi_enter_outpatient(w, r, week, v[PI_TX_OUT_MONTHS], PL_OUTPATIENT);
         else if ((r->flags & RF_EMPLOYED) && u[6] > 1 - w->p_jobloss)
             r->flags &= (uint8_t)~RF_EMPLOYED;
         else if (!(r->flags & RF_EMPLOYED) && u[6] > 1 - w->p_reemploy_dep)

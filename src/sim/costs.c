@@ -37,6 +37,9 @@ static const struct {
     [CI_HIV] = {"hiv_care", offsetof(year_counts, cost_health)},
     [CI_OVERDOSE] = {"overdose_deaths", offsetof(year_counts, cost_health)},
     [CI_LOST_WORK] = {"lost_earnings", offsetof(year_counts, cost_work)},
+    /* public health: school prevention and awareness campaigns (levers.c) */
+    [CI_PREVENTION] = {"prevention", offsetof(year_counts, cost_health)},
+    [CI_CAMPAIGNS] = {"awareness_campaigns", offsetof(year_counts, cost_health)},
 };
 
 const char *pwi_cost_item_name(int item)

@@ -24,6 +24,7 @@ void pwi_peer_step(world *w, act *r, int week)
     if (r->flags & RF_TIES_LOST)
         rate *= 0.5; /* assumption: half of one's circle is gone after prison */
     rate *= w->deterrence;
+    rate *= w->camp_rr; /* a campaign's effect on use (levers.c) */
     gsl_rng *g = at(w, RP_PEER, r->agent, (uint32_t)week);
     unsigned k = gsl_ran_poisson(g, rate / WPY);
     uint32_t a = r->agent;
@@ -48,8 +49,8 @@ void pwi_peer_step(world *w, act *r, int week)
         if (t == UINT32_MAX || t == a || !(w->flags[t] & AF_ALIVE) || (w->flags[t] & AF_ACTIVE))
             continue;
         double u = gsl_rng_uniform(g);
-        if (u >= pwi_rate_age_factor(age_years(w, t, week)))
-            continue;
+        if (!pwi_initiation_accepted(w, t, week, u, pwi_rate_age_factor(age_years(w, t, week))))
+            continue; /* too young or old, or a school programme reached them */
         int sub = gsl_rng_uniform(g) < PWI_PEER_OWN_SUBSTANCE ? r->substance : pwi_pick_substance(w, g, 0);
         w->flags[t] |= AF_ACTIVE;
         if (vec_push(&w->pending, t << 3 | (uint32_t)sub))
@@ -67,7 +68,7 @@ void pwi_exogenous_step(world *w, int week)
     const double *v = w->v;
     double rr = v[PI_INIT_CHILD_RR];
     gsl_rng *g = at(w, RP_EXOGENOUS, 0, (uint32_t)week);
-    unsigned k = gsl_ran_poisson(g, v[PI_INIT_EXOGENOUS] * rr * w->n / WPY);
+    unsigned k = gsl_ran_poisson(g, v[PI_INIT_EXOGENOUS] * rr * w->n / WPY * w->camp_rr);
     for (unsigned j = 0; j < k; j++) {
         uint32_t a = (uint32_t)(gsl_rng_uniform(g) * w->n);
         double u = gsl_rng_uniform(g);
@@ -75,7 +76,7 @@ void pwi_exogenous_step(world *w, int week)
             continue;
         double p = pwi_rate_age_factor(age_years(w, a, week)) *
                    ((w->flags[a] & AF_PWUD_CHILD) ? 1 : 1 / rr);
-        if (u >= p)
+        if (!pwi_initiation_accepted(w, a, week, u, p))
             continue;
         w->flags[a] |= AF_ACTIVE;
         if (vec_push(&w->pending, a << 3 | (uint32_t)pwi_pick_substance(w, g, 0)))

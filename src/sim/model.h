@@ -147,6 +147,8 @@ enum {
     CI_HIV,
     CI_OVERDOSE,
     CI_LOST_WORK,
+    CI_PREVENTION, /* appended: the social levers (levers.c) */
+    CI_CAMPAIGNS,
     CI_COUNT
 };
 
@@ -214,6 +216,8 @@ typedef struct year_counts {
     double fines;                 /* fines levied, KZT, discounted (not a cost) */
     double arrests, pretrial_days, cs_hours, lapsed, from_queue, wait_weeks;
     double wr_starts, exams, paroles, prison_releases;
+    /* appended: the social levers (levers.c) */
+    double vol_entries, pupils, averted;
 } year_counts;
 
 struct pwi_world {
@@ -302,6 +306,14 @@ struct pwi_world {
     double discount;    /* (1 + r)^-t of the current week */
     pwi_run_result *out;
     int error;
+    /* appended: the social levers (levers.c) */
+    double pressure;    /* admissions to arrest, compulsory treatment and prison per
+                           1,000 a year, as the public remembers them */
+    double awareness;   /* public awareness from campaigns, 0..1 */
+    double stigma_base; /* stigma after visible recoveries only */
+    double stigma_ref;  /* stigma of the starting state (voluntary entry is set there) */
+    double camp_rr;     /* initiation ratio of the current campaign awareness */
+    double pun_seen;    /* the year's admissions already counted into pressure */
 };
 typedef struct pwi_world world;
 
@@ -541,6 +553,20 @@ void pwi_prison_step(world *w, act *r, int week);
 void pwi_set_stigma(world *w, double in_remission);
 /* Marks the households where an adult currently uses drugs. */
 void pwi_mark_households(world *w, int week);
+
+/* levers.c */
+/* The starting state of pressure, awareness and stigma (world build). */
+void pwi_levers_init(world *w, double in_remission);
+/* A week of the public's view: pressure from this week's admissions,
+ * awareness from the campaign and its cost, the year's school programme
+ * at a year's start; then stigma and the rates it sets (pwi_set_stigma). */
+void pwi_levers_week(world *w, int week, double in_remission);
+/* The initiation ratio of `agent` at `week` from the school programmes
+ * that reached them (1 if none did). */
+double pwi_prevention_rr(const world *w, uint32_t agent, int week);
+/* Whether a candidate initiation with acceptance uniform u and chance p
+ * (before the levers) goes ahead; counts those the programme averted. */
+int pwi_initiation_accepted(world *w, uint32_t agent, int week, double u, double p);
 
 /* market.c */
 /* Replaces sellers towards the market's target. */

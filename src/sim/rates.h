@@ -161,4 +161,90 @@ static inline double pwi_sentence_years(double lo, double hi, double open_mean, 
     return years;
 }
 
+/* ---- The chapter's social levers (src/sim/levers.c, src/calib/mf_levers.c;
+ * docs/model.md "Prevention, awareness and stigma", docs/sources.md K4.6) */
+
+/* The initiation ratio of a pupil reached by a school programme
+ * `years_since` years ago: 1 - effect x 2^(-years / half-life) (the
+ * trials' effect fades: Faggiano 2014, RR 0.90 at < 12 months, 0.86 at
+ * 12+ months with intervals touching 1; the half-life is ASSUMED). */
+static inline double pwi_rate_prevention_rr(double effect, double half_life, double years_since)
+{
+    return 1 - effect * exp2(-years_since / half_life);
+}
+
+/* The mean initiation ratio of people aged `age` at time t (years since
+ * the programme began) when every school year since t = 0 reaches a share
+ * `coverage` of those aged [from, to) at its start, independently year by
+ * year (as the agents' draws are): the last year that reached the person
+ * sets the ratio. The mean field averages it over ages; the ABM draws it
+ * person by person (levers.c). */
+static inline double pwi_rate_prevention_cohort_rr(double coverage, double from, double to,
+                                                   double effect, double half_life,
+                                                   double age, double t)
+{
+    if (coverage <= 0 || effect <= 0)
+        return 1;
+    double not_yet = 1, rr = 0;
+    for (int y = (int)floor(t); y >= 0; y--) {
+        double at = age - (t - y); /* age at the start of school year y */
+        if (at >= to)
+            continue;
+        if (at < from)
+            break;
+        rr += not_yet * coverage * pwi_rate_prevention_rr(effect, half_life, t - y);
+        not_yet *= 1 - coverage;
+    }
+    return rr + not_yet;
+}
+
+/* The public awareness a yearly campaign budget per 100,000 inhabitants
+ * sustains: budget / (budget + the budget that reaches half the public)
+ * (ASSUMED saturating reach). Awareness moves towards it at the public
+ * memory's rate (society.stigma_memory_decay). */
+static inline double pwi_rate_awareness_target(double budget, double half)
+{
+    return budget > 0 ? budget / (budget + half) : 0;
+}
+
+/* Initiation ratio of a campaign at awareness a: 1 - effect x a; the
+ * effect's prior includes zero and harm (Allara 2015: SMD -0.02, -0.15 to
+ * 0.12; 2 of 19 studies found harm). */
+static inline double pwi_rate_campaign_rr(double effect, double awareness)
+{
+    return 1 - effect * awareness;
+}
+
+/* Stigma as a state of society: the stigma left after visible recoveries
+ * (pwi_rate_stigma), with its log-odds raised by what the public sees of
+ * punishment and compulsion (`pressure`: admissions to arrest, compulsory
+ * treatment and prison per 1,000 inhabitants a year, smoothed by the
+ * public's memory) relative to today's level `ref`, and lowered by
+ * campaign awareness (effects ASSUMED, docs/sources.md K4.6). At today's
+ * level and no campaign it is `base`. */
+static inline double pwi_rate_stigma_social(double base, double punish_effect, double pressure,
+                                            double ref, double aware_effect, double awareness)
+{
+    if (base <= 0)
+        return 0;
+    if (base >= 1)
+        return 1;
+    double z = log(base / (1 - base)) + punish_effect * (pressure / ref - 1) -
+               aware_effect * awareness;
+    return 1 / (1 + exp(-z));
+}
+
+/* Voluntary treatment entry a year at stigma s, relative to the stigma of
+ * the starting year `ref` at which the entry rate was set: the rate times
+ * (odds(s) / odds(ref))^-effect (Hammarlund 2018: the effect "varied
+ * widely"; not significant in NESARC, so the prior includes zero). */
+static inline double pwi_rate_help_seeking(double rate, double effect, double s, double ref)
+{
+    if (effect <= 0 || !(ref > 0 && ref < 1))
+        return rate;
+    s = fmin(fmax(s, 1e-9), 1 - 1e-9);
+    double dz = log(s / (1 - s)) - log(ref / (1 - ref));
+    return rate * exp(-effect * dz);
+}
+
 #endif /* PW_SIM_RATES_H */

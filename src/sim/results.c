@@ -99,6 +99,14 @@ static const char *const METRICS[] = {
     "beds_needed_last_year",
     "beds_needed_peak",
     "panel_sessions_total",
+    /* appended: the social levers (levers.c; costs.c items too) */
+    "cost_prevention_kzt",
+    "cost_awareness_campaigns_kzt",
+    "voluntary_entries_total",
+    "pupils_reached_total",
+    "initiations_averted_total",
+    "stigma_x_population_end",
+    "stigma_end",
 };
 #define N_METRICS (sizeof METRICS / sizeof METRICS[0])
 /* Every metric has a slot in a run's result. */
@@ -156,6 +164,10 @@ static const char *const SERIES[] = {
     "drug_deaths", "life_years_lost",
     "compulsory_beds_for_drugs", "beds_needed", "beds_needed_peak",
     "panel_sessions",
+    /* appended: the social levers (levers.c; costs.c items too) */
+    "cost_prevention_kzt", "cost_awareness_campaigns_kzt",
+    "voluntary_entries", "pupils_reached", "initiations_averted",
+    "stigma_x_population", "awareness_x_population", "stigma", "public_awareness",
 };
 #define N_SERIES (sizeof SERIES / sizeof SERIES[0])
 
@@ -774,4 +786,20 @@ void pwi_results_derive(pw_results *r, size_t g, int run)
         double num = pw_results_series(r, g, run, y, (size_t)kw);
         pw_results_set_series(r, g, run, y, (size_t)km, den > 0 ? num / den : 0);
     }
+    /* Stigma and awareness are levels: each region reports them times its
+     * population, and the level is their sum over the summed population. */
+    int kp = pw_series_find("population");
+    const char *lv[][2] = {{"stigma", "stigma_x_population"},
+                           {"public_awareness", "awareness_x_population"}};
+    for (int i = 0; i < 2; i++) {
+        int ko = pw_series_find(lv[i][0]), kx = pw_series_find(lv[i][1]);
+        for (int y = 0; y < r->years; y++) {
+            double den = pw_results_series(r, g, run, y, (size_t)kp);
+            double num = pw_results_series(r, g, run, y, (size_t)kx);
+            pw_results_set_series(r, g, run, y, (size_t)ko, den > 0 ? num / den : 0);
+        }
+    }
+    double pe = pw_results_metric(r, g, run, (size_t)pw_metric_find("population_end"));
+    double se = pw_results_metric(r, g, run, (size_t)pw_metric_find("stigma_x_population_end"));
+    pw_results_set_metric(r, g, run, (size_t)pw_metric_find("stigma_end"), pe > 0 ? se / pe : 0);
 }

@@ -139,7 +139,23 @@
     X(COST_CS_HOUR, "cost.community_service_per_hour", 0, 1e6)                \
     X(COST_BRIEF, "cost.brief_intervention", 0, 1e7)                          \
     X(COST_MRP, "cost.mrp_kzt", 0, 1e5)                                       \
-    X(COST_RUB, "cost.kzt_per_rub", 0, 1e3)
+    X(COST_RUB, "cost.kzt_per_rub", 0, 1e3)                                  \
+    /* appended: the chapter's social levers (levers.c) */                    \
+    X(PREV_COVERAGE, "prevention.school_coverage", 0, 1)                      \
+    X(PREV_AGE_FROM, "prevention.age_from", 5, 30)                            \
+    X(PREV_AGE_TO, "prevention.age_to", 5, 30)                                \
+    X(PREV_EFFECT, "prevention.initiation_effect", 0, 0.5)                    \
+    X(PREV_HALF_LIFE, "prevention.effect_half_life_years", 0.1, 20)           \
+    X(PREV_COST, "prevention.cost_per_pupil", 0, 1e6)                         \
+    X(AWARE_BUDGET, "awareness.campaign_kzt_per_100k", 0, 1e9)                \
+    X(AWARE_HALF, "awareness.half_reach_kzt_per_100k", 1, 1e9)                \
+    X(AWARE_USE, "awareness.initiation_effect", -0.5, 0.5)                    \
+    X(AWARE_STIGMA, "awareness.stigma_effect", 0, 5)                          \
+    X(STIG_PUNISH, "society.stigma_punishment_effect", 0, 5)                  \
+    X(STIG_REF, "society.punishment_reference_per_1000", 0.001, 100)          \
+    X(STIG_MEMORY, "society.stigma_memory_decay", 0.05, 10)                   \
+    X(STIG_HELP, "society.stigma_help_seeking_effect", 0, 3)                  \
+    X(STIG_WORK, "society.stigma_reemployment_effect", 0, 1)
 
 enum {
 #define PWI_X(id, name, lo, hi) PI_##id,

@@ -179,12 +179,11 @@ int pwi_world_build(const pw_scenario *s, int years, uint32_t run, int region, u
         w->p_inject = wprob(v[PI_USE_INJECT]);
         w->p_sale = wprob(v[PI_POLICE_SALE]);
         w->p_seller_quit = wprob(v[PI_MARKET_QUIT]);
-        w->p_vol = wprob(v[PI_TX_VOLUNTARY]);
         w->p_jobloss = wprob(v[PI_SOC_JOBLOSS]);
         double rem = 0;
         for (uint32_t i = 0; i < w->n_act; i++)
             rem += w->a[i].stage == ST_REM_EARLY || w->a[i].stage == ST_REM_SUSTAINED;
-        pwi_set_stigma(w, rem);
+        pwi_levers_init(w, rem); /* stigma, and the voluntary entry it sets */
         w->p_use_light = wprob(v[PI_POLICE_USE]);
         w->p_use_dep = wprob(pwi_rate_use_detection(v[PI_POLICE_USE], 1));
         /* Relapse by how the remission began and the care received now
@@ -421,7 +420,7 @@ int pwi_week_step(world *w, int week)
                                         w->n_light);
     w->hiv_prev = st.pwid > 0 ? (double)st.hiv_pwid / st.pwid : 0;
     w->hcv_prev = st.pwid > 0 ? (double)st.hcv_pwid / st.pwid : 0;
-    pwi_set_stigma(w, stocks_rem(&st));
+    pwi_levers_week(w, week, stocks_rem(&st)); /* pressure, awareness, stigma */
     w->p_hiv_inf = wprob(pwi_rate_infection(v[PI_HEALTH_HIV_BETA], w->hiv_prev));
     w->p_hcv_inf = wprob(pwi_rate_infection(v[PI_HEALTH_HCV_BETA], w->hcv_prev));
     pwi_market_step(w, week);

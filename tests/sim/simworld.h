@@ -33,6 +33,11 @@ static inline pw_scenario *sw_scenario(void)
     st_set(s, "demography.birth_rate", 0);
     st_set(s, "demography.immigration_rate", 0);
     st_set(s, "treatment.voluntary_entry_rate", 0);
+    /* the social levers off: no school programme or campaign to pay, and
+     * stigma still (tests/sim/test_levers.c switches them on) */
+    st_set(s, "prevention.school_coverage", 0);
+    st_set(s, "awareness.campaign_kzt_per_100k", 0);
+    st_set(s, "society.stigma_punishment_effect", 0);
     st_set(s, "police.use_detection_rate", 0);
     st_set(s, "police.crime_detection", 0);
     st_set(s, "police.sale_detection", 0);
