@@ -1,5 +1,5 @@
 /*
- * Benchmark: HTTP reads against loopback with wrk (issue 5 goal: at least
+ * Benchmark: HTTP reads against loopback with wrk (target: at least
  * 5,000 requests per second with p99 under 50 ms on 2 cores). Prints
  * figures; not a timed test.
  *

@@ -1,5 +1,5 @@
 /*
- * bench_registry_import: import rate into the registry (goal in issue 5:
+ * bench_registry_import: import rate into the registry (target:
  * at least 20,000 records per second into SQLite).
  *
  * usage: bench_registry_import [PEOPLE] [DB]

@@ -1,6 +1,6 @@
 /*
  * Benchmark: the relapse-survival report over 1,000,000 episodes on SQLite
- * (issue 5 goal: at most 5 seconds), plus the outcomes and flags reports on
+ * (target: at most 5 seconds), plus the outcomes and flags reports on
  * the same data. Prints figures; not a timed test.
  *
  * The data are bulk-inserted straight into the schema (one transaction,

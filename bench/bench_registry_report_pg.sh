@@ -1,7 +1,7 @@
 #!/bin/sh
 # Benchmark: `pathways registry report --kind relapse-survival` over N
-# episodes (default 1,000,000) on a throw-away PostgreSQL 15 server (issue 5
-# goal: at most 5 s). Prints the wall time and peak memory of the whole
+# episodes (default 1,000,000) on a throw-away PostgreSQL 15 server (target:
+# at most 5 s). Prints the wall time and peak memory of the whole
 # command. Not a timed test.
 #
 # The data follow bench_registry_report.c (one successful discharge per

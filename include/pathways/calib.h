@@ -49,7 +49,7 @@ typedef struct pw_lhy_params {
 } pw_lhy_params;
 
 /* Fills the LHY parameters of Behrens et al. 2002 for US cocaine
- * (models.md 1.1: tau 5e4, s 0.61, q 3.443, smax 0.1, a 0.163, b 0.024,
+ * (docs/sources.md M1.1: tau 5e4, s 0.61, q 3.443, smax 0.1, a 0.163, b 0.024,
  * g 0.062, delta 0.291). */
 void pw_lhy_published(pw_lhy_params *p);
 

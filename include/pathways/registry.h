@@ -1,6 +1,6 @@
 /*
  * The monitoring registry: people in the pathway, from the panel decision
- * through treatment to follow-up (issue 5). SQLite by default, PostgreSQL
+ * through treatment to follow-up (docs/registry.md). SQLite by default, PostgreSQL
  * when the database is a "postgresql://" URL; identities pseudonymised and
  * encrypted; every read and write of a person's data audited in a
  * hash-chained, insert-only log. See docs/registry.md.

@@ -1,7 +1,7 @@
 /*
  * ODE models of drug epidemics: a generic GSL driver and the LH / LHY
  * light-heavy models of Behrens, Caulkins, Tragler and Feichtinger.
- * Equations and parameters: /work/shared/research/models.md section 1.1.
+ * Equations and parameters: docs/sources.md M1.1.
  */
 #include <assert.h>
 #include <math.h>
@@ -14,7 +14,7 @@
 
 void pw_lhy_published(pw_lhy_params *p)
 {
-    /* davegutz/sciDAG LHY_MainConsole.sce, as quoted in models.md 1.1. */
+    /* davegutz/sciDAG LHY_MainConsole.sce, as quoted in docs/sources.md M1.1. */
     p->model = PW_MF_LHY;
     p->tau = 5e4;
     p->s = 0.61;

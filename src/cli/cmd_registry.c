@@ -1,5 +1,5 @@
 /*
- * pathways registry: the monitoring registry's command line (issue 5).
+ * pathways registry: the monitoring registry's command line (docs/registry.md).
  *
  *   registry init       --db DB
  *   registry user add   --db DB --as TOKEN --name NAME --role ROLE

@@ -1,8 +1,8 @@
 /*
  * Severity instruments used by the expert panel: DSM-5 substance use
  * disorder severity and the WHO ASSIST v3.0 specific substance involvement
- * score. Thresholds and item weights: /work/shared/research/monitoring.md
- * sections 4.1 and 4.2 (docs/engine.md repeats them with their sources).
+ * score. Thresholds and item weights: docs/sources.md
+ * R4.1 and R4.2 (docs/engine.md repeats them with their sources).
  */
 #include <assert.h>
 

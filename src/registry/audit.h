@@ -3,7 +3,7 @@
  * insert-only, verifiable (internal to the registry).
  *
  * Why a chain: row checksums alone do not reveal deleted rows (OpenEMR issue
- * #12118, monitoring.md section 7.4). Entry i stores
+ * #12118, docs/sources.md R7.4). Entry i stores
  *     hash_i = BLAKE2b-256(key = audit key, hash_{i-1} || canonical(entry_i))
  * where canonical() is the length-prefixed list of seq, time, user id, user
  * name, role, action, object and detail, and hash_0 is 32 zero bytes. The

@@ -45,13 +45,13 @@ const char *pwi_object_name(pwi_object o)
  *   R review  T notes  S test  V compliance  D discharge  O outcome
  *   G aggregate  U user  L audit log  B backup (a copy of the database;
  *   reading it is taking a backup, writing it is restoring one)
- * Sources: issue 5 ("Who may see what") and monitoring.md 7.5. Choices of
+ * Sources: docs/registry.md (Roles) and docs/sources.md R7.5. Choices of
  * ours, documented in docs/registry.md: the clinician may register people
  * and episodes (clinics do intake too); a court liaison sees attendance,
  * tests, compliance, phase and legal completion (42 CFR 2.35) but no review
  * scores, notes, case or clinical discharge reason; the lab sees only tests;
  * the analyst sees rows without identity or notes; the admin and auditor
- * see no clinical row at all. Backups (issue 5 hardening) are made by the
+ * see no clinical row at all. Backups (docs/registry.md, Backup) are made by the
  * admin or the auditor: the custodians of the registry, who read no row
  * through it; the copy is audited, and its identities and notes stay
  * encrypted under the site key, which is not in it. Only the admin

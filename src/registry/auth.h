@@ -8,7 +8,7 @@
  * who can write the file but lacks the key cannot plant a working one.
  * Each user row is sealed (seal.h) and its MAC is checked at sign-in.
  *
- * Who may see what follows issue 5 and monitoring.md section 7.5 (42 CFR
+ * Who may see what follows docs/registry.md (Roles) and docs/sources.md R7.5 (42 CFR
  * Part 2 section 2.35 for the court liaison; analysts get pseudonymised or
  * aggregate data only; the admin manages users and reads no clinical
  * record). The whole matrix is in auth.c, table `matrix`, and in

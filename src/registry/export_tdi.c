@@ -2,11 +2,11 @@
  * export_tdi.c: treatment entries in the EMCDDA/EUDA Treatment Demand
  * Indicator (TDI) 3.0 layout, one CSV row per episode.
  *
- * Item list from monitoring.md section 2 (TDI 3.0 core items [V]); primary
+ * Item list from docs/sources.md R2 (TDI 3.0 core items, checked against the source); primary
  * drug codes from data/codes/substances.yaml via the engine (TDI 3.0
- * classification [V]).
+ * classification, checked against the source).
  * The numeric codes of referral source, centre type, sex and "previously
- * treated" are from memory of the protocol ([M] in monitoring.md: check them
+ * treated" are from memory of the protocol (see docs/sources.md R-M: check them
  * against the EUDA protocol before an official submission); items the
  * registry does not record (living status, labour, education, route,
  * frequency, age at first use, injecting, OST) are 99 "not known", as the
@@ -31,7 +31,7 @@ static const char *tdi_code(const char *substance)
     return code && *code ? code : "99";
 }
 
-/* Source of referral [M]: 1 self, 2 family/friends, 3 other drug treatment
+/* Source of referral (docs/sources.md R-M): 1 self, 2 family/friends, 3 other drug treatment
  * centre, 4 GP, 5 hospital/other medical, 6 social/educational services,
  * 7 court/probation/police, 8 other, 99 not known. */
 static int referral_code(const char *src)
@@ -142,7 +142,7 @@ int pwi_export_tdi(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out,
         char ps[17] = "";
         if (see_person) {
             const char *sx = pwi_col_text(st, 3);
-            /* Sex [M]: 1 male, 2 female, 99 not known. */
+            /* Sex (docs/sources.md R-M): 1 male, 2 female, 99 not known. */
             if (sx && (strcmp(sx, "male") == 0 || strcmp(sx, "M") == 0 || strcmp(sx, "m") == 0))
                 sex = 1;
             else if (sx && (strcmp(sx, "female") == 0 || strcmp(sx, "F") == 0 ||
@@ -153,7 +153,7 @@ int pwi_export_tdi(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out,
         }
         const char *pk = pwi_col_text(st, 1);
         snprintf(ps, sizeof ps, "%.16s", pk ? pk : "");
-        /* previously treated [M]: 1 yes, 0 never (as far as this registry
+        /* previously treated (docs/sources.md R-M): 1 yes, 0 never (as far as this registry
          * knows). */
         rc = sbuf_printf(&s, "%lld,%s,%.4s,%d,%d,%d,%d,%d,99,99,99,99,99,%s,99,99,99,99,99,99\r\n",
                          (long long)pwi_col_int64(st, 0), ps, day,

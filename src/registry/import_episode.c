@@ -235,7 +235,7 @@ static int add_plan(pwi_importer *im, int64_t episode_id, int32_t start,
 
 /*
  * Random drug-test days: each day of the plan is a test day with the same
- * probability p (NADCP/All Rise Standard VII, monitoring.md 5.1), drawn
+ * probability p (NADCP/All Rise Standard VII, docs/sources.md R5.1), drawn
  * with libsodium's CSPRNG so that the schedule cannot be predicted from
  * the code or from earlier days.
  */
@@ -270,7 +270,7 @@ int pwi_imp_rec_episode(pwi_importer *im, json_t *rec, pw_error *err)
         "tests_per_week", "previously_treated", "route", "frequency",
         "age_first_use", "injecting", "ost", "review_every_days",
         "review_window_days", NULL};
-    /* TDI 3.0 treatment-entry items (mon §2; code lists [M]). */
+    /* TDI 3.0 treatment-entry items (docs/sources.md R2 and R-M). */
     static const char *const routes[] = {"inject", "smoke", "eat_drink",
                                          "sniff", "other", NULL};
     static const char *const freqs[] = {"daily", "4_6_days_week",
@@ -304,7 +304,7 @@ int pwi_imp_rec_episode(pwi_importer *im, json_t *rec, pw_error *err)
     if (rc == PW_OK) rc = pwi_imp_get_int(im, rec, "previously_treated", 0, 1, &prev, &has_prev, err);
     if (rc == PW_OK) rc = pwi_imp_get_int(im, rec, "age_first_use", 1, 99, &afu, &has_afu, err);
     if (rc == PW_OK) rc = pwi_imp_get_int(im, rec, "ost", 0, 1, &ost, &has_ost, err);
-    /* The review schedule is configurable per episode (mon §1.1: NDTMS
+    /* The review schedule is configurable per episode (docs/sources.md R1.1: NDTMS
      * areas differ); defaults are 91 and 14 days. */
     int has_every, has_window;
     int64_t every = 0, window = 0;
@@ -347,7 +347,7 @@ int pwi_imp_rec_episode(pwi_importer *im, json_t *rec, pw_error *err)
         return rc;
 
     /* The engine's recommendation: decision support the panel signs, never
-     * a decision by itself (GDPR Art. 22, monitoring.md 0.3). */
+     * a decision by itself (GDPR Art. 22, docs/sources.md R0.3). */
     pw_regime *regime = NULL;
     if ((rc = get_regime(im, regime_name, &regime, err)) != PW_OK)
         return rc;

@@ -143,7 +143,7 @@ int pwi_imp_rec_panel(pwi_importer *im, json_t *rec, pw_error *err)
 
 /* ---- review -------------------------------------------------------------- */
 
-/* TOP fields (monitoring.md 1.2): column, JSON key, range. */
+/* TOP fields (docs/sources.md R1.2): column, JSON key, range. */
 static const struct {
     const char *key;
     long hi;
@@ -325,7 +325,7 @@ int pwi_imp_rec_violation(pwi_importer *im, json_t *rec, pw_error *err)
     if (rc == PW_OK) rc = pwi_imp_not_before_start(im, &ep, day, err);
     if (rc != PW_OK)
         return rc;
-    /* A sanction needs an adjudicated violation first (monitoring.md 5.2). */
+    /* A sanction needs an adjudicated violation first (docs/sources.md R5.2). */
     if (response && a != 2)
         return pwi_imp_bad(im, err, PW_EINVAL, "response",
                            "a response needs adjudication 'confirmed'", NULL);
@@ -397,8 +397,8 @@ int pwi_imp_rec_discharge(pwi_importer *im, json_t *rec, pw_error *err)
 {
     static const char *const keys[] = {"episode", "date", "reason",
                                        "legal_completion", NULL};
-    /* TEDS-D REASON codes with NDTMS's split of "completed" (monitoring.md
-     * 1.4 and 3). */
+    /* TEDS-D REASON codes with NDTMS's split of "completed" (docs/sources.md
+     * R1.4 and R3). */
     static const char *const reasons[] = {
         "completed_drug_free", "completed", "transferred", "dropped_out",
         "terminated", "incarcerated", "died", "other", NULL};

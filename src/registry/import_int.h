@@ -14,8 +14,8 @@
 #include "pathways/engine.h"
 #include "reg.h"
 
-/* Outcome-review schedule (issue 5; NDTMS/Newcastle practice in
- * monitoring.md 1.1): a review at start, then every 3 months within +-14
+/* Outcome-review schedule (docs/registry.md; NDTMS/Newcastle practice in
+ * docs/sources.md R1.1): a review at start, then every 3 months within +-14
  * days, one at exit, and post-treatment reviews 3, 6 and 12 months after
  * discharge. */
 #define REVIEW_INTERVAL_DAYS 91

@@ -424,7 +424,7 @@ static const char *const origin_sql[] = {
                          "AND e.discharge_day IS NOT NULL AND e.discharge_day <= ?",
 };
 
-/* Fixed times at which numbers at risk are reported (monitoring.md 6.2). */
+/* Fixed times at which numbers at risk are reported (docs/sources.md R6.2). */
 static const int risk_times[] = {30, 90, 180, 365};
 
 static json_t *group_json(const char *name, pwi_surv_obs *obs, size_t n, pw_error *err,
@@ -785,7 +785,7 @@ int pwi_report_overdue(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *o
     return PW_OK;
 }
 
-/* The NDTMS-style completeness threshold (monitoring.md 1.5: 80%). */
+/* The NDTMS-style completeness threshold (docs/sources.md R1.5: 80%). */
 #define COMPLETENESS_THRESHOLD 0.80
 
 int pwi_report_completeness(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out,

@@ -17,8 +17,8 @@
 #define PWI_SIX_MONTHS 182       /* the 6-month review, from episode start */
 #define PWI_SIX_MONTH_WINDOW 30  /* +- days a review counts as "6-month" */
 /* Reliable change in days of use out of 28 and in 0-20 ratings: Marsden et
- * al. (2009) set per-substance thresholds that monitoring.md could not
- * retrieve; these are our assumption, kept here in one place. */
+ * al. (2009) set per-substance thresholds that we could not
+ * find; these are our assumption, kept here in one place. */
 #define PWI_RELIABLE_USE_DAYS 8
 #define PWI_RELIABLE_RATING 5
 

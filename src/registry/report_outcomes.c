@@ -3,7 +3,7 @@
  * completion, re-presentation, 6-month abstinence and reliable improvement)
  * and the adjustment flags (persons due a plan review; programmes clearly
  * worse than the others). Definitions and sources: docs/registry.md,
- * "Reports and HTTP API", and monitoring.md sections 1.5 and 6.1.
+ * "Reports and HTTP API", and docs/sources.md R1.5 and R6.1.
  */
 #include <assert.h>
 #include <math.h>
@@ -208,7 +208,7 @@ int pwi_report_outcomes(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *
         }
         /* Re-presentation: a later episode of the person starting within 6
          * months of a successful discharge; only discharges with the whole
-         * window before as_of can be classified (monitoring.md 1.5). */
+         * window before as_of can be classified (docs/sources.md R1.5). */
         if (x->success && x->disd + PWI_REPRESENT_DAYS <= o->as_of) {
             int back = 0;
             for (size_t j = i + 1; j < n && v[j].person == x->person; j++)
@@ -519,8 +519,8 @@ int pwi_report_flags(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out
     }
 
     /* Drug tests: two or more of the last three positive or missed
-     * (missing counts as positive, the CTNote convention, monitoring.md
-     * 6.1). Rows come newest first per episode. */
+     * (missing counts as positive, the CTNote convention, docs/sources.md
+     * R6.1). Rows come newest first per episode. */
     if (pwi_allowed(role, PWI_READ, PWI_OBJ_TEST)) {
         json_array_append_new(checked, json_string("drug_tests"));
         rc = pwi_db_prepare(reg->db,

@@ -1,10 +1,10 @@
 /*
  * The registry schema and its migrations.
  *
- * Designed from monitoring.md section 8 (one person, many episodes, timed
+ * Designed from docs/sources.md R8 (one person, many episodes, timed
  * assessments; panel decisions; drug tests; violations -> adjudication ->
  * response; clinical discharge reason separate from legal completion) and
- * issue 5. Every date is an INTEGER day number (days since 1970-01-01) so
+ * docs/registry.md. Every date is an INTEGER day number (days since 1970-01-01) so
  * that the same arithmetic works on SQLite and PostgreSQL. The token @ID@
  * becomes the backend's auto-increment primary key; everything else is
  * plain SQL both accept.
@@ -32,7 +32,7 @@ static const char *const migration_1 =
     /* A person: pseudonymous key (keyed hash of the national ID); name,
      * national ID and contact encrypted (crypto.h). Birth date and sex stay
      * in clear because every report needs age and sex (NDTMS keeps DOB and
-     * sex too, monitoring.md 1.3). */
+     * sex too, docs/sources.md R1.3). */
     "CREATE TABLE person (\n"
     "  id @ID@,\n"
     "  ref TEXT NOT NULL UNIQUE,\n"
@@ -47,7 +47,7 @@ static const char *const migration_1 =
     /* An episode (NDTMS "journey"): status is pending_panel until a panel
      * signs a compulsory placement, then active; rejected; discharged.
      * discharge_reason is clinical (TEDS REASON-like); legal_completion is
-     * whether the court order was satisfied (monitoring.md 3). */
+     * whether the court order was satisfied (docs/sources.md R3). */
     "CREATE TABLE episode (\n"
     "  id @ID@,\n"
     "  ref TEXT NOT NULL UNIQUE,\n"
@@ -110,7 +110,7 @@ static const char *const migration_1 =
     "  signed_by BIGINT NOT NULL);\n"
     "CREATE INDEX panel_episode ON panel_decision(episode_id);\n"
 
-    /* A Treatment Outcomes Profile review (monitoring.md 1.2): days in the
+    /* A Treatment Outcomes Profile review (docs/sources.md R1.2): days in the
      * last 28, ratings 0-20. Notes are encrypted (clinical free text). */
     "CREATE TABLE review (\n"
     "  id @ID@,\n"
@@ -210,7 +210,7 @@ static const char *const migration_1 =
 
 /* Migration 2: the TDI 3.0 items of a treatment entry that the first
  * schema could not hold, so the TDI export need not write "not known"
- * (mon §2; code lists [M], see docs/registry.md). One statement per column:
+ * (docs/sources.md R2 and R-M, see docs/registry.md). One statement per column:
  * SQLite adds one column per ALTER TABLE. */
 static const char *const migration_2 =
     "ALTER TABLE episode ADD COLUMN previously_treated BIGINT;\n"

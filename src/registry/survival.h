@@ -9,12 +9,12 @@
  * (the report uses 2 = death, 3 = imprisonment).
  *
  * The Kaplan-Meier curve is the "cause-specific" one: competing events are
- * treated as censoring, which is what the issue's `survival` column asks
+ * treated as censoring, which is what the report's `survival` column asks
  * for. 1 - KM over-states the probability of relapse when subjects can die
  * or be imprisoned first, which is why the cumulative incidence (which does
  * not) is reported next to it (see docs/registry.md, "Reports and HTTP API").
  *
- * Formulas (research/monitoring.md section 6.2; Collett, Modelling Survival
+ * Formulas (docs/sources.md R6.2; Collett, Modelling Survival
  * Data in Medical Research, 3rd ed., ch. 2; Kalbfleisch & Prentice 2002):
  *   S(t)      = prod_{t_i <= t} (1 - d_i / n_i)
  *   Var S(t)  = S(t)^2 sum d_i / (n_i (n_i - d_i))            (Greenwood)

@@ -55,7 +55,7 @@ void pwi_free_record(world *w, uint32_t i)
 
 /* Record leaves the pool when nothing about it is followed any more: a
  * former light user, or five years of sustained remission (the registry's
- * "healed", data.md 1.2), with no role, placement or monitoring. */
+ * "healed", docs/sources.md K1.2), with no role, placement or monitoring. */
 int pwi_done_with(const act *r, int week)
 {
     if (r->role || r->place != PL_COMMUNITY || (r->monitor_until && week < r->monitor_until) ||

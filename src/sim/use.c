@@ -87,7 +87,7 @@ double pwi_relapse_rate(const world *w, const act *r, int week)
     }
     switch (r->relapse_kind) {
     case RK_COMPULSORY:
-        /* Longer treatment, longer abstinence (Nosyk 2013, models.md 3.5). */
+        /* Longer treatment, longer abstinence (Nosyk 2013, docs/sources.md M3.5). */
         rate = pwi_rate_relapse_after_compulsory(v[PI_TX_RELAPSE_COMP], v[PI_TX_LENGTH_EFFECT],
                                                  r->tx_months);
         break;

@@ -294,7 +294,7 @@ int pwi_week_step(world *w, int week)
     pwi_admit_waiting(w, week);
 
     /* Capacity-limited detection: last week's expected detections against
-     * this week's police capacity (Kleiman 1993, models.md 1.8). */
+     * this week's police capacity (Kleiman 1993, docs/sources.md M1.8). */
     double expected = w->expected_detections;
     w->detect_factor = expected > w->police_week ? w->police_week / expected : 1;
     w->expected_detections = 0;
@@ -409,7 +409,7 @@ int pwi_week_step(world *w, int week)
     }
     w->pending.n = 0;
 
-    /* Society's memory of visible harm (LHY, models.md 1.1): Y' = H - dY,
+    /* Society's memory of visible harm (LHY, docs/sources.md M1.1): Y' = H - dY,
      * deterrence = max(floor, exp(-q Y / L)). */
     w->n_light = st.stage[ST_LIGHT];
     w->n_dep = st.stage[ST_DEPENDENT];

@@ -1,6 +1,6 @@
 #!/bin/sh
 # pathways run --engine meanfield on the LHY US-cocaine scenario: the files
-# the issue asks for, monthly decimal-year time, the published epidemic
+# docs/calibration.md lists, monthly decimal-year time, the published epidemic
 # shape, and clear errors on bad input with nothing half-written.
 set -eu
 : "${PW_BIN:?}"

@@ -1,6 +1,6 @@
 /*
  * The LH / LHY mean-field models against their published behaviour
- * (research/models.md 1.1): the LH steady state, the max() floor that
+ * (docs/sources.md M1.1): the LH steady state, the max() floor that
  * drives the epidemic, and the shape of the US cocaine epidemic from 1970.
  */
 #include <math.h>
@@ -31,10 +31,10 @@ static void test_lh_steady_state_formula(void **state)
     pw_lhy_params p;
     pw_lhy_published(&p);
     p.model = PW_MF_LH;
-    p.q = 7.0; /* LH-model q of models.md 1.1 */
+    p.q = 7.0; /* LH-model q of docs/sources.md M1.1 */
     double L, H;
     assert_int_equal(pw_lh_steady_state(&p, &L, &H), PW_OK);
-    /* models.md 1.1 [C]: L* = 341,531 and H* = 132,206. */
+    /* docs/sources.md M1.1 (computed): L* = 341,531 and H* = 132,206. */
     assert_true(fabs(L - 341531.0) < 1.0);
     assert_true(fabs(H - 132206.0) < 1.0);
 }
@@ -108,7 +108,7 @@ static void test_lhy_min_floor_gives_no_epidemic(void **state)
     double *traj = malloc((n + 1) * 3 * sizeof(double));
     assert_non_null(traj);
     assert_int_equal(pw_lhy_solve(&p, y0_1970, 50, 12, traj, NULL), PW_OK);
-    /* models.md 1.1: with min() L only falls from 1.4M. */
+    /* docs/sources.md M1.1: with min() L only falls from 1.4M. */
     for (size_t k = 1; k <= n; k++)
         assert_true(traj[3 * k] <= 1.4e6);
     assert_true(traj[3 * n] < 0.3e6);

@@ -12,7 +12,7 @@ no() { echo "FAIL: $*"; fail=1; }
 # params: a row per parameter, sources included, CSV parseable.
 "$PW_BIN" params >"$work/p.txt" || no "params exits 0"
 grep -q '^treatment.compulsory_beds_per_100k  *9.5 ' "$work/p.txt" || no "params shows the beds value"
-grep -q 'source: data.md 1.5' "$work/p.txt" || no "params shows sources"
+grep -q 'source: docs/sources.md K1.5' "$work/p.txt" || no "params shows sources"
 grep -q 'prior uniform' "$work/p.txt" || no "params shows priors"
 grep -A2 '^treatment.compulsory_months_default ' "$work/p.txt" | grep -q '^    inert by design: a fallback' \
     || no "params shows why a parameter is inert"

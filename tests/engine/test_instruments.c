@@ -1,7 +1,7 @@
 /*
  * Instruments and the substance code list: DSM-5 severity, WHO ASSIST v3.0
  * scoring and risk levels, TDI/ICD-11 lookups. Thresholds from
- * /work/shared/research/monitoring.md sections 2 and 4.
+ * docs/sources.md R2 and R4.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /*
  * The five built-in regimes, rule by rule: a table of cases with the
- * decision each regime must reach (the hybrid's five behaviours from issue 2
+ * decision each regime must reach (the hybrid's five behaviours in docs/regimes.md
  * first), then properties over a grid of every combination of case values:
  * every case is decided, every rule fires for some case (no dead rules),
  * the hybrid's guarantees hold everywhere, and pw_decide gives the same

@@ -1,5 +1,5 @@
 /*
- * db.c's row streaming (issue 5): on PostgreSQL rows come one at a time
+ * db.c's row streaming (docs/registry.md): on PostgreSQL rows come one at a time
  * (single-row mode) and a statement run while another is still streaming
  * must not lose or mix up rows. Runs on SQLite (a temporary file) and, when
  * PW_DB_TEST_URL names a postgresql:// database (test_db_stream_pg.sh), on

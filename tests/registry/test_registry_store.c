@@ -102,7 +102,7 @@ static void test_crypto(void **state)
 static void test_roles(void **state)
 {
     (void)state;
-    /* Issue 5: a court liaison sees attendance, tests, compliance and
+    /* docs/registry.md, Roles: a court liaison sees attendance, tests, compliance and
      * phase, never clinical notes or review scores. */
     assert_true(pwi_allowed(PWI_ROLE_COURT_LIAISON, PWI_READ, PWI_OBJ_ATTENDANCE));
     assert_true(pwi_allowed(PWI_ROLE_COURT_LIAISON, PWI_READ, PWI_OBJ_TEST));

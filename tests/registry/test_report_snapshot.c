@@ -1,5 +1,5 @@
 /*
- * Reports read one snapshot across tables (issue 5, docs/registry.md
+ * Reports read one snapshot across tables (docs/registry.md
  * "Reports read one snapshot"). A record committed from another connection
  * between two of a report's queries must not be seen by the report; the
  * next report sees it. Runs on SQLite, and on PostgreSQL through

@@ -4,7 +4,7 @@
  * and parole, criminal mindset at prison.mindset_rate (doubled per cellmate
  * who has it, times prison.educational_mindset_ratio under the educational
  * regime), ties formed in prison, loss of work, the overdose window after
- * release (data.md 4.5) and repeat offences. Regime: exec-prison.yaml
+ * release (docs/sources.md K4.5) and repeat offences. Regime: exec-prison.yaml
  * (possession 2-4 years; violent crime 1 year + open term; a courier 3
  * years, educational, work release after 1; a dealer 4 years, parole
  * exams at 1 and 2 years).
@@ -232,7 +232,7 @@ static void criminal_mindset(void **state)
 }
 
 /* Overdose deaths of dependent users x health.overdose_after_release_ratio
- * in the two weeks after release (Merrall 2010, data.md 4.5), then the
+ * in the two weeks after release (Merrall 2010, docs/sources.md K4.5), then the
  * ordinary rate. */
 static void overdose_window_after_release(void **state)
 {

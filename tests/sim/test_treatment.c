@@ -1,6 +1,6 @@
 /*
  * Treatment outcomes by kind (docs/model.md, "People who use drugs" and
- * "The pathway"; data.md 4.2): the relapse hazard in early remission
+ * "The pathway"; docs/sources.md K4.2): the relapse hazard in early remission
  * depends on how the remission began (after compulsory treatment, scaled
  * by its length; after voluntary treatment; after prison; spontaneous),
  * times treatment.aftercare_relapse_ratio under 12-step aftercare and
