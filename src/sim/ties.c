@@ -222,9 +222,23 @@ void pwi_ties_vacate(world *w, uint32_t a)
         w->error = PW_ENOMEM;
         return;
     }
+    /* The ties in pwi_tie_at's order (the initial ones, then the extra ones
+     * from the list's head), walked once: pwi_tie_at(w, a, k) for each k
+     * would walk the list from its head every time, quadratic in the extra
+     * ties of a long-lived person. Nothing below adds to a's own list (a is
+     * leaving: it is never an open stub's owner that is still alive). */
     uint32_t n = pwi_tie_count(w, a);
+    uint32_t base = a < w->n_initial ? w->tie_off[a + 1] - w->tie_off[a] : 0;
+    uint32_t e = w->xt_head[a];
     for (uint32_t k = 0; k < n; k++) {
-        uint32_t x = pwi_tie_at(w, a, k);
+        uint32_t x;
+        if (k < base) {
+            x = w->tie[w->tie_off[a] + k];
+        } else {
+            assert(e != UINT32_MAX);
+            x = w->xt_to[e];
+            e = w->xt_next[e];
+        }
         if (x == a || !(w->flags[x] & AF_ALIVE))
             continue;
         vec32 *open = &w->open[pwi_block_of(w, x)];
