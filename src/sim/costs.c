@@ -47,13 +47,6 @@ const char *pwi_cost_item_name(int item)
     return item >= 0 && item < CI_COUNT ? ITEMS[item].name : NULL;
 }
 
-void pwi_add_cost(world *w, double kzt, double *bucket)
-{
-    double c = kzt * w->discount;
-    *bucket += c;
-    w->yc.cost += c;
-}
-
 void pwi_cost(world *w, int item, double kzt)
 {
     assert(item >= 0 && item < CI_COUNT && ITEMS[item].name);

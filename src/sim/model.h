@@ -500,8 +500,6 @@ void pwi_peer_step(world *w, act *r, int week);
 void pwi_exogenous_step(world *w, int week);
 
 /* costs.c */
-/* Adds a cost in KZT, discounted, to `bucket` and to the year's total. */
-void pwi_add_cost(world *w, double kzt, double *bucket);
 /* Adds a cost in KZT, discounted, to item `item` (CI_*), its group's
  * bucket and the year's total. */
 void pwi_cost(world *w, int item, double kzt);
