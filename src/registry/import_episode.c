@@ -455,7 +455,7 @@ int pwi_imp_rec_episode(pwi_importer *im, json_t *rec, pw_error *err)
     /* The episode, its plan, its review and test schedules are sealed in
      * one go, once all of them exist. */
     if (rc == PW_OK)
-        rc = pwi_seal_episode(im->reg->db, episode_id, 1, err);
+        rc = pwi_seal_episode(im->reg->db, episode_id, 1, PWI_SEAL_EP_ALL, err);
     if (rc == PW_OK)
         rc = pwi_imp_audit_rec(im, "episode", ref,
                                needs_panel ? "pending panel" : NULL, err);

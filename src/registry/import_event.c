@@ -102,7 +102,7 @@ int pwi_imp_rec_panel(pwi_importer *im, json_t *rec, pw_error *err)
     if (strcmp(ep.status, "pending_panel") == 0) {
         /* Check the episode's seals before changing it, and seal it again
          * after, so that an edit made behind our back is never re-sealed. */
-        if ((rc = pwi_seal_episode(im->reg->db, ep.id, 0, err)) != PW_OK)
+        if ((rc = pwi_seal_episode(im->reg->db, ep.id, 0, PWI_SEAL_EP_ALL, err)) != PW_OK)
             return rc;
         rc = pwi_db_prepare(im->reg->db,
                             decision == 2
@@ -135,7 +135,7 @@ int pwi_imp_rec_panel(pwi_importer *im, json_t *rec, pw_error *err)
             if ((rc = pwi_imp_run(st, NULL, err)) != PW_OK)
                 return rc;
         }
-        if ((rc = pwi_seal_episode(im->reg->db, ep.id, 1, err)) != PW_OK)
+        if ((rc = pwi_seal_episode(im->reg->db, ep.id, 1, PWI_SEAL_EP_ALL, err)) != PW_OK)
             return rc;
     }
     return pwi_reg_audit(im->reg, "sign", object, decisions[decision], err);
@@ -393,6 +393,10 @@ int pwi_imp_rec_outcome(pwi_importer *im, json_t *rec, int followup, pw_error *e
 
 /* ---- discharge ------------------------------------------------------------- */
 
+/* What a discharge writes: the episode, its open plan phases and its review
+ * schedule (cancelled and post-exit reviews); never its test schedule. */
+#define DISCHARGE_PARTS (PWI_SEAL_EP_ROW | PWI_SEAL_EP_PLAN | PWI_SEAL_EP_REVIEWS)
+
 int pwi_imp_rec_discharge(pwi_importer *im, json_t *rec, pw_error *err)
 {
     static const char *const keys[] = {"episode", "date", "reason",
@@ -428,8 +432,10 @@ int pwi_imp_rec_discharge(pwi_importer *im, json_t *rec, pw_error *err)
                            "the placement awaits the panel's signature; nothing to "
                            "discharge yet",
                            NULL);
-    /* Check the episode's seals before changing it; seal it again below. */
-    if ((rc = pwi_seal_episode(im->reg->db, ep.id, 0, err)) != PW_OK)
+    /* Check the seals of what a discharge changes (the episode, its open
+     * phases, its review schedule; not its test schedule) before changing
+     * it; seal them again below. */
+    if ((rc = pwi_seal_episode(im->reg->db, ep.id, 0, DISCHARGE_PARTS, err)) != PW_OK)
         return rc;
     pwi_stmt *st;
     rc = pwi_db_prepare(im->reg->db,
@@ -478,7 +484,7 @@ int pwi_imp_rec_discharge(pwi_importer *im, json_t *rec, pw_error *err)
         if (rc != PW_OK)
             return rc;
     }
-    if ((rc = pwi_seal_episode(im->reg->db, ep.id, 1, err)) != PW_OK)
+    if ((rc = pwi_seal_episode(im->reg->db, ep.id, 1, DISCHARGE_PARTS, err)) != PW_OK)
         return rc;
     return pwi_imp_audit_rec(im, "episode", eref, "discharge", err);
 }

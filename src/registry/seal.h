@@ -80,11 +80,22 @@ int pwi_seal_before(pwi_db *db, pwi_seal_table t, const char *col, int64_t v,
                     pw_error *err);
 int pwi_seal_after(pwi_db *db, pwi_seal_table t, const char *col, int64_t v,
                    pw_error *err);
-/* before()/after() over an episode and its schedules: the episode row and
- * its plan_phase, review_due and test_schedule rows (`after` 0 or 1). For
- * writers that change several of them (a new episode, a panel decision, a
- * discharge). */
-int pwi_seal_episode(pwi_db *db, int64_t episode_id, int after, pw_error *err);
+/* before()/after() over an episode and its schedules: those of the episode
+ * row and its plan_phase, review_due and test_schedule rows that `which`
+ * names (PWI_SEAL_EP_*; `after` 0 or 1). For writers that change several
+ * of them (a new episode, a panel decision, a discharge). Name every part
+ * the writer can change, and only those: a part left out is neither
+ * checked nor re-sealed (a discharge, which leaves the test schedule as it
+ * is, need not hash its dozens of rows twice). */
+enum {
+    PWI_SEAL_EP_ROW = 1,
+    PWI_SEAL_EP_PLAN = 2,
+    PWI_SEAL_EP_REVIEWS = 4,
+    PWI_SEAL_EP_TESTS = 8,
+    PWI_SEAL_EP_ALL = 15
+};
+int pwi_seal_episode(pwi_db *db, int64_t episode_id, int after, unsigned which,
+                     pw_error *err);
 
 /* The current row of a `SELECT *` on table `t`: PW_OK if its MAC is right,
  * else PW_EDB naming the table and row (for sign-in: a user row edited
