@@ -14,15 +14,16 @@
 #include "audit.h"
 #include "schema.h"
 #include "seal.h"
+#include "seal_int.h"
 
-static const char *const table_names[PWI_T_COUNT] = {
+const char *const pwi_seal_names[PWI_T_COUNT] = {
     "users",  "person",         "episode", "plan_phase", "review_due",
     "panel_decision", "review", "drug_test", "test_schedule", "violation",
     "relapse", "followup",      "death",   "imprisonment"};
 
 const char *pwi_seal_table_name(pwi_seal_table t)
 {
-    return (unsigned)t < PWI_T_COUNT ? table_names[t] : "?";
+    return (unsigned)t < PWI_T_COUNT ? pwi_seal_names[t] : "?";
 }
 
 static void feed_u64(crypto_generichash_state *s, uint64_t v)
@@ -51,14 +52,6 @@ static int tamper(pwi_db *db, pw_error *err, const char *what)
                         what);
 }
 
-/* One row of a `SELECT *`: its MAC as it should be, its id, and the MAC
- * it stores (has_stored 0 when NULL or malformed). */
-typedef struct srow {
-    int64_t id;
-    unsigned char mac[32];
-    unsigned char stored[32];
-    int has_stored;
-} srow;
 
 /* Bytes for the row hash, gathered before they reach BLAKE2b. Why: a row
  * is fed as ~30 short pieces (each column's name and value, each with its
@@ -98,14 +91,14 @@ static void feed_text(feeder *f, const char *v)
         feed_bytes(f, (const unsigned char *)v, n);
 }
 
-static void row_mac(const unsigned char key[32], pwi_seal_table t, pwi_stmt *st,
+void pwi_seal_row_mac(const unsigned char key[32], pwi_seal_table t, pwi_stmt *st,
                     srow *r)
 {
     feeder f;
     crypto_generichash_init(&f.s, key, 32, 32);
     f.n = 0;
     feed_text(&f, "pw-row-v1");
-    feed_text(&f, table_names[t]);
+    feed_text(&f, pwi_seal_names[t]);
     r->id = 0;
     r->has_stored = 0;
     int nc = pwi_col_count(st);
@@ -136,7 +129,7 @@ static int scope_rows(pwi_db *db, const pwi_keys *k, pwi_seal_table t,
     *out = NULL;
     *n = 0;
     char sql[128];
-    snprintf(sql, sizeof sql, "SELECT * FROM %s WHERE %s = ?", table_names[t], col);
+    snprintf(sql, sizeof sql, "SELECT * FROM %s WHERE %s = ?", pwi_seal_names[t], col);
     pwi_stmt *st;
     int rc = pwi_db_prepare(db, sql, &st, err);
     if (rc != PW_OK)
@@ -153,7 +146,7 @@ static int scope_rows(pwi_db *db, const pwi_keys *k, pwi_seal_table t,
             }
             *out = grown;
         }
-        row_mac(k->rows, t, st, &(*out)[(*n)++]);
+        pwi_seal_row_mac(k->rows, t, st, &(*out)[(*n)++]);
     }
     pwi_stmt_reset(st);
     if (rc < 0) {
@@ -165,21 +158,21 @@ static int scope_rows(pwi_db *db, const pwi_keys *k, pwi_seal_table t,
     return PW_OK;
 }
 
-static void xor32(unsigned char *a, const unsigned char *b)
+void pwi_seal_xor32(unsigned char *a, const unsigned char *b)
 {
     for (int i = 0; i < 32; i++)
         a[i] ^= b[i];
 }
 
 /* Keyed digest of the table totals, as hex. */
-static void tables_digest(const pwi_keys *k, const pwi_table_seal *tab, char out[65])
+void pwi_seal_tables_digest(const pwi_keys *k, const pwi_table_seal *tab, char out[65])
 {
     crypto_generichash_state s;
     unsigned char h[32];
     crypto_generichash_init(&s, k->rows, 32, 32);
     pwi_hash_feed(&s, "pw-tables-v1");
     for (int i = 0; i < PWI_T_COUNT; i++) {
-        pwi_hash_feed(&s, table_names[i]);
+        pwi_hash_feed(&s, pwi_seal_names[i]);
         feed_u64(&s, (uint64_t)tab[i].n);
         feed_u64(&s, tab[i].idsum);
         crypto_generichash_update(&s, tab[i].x, 32);
@@ -189,7 +182,7 @@ static void tables_digest(const pwi_keys *k, const pwi_table_seal *tab, char out
 }
 
 /* The seal over the head and the tables' digest, as hex. */
-static void head_seal(const pwi_keys *k, int64_t seq, const char *hash,
+void pwi_seal_head_mac(const pwi_keys *k, int64_t seq, const char *hash,
                       const char *rows, char out[65])
 {
     crypto_generichash_state s;
@@ -206,7 +199,7 @@ static void head_seal(const pwi_keys *k, int64_t seq, const char *hash,
 }
 
 /* Reads row_seal into tab[]; *missing = how many tables had no row. */
-static int read_totals(pwi_db *db, pwi_table_seal *tab, int *missing, pw_error *err)
+int pwi_seal_read_totals(pwi_db *db, pwi_table_seal *tab, int *missing, pw_error *err)
 {
     memset(tab, 0, sizeof(pwi_table_seal) * PWI_T_COUNT);
     int seen[PWI_T_COUNT] = {0};
@@ -217,7 +210,7 @@ static int read_totals(pwi_db *db, pwi_table_seal *tab, int *missing, pw_error *
     while ((rc = pwi_step(st, err)) == 1) {
         const char *name = pwi_col_text(st, 0);
         for (int i = 0; name && i < PWI_T_COUNT; i++) {
-            if (strcmp(name, table_names[i]) != 0)
+            if (strcmp(name, pwi_seal_names[i]) != 0)
                 continue;
             tab[i].n = pwi_col_int64(st, 1);
             tab[i].idsum = (uint64_t)pwi_col_int64(st, 2);
@@ -238,11 +231,11 @@ static int read_totals(pwi_db *db, pwi_table_seal *tab, int *missing, pw_error *
 static int load_tables(pwi_db *db, const pwi_keys *k, pwi_audit_head *h, pw_error *err)
 {
     int missing;
-    int rc = read_totals(db, h->tab, &missing, err);
+    int rc = pwi_seal_read_totals(db, h->tab, &missing, err);
     if (rc != PW_OK)
         return rc;
     char mine[65];
-    tables_digest(k, h->tab, mine);
+    pwi_seal_tables_digest(k, h->tab, mine);
     if (h->rows[0] == '\0') {
         /* A registry before init (seal_check_head allowed it): every table
          * must be empty and sealed as such. */
@@ -300,11 +293,11 @@ int pwi_seal_before(pwi_db *db, pwi_seal_table t, const char *col, int64_t v,
         if (!rows[i].has_stored || sodium_memcmp(rows[i].mac, rows[i].stored, 32) != 0) {
             char what[128];
             snprintf(what, sizeof what, "table %s row %" PRId64 " does not match its MAC",
-                     table_names[t], rows[i].id);
+                     pwi_seal_names[t], rows[i].id);
             rc = tamper(db, err, what);
             break;
         }
-        xor32(h->tab[t].x, rows[i].stored);
+        pwi_seal_xor32(h->tab[t].x, rows[i].stored);
         h->tab[t].n--;
         h->tab[t].idsum -= (uint64_t)rows[i].id;
     }
@@ -326,9 +319,9 @@ int pwi_seal_after(pwi_db *db, pwi_seal_table t, const char *col, int64_t v,
     if (rc != PW_OK)
         return rc;
     char sql[96];
-    snprintf(sql, sizeof sql, "UPDATE %s SET mac = ? WHERE id = ?", table_names[t]);
+    snprintf(sql, sizeof sql, "UPDATE %s SET mac = ? WHERE id = ?", pwi_seal_names[t]);
     for (size_t i = 0; i < n && rc == PW_OK; i++) {
-        xor32(h->tab[t].x, rows[i].mac);
+        pwi_seal_xor32(h->tab[t].x, rows[i].mac);
         h->tab[t].n++;
         h->tab[t].idsum += (uint64_t)rows[i].id;
         /* A row the statement left as it was keeps its MAC: no write. */
@@ -400,7 +393,7 @@ static int seal_pending(pwi_db *db, const pwi_keys *k, pwi_audit_head *h, pw_err
         qsort(ids, n, sizeof *ids, cmp_id);
         char sql[128];
         snprintf(sql, sizeof sql, "SELECT * FROM %s WHERE id >= ? AND id <= ? ORDER BY id",
-                 table_names[t]);
+                 pwi_seal_names[t]);
         pwi_stmt *st;
         if ((rc = pwi_db_prepare(db, sql, &st, err)) != PW_OK)
             break;
@@ -408,7 +401,7 @@ static int seal_pending(pwi_db *db, const pwi_keys *k, pwi_audit_head *h, pw_err
         pwi_bind_int64(st, 2, ids[n - 1]);
         while ((rc = pwi_step(st, err)) == 1) {
             srow r;
-            row_mac(k->rows, (pwi_seal_table)t, st, &r);
+            pwi_seal_row_mac(k->rows, (pwi_seal_table)t, st, &r);
             if (got < n && bsearch(&r.id, ids, n, sizeof *ids, cmp_id))
                 rows[got++] = r;
         }
@@ -420,14 +413,14 @@ static int seal_pending(pwi_db *db, const pwi_keys *k, pwi_audit_head *h, pw_err
             rc = pw_error_set(err, PW_EDB, pwi_db_url(db), 0, NULL,
                               "table %s: %zu rows written in this transaction are gone "
                               "(bug)",
-                              table_names[t], n - got);
+                              pwi_seal_names[t], n - got);
             break;
         }
-        snprintf(sql, sizeof sql, "UPDATE %s SET mac = ? WHERE id = ?", table_names[t]);
+        snprintf(sql, sizeof sql, "UPDATE %s SET mac = ? WHERE id = ?", pwi_seal_names[t]);
         for (size_t i = 0; rc == PW_OK && i < got; i++) {
             char hex[65];
             pwi_hex(rows[i].mac, 32, hex);
-            xor32(h->tab[t].x, rows[i].mac);
+            pwi_seal_xor32(h->tab[t].x, rows[i].mac);
             h->tab[t].n++;
             h->tab[t].idsum += (uint64_t)rows[i].id;
             if ((rc = pwi_db_prepare(db, sql, &st, err)) != PW_OK)
@@ -473,12 +466,12 @@ int pwi_seal_check_row(pwi_db *db, pwi_stmt *st, pwi_seal_table t, pw_error *err
     if (!k)
         return PW_EDB;
     srow r;
-    row_mac(k->rows, t, st, &r);
+    pwi_seal_row_mac(k->rows, t, st, &r);
     if (r.has_stored && sodium_memcmp(r.mac, r.stored, 32) == 0)
         return PW_OK;
     char what[128];
     snprintf(what, sizeof what, "table %s row %" PRId64 " does not match its MAC",
-             table_names[t], r.id);
+             pwi_seal_names[t], r.id);
     return tamper(db, err, what);
 }
 
@@ -503,7 +496,7 @@ int pwi_seal_check_head(pwi_db *db, pwi_audit_head *h, const char *seal, pw_erro
         return PW_OK;
     }
     char mine[65];
-    head_seal(k, h->seq, h->hash, h->rows, mine);
+    pwi_seal_head_mac(k, h->seq, h->hash, h->rows, mine);
     if (strlen(seal) != 64 || sodium_memcmp(mine, seal, 64) != 0)
         return tamper(db, err, "the audit head does not match its seal");
     return PW_OK;
@@ -533,23 +526,23 @@ int pwi_seal_flush(pwi_db *db, pwi_audit_head *h, pw_error *err)
             pwi_bind_int64(st, 1, h->tab[i].n);
             pwi_bind_int64(st, 2, (int64_t)h->tab[i].idsum);
             pwi_bind_text(st, 3, hex);
-            pwi_bind_text(st, 4, table_names[i]);
+            pwi_bind_text(st, 4, pwi_seal_names[i]);
             rc = pwi_step(st, err);
             pwi_stmt_reset(st);
             rc = rc < 0 ? rc : PW_OK;
         }
         if (rc != PW_OK)
             return rc;
-        tables_digest(k, h->tab, h->rows);
+        pwi_seal_tables_digest(k, h->tab, h->rows);
     } else if (h->rows[0] == '\0') {
         /* Before init, and nothing sealed written yet: digest the totals
          * as they are (load_tables checked they are empty). */
         if ((rc = load_tables(db, k, h, err)) != PW_OK)
             return rc;
-        tables_digest(k, h->tab, h->rows);
+        pwi_seal_tables_digest(k, h->tab, h->rows);
     }
     char seal[65];
-    head_seal(k, h->seq, h->hash, h->rows, seal);
+    pwi_seal_head_mac(k, h->seq, h->hash, h->rows, seal);
     if ((rc = pwi_db_prepare(db,
                              "UPDATE audit_head SET seq = ?, hash = ?, tables_digest = ?, "
                              "seal = ? WHERE id = 1",
@@ -564,319 +557,3 @@ int pwi_seal_flush(pwi_db *db, pwi_audit_head *h, pw_error *err)
     return rc < 0 ? rc : PW_OK;
 }
 
-/* ---- verification --------------------------------------------------------- */
-
-static void problem(char *buf, size_t len, int *n, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void problem(char *buf, size_t len, int *n, const char *fmt, ...)
-{
-    size_t used = strlen(buf);
-    (*n)++;
-    if (used + 2 >= len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + used, len - used, fmt, ap);
-    va_end(ap);
-    used = strlen(buf);
-    if (used + 1 < len) {
-        buf[used] = '\n';
-        buf[used + 1] = '\0';
-    }
-}
-
-/* Rows named per table before "... and N more". */
-#define NAMED_ROWS 5
-
-int pwi_seal_verify(pwi_db *db, const pwi_keys *k, char *problems, size_t len,
-                    int *n, pw_error *err)
-{
-    *n = 0;
-    if (len)
-        problems[0] = '\0';
-    pwi_stmt *st;
-    int rc = pwi_db_prepare(db,
-                            "SELECT seq, hash, tables_digest, seal FROM audit_head WHERE id = 1",
-                            &st, err);
-    if (rc != PW_OK)
-        return rc;
-    rc = pwi_step(st, err);
-    char hash[65] = "", rows[65] = "", seal[65] = "", mine[65];
-    int64_t seq = 0;
-    if (rc == 1) {
-        seq = pwi_col_int64(st, 0);
-        const char *v;
-        if ((v = pwi_col_text(st, 1)))
-            snprintf(hash, sizeof hash, "%s", v);
-        if ((v = pwi_col_text(st, 2)))
-            snprintf(rows, sizeof rows, "%s", v);
-        if ((v = pwi_col_text(st, 3)))
-            snprintf(seal, sizeof seal, "%s", v);
-    }
-    pwi_stmt_reset(st);
-    if (rc < 0)
-        return rc;
-    head_seal(k, seq, hash, rows, mine);
-    if (rc == 0 || !seal[0])
-        problem(problems, len, n, "the audit head has no seal");
-    else if (sodium_memcmp(mine, seal, 64) != 0)
-        problem(problems, len, n,
-                "the audit head (entry %" PRId64 ") does not match its seal: the head "
-                "or the table totals were changed without the key",
-                seq);
-
-    pwi_table_seal sealed[PWI_T_COUNT];
-    int missing;
-    if ((rc = read_totals(db, sealed, &missing, err)) != PW_OK)
-        return rc;
-    tables_digest(k, sealed, mine);
-    if (missing)
-        problem(problems, len, n, "row_seal lacks %d table(s)", missing);
-    else if (strcmp(mine, rows) != 0)
-        problem(problems, len, n,
-                "the table totals (row_seal) do not match the audit head's digest");
-
-    for (int t = 0; t < PWI_T_COUNT; t++) {
-        char sql[96];
-        snprintf(sql, sizeof sql, "SELECT * FROM %s ORDER BY id", table_names[t]);
-        if ((rc = pwi_db_prepare(db, sql, &st, err)) != PW_OK)
-            return rc;
-        pwi_table_seal found = {0};
-        int bad = 0;
-        srow r;
-        while ((rc = pwi_step(st, err)) == 1) {
-            row_mac(k->rows, (pwi_seal_table)t, st, &r);
-            found.n++;
-            found.idsum += (uint64_t)r.id;
-            if (r.has_stored)
-                xor32(found.x, r.stored);
-            if (r.has_stored && sodium_memcmp(r.mac, r.stored, 32) == 0)
-                continue;
-            if (++bad <= NAMED_ROWS)
-                problem(problems, len, n, "table %s row %" PRId64 ": %s", table_names[t],
-                        r.id,
-                        r.has_stored ? "does not match its MAC (edited, or planted "
-                                       "without the key)"
-                                     : "has no MAC (planted without the key)");
-            else
-                (*n)++;
-        }
-        pwi_stmt_reset(st);
-        if (rc < 0)
-            return rc;
-        if (bad > NAMED_ROWS)
-            problem(problems, len, n, "table %s: and %d more such rows", table_names[t],
-                    bad - NAMED_ROWS);
-        const pwi_table_seal *s = &sealed[t];
-        if (found.n == s->n && found.idsum == s->idsum && !memcmp(found.x, s->x, 32))
-            continue;
-        int64_t d = s->n - found.n;
-        int64_t ids = (int64_t)(s->idsum - found.idsum);
-        if (d == 1)
-            problem(problems, len, n,
-                    "table %s: row %" PRId64 " was deleted (sealed %" PRId64
-                    " rows, found %" PRId64 ")",
-                    table_names[t], ids, s->n, found.n);
-        else if (d > 1)
-            problem(problems, len, n,
-                    "table %s: %" PRId64 " rows were deleted (sealed %" PRId64
-                    " rows, found %" PRId64 "; their ids sum to %" PRId64 ")",
-                    table_names[t], d, s->n, found.n, ids);
-        else if (d == -1)
-            problem(problems, len, n,
-                    "table %s: row %" PRId64 " is not in the seal (planted, or put back "
-                    "after its deletion)",
-                    table_names[t], -ids);
-        else if (d < -1)
-            problem(problems, len, n,
-                    "table %s: %" PRId64 " rows more than sealed (planted or put back)",
-                    table_names[t], -d);
-        else if (!bad)
-            problem(problems, len, n,
-                    "table %s: the rows differ from the seal (a row replaced by an "
-                    "older sealed version of itself, or one deleted and another put "
-                    "back)",
-                    table_names[t]);
-    }
-    return PW_OK;
-}
-
-/* ---- tokens and the upgrade ---------------------------------------------- */
-
-static void key_hash_of(const pwi_keys *k, const unsigned char inner[32], char out[65])
-{
-    unsigned char h[32];
-    crypto_generichash(h, 32, inner, 32, k->token, 32);
-    pwi_hex(h, 32, out);
-}
-
-void pwi_token_hash(const pwi_keys *k, const char *token, char out[65])
-{
-    unsigned char inner[32];
-    crypto_generichash(inner, 32, (const unsigned char *)token, strlen(token), NULL, 0);
-    key_hash_of(k, inner, out);
-}
-
-/* Keys every token hash of schema 3 in place. */
-static int key_token_hashes(pwi_db *db, const pwi_keys *k, pw_error *err)
-{
-    pwi_stmt *st;
-    int rc = pwi_db_prepare(db, "SELECT id, token_hash FROM users", &st, err);
-    if (rc != PW_OK)
-        return rc;
-    struct uh {
-        int64_t id;
-        unsigned char inner[32];
-    } *list = NULL;
-    size_t n = 0, cap = 0;
-    while ((rc = pwi_step(st, err)) == 1) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 16;
-            struct uh *g = realloc(list, cap * sizeof *g);
-            if (!g) {
-                rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-                break;
-            }
-            list = g;
-        }
-        list[n].id = pwi_col_int64(st, 0);
-        if (pwi_unhex32(pwi_col_text(st, 1), list[n].inner) != PW_OK) {
-            rc = pw_error_set(err, PW_EDB, pwi_db_url(db), 0, NULL,
-                              "user %" PRId64 " has a malformed token hash", list[n].id);
-            break;
-        }
-        n++;
-    }
-    pwi_stmt_reset(st);
-    for (size_t i = 0; rc >= 0 && i < n; i++) {
-        char hex[65];
-        key_hash_of(k, list[i].inner, hex);
-        if ((rc = pwi_db_prepare(db, "UPDATE users SET token_hash = ? WHERE id = ?", &st,
-                                 err)) != PW_OK)
-            break;
-        pwi_bind_text(st, 1, hex);
-        pwi_bind_int64(st, 2, list[i].id);
-        rc = pwi_step(st, err);
-        pwi_stmt_reset(st);
-    }
-    free(list);
-    return rc < 0 ? rc : PW_OK;
-}
-
-/* MACs every row of table t and adds it to the totals. */
-static int seal_table(pwi_db *db, const pwi_keys *k, pwi_seal_table t,
-                      pwi_table_seal *tot, pw_error *err)
-{
-    char sql[96];
-    snprintf(sql, sizeof sql, "SELECT * FROM %s", table_names[t]);
-    pwi_stmt *st;
-    int rc = pwi_db_prepare(db, sql, &st, err);
-    if (rc != PW_OK)
-        return rc;
-    srow *rows = NULL;
-    size_t n = 0, cap = 0;
-    while ((rc = pwi_step(st, err)) == 1) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            srow *g = realloc(rows, cap * sizeof *g);
-            if (!g) {
-                rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-                break;
-            }
-            rows = g;
-        }
-        row_mac(k->rows, t, st, &rows[n++]);
-    }
-    pwi_stmt_reset(st);
-    snprintf(sql, sizeof sql, "UPDATE %s SET mac = ? WHERE id = ?", table_names[t]);
-    for (size_t i = 0; rc >= 0 && i < n; i++) {
-        char hex[65];
-        pwi_hex(rows[i].mac, 32, hex);
-        xor32(tot->x, rows[i].mac);
-        tot->n++;
-        tot->idsum += (uint64_t)rows[i].id;
-        if ((rc = pwi_db_prepare(db, sql, &st, err)) != PW_OK)
-            break;
-        pwi_bind_text(st, 1, hex);
-        pwi_bind_int64(st, 2, rows[i].id);
-        rc = pwi_step(st, err);
-        pwi_stmt_reset(st);
-    }
-    free(rows);
-    return rc < 0 ? rc : PW_OK;
-}
-
-int pwi_seal_upgrade(pwi_db *db, const pwi_keys *k, pw_error *err)
-{
-    int rc = pwi_db_begin(db, err);
-    if (rc != PW_OK)
-        return rc;
-    /* Lock the version row (PostgreSQL): a second program opening the same
-     * old registry waits here, then finds it done. */
-    int version = 0;
-    rc = pwi_db_exec(db, "UPDATE meta SET value = value WHERE key = 'schema_version'", err);
-    if (rc == PW_OK)
-        rc = pwi_db_schema_version(db, &version, err);
-    if (rc != PW_OK || version >= PWI_SCHEMA_SEALED) {
-        pwi_db_rollback(db);
-        return rc;
-    }
-    if (version != PWI_SCHEMA_SEALED - 1) {
-        pwi_db_rollback(db);
-        return pw_error_set(err, PW_EDB, pwi_db_url(db), 0, NULL,
-                            "schema %d cannot be sealed (bug)", version);
-    }
-    /* Never seal what is already tampered with. */
-    pwi_audit_report rep;
-    rc = pwi_audit_verify_chain(db, k->audit, NULL, &rep, err);
-    if (rc == PW_OK && !rep.ok)
-        rc = pw_error_set(err, PW_EDB, pwi_db_url(db), 0, NULL,
-                          "not upgraded to sealed rows: the audit chain is broken at "
-                          "entry %lld: %s",
-                          (long long)rep.first_bad, rep.reason);
-    char *sql = NULL;
-    if (rc == PW_OK && pwi_schema_sql(PWI_SCHEMA_SEALED, pwi_db_kind_of(db), &sql) != PW_OK)
-        rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-    if (rc == PW_OK)
-        rc = pwi_db_exec(db, sql, err);
-    free(sql);
-    if (rc == PW_OK)
-        rc = key_token_hashes(db, k, err);
-    /* The head, locked, with every table's totals as sealed now. */
-    pwi_audit_head *h = pwi_db_audit_head(db);
-    pwi_stmt *st;
-    if (rc == PW_OK)
-        rc = pwi_db_prepare(db, "UPDATE audit_head SET seq = seq WHERE id = 1 "
-                                "RETURNING seq, hash", &st, err);
-    if (rc == PW_OK) {
-        rc = pwi_step(st, err);
-        if (rc == 1) {
-            memset(h, 0, sizeof *h);
-            h->seq = pwi_col_int64(st, 0);
-            snprintf(h->hash, sizeof h->hash, "%s", pwi_col_text(st, 1));
-            rc = PW_OK;
-        } else if (rc == 0) {
-            rc = pw_error_set(err, PW_EDB, pwi_db_url(db), 0, NULL, "audit head is missing");
-        }
-        pwi_stmt_reset(st);
-    }
-    for (int t = 0; rc == PW_OK && t < PWI_T_COUNT; t++)
-        rc = seal_table(db, k, (pwi_seal_table)t, &h->tab[t], err);
-    if (rc == PW_OK) {
-        h->valid = 1;
-        h->tables_loaded = 1;
-        h->dirty = (1u << PWI_T_COUNT) - 1;
-        rc = pwi_audit_append(db, k->audit, NULL, "migrate", "registry",
-                              "schema 4: every row sealed, token hashes keyed", err);
-    }
-    if (rc == PW_OK)
-        rc = pwi_db_exec(db, PWI_SCHEMA_SEALED == 4 ? "UPDATE meta SET value = '4' WHERE "
-                                                      "key = 'schema_version'"
-                                                    : "bug: PWI_SCHEMA_SEALED moved",
-                         err);
-    if (rc == PW_OK)
-        rc = pwi_db_commit(db, err);
-    else
-        pwi_db_rollback(db);
-    return rc;
-}
