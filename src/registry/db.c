@@ -18,52 +18,7 @@
 #include "schema.h"
 #include "seal.h"
 
-struct pwi_stmt {
-    pwi_db *db;
-    char *sql;              /* the text as given (cache key) */
-    uint64_t key;           /* sql_key(sql): compared before the text */
-    int clean;              /* reset, no bindings, since it was last used */
-    sqlite3_stmt *lite;     /* SQLite */
-    char name[24];          /* PostgreSQL prepared-statement name */
-    int nparams;
-    char **vals;            /* PostgreSQL parameter values (text) */
-    /* PostgreSQL rows are streamed one at a time (single-row mode), so a
-     * report over millions of rows never holds the whole result set. `res`
-     * is the current row (or the final status); the rest is still on the
-     * wire, unless another statement needed the connection meanwhile: then
-     * the rest was read into `queue` (see pg_detach). */
-    PGresult *res;
-    int started;
-    int done;               /* the final result has been seen */
-    int queued;             /* the rest of the results are in queue */
-    PGresult **queue;
-    size_t qlen, qpos, qcap;
-};
-
-struct pwi_db {
-    pwi_db_kind kind;
-    char *url;
-    sqlite3 *lite;
-    PGconn *pg;
-    int in_tx;
-    int in_read;      /* a read snapshot is open (pwi_db_begin_read) */
-    int nstmt, capstmt;
-    pwi_stmt **stmts;
-    int next_name;
-    pwi_audit_head head, head_saved; /* see db.h */
-    const struct pwi_keys *keys;     /* see pwi_db_set_keys */
-    int *pend_table;                 /* see pwi_db_pending_put */
-    int64_t *pend_id;
-    size_t pend_cap;
-    pwi_stmt *active; /* PostgreSQL: the statement whose rows are on the wire */
-    /* PostgreSQL: pwi_db_resavepoint() was called but not yet sent; it
-     * goes out with the next statement, in the same round trip. */
-    int sp_pending;
-    int pipeline;     /* in libpq pipeline mode until the sync is read */
-    /* SQLite lock polling (pwi_db_poll_lock): when the current wait began. */
-    int poll_timeout_ms;
-    struct timespec poll_start;
-};
+#include "db_int.h"
 
 static int db_error(pwi_db *db, pw_error *err, int status, const char *what)
 {
@@ -321,7 +276,7 @@ static PGresult *pg_read(pwi_db *db)
     return NULL;
 }
 
-static void pg_detach(pwi_db *db)
+void pwi_db_pg_detach(pwi_db *db)
 {
     pwi_stmt *st = db->active;
     if (!st)
@@ -395,7 +350,7 @@ int pwi_db_exec(pwi_db *db, const char *sql, pw_error *err)
         }
         return PW_OK;
     }
-    pg_detach(db);
+    pwi_db_pg_detach(db);
     char *joined = NULL;
     if (db->sp_pending) {
         /* The deferred savepoint goes first, in the same round trip. */
@@ -415,220 +370,6 @@ int pwi_db_exec(pwi_db *db, const char *sql, pw_error *err)
         rc = db_error(db, err, PW_EDB, "SQL failed");
     PQclear(r);
     return rc;
-}
-
-pwi_audit_head *pwi_db_audit_head(pwi_db *db)
-{
-    return &db->head;
-}
-
-int pwi_db_pending_put(pwi_db *db, size_t at, int table, int64_t id)
-{
-    if (at >= db->pend_cap) {
-        size_t cap = db->pend_cap ? 2 * db->pend_cap : 256;
-        int *t = realloc(db->pend_table, cap * sizeof *t);
-        if (t)
-            db->pend_table = t;
-        int64_t *i = realloc(db->pend_id, cap * sizeof *i);
-        if (i)
-            db->pend_id = i;
-        if (!t || !i)
-            return PW_ENOMEM;
-        db->pend_cap = cap;
-    }
-    db->pend_table[at] = table;
-    db->pend_id[at] = id;
-    return PW_OK;
-}
-
-void pwi_db_pending_get(const pwi_db *db, size_t at, int *table, int64_t *id)
-{
-    assert(at < db->pend_cap);
-    *table = db->pend_table[at];
-    *id = db->pend_id[at];
-}
-
-void pwi_db_set_keys(pwi_db *db, const struct pwi_keys *keys)
-{
-    db->keys = keys;
-}
-
-const struct pwi_keys *pwi_db_keys(const pwi_db *db)
-{
-    return db->keys;
-}
-
-/* Writes the cached audit head back inside the transaction, with the
- * table totals and the seal over both (seal.c). */
-static int flush_audit_head(pwi_db *db, pw_error *err)
-{
-    if (!db->head.valid)
-        return PW_OK;
-    return pwi_seal_flush(db, &db->head, err);
-}
-
-int pwi_db_begin(pwi_db *db, pw_error *err)
-{
-    /* A write inside a read snapshot would, on SQLite, have to upgrade a
-     * lock on a possibly stale snapshot (SQLITE_BUSY_SNAPSHOT). */
-    assert(!db->in_tx && !db->in_read);
-    db->head.valid = 0;
-    int rc = pwi_db_exec(
-        db, db->kind == PWI_DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", err);
-    if (rc == PW_OK)
-        db->in_tx = 1;
-    return rc;
-}
-
-int pwi_db_commit(pwi_db *db, pw_error *err)
-{
-    assert(db->in_tx);
-    int rc = flush_audit_head(db, err);
-    if (rc == PW_OK)
-        rc = pwi_db_exec(db, "COMMIT", err);
-    if (rc != PW_OK)
-        pwi_db_rollback(db);
-    db->in_tx = 0;
-    db->head.valid = 0;
-    return rc;
-}
-
-void pwi_db_rollback(pwi_db *db)
-{
-    /* Finished statements must not hold SQLite read cursors open. */
-    for (int i = 0; i < db->nstmt; i++)
-        pwi_stmt_reset(db->stmts[i]);
-    if (db->kind == PWI_DB_SQLITE) {
-        if (!sqlite3_get_autocommit(db->lite))
-            sqlite3_exec(db->lite, "ROLLBACK", NULL, NULL, NULL);
-    } else {
-        pg_detach(db);
-        db->sp_pending = 0; /* nothing to keep */
-        if (PQtransactionStatus(db->pg) != PQTRANS_IDLE)
-            PQclear(PQexec(db->pg, "ROLLBACK"));
-    }
-    db->in_tx = 0;
-    db->in_read = 0;
-    db->head.valid = 0;
-}
-
-int pwi_db_in_tx(const pwi_db *db)
-{
-    return db->in_tx;
-}
-
-int pwi_db_begin_read(pwi_db *db, pw_error *err)
-{
-    assert(!db->in_tx && !db->in_read);
-    /* The SELECT pins the snapshot now: SQLite starts a read transaction,
-     * and PostgreSQL takes a REPEATABLE READ snapshot, at the first read. */
-    int rc = pwi_db_exec(db,
-                         db->kind == PWI_DB_SQLITE
-                             ? "BEGIN; SELECT 1 FROM meta LIMIT 1"
-                             : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
-                               "SELECT 1 FROM meta LIMIT 1",
-                         err);
-    if (rc != PW_OK) {
-        pwi_db_rollback(db);
-        return rc;
-    }
-    db->in_read = 1;
-    return PW_OK;
-}
-
-int pwi_db_end_read(pwi_db *db, pw_error *err)
-{
-    if (!db->in_read)
-        return PW_OK;
-    db->in_read = 0;
-    /* An SQLite statement left unreset would keep its read cursor, and so
-     * the old snapshot, after COMMIT; on PostgreSQL this reads what is
-     * still streaming so the connection is free for COMMIT. */
-    for (int i = 0; i < db->nstmt; i++)
-        pwi_stmt_reset(db->stmts[i]);
-    int rc = pwi_db_exec(db, "COMMIT", err);
-    if (rc != PW_OK)
-        pwi_db_rollback(db);
-    return rc;
-}
-
-int pwi_db_in_read(const pwi_db *db)
-{
-    return db->in_read;
-}
-
-int pwi_db_savepoint(pwi_db *db, pw_error *err)
-{
-    db->head_saved = db->head;
-    return pwi_db_exec(db, "SAVEPOINT pw_rec", err);
-}
-
-/* SQLite: runs one cached statement to its end. */
-static int lite_run(pwi_db *db, const char *sql, pw_error *err)
-{
-    pwi_stmt *st;
-    int rc = pwi_db_prepare(db, sql, &st, err);
-    if (rc != PW_OK)
-        return rc;
-    rc = pwi_step(st, err);
-    pwi_stmt_reset(st);
-    return rc < 0 ? rc : PW_OK;
-}
-
-int pwi_db_resavepoint(pwi_db *db, pw_error *err)
-{
-    db->head_saved = db->head;
-    if (db->kind == PWI_DB_PG && !db->sp_pending) {
-        /* One round trip less per imported record: the release and the new
-         * savepoint are sent with the record's first statement (pg_send). */
-        db->sp_pending = 1;
-        return PW_OK;
-    }
-    if (db->kind == PWI_DB_SQLITE) {
-        /* Once per imported record: prepared once, not parsed each time as
-         * sqlite3_exec would. */
-        int rc = lite_run(db, "RELEASE SAVEPOINT pw_rec", err);
-        return rc == PW_OK ? lite_run(db, "SAVEPOINT pw_rec", err) : rc;
-    }
-    return pwi_db_exec(db, "RELEASE SAVEPOINT pw_rec; SAVEPOINT pw_rec", err);
-}
-
-int pwi_db_release(pwi_db *db, pw_error *err)
-{
-    return pwi_db_exec(db, "RELEASE SAVEPOINT pw_rec", err);
-}
-
-void pwi_db_rollback_to(pwi_db *db)
-{
-    for (int i = 0; i < db->nstmt; i++)
-        pwi_stmt_reset(db->stmts[i]);
-    pwi_db_exec(db, "ROLLBACK TO SAVEPOINT pw_rec; RELEASE SAVEPOINT pw_rec",
-                NULL);
-    db->head = db->head_saved;
-}
-
-int pwi_db_group_savepoint(pwi_db *db, pwi_audit_head *saved, pw_error *err)
-{
-    assert(db->in_tx);
-    *saved = db->head;
-    return pwi_db_exec(db, "SAVEPOINT pw_grp", err);
-}
-
-int pwi_db_group_release(pwi_db *db, pw_error *err)
-{
-    /* Releasing pw_grp releases the record savepoint still open in it. */
-    return pwi_db_exec(db, "RELEASE SAVEPOINT pw_grp", err);
-}
-
-void pwi_db_group_rollback(pwi_db *db, const pwi_audit_head *saved)
-{
-    for (int i = 0; i < db->nstmt; i++)
-        pwi_stmt_reset(db->stmts[i]);
-    /* A pending record savepoint dies with the group anyway; sending it
-     * first could fail and keep the ROLLBACK TO from running. */
-    db->sp_pending = 0;
-    pwi_db_exec(db, "ROLLBACK TO SAVEPOINT pw_grp; RELEASE SAVEPOINT pw_grp", NULL);
-    db->head = *saved;
 }
 
 /* Rewrites `?` placeholders outside quotes to $1, $2, ... for libpq. */
@@ -715,7 +456,7 @@ int pwi_db_prepare(pwi_db *db, const char *sql, pwi_stmt **out, pw_error *err)
             goto fail;
         }
         snprintf(st->name, sizeof st->name, "pw%d", db->next_name++);
-        pg_detach(db);
+        pwi_db_pg_detach(db);
         PGresult *r = PQprepare(db->pg, st->name, text, st->nparams, NULL);
         free(text);
         int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
@@ -859,7 +600,7 @@ int pwi_step(pwi_stmt *st, pw_error *err)
         return 0;
     if (!st->started) {
         st->started = 1;
-        pg_detach(db);
+        pwi_db_pg_detach(db);
         int rc = pg_send(st, err);
         if (rc != PW_OK) {
             st->done = 1;
@@ -992,167 +733,4 @@ int pwi_db_query_int64(pwi_db *db, const char *sql, int64_t *out, int *found,
     *out = rc == 1 ? pwi_col_int64(st, 0) : 0;
     pwi_stmt_reset(st);
     return rc < 0 ? rc : PW_OK;
-}
-
-/* ---- Migrations ------------------------------------------------------- */
-
-int pwi_db_schema_version(pwi_db *db, int *version, pw_error *err)
-{
-    *version = 0;
-    /* The catalogue query is the one place where the backends differ. */
-    const char *probe =
-        db->kind == PWI_DB_SQLITE
-            ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-              "name = 'meta'"
-            : "SELECT count(*) FROM information_schema.tables WHERE "
-              "table_schema = current_schema() AND table_name = 'meta'";
-    int64_t n;
-    int found;
-    int rc = pwi_db_query_int64(db, probe, &n, &found, err);
-    if (rc != PW_OK || n == 0)
-        return rc;
-    pwi_stmt *st;
-    rc = pwi_db_prepare(db, "SELECT value FROM meta WHERE key = 'schema_version'",
-                        &st, err);
-    if (rc != PW_OK)
-        return rc;
-    rc = pwi_step(st, err);
-    if (rc == 1)
-        *version = atoi(pwi_col_text(st, 0));
-    pwi_stmt_reset(st);
-    return rc < 0 ? rc : PW_OK;
-}
-
-int pwi_db_migrate(pwi_db *db, pw_error *err)
-{
-    return pwi_db_migrate_to(db, pwi_schema_latest(), err);
-}
-
-int pwi_db_migrate_to(pwi_db *db, int upto, pw_error *err)
-{
-    int have, rc = pwi_db_schema_version(db, &have, err);
-    if (rc != PW_OK)
-        return rc;
-    int latest = pwi_schema_latest();
-    if (have > latest)
-        return pw_error_set(err, PW_EDB, db->url, 0, NULL,
-                            "schema version %d is newer than this program (%d)",
-                            have, latest);
-    for (int v = have + 1; v <= upto && v <= latest; v++) {
-        char *sql;
-        if ((rc = pwi_schema_sql(v, db->kind, &sql)) != PW_OK)
-            return pw_error_set(err, rc, db->url, 0, NULL,
-                                "no migration %d", v);
-        rc = pwi_db_begin(db, err);
-        if (rc == PW_OK && v > 1) {
-            /* Two programs opening an old registry at once: the no-op UPDATE
-             * locks the version row (PostgreSQL; SQLite's BEGIN IMMEDIATE
-             * already serialises), and whoever comes second sees the
-             * migration done and skips it. */
-            int now = 0;
-            rc = pwi_db_exec(db,
-                             "UPDATE meta SET value = value WHERE key = "
-                             "'schema_version'",
-                             err);
-            if (rc == PW_OK)
-                rc = pwi_db_schema_version(db, &now, err);
-            if (rc == PW_OK && now >= v) {
-                free(sql);
-                pwi_db_rollback(db);
-                continue;
-            }
-        }
-        if (rc == PW_OK)
-            rc = pwi_db_exec(db, sql, err);
-        free(sql);
-        pwi_stmt *st = NULL;
-        if (rc == PW_OK)
-            rc = pwi_db_prepare(db,
-                                v == 1 ? "INSERT INTO meta (key, value) VALUES "
-                                         "('schema_version', ?)"
-                                       : "UPDATE meta SET value = ? WHERE key "
-                                         "= 'schema_version'",
-                                &st, err);
-        if (rc == PW_OK) {
-            char buf[16];
-            snprintf(buf, sizeof buf, "%d", v);
-            pwi_bind_text(st, 1, buf);
-            rc = pwi_step(st, err);
-            pwi_stmt_reset(st);
-            if (rc > 0)
-                rc = PW_OK;
-        }
-        if (rc == PW_OK)
-            rc = pwi_db_commit(db, err);
-        else
-            pwi_db_rollback(db);
-        if (rc != PW_OK)
-            return rc;
-    }
-    return PW_OK;
-}
-
-/* ---- Dates ------------------------------------------------------------ */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil). */
-static int32_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-int pwi_date_parse(const char *s, int32_t *day)
-{
-    if (!s)
-        return PW_EINVAL;
-    int y, m, d, n = 0;
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
-        return PW_EINVAL;
-    if (s[10] != '\0' && s[10] != 'T' && s[10] != ' ')
-        return PW_EINVAL;
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1)
-        return PW_EINVAL;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (d > mdays[m - 1] + (m == 2 && leap))
-        return PW_EINVAL;
-    *day = days_from_civil(y, m, d);
-    return PW_OK;
-}
-
-void pwi_date_format(int32_t day, char *buf)
-{
-    /* civil_from_days, the inverse of days_from_civil. */
-    int z = day + 719468;
-    int era = (z >= 0 ? z : z - 146096) / 146097;
-    int doe = z - era * 146097;
-    int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int y = yoe + era * 400;
-    int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int mp = (5 * doy + 2) / 153;
-    int d = doy - (153 * mp + 2) / 5 + 1;
-    int m = mp + (mp < 10 ? 3 : -9);
-    y += m <= 2;
-    char tmp[48];
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y, m, d);
-    memcpy(buf, tmp, 10);
-    buf[10] = '\0';
-}
-
-void pwi_now_iso(char *buf)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-int32_t pwi_today(void)
-{
-    return (int32_t)(time(NULL) / 86400);
 }
