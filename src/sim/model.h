@@ -15,6 +15,7 @@
  *     nothing week to week.
  *   - Peer ties are a compressed adjacency list (CSR) built per
  *     neighbourhood block (clustering) with Pareto degrees (heavy tail);
+ *     the ties made during the run are per-agent blocks of a pool (ties.h);
  *     household ties are implicit (initial households are contiguous).
  *   - Only people who use drugs, sell them or are in the justice or
  *     treatment system have an "active record" (struct act); each week the

@@ -308,12 +308,18 @@ void pwi_ties_vacate(world *w, uint32_t a)
      * is indexed afresh each time. */
     const pwi_xt x = w->xt[a];
     uint32_t n = (uint32_t)x.base + x.n;
+    /* Every tie lies inside one block (the CSR's by construction, the ones
+     * made here between a stub's owner and its block's newcomers), so the
+     * partners' stubs all go to a's block: one lookup, not one per partner
+     * (for a newcomer partner, a random read of newblk). */
+    uint32_t block = pwi_block_of(w, a);
+    vec32 *open = &w->open[block];
     for (uint32_t k = 0; k < n; k++) {
         uint32_t y0 = k < x.base ? w->tie[w->tie_off[a] + k]
                                  : w->xt_pool[x.off + x.n - 1 - (k - x.base)];
         if (y0 == a || !(w->flags[y0] & AF_ALIVE))
             continue;
-        vec32 *open = &w->open[pwi_block_of(w, y0)];
+        assert(pwi_block_of(w, y0) == block);
         /* A neighbourhood that loses more people than it gains would pile
          * up open stubs and its people would lose friends for good: past
          * twice the mean degree of open stubs, a survivor befriends the
