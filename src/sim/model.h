@@ -15,6 +15,7 @@
  *     nothing week to week.
  *   - Peer ties are a compressed adjacency list (CSR) built per
  *     neighbourhood block (clustering) with Pareto degrees (heavy tail);
+ *     the ties made during the run are per-agent blocks of a pool (ties.h);
  *     household ties are implicit (initial households are contiguous).
  *   - Only people who use drugs, sell them or are in the justice or
  *     treatment system have an "active record" (struct act); each week the
@@ -37,6 +38,7 @@
 #include "pathways/rng.h"
 #include "rates.h"
 #include "sim_internal.h"
+#include "ties.h"
 
 #define WPY 52 /* weeks per year */
 #define NONE16 0xFFFFu
@@ -245,10 +247,10 @@ struct pwi_world {
      * newcomers' ties and the ones that take the place of ties to people
      * who left. NULL until the first newcomer or exit. */
     uint32_t bs, n_blocks;  /* neighbourhood size; blocks so far */
-    uint32_t *xt_head;      /* agent -> first extra tie (UINT32_MAX = none) */
-    uint16_t *xt_n;         /* agent -> number of extra ties */
-    uint32_t *xt_to, *xt_next; /* the extra ties' pool (a linked list per agent) */
-    uint32_t xt_len, xt_cap;
+    pwi_xt *xt;             /* agent -> its extra ties (w->cap entries) */
+    uint32_t *xt_pool;      /* the extra ties, a block per agent (ties.c) */
+    uint32_t xt_len, xt_cap; /* words of xt_pool in use / allocated */
+    uint32_t xt_free[PWI_XT_CLASSES]; /* per block size: first free block */
     vec32 *open;            /* per block: open stubs, by owner (a tie lost or not yet made) */
     uint32_t open_cap;      /* blocks open[] has room for */
     vec32 newblk;           /* block of newcomer n_initial + k */
@@ -448,24 +450,7 @@ int pwi_births_and_arrivals(world *w, int week);
 /* Lists the women aged 18-44 alive at `week` (the mothers of next year). */
 int pwi_list_mothers(world *w, int week);
 
-/* ties.c */
-/* Builds the peer-tie CSR (tie_off, tie) of the initial agents. */
-int pwi_build_ties(world *w);
-/* Agent a has left (death or emigration): each living partner gets an
- * open stub in its block, for a newcomer to take (sets w->error). */
-void pwi_ties_vacate(world *w, uint32_t a);
-/* Gives newcomer c (born or arrived at `week`) peer ties in its block
- * (w->newblk; UINT32_MAX: an immigrant, who settles in the immigrants'
- * block, chosen here). */
-int pwi_ties_join(world *w, uint32_t c, int week);
-/* Grows the per-agent extra-tie arrays after w->cap grew from old_cap. */
-int pwi_ties_grow(world *w, uint32_t old_cap);
-/* Neighbourhood block of agent a. */
-uint32_t pwi_block_of(const world *w, uint32_t a);
-/* Peer ties of a (initial and made during the run, living or not). */
-uint32_t pwi_tie_count(const world *w, uint32_t a);
-/* The k-th of a's peer ties (k < pwi_tie_count). */
-uint32_t pwi_tie_at(const world *w, uint32_t a, uint32_t k);
+/* ties.c: see ties.h */
 
 /* records.c */
 /* Creates (or reuses) an active record for `agent`; its index in *idx. */

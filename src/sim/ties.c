@@ -115,21 +115,59 @@ done:
     return rc;
 }
 
+
 /* ---- ties made during the run ------------------------------------------
  *
  * The initial CSR is shared read-only by the regimes' copies of a world,
- * so the ties made later live in a per-world pool: one linked list per
- * agent (xt_head, xt_to, xt_next), prepended. The dynamic configuration
- * model: when someone leaves, each of their living partners gets an open
- * stub in its own block; a newcomer draws a target degree from the same
- * Pareto law as everyone, and takes a random open stub of its block for
- * each of its stubs, or leaves its own stub open for the next newcomer
- * when there is none. So every living person's degree stays its drawn
- * one (less the stubs still open), and ties still form inside blocks of
- * the same size, which keeps the clustering: children join their
- * mother's block; immigrants settle together in new blocks, a new one
- * every `ties.neighbourhood_size` immigrants (a growing city adds
- * neighbourhoods rather than crowding the old ones). */
+ * so the ties made later live in a per-world store. The dynamic
+ * configuration model: when someone leaves, each of their living partners
+ * gets an open stub in its own block; a newcomer draws a target degree
+ * from the same Pareto law as everyone, and takes a random open stub of
+ * its block for each of its stubs, or leaves its own stub open for the
+ * next newcomer when there is none. So every living person's degree stays
+ * its drawn one (less the stubs still open), and ties still form inside
+ * blocks of the same size, which keeps the clustering: children join
+ * their mother's block; immigrants settle together in new blocks, a new
+ * one every `ties.neighbourhood_size` immigrants (a growing city adds
+ * neighbourhoods rather than crowding the old ones).
+ *
+ * The store: each agent's partners lie together in one block of a pool of
+ * 32-bit agent numbers (w->xt_pool), oldest first, and w->xt[a] says
+ * where and how many. Why not a linked list per agent (as before): 8 bytes
+ * a tie (partner and next) and, to read the k-th tie, k dependent cache
+ * misses through a pool filled over twenty years; reading a random tie
+ * (peer initiation) and walking a leaver's ties were a fifth of a
+ * Kazakhstan run, and the list was most of its extra memory (1.9 GB
+ * against 1.1 GB). Why not a CSR rebuilt every year: exact, but a yearly
+ * copy of every tie and a second structure for the year's new ties. A
+ * block holds a power of two or 1.5 times one (1, 2, 3, 4, 6, 8, 12, ...),
+ * so it is at least two-thirds full past 3 ties; when it is full the
+ * agent moves to the next size and its old block goes to that size's free
+ * list, which later movers and newcomers reuse; a leaver's block is freed
+ * too. Reading is newest first (k-th extra tie = off + n - 1 - k), the
+ * order of the old lists, so every draw picks the same partner. */
+
+enum { XT_NONE = UINT32_MAX };
+/* A newcomer's target degree is below ties.neighbourhood_size (at most
+ * 4096, sim_params.h). */
+enum { XT_MAX_JOIN = 4096 };
+
+/* Capacity of block size class c: 1, then 2^((c+1)/2) for odd c and
+ * 3 x 2^(c/2-1) for even c: 1, 2, 3, 4, 6, 8, 12, 16, 24, ..., 65536. */
+static uint32_t class_cap(unsigned c)
+{
+    return c == 0 ? 1 : (c & 1) ? 1u << ((c + 1) / 2) : 3u << (c / 2 - 1);
+}
+
+/* The smallest class that holds n >= 1 ties. */
+static unsigned class_of(uint32_t n)
+{
+    assert(n >= 1 && n <= 65536);
+    unsigned p = 31u - (unsigned)__builtin_clz(n); /* 2^p <= n < 2^(p+1) */
+    if (n == 1u << p)
+        return p ? 2 * p - 1 : 0;
+    return n <= 3u << (p - 1) ? 2 * p : 2 * p + 1;
+}
 
 uint32_t pwi_block_of(const world *w, uint32_t a)
 {
@@ -141,78 +179,119 @@ uint32_t pwi_block_of(const world *w, uint32_t a)
 
 uint32_t pwi_tie_count(const world *w, uint32_t a)
 {
-    uint32_t k = a < w->n_initial ? w->tie_off[a + 1] - w->tie_off[a] : 0;
-    return k + (w->xt_n ? w->xt_n[a] : 0);
+    if (w->xt)
+        return (uint32_t)w->xt[a].base + w->xt[a].n;
+    return a < w->n_initial ? w->tie_off[a + 1] - w->tie_off[a] : 0;
 }
 
 uint32_t pwi_tie_at(const world *w, uint32_t a, uint32_t k)
 {
-    uint32_t base = a < w->n_initial ? w->tie_off[a + 1] - w->tie_off[a] : 0;
-    if (k < base)
+    if (!w->xt) {
+        assert(a < w->n_initial && k < w->tie_off[a + 1] - w->tie_off[a]);
         return w->tie[w->tie_off[a] + k];
-    uint32_t e = w->xt_head[a];
-    for (k -= base; k > 0; k--)
-        e = w->xt_next[e];
-    assert(e != UINT32_MAX);
-    return w->xt_to[e];
+    }
+    pwi_xt x = w->xt[a];
+    if (k < x.base)
+        return w->tie[w->tie_off[a] + k];
+    k -= x.base;
+    assert(k < x.n);
+    return w->xt_pool[x.off + x.n - 1 - k];
 }
 
-/* Allocates the per-agent heads (for w->cap agents) and the per-block
+/* Allocates the per-agent entries (for w->cap agents) and the per-block
  * stub lists at the first use. */
 static int ties_ready(world *w)
 {
-    if (w->xt_head)
+    if (w->xt)
         return PW_OK;
-    w->xt_head = malloc((size_t)w->cap * sizeof *w->xt_head);
-    w->xt_n = calloc(w->cap, sizeof *w->xt_n);
+    assert(w->bs <= 65536); /* a degree (< bs) fits pwi_xt.base */
+    w->xt = calloc(w->cap, sizeof *w->xt);
     w->open_cap = w->n_blocks + 64;
     w->open = calloc(w->open_cap, sizeof *w->open);
-    if (!w->xt_head || !w->xt_n || !w->open)
+    if (!w->xt || !w->open)
         return PW_ENOMEM;
-    memset(w->xt_head, 0xFF, (size_t)w->cap * sizeof *w->xt_head);
+    for (uint32_t a = 0; a < w->n_initial; a++)
+        w->xt[a].base = (uint16_t)(w->tie_off[a + 1] - w->tie_off[a]);
+    for (unsigned c = 0; c < PWI_XT_CLASSES; c++)
+        w->xt_free[c] = XT_NONE;
     w->imm_block = UINT32_MAX;
     return PW_OK;
 }
 
 int pwi_ties_grow(world *w, uint32_t old_cap)
 {
-    if (!w->xt_head)
+    if (!w->xt)
         return PW_OK;
-    uint32_t *h = realloc(w->xt_head, (size_t)w->cap * sizeof *h);
-    if (h)
-        w->xt_head = h;
-    uint16_t *n = realloc(w->xt_n, (size_t)w->cap * sizeof *n);
-    if (n)
-        w->xt_n = n;
-    if (!h || !n)
+    pwi_xt *x = realloc(w->xt, (size_t)w->cap * sizeof *x);
+    if (!x)
         return PW_ENOMEM;
-    memset(h + old_cap, 0xFF, (size_t)(w->cap - old_cap) * sizeof *h);
-    memset(n + old_cap, 0, (size_t)(w->cap - old_cap) * sizeof *n);
+    memset(x + old_cap, 0, (size_t)(w->cap - old_cap) * sizeof *x);
+    w->xt = x;
     return PW_OK;
 }
 
-/* Adds b to a's extra ties. */
+/* A block of class c: from the class's free list, else from the pool's
+ * end (the pool grows by half; offsets are 32-bit). */
+static int block_alloc(world *w, unsigned c, uint32_t *off)
+{
+    uint32_t size = class_cap(c);
+    if (w->xt_free[c] != XT_NONE) {
+        *off = w->xt_free[c];
+        w->xt_free[c] = w->xt_pool[*off];
+        return PW_OK;
+    }
+    if ((uint64_t)w->xt_len + size > w->xt_cap) {
+        uint64_t cap = (uint64_t)w->xt_cap + w->xt_cap / 2;
+        if (cap < 4096)
+            cap = 4096;
+        if (cap < (uint64_t)w->xt_len + size)
+            cap = (uint64_t)w->xt_len + size;
+        if (cap > XT_NONE)
+            cap = XT_NONE; /* offsets stay below XT_NONE */
+        if ((uint64_t)w->xt_len + size > cap)
+            return PW_ENOMEM;
+        uint32_t *p = realloc(w->xt_pool, (size_t)cap * sizeof *p);
+        if (!p)
+            return PW_ENOMEM;
+        w->xt_pool = p;
+        w->xt_cap = (uint32_t)cap;
+    }
+    *off = w->xt_len;
+    w->xt_len += size;
+    return PW_OK;
+}
+
+/* Puts the block at off (class c) on its class's free list; its first
+ * word links the list. */
+static void block_free(world *w, unsigned c, uint32_t off)
+{
+    w->xt_pool[off] = w->xt_free[c];
+    w->xt_free[c] = off;
+}
+
+/* Adds b to a's extra ties, moving a to a block of the next size when
+ * its block is full. */
 static int add_half(world *w, uint32_t a, uint32_t b)
 {
-    if (w->xt_n[a] == UINT16_MAX)
-        return PW_OK; /* never reached: degrees are capped by the block size */
-    if (w->xt_len == w->xt_cap) {
-        uint32_t cap = w->xt_cap ? w->xt_cap + w->xt_cap / 2 : 4096;
-        uint32_t *to = realloc(w->xt_to, (size_t)cap * sizeof *to);
-        if (to)
-            w->xt_to = to;
-        uint32_t *nx = realloc(w->xt_next, (size_t)cap * sizeof *nx);
-        if (nx)
-            w->xt_next = nx;
-        if (!to || !nx)
-            return PW_ENOMEM;
-        w->xt_cap = cap;
+    uint32_t n = w->xt[a].n;
+    /* never reached: a person's ties made during the run are bounded by
+     * the people of its block who ever left, far below 65535 */
+    if (n == UINT16_MAX)
+        return PW_ENOMEM;
+    if (n == 0 || n == class_cap(class_of(n))) {
+        unsigned c = n ? class_of(n) + 1 : 0;
+        uint32_t off;
+        int rc = block_alloc(w, c, &off);
+        if (rc)
+            return rc;
+        if (n) {
+            memcpy(w->xt_pool + off, w->xt_pool + w->xt[a].off, (size_t)n * sizeof *w->xt_pool);
+            block_free(w, c - 1, w->xt[a].off);
+        }
+        w->xt[a].off = off;
     }
-    uint32_t e = w->xt_len++;
-    w->xt_to[e] = b;
-    w->xt_next[e] = w->xt_head[a];
-    w->xt_head[a] = e;
-    w->xt_n[a]++;
+    w->xt_pool[w->xt[a].off + n] = b;
+    w->xt[a].n = (uint16_t)(n + 1);
     return PW_OK;
 }
 
@@ -222,26 +301,25 @@ void pwi_ties_vacate(world *w, uint32_t a)
         w->error = PW_ENOMEM;
         return;
     }
-    /* The ties in pwi_tie_at's order (the initial ones, then the extra ones
-     * from the list's head), walked once: pwi_tie_at(w, a, k) for each k
-     * would walk the list from its head every time, quadratic in the extra
-     * ties of a long-lived person. Nothing below adds to a's own list (a is
-     * leaving: it is never an open stub's owner that is still alive). */
-    uint32_t n = pwi_tie_count(w, a);
-    uint32_t base = a < w->n_initial ? w->tie_off[a + 1] - w->tie_off[a] : 0;
-    uint32_t e = w->xt_head[a];
+    /* The ties in pwi_tie_at's order: the initial ones, then the extra
+     * ones newest first. a's block stays where it is during the loop
+     * (nothing below adds to a's ties: a is no longer alive, so it is
+     * never taken as an open stub's owner), but the pool may move, so it
+     * is indexed afresh each time. */
+    const pwi_xt x = w->xt[a];
+    uint32_t n = (uint32_t)x.base + x.n;
+    /* Every tie lies inside one block (the CSR's by construction, the ones
+     * made here between a stub's owner and its block's newcomers), so the
+     * partners' stubs all go to a's block: one lookup, not one per partner
+     * (for a newcomer partner, a random read of newblk). */
+    uint32_t block = pwi_block_of(w, a);
+    vec32 *open = &w->open[block];
     for (uint32_t k = 0; k < n; k++) {
-        uint32_t x;
-        if (k < base) {
-            x = w->tie[w->tie_off[a] + k];
-        } else {
-            assert(e != UINT32_MAX);
-            x = w->xt_to[e];
-            e = w->xt_next[e];
-        }
-        if (x == a || !(w->flags[x] & AF_ALIVE))
+        uint32_t y0 = k < x.base ? w->tie[w->tie_off[a] + k]
+                                 : w->xt_pool[x.off + x.n - 1 - (k - x.base)];
+        if (y0 == a || !(w->flags[y0] & AF_ALIVE))
             continue;
-        vec32 *open = &w->open[pwi_block_of(w, x)];
+        assert(pwi_block_of(w, y0) == block);
         /* A neighbourhood that loses more people than it gains would pile
          * up open stubs and its people would lose friends for good: past
          * twice the mean degree of open stubs, a survivor befriends the
@@ -249,15 +327,22 @@ void pwi_ties_vacate(world *w, uint32_t a)
         if (open->n >= 2 * w->v[PI_TIES_MEAN_DEGREE] + 2) {
             uint32_t p = (uint32_t)(gsl_rng_uniform(at(w, RP_NEWTIES, a, 1u << 31 | k)) * open->n);
             uint32_t y = open->v[p];
-            if (y != x && (w->flags[y] & AF_ALIVE)) {
+            if (y != y0 && (w->flags[y] & AF_ALIVE)) {
                 open->v[p] = open->v[--open->n];
-                if (add_half(w, x, y) || add_half(w, y, x))
+                if (add_half(w, y0, y) || add_half(w, y, y0))
                     w->error = PW_ENOMEM;
                 continue;
             }
         }
-        if (vec_push(open, x))
+        if (vec_push(open, y0))
             w->error = PW_ENOMEM;
+    }
+    /* Nothing reads a departed person's ties again (peer initiation
+     * starts from people in the community): its block goes back to the
+     * pool for the living. */
+    if (x.n) {
+        block_free(w, class_of(x.n), x.off);
+        w->xt[a].n = 0;
     }
 }
 
@@ -300,7 +385,12 @@ int pwi_ties_join(world *w, uint32_t c, int week)
     uint32_t cap = w->bs - 1;
     uint32_t k = d > cap ? cap : (uint32_t)(d + gsl_rng_uniform(r));
     vec32 *open = &w->open[block];
-    uint32_t left = 0;
+    /* c's partners are gathered here and c gets one block of the right
+     * size at the end, instead of growing through the sizes below it one
+     * tie at a time (each move a copy and a cache miss). */
+    uint32_t got[XT_MAX_JOIN];
+    uint32_t m = 0;
+    assert(k <= XT_MAX_JOIN);
     for (uint32_t j = 0; j < k; j++) {
         uint32_t x = UINT32_MAX;
         while (open->n && x == UINT32_MAX) {
@@ -310,15 +400,107 @@ int pwi_ties_join(world *w, uint32_t c, int week)
             if (!(w->flags[x] & AF_ALIVE))
                 x = UINT32_MAX; /* the stub's owner has left too */
         }
-        if (x == UINT32_MAX) {
-            left++;
-            continue;
-        }
-        if ((rc = add_half(w, c, x)) || (rc = add_half(w, x, c)))
+        if (x == UINT32_MAX)
+            break; /* no open stub left: the rest of c's stubs stay open */
+        if ((rc = add_half(w, x, c)))
             return rc;
+        got[m++] = x;
     }
-    for (uint32_t j = 0; j < left; j++)
+    assert(w->xt[c].n == 0);
+    if (m) {
+        uint32_t off;
+        if ((rc = block_alloc(w, class_of(m), &off)))
+            return rc;
+        memcpy(w->xt_pool + off, got, (size_t)m * sizeof *got);
+        w->xt[c].off = off;
+        w->xt[c].n = (uint16_t)m;
+    }
+    for (uint32_t j = m; j < k; j++)
         if ((rc = vec_push(open, c)))
             return rc;
     return PW_OK;
+}
+
+/* ---- copy and free ------------------------------------------------------ */
+
+static void *dup_n(const void *p, size_t n)
+{
+    if (!p || !n)
+        return NULL;
+    void *q = malloc(n);
+    if (q)
+        memcpy(q, p, n);
+    return q;
+}
+
+/* Forgets (does not free) w's store: the state of a world with none. */
+static void ties_forget(world *w)
+{
+    w->xt = NULL;
+    w->xt_pool = NULL;
+    w->xt_len = w->xt_cap = 0;
+    for (unsigned c = 0; c < PWI_XT_CLASSES; c++)
+        w->xt_free[c] = XT_NONE;
+    w->open = NULL;
+    w->open_cap = 0;
+    w->newblk.v = NULL;
+    w->newblk.n = w->newblk.cap = 0;
+}
+
+int pwi_ties_copy(world *dst, const world *src)
+{
+    assert(dst != src);
+    int rc = PW_ENOMEM;
+    ties_forget(dst);
+    dst->n_blocks = src->n_blocks;
+    dst->imm_block = src->imm_block;
+    dst->imm_in_block = src->imm_in_block;
+    if (src->newblk.n) {
+        dst->newblk.v = dup_n(src->newblk.v, (size_t)src->newblk.n * sizeof *src->newblk.v);
+        if (!dst->newblk.v)
+            goto done;
+        dst->newblk.n = dst->newblk.cap = src->newblk.n;
+    }
+    if (src->xt) {
+        assert(dst->cap == src->cap);
+        memcpy(dst->xt_free, src->xt_free, sizeof dst->xt_free);
+        dst->xt = dup_n(src->xt, (size_t)src->cap * sizeof *src->xt);
+        dst->open = calloc(src->open_cap, sizeof *dst->open);
+        if (!dst->xt || !dst->open)
+            goto done;
+        dst->open_cap = src->open_cap;
+        if (src->xt_len) {
+            /* the words in use only: the copy grows when it needs to */
+            dst->xt_pool = dup_n(src->xt_pool, (size_t)src->xt_len * sizeof *src->xt_pool);
+            if (!dst->xt_pool)
+                goto done;
+            dst->xt_len = dst->xt_cap = src->xt_len;
+        }
+        for (uint32_t b = 0; b < src->open_cap; b++) {
+            const vec32 *o = &src->open[b];
+            if (!o->n)
+                continue;
+            dst->open[b].v = dup_n(o->v, (size_t)o->n * sizeof *o->v);
+            if (!dst->open[b].v)
+                goto done;
+            dst->open[b].n = dst->open[b].cap = o->n;
+        }
+    }
+    rc = PW_OK;
+done:
+    if (rc)
+        pwi_ties_free(dst);
+    return rc;
+}
+
+void pwi_ties_free(world *w)
+{
+    free(w->xt);
+    free(w->xt_pool);
+    if (w->open)
+        for (uint32_t b = 0; b < w->open_cap; b++)
+            free(w->open[b].v);
+    free(w->open);
+    free(w->newblk.v);
+    ties_forget(w);
 }

@@ -35,15 +35,7 @@ static void world_free(world *w)
         for (int k = 0; k < w->weeks; k++)
             free(w->exits[k].v);
     free(w->exits);
-    free(w->xt_head);
-    free(w->xt_n);
-    free(w->xt_to);
-    free(w->xt_next);
-    if (w->open)
-        for (uint32_t b = 0; b < w->open_cap; b++)
-            free(w->open[b].v);
-    free(w->open);
-    free(w->newblk.v);
+    pwi_ties_free(w);
     free(w->a);
     free(w->free_slots.v);
     free(w->pending.v);
@@ -104,16 +96,10 @@ static world *world_clone(const world *b)
     w->rng = pw_rng_alloc(b->seed);
     w->free_slots.v = w->pending.v = w->waiting.v = w->prisoners.v = w->mothers.v = NULL;
     w->mother_hh.v = NULL;
-    /* The ties made during a run are the copy's own; a base world is
-     * never run before it is copied, so it has none. */
-    w->xt_head = w->xt_to = w->xt_next = NULL;
-    w->xt_n = NULL;
-    w->xt_len = w->xt_cap = 0;
-    w->open = NULL;
-    w->open_cap = 0;
-    w->newblk.v = NULL;
-    w->newblk.n = w->newblk.cap = 0;
-    int ok = w->birth && w->flags && w->hh && w->rec_of && w->hh_mark && w->exits && w->rng &&
+    /* The ties made during a run are the copy's own (a base world that
+     * has not run yet has none to copy). */
+    int ok = !pwi_ties_copy(w, b);
+    ok = ok && w->birth && w->flags && w->hh && w->rec_of && w->hh_mark && w->exits && w->rng &&
              (w->a || !b->a);
     ok = ok && !dup_vec(&w->free_slots, &b->free_slots) && !dup_vec(&w->pending, &b->pending) &&
          !dup_vec(&w->waiting, &b->waiting) && !dup_vec(&w->prisoners, &b->prisoners) &&
