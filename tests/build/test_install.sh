@@ -44,4 +44,11 @@ cmake --build "$tmp/cb" > "$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; f
 check_run "$tmp/cb/consumer" find_package
 # The program needs nothing from the build tree: it names the SONAME.
 readelf -d "$tmp/cb/consumer" | grep -q 'NEEDED.*libpathways\.so\.' || fail "consumer does not need libpathways.so.N"
+# The Python package installed beside it finds this library, not the build tree's.
+if command -v /usr/bin/python3 > /dev/null; then
+    got=$(env -u PATHWAYS_LIBRARY PYTHONPATH="$pre/share/pathways/python" /usr/bin/python3 -c \
+          'import pathways; print(pathways.library_path()); print(pathways.assess({"age": 30, "event": "use", "substances": [{"substance": "heroin", "dsm5_criteria": 2}]}, "portugal")["disposition"])') ||
+        fail "the installed Python package"
+    case "$got" in "$libdir"/*) ;; *) fail "the installed Python package loaded '$got', not from $libdir" ;; esac
+fi
 echo "ok: installed into a prefix; built and ran a program with pkg-config and with find_package"
