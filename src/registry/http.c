@@ -679,8 +679,7 @@ static int path_match(const char *tmpl, const char *p, const char **arg)
     *arg = NULL;
     while (*tmpl) {
         if (*tmpl == '{') {
-            const char *close = strchr(tmpl, '}');
-            assert(close && !close[1]);
+            assert(strchr(tmpl, '}') && !strchr(tmpl, '}')[1]);
             if (!*p || strchr(p, '/'))
                 return 0;
             *arg = p;
