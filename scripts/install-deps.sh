@@ -7,7 +7,8 @@ PKGS="build-essential cmake pkg-config git
       libsqlite3-dev sqlite3 libpq-dev postgresql
       libmicrohttpd-dev libgnutls28-dev libsodium-dev libcmocka-dev
       libopenmpi-dev openmpi-bin
-      curl openssl wrk jq chromium chromium-driver fonts-dejavu-core"
+      curl openssl wrk jq chromium chromium-driver fonts-dejavu-core
+      python3 python3-pandas"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

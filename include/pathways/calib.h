@@ -28,6 +28,8 @@
 #include "pathways/core.h"
 #include "pathways/sim.h"
 
+PW_BEGIN_DECLS
+
 /* ==== 1. ODE models of drug epidemics ================================= */
 
 typedef enum {
@@ -336,5 +338,7 @@ int pw_par_init(int *argc, char ***argv, pw_error *err);
 int pw_par_finish(int code);
 int pw_par_rank(void); /* 0 .. size-1; 0 writes the output */
 int pw_par_size(void);
+
+PW_END_DECLS
 
 #endif /* PATHWAYS_CALIB_H */

@@ -12,6 +12,9 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include "pathways/export.h"
+
+PW_BEGIN_DECLS
 
 #define PW_VERSION "0.1.0"
 
@@ -28,6 +31,11 @@ enum {
     PW_EAUTH = -8,     /* unknown or missing credentials */
     PW_ECONFLICT = -9  /* duplicate or contradicting record */
 };
+
+/* Releases memory that a pw_ function handed to the caller (pw_assess_json,
+ * pw_results_json, ...): the library's own free, which a caller from
+ * another language or C runtime may not share. NULL is fine. */
+void pw_free(void *p);
 
 /* A short English word for a status code ("out of memory", ...). */
 const char *pw_strstatus(int status);
@@ -55,7 +63,7 @@ void pw_error_clear(pw_error *e);
  */
 int pw_error_set(pw_error *e, int status, const char *file, long line,
                  const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+    PW_PRINTF(6, 7);
 
 /* Formats "file:line: field 'x': message" into buf (always NUL-terminated). */
 void pw_error_format(const pw_error *e, char *buf, size_t len);
@@ -202,5 +210,7 @@ typedef struct pw_progress pw_progress;
 pw_progress *pw_progress_start(const char *label, double total);
 void pw_progress_add(pw_progress *p, double amount);
 void pw_progress_finish(pw_progress *p); /* frees p; NULL is fine */
+
+PW_END_DECLS
 
 #endif /* PATHWAYS_CORE_H */

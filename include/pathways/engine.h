@@ -16,9 +16,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <jansson.h>
 
 #include "pathways/core.h"
+
+PW_BEGIN_DECLS
 
 /* ---- Substances (data/codes/substances.yaml) ------------------------- */
 /*
@@ -209,32 +210,14 @@ const char *pw_rule_id(const pw_regime *r, int rule);
 const char *pw_rule_why(const pw_regime *r, int rule);
 const char *pw_rule_source(const pw_regime *r, int rule);
 
-/* ---- JSON front end (used by `pathways assess` and the registry) ----- */
-/* Parses a case object; errors name `file`, `line` and the field. The
- * parsed ASSIST answers (if any) are folded into c->assist_score. */
-int pw_case_from_json(const json_t *obj, pw_case *c, const char *file,
-                      long line, pw_error *err);
-/* The decision as the JSON object documented in docs/engine.md. `id` may
- * be NULL. The caller owns the result. */
-json_t *pw_decision_to_json(const pw_regime *r, const pw_case *c,
-                            const pw_decision *d, const char *id);
-
+/* The JSON form of cases and decisions with jansson types (for pathways'
+ * own command line and registry) is in src/engine/engine_json.h; programs
+ * built against the library use pw_assess_json below. */
 
 /* ---- Additions (appended; see the contract above) -------------------- */
 /* pw_decide() also returns PW_ENOTFOUND when no rule of the regime gives
  * the case a route and a disposition: a gap in the regime's rules (the
  * tests check that the built-in regimes have none). */
-/*
- * Appends the decision as compact JSON to a caller-owned growable buffer
- * (*buf of *cap bytes, *len used; realloc'd as needed; NUL-terminated).
- * The bytes equal json_dumps(pw_decision_to_json(...), JSON_COMPACT), but
- * no jansson tree is built: this is the JSON Lines fast path. `id` is the
- * case's id as given (a JSON string or integer), or NULL for none.
- * Returns PW_OK or PW_ENOMEM.
- */
-int pw_decision_append_json(const pw_regime *r, const pw_case *c,
-                            const pw_decision *d, const json_t *id,
-                            char **buf, size_t *len, size_t *cap);
 /*
  * The JSON Lines fast path without jansson on the way in: pw_case_scan()
  * reads a case in its common form (ASCII strings without escapes, integers,
@@ -253,9 +236,6 @@ int pw_case_scan(const char *text, size_t len, pw_case *c, pw_case_id *id);
 int pw_decision_append_json_scanned(const pw_regime *r, const pw_case *c,
                                     const pw_decision *d, const pw_case_id *id,
                                     char **buf, size_t *len, size_t *cap);
-/* As pw_decision_to_json, with the id as given (string or integer). */
-json_t *pw_decision_to_json_id(const pw_regime *r, const pw_case *c,
-                               const pw_decision *d, const json_t *id);
 /* Writes the decision as readable text (`pathways assess --explain`). */
 void pw_decision_explain(const pw_regime *r, const pw_case *c,
                          const pw_decision *d, const char *id, FILE *f);
@@ -267,5 +247,20 @@ const char *pw_regime_origin(const pw_regime *r);
 /* DSM-5 criteria given as a list of criterion numbers (1..11, no repeats):
  * returns the count, or -1 if a number is out of range or repeated. */
 int pw_dsm5_count_list(const int *criteria, int n);
+/*
+ * Decides one case given as JSON text (len bytes, NUL not needed): an
+ * object in the form `pathways assess` reads (docs/engine.md), with an
+ * optional "id". On PW_OK *out is the decision as compact JSON, the same
+ * bytes `pathways assess` writes for that case, malloc'd and NUL-terminated,
+ * for the caller to release with pw_free (*out_len, if not NULL, is its
+ * length). On failure *out is NULL and `err` names `name` (e.g. "<case>"),
+ * the line and the field at fault: PW_EPARSE (not JSON, or not an object),
+ * PW_EINVAL (a field's value), PW_ENOTFOUND (a gap in the regime's rules),
+ * PW_ENOMEM. Thread-safe on a shared regime.
+ */
+int pw_assess_json(const pw_regime *r, const char *json, size_t len, const char *name,
+                   char **out, size_t *out_len, pw_error *err);
+
+PW_END_DECLS
 
 #endif /* PATHWAYS_ENGINE_H */

@@ -22,6 +22,8 @@
 
 #include "pathways/core.h"
 
+PW_BEGIN_DECLS
+
 /* Creates the registry at `db` (schema, key file if needed, an "admin"
  * user) and writes the admin's token (64 hex + NUL) into token_out.
  * PW_ECONFLICT if the registry already has users. */
@@ -223,5 +225,7 @@ void pw_registry_serve_counts(pw_registry_server *s, long *jobs, long *commits);
 /* Stops accepting, finishes the requests in flight, closes connections
  * and frees `s`. */
 void pw_registry_serve_stop(pw_registry_server *s);
+
+PW_END_DECLS
 
 #endif /* PATHWAYS_REGISTRY_H */

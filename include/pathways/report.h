@@ -14,10 +14,14 @@
 #include "pathways/core.h"
 #include "pathways/sim.h"
 
+PW_BEGIN_DECLS
+
 /* Writes DIR/report.html atomically. `title` heads the page (e.g. the
  * scenario name); `start_year` labels the x axes; `baseline` (may be NULL)
  * names the regime that differences are taken from. */
 int pw_report_html_write(const pw_results *res, const char *title, int start_year,
                          const char *baseline, const char *dir, pw_error *err);
+
+PW_END_DECLS
 
 #endif /* PATHWAYS_REPORT_H */

@@ -21,6 +21,8 @@
 #include "pathways/core.h"
 #include "pathways/engine.h"
 
+PW_BEGIN_DECLS
+
 /* ---- Scenarios and their parameters ---------------------------------- */
 typedef struct pw_scenario pw_scenario;
 
@@ -80,6 +82,12 @@ int pw_results_runs(const pw_results *res);
 int pw_results_years(const pw_results *res);
 double pw_results_metric(const pw_results *res, size_t g, int run, size_t m);
 void pw_results_set_metric(pw_results *res, size_t g, int run, size_t m, double v);
+/* The calendar year of series year 0, the scenario's name and the engine
+ * ("abm", "meanfield"; "" if not set), as given to pw_results_new and
+ * pw_results_set_engine. */
+int pw_results_start_year(const pw_results *res);
+const char *pw_results_scenario(const pw_results *res);
+const char *pw_results_engine(const pw_results *res);
 /* year = 0 .. years-1 (calendar year start_year + year). */
 double pw_results_series(const pw_results *res, size_t g, int run, int year, size_t k);
 void pw_results_set_series(pw_results *res, size_t g, int run, int year, size_t k, double v);
@@ -143,9 +151,29 @@ typedef struct pw_sim_opts {
 
 void pw_sim_opts_default(pw_sim_opts *o);
 
+/* For callers that cannot lay out the struct (other languages, or a
+ * program built against an older header, since fields may be added):
+ * pw_sim_opts_new returns the defaults, malloc'd (NULL if out of memory),
+ * to be freed with pw_sim_opts_free; pw_sim_opts_set sets one field by
+ * name: "years" (1..200), "runs" (1..100000), "seed" (an integer 0..2^53),
+ * "threads" (0..1024, 0 = all cores), "scale" (0 < scale <= 1, or 0 for
+ * the scenario's default) or "progress" (0 or 1). PW_ENOTFOUND for another
+ * name, PW_EINVAL for a value outside its range (both named in err). The
+ * posterior draws are not set this way (they are arrays the caller owns). */
+pw_sim_opts *pw_sim_opts_new(void);
+void pw_sim_opts_free(pw_sim_opts *o);
+int pw_sim_opts_set(pw_sim_opts *o, const char *name, double value, pw_error *err);
+/* Sets the per-run parameter draws (the fields n_draws .. draws above);
+ * the arrays stay the caller's and must outlive pw_sim_run. n_draws 0
+ * clears them. PW_EINVAL if n_draws > 0 with no columns or NULL arrays. */
+int pw_sim_opts_set_draws(pw_sim_opts *o, size_t n_draws, size_t n_draw_params,
+                          const int *draw_param_idx, const double *draws, pw_error *err);
+
 /* Simulates every regime for every run with common random numbers: run r
  * of every regime starts from the same population, ties and streams. */
 int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes,
                const pw_sim_opts *o, pw_results **out, pw_error *err);
+
+PW_END_DECLS
 
 #endif /* PATHWAYS_SIM_H */

@@ -31,7 +31,7 @@
 #include <gsl/gsl_sort.h>
 
 #include "pathways/calib.h"
-#include "pathways/rng.h"
+#include "core/rng_gsl.h"
 #include "calib_internal.h"
 
 /* Kernels use stack vectors; no model has anywhere near this many

@@ -21,7 +21,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "pathways/calib.h"
-#include "pathways/rng.h"
+#include "core/rng_gsl.h"
 #include "calib_internal.h"
 
 #define BOOT 200

@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "pathways/engine.h"
+#include "engine/engine_json.h"
 
 static const char usage[] =
     "usage: pathways assess --regime NAME|PATH [--explain] [--lines] [-o OUT] [FILE|-]\n"

@@ -23,7 +23,7 @@
 
 #include "cli.h"
 #include "pathways/calib.h"
-#include "pathways/rng.h"
+#include "core/rng_gsl.h"
 #include "pathways/sim.h"
 
 #define CMD "calibrate"

@@ -3,6 +3,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pathways/core.h"
@@ -80,4 +81,11 @@ void pw_error_print(const pw_error *e, FILE *f, const char *prog)
         fprintf(f, "%s: %s\n", prog, buf);
     else
         fprintf(f, "%s\n", buf);
+}
+
+/* The library's free, for callers that may not share its C runtime
+ * (core.h). */
+void pw_free(void *p)
+{
+    free(p);
 }

@@ -14,7 +14,7 @@
 #endif
 #include <Random123/philox.h>
 
-#include "pathways/rng.h"
+#include "core/rng_gsl.h"
 
 typedef struct {
     philox4x32_key_t key;

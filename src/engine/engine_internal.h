@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "pathways/engine.h"
+#include "engine_json.h"
 
 /* Keyword tables, NULL-terminated, indexed by the matching enum. */
 extern const char *const pwi_event_names[];

@@ -41,6 +41,7 @@
 
 #include "audit.h"
 #include "auth.h"
+#include "http_assess.h"
 #include "http_audit.h"
 #include "http_guard.h"
 #include "http_int.h"
@@ -558,22 +559,176 @@ static int throttled(pwi_http *h, req *rq)
     return 1;
 }
 
+/* POST assess: the engine as a service (http_assess.h). Who may assess
+ * is who may read a case and the engine's recommendation for it (the
+ * CASE row of the permission matrix, docs/registry.md "POST
+ * /api/v1/assess"); the request is audited through the group commit like
+ * a read, its answer held back until the entry is durable. The entry
+ * names the regime and the number of cases, never a case's contents: the
+ * service keeps nothing of what it was sent. */
+static enum MHD_Result h_assess(pwi_http *h, pwi_reg *reg, req *rq)
+{
+    pw_error err;
+    pw_error_clear(&err);
+    if (pwi_reg_require(reg, PWI_READ, PWI_OBJ_CASE, "assess", &err) != PW_OK)
+        return send_error(rq, &err);
+    if (rq->len > PWI_ASSESS_MAX_BODY)
+        return send_simple_error(rq, MHD_HTTP_CONTENT_TOO_LARGE,
+                                 "body too large for assess (at most 256 KiB)");
+    char *out = NULL, regime[128], object[160], detail[64];
+    size_t len = 0, n = 0;
+    if (pwi_assess_run(h->assess, rq->body ? rq->body : "", rq->len, &out, &len, &n, regime,
+                       sizeof regime, &err) != PW_OK)
+        return send_error(rq, &err);
+    snprintf(object, sizeof object, "regime:%s", regime);
+    snprintf(detail, sizeof detail, "%zu case%s", n, n == 1 ? "" : "s");
+    pwi_audit_entry e = {"assess", object, detail};
+    if (defer_audit(rq, &reg->user, &e, 1, &err) != PW_OK) {
+        free(out);
+        return send_error(rq, &err);
+    }
+    return send_buf(rq, MHD_HTTP_OK, "application/json", out, len);
+}
+
+/* GET openapi.json: the description of every route below, kept as a data
+ * file (data/web/openapi.json, built into the program). */
+static enum MHD_Result h_openapi(req *rq)
+{
+    size_t n = 0;
+    const char *doc = pw_data_get("web/openapi.json", &n);
+    char *b = doc ? malloc(n) : NULL;
+    if (!b)
+        return send_simple_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "no API description");
+    memcpy(b, doc, n);
+    return send_buf(rq, MHD_HTTP_OK, "application/json", b, n);
+}
+
+/* ---- Routes ---------------------------------------------------------- */
+
+/* The handlers as the route table calls them: `arg` is the path segment
+ * that matched the route's "{...}" (NULL when it has none). */
+typedef void (*route_fn)(pwi_http *h, pwi_reg *reg, req *rq, const char *arg);
+#define ROUTE_FN(name, call)                                                 \
+    static void name(pwi_http *h, pwi_reg *reg, req *rq, const char *arg)    \
+    {                                                                        \
+        (void)h, (void)reg, (void)arg;                                       \
+        call;                                                                \
+    }
+ROUTE_FN(r_health, send_json(rq, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok")))
+ROUTE_FN(r_openapi, h_openapi(rq))
+ROUTE_FN(r_stats, h_stats(reg, rq))
+ROUTE_FN(r_me, h_me(reg, rq))
+ROUTE_FN(r_episodes, h_episode_list(reg, rq))
+ROUTE_FN(r_report, h_report(reg, rq, arg))
+ROUTE_FN(r_episode, h_episode(reg, rq, arg))
+ROUTE_FN(r_records, h_records(reg, rq))
+ROUTE_FN(r_users, h_user_add(reg, rq))
+ROUTE_FN(r_audit, h_audit_list(reg, rq))
+ROUTE_FN(r_audit_verify, h_audit_verify(reg, rq))
+ROUTE_FN(r_assess, h_assess(h, reg, rq))
+
+/*
+ * Every route the API answers, under /api/v1/ ("{x}": one path segment,
+ * handed to the handler). This table is the dispatch itself, and the
+ * routes' list for tests/registry/test_openapi.c, which fails unless
+ * data/web/openapi.json describes exactly these: a new endpoint is one
+ * line here and one entry there. `open` routes need no token (and are
+ * answered before the body-size, throttle and token checks).
+ */
+static const struct route {
+    const char *method;
+    const char *path;
+    int open;
+    route_fn fn;
+} routes[] = {
+    {"GET", "health", 1, r_health},
+    {"GET", "openapi.json", 1, r_openapi},
+    {"GET", "me", 0, r_me},
+    {"GET", "stats", 0, r_stats},
+    {"GET", "reports/{kind}", 0, r_report},
+    {"GET", "episodes", 0, r_episodes},
+    {"GET", "episodes/{id}", 0, r_episode},
+    {"POST", "records", 0, r_records},
+    {"POST", "users", 0, r_users},
+    {"GET", "audit", 0, r_audit},
+    {"GET", "audit/verify", 0, r_audit_verify},
+    {"POST", "assess", 0, r_assess},
+};
+#define N_ROUTES (sizeof routes / sizeof routes[0])
+
+size_t pwi_http_route_count(void)
+{
+    return N_ROUTES;
+}
+
+const char *pwi_http_route(size_t i, const char **method, int *open)
+{
+    assert(i < N_ROUTES);
+    if (method)
+        *method = routes[i].method;
+    if (open)
+        *open = routes[i].open;
+    return routes[i].path;
+}
+
+/* 1 if `p` matches the route's path; *arg is then the segment that
+ * matched its "{...}" (NUL-terminated: a parameter is always the last
+ * segment, checked by the assert). */
+static int path_match(const char *tmpl, const char *p, const char **arg)
+{
+    *arg = NULL;
+    while (*tmpl) {
+        if (*tmpl == '{') {
+            assert(strchr(tmpl, '}') && !strchr(tmpl, '}')[1]);
+            if (!*p || strchr(p, '/'))
+                return 0;
+            *arg = p;
+            return 1;
+        }
+        if (*tmpl++ != *p++)
+            return 0;
+    }
+    return *p == '\0';
+}
+
+/* The route for (method, p): *found_path says whether any route has the
+ * path at all (then a wrong method is a 405, not a 404). Only routes
+ * whose `open` equals want_open are looked at. */
+static const struct route *route_find(const char *method, const char *p, int want_open,
+                                      int *found_path, const char **arg)
+{
+    *found_path = 0;
+    for (size_t i = 0; i < N_ROUTES; i++) {
+        const char *a;
+        if (routes[i].open != want_open || !path_match(routes[i].path, p, &a))
+            continue;
+        *found_path = 1;
+        if (strcmp(routes[i].method, method) == 0) {
+            *arg = a;
+            return &routes[i];
+        }
+    }
+    return NULL;
+}
+
 /* Runs the handler of a request; its answer is left in rq (send_buf). */
 static void dispatch(pwi_http *h, const char *url, const char *method, req *rq)
 {
-    int is_get = strcmp(method, "GET") == 0, is_post = strcmp(method, "POST") == 0;
     static const char prefix[] = "/api/v1/";
     if (strncmp(url, prefix, sizeof prefix - 1) != 0) {
         send_simple_error(rq, MHD_HTTP_NOT_FOUND, "unknown path");
         return;
     }
     const char *p = url + sizeof prefix - 1;
+    const char *arg = NULL;
+    int found;
 
-    if (strcmp(p, "health") == 0) {
-        if (is_get)
-            send_json(rq, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
+    const struct route *rt = route_find(method, p, 1, &found, &arg);
+    if (rt || found) {
+        if (rt)
+            rt->fn(h, NULL, rq, arg);
         else
-            send_simple_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+            send_simple_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here");
         return;
     }
     if (rq->too_large) {
@@ -595,27 +750,10 @@ static void dispatch(pwi_http *h, const char *url, const char *method, req *rq)
         return;
     }
 
-    if (strcmp(p, "stats") == 0 && is_get)
-        h_stats(reg, rq);
-    else if (strcmp(p, "me") == 0 && is_get)
-        h_me(reg, rq);
-    else if (strcmp(p, "episodes") == 0 && is_get)
-        h_episode_list(reg, rq);
-    else if (strncmp(p, "reports/", 8) == 0 && is_get && p[8])
-        h_report(reg, rq, p + 8);
-    else if (strncmp(p, "episodes/", 9) == 0 && is_get && p[9] && !strchr(p + 9, '/'))
-        h_episode(reg, rq, p + 9);
-    else if (strcmp(p, "records") == 0 && is_post)
-        h_records(reg, rq);
-    else if (strcmp(p, "users") == 0 && is_post)
-        h_user_add(reg, rq);
-    else if (strcmp(p, "audit") == 0 && is_get)
-        h_audit_list(reg, rq);
-    else if (strcmp(p, "audit/verify") == 0 && is_get)
-        h_audit_verify(reg, rq);
-    else if (strcmp(p, "stats") == 0 || strcmp(p, "me") == 0 || strcmp(p, "episodes") == 0 || strncmp(p, "reports/", 8) == 0 ||
-             strncmp(p, "episodes/", 9) == 0 || strcmp(p, "records") == 0 ||
-             strcmp(p, "users") == 0 || strncmp(p, "audit", 5) == 0)
+    rt = route_find(method, p, 0, &found, &arg);
+    if (rt)
+        rt->fn(h, reg, rq, arg);
+    else if (found)
         send_simple_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here");
     else
         send_simple_error(rq, MHD_HTTP_NOT_FOUND, "unknown path");

@@ -16,6 +16,11 @@
  *   POST users                       {"name", "role"} -> {"token"}
  *   GET  audit                       JSON Lines, as `registry audit list`
  *   GET  audit/verify                {"ok", "entries", "first_bad", ...}
+ *   POST assess                      {"regime", "case"|"cases"} -> decisions
+ *                                    (http_assess.h)
+ *   GET  openapi.json                this list as OpenAPI 3.0, no token
+ *                                    (data/web/openapi.json)
+ * The route table in http.c is the dispatch and this list's source.
  * Status codes: 200/201 success, 400 bad body (JSON error naming the field),
  * 401 missing or wrong token, 403 role may not, 404 unknown route or id,
  * 405 wrong method, 413 body too large, 429 too many failed tokens from
@@ -59,5 +64,12 @@ void pwi_http_counts(pwi_http *h, long *jobs, long *commits);
 void pwi_http_set_gather(pwi_http *h, long max_us);
 /* Stops accepting, finishes the requests in flight, closes connections. */
 void pwi_http_stop(pwi_http *h);
+
+/* The routes the API answers, from the table the server dispatches on:
+ * route i's path under /api/v1/ in OpenAPI form ("episodes/{id}"), its
+ * method ("GET", "POST") and whether it needs no token. For the test that
+ * keeps data/web/openapi.json true (tests/registry/test_openapi.c). */
+size_t pwi_http_route_count(void);
+const char *pwi_http_route(size_t i, const char **method, int *open);
 
 #endif /* PWI_HTTP_H */

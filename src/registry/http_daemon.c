@@ -23,6 +23,7 @@ static void http_free(pwi_http *h, int key_made)
     if (!h)
         return;
     pwi_throttle_free(h->throttle);
+    pwi_assess_free(h->assess);
     pwi_audit_batcher_free(h->audit);
     pwi_guard_stop(h->guard);
     if (key_made)
@@ -75,6 +76,8 @@ int pwi_http_start(const pwi_http_opts *opts, pwi_http **out, pw_error *err)
     }
     key_made = 1;
     if ((rc = pwi_audit_batcher_start(opts->db_url, &h->audit, err)) != PW_OK)
+        goto fail;
+    if ((rc = pwi_assess_new(&h->assess, err)) != PW_OK)
         goto fail;
     if (opts->auth_fail_limit >= 0) {
         unsigned limit = opts->auth_fail_limit ? (unsigned)opts->auth_fail_limit

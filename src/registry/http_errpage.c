@@ -45,6 +45,13 @@ static int conn_tls(struct MHD_Connection *c)
     return di && (di->flags & MHD_USE_TLS);
 }
 
+/* Default visibility although the parts are built with -fvisibility=hidden:
+ * a hidden definition would not reach the program's dynamic symbol table,
+ * and libmicrohttpd's calls would go to its own function. libpathways.so
+ * keeps it local (src/lib/libpathways.map): a library must not replace a
+ * function of its host program's libraries, so there MHD's own pages go
+ * out without the headers (docs/python.md, "The C library"). */
+__attribute__((visibility("default")))
 enum MHD_Result MHD_queue_response(struct MHD_Connection *connection, unsigned int status_code,
                                    struct MHD_Response *response)
 {

@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 
 #include "http.h"
+#include "http_assess.h"
 #include "http_audit.h"
 #include "http_guard.h"
 #include "http_throttle.h"
@@ -27,6 +28,7 @@ struct pw_registry_server { /* pwi_http */
     pwi_audit_batcher *audit; /* the one writer: audit entries, POST bodies */
     pwi_throttle *throttle;   /* failed tokens per address; NULL: off */
     pwi_guard *guard;         /* the request deadline (http_guard.h) */
+    pwi_assess *assess;       /* the built-in regimes, for POST assess */
     /* The PEM buffers MHD was given: it keeps pointers to them, so they
      * live as long as the daemon. Empty without TLS. */
     pwi_http_tls tls;

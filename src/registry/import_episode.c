@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "pathways/engine.h"
+#include "engine/engine_json.h"
 #include "pathways/registry.h"
 #include "import_int.h"
 #include "seal.h"

@@ -35,7 +35,7 @@
 #include <gsl/gsl_rng.h>
 #include <Random123/philox.h>
 
-#include "pathways/rng.h"
+#include "core/rng_gsl.h"
 #include "rates.h"
 #include "sim_internal.h"
 #include "ties.h"

@@ -265,6 +265,9 @@ const char *pw_results_regime(const pw_results *r, size_t g)
 }
 int pw_results_runs(const pw_results *r) { return r->runs; }
 int pw_results_years(const pw_results *r) { return r->years; }
+int pw_results_start_year(const pw_results *r) { return r->start_year; }
+const char *pw_results_scenario(const pw_results *r) { return r->scenario; }
+const char *pw_results_engine(const pw_results *r) { return r->engine; }
 void pw_results_set_engine(pw_results *r, const char *engine)
 {
     snprintf(r->engine, sizeof r->engine, "%s", engine ? engine : "");

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <gsl/gsl_randist.h>
 
-#include "pathways/rng.h"
+#include "core/rng_gsl.h"
 
 static void same_coordinate_same_numbers(void **state)
 {

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "pathways/engine.h"
+#include "engine/engine_json.h"
 
 #define SUBST(...) "\"substances\":[{\"substance\":\"heroin\",\"dsm5_criteria\":" #__VA_ARGS__ "}]"
 

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "pathways/engine.h"
+#include "engine/engine_json.h"
 
 static char dir[] = "/tmp/pw_regime_files_XXXXXX";
 

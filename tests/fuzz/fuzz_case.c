@@ -12,6 +12,7 @@
 
 #include "fuzz.h"
 #include "pathways/engine.h"
+#include "engine/engine_json.h"
 
 static pw_regime *regime;
 

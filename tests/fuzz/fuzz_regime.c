@@ -11,6 +11,7 @@
 
 #include "fuzz.h"
 #include "pathways/engine.h"
+#include "engine/engine_json.h"
 
 static char path[128];
 
