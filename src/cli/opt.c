@@ -179,8 +179,10 @@ int pw_cli_parse(const pw_cli_cmd *cmd, int argc, char **argv, pw_cli_args *a)
             }
             val = argv[++k];
         }
+        /* Given again, a single-valued option takes the last value, as
+         * with getopt (scripts append to a base command line). */
         if (v->given && !(o->flags & PW_OPTF_REPEAT))
-            return pw_cli_usage_error(cmd->name, "--%s given twice", o->name);
+            v->given = 0;
         if (v->given >= PW_CLI_MAX_REPEAT)
             return pw_cli_usage_error(cmd->name, "--%s given more than %d times", o->name,
                                       PW_CLI_MAX_REPEAT);
@@ -355,6 +357,13 @@ void pw_cli_man(FILE *f, const char *version)
             fputc('\n', f);
             roff(f, text);
             fputc('\n', f);
+        }
+        /* Examples, lists of kinds, exit codes: laid out by hand in the
+         * help, so kept as they are (no fill). */
+        if (cmd->epilog) {
+            fprintf(f, ".PP\n.nf\n");
+            roff(f, cmd->epilog);
+            fprintf(f, "\n.fi\n");
         }
     }
     fprintf(f, ".SH EXIT STATUS\n0 success; 1 some input was bad (the rest was processed); "

@@ -100,7 +100,8 @@ range "--batch must be an integer in 1..1000000, not '0'" registry import --db x
 range "--port must be an integer in 0..65535, not '70000'" serve --port 70000
 range "unknown option '--bogus'" assess --bogus
 range "--quiet takes no value" run --quiet=1
-range "--seed given twice" run --seed 1 --seed 2
+"$PW_BIN" run --runs 0 --runs 1 --years 1 --scale 0.001 --regime hybrid --quiet --out last \
+    2> last.err || no "a repeated option takes the last value: $(cat last.err)"
 
 # --format where a command writes data.
 "$PW_BIN" params --format json > p.json || no "params --format json"
