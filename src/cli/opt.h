@@ -90,8 +90,9 @@ long long pw_cli_int(const pw_cli_args *a, size_t i, long long def);
 double pw_cli_real(const pw_cli_args *a, size_t i, double def);
 uint64_t pw_cli_u64(const pw_cli_args *a, size_t i, uint64_t def);
 const char *pw_cli_str(const pw_cli_args *a, size_t i, const char *def);
-/* Checks a value against option i's range, printing the error (used by
- * commands that take a number from elsewhere, e.g. a sweep file). */
+/* Checks `text` against option i's type and range into *out (the parser
+ * calls it for every value), printing the error that names the option and
+ * its range; returns 0 or PW_EXIT_USAGE. */
 int pw_cli_check(const pw_cli_cmd *cmd, size_t i, const char *text, pw_cli_val *out);
 
 void pw_cli_help(const pw_cli_cmd *cmd, FILE *f);
