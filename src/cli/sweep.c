@@ -459,8 +459,9 @@ static int write_html(FILE *f, const sweep_out *so)
             pw_scenario_name(so->s));
     fprintf(f, "<h1>Sweep over %zu setting%s: %s</h1>\n<p>", sw->n_set, sw->n_set == 1 ? "" : "s",
             pw_scenario_name(so->s));
-    fprintf(f, "%d runs per regime and setting, %d years from %d, seed %llu. ",
-            pw_results_runs(r0), pw_results_years(r0), pw_scenario_start_year(so->s),
+    fprintf(f, "%d run%s per regime and setting, %d year%s from %d, seed %llu. ",
+            pw_results_runs(r0), pw_results_runs(r0) == 1 ? "" : "s", pw_results_years(r0),
+            pw_results_years(r0) == 1 ? "" : "s", pw_scenario_start_year(so->s),
             (unsigned long long)so->seed);
     if (so->base < 0) {
         fprintf(f, "kz-current is not among the regimes, so there are no paired differences: "
