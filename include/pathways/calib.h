@@ -338,6 +338,15 @@ int pw_par_init(int *argc, char ***argv, pw_error *err);
 int pw_par_finish(int code);
 int pw_par_rank(void); /* 0 .. size-1; 0 writes the output */
 int pw_par_size(void);
+/* The block of n tasks this rank takes: [*lo, *hi), contiguous, the
+ * blocks of ranks 0, 1, ... in order and differing in size by at most one. */
+void pw_par_block(size_t n, size_t *lo, size_t *hi);
+/* Gathers on rank 0 the rows of `buf` (n tasks of `stride` doubles, task t
+ * at buf + t * stride) that every rank filled for its own block
+ * (pw_par_block); other ranks' rows of buf are left as they were. A no-op
+ * on one rank. Returns PW_OK, PW_EINVAL if a count exceeds MPI's int, or
+ * PW_EIO. Every rank must call it. */
+int pw_par_gather(double *buf, size_t n, size_t stride);
 
 PW_END_DECLS
 

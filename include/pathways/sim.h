@@ -147,6 +147,11 @@ typedef struct pw_sim_opts {
     size_t n_draw_params;
     const int *draw_param_idx;
     const double *draws;
+    /* Optional: simulate only runs [run_lo, run_hi) of the `runs` (the
+     * others stay zero in the results), so that several processes can
+     * share one ensemble (`mpirun pathways run`); run_hi == 0: all runs.
+     * A run's numbers do not depend on which runs are simulated with it. */
+    int run_lo, run_hi;
 } pw_sim_opts;
 
 void pw_sim_opts_default(pw_sim_opts *o);

@@ -167,6 +167,51 @@ static size_t block_lo(size_t n, int r, int size)
     return n * (size_t)r / (size_t)size;
 }
 
+void pw_par_block(size_t n, size_t *lo, size_t *hi)
+{
+    *lo = block_lo(n, par_rank, par_size);
+    *hi = block_lo(n, par_rank + 1, par_size);
+}
+
+int pw_par_gather(double *buf, size_t n, size_t stride)
+{
+#ifdef PW_WITH_MPI
+    if (par_size <= 1)
+        return PW_OK;
+    /* Counts are ints in MPI: agree on whether they fit before any rank
+     * enters the collective call, so that no rank waits alone. */
+    int ok = n * stride <= (size_t)INT_MAX;
+    int *counts = malloc((size_t)par_size * sizeof(int));
+    int *displs = malloc((size_t)par_size * sizeof(int));
+    ok = ok && counts && displs;
+    MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (!ok) {
+        free(counts);
+        free(displs);
+        return n * stride > (size_t)INT_MAX ? PW_EINVAL : PW_ENOMEM;
+    }
+    for (int r = 0; r < par_size; r++) {
+        size_t a = block_lo(n, r, par_size), b = block_lo(n, r + 1, par_size);
+        counts[r] = (int)((b - a) * stride);
+        displs[r] = (int)(a * stride);
+    }
+    size_t lo = block_lo(n, par_rank, par_size);
+    int mrc = par_rank == 0
+                  ? MPI_Gatherv(MPI_IN_PLACE, 0, MPI_DOUBLE, buf, counts, displs, MPI_DOUBLE, 0,
+                                MPI_COMM_WORLD)
+                  : MPI_Gatherv(buf + lo * stride, counts[par_rank], MPI_DOUBLE, NULL, NULL,
+                                NULL, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    free(counts);
+    free(displs);
+    return mrc == MPI_SUCCESS ? PW_OK : PW_EIO;
+#else
+    (void)buf;
+    (void)n;
+    (void)stride;
+    return PW_OK;
+#endif
+}
+
 int pwi_par_eval(pw_eval_fn f, void *ctx, const double *X, const unsigned char *active,
                  size_t n, size_t dim, size_t n_out, uint64_t index0, int threads,
                  pw_progress *prog, double *Y, size_t *failed)

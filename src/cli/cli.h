@@ -13,12 +13,23 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "opt.h"
+
 #define PW_EXIT_OK 0
 #define PW_EXIT_BADINPUT 1
 #define PW_EXIT_USAGE 2
 #define PW_EXIT_FAIL 3
 
 typedef int (*pw_cli_fn)(int argc, char **argv);
+
+/* Each subcommand's option table and help (opt.h), defined beside it. */
+extern const pw_cli_cmd pw_cli_spec_assess, pw_cli_spec_regimes, pw_cli_spec_params,
+    pw_cli_spec_calibrate, pw_cli_spec_sensitivity, pw_cli_spec_serve, pw_cli_spec_registry,
+    pw_cli_spec_registry_init, pw_cli_spec_registry_user_add, pw_cli_spec_registry_user_list,
+    pw_cli_spec_registry_user_disable, pw_cli_spec_registry_user_rotate,
+    pw_cli_spec_registry_import, pw_cli_spec_registry_stats, pw_cli_spec_registry_audit_verify,
+    pw_cli_spec_registry_audit_checkpoint, pw_cli_spec_registry_audit_list,
+    pw_cli_spec_registry_backup, pw_cli_spec_registry_restore, pw_cli_spec_registry_report;
 
 int pw_cmd_assess(int argc, char **argv);
 int pw_cmd_regimes(int argc, char **argv);
@@ -29,8 +40,17 @@ int pw_cmd_sensitivity(int argc, char **argv);
 int pw_cmd_registry(int argc, char **argv);
 int pw_cmd_serve(int argc, char **argv);
 
-/* Called by cmd_run.c for `--engine meanfield` (cmd_run_meanfield.c). */
-int pw_cmd_run_meanfield(int argc, char **argv);
+/* The options of `pathways run` (cmd_run.c), read by both engines. */
+enum {
+    RUN_SCENARIO, RUN_REGIME, RUN_YEARS, RUN_RUNS, RUN_SEED, RUN_THREADS, RUN_SCALE,
+    RUN_POSTERIOR, RUN_SET, RUN_SWEEP, RUN_ENGINE, RUN_PER_YEAR, RUN_OUT, RUN_QUIET,
+    RUN_BASELINE, RUN_HELP, RUN_N_OPTS
+};
+extern const pw_cli_opt pw_run_opts[RUN_N_OPTS];
+extern const pw_cli_cmd pw_cli_spec_run;
+/* Called by cmd_run.c for `--engine meanfield` (cmd_run_meanfield.c),
+ * with run's parsed options. */
+int pw_cmd_run_meanfield(const pw_cli_args *a);
 /* Loads the regimes of `spec` ("all": every built-in one, kz-current
  * first; else names or paths separated by commas) for both engines of
  * `run` (cmd_run.c). Returns an exit code; on success *out holds *n_out
@@ -54,6 +74,22 @@ int pw_cli_parse_override(const char *arg, pw_cli_override *ov);
 int pw_cli_apply_overrides(struct pw_scenario *s, pw_cli_override *ov, size_t n);
 /* Records them in the results (summary.json, table, report.html). */
 int pw_cli_record_overrides(struct pw_results *res, const pw_cli_override *ov, size_t n);
+/* Runs n_set variants of a scenario (a sweep's settings; one for a plain
+ * run), each under every regime for o->runs runs, the (setting, run) tasks
+ * spread over MPI ranks (ensemble.c). On success res[k] holds setting k
+ * complete on rank 0 (other ranks hold only their share and must not write
+ * it). Errors are printed; returns an exit code. */
+struct pw_sim_opts;
+struct pw_regime;
+int pw_cli_ensemble(struct pw_scenario *const *scen, size_t n_set, struct pw_regime *const *regs,
+                    size_t n_regs, const struct pw_sim_opts *o, struct pw_results **res);
+/* `run --sweep FILE` (sweep.c): reads the settings, runs them through
+ * pw_cli_ensemble and writes DIR/sweep.csv and DIR/sweep.html. `base` is
+ * the scenario with --set applied; the posterior (if any) is in `o`. */
+int pw_cli_run_sweep(const char *path, const struct pw_scenario *base,
+                     struct pw_regime *const *regs, size_t n_regs, const struct pw_sim_opts *o,
+                     const char *out_dir, int quiet);
+
 /* Called by cmd_registry.c for `registry report` (cmd_registry_report.c). */
 int pw_cmd_registry_report(int argc, char **argv);
 

@@ -13,7 +13,6 @@
  * the end. Nothing is skipped silently (blank lines are not cases).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,28 +22,35 @@
 #include "pathways/engine.h"
 #include "engine/engine_json.h"
 
-static const char usage[] =
-    "usage: pathways assess --regime NAME|PATH [--explain] [--lines] [-o OUT] [FILE|-]\n"
-    "\n"
-    "Decides each case in FILE (or standard input) under a regime and writes one\n"
-    "decision per case: JSON for a JSON case (or an array of cases), JSON Lines for\n"
-    "JSON Lines input (one case per line). See docs/engine.md for both formats.\n"
-    "\n"
-    "options:\n"
-    "  -r, --regime NAME|PATH  a built-in regime (`pathways regimes` lists them) or\n"
-    "                          a regime file, e.g. a copy of data/regimes/hybrid.yaml\n"
-    "  -e, --explain           print each decision as readable text, with the rules\n"
-    "                          that fired, why, and their sources\n"
-    "  -l, --lines             read JSON Lines even if the first line looks otherwise\n"
-    "  -o, --output FILE       write the decisions to FILE, replaced only when the run\n"
-    "                          completes (default: standard output)\n"
-    "  -h, --help              this text\n"
-    "\n"
+enum { A_REGIME, A_EXPLAIN, A_LINES, A_OUTPUT, A_HELP, A_N_OPTS };
+static const pw_cli_opt assess_opts[A_N_OPTS] = {
+    [A_REGIME] = {"regime", 'r', PW_OPT_STR, "NAME|PATH", 0, 0,
+                  "kz-current drug-court hybrid portugal russia", NULL,
+                  "a built-in regime (`pathways regimes` lists them) or a regime file, e.g. a "
+                  "copy of data/regimes/hybrid.yaml (required)", PW_OPTF_FILE},
+    [A_EXPLAIN] = {"explain", 'e', PW_OPT_FLAG, NULL, 0, 0, NULL, NULL,
+                   "print each decision as readable text, with the rules that fired, why, "
+                   "and their sources", 0},
+    [A_LINES] = {"lines", 'l', PW_OPT_FLAG, NULL, 0, 0, NULL, NULL,
+                 "read JSON Lines even if the first line looks otherwise", 0},
+    [A_OUTPUT] = {"output", 'o', PW_OPT_STR, "FILE", 0, 0, NULL, "standard output",
+                  "write the decisions to FILE, replaced only when the run completes",
+                  PW_OPTF_FILE},
+    [A_HELP] = PW_OPT_HELP_ROW,
+};
+
+const pw_cli_cmd pw_cli_spec_assess = {
+    "assess", "decide cases (JSON or JSON Lines) under a regime, with the rules that fired",
+    "[FILE|-]",
+    "Decides each case in FILE (or standard input) under a regime and writes one decision "
+    "per case: JSON for a JSON case (or an array of cases), JSON Lines for JSON Lines input "
+    "(one case per line). See docs/engine.md for both formats.",
+    assess_opts, A_N_OPTS,
     "A case: {\"id\": \"c-17\", \"age\": 24, \"event\": \"use\", \"amount\": \"personal\",\n"
     "  \"substances\": [{\"substance\": \"synthetic_cannabinoids\", \"dsm5_criteria\": 7}]}\n"
     "\n"
     "exit status: 0 all cases decided; 1 some cases (or the regime) were bad, the\n"
-    "others were decided; 2 usage error; 3 an input or output failed.\n";
+    "others were decided; 2 usage error; 3 an input or output failed.\n"};
 
 typedef struct {
     const pw_regime *regime;
@@ -453,34 +459,19 @@ done:
 
 int pw_cmd_assess(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"regime", required_argument, NULL, 'r'},
-        {"explain", no_argument, NULL, 'e'},
-        {"lines", no_argument, NULL, 'l'},
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *regime_name = NULL, *output = NULL;
-    int explain = 0, force_lines = 0, opt;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":r:elo:h", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'r': regime_name = optarg; break;
-        case 'e': explain = 1; break;
-        case 'l': force_lines = 1; break;
-        case 'o': output = optarg; break;
-        case 'h': fputs(usage, stdout); return PW_EXIT_OK;
-        case ':': return pw_cli_usage_error("assess", "%s needs a value", argv[optind - 1]);
-        default: return pw_cli_usage_error("assess", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    pw_cli_val v[A_N_OPTS];
+    pw_cli_args a = {v, {0}, 0};
+    int prc = pw_cli_parse(&pw_cli_spec_assess, argc, argv, &a);
+    if (prc)
+        return prc < 0 ? PW_EXIT_OK : prc;
+    const char *regime_name = pw_cli_str(&a, A_REGIME, NULL);
+    const char *output = pw_cli_str(&a, A_OUTPUT, NULL);
+    int explain = v[A_EXPLAIN].given > 0, force_lines = v[A_LINES].given > 0;
     if (!regime_name)
         return pw_cli_usage_error("assess", "--regime NAME|PATH is required");
-    if (argc - optind > 1)
-        return pw_cli_usage_error("assess", "one input file at most (got %d)", argc - optind);
-    const char *path = optind < argc ? argv[optind] : "-";
+    if (a.n_operands > 1)
+        return pw_cli_usage_error("assess", "one input file at most (got %d)", a.n_operands);
+    const char *path = a.n_operands ? a.operand[0] : "-";
 
     pw_regime *regime = NULL;
     pw_error e;

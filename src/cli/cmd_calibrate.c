@@ -11,7 +11,6 @@
  * Predictive intervals include the target's observation error (its sd), so
  * "covered" asks whether the observation is plausible under the model.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,42 +31,43 @@
 #define RNG_PRIOR 211
 #define RNG_NOISE 212
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: pathways calibrate --scenario NAME|PATH --targets NAME|PATH --out DIR\n"
-            "                          [--particles N] [--generations G] [--quantile Q]\n"
-            "                          [--max-sims M] [--regime R] [--scale F]\n"
-            "                          [--seed S] [--threads T]\n\n"
-            "Fits the scenario's uncertain parameters (those with a prior) to observed\n"
-            "targets by ABC-SMC and writes the posterior and a fit report.\n\n"
-            "  --scenario NAME|PATH  e.g. lhy-us-cocaine\n"
-            "  --targets NAME|PATH   e.g. us-cocaine (data/targets/)\n"
-            "  --out DIR             posterior.csv, posterior_weighted.csv, fit.json, fit.txt\n"
-            "  --particles N         population size (default 500)\n"
-            "  --generations G       at most G generations (default 12)\n"
-            "  --quantile Q          next tolerance = Q-quantile of distances (0.5)\n"
-            "  --max-sims M          simulation budget (default 200000)\n"
-            "  --regime R            regime simulated (society scenarios)\n"
-            "  --scale F             fraction of the population simulated (society; 0.05)\n"
-            "  --seed S              seed (default 1): same seed, same posterior, on any\n"
-            "                        number of threads\n"
-            "  --threads T           OpenMP threads (default: all cores)\n"
-            "  -h, --help            this help\n\n"
-            "Built with MPI, `mpirun -np N pathways calibrate ...` spreads the simulations\n"
-            "over N processes, each on its --threads; the result does not change.\n"
-            "See docs/calibration.md.\n");
-}
+enum { C_SCENARIO, C_TARGETS, C_OUT, C_PARTICLES, C_GENERATIONS, C_QUANTILE, C_MAXSIMS,
+       C_REGIME, C_SCALE, C_SEED, C_THREADS, C_HELP, C_N_OPTS };
+static const pw_cli_opt calibrate_opts[C_N_OPTS] = {
+    [C_SCENARIO] = PW_OPT_SCENARIO("almaty"),
+    [C_TARGETS] = {"targets", 0, PW_OPT_STR, "NAME|PATH", 0, 0, "us-cocaine almaty", NULL,
+                   "the observed targets, e.g. us-cocaine (data/targets/); required",
+                   PW_OPTF_FILE},
+    [C_OUT] = PW_OPT_OUT(NULL, "output directory (required): posterior.csv, "
+                               "posterior_weighted.csv, fit.json, fit.txt"),
+    [C_PARTICLES] = {"particles", 0, PW_OPT_INT, "N", 20, 1000000, NULL, "500",
+                     "population size", 0},
+    [C_GENERATIONS] = {"generations", 0, PW_OPT_INT, "G", 1, 100, NULL, "12",
+                       "at most G generations", 0},
+    [C_QUANTILE] = {"quantile", 0, PW_OPT_REAL, "Q", 0, 1, NULL, "0.5",
+                    "next tolerance = Q-quantile of the distances",
+                    PW_OPTF_LO_OPEN | PW_OPTF_HI_OPEN},
+    [C_MAXSIMS] = {"max-sims", 0, PW_OPT_INT, "M", 100, 2147483647, NULL, "200000",
+                   "simulation budget", 0},
+    [C_REGIME] = {"regime", 0, PW_OPT_STR, "REGIME", 0, 0,
+                  "kz-current drug-court hybrid portugal russia", NULL,
+                  "regime simulated (society scenarios)", PW_OPTF_FILE},
+    [C_SCALE] = PW_OPT_SCALE,
+    [C_SEED] = PW_OPT_SEED("1"),
+    [C_THREADS] = PW_OPT_THREADS,
+    [C_HELP] = PW_OPT_HELP_ROW,
+};
 
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
+const pw_cli_cmd pw_cli_spec_calibrate = {
+    "calibrate", "fit the model's uncertain parameters to observed data (ABC-SMC)", NULL,
+    "Fits the scenario's uncertain parameters (those with a prior) to observed targets by "
+    "ABC-SMC and writes the posterior and a fit report. The same seed gives the same "
+    "posterior on any number of threads. A society scenario is simulated at --scale 0.05 "
+    "unless told otherwise.",
+    calibrate_opts, C_N_OPTS,
+    "Built with MPI, `mpirun -np N pathways calibrate ...` spreads the simulations\n"
+    "over N processes, each on its --threads; the result does not change.\n"
+    "See docs/calibration.md.\n"};
 
 typedef struct {
     double lo, mid, hi;
@@ -147,81 +147,23 @@ static int write_csv(const char *path, const pw_space *sp, const double *X, size
 
 int pw_cmd_calibrate(int argc, char **argv)
 {
-    enum { O_SCENARIO = 256, O_TARGETS, O_OUT, O_PARTICLES, O_GENERATIONS, O_QUANTILE,
-           O_MAXSIMS, O_REGIME, O_SCALE, O_SEED, O_THREADS };
-    static const struct option opts[] = {
-        {"scenario", required_argument, NULL, O_SCENARIO},
-        {"targets", required_argument, NULL, O_TARGETS},
-        {"out", required_argument, NULL, O_OUT},
-        {"particles", required_argument, NULL, O_PARTICLES},
-        {"generations", required_argument, NULL, O_GENERATIONS},
-        {"quantile", required_argument, NULL, O_QUANTILE},
-        {"max-sims", required_argument, NULL, O_MAXSIMS},
-        {"regime", required_argument, NULL, O_REGIME},
-        {"scale", required_argument, NULL, O_SCALE},
-        {"seed", required_argument, NULL, O_SEED},
-        {"threads", required_argument, NULL, O_THREADS},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    if (pw_cli_wants_help(argc, argv)) {
-        usage(stdout);
-        return PW_EXIT_OK;
-    }
-    const char *scenario = "almaty", *targets_name = NULL, *out = NULL, *regime = NULL;
-    long seed = 1, threads = 0;
-    double scale = 0.05;
+    pw_cli_val v[C_N_OPTS];
+    pw_cli_args args = {v, {0}, 0};
+    int prc = pw_cli_parse(&pw_cli_spec_calibrate, argc, argv, &args);
+    if (prc)
+        return prc < 0 ? PW_EXIT_OK : prc;
+    const char *scenario = pw_cli_str(&args, C_SCENARIO, "almaty");
+    const char *targets_name = pw_cli_str(&args, C_TARGETS, NULL);
+    const char *out = pw_cli_str(&args, C_OUT, NULL), *regime = pw_cli_str(&args, C_REGIME, NULL);
+    uint64_t seed = pw_cli_u64(&args, C_SEED, 1);
+    long threads = (long)pw_cli_int(&args, C_THREADS, 0);
+    double scale = pw_cli_real(&args, C_SCALE, 0.05);
     pw_abc_opts ao;
     pw_abc_opts_default(&ao);
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        long v;
-        char *end;
-        switch (c) {
-        case O_SCENARIO: scenario = optarg; break;
-        case O_TARGETS: targets_name = optarg; break;
-        case O_OUT: out = optarg; break;
-        case O_REGIME: regime = optarg; break;
-        case O_PARTICLES:
-            if (parse_long(optarg, 20, 1000000, &v))
-                return pw_cli_usage_error(CMD, "--particles must be in 20..1000000, not '%s'", optarg);
-            ao.particles = (size_t)v;
-            break;
-        case O_GENERATIONS:
-            if (parse_long(optarg, 1, 100, &v))
-                return pw_cli_usage_error(CMD, "--generations must be in 1..100, not '%s'", optarg);
-            ao.max_generations = (int)v;
-            break;
-        case O_QUANTILE:
-            ao.quantile = strtod(optarg, &end);
-            if (*end || !(ao.quantile > 0.0 && ao.quantile < 1.0))
-                return pw_cli_usage_error(CMD, "--quantile must be in (0, 1), not '%s'", optarg);
-            break;
-        case O_MAXSIMS:
-            if (parse_long(optarg, 100, 0x7fffffffL, &v))
-                return pw_cli_usage_error(CMD, "--max-sims must be >= 100, not '%s'", optarg);
-            ao.max_sims = (size_t)v;
-            break;
-        case O_SCALE:
-            scale = strtod(optarg, &end);
-            if (*end || !(scale > 0.0 && scale <= 1.0))
-                return pw_cli_usage_error(CMD, "--scale must be in (0, 1], not '%s'", optarg);
-            break;
-        case O_SEED:
-            if (parse_long(optarg, 0, 0x7fffffffL, &seed))
-                return pw_cli_usage_error(CMD, "--seed must be a non-negative integer, not '%s'", optarg);
-            break;
-        case O_THREADS:
-            if (parse_long(optarg, 0, 4096, &threads))
-                return pw_cli_usage_error(CMD, "--threads must be in 0..4096, not '%s'", optarg);
-            break;
-        default:
-            return pw_cli_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return pw_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+    ao.particles = (size_t)pw_cli_int(&args, C_PARTICLES, (long long)ao.particles);
+    ao.max_generations = (int)pw_cli_int(&args, C_GENERATIONS, ao.max_generations);
+    ao.quantile = pw_cli_real(&args, C_QUANTILE, ao.quantile);
+    ao.max_sims = (size_t)pw_cli_int(&args, C_MAXSIMS, (long long)ao.max_sims);
     if (!targets_name)
         return pw_cli_usage_error(CMD, "--targets is required");
     if (!out)
@@ -385,7 +327,7 @@ int pw_cmd_calibrate(int argc, char **argv)
     json_object_set_new(root, "final_acceptance", json_real(ar->accept[ar->generations - 1]));
     json_object_set_new(root, "ess", json_real(ar->ess));
     json_object_set_new(root, "seconds", json_real(secs));
-    json_object_set_new(root, "seed", json_integer(seed));
+    json_object_set_new(root, "seed", json_integer((json_int_t)seed));
 
     tf = open_memstream(&text, &text_len);
     if (!tf) {

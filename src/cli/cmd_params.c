@@ -3,28 +3,32 @@
  * value, the range `run --set` accepts, its prior (if calibrated) and its
  * source, so an analyst can see what a number rests on before changing it.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "cli.h"
 #include "pathways/calib.h"
 #include "pathways/sim.h"
 
-static const char usage[] =
-    "usage: pathways params [--scenario NAME|PATH] [--csv] [FILTER]\n"
-    "\n"
-    "Lists the scenario's parameters: name, value, the range that\n"
-    "`pathways run --set NAME=VALUE` accepts, the prior of an uncertain\n"
-    "parameter (calibrated by `pathways calibrate`), its source, and why it\n"
-    "moves no output where it is inert by design. With\n"
-    "FILTER, only the parameters whose name contains it (e.g. `treatment.`).\n"
-    "docs/model.md explains each parameter.\n"
-    "\n"
-    "options:\n"
-    "  --scenario NAME|PATH  almaty (default), kazakhstan, or a scenario file\n"
-    "  --csv                 comma-separated, with a header (opens in a spreadsheet)\n"
-    "  -h, --help            this text\n";
+enum { P_SCENARIO, P_FORMAT, P_CSV, P_HELP, P_N_OPTS };
+static const pw_cli_opt params_opts[P_N_OPTS] = {
+    [P_SCENARIO] = PW_OPT_SCENARIO("almaty"),
+    [P_FORMAT] = PW_OPT_FORMAT(NULL),
+    [P_CSV] = {"csv", 0, PW_OPT_FLAG, NULL, 0, 0, NULL, NULL,
+               "the same as --format csv (opens in a spreadsheet)", 0},
+    [P_HELP] = PW_OPT_HELP_ROW,
+};
+
+const pw_cli_cmd pw_cli_spec_params = {
+    "params", "list a scenario's parameters with value, range, prior and source", "[FILTER]",
+    "Lists the scenario's parameters: name, value, the range that `pathways run --set "
+    "NAME=VALUE` and `run --sweep` accept, the prior of an uncertain parameter (calibrated "
+    "by `pathways calibrate`), its source, and why it moves no output where it is inert by "
+    "design. With FILTER, only the parameters whose name contains it (e.g. `treatment.`). "
+    "docs/model.md explains each parameter.",
+    params_opts, P_N_OPTS, NULL};
 
 static const char *prior_name(pw_prior_kind k)
 {
@@ -45,28 +49,19 @@ static void csv_field(const char *s, FILE *f)
 
 int pw_cmd_params(int argc, char **argv)
 {
-    static const struct option opts[] = {{"scenario", required_argument, NULL, 's'},
-                                         {"csv", no_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const char *scenario = "almaty", *filter = NULL;
-    int csv = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 's': scenario = optarg; break;
-        case 'c': csv = 1; break;
-        case 'h': fputs(usage, stdout); return PW_EXIT_OK;
-        default:
-            return pw_cli_usage_error("params", "unknown option or missing value: %s",
-                                      argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        filter = argv[optind++];
-    if (optind < argc)
-        return pw_cli_usage_error("params", "unexpected argument: %s", argv[optind]);
+    pw_cli_val v[P_N_OPTS];
+    pw_cli_args args = {v, {0}, 0};
+    int prc = pw_cli_parse(&pw_cli_spec_params, argc, argv, &args);
+    if (prc)
+        return prc < 0 ? PW_EXIT_OK : prc;
+    const char *scenario = pw_cli_str(&args, P_SCENARIO, "almaty");
+    const char *format = pw_cli_str(&args, P_FORMAT, v[P_CSV].given ? "csv" : "table");
+    if (v[P_CSV].given && strcmp(format, "csv") != 0)
+        return pw_cli_usage_error("params", "--csv and --format %s disagree", format);
+    int csv = strcmp(format, "csv") == 0, as_json = strcmp(format, "json") == 0;
+    if (args.n_operands > 1)
+        return pw_cli_usage_error("params", "unexpected argument: %s", args.operand[1]);
+    const char *filter = args.n_operands ? args.operand[0] : NULL;
 
     if (pw_lhy_scenario_is(scenario)) {
         fprintf(stderr, "pathways params: %s is a mean-field LH/LHY scenario, not a society; "
@@ -84,6 +79,7 @@ int pw_cmd_params(int argc, char **argv)
     }
     if (csv)
         printf("name,value,min,max,prior,prior_lo,prior_hi,source,inert\n");
+    json_t *list = as_json ? json_array() : NULL;
     size_t shown = 0;
     for (size_t i = 0; i < pw_param_count(s); i++) {
         const char *name = pw_param_name(s, i);
@@ -93,7 +89,18 @@ int pw_cmd_params(int argc, char **argv)
         pw_param_range(s, i, &lo, &hi);
         pw_prior_kind k = pw_param_prior(s, i, &a, &b);
         const char *src = pw_param_source(s, i) ? pw_param_source(s, i) : "";
-        if (csv) {
+        if (as_json) {
+            json_t *o = json_pack("{s:s, s:f, s:f, s:f, s:s, s:s}", "name", name, "value",
+                                  pw_param_get(s, i), "min", lo, "max", hi, "prior",
+                                  k == PW_PRIOR_FIXED ? "fixed" : prior_name(k), "source", src);
+            if (o && k != PW_PRIOR_FIXED) {
+                json_object_set_new(o, "prior_lo", json_real(a));
+                json_object_set_new(o, "prior_hi", json_real(b));
+            }
+            if (o && pw_param_inert(s, i))
+                json_object_set_new(o, "inert", json_string(pw_param_inert(s, i)));
+            json_array_append_new(list, o);
+        } else if (csv) {
             printf("%s,%.10g,%.10g,%.10g,%s,", name, pw_param_get(s, i), lo, hi, prior_name(k));
             if (k != PW_PRIOR_FIXED)
                 printf("%.10g,%.10g,", a, b);
@@ -115,6 +122,11 @@ int pw_cmd_params(int argc, char **argv)
         shown++;
     }
     pw_scenario_free(s);
+    if (list) {
+        json_dumpf(list, stdout, JSON_INDENT(2));
+        fputc('\n', stdout);
+        json_decref(list);
+    }
     if (filter && shown == 0) {
         fprintf(stderr, "pathways params: no parameter of %s contains '%s'\n", scenario, filter);
         return PW_EXIT_BADINPUT;

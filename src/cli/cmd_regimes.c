@@ -1,7 +1,6 @@
 /*
  * pathways regimes: list the built-in regimes, or show one regime's rules.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,19 +10,40 @@
 #include "cli.h"
 #include "pathways/engine.h"
 
-static const char usage[] =
-    "usage: pathways regimes [--json]\n"
-    "       pathways regimes --rules NAME|PATH\n"
-    "\n"
-    "Lists the built-in regimes with a one-line summary, or prints the rules of one\n"
-    "regime, stage by stage, with why each applies and its source. Each built-in\n"
-    "regime is a YAML file (data/regimes/NAME.yaml); copy one, change a rule and run\n"
-    "`pathways assess --regime ./my.yaml`. docs/regimes.md explains every rule.\n"
-    "\n"
-    "options:\n"
-    "  -j, --json          the list as JSON: [{\"name\", \"title\", \"summary\", \"rules\"}]\n"
-    "  -R, --rules REGIME  the rules of a built-in regime or a regime file\n"
-    "  -h, --help          this text\n";
+enum { G_FORMAT, G_JSON, G_RULES, G_HELP, G_N_OPTS };
+static const pw_cli_opt regimes_opts[G_N_OPTS] = {
+    [G_FORMAT] = PW_OPT_FORMAT(NULL),
+    [G_JSON] = {"json", 'j', PW_OPT_FLAG, NULL, 0, 0, NULL, NULL,
+                "the same as --format json: [{\"name\", \"title\", \"summary\", \"rules\"}]", 0},
+    [G_RULES] = {"rules", 'R', PW_OPT_STR, "REGIME", 0, 0,
+                 "kz-current drug-court hybrid portugal russia", NULL,
+                 "the rules of a built-in regime or a regime file", PW_OPTF_FILE},
+    [G_HELP] = PW_OPT_HELP_ROW,
+};
+
+const pw_cli_cmd pw_cli_spec_regimes = {
+    "regimes", "list the built-in regimes", NULL,
+    "Lists the built-in regimes with a one-line summary, or prints the rules of one regime, "
+    "stage by stage, with why each applies and its source. Each built-in regime is a YAML "
+    "file (data/regimes/NAME.yaml); copy one, change a rule and run `pathways assess "
+    "--regime ./my.yaml`. docs/regimes.md explains every rule.",
+    regimes_opts, G_N_OPTS, NULL};
+
+/* A CSV field: quoted when it holds a comma, quote or line break. */
+static void csv_field(const char *s, FILE *f)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
 
 static int load(const char *name, pw_regime **r)
 {
@@ -57,27 +77,18 @@ static int show_rules(const char *name)
 
 int pw_cmd_regimes(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"rules", required_argument, NULL, 'R'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int as_json = 0, opt;
-    const char *rules = NULL;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":jR:h", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'j': as_json = 1; break;
-        case 'R': rules = optarg; break;
-        case 'h': fputs(usage, stdout); return PW_EXIT_OK;
-        case ':': return pw_cli_usage_error("regimes", "%s needs a value", argv[optind - 1]);
-        default: return pw_cli_usage_error("regimes", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return pw_cli_usage_error("regimes", "unexpected argument '%s'", argv[optind]);
+    pw_cli_val v[G_N_OPTS];
+    pw_cli_args a = {v, {0}, 0};
+    int prc = pw_cli_parse(&pw_cli_spec_regimes, argc, argv, &a);
+    if (prc)
+        return prc < 0 ? PW_EXIT_OK : prc;
+    const char *format = pw_cli_str(&a, G_FORMAT, v[G_JSON].given ? "json" : "table");
+    if (v[G_JSON].given && strcmp(format, "json") != 0)
+        return pw_cli_usage_error("regimes", "--json and --format %s disagree", format);
+    int as_json = strcmp(format, "json") == 0, as_csv = strcmp(format, "csv") == 0;
+    const char *rules = pw_cli_str(&a, G_RULES, NULL);
+    if (rules && (as_json || as_csv))
+        return pw_cli_usage_error("regimes", "--rules prints text; --format is for the list");
     if (rules)
         return show_rules(rules);
 
@@ -85,6 +96,8 @@ int pw_cmd_regimes(int argc, char **argv)
     size_t n = pw_data_names("regimes", &names);
     json_t *list = as_json ? json_array() : NULL;
     int rc = PW_EXIT_OK;
+    if (as_csv)
+        printf("name,title,summary,rules\n");
     for (size_t i = 0; i < n; i++) {
         pw_regime *r;
         /* A built-in regime that does not compile is a broken build. */
@@ -97,7 +110,14 @@ int pw_cmd_regimes(int argc, char **argv)
                                                   pw_regime_name(r), "title", pw_regime_title(r),
                                                   "summary", pw_regime_summary(r), "rules",
                                                   pw_regime_rule_count(r)));
-        else
+        else if (as_csv) {
+            csv_field(pw_regime_name(r), stdout);
+            putchar(',');
+            csv_field(pw_regime_title(r), stdout);
+            putchar(',');
+            csv_field(pw_regime_summary(r), stdout);
+            printf(",%d\n", pw_regime_rule_count(r));
+        } else
             printf("%-12s %s\n", pw_regime_name(r), pw_regime_summary(r));
         pw_regime_free(r);
     }

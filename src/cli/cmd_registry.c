@@ -16,7 +16,7 @@
  * --db defaults to $PW_REGISTRY_DB and --as to $PW_REGISTRY_TOKEN, so a
  * token need not appear in the process list.
  */
-#include <getopt.h>
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +24,53 @@
 #include "cli.h"
 #include "pathways/registry.h"
 
-static const char usage_text[] =
-    "usage: pathways registry COMMAND [options]\n"
-    "\n"
+/* Options of the registry's subcommands: one definition each, so --db or
+ * --as means the same in every one. */
+#define R_DB {"db", 0, PW_OPT_STR, "DB", 0, 0, NULL, "$PW_REGISTRY_DB", \
+              "the registry: an SQLite file or a postgresql:// URL", PW_OPTF_FILE}
+#define R_AS {"as", 0, PW_OPT_STR, "TOKEN", 0, 0, NULL, "$PW_REGISTRY_TOKEN", "your token", 0}
+#define R_NAME(what) {"name", 0, PW_OPT_STR, "NAME", 0, 0, NULL, NULL, what, 0}
+#define R_ROLE {"role", 0, PW_OPT_STR, "ROLE", 0, 0, \
+                "admin intake panel clinician case_manager court_liaison lab analyst auditor", \
+                NULL, "the new user's role", 0}
+#define R_BATCH {"batch", 0, PW_OPT_INT, "N", 1, 1000000, NULL, "1000", \
+                 "records per transaction", 0}
+#define R_TO {"to", 0, PW_OPT_STR, "FILE", 0, 0, NULL, NULL, \
+              "where the copy goes (replaced atomically); required", PW_OPTF_FILE}
+#define R_FROM {"from", 0, PW_OPT_STR, "FILE", 0, 0, NULL, NULL, \
+                "the backup to read (left unchanged); required", PW_OPTF_FILE}
+#define R_FORCE {"force", 0, PW_OPT_FLAG, NULL, 0, 0, NULL, NULL, \
+                 "replace an existing registry, kept aside as DB.replaced-TIME", 0}
+#define R_OUT {"out", 0, PW_OPT_STR, "FILE", 0, 0, NULL, NULL, \
+               "where the checkpoint goes (replaced atomically); required", PW_OPTF_FILE}
+#define R_CHECKPOINT {"checkpoint", 0, PW_OPT_STR, "FILE", 0, 0, NULL, NULL, \
+                      "a checkpoint the log must still reach", PW_OPTF_FILE}
+
+static const pw_cli_opt reg_help_opts[] = {PW_OPT_HELP_ROW};
+static const pw_cli_opt reg_init_opts[] = {R_DB, PW_OPT_HELP_ROW};
+static const pw_cli_opt reg_user_add_opts[] = {R_DB, R_AS, R_NAME("the new user's name"), R_ROLE,
+                                               PW_OPT_HELP_ROW};
+static const pw_cli_opt reg_token_opts[] = {R_DB, R_AS, PW_OPT_HELP_ROW};
+static const pw_cli_opt reg_user_disable_opts[] = {R_DB, R_AS, R_NAME("the user to disable"),
+                                                   PW_OPT_HELP_ROW};
+static const pw_cli_opt reg_user_rotate_opts[] = {
+    R_DB, R_AS, R_NAME("the user whose token is replaced (admin); default: yourself"),
+    PW_OPT_HELP_ROW};
+static const pw_cli_opt reg_import_opts[] = {R_DB, R_AS, R_BATCH, PW_OPT_HELP_ROW};
+static const pw_cli_opt reg_verify_opts[] = {R_DB, R_CHECKPOINT, PW_OPT_HELP_ROW};
+static const pw_cli_opt reg_checkpoint_opts[] = {R_DB, R_OUT, PW_OPT_HELP_ROW};
+static const pw_cli_opt reg_backup_opts[] = {R_DB, R_AS, R_TO, PW_OPT_HELP_ROW};
+static const pw_cli_opt reg_restore_opts[] = {R_FROM, R_DB, R_AS, R_FORCE, PW_OPT_HELP_ROW};
+#define N_OF(t) (sizeof t / sizeof t[0])
+
+const pw_cli_cmd pw_cli_spec_registry = {
+    "registry", "the monitoring registry: init, users, import, reports, audit", "COMMAND ...",
     "The monitoring registry: people in the pathway from the panel decision\n"
     "through treatment to follow-up. DB is an SQLite file or a\n"
     "postgresql:// URL. See docs/registry.md.\n"
     "\n"
+,
+    reg_help_opts, N_OF(reg_help_opts),
     "commands:\n"
     "  init --db DB                     create the registry and an admin user;\n"
     "                                   prints the admin token as the last line\n"
@@ -66,16 +106,8 @@ static const char usage_text[] =
     "                                   PostgreSQL: pg_restore)\n"
     "  report --db DB --as TOKEN --kind KIND [...]   (see `registry report --help`)\n"
     "\n"
-    "options:\n"
-    "  --db DB        registry (default $PW_REGISTRY_DB)\n"
-    "  --as TOKEN     your token (default $PW_REGISTRY_TOKEN)\n"
-    "  --batch N      records per transaction for import (default 1000)\n"
-    "  --to FILE      where backup writes the copy (replaced atomically)\n"
-    "  --from FILE    the backup that restore reads (left unchanged)\n"
-    "  --force        let restore replace an existing registry (kept aside)\n"
-    "  --out FILE     where audit checkpoint writes (replaced atomically)\n"
-    "  --checkpoint FILE  a checkpoint that audit verify checks the log against\n"
-    "  -h, --help     this help\n"
+    "\n"
+    "`pathways registry COMMAND --help` shows a command's options.\n"
     "\n"
     "roles: admin intake panel clinician case_manager court_liaison lab analyst\n"
     "       auditor\n"
@@ -84,7 +116,64 @@ static const char usage_text[] =
     "       creates the key file.\n"
     "exit:  0 ok; 1 bad input, rejected records, refused token or role, or\n"
     "       tampering found by audit verify; 2 usage; 3 database or I/O failure,\n"
-    "       or a write refused because the registry was tampered with\n";
+    "       or a write refused because the registry was tampered with\n"};
+const pw_cli_cmd pw_cli_spec_registry_init = {
+    "registry init", "create the registry and an admin user", NULL,
+    "Creates the registry and an admin user, and prints the admin token as the last line "
+    "(shown only once). Creates the site key file DB.key next to an SQLite registry unless "
+    "$PW_REGISTRY_KEY or $PW_REGISTRY_KEYFILE names one.",
+    reg_init_opts, N_OF(reg_init_opts), NULL};
+const pw_cli_cmd pw_cli_spec_registry_user_add = {
+    "registry user add", "add a user (admin only); prints the token", NULL,
+    "Adds a user with a role (admin only) and prints the new token, shown only once.",
+    reg_user_add_opts, N_OF(reg_user_add_opts), NULL};
+const pw_cli_cmd pw_cli_spec_registry_user_list = {
+    "registry user list", "users as JSON Lines (admin, auditor)", NULL,
+    "Lists the users as JSON Lines: name, role, whether active (never a token).",
+    reg_token_opts, N_OF(reg_token_opts), NULL};
+const pw_cli_cmd pw_cli_spec_registry_user_disable = {
+    "registry user disable", "refuse a user's token from now on (admin)", NULL,
+    "Refuses NAME's token from now on (admin only).",
+    reg_user_disable_opts, N_OF(reg_user_disable_opts), NULL};
+const pw_cli_cmd pw_cli_spec_registry_user_rotate = {
+    "registry user rotate", "a new token for a user or yourself", NULL,
+    "Makes a new token for NAME (admin) or, without --name, for yourself, and prints it; "
+    "the old one is refused from now on.",
+    reg_user_rotate_opts, N_OF(reg_user_rotate_opts), NULL};
+const pw_cli_cmd pw_cli_spec_registry_import = {
+    "registry import", "import records (JSON Lines)", "FILE.jsonl|-",
+    "Imports records from FILE.jsonl ('-': standard input), printing 'committed N' after "
+    "each durable batch; a rejected record is reported with its line and field and the "
+    "others go on.",
+    reg_import_opts, N_OF(reg_import_opts), NULL};
+const pw_cli_cmd pw_cli_spec_registry_stats = {
+    "registry stats", "counts as JSON", NULL, "Prints the registry's counts as JSON.",
+    reg_token_opts, N_OF(reg_token_opts), NULL};
+const pw_cli_cmd pw_cli_spec_registry_audit_verify = {
+    "registry audit verify", "check the audit chain and every seal", NULL,
+    "Checks the audit chain, the seal of every row and table, and (with --checkpoint) that "
+    "the log still reaches a signed checkpoint.",
+    reg_verify_opts, N_OF(reg_verify_opts), NULL};
+const pw_cli_cmd pw_cli_spec_registry_audit_checkpoint = {
+    "registry audit checkpoint", "write a signed checkpoint of the audit log", NULL,
+    "Verifies, then writes a signed checkpoint of the log's head to keep outside the "
+    "registry.",
+    reg_checkpoint_opts, N_OF(reg_checkpoint_opts), NULL};
+const pw_cli_cmd pw_cli_spec_registry_audit_list = {
+    "registry audit list", "the audit log as JSON Lines (auditor)", NULL,
+    "Prints the audit log as JSON Lines (auditor).",
+    reg_token_opts, N_OF(reg_token_opts), NULL};
+const pw_cli_cmd pw_cli_spec_registry_backup = {
+    "registry backup", "a checked copy of a live SQLite registry", NULL,
+    "Writes a checked copy of a live SQLite registry (admin or auditor; PostgreSQL: "
+    "pg_dump). The site key is not in the copy: keep a copy of it apart from the backup.",
+    reg_backup_opts, N_OF(reg_backup_opts), NULL};
+const pw_cli_cmd pw_cli_spec_registry_restore = {
+    "registry restore", "check a backup, then make it the registry", NULL,
+    "Checks a backup, then makes it the registry at DB (TOKEN: an admin of the backup); "
+    "--force replaces an existing DB and keeps it as DB.replaced-TIME (SQLite only; "
+    "PostgreSQL: pg_restore).",
+    reg_restore_opts, N_OF(reg_restore_opts), NULL};
 
 static int exit_for(int status)
 {
@@ -110,62 +199,44 @@ typedef struct opts {
     const char *db, *as, *name, *role, *to, *from, *out, *checkpoint;
     int force;
     long batch;
-    int first_arg; /* index of the first operand in argv */
+    const char *operand[PW_CLI_MAX_OPERANDS];
+    int n_operands;
 } opts;
 
-/* Parses the options shared by the subcommands; argv[0] is the subcommand
- * word ("init", "add", ...). */
-static int parse(int argc, char **argv, const char *cmd, opts *o)
+/* Parses a subcommand's options against its table (argv[0] is the
+ * subcommand's last word) into the fields the subcommands read. */
+static int parse(int argc, char **argv, const pw_cli_cmd *spec, opts *o)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"as", required_argument, NULL, 'a'},
-        {"name", required_argument, NULL, 'n'},
-        {"role", required_argument, NULL, 'r'},
-        {"batch", required_argument, NULL, 'b'},
-        {"to", required_argument, NULL, 't'},
-        {"from", required_argument, NULL, 'f'},
-        {"force", no_argument, NULL, 'F'},
-        {"out", required_argument, NULL, 'o'},
-        {"checkpoint", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    pw_cli_val v[8];
+    pw_cli_args args = {v, {0}, 0};
+    assert(spec->n_opts <= sizeof v / sizeof v[0]);
     memset(o, 0, sizeof *o);
     o->db = getenv("PW_REGISTRY_DB");
     o->as = getenv("PW_REGISTRY_TOKEN");
     o->batch = 1000;
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd': o->db = optarg; break;
-        case 'a': o->as = optarg; break;
-        case 'n': o->name = optarg; break;
-        case 'r': o->role = optarg; break;
-        case 't': o->to = optarg; break;
-        case 'f': o->from = optarg; break;
-        case 'F': o->force = 1; break;
-        case 'o': o->out = optarg; break;
-        case 'c': o->checkpoint = optarg; break;
-        case 'b': {
-            char *end;
-            o->batch = strtol(optarg, &end, 10);
-            if (*end || o->batch < 1 || o->batch > 1000000)
-                return pw_cli_usage_error(cmd, "--batch must be 1..1000000");
-            break;
-        }
-        case 'h':
-            fputs(usage_text, stdout);
-            return -1;
-        default:
-            return pw_cli_usage_error(cmd, "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
-        }
+    int rc = pw_cli_parse(spec, argc, argv, &args);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < spec->n_opts; i++) {
+        const char *n = spec->opts[i].name;
+        if (!v[i].given)
+            continue;
+        if (strcmp(n, "db") == 0) o->db = v[i].s;
+        else if (strcmp(n, "as") == 0) o->as = v[i].s;
+        else if (strcmp(n, "name") == 0) o->name = v[i].s;
+        else if (strcmp(n, "role") == 0) o->role = v[i].s;
+        else if (strcmp(n, "to") == 0) o->to = v[i].s;
+        else if (strcmp(n, "from") == 0) o->from = v[i].s;
+        else if (strcmp(n, "force") == 0) o->force = 1;
+        else if (strcmp(n, "out") == 0) o->out = v[i].s;
+        else if (strcmp(n, "checkpoint") == 0) o->checkpoint = v[i].s;
+        else if (strcmp(n, "batch") == 0) o->batch = (long)v[i].i;
     }
-    o->first_arg = optind;
+    o->n_operands = args.n_operands;
+    for (int i = 0; i < args.n_operands; i++)
+        o->operand[i] = args.operand[i];
     if (!o->db || !*o->db)
-        return pw_cli_usage_error(cmd, "--db is required");
+        return pw_cli_usage_error(spec->name, "--db is required");
     return 0;
 }
 
@@ -179,12 +250,9 @@ static int need_token(const opts *o, const char *cmd)
 static int cmd_init(int argc, char **argv)
 {
     opts o;
-    int rc = parse(argc, argv, "registry init", &o);
+    int rc = parse(argc, argv, &pw_cli_spec_registry_init, &o);
     if (rc)
         return rc < 0 ? PW_EXIT_OK : rc;
-    if (o.first_arg < argc)
-        return pw_cli_usage_error("registry init", "unexpected '%s'",
-                                  argv[o.first_arg]);
     char token[65];
     pw_error err;
     pw_error_clear(&err);
@@ -199,29 +267,29 @@ static int cmd_init(int argc, char **argv)
 static int cmd_user(int argc, char **argv)
 {
     static const char *const subs[] = {"add", "list", "disable", "rotate", NULL};
+    static const pw_cli_cmd *const specs[] = {
+        &pw_cli_spec_registry_user_add, &pw_cli_spec_registry_user_list,
+        &pw_cli_spec_registry_user_disable, &pw_cli_spec_registry_user_rotate};
     int sub = -1;
     for (int i = 0; argc >= 2 && subs[i]; i++)
         if (strcmp(argv[1], subs[i]) == 0)
             sub = i;
     if (sub < 0) {
         if (pw_cli_wants_help(argc, argv)) {
-            fputs(usage_text, stdout);
+            pw_cli_help(&pw_cli_spec_registry, stdout);
             return PW_EXIT_OK;
         }
         return pw_cli_usage_error("registry user",
                                   "expected `user add`, `user list`, `user disable` or "
                                   "`user rotate`");
     }
-    char cmd[32];
-    snprintf(cmd, sizeof cmd, "registry user %s", subs[sub]);
+    const char *cmd = specs[sub]->name;
     opts o;
-    int rc = parse(argc - 1, argv + 1, cmd, &o);
+    int rc = parse(argc - 1, argv + 1, specs[sub], &o);
     if (rc)
         return rc < 0 ? PW_EXIT_OK : rc;
     if ((rc = need_token(&o, cmd)))
         return rc;
-    if (o.first_arg < argc - 1)
-        return pw_cli_usage_error(cmd, "unexpected '%s'", argv[1 + o.first_arg]);
     char token[65];
     pw_error err;
     pw_error_clear(&err);
@@ -261,18 +329,18 @@ static int cmd_user(int argc, char **argv)
 static int cmd_import(int argc, char **argv)
 {
     opts o;
-    int rc = parse(argc, argv, "registry import", &o);
+    int rc = parse(argc, argv, &pw_cli_spec_registry_import, &o);
     if (rc)
         return rc < 0 ? PW_EXIT_OK : rc;
     if ((rc = need_token(&o, "registry import")))
         return rc;
-    if (o.first_arg != argc - 1)
+    if (o.n_operands != 1)
         return pw_cli_usage_error("registry import", "give one FILE.jsonl");
     pw_import_opts io = {.batch = o.batch, .progress = stdout, .errors = stderr};
     pw_import_result res;
     pw_error err;
     pw_error_clear(&err);
-    rc = pw_registry_import(o.db, o.as, argv[o.first_arg], &io, &res, &err);
+    rc = pw_registry_import(o.db, o.as, o.operand[0], &io, &res, &err);
     if (rc != PW_OK) {
         fprintf(stderr,
                 "pathways registry import: stopped after %ld committed "
@@ -288,7 +356,7 @@ static int cmd_import(int argc, char **argv)
 static int cmd_stats(int argc, char **argv)
 {
     opts o;
-    int rc = parse(argc, argv, "registry stats", &o);
+    int rc = parse(argc, argv, &pw_cli_spec_registry_stats, &o);
     if (rc)
         return rc < 0 ? PW_EXIT_OK : rc;
     if ((rc = need_token(&o, "registry stats")))
@@ -303,30 +371,26 @@ static int cmd_stats(int argc, char **argv)
 static int cmd_audit(int argc, char **argv)
 {
     static const char *const subs[] = {"verify", "list", "checkpoint", NULL};
+    static const pw_cli_cmd *const specs[] = {&pw_cli_spec_registry_audit_verify,
+                                              &pw_cli_spec_registry_audit_list,
+                                              &pw_cli_spec_registry_audit_checkpoint};
     int sub = -1;
     for (int i = 0; argc >= 2 && subs[i]; i++)
         if (strcmp(argv[1], subs[i]) == 0)
             sub = i;
     if (sub < 0) {
         if (pw_cli_wants_help(argc, argv)) {
-            fputs(usage_text, stdout);
+            pw_cli_help(&pw_cli_spec_registry, stdout);
             return PW_EXIT_OK;
         }
         return pw_cli_usage_error("registry audit", "expected `audit verify`, `audit list` "
                                                     "or `audit checkpoint`");
     }
     opts o;
-    char cmd[32];
-    snprintf(cmd, sizeof cmd, "registry audit %s", subs[sub]);
-    int rc = parse(argc - 1, argv + 1, cmd, &o);
+    const char *cmd = specs[sub]->name;
+    int rc = parse(argc - 1, argv + 1, specs[sub], &o);
     if (rc)
         return rc < 0 ? PW_EXIT_OK : rc;
-    if (o.first_arg < argc - 1)
-        return pw_cli_usage_error(cmd, "unexpected '%s'", argv[1 + o.first_arg]);
-    if (o.checkpoint && sub != 0)
-        return pw_cli_usage_error(cmd, "--checkpoint is for `audit verify`");
-    if (o.out && sub != 2)
-        return pw_cli_usage_error(cmd, "--out is for `audit checkpoint`");
     pw_error err;
     pw_error_clear(&err);
     long n = 0;
@@ -356,26 +420,24 @@ static int cmd_audit(int argc, char **argv)
 /* The options of backup and restore: a token, the file option `file_opt`
  * (its value *file), and no operand. Returns 0 to go on, or what the
  * command returns (help: -1 as from parse, made PW_EXIT_OK by the caller). */
-static int parse_file_cmd(int argc, char **argv, const char *cmd, opts *o,
+static int parse_file_cmd(int argc, char **argv, const pw_cli_cmd *spec, opts *o,
                           const char *const *file, const char *file_opt)
 {
-    int rc = parse(argc, argv, cmd, o);
+    const char *cmd = spec->name;
+    int rc = parse(argc, argv, spec, o);
     if (rc)
         return rc;
     if ((rc = need_token(o, cmd)))
         return rc;
     if (!*file || !**file)
         return pw_cli_usage_error(cmd, "%s FILE is required", file_opt);
-    if (o->first_arg < argc)
-        return pw_cli_usage_error(cmd, "unexpected '%s'", argv[o->first_arg]);
     return 0;
 }
 
 static int cmd_backup(int argc, char **argv)
 {
-    static const char cmd[] = "registry backup";
     opts o = {0}; /* zeroed: the helper reads its file field through a pointer */
-    int rc = parse_file_cmd(argc, argv, cmd, &o, &o.to, "--to");
+    int rc = parse_file_cmd(argc, argv, &pw_cli_spec_registry_backup, &o, &o.to, "--to");
     if (rc)
         return rc < 0 ? PW_EXIT_OK : rc;
     pw_backup_result res;
@@ -393,9 +455,8 @@ static int cmd_backup(int argc, char **argv)
 
 static int cmd_restore(int argc, char **argv)
 {
-    static const char cmd[] = "registry restore";
     opts o = {0}; /* zeroed: the helper reads its file field through a pointer */
-    int rc = parse_file_cmd(argc, argv, cmd, &o, &o.from, "--from");
+    int rc = parse_file_cmd(argc, argv, &pw_cli_spec_registry_restore, &o, &o.from, "--from");
     if (rc)
         return rc < 0 ? PW_EXIT_OK : rc;
     pw_restore_result res;
@@ -414,12 +475,12 @@ static int cmd_restore(int argc, char **argv)
 int pw_cmd_registry(int argc, char **argv)
 {
     if (argc < 2) {
-        fputs(usage_text, stderr);
+        pw_cli_help(&pw_cli_spec_registry, stderr);
         return PW_EXIT_USAGE;
     }
     const char *sub = argv[1];
     if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
-        fputs(usage_text, stdout);
+        pw_cli_help(&pw_cli_spec_registry, stdout);
         return PW_EXIT_OK;
     }
     /* Each subcommand sees argv starting at its own word. */

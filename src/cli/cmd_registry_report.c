@@ -8,7 +8,6 @@
  * never leaves half a document on stdout; with --output the file is written
  * atomically (pw_afile).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,16 +15,38 @@
 #include "pathways/registry.h"
 #include "cli.h"
 
-static const char usage[] =
-    "usage: pathways registry report --db DB --as TOKEN --kind KIND\n"
-    "                                [--by programme|regime|substance]\n"
-    "                                [--as-of YYYY-MM-DD] [--output FILE]\n"
-    "\n"
-    "Computes a report over the registry as the user holding TOKEN. Aggregate\n"
-    "reports need a role that may read aggregates; person-level ones (overdue,\n"
-    "flags, tdi-export) show pseudonyms instead of refs to roles that may not\n"
-    "read identities (the analyst). Every report is recorded in the audit log.\n"
-    "\n"
+enum { RR_DB, RR_AS, RR_KIND, RR_BY, RR_ASOF, RR_FORMAT, RR_OUTPUT, RR_HELP, RR_N_OPTS };
+static const pw_cli_opt report_opts[RR_N_OPTS] = {
+    [RR_DB] = {"db", 'd', PW_OPT_STR, "DB", 0, 0, NULL, "$PW_REGISTRY_DB",
+               "the registry: an SQLite file or a postgresql:// URL", PW_OPTF_FILE},
+    [RR_AS] = {"as", 'a', PW_OPT_STR, "TOKEN", 0, 0, NULL, "$PW_REGISTRY_TOKEN",
+               "your bearer token", 0},
+    [RR_KIND] = {"kind", 'k', PW_OPT_CHOICE, "KIND", 0, 0,
+                 "relapse-survival|caseload|overdue|completeness|outcomes|flags|tdi-export", NULL,
+                 "the report (required; see below)", 0},
+    [RR_BY] = {"by", 'b', PW_OPT_CHOICE, "GROUP", 0, 0, "programme|regime|substance",
+               "one group \"all\"",
+               "group by programme, regime or substance (relapse-survival, caseload, outcomes)",
+               0},
+    [RR_ASOF] = {"as-of", 't', PW_OPT_STR, "YYYY-MM-DD", 0, 0, NULL, "today, UTC",
+                 "the report's \"today\"", 0},
+    [RR_FORMAT] = {"format", 0, PW_OPT_CHOICE, "csv|json", 0, 0, "csv|json",
+                   "json; csv for tdi-export",
+                   "the report's format: every kind is JSON except tdi-export, which is CSV; "
+                   "asking for the other is refused rather than mislabelled", 0},
+    [RR_OUTPUT] = {"output", 'o', PW_OPT_STR, "FILE", 0, 0, NULL, "standard output",
+                   "write to FILE (atomically); a name ending in .csv or .json must match "
+                   "the report's format", PW_OPTF_FILE},
+    [RR_HELP] = PW_OPT_HELP_ROW,
+};
+
+const pw_cli_cmd pw_cli_spec_registry_report = {
+    "registry report", "effectiveness and data-quality reports", NULL,
+    "Computes a report over the registry as the user holding TOKEN. Aggregate reports need "
+    "a role that may read aggregates; person-level ones (overdue, flags, tdi-export) show "
+    "pseudonyms instead of refs to roles that may not read identities (the analyst). Every "
+    "report is recorded in the audit log.",
+    report_opts, RR_N_OPTS,
     "kinds:\n"
     "  relapse-survival  time to first relapse after a successful discharge:\n"
     "                    Kaplan-Meier with Greenwood 95% log-log intervals,\n"
@@ -41,19 +62,20 @@ static const char usage[] =
     "                    clearly worse than the others\n"
     "  tdi-export        treatment entries in the EMCDDA TDI 3.0 layout (CSV)\n"
     "\n"
-    "options:\n"
-    "  -d, --db DB        SQLite file or postgresql:// URL (default $PW_REGISTRY_DB)\n"
-    "  -a, --as TOKEN     your bearer token (default $PW_REGISTRY_TOKEN)\n"
-    "  -k, --kind KIND    one of the kinds above\n"
-    "  -b, --by GROUP     group by programme, regime or substance (relapse-survival,\n"
-    "                     caseload, outcomes; default: one group \"all\")\n"
-    "  -t, --as-of DATE   the report's \"today\" (default: today, UTC)\n"
-    "  -o, --output FILE  write to FILE (atomically) instead of standard output\n"
-    "  -h, --help         this text\n"
-    "\n"
     "See docs/registry.md, \"Reports and HTTP API\", for every field.\n"
     "exit: 0 ok; 1 refused token or role, or bad option value; 2 usage;\n"
-    "      3 database or I/O failure\n";
+    "      3 database or I/O failure\n"};
+
+/* The format a file name asks for by its extension, or NULL. */
+static const char *format_of_name(const char *path)
+{
+    size_t n = strlen(path);
+    if (n > 4 && strcmp(path + n - 4, ".csv") == 0)
+        return "csv";
+    if (n > 5 && strcmp(path + n - 5, ".json") == 0)
+        return "json";
+    return NULL;
+}
 
 static int exit_for(int status)
 {
@@ -72,34 +94,17 @@ static int exit_for(int status)
 int pw_cmd_registry_report(int argc, char **argv)
 {
     static const char cmd[] = "registry report";
-    if (pw_cli_wants_help(argc, argv)) {
-        fputs(usage, stdout);
-        return PW_EXIT_OK;
-    }
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},   {"as", required_argument, NULL, 'a'},
-        {"kind", required_argument, NULL, 'k'}, {"by", required_argument, NULL, 'b'},
-        {"as-of", required_argument, NULL, 't'}, {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
-    const char *db = getenv("PW_REGISTRY_DB"), *tok = getenv("PW_REGISTRY_TOKEN");
-    const char *kind = NULL, *by = NULL, *asof = NULL, *output = NULL;
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":d:a:k:b:t:o:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 'a': tok = optarg; break;
-        case 'k': kind = optarg; break;
-        case 'b': by = optarg; break;
-        case 't': asof = optarg; break;
-        case 'o': output = optarg; break;
-        case ':': return pw_cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
-        default: return pw_cli_usage_error(cmd, "unknown option %s (see --help)", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return pw_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    pw_cli_val v[RR_N_OPTS];
+    pw_cli_args args = {v, {0}, 0};
+    int prc = pw_cli_parse(&pw_cli_spec_registry_report, argc, argv, &args);
+    if (prc)
+        return prc < 0 ? PW_EXIT_OK : prc;
+    const char *db = pw_cli_str(&args, RR_DB, getenv("PW_REGISTRY_DB"));
+    const char *tok = pw_cli_str(&args, RR_AS, getenv("PW_REGISTRY_TOKEN"));
+    const char *kind = pw_cli_str(&args, RR_KIND, NULL), *by = pw_cli_str(&args, RR_BY, NULL);
+    const char *asof = pw_cli_str(&args, RR_ASOF, NULL);
+    const char *output = pw_cli_str(&args, RR_OUTPUT, NULL);
+    const char *format = pw_cli_str(&args, RR_FORMAT, NULL);
     if (!db || !*db)
         return pw_cli_usage_error(cmd, "--db is required");
     if (!tok || !*tok)
@@ -126,6 +131,16 @@ int pw_cmd_registry_report(int argc, char **argv)
     char *out = NULL;
     size_t len = 0;
     const char *type = NULL;
+    /* A report has one format (tdi-export CSV, the others JSON): a request
+     * for the other, by --format or by the output file's name, is refused
+     * before the report is computed (and audited). */
+    const char *has = strcmp(kind, "tdi-export") == 0 ? "csv" : "json";
+    const char *want = format ? format : output ? format_of_name(output) : NULL;
+    if (want && strcmp(want, has) != 0)
+        return pw_cli_usage_error(cmd, "the %s report is %s, not %s%s%s", kind,
+                                  has[0] == 'c' ? "CSV" : "JSON", want,
+                                  format ? "" : " (the name of --output says ",
+                                  format ? "" : want[0] == 'c' ? ".csv)" : ".json)");
     int rc = pw_registry_report(db, tok, &o, &out, &len, &type, &err);
     if (rc != PW_OK) {
         pw_error_print(&err, stderr, "pathways registry report");

@@ -9,56 +9,62 @@
 #include <string.h>
 
 #include "cli.h"
+#include "opt.h"
+#include "pathways/calib.h"
 #include "pathways/engine.h"
 #include "pathways/report.h"
 #include "pathways/sim.h"
 
 #define DEFAULT_RUNS 12
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: pathways run [options]\n\n"
-            "Simulates a society under one or more regimes with common random numbers\n"
-            "and prints a comparison table (mean [95%% interval across runs], and each\n"
-            "regime's paired difference from kz-current).\n\n"
-            "options:\n"
-            "  --scenario NAME|PATH  almaty (default), kazakhstan, or a scenario file\n"
-            "  --regime all|A,B,...  regimes to compare (default all built-in regimes)\n"
-            "  --years N             horizon in years (default 20)\n"
-            "  --runs N              runs per regime (default %d)\n"
-            "  --seed S              random seed (default 1)\n"
-            "  --threads T           OpenMP threads (default: all cores); results do not\n"
-            "                        depend on it\n"
-            "  --scale F             fraction of the population simulated, 0 < F <= 1;\n"
-            "                        figures are reported for the full population\n"
-            "                        (default: the scenario's default_scale)\n"
-            "  --posterior FILE|none CSV of parameter draws from `pathways calibrate`;\n"
-            "                        run r uses row r mod n. Built-in scenarios use\n"
-            "                        their shipped posterior (data/targets/NAME-posterior.csv)\n"
-            "                        unless FILE is given; `none` uses the point values\n"
-            "  --set NAME=VALUE      set one scenario parameter for this run (repeatable),\n"
-            "                        e.g. --set treatment.compulsory_beds_per_100k=30;\n"
-            "                        it overrides the posterior's draws of NAME.\n"
-            "                        `pathways params` lists the parameters\n"
-            "  --engine abm|meanfield  agent-based (default) or the mean-field ODEs\n"
-            "  --out DIR             output directory (default ./pathways-out): writes\n"
-            "                        summary.json, summary.csv, timeseries.csv and report.html\n"
-            "  --quiet               no progress bar and no table\n"
-            "  -h, --help            this text\n",
-            DEFAULT_RUNS);
-}
+/* The options of `pathways run`, for both engines (cmd_run_meanfield.c
+ * reads the same table). The order is the order of --help. */
+const pw_cli_opt pw_run_opts[RUN_N_OPTS] = {
+    [RUN_SCENARIO] = PW_OPT_SCENARIO("almaty"),
+    [RUN_REGIME] = PW_OPT_REGIME("all", "regimes to compare: all built-in ones, or names or "
+                                        "regime files separated by commas"),
+    [RUN_YEARS] = PW_OPT_YEARS("20"),
+    [RUN_RUNS] = PW_OPT_RUNS("12"),
+    [RUN_SEED] = PW_OPT_SEED("1"),
+    [RUN_THREADS] = PW_OPT_THREADS,
+    [RUN_SCALE] = PW_OPT_SCALE,
+    [RUN_POSTERIOR] = {"posterior", 0, PW_OPT_STR, "FILE|none", 0, 0, "none", NULL,
+                       "CSV of parameter draws from `pathways calibrate`; run r uses row r mod "
+                       "n. Built-in scenarios use their shipped posterior "
+                       "(data/targets/NAME-posterior.csv) unless FILE is given; `none` uses "
+                       "the point values", PW_OPTF_FILE},
+    [RUN_SET] = {"set", 0, PW_OPT_STR, "NAME=VALUE", 0, 0, NULL, NULL,
+                 "set one scenario parameter for this run, e.g. "
+                 "--set treatment.compulsory_beds_per_100k=30; it overrides the posterior's "
+                 "draws of NAME. `pathways params` lists the parameters", PW_OPTF_REPEAT},
+    [RUN_SWEEP] = {"sweep", 0, PW_OPT_STR, "FILE", 0, 0, NULL, NULL,
+                   "run every setting of a sweep file (YAML with `grid:` or `settings:`, or "
+                   "CSV with a header of parameter names) with all regimes and runs; writes "
+                   "DIR/sweep.csv and DIR/sweep.html (docs/model.md, \"Sweeps\")",
+                   PW_OPTF_FILE},
+    [RUN_ENGINE] = {"engine", 0, PW_OPT_CHOICE, "abm|meanfield", 0, 0, "abm|meanfield", "abm",
+                    "agent-based, or the mean-field ODEs (one deterministic trajectory: "
+                    "--runs, --seed, --threads, --scale and --posterior are ignored)", 0},
+    [RUN_PER_YEAR] = {"per-year", 0, PW_OPT_INT, "K", 1, 365, NULL, "12",
+                      "mean field, LH/LHY scenarios: output points per year", 0},
+    [RUN_OUT] = PW_OPT_OUT("pathways-out", "output directory: summary.json, summary.csv, "
+                                           "timeseries.csv and report.html (with --sweep: "
+                                           "sweep.csv and sweep.html)"),
+    [RUN_QUIET] = PW_OPT_QUIET,
+    [RUN_BASELINE] = {"baseline", 0, PW_OPT_STR, "REGIME", 0, 0, NULL, NULL,
+                      "accepted and ignored (older mean-field scripts); the baseline is "
+                      "kz-current", PW_OPTF_HIDDEN},
+    [RUN_HELP] = PW_OPT_HELP_ROW,
+};
 
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(s, &end, 10);
-    if (end == s || *end || errno || x < lo || x > hi)
-        return -1;
-    *out = x;
-    return 0;
-}
+const pw_cli_cmd pw_cli_spec_run = {
+    "run", "simulate a city or country under each regime and compare them", NULL,
+    "Simulates a society under one or more regimes with common random numbers and prints "
+    "a comparison table (mean [95% interval across runs], and each regime's paired "
+    "difference from kz-current). Under mpirun the runs (and a sweep's settings) are "
+    "spread over the ranks and the files are the same bytes as from one process "
+    "(docs/cluster.md).",
+    pw_run_opts, RUN_N_OPTS, NULL};
 
 /* Reads a posterior CSV: header of parameter names, then rows of numbers. */
 static int read_posterior(const char *path, const pw_scenario *s, size_t *n_rows,
@@ -261,98 +267,39 @@ static int write_run_output(const char *dir, void *arg, pw_error *err)
 
 int pw_cmd_run(int argc, char **argv)
 {
-    /* The mean-field engine parses the same options itself. */
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0)
-            break;
-        if ((strcmp(argv[i], "--engine") == 0 && i + 1 < argc &&
-             strcmp(argv[i + 1], "meanfield") == 0) ||
-            strcmp(argv[i], "--engine=meanfield") == 0)
-            return pw_cmd_run_meanfield(argc, argv);
-    }
-    static const struct option opts[] = {
-        {"scenario", required_argument, 0, 's'}, {"regime", required_argument, 0, 'r'},
-        {"years", required_argument, 0, 'y'},    {"runs", required_argument, 0, 'n'},
-        {"seed", required_argument, 0, 'S'},     {"threads", required_argument, 0, 't'},
-        {"scale", required_argument, 0, 'f'},    {"out", required_argument, 0, 'o'},
-        {"posterior", required_argument, 0, 'p'}, {"engine", required_argument, 0, 'e'},
-        {"set", required_argument, 0, 'x'},      {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
-    /* A fixed bound keeps the option loop's early returns free of leaks. */
+    pw_cli_val v[RUN_N_OPTS];
+    pw_cli_args a = {v, {0}, 0};
+    int prc = pw_cli_parse(&pw_cli_spec_run, argc, argv, &a);
+    if (prc)
+        return prc < 0 ? PW_EXIT_OK : prc;
+    if (strcmp(pw_cli_str(&a, RUN_ENGINE, "abm"), "meanfield") == 0)
+        return pw_cmd_run_meanfield(&a);
+    if (v[RUN_PER_YEAR].given)
+        return pw_cli_usage_error("run", "--per-year is for --engine meanfield");
+    /* A fixed bound keeps the early returns free of leaks. */
     pw_cli_override ovs[PW_CLI_MAX_OVERRIDES];
     size_t n_ovs = 0;
-    const char *scenario = "almaty", *regime = "all", *out_dir = "pathways-out";
-    const char *posterior = NULL;
-    int quiet = 0;
+    for (int i = 0; i < v[RUN_SET].given; i++) {
+        if (n_ovs == PW_CLI_MAX_OVERRIDES)
+            return pw_cli_usage_error("run", "at most %d --set options", PW_CLI_MAX_OVERRIDES);
+        if (pw_cli_parse_override(v[RUN_SET].all[i], &ovs[n_ovs]))
+            return pw_cli_usage_error("run", "--set takes NAME=VALUE with a number, got '%s'",
+                                      v[RUN_SET].all[i]);
+        n_ovs++;
+    }
+    const char *scenario = pw_cli_str(&a, RUN_SCENARIO, "almaty");
+    const char *regime = pw_cli_str(&a, RUN_REGIME, "all");
+    const char *out_dir = pw_cli_str(&a, RUN_OUT, "pathways-out");
+    const char *posterior = pw_cli_str(&a, RUN_POSTERIOR, NULL);
+    const char *sweep = pw_cli_str(&a, RUN_SWEEP, NULL);
+    int quiet = v[RUN_QUIET].given > 0;
     pw_sim_opts o;
     pw_sim_opts_default(&o);
-    o.runs = DEFAULT_RUNS;
-    optind = 1;
-    opterr = 0;
-    int c;
-    long x;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 's': scenario = optarg; break;
-        case 'r': regime = optarg; break;
-        case 'o': out_dir = optarg; break;
-        case 'p': posterior = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'x':
-            if (n_ovs == sizeof ovs / sizeof ovs[0])
-                return pw_cli_usage_error("run", "at most %zu --set options",
-                                          sizeof ovs / sizeof ovs[0]);
-            if (pw_cli_parse_override(optarg, &ovs[n_ovs]))
-                return pw_cli_usage_error("run", "--set takes NAME=VALUE with a number, "
-                                          "got '%s'", optarg);
-            n_ovs++;
-            break;
-        case 'e':
-            if (strcmp(optarg, "abm") != 0)
-                return pw_cli_usage_error("run", "--engine must be abm or meanfield");
-            break;
-        case 'y':
-            if (parse_long(optarg, 1, 200, &x))
-                return pw_cli_usage_error("run", "--years must be an integer in 1..200");
-            o.years = (int)x;
-            break;
-        case 'n':
-            if (parse_long(optarg, 1, 100000, &x))
-                return pw_cli_usage_error("run", "--runs must be an integer in 1..100000");
-            o.runs = (int)x;
-            break;
-        case 'S': {
-            char *end;
-            errno = 0;
-            unsigned long long sd = strtoull(optarg, &end, 10);
-            if (end == optarg || *end || errno || optarg[0] == '-')
-                return pw_cli_usage_error("run", "--seed must be a non-negative integer");
-            o.seed = sd;
-            break;
-        }
-        case 't':
-            if (parse_long(optarg, 1, 1024, &x))
-                return pw_cli_usage_error("run", "--threads must be an integer in 1..1024");
-            o.threads = (int)x;
-            break;
-        case 'f': {
-            char *end;
-            double f = strtod(optarg, &end);
-            if (end == optarg || *end || !(f > 0 && f <= 1))
-                return pw_cli_usage_error("run", "--scale must be a number in (0, 1]");
-            o.scale = f;
-            break;
-        }
-        case 'h':
-            usage(stdout);
-            return PW_EXIT_OK;
-        default:
-            return pw_cli_usage_error("run", "unknown option or missing value: %s",
-                                      argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return pw_cli_usage_error("run", "unexpected argument: %s", argv[optind]);
+    o.runs = (int)pw_cli_int(&a, RUN_RUNS, DEFAULT_RUNS);
+    o.years = (int)pw_cli_int(&a, RUN_YEARS, o.years);
+    o.seed = pw_cli_u64(&a, RUN_SEED, o.seed);
+    o.threads = (int)pw_cli_int(&a, RUN_THREADS, 0);
+    o.scale = pw_cli_real(&a, RUN_SCALE, 0);
 
     pw_error err;
     pw_error_clear(&err);
@@ -400,9 +347,16 @@ int pw_cmd_run(int argc, char **argv)
     if ((rc = pw_cli_load_regimes(regime, &regs, &n_regs)) != PW_EXIT_OK)
         goto done;
     o.progress = !quiet;
-    if (pw_sim_run(s, regs, n_regs, &o, &res, &err) != PW_OK) {
-        pw_error_print(&err, stderr, "pathways run");
-        rc = err.status == PW_EINVAL ? PW_EXIT_BADINPUT : PW_EXIT_FAIL;
+    if (sweep) {
+        rc = pw_cli_run_sweep(sweep, s, regs, n_regs, &o, out_dir, quiet);
+        goto done;
+    }
+    if ((rc = pw_cli_ensemble(&s, 1, regs, n_regs, &o, &res)) != PW_EXIT_OK)
+        goto done;
+    /* Under mpirun rank 0 holds every run and writes; the others only
+     * computed their share. */
+    if (pw_par_rank() > 0) {
+        rc = PW_EXIT_OK;
         goto done;
     }
     rc = PW_EXIT_FAIL;

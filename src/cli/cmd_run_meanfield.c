@@ -2,16 +2,16 @@
  * pathways run --engine meanfield: the deterministic (ODE) engine.
  *
  * Receives the whole `run` argv (argv[0] == "run") and accepts the same
- * options as the agent-based run, so a user switches engines with one flag.
- * Options that only make sense for a stochastic engine (--runs, --seed,
- * --threads, --scale) are accepted and ignored: an ODE has one trajectory.
+ * options as the agent-based run (one table, cmd_run.c), so a user switches
+ * engines with one flag. Options that only make sense for a stochastic
+ * engine (--runs, --seed, --threads, --scale, --posterior) are accepted and
+ * ignored: an ODE has one trajectory.
  *
  * For an LH/LHY scenario (e.g. lhy-us-cocaine) it writes
  *   DIR/timeseries.csv  time (decimal years, monthly), light, heavy, memory,
  *                       initiation, users
  *   DIR/summary.json    parameters, peaks and end state
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,28 +25,6 @@
 #include "pathways/sim.h"
 
 #define CMD "run"
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: pathways run --engine meanfield [--scenario NAME|PATH] [--years N]\n"
-            "                    [--out DIR] [--per-year K]\n\n"
-            "Solves the deterministic (ODE) counterpart of a scenario with GSL.\n\n"
-            "  --scenario NAME|PATH  lhy-us-cocaine (LHY model of the US cocaine epidemic,\n"
-            "                        Behrens et al. 2002) or a mean-field scenario file\n"
-            "  --years N             horizon in years (default 20; 1..500)\n"
-            "  --out DIR             write DIR/timeseries.csv and DIR/summary.json\n"
-            "  --per-year K          output points per year (default 12: monthly)\n"
-            "  --regime all|A,B,...  society scenarios: regimes to compare (default all)\n"
-            "  --set NAME=VALUE      society scenarios: set a parameter (repeatable;\n"
-            "                        `pathways params` lists them)\n"
-            "  --quiet               society scenarios: no table (the files are written)\n"
-            "  --runs, --seed, --threads, --scale, --posterior, --baseline\n"
-            "                        accepted for compatibility with `pathways run`;\n"
-            "                        the ODE has a single deterministic trajectory\n"
-            "  -h, --help            this help\n\n"
-            "See docs/calibration.md.\n");
-}
 
 static int write_lhy(const char *dir, const pw_lhy_scenario *sc, const double *traj, size_t n,
                      int per_year, pw_error *err)
@@ -248,76 +226,30 @@ done:
     return code;
 }
 
-int pw_cmd_run_meanfield(int argc, char **argv)
+int pw_cmd_run_meanfield(const pw_cli_args *a)
 {
-    enum { O_ENGINE = 256, O_SCENARIO, O_REGIME, O_YEARS, O_RUNS, O_SEED, O_THREADS, O_SCALE,
-           O_OUT, O_POSTERIOR, O_BASELINE, O_PER_YEAR, O_SET, O_QUIET };
-    static const struct option opts[] = {
-        {"engine", required_argument, NULL, O_ENGINE},
-        {"scenario", required_argument, NULL, O_SCENARIO},
-        {"regime", required_argument, NULL, O_REGIME},
-        {"years", required_argument, NULL, O_YEARS},
-        {"runs", required_argument, NULL, O_RUNS},
-        {"seed", required_argument, NULL, O_SEED},
-        {"threads", required_argument, NULL, O_THREADS},
-        {"scale", required_argument, NULL, O_SCALE},
-        {"out", required_argument, NULL, O_OUT},
-        {"posterior", required_argument, NULL, O_POSTERIOR},
-        {"baseline", required_argument, NULL, O_BASELINE},
-        {"per-year", required_argument, NULL, O_PER_YEAR},
-        {"set", required_argument, NULL, O_SET},
-        {"quiet", no_argument, NULL, O_QUIET},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    if (pw_cli_wants_help(argc, argv)) {
-        usage(stdout);
-        return PW_EXIT_OK;
-    }
-    const char *scenario = "almaty", *out = NULL, *engine = "meanfield", *regime = "all";
-    long years = 20, per_year = 12;
-    int quiet = 0;
+    const char *scenario = pw_cli_str(a, RUN_SCENARIO, "almaty");
+    const char *regime = pw_cli_str(a, RUN_REGIME, "all");
+    /* The mean field writes files only when asked (--out), as before. */
+    const char *out = pw_cli_str(a, RUN_OUT, NULL);
+    long years = (long)pw_cli_int(a, RUN_YEARS, 20), per_year = (long)pw_cli_int(a, RUN_PER_YEAR, 12);
+    int quiet = a->v[RUN_QUIET].given > 0;
     pw_cli_override ovs[PW_CLI_MAX_OVERRIDES];
     size_t n_ovs = 0;
-    char *end;
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case O_ENGINE: engine = optarg; break;
-        case O_SCENARIO: scenario = optarg; break;
-        case O_OUT: out = optarg; break;
-        case O_YEARS:
-            years = strtol(optarg, &end, 10);
-            if (*end || years < 1 || years > 500)
-                return pw_cli_usage_error(CMD, "--years must be an integer in 1..500, not '%s'", optarg);
-            break;
-        case O_PER_YEAR:
-            per_year = strtol(optarg, &end, 10);
-            if (*end || per_year < 1 || per_year > 365)
-                return pw_cli_usage_error(CMD, "--per-year must be an integer in 1..365, not '%s'", optarg);
-            break;
-        case O_REGIME: regime = optarg; break;
-        case O_QUIET: quiet = 1; break;
-        case O_SET:
-            if (n_ovs == PW_CLI_MAX_OVERRIDES)
-                return pw_cli_usage_error(CMD, "at most %d --set options", PW_CLI_MAX_OVERRIDES);
-            if (pw_cli_parse_override(optarg, &ovs[n_ovs]))
-                return pw_cli_usage_error(CMD, "--set takes NAME=VALUE with a number, got '%s'",
-                                          optarg);
-            n_ovs++;
-            break;
-        case O_RUNS: case O_SEED: case O_THREADS: case O_SCALE:
-        case O_POSTERIOR: case O_BASELINE:
-            break; /* meaningful only for the stochastic engine */
-        default:
-            return pw_cli_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
+    if (a->v[RUN_SWEEP].given)
+        return pw_cli_usage_error(CMD, "--sweep needs the agent-based engine (each setting's "
+                                  "runs and intervals)");
+    for (int i = 0; i < a->v[RUN_SET].given; i++) {
+        if (n_ovs == PW_CLI_MAX_OVERRIDES)
+            return pw_cli_usage_error(CMD, "at most %d --set options", PW_CLI_MAX_OVERRIDES);
+        if (pw_cli_parse_override(a->v[RUN_SET].all[i], &ovs[n_ovs]))
+            return pw_cli_usage_error(CMD, "--set takes NAME=VALUE with a number, got '%s'",
+                                      a->v[RUN_SET].all[i]);
+        n_ovs++;
     }
-    if (optind < argc)
-        return pw_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
-    if (strcmp(engine, "meanfield") != 0)
-        return pw_cli_usage_error(CMD, "--engine must be 'meanfield' here, not '%s'", engine);
+    /* Under mpirun every rank solves the (cheap) ODEs; rank 0 alone writes. */
+    if (pw_par_rank() > 0)
+        out = NULL;
     if (pw_lhy_scenario_is(scenario)) {
         if (n_ovs)
             return pw_cli_usage_error(CMD, "--set is for society scenarios; change an LH/LHY "

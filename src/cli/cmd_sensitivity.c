@@ -4,7 +4,6 @@
  * from Sobol' quasi-random points, or Morris screening), as a table on
  * stdout and as JSON.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,50 +18,51 @@
 #define CMD "sensitivity"
 #define MAX_OUT 32
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: pathways sensitivity --scenario NAME|PATH --outcome NAME[,NAME...]\n"
-            "                            [--method sobol|morris] [--samples N]\n"
-            "                            [--regime R [--versus R2]] [--years N] [--scale F]\n"
-            "                            [--seed S]\n"
-            "                            [--threads T] [--json FILE] [--csv FILE]\n\n"
-            "Global sensitivity of each outcome to every uncertain parameter (those\n"
-            "with a prior in the scenario).\n\n"
-            "  --scenario NAME|PATH  e.g. lhy-us-cocaine\n"
-            "  --outcome LIST        comma-separated outputs; for LH/LHY scenarios\n"
-            "                        light|heavy|memory|initiation|users followed by\n"
-            "                        @YEAR or _peak, _peak_year, _end, _total\n"
-            "  --method M            sobol (default): first-order and total indices with\n"
-            "                        95%% bootstrap intervals, N*(k+2) runs; morris: quick\n"
-            "                        screening (mu*, sigma), N*(k+1) runs\n"
-            "  --samples N           Sobol rows or Morris trajectories (default 1024 / 50)\n"
-            "  --regime R            regime to simulate (society scenarios; kz-current)\n"
-            "  --versus R2           analyse the difference R minus R2 (same people and\n"
-            "                        random numbers): is the comparison robust?\n"
-            "  --years N             horizon (default 20, or 50 for LH/LHY scenarios)\n"
-            "  --scale F             fraction of the population simulated (society; 0.05)\n"
-            "  --seed S              seed (default 1); the same seed gives the same\n"
-            "                        indices whatever the number of threads\n"
-            "  --threads T           OpenMP threads (default: all cores)\n"
-            "  --json FILE           also write the indices as JSON\n"
-            "  --csv FILE            also write them as CSV, one row per outcome and\n"
-            "                        parameter (for a spreadsheet)\n"
-            "  -h, --help            this help\n\n"
-            "Built with MPI, `mpirun -np N pathways sensitivity ...` spreads the runs over\n"
-            "N processes, each on its --threads; the indices do not change.\n"
-            "See docs/calibration.md.\n");
-}
+enum { S_SCENARIO, S_OUTCOME, S_METHOD, S_SAMPLES, S_REGIME, S_VERSUS, S_YEARS, S_SCALE,
+       S_SEED, S_THREADS, S_JSON, S_CSV, S_OUT, S_HELP, S_N_OPTS };
+static const pw_cli_opt sensitivity_opts[S_N_OPTS] = {
+    [S_SCENARIO] = PW_OPT_SCENARIO("almaty"),
+    [S_OUTCOME] = {"outcome", 0, PW_OPT_STR, "LIST", 0, 0, NULL, NULL,
+                   "comma-separated outputs (required); for LH/LHY scenarios "
+                   "light|heavy|memory|initiation|users followed by @YEAR or _peak, "
+                   "_peak_year, _end, _total; for society scenarios a metric of summary.json",
+                   0},
+    [S_METHOD] = {"method", 0, PW_OPT_CHOICE, "sobol|morris", 0, 0, "sobol|morris", "sobol",
+                  "sobol: first-order and total indices with 95% bootstrap intervals, "
+                  "N*(k+2) runs; morris: quick screening (mu*, sigma), N*(k+1) runs", 0},
+    [S_SAMPLES] = {"samples", 0, PW_OPT_INT, "N", 2, 4194304, NULL, "1024 (sobol, >= 16) / 50",
+                   "Sobol rows or Morris trajectories", 0},
+    [S_REGIME] = {"regime", 0, PW_OPT_STR, "REGIME", 0, 0,
+                  "kz-current drug-court hybrid portugal russia", "kz-current",
+                  "regime to simulate (society scenarios)", PW_OPTF_FILE},
+    [S_VERSUS] = {"versus", 0, PW_OPT_STR, "REGIME", 0, 0,
+                  "kz-current drug-court hybrid portugal russia", NULL,
+                  "analyse the difference --regime minus this regime (same people and random "
+                  "numbers): is the comparison robust?", PW_OPTF_FILE},
+    [S_YEARS] = PW_OPT_YEARS("20, or 50 for LH/LHY scenarios"),
+    [S_SCALE] = PW_OPT_SCALE,
+    [S_SEED] = PW_OPT_SEED("1"),
+    [S_THREADS] = PW_OPT_THREADS,
+    [S_JSON] = {"json", 0, PW_OPT_STR, "FILE", 0, 0, NULL, NULL,
+                "also write the indices as JSON to FILE", PW_OPTF_FILE},
+    [S_CSV] = {"csv", 0, PW_OPT_STR, "FILE", 0, 0, NULL, NULL,
+               "also write them as CSV to FILE, one row per outcome and parameter", PW_OPTF_FILE},
+    /* Listed so that --out, which `run` and `calibrate` have, gets a
+     * pointed answer instead of "unknown option". */
+    [S_OUT] = {"out", 0, PW_OPT_STR, "DIR", 0, 0, NULL, NULL,
+               "refused: write the indices with --json FILE and/or --csv FILE", PW_OPTF_HIDDEN},
+    [S_HELP] = PW_OPT_HELP_ROW,
+};
 
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
+const pw_cli_cmd pw_cli_spec_sensitivity = {
+    "sensitivity", "global sensitivity of outcomes to each uncertain parameter", NULL,
+    "Global sensitivity of each outcome to every uncertain parameter (those with a prior "
+    "in the scenario). The same seed gives the same indices whatever the number of "
+    "threads. A society scenario is simulated at --scale 0.05 unless told otherwise.",
+    sensitivity_opts, S_N_OPTS,
+    "Built with MPI, `mpirun -np N pathways sensitivity ...` spreads the runs over\n"
+    "N processes, each on its --threads; the indices do not change.\n"
+    "See docs/calibration.md.\n"};
 
 /* Splits a comma-separated list in place. */
 static size_t split(char *s, char **parts, size_t max)
@@ -151,82 +151,25 @@ static int write_out(const char *path, int (*fill)(FILE *, const out_ctx *), con
 
 int pw_cmd_sensitivity(int argc, char **argv)
 {
-    enum { O_SCENARIO = 256, O_OUTCOME, O_METHOD, O_SAMPLES, O_REGIME, O_YEARS, O_SCALE,
-           O_SEED, O_THREADS, O_JSON, O_VERSUS, O_CSV, O_OUT };
-    static const struct option opts[] = {
-        {"scenario", required_argument, NULL, O_SCENARIO},
-        {"outcome", required_argument, NULL, O_OUTCOME},
-        {"method", required_argument, NULL, O_METHOD},
-        {"samples", required_argument, NULL, O_SAMPLES},
-        {"regime", required_argument, NULL, O_REGIME},
-        {"years", required_argument, NULL, O_YEARS},
-        {"scale", required_argument, NULL, O_SCALE},
-        {"seed", required_argument, NULL, O_SEED},
-        {"threads", required_argument, NULL, O_THREADS},
-        {"json", required_argument, NULL, O_JSON},
-        {"versus", required_argument, NULL, O_VERSUS},
-        {"csv", required_argument, NULL, O_CSV},
-        /* Listed so that getopt does not take --out, which `run` and
-         * `calibrate` have, as an abbreviation of --outcome. */
-        {"out", required_argument, NULL, O_OUT},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    if (pw_cli_wants_help(argc, argv)) {
-        usage(stdout);
-        return PW_EXIT_OK;
-    }
-    const char *scenario = "almaty", *method = "sobol", *json_path = NULL, *regime = NULL;
-    const char *versus = NULL, *csv_path = NULL;
-    char *outcome_arg = NULL;
-    long samples = 0, years = 0, seed = 1, threads = 0;
-    double scale = 0.05;
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        char *end;
-        switch (c) {
-        case O_SCENARIO: scenario = optarg; break;
-        case O_OUTCOME: outcome_arg = optarg; break;
-        case O_METHOD:
-            if (strcmp(optarg, "sobol") != 0 && strcmp(optarg, "morris") != 0)
-                return pw_cli_usage_error(CMD, "--method must be sobol or morris, not '%s'", optarg);
-            method = optarg;
-            break;
-        case O_SAMPLES:
-            if (parse_long(optarg, 2, 1L << 22, &samples))
-                return pw_cli_usage_error(CMD, "--samples must be an integer >= 2, not '%s'", optarg);
-            break;
-        case O_REGIME: regime = optarg; break;
-        case O_YEARS:
-            if (parse_long(optarg, 1, 500, &years))
-                return pw_cli_usage_error(CMD, "--years must be in 1..500, not '%s'", optarg);
-            break;
-        case O_SCALE:
-            scale = strtod(optarg, &end);
-            if (*end || !(scale > 0.0 && scale <= 1.0))
-                return pw_cli_usage_error(CMD, "--scale must be in (0, 1], not '%s'", optarg);
-            break;
-        case O_SEED:
-            if (parse_long(optarg, 0, 0x7fffffffL, &seed))
-                return pw_cli_usage_error(CMD, "--seed must be a non-negative integer, not '%s'", optarg);
-            break;
-        case O_THREADS:
-            if (parse_long(optarg, 0, 4096, &threads))
-                return pw_cli_usage_error(CMD, "--threads must be in 0..4096, not '%s'", optarg);
-            break;
-        case O_JSON: json_path = optarg; break;
-        case O_VERSUS: versus = optarg; break;
-        case O_CSV: csv_path = optarg; break;
-        case O_OUT:
-            return pw_cli_usage_error(CMD, "there is no --out here: write the indices with "
-                                           "--json FILE and/or --csv FILE");
-        default:
-            return pw_cli_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return pw_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+    pw_cli_val v[S_N_OPTS];
+    pw_cli_args args = {v, {0}, 0};
+    int prc = pw_cli_parse(&pw_cli_spec_sensitivity, argc, argv, &args);
+    if (prc)
+        return prc < 0 ? PW_EXIT_OK : prc;
+    if (v[S_OUT].given)
+        return pw_cli_usage_error(CMD, "there is no --out here: write the indices with "
+                                       "--json FILE and/or --csv FILE");
+    const char *scenario = pw_cli_str(&args, S_SCENARIO, "almaty");
+    const char *method = pw_cli_str(&args, S_METHOD, "sobol");
+    const char *json_path = pw_cli_str(&args, S_JSON, NULL);
+    const char *regime = pw_cli_str(&args, S_REGIME, NULL);
+    const char *versus = pw_cli_str(&args, S_VERSUS, NULL);
+    const char *csv_path = pw_cli_str(&args, S_CSV, NULL);
+    const char *outcome_arg = pw_cli_str(&args, S_OUTCOME, NULL);
+    long samples = (long)pw_cli_int(&args, S_SAMPLES, 0), years = (long)pw_cli_int(&args, S_YEARS, 0);
+    long threads = (long)pw_cli_int(&args, S_THREADS, 0);
+    uint64_t seed = pw_cli_u64(&args, S_SEED, 1);
+    double scale = pw_cli_real(&args, S_SCALE, 0.05);
     if (!outcome_arg)
         return pw_cli_usage_error(CMD, "--outcome is required");
     int is_sobol = strcmp(method, "sobol") == 0;
@@ -288,7 +231,7 @@ int pw_cmd_sensitivity(int argc, char **argv)
     json_object_set_new(root, "samples", json_integer(samples));
     json_object_set_new(root, "evaluations", json_integer((json_int_t)evals));
     json_object_set_new(root, "seconds", json_real(secs));
-    json_object_set_new(root, "seed", json_integer(seed));
+    json_object_set_new(root, "seed", json_integer((json_int_t)seed));
     json_t *jouts = json_object();
     json_object_set_new(root, "outcomes", jouts);
 

@@ -7,7 +7,6 @@
  * only the main thread (in sigwait) ever receives them.
  */
 #include <arpa/inet.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,21 +17,52 @@
 #include "pathways/registry.h"
 #include "cli.h"
 
-static const char usage[] =
-    "usage: pathways serve --db DB [--bind 127.0.0.1] [--port 8080] [--threads N]\n"
-    "                      [--auth-fail-limit 10] [--auth-fail-window 60]\n"
-    "                      [--tls-cert CERT.pem --tls-key KEY.pem]\n"
-    "                      [--max-connections 4096] [--per-address-limit 64]\n"
-    "                      [--request-timeout 30]\n"
-    "\n"
-    "Serves the registry as a JSON HTTP API under /api/v1/ (libmicrohttpd, a\n"
-    "pool of threads), and a web front-end for every role at / (open\n"
-    "http://ADDR:PORT/, or https:// with TLS, in a browser and sign in with a\n"
-    "token). Every API request but /api/v1/health needs\n"
-    "\"Authorization: Bearer TOKEN\"; the role of the token's user decides what\n"
-    "it may read or write, exactly as on the command line, and every read or\n"
-    "write of a person's data is audited.\n"
-    "\n"
+enum { V_DB, V_BIND, V_PORT, V_THREADS, V_AUTH_LIMIT, V_AUTH_WINDOW, V_TLS_CERT, V_TLS_KEY,
+       V_MAX_CONNS, V_PER_ADDR, V_TIMEOUT, V_HELP, V_N_OPTS };
+static const pw_cli_opt serve_opts[V_N_OPTS] = {
+    [V_DB] = {"db", 'd', PW_OPT_STR, "DB", 0, 0, NULL, "$PW_REGISTRY_DB",
+              "SQLite file or postgresql:// URL", PW_OPTF_FILE},
+    [V_BIND] = {"bind", 'b', PW_OPT_STR, "ADDR", 0, 0, NULL, "127.0.0.1",
+                "IPv4 address to listen on", 0},
+    [V_PORT] = {"port", 'p', PW_OPT_INT, "N", 0, 65535, NULL, "8080",
+                "TCP port; 0 picks a free one", 0},
+    /* The same range as every --threads; here the threads answer requests. */
+    [V_THREADS] = {"threads", 't', PW_OPT_INT, "T", 0, 1024, NULL, "0: number of CPUs",
+                   "worker threads", 0},
+    [V_AUTH_LIMIT] = {"auth-fail-limit", 0, PW_OPT_INT, "N", 0, 1000000, NULL, "10",
+                      "after N wrong tokens from one address within the window, answer 429 "
+                      "for one window without checking tokens; 0 turns throttling off", 0},
+    [V_AUTH_WINDOW] = {"auth-fail-window", 0, PW_OPT_INT, "S", 1, 86400, NULL, "60",
+                       "the window, in seconds", 0},
+    [V_TLS_CERT] = {"tls-cert", 0, PW_OPT_STR, "FILE", 0, 0, NULL, NULL,
+                    "serve HTTPS only, with this PEM certificate (chain, server's first); "
+                    "needs --tls-key", PW_OPTF_FILE},
+    [V_TLS_KEY] = {"tls-key", 0, PW_OPT_STR, "FILE", 0, 0, NULL, NULL,
+                   "its PEM private key, unencrypted; refused if group or others may read it "
+                   "(chmod 600; 0640 only if root owns it)", PW_OPTF_FILE},
+    [V_MAX_CONNS] = {"max-connections", 0, PW_OPT_INT, "N", 1, 1000000, NULL, "4096",
+                     "connections at once, in all (lowered to fit the open-file limit, with "
+                     "a warning)", 0},
+    [V_PER_ADDR] = {"per-address-limit", 0, PW_OPT_INT, "N", 0, 1000000, NULL, "64",
+                    "connections at once from one client address; 0 turns the limit off, "
+                    "e.g. behind a reverse proxy on this host, which must then limit its own "
+                    "clients", 0},
+    [V_TIMEOUT] = {"request-timeout", 0, PW_OPT_INT, "S", 1, 86400, NULL, "30",
+                   "a request must be all in (headers and body) within S seconds of its "
+                   "connection's start, or of the previous request on it, or the connection "
+                   "is closed; raise it for large POST bodies on slow links", 0},
+    [V_HELP] = PW_OPT_HELP_ROW,
+};
+
+const pw_cli_cmd pw_cli_spec_serve = {
+    "serve", "serve the registry's JSON HTTP API and web front-end", NULL,
+    "Serves the registry as a JSON HTTP API under /api/v1/ (libmicrohttpd, a pool of "
+    "threads), and a web front-end for every role at / (open http://ADDR:PORT/, or https:// "
+    "with TLS, in a browser and sign in with a token). Every API request but /api/v1/health "
+    "needs \"Authorization: Bearer TOKEN\"; the role of the token's user decides what it may "
+    "read or write, exactly as on the command line, and every read or write of a person's "
+    "data is audited.",
+    serve_opts, V_N_OPTS,
     "  GET  /api/v1/health                        {\"status\": \"ok\"}\n"
     "  GET  /api/v1/me                            the token's user, role and rights\n"
     "  GET  /api/v1/episodes[?programme=&phase=&as_of=&limit=&offset=]\n"
@@ -49,32 +79,6 @@ static const char usage[] =
     "{\"error\", \"field\", \"line\"}; 404 unknown path or episode; 429 too many\n"
     "failed tokens from this address (Retry-After says when to try again).\n"
     "\n"
-    "options:\n"
-    "  -d, --db DB        SQLite file or postgresql:// URL (default $PW_REGISTRY_DB)\n"
-    "  -b, --bind ADDR    IPv4 address to listen on (default 127.0.0.1)\n"
-    "  -p, --port N       TCP port (default 8080; 0 picks a free one)\n"
-    "  -t, --threads N    worker threads (default: number of CPUs)\n"
-    "      --auth-fail-limit N   after N wrong tokens from one address within the\n"
-    "                     window, answer 429 for one window without checking\n"
-    "                     tokens (default 10; 0 turns throttling off)\n"
-    "      --auth-fail-window S  the window, in seconds (default 60)\n"
-    "      --tls-cert FILE  serve HTTPS only, with this PEM certificate (chain,\n"
-    "                     server's first); needs --tls-key\n"
-    "      --tls-key FILE   its PEM private key, unencrypted; refused if group or\n"
-    "                     others may read it (chmod 600; 0640 only if root owns it)\n"
-    "      --max-connections N   connections at once, in all (default 4096;\n"
-    "                     lowered to fit the open-file limit, with a warning)\n"
-    "      --per-address-limit N connections at once from one client address\n"
-    "                     (default 64; 0 turns the limit off, e.g. behind a\n"
-    "                     reverse proxy on this host, which must then limit\n"
-    "                     its own clients)\n"
-    "      --request-timeout S   a request must be all in (headers and body)\n"
-    "                     within S seconds of its connection's start, or of the\n"
-    "                     previous request on it, or the connection is closed\n"
-    "                     (default 30; raise it for large POST bodies on slow\n"
-    "                     links)\n"
-    "  -h, --help         this text\n"
-    "\n"
     "TLS: TLS 1.2 and 1.3 only (GnuTLS \"NORMAL\" ciphers); every answer then\n"
     "carries Strict-Transport-Security. Without TLS, tokens and health data\n"
     "cross the network in clear: on a non-loopback --bind use --tls-cert and\n"
@@ -89,7 +93,7 @@ static const char usage[] =
     "See docs/registry.md.\n"
     "exit: 0 stopped by a signal; 1 bad option value (a TLS file: unreadable,\n"
     "      open to others, not PEM, or key and certificate do not match) or\n"
-    "      registry; 2 usage; 3 cannot listen or database failure\n";
+    "      registry; 2 usage; 3 cannot listen or database failure\n"};
 
 /* 1 if addr is in 127.0.0.0/8, the only addresses whose traffic never
  * leaves the host. An address that does not parse counts as loopback here:
@@ -100,16 +104,6 @@ static int is_loopback(const char *addr)
     if (inet_pton(AF_INET, addr, &a) != 1)
         return 1;
     return (ntohl(a.s_addr) >> 24) == 127;
-}
-
-static int parse_int(const char *s, long lo, long hi, long *out)
-{
-    char *end = NULL;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
 }
 
 /* Descriptors the server needs besides one per connection: the listening
@@ -149,80 +143,27 @@ static void fit_open_files(pw_registry_serve_opts *o)
 int pw_cmd_serve(int argc, char **argv)
 {
     static const char cmd[] = "serve";
-    if (pw_cli_wants_help(argc, argv)) {
-        fputs(usage, stdout);
-        return PW_EXIT_OK;
-    }
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},      {"bind", required_argument, NULL, 'b'},
-        {"port", required_argument, NULL, 'p'},    {"threads", required_argument, NULL, 't'},
-        {"auth-fail-limit", required_argument, NULL, 'L'},
-        {"auth-fail-window", required_argument, NULL, 'W'},
-        {"tls-cert", required_argument, NULL, 'C'},
-        {"tls-key", required_argument, NULL, 'K'},
-        {"max-connections", required_argument, NULL, 'M'},
-        {"per-address-limit", required_argument, NULL, 'A'},
-        {"request-timeout", required_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    pw_cli_val v[V_N_OPTS];
+    pw_cli_args args = {v, {0}, 0};
+    int prc = pw_cli_parse(&pw_cli_spec_serve, argc, argv, &args);
+    if (prc)
+        return prc < 0 ? PW_EXIT_OK : prc;
     pw_registry_serve_opts o = {.db_url = getenv("PW_REGISTRY_DB"), .bind = "127.0.0.1", .port = 8080};
-    optind = 1;
-    opterr = 0;
-    int c;
-    long v;
-    while ((c = getopt_long(argc, argv, ":d:b:p:t:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd': o.db_url = optarg; break;
-        case 'b': o.bind = optarg; break;
-        case 'p':
-            if (parse_int(optarg, 0, 65535, &v) != 0)
-                return pw_cli_usage_error(cmd, "--port must be 0..65535, not '%s'", optarg);
-            o.port = (int)v;
-            break;
-        case 't':
-            if (parse_int(optarg, 1, 256, &v) != 0)
-                return pw_cli_usage_error(cmd, "--threads must be 1..256, not '%s'", optarg);
-            o.threads = (int)v;
-            break;
-        case 'L':
-            if (parse_int(optarg, 0, 1000000, &v) != 0)
-                return pw_cli_usage_error(cmd, "--auth-fail-limit must be 0..1000000, not '%s'",
-                                          optarg);
-            /* 0 on the command line is "off"; in pw_registry_serve_opts it is "default". */
-            o.auth_fail_limit = v == 0 ? -1 : (int)v;
-            break;
-        case 'W':
-            if (parse_int(optarg, 1, 86400, &v) != 0)
-                return pw_cli_usage_error(cmd, "--auth-fail-window must be 1..86400 seconds, not '%s'",
-                                          optarg);
-            o.auth_fail_window = (int)v;
-            break;
-        case 'C': o.tls_cert = optarg; break;
-        case 'K': o.tls_key = optarg; break;
-        case 'M':
-            if (parse_int(optarg, 1, 1000000, &v) != 0)
-                return pw_cli_usage_error(cmd, "--max-connections must be 1..1000000, not '%s'",
-                                          optarg);
-            o.max_conns = (int)v;
-            break;
-        case 'A':
-            if (parse_int(optarg, 0, 1000000, &v) != 0)
-                return pw_cli_usage_error(cmd, "--per-address-limit must be 0..1000000, not '%s'",
-                                          optarg);
-            /* 0 on the command line is "off"; in pw_registry_serve_opts it is "default". */
-            o.per_addr_limit = v == 0 ? -1 : (int)v;
-            break;
-        case 'T':
-            if (parse_int(optarg, 1, 86400, &v) != 0)
-                return pw_cli_usage_error(cmd, "--request-timeout must be 1..86400 seconds, not '%s'",
-                                          optarg);
-            o.request_timeout_ms = (int)v * 1000;
-            break;
-        case ':': return pw_cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
-        default: return pw_cli_usage_error(cmd, "unknown option %s (see --help)", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return pw_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    o.db_url = pw_cli_str(&args, V_DB, o.db_url);
+    o.bind = pw_cli_str(&args, V_BIND, o.bind);
+    o.port = (int)pw_cli_int(&args, V_PORT, o.port);
+    o.threads = (int)pw_cli_int(&args, V_THREADS, 0);
+    /* 0 on the command line is "off"; in pw_registry_serve_opts it is "default". */
+    if (v[V_AUTH_LIMIT].given)
+        o.auth_fail_limit = v[V_AUTH_LIMIT].i == 0 ? -1 : (int)v[V_AUTH_LIMIT].i;
+    o.auth_fail_window = (int)pw_cli_int(&args, V_AUTH_WINDOW, o.auth_fail_window);
+    o.tls_cert = pw_cli_str(&args, V_TLS_CERT, NULL);
+    o.tls_key = pw_cli_str(&args, V_TLS_KEY, NULL);
+    o.max_conns = (int)pw_cli_int(&args, V_MAX_CONNS, o.max_conns);
+    if (v[V_PER_ADDR].given)
+        o.per_addr_limit = v[V_PER_ADDR].i == 0 ? -1 : (int)v[V_PER_ADDR].i;
+    if (v[V_TIMEOUT].given)
+        o.request_timeout_ms = (int)v[V_TIMEOUT].i * 1000;
     if (!o.db_url || !*o.db_url)
         return pw_cli_usage_error(cmd, "--db is required");
     if (!o.tls_cert != !o.tls_key)

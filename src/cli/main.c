@@ -12,21 +12,41 @@
 typedef struct {
     const char *name;
     pw_cli_fn fn;
-    const char *summary;
+    const pw_cli_cmd *spec; /* options, help, summary (opt.h) */
     int ranks; /* spreads its work over MPI ranks when built with MPI */
 } command;
 
 static const command commands[] = {
-    {"run", pw_cmd_run, "simulate a city or country under each regime and compare them", 0},
-    {"assess", pw_cmd_assess, "decide cases (JSON or JSON Lines) under a regime, with the rules that fired", 0},
-    {"regimes", pw_cmd_regimes, "list the built-in regimes", 0},
-    {"params", pw_cmd_params, "list a scenario's parameters with value, range, prior and source", 0},
-    {"calibrate", pw_cmd_calibrate, "fit the model's uncertain parameters to observed data (ABC-SMC)", 1},
-    {"sensitivity", pw_cmd_sensitivity, "global sensitivity of outcomes to each uncertain parameter", 1},
-    {"registry", pw_cmd_registry, "the monitoring registry: init, users, import, reports, audit", 0},
-    {"serve", pw_cmd_serve, "serve the registry's JSON HTTP API and web front-end", 0},
+    {"run", pw_cmd_run, &pw_cli_spec_run, 1},
+    {"assess", pw_cmd_assess, &pw_cli_spec_assess, 0},
+    {"regimes", pw_cmd_regimes, &pw_cli_spec_regimes, 0},
+    {"params", pw_cmd_params, &pw_cli_spec_params, 0},
+    {"calibrate", pw_cmd_calibrate, &pw_cli_spec_calibrate, 1},
+    {"sensitivity", pw_cmd_sensitivity, &pw_cli_spec_sensitivity, 1},
+    {"registry", pw_cmd_registry, &pw_cli_spec_registry, 0},
+    {"serve", pw_cmd_serve, &pw_cli_spec_serve, 0},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+/* Every table, in the order of the man page: each command, and after
+ * `registry` its own commands. */
+static const pw_cli_cmd *const all_specs[] = {
+    &pw_cli_spec_run, &pw_cli_spec_assess, &pw_cli_spec_regimes, &pw_cli_spec_params,
+    &pw_cli_spec_calibrate, &pw_cli_spec_sensitivity, &pw_cli_spec_registry,
+    &pw_cli_spec_registry_init, &pw_cli_spec_registry_user_add,
+    &pw_cli_spec_registry_user_list, &pw_cli_spec_registry_user_disable,
+    &pw_cli_spec_registry_user_rotate, &pw_cli_spec_registry_import,
+    &pw_cli_spec_registry_stats, &pw_cli_spec_registry_audit_verify,
+    &pw_cli_spec_registry_audit_checkpoint, &pw_cli_spec_registry_audit_list,
+    &pw_cli_spec_registry_backup, &pw_cli_spec_registry_restore,
+    &pw_cli_spec_registry_report, &pw_cli_spec_serve,
+};
+
+size_t pw_cli_commands(const pw_cli_cmd *const **out)
+{
+    *out = all_specs;
+    return sizeof all_specs / sizeof all_specs[0];
+}
 
 static void print_help(FILE *f)
 {
@@ -36,10 +56,12 @@ static void print_help(FILE *f)
             "commands:\n",
             PW_VERSION);
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].spec->summary);
     fprintf(f, "  %-12s %s\n", "help", "this text, or `pathways help <command>`");
     fprintf(f,
-            "\n`pathways <command> --help` shows a command's options.\n"
+            "\n`pathways <command> --help` shows a command's options; `pathways --man`\n"
+            "prints the manual page and `pathways --completion bash` the bash completion,\n"
+            "both generated from the same option tables.\n"
             "With no arguments, `pathways run` compares the five regimes for Almaty.\n");
 }
 
@@ -84,6 +106,20 @@ int main(int argc, char **argv)
         printf("pathways %s\n", PW_VERSION);
         return PW_EXIT_OK;
     }
+    /* The man page and the completion script are generated from the
+     * option tables at build time (src/cli/CMakeLists.txt) and installed. */
+    if (strcmp(name, "--man") == 0) {
+        pw_cli_man(stdout, PW_VERSION);
+        return fflush(stdout) ? PW_EXIT_FAIL : PW_EXIT_OK;
+    }
+    if (strcmp(name, "--completion") == 0) {
+        if (argc != 3 || strcmp(argv[2], "bash") != 0) {
+            fprintf(stderr, "pathways: --completion takes one shell: bash\n");
+            return PW_EXIT_USAGE;
+        }
+        pw_cli_completion_bash(stdout);
+        return fflush(stdout) ? PW_EXIT_FAIL : PW_EXIT_OK;
+    }
     if (strcmp(name, "help") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
         if (argc > 2 && strcmp(name, "help") == 0) {
             const command *c = find(argv[2]);
@@ -105,8 +141,8 @@ int main(int argc, char **argv)
     }
     if (!c->ranks)
         return c->fn(argc - 1, argv + 1);
-    /* Calibration and sensitivity run on every MPI rank (a no-op without
-     * MPI); pw_par_finish ends MPI, aborting every rank on failure. */
+    /* Runs, calibration and sensitivity run on every MPI rank (a no-op
+     * without MPI); pw_par_finish ends MPI, aborting every rank on failure. */
     pw_error err;
     pw_error_clear(&err);
     if (pw_par_init(&argc, &argv, &err) != PW_OK) {

@@ -99,9 +99,19 @@ int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
         goto out;
     }
-    pw_progress *prog = o->progress ? pw_progress_start("simulating", (double)n_tasks * R) : NULL;
-    for (int r0 = 0; r0 < o->runs && rc == PW_OK; r0 += batch) {
-        int nb = o->runs - r0 < batch ? o->runs - r0 : batch;
+    /* A share of the runs (o->run_lo .. o->run_hi) when processes split
+     * the ensemble: run r is built from the same coordinates either way. */
+    int run_lo = o->run_hi > 0 ? o->run_lo : 0, run_hi = o->run_hi > 0 ? o->run_hi : o->runs;
+    if (run_lo < 0 || run_lo > run_hi || run_hi > o->runs) {
+        rc = pw_error_set(err, PW_EINVAL, NULL, 0, NULL, "runs %d..%d outside 0..%d", run_lo,
+                          run_hi, o->runs);
+        goto out;
+    }
+    n_tasks = n_regimes * (size_t)(run_hi - run_lo);
+    pw_progress *prog = o->progress && n_tasks ? pw_progress_start("simulating", (double)n_tasks * R)
+                                               : NULL;
+    for (int r0 = run_lo; r0 < run_hi && rc == PW_OK; r0 += batch) {
+        int nb = run_hi - r0 < batch ? run_hi - r0 : batch;
         size_t n_b = (size_t)nb * (size_t)R, n_p = n_b * n_regimes;
         memset(status, 0, (max_b + max_p) * sizeof *status);
         for (int j = 0; j < nb && rc == PW_OK; j++)
