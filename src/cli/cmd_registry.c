@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "pathways/registry.h"
@@ -46,6 +47,14 @@ static const char usage_text[] =
     "  import --db DB --as TOKEN [--batch N] FILE.jsonl\n"
     "                                   import records (FILE '-' = stdin); prints\n"
     "                                   'committed N' after each durable batch\n"
+    "  import --db DB --as TOKEN [--type TYPE] FILE.csv\n"
+    "                                   import a spreadsheet of one record type\n"
+    "                                   (or with a 'type' column), all or nothing\n"
+    "  dictionary [--format json|csv] [--template TYPE]\n"
+    "                                   the data dictionary: every field the\n"
+    "                                   import accepts, its type, allowed values\n"
+    "                                   and the roles that may write it; or the\n"
+    "                                   CSV template of one record type\n"
     "  stats --db DB --as TOKEN         counts as JSON\n"
     "  audit verify --db DB [--checkpoint FILE]\n"
     "                                   check the audit chain, the seal of every\n"
@@ -70,6 +79,8 @@ static const char usage_text[] =
     "  --db DB        registry (default $PW_REGISTRY_DB)\n"
     "  --as TOKEN     your token (default $PW_REGISTRY_TOKEN)\n"
     "  --batch N      records per transaction for import (default 1000)\n"
+    "  --type TYPE    the record type of a CSV import (person, episode, ...)\n"
+    "  --format F     import: jsonl or csv (default: by the file's extension)\n"
     "  --to FILE      where backup writes the copy (replaced atomically)\n"
     "  --from FILE    the backup that restore reads (left unchanged)\n"
     "  --force        let restore replace an existing registry (kept aside)\n"
@@ -107,7 +118,7 @@ static int fail(const pw_error *err)
 }
 
 typedef struct opts {
-    const char *db, *as, *name, *role, *to, *from, *out, *checkpoint;
+    const char *db, *as, *name, *role, *to, *from, *out, *checkpoint, *type, *format;
     int force;
     long batch;
     int first_arg; /* index of the first operand in argv */
@@ -128,6 +139,8 @@ static int parse(int argc, char **argv, const char *cmd, opts *o)
         {"force", no_argument, NULL, 'F'},
         {"out", required_argument, NULL, 'o'},
         {"checkpoint", required_argument, NULL, 'c'},
+        {"type", required_argument, NULL, 'y'},
+        {"format", required_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
@@ -148,6 +161,8 @@ static int parse(int argc, char **argv, const char *cmd, opts *o)
         case 'F': o->force = 1; break;
         case 'o': o->out = optarg; break;
         case 'c': o->checkpoint = optarg; break;
+        case 'y': o->type = optarg; break;
+        case 'm': o->format = optarg; break;
         case 'b': {
             char *end;
             o->batch = strtol(optarg, &end, 10);
@@ -267,7 +282,30 @@ static int cmd_import(int argc, char **argv)
     if ((rc = need_token(&o, "registry import")))
         return rc;
     if (o.first_arg != argc - 1)
-        return pw_cli_usage_error("registry import", "give one FILE.jsonl");
+        return pw_cli_usage_error("registry import", "give one FILE.jsonl or FILE.csv");
+    const char *path = argv[o.first_arg];
+    size_t pl = strlen(path);
+    int csv = (o.format && strcmp(o.format, "csv") == 0) ||
+              (!o.format && pl > 4 && strcasecmp(path + pl - 4, ".csv") == 0);
+    if (o.format && strcmp(o.format, "csv") != 0 && strcmp(o.format, "jsonl") != 0)
+        return pw_cli_usage_error("registry import", "--format must be jsonl or csv");
+    if (o.type && !csv)
+        return pw_cli_usage_error("registry import", "--type goes with a CSV file");
+    if (csv) {
+        /* A spreadsheet: all or nothing, through the same importer. */
+        long committed = 0;
+        pw_error err;
+        pw_error_clear(&err);
+        rc = pw_registry_import_csv(o.db, o.as, path, o.type, &committed, &err);
+        if (rc != PW_OK) {
+            fprintf(stderr, "pathways registry import: nothing of %s was stored\n", path);
+            return fail(&err);
+        }
+        printf("committed %ld\n", committed);
+        fprintf(stderr, "pathways registry import: %ld records committed, 0 rejected\n",
+                committed);
+        return PW_EXIT_OK;
+    }
     pw_import_opts io = {.batch = o.batch, .progress = stdout, .errors = stderr};
     pw_import_result res;
     pw_error err;
@@ -283,6 +321,41 @@ static int cmd_import(int argc, char **argv)
     fprintf(stderr, "pathways registry import: %ld records committed, %ld "
                     "rejected\n", res.committed, res.rejected);
     return res.rejected ? PW_EXIT_BADINPUT : PW_EXIT_OK;
+}
+
+/* The data dictionary needs no registry: it is the importer's own table. */
+static int cmd_dictionary(int argc, char **argv)
+{
+    static const char cmd[] = "registry dictionary";
+    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
+                                             {"template", required_argument, NULL, 't'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    const char *format = NULL, *tmpl = NULL;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f': format = optarg; break;
+        case 't': tmpl = optarg; break;
+        case 'h': fputs(usage_text, stdout); return PW_EXIT_OK;
+        default:
+            return pw_cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return pw_cli_usage_error(cmd, "unexpected '%s'", argv[optind]);
+    if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
+        return pw_cli_usage_error(cmd, "--format must be json or csv");
+    pw_error err;
+    pw_error_clear(&err);
+    int rc = pw_registry_dictionary(stdout, format, tmpl, &err);
+    if (rc == PW_OK && fflush(stdout) != 0)
+        rc = pw_error_set(&err, PW_EIO, "<stdout>", 0, NULL, "write failed");
+    if (rc == PW_EINVAL)
+        return pw_cli_usage_error(cmd, "%s", err.msg);
+    return rc == PW_OK ? PW_EXIT_OK : fail(&err);
 }
 
 static int cmd_stats(int argc, char **argv)
@@ -429,6 +502,8 @@ int pw_cmd_registry(int argc, char **argv)
         return cmd_user(argc - 1, argv + 1);
     if (strcmp(sub, "import") == 0)
         return cmd_import(argc - 1, argv + 1);
+    if (strcmp(sub, "dictionary") == 0)
+        return cmd_dictionary(argc - 1, argv + 1);
     if (strcmp(sub, "stats") == 0)
         return cmd_stats(argc - 1, argv + 1);
     if (strcmp(sub, "audit") == 0)
@@ -440,7 +515,7 @@ int pw_cmd_registry(int argc, char **argv)
     if (strcmp(sub, "restore") == 0)
         return cmd_restore(argc - 1, argv + 1);
     return pw_cli_usage_error("registry", "unknown command '%s' (init, user, "
-                                          "import, stats, audit, report, backup, "
-                                          "restore)",
+                                          "import, dictionary, stats, audit, report, "
+                                          "backup, restore)",
                               sub);
 }

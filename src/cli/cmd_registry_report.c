@@ -20,6 +20,7 @@ static const char usage[] =
     "usage: pathways registry report --db DB --as TOKEN --kind KIND\n"
     "                                [--by programme|regime|substance]\n"
     "                                [--as-of YYYY-MM-DD] [--output FILE]\n"
+    "                                [--format json|csv|xlsx] [--table NAME]\n"
     "\n"
     "Computes a report over the registry as the user holding TOKEN. Aggregate\n"
     "reports need a role that may read aggregates; person-level ones (overdue,\n"
@@ -49,6 +50,10 @@ static const char usage[] =
     "                     caseload, outcomes; default: one group \"all\")\n"
     "  -t, --as-of DATE   the report's \"today\" (default: today, UTC)\n"
     "  -o, --output FILE  write to FILE (atomically) instead of standard output\n"
+    "      --format F     json (default), csv (one table) or xlsx (every table, a\n"
+    "                     sheet each; an Excel workbook)\n"
+    "      --table NAME   with --format csv: the table to write (default: the first\n"
+    "                     after the summary; a wrong name lists them)\n"
     "  -h, --help         this text\n"
     "\n"
     "See docs/registry.md, \"Reports and HTTP API\", for every field.\n"
@@ -80,13 +85,15 @@ int pw_cmd_registry_report(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},   {"as", required_argument, NULL, 'a'},
         {"kind", required_argument, NULL, 'k'}, {"by", required_argument, NULL, 'b'},
         {"as-of", required_argument, NULL, 't'}, {"output", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, 'f'}, {"table", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
     const char *db = getenv("PW_REGISTRY_DB"), *tok = getenv("PW_REGISTRY_TOKEN");
     const char *kind = NULL, *by = NULL, *asof = NULL, *output = NULL;
+    const char *format = NULL, *table = NULL;
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":d:a:k:b:t:o:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:a:k:b:t:o:f:T:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': db = optarg; break;
         case 'a': tok = optarg; break;
@@ -94,6 +101,8 @@ int pw_cmd_registry_report(int argc, char **argv)
         case 'b': by = optarg; break;
         case 't': asof = optarg; break;
         case 'o': output = optarg; break;
+        case 'f': format = optarg; break;
+        case 'T': table = optarg; break;
         case ':': return pw_cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
         default: return pw_cli_usage_error(cmd, "unknown option %s (see --help)", argv[optind - 1]);
         }
@@ -106,6 +115,11 @@ int pw_cmd_registry_report(int argc, char **argv)
         return pw_cli_usage_error(cmd, "--as TOKEN is required");
     if (!kind)
         return pw_cli_usage_error(cmd, "--kind is required (see --help)");
+    if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 &&
+        strcmp(format, "xlsx") != 0)
+        return pw_cli_usage_error(cmd, "--format must be json, csv or xlsx, not '%s'", format);
+    if (table && (!format || strcmp(format, "csv") != 0))
+        return pw_cli_usage_error(cmd, "--table goes with --format csv");
 
     pw_error err;
     pw_error_clear(&err);
@@ -130,6 +144,19 @@ int pw_cmd_registry_report(int argc, char **argv)
     if (rc != PW_OK) {
         pw_error_print(&err, stderr, "pathways registry report");
         return exit_for(rc);
+    }
+    /* A spreadsheet of the same report (the TDI export is CSV already). */
+    if (format && strcmp(format, "json") != 0 && strncmp(type, "application/json", 16) == 0) {
+        char *sheet = NULL;
+        size_t slen = 0;
+        rc = pw_registry_report_sheet(out, len, format, table, &sheet, &slen, &err);
+        free(out);
+        if (rc != PW_OK) {
+            pw_error_print(&err, stderr, "pathways registry report");
+            return exit_for(rc);
+        }
+        out = sheet;
+        len = slen;
     }
     if (output) {
         pw_afile *af = NULL;
