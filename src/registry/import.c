@@ -112,7 +112,9 @@ static int import_line(pwi_importer *im, const char *text, size_t len,
 {
     /* The strict reader (json_in.h): no duplicate key, no control
      * character outside clinical notes; the fields are checked per type. */
-    static const char *const multiline[] = {"notes", NULL};
+    /* A contact may be a postal address over several lines (a spreadsheet
+     * cell with line breaks). */
+    static const char *const multiline[] = {"notes", "contact", NULL};
     json_t *rec;
     int prc = pwi_json_read(text, len, im->name, im->line, NULL, multiline, &rec, err);
     if (prc != PW_OK)

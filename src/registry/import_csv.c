@@ -64,13 +64,14 @@ typedef struct row {
 } row;
 
 /* Parses the next row from *p (in place: quotes are removed by moving the
- * bytes). Returns 1 for a row, 0 at the end, or an error. */
-static int next_row(char **p, char *end, char sep, long *line, row *r, const char *name,
-                    pw_error *err)
+ * bytes). *got = 1 for a row, 0 at the end; PW_OK or an error. */
+static int next_row(char **p, char *end, char sep, long *line, row *r, int *got,
+                    const char *name, pw_error *err)
 {
     char *s = *p;
+    *got = 0;
     if (s >= end)
-        return 0;
+        return PW_OK;
     r->n = 0;
     r->line = *line;
     for (;;) {
@@ -110,22 +111,29 @@ static int next_row(char **p, char *end, char sep, long *line, row *r, const cha
             while (s < end && *s != sep && *s != '\n' && *s != '\r')
                 *out++ = *s++;
         }
+        /* Read the byte after the cell before ending the cell's text: for
+         * an unquoted cell the terminator goes where that byte is. */
         char c = s < end ? *s : '\n';
         *out = '\0';
         if (c == sep) {
             s++;
             continue;
         }
-        /* End of the row: CRLF, LF, CR or the end. */
-        if (s < end && *s == '\r')
+        /* End of the row: CRLF, LF, CR or the end (from c: *s may be the
+         * terminator just written). */
+        if (c == '\r' && s < end) {
             s++;
-        if (s < end && *s == '\n')
+            if (s < end && *s == '\n')
+                s++;
+        } else if (c == '\n' && s < end) {
             s++;
+        }
         (*line)++;
         break;
     }
     *p = s;
-    return 1;
+    *got = 1;
+    return PW_OK;
 }
 
 static int blank_row(const row *r)
@@ -258,12 +266,12 @@ int pwi_csv_to_jsonl(const char *buf, size_t len, const char *name, const char *
     const pwi_rectype *rt = NULL;
     const pwi_field *col[MAX_COLS];
     int type_col = -1;
-    int rc = next_row(&p, end, sep, &line, &head, name, err);
-    if (rc == 0)
+    int got;
+    int rc = next_row(&p, end, sep, &line, &head, &got, name, err);
+    if (rc == PW_OK && !got)
         rc = pw_error_set(err, PW_EPARSE, name, 1, NULL, "is empty (no header row)");
-    if (rc != 1)
+    if (rc != PW_OK)
         goto done;
-    rc = PW_OK;
     if (type && !(rt = pwi_dict_find(type))) {
         rc = pw_error_set(err, PW_EINVAL, name, 0, "type", "unknown record type '%.40s'", type);
         goto done;
@@ -294,8 +302,7 @@ int pwi_csv_to_jsonl(const char *buf, size_t len, const char *name, const char *
         goto done;
     }
     long at = 1; /* lines written to the output so far */
-    while ((rc = next_row(&p, end, sep, &line, &r, name, err)) == 1) {
-        rc = PW_OK;
+    while ((rc = next_row(&p, end, sep, &line, &r, &got, name, err)) == PW_OK && got) {
         if (blank_row(&r))
             continue;
         if (r.n != head.n) {
@@ -362,9 +369,8 @@ int pwi_csv_to_jsonl(const char *buf, size_t len, const char *name, const char *
             goto done;
         (*nrec)++;
     }
-    if (rc < 0 || rc > 1)
+    if (rc != PW_OK)
         goto done;
-    rc = PW_OK;
     if (!s.b && sb_put(&s, "", 0) != PW_OK)
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
 done:
