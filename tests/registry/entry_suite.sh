@@ -40,7 +40,7 @@ cat > base.jsonl <<'EOF2'
 EOF2
 "$BIN" registry import --db "$DB" --as "$CLIN" base.jsonl > base.out 2> base.err
 expect_rc 0 $? "the base records import"
-is "substance aliases stored under the code-list name" "$(q "SELECT group_concat(substance, ',') FROM (SELECT substance FROM episode ORDER BY id) x")" "synthetic_cannabinoids,synthetic_cannabinoids"
+is "substance aliases stored under the code-list name" "$(q "SELECT substance FROM episode ORDER BY id" | paste -sd, -)" "synthetic_cannabinoids,synthetic_cannabinoids"
 is "analyte alias stored under the list's name" "$(q "SELECT analyte FROM drug_test ORDER BY id LIMIT 1")" cannabis
 
 cat > bad.jsonl <<EOF2

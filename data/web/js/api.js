@@ -26,6 +26,9 @@ export class ApiError extends Error {
     super((body && body.error) || `HTTP ${status}`);
     this.status = status;
     this.field = (body && body.field) || null;
+    // A stable machine code ("future_date", "not_in_list", ...) that the
+    // page says in the user's language (i18n.js, err.CODE).
+    this.code = (body && body.code) || null;
     this.line = (body && body.line) || null;
     this.retryAfter = retryAfter;
   }
