@@ -147,6 +147,20 @@ int pwi_episode_json(pwi_reg *reg, const char *id_or_ref, const pwi_audit_hook *
         if ((rc = pwi_consent_withdrawn(reg->db, person_id, scope, &withdrawn, err)) != PW_OK)
             goto done;
         if (withdrawn) {
+            /* The refusal is on record like any other (action "denied"),
+             * written once the read snapshot has ended. */
+            char dobj[40];
+            snprintf(dobj, sizeof dobj, "episode:%lld", (long long)id);
+            pwi_db_end_read(reg->db, NULL);
+            pw_error aerr;
+            pw_error_clear(&aerr);
+            pwi_audit_entry de = {"denied", dobj, "consent withdrawn"};
+            int arc = pwi_report_audit(reg, audit, &de, 1, &aerr);
+            if (arc != PW_OK) {
+                *err = aerr;
+                rc = arc;
+                goto done;
+            }
             rc = pw_error_set(err, PW_EPERM, NULL, 0, NULL,
                               "the person has withdrawn consent (scope %s) to this disclosure",
                               scope);

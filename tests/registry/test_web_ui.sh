@@ -23,7 +23,12 @@
 # control has a label; at 390 px nothing overflows
 # sideways; the CSP and other headers are sent; no script error or CSP
 # refusal reaches the console; the screenshots are real PNGs of the
-# window's size. Screenshots are kept in $PW_BUILD/web-screenshots/.
+# window's size. Safe entry: required choices start empty and an unchosen
+# one is refused in the form with its label; a future date and "1-" in a
+# number are refused with their labels, nothing sent, and the server
+# refuses the date too (code future_date); a correction is saved, the form
+# shows what was stored, and the episode shows it as history; the empty
+# choice reads "выберите" in Russian. Screenshots are kept in $PW_BUILD/web-screenshots/.
 set -u
 BIN=${PW_BIN:?PW_BIN}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -183,7 +188,9 @@ wd_type '#rec-notes' 'second clinical note'
 wd_click '#rec-form button[type=submit]'
 wd_wait 'return !document.querySelector("#rec-err-psych_health").hidden;' && ok "bad field: error next to psych_health" || fail "no field error"
 case $(text '#rec-err-psych_health') in *"between 0 and 20"*) ok "the server's reason is shown" ;; *) fail "field error: $(text '#rec-err-psych_health')" ;; esac
-case $(text '#rec-error') in *psych_health*) ok "the summary names the field" ;; *) fail "summary: $(text '#rec-error')" ;; esac
+# Caught in the form now, before anything is sent: the summary names the
+# field by its label.
+case $(text '#rec-error') in *"Psychological health"*) ok "the summary names the field" ;; *) fail "summary: $(text '#rec-error')" ;; esac
 check "the field is marked invalid and focused" 'const e = document.querySelector("#rec-psych_health"); return e.getAttribute("aria-invalid") === "true" && document.activeElement === e;'
 [ "$(stat reviews)" = "$before" ] && ok "stats unchanged after the bad review ($before)" || fail "reviews $before -> $(stat reviews)"
 shot record-error
@@ -279,7 +286,7 @@ save() {
 people=$(stat people); episodes=$(stat episodes)
 sign_in "$INTAKE" && ok "intake signed in" || fail "intake sign-in"
 nav record
-check "intake is offered person and episode forms, not reviews" 'const o = [...document.querySelectorAll("#rec-kind option")].map(x => x.value).join(","); return o === "person,episode";'
+check "intake is offered person, episode, consent and correction forms, not reviews" 'const o = [...document.querySelectorAll("#rec-kind option")].map(x => x.value).join(","); return o === "person,episode,consent,amendment";'
 wd_wait 'return !!document.querySelector("#rec-form[data-type=person]");'
 check "a birth date is not prefilled" 'return document.querySelector("#rec-birth_date").value === "";'
 wd_type '#rec-ref' P12; wd_type '#rec-national_id' 900101300012; wd_type '#rec-name' 'Lazzat Twelve'
