@@ -24,6 +24,15 @@ const char *pwi_consent_filter_x(pwi_role role)
     return "";
 }
 
+const char *pwi_consent_filter_e(pwi_role role)
+{
+    if (role == PWI_ROLE_COURT_LIAISON)
+        return " AND " PWI_CONSENT_OK("court", "e.person_id");
+    if (role == PWI_ROLE_ANALYST)
+        return " AND " PWI_CONSENT_OK("research", "e.person_id");
+    return "";
+}
+
 int pwi_consent_withdrawn(pwi_db *db, int64_t person_id, const char *scope, int *withdrawn,
                           pw_error *err)
 {

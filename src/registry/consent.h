@@ -10,8 +10,9 @@
  *             opens the person's episodes, nor sees them in the overdue
  *             report.
  *   research  person-level rows outside the clinic: the analyst's episode
- *             list and episode view, and the TDI export (for every role,
- *             since it leaves the registry). Withdrawn: left out of them.
+ *             list, episode view and overdue report, and the TDI export
+ *             (for every role, since it leaves the registry). Withdrawn:
+ *             left out of them.
  *             Aggregate reports (counts, rates, survival) still count the
  *             person: they identify no one, and monitoring the programmes
  *             is the registry's duty (our choice).
@@ -38,6 +39,9 @@ const char *pwi_consent_scope_of(pwi_role role);
 
 /* " AND <PWI_CONSENT_OK>" over PERSON_COL "x.person_id" for the role, or "". */
 const char *pwi_consent_filter_x(pwi_role role);
+
+/* The same over "e.person_id" (an episode aliased e). */
+const char *pwi_consent_filter_e(pwi_role role);
 
 /* *withdrawn = 1 when the latest consent of `scope` of the person is
  * withdrawn. */

@@ -126,12 +126,16 @@ contains lab.err "may not write review data" "refused by the field's own right"
 
 # ---- consent ----------------------------------------------------------------
 is "court liaison lists the 3 episodes before any consent" "$(curl -s -H "Authorization: Bearer $COURT" "$URL/episodes" | jq -r .total)" 3
+ov_before=$(curl -s -H "Authorization: Bearer $COURT" "$URL/reports/overdue" | jq '[.overdue[] | select(.episode == "E2")] | length')
+[ "$ov_before" -gt 0 ] && ok "E2 has overdue reviews for the liaison ($ov_before)" || fail "no overdue rows of E2 to test with"
 printf '{"type":"consent","person":"P2","scope":"court","status":"withdrawn","date":"%s"}\n{"type":"consent","person":"P1","scope":"research","status":"withdrawn","date":"%s"}\n' "$TODAY" "$TODAY" > c1.jsonl
 "$BIN" registry import --db "$DB" --as "$INTAKE" c1.jsonl > c1.out 2> c1.err
 expect_rc 0 $? "intake records consent"
 is "court consent withdrawn: E2 leaves the liaison's list" "$(curl -s -H "Authorization: Bearer $COURT" "$URL/episodes" | jq -r '[.episodes[].episode] | join(",")')" "E1,E4"
 code=$(curl -s -o e2c.json -w '%{http_code}' -H "Authorization: Bearer $COURT" "$URL/episodes/E2")
 is "and the liaison cannot open it" "$code $(jq -r .code e2c.json)" "403 consent_withdrawn"
+is "nor in the liaison's overdue report" "$(curl -s -H "Authorization: Bearer $COURT" "$URL/reports/overdue" | jq '[.overdue[] | select(.episode == "E2")] | length')" 0
+is "the clinician's overdue report keeps them" "$(curl -s -H "Authorization: Bearer $CLIN" "$URL/reports/overdue" | jq '[.overdue[] | select(.episode == "E2")] | length')" "$ov_before"
 is "the clinician still sees it, with the consent" "$(curl -s -H "Authorization: Bearer $CLIN" "$URL/episodes/E2" | jq -r '.consent[0].scope + " " + .consent[0].status')" "court withdrawn"
 is "research consent withdrawn: P1's episodes leave the analyst's list" "$(curl -s -H "Authorization: Bearer $ANALYST" "$URL/episodes" | jq -r .total)" 1
 "$BIN" registry report --db "$DB" --as "$CLIN" --kind tdi-export > tdi.csv 2> tdi.err

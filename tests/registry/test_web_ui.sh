@@ -299,6 +299,16 @@ wd_select '#rec-legal_basis' voluntary; wd_type '#rec-start' 2025-12-01
 save "episode E12"
 [ "$(stat people) $(stat episodes)" = "$((people + 1)) $((episodes + 1))" ] &&
     ok "stats: one more person and episode" || fail "stats after intake: $(stat people) $(stat episodes)"
+# A spreadsheet of people through the page: BOM, Cyrillic, a quoted comma.
+wd_select '#rec-kind' person
+wd_wait 'return !!document.querySelector("#csv-form");' || fail "no spreadsheet form"
+printf '\357\273\277ref,national_id,name,birth_date,sex\r\nP13,900101300013,"Әлия Сейітқызы, мл.",1998-05-06,female\r\n' > "$WORK/people.csv"
+e=$(wd_el '#csv-file')
+wd_req POST "/session/$WD_SID/element/$e/value" "$(jq -cn --arg t "$WORK/people.csv" '{text: $t}')" > /dev/null
+wd_click '#csv-form button[type=submit]'
+wd_wait 'return document.querySelector("#csv-out").textContent !== "";'
+case $(text '#csv-out') in Saved*) ok "a CSV of people imported from the page: $(text '#csv-out')" ;; *) fail "CSV upload: $(text '#csv-out')" ;; esac
+[ "$(curl -s -H "Authorization: Bearer $CLIN" "$BASE/api/v1/stats" | jq -r .people)" = "$((people + 2))" ] && ok "stats: the spreadsheet's person is stored" || fail "people after the CSV: $(stat people)"
 sign_out
 sign_in "$CLIN" && ok "clinician signed in again" || fail "clinician sign-in"
 nav record

@@ -144,7 +144,36 @@ function draw() {
     ev.preventDefault();
     submit(form, spec, fields);
   });
-  out.append(form);
+  out.append(form, sheetForm(spec));
+}
+
+// A spreadsheet of this record type (its template from `pathways registry
+// dictionary --template TYPE`), sent as text/csv: all or nothing, through
+// the same checks; an error names the file's line and the column.
+function sheetForm(spec) {
+  const form = el('form', { id: 'csv-form', class: 'card record' },
+    el('h3', { text: t('csv.title', { type: labelOf(spec) }) }),
+    el('div', { class: 'field' }, el('label', { for: 'csv-file', text: t('csv.file') }),
+      el('input', { id: 'csv-file', name: 'file', type: 'file', accept: '.csv,text/csv' })),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', text: t('csv.send') })),
+    el('p', { id: 'csv-out', role: 'status' }));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const out = form.querySelector('#csv-out');
+    const file = form.elements.file.files[0];
+    if (!file) return;
+    try {
+      const res = await api(`records?type=${encodeURIComponent(spec.type)}`,
+        { method: 'POST', body: await file.text(), type: 'text/csv' });
+      out.className = 'ok';
+      out.textContent = t('rec.saved', { n: res.committed }).replace(/:[^:]*$/, '.');
+    } catch (e) {
+      out.className = 'error';
+      const where = e.line ? t('csv.where', { line: e.line, field: e.field || '' }) : '';
+      out.textContent = `${t('rec.nothing_saved')} ${where} ${e.code && has(`err.${e.code}`) ? t(`err.${e.code}`, { label: e.field || '' }) : e.message}`;
+    }
+  });
+  return form;
 }
 
 // YYYY-MM-DD that is a real calendar day.
