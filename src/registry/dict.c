@@ -219,8 +219,10 @@ const pwi_rectype *pwi_dict_find(const char *type)
 
 const pwi_field *pwi_dict_field(const pwi_rectype *rt, const char *name)
 {
+    /* Called for every key of every imported record: the first byte is
+     * compared inline before strcmp (most fields differ there). */
     for (int i = 0; rt && name && i < rt->nfields; i++)
-        if (strcmp(rt->fields[i].name, name) == 0)
+        if (rt->fields[i].name[0] == name[0] && strcmp(rt->fields[i].name, name) == 0)
             return &rt->fields[i];
     return NULL;
 }
