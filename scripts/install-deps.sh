@@ -6,6 +6,7 @@ PKGS="build-essential cmake pkg-config git
       libgsl-dev librandom123-dev libjansson-dev libyaml-dev
       libsqlite3-dev sqlite3 libpq-dev postgresql
       libmicrohttpd-dev libgnutls28-dev libsodium-dev libcmocka-dev
+      libxlsxwriter-dev
       libopenmpi-dev openmpi-bin
       curl openssl wrk jq chromium chromium-driver fonts-dejavu-core
       python3 python3-pandas"

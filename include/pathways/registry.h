@@ -54,6 +54,24 @@ int pw_registry_import(const char *db, const char *as_token,
                        const char *path, const pw_import_opts *opts,
                        pw_import_result *res, pw_error *err);
 
+/* Imports a CSV file of records (one template per record type: `type`, or
+ * NULL when the file has a `type` column) all or nothing, through the same
+ * checks and audit as pw_registry_import. *committed = records stored. */
+int pw_registry_import_csv(const char *db, const char *as_token, const char *path,
+                           const char *type, long *committed, pw_error *err);
+
+/* Prints the data dictionary (every record type and field the import
+ * accepts, with type, allowed values and the roles that may write it) as
+ * "json" or "csv"; or, with `template_type`, that type's CSV template. */
+int pw_registry_dictionary(FILE *out, const char *format, const char *template_type,
+                           pw_error *err);
+
+/* A report's JSON (from pw_registry_report) as "csv" (one table: `table`,
+ * or NULL for the first) or "xlsx" (every table, a sheet each). *out is
+ * malloc'd. */
+int pw_registry_report_sheet(const char *report, size_t len, const char *format,
+                             const char *table, char **out, size_t *outlen, pw_error *err);
+
 /* Writes the counts as one JSON object on `out`. */
 int pw_registry_stats(const char *db, const char *as_token, FILE *out,
                       pw_error *err);

@@ -29,7 +29,8 @@ extern const pw_cli_cmd pw_cli_spec_assess, pw_cli_spec_regimes, pw_cli_spec_par
     pw_cli_spec_registry_user_disable, pw_cli_spec_registry_user_rotate,
     pw_cli_spec_registry_import, pw_cli_spec_registry_stats, pw_cli_spec_registry_audit_verify,
     pw_cli_spec_registry_audit_checkpoint, pw_cli_spec_registry_audit_list,
-    pw_cli_spec_registry_backup, pw_cli_spec_registry_restore, pw_cli_spec_registry_report;
+    pw_cli_spec_registry_backup, pw_cli_spec_registry_restore, pw_cli_spec_registry_report,
+    pw_cli_spec_registry_dictionary;
 
 int pw_cmd_assess(int argc, char **argv);
 int pw_cmd_regimes(int argc, char **argv);

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "pathways/registry.h"
@@ -43,6 +44,10 @@
                  "replace an existing registry, kept aside as DB.replaced-TIME", 0}
 #define R_OUT {"out", 0, PW_OPT_STR, "FILE", 0, 0, NULL, NULL, \
                "where the checkpoint goes (replaced atomically); required", PW_OPTF_FILE}
+#define R_TYPE {"type", 0, PW_OPT_STR, "TYPE", 0, 0, NULL, "a 'type' column", \
+                "the record type of a CSV import (person, episode, ...)", 0}
+#define R_IMPORT_FORMAT {"format", 0, PW_OPT_CHOICE, "jsonl|csv", 0, 0, "jsonl|csv", \
+                         "by the file's extension", "the file's format", 0}
 #define R_CHECKPOINT {"checkpoint", 0, PW_OPT_STR, "FILE", 0, 0, NULL, NULL, \
                       "a checkpoint the log must still reach", PW_OPTF_FILE}
 
@@ -56,7 +61,16 @@ static const pw_cli_opt reg_user_disable_opts[] = {R_DB, R_AS, R_NAME("the user 
 static const pw_cli_opt reg_user_rotate_opts[] = {
     R_DB, R_AS, R_NAME("the user whose token is replaced (admin); default: yourself"),
     PW_OPT_HELP_ROW};
-static const pw_cli_opt reg_import_opts[] = {R_DB, R_AS, R_BATCH, PW_OPT_HELP_ROW};
+static const pw_cli_opt reg_import_opts[] = {R_DB, R_AS, R_BATCH, R_TYPE, R_IMPORT_FORMAT,
+                                             PW_OPT_HELP_ROW};
+enum { RD_FORMAT, RD_TEMPLATE, RD_HELP, RD_N_OPTS };
+static const pw_cli_opt reg_dictionary_opts[RD_N_OPTS] = {
+    [RD_FORMAT] = {"format", 0, PW_OPT_CHOICE, "json|csv", 0, 0, "json|csv", "json",
+                   "the dictionary's format", 0},
+    [RD_TEMPLATE] = {"template", 0, PW_OPT_STR, "TYPE", 0, 0, NULL, NULL,
+                     "print the CSV template of one record type instead", 0},
+    [RD_HELP] = PW_OPT_HELP_ROW,
+};
 static const pw_cli_opt reg_verify_opts[] = {R_DB, R_CHECKPOINT, PW_OPT_HELP_ROW};
 static const pw_cli_opt reg_checkpoint_opts[] = {R_DB, R_OUT, PW_OPT_HELP_ROW};
 static const pw_cli_opt reg_backup_opts[] = {R_DB, R_AS, R_TO, PW_OPT_HELP_ROW};
@@ -86,6 +100,14 @@ const pw_cli_cmd pw_cli_spec_registry = {
     "  import --db DB --as TOKEN [--batch N] FILE.jsonl\n"
     "                                   import records (FILE '-' = stdin); prints\n"
     "                                   'committed N' after each durable batch\n"
+    "  import --db DB --as TOKEN [--type TYPE] FILE.csv\n"
+    "                                   import a spreadsheet of one record type\n"
+    "                                   (or with a 'type' column), all or nothing\n"
+    "  dictionary [--format json|csv] [--template TYPE]\n"
+    "                                   the data dictionary: every field the\n"
+    "                                   import accepts, its type, allowed values\n"
+    "                                   and the roles that may write it; or the\n"
+    "                                   CSV template of one record type\n"
     "  stats --db DB --as TOKEN         counts as JSON\n"
     "  audit verify --db DB [--checkpoint FILE]\n"
     "                                   check the audit chain, the seal of every\n"
@@ -141,11 +163,19 @@ const pw_cli_cmd pw_cli_spec_registry_user_rotate = {
     "the old one is refused from now on.",
     reg_user_rotate_opts, N_OF(reg_user_rotate_opts), NULL};
 const pw_cli_cmd pw_cli_spec_registry_import = {
-    "registry import", "import records (JSON Lines)", "FILE.jsonl|-",
+    "registry import", "import records (JSON Lines or a CSV spreadsheet)", "FILE.jsonl|FILE.csv|-",
     "Imports records from FILE.jsonl ('-': standard input), printing 'committed N' after "
     "each durable batch; a rejected record is reported with its line and field and the "
-    "others go on.",
+    "others go on. A CSV file (UTF-8, with or without a byte-order mark; Excel's quoting; "
+    "`registry dictionary --template TYPE` gives its header) holds records of one --type, "
+    "or names each row's type in a 'type' column; it goes through the same checks and "
+    "audit, all or nothing.",
     reg_import_opts, N_OF(reg_import_opts), NULL};
+const pw_cli_cmd pw_cli_spec_registry_dictionary = {
+    "registry dictionary", "the data dictionary (every field the import accepts)", NULL,
+    "Prints every field the import accepts: its record type, type, allowed values and the "
+    "roles that may write it, generated from the importer's own tables. Needs no registry.",
+    reg_dictionary_opts, RD_N_OPTS, NULL};
 const pw_cli_cmd pw_cli_spec_registry_stats = {
     "registry stats", "counts as JSON", NULL, "Prints the registry's counts as JSON.",
     reg_token_opts, N_OF(reg_token_opts), NULL};
@@ -196,7 +226,7 @@ static int fail(const pw_error *err)
 }
 
 typedef struct opts {
-    const char *db, *as, *name, *role, *to, *from, *out, *checkpoint;
+    const char *db, *as, *name, *role, *to, *from, *out, *checkpoint, *type, *format;
     int force;
     long batch;
     const char *operand[PW_CLI_MAX_OPERANDS];
@@ -231,6 +261,8 @@ static int parse(int argc, char **argv, const pw_cli_cmd *spec, opts *o)
         else if (strcmp(n, "out") == 0) o->out = v[i].s;
         else if (strcmp(n, "checkpoint") == 0) o->checkpoint = v[i].s;
         else if (strcmp(n, "batch") == 0) o->batch = (long)v[i].i;
+        else if (strcmp(n, "type") == 0) o->type = v[i].s;
+        else if (strcmp(n, "format") == 0) o->format = v[i].s;
     }
     o->n_operands = args.n_operands;
     for (int i = 0; i < args.n_operands; i++)
@@ -335,7 +367,28 @@ static int cmd_import(int argc, char **argv)
     if ((rc = need_token(&o, "registry import")))
         return rc;
     if (o.n_operands != 1)
-        return pw_cli_usage_error("registry import", "give one FILE.jsonl");
+        return pw_cli_usage_error("registry import", "give one FILE.jsonl or FILE.csv");
+    const char *path = o.operand[0];
+    size_t pl = strlen(path);
+    int csv = (o.format && strcmp(o.format, "csv") == 0) ||
+              (!o.format && pl > 4 && strcasecmp(path + pl - 4, ".csv") == 0);
+    if (o.type && !csv)
+        return pw_cli_usage_error("registry import", "--type goes with a CSV file");
+    if (csv) {
+        /* A spreadsheet: all or nothing, through the same importer. */
+        long committed = 0;
+        pw_error err;
+        pw_error_clear(&err);
+        rc = pw_registry_import_csv(o.db, o.as, path, o.type, &committed, &err);
+        if (rc != PW_OK) {
+            fprintf(stderr, "pathways registry import: nothing of %s was stored\n", path);
+            return fail(&err);
+        }
+        printf("committed %ld\n", committed);
+        fprintf(stderr, "pathways registry import: %ld records committed, 0 rejected\n",
+                committed);
+        return PW_EXIT_OK;
+    }
     pw_import_opts io = {.batch = o.batch, .progress = stdout, .errors = stderr};
     pw_import_result res;
     pw_error err;
@@ -351,6 +404,29 @@ static int cmd_import(int argc, char **argv)
     fprintf(stderr, "pathways registry import: %ld records committed, %ld "
                     "rejected\n", res.committed, res.rejected);
     return res.rejected ? PW_EXIT_BADINPUT : PW_EXIT_OK;
+}
+
+/* The data dictionary needs no registry: it is the importer's own table. */
+static int cmd_dictionary(int argc, char **argv)
+{
+    static const char cmd[] = "registry dictionary";
+    pw_cli_val v[RD_N_OPTS];
+    pw_cli_args args = {v, {0}, 0};
+    int prc = pw_cli_parse(&pw_cli_spec_registry_dictionary, argc, argv, &args);
+    if (prc)
+        return prc < 0 ? PW_EXIT_OK : prc;
+    if (args.n_operands)
+        return pw_cli_usage_error(cmd, "unexpected '%s'", args.operand[0]);
+    const char *format = pw_cli_str(&args, RD_FORMAT, NULL);
+    const char *tmpl = pw_cli_str(&args, RD_TEMPLATE, NULL);
+    pw_error err;
+    pw_error_clear(&err);
+    int rc = pw_registry_dictionary(stdout, format, tmpl, &err);
+    if (rc == PW_OK && fflush(stdout) != 0)
+        rc = pw_error_set(&err, PW_EIO, "<stdout>", 0, NULL, "write failed");
+    if (rc == PW_EINVAL)
+        return pw_cli_usage_error(cmd, "%s", err.msg);
+    return rc == PW_OK ? PW_EXIT_OK : fail(&err);
 }
 
 static int cmd_stats(int argc, char **argv)
@@ -490,6 +566,8 @@ int pw_cmd_registry(int argc, char **argv)
         return cmd_user(argc - 1, argv + 1);
     if (strcmp(sub, "import") == 0)
         return cmd_import(argc - 1, argv + 1);
+    if (strcmp(sub, "dictionary") == 0)
+        return cmd_dictionary(argc - 1, argv + 1);
     if (strcmp(sub, "stats") == 0)
         return cmd_stats(argc - 1, argv + 1);
     if (strcmp(sub, "audit") == 0)
@@ -501,7 +579,7 @@ int pw_cmd_registry(int argc, char **argv)
     if (strcmp(sub, "restore") == 0)
         return cmd_restore(argc - 1, argv + 1);
     return pw_cli_usage_error("registry", "unknown command '%s' (init, user, "
-                                          "import, stats, audit, report, backup, "
-                                          "restore)",
+                                          "import, dictionary, stats, audit, report, "
+                                          "backup, restore)",
                               sub);
 }

@@ -15,7 +15,7 @@
 #include "pathways/registry.h"
 #include "cli.h"
 
-enum { RR_DB, RR_AS, RR_KIND, RR_BY, RR_ASOF, RR_FORMAT, RR_OUTPUT, RR_HELP, RR_N_OPTS };
+enum { RR_DB, RR_AS, RR_KIND, RR_BY, RR_ASOF, RR_FORMAT, RR_TABLE, RR_OUTPUT, RR_HELP, RR_N_OPTS };
 static const pw_cli_opt report_opts[RR_N_OPTS] = {
     [RR_DB] = {"db", 'd', PW_OPT_STR, "DB", 0, 0, NULL, "$PW_REGISTRY_DB",
                "the registry: an SQLite file or a postgresql:// URL", PW_OPTF_FILE},
@@ -30,10 +30,13 @@ static const pw_cli_opt report_opts[RR_N_OPTS] = {
                0},
     [RR_ASOF] = {"as-of", 't', PW_OPT_STR, "YYYY-MM-DD", 0, 0, NULL, "today, UTC",
                  "the report's \"today\"", 0},
-    [RR_FORMAT] = {"format", 0, PW_OPT_CHOICE, "csv|json", 0, 0, "csv|json",
+    [RR_FORMAT] = {"format", 0, PW_OPT_CHOICE, "json|csv|xlsx", 0, 0, "json|csv|xlsx",
                    "json; csv for tdi-export",
-                   "the report's format: every kind is JSON except tdi-export, which is CSV; "
-                   "asking for the other is refused rather than mislabelled", 0},
+                   "json, csv (one table) or xlsx (every table, a sheet each: an Excel "
+                   "workbook); tdi-export is CSV only, and a format it cannot give is "
+                   "refused rather than mislabelled", 0},
+    [RR_TABLE] = {"table", 0, PW_OPT_STR, "NAME", 0, 0, NULL, "the first after the summary",
+                  "with --format csv: the table to write (a wrong name lists them)", 0},
     [RR_OUTPUT] = {"output", 'o', PW_OPT_STR, "FILE", 0, 0, NULL, "standard output",
                    "write to FILE (atomically); a name ending in .csv or .json must match "
                    "the report's format", PW_OPTF_FILE},
@@ -74,6 +77,8 @@ static const char *format_of_name(const char *path)
         return "csv";
     if (n > 5 && strcmp(path + n - 5, ".json") == 0)
         return "json";
+    if (n > 5 && strcmp(path + n - 5, ".xlsx") == 0)
+        return "xlsx";
     return NULL;
 }
 
@@ -105,6 +110,7 @@ int pw_cmd_registry_report(int argc, char **argv)
     const char *asof = pw_cli_str(&args, RR_ASOF, NULL);
     const char *output = pw_cli_str(&args, RR_OUTPUT, NULL);
     const char *format = pw_cli_str(&args, RR_FORMAT, NULL);
+    const char *table = pw_cli_str(&args, RR_TABLE, NULL);
     if (!db || !*db)
         return pw_cli_usage_error(cmd, "--db is required");
     if (!tok || !*tok)
@@ -131,20 +137,35 @@ int pw_cmd_registry_report(int argc, char **argv)
     char *out = NULL;
     size_t len = 0;
     const char *type = NULL;
-    /* A report has one format (tdi-export CSV, the others JSON): a request
-     * for the other, by --format or by the output file's name, is refused
-     * before the report is computed (and audited). */
-    const char *has = strcmp(kind, "tdi-export") == 0 ? "csv" : "json";
+    /* tdi-export is CSV; the other reports are JSON, or a spreadsheet made
+     * from it (csv: one table, xlsx: every table). A format the report
+     * cannot give, asked for by --format or by the output file's name, is
+     * refused before the report is computed (and audited). */
+    int tdi = strcmp(kind, "tdi-export") == 0;
     const char *want = format ? format : output ? format_of_name(output) : NULL;
-    if (want && strcmp(want, has) != 0)
-        return pw_cli_usage_error(cmd, "the %s report is %s, not %s%s%s", kind,
-                                  has[0] == 'c' ? "CSV" : "JSON", want,
-                                  format ? "" : " (the name of --output says ",
-                                  format ? "" : want[0] == 'c' ? ".csv)" : ".json)");
+    if (want && tdi && strcmp(want, "csv") != 0)
+        return pw_cli_usage_error(cmd, "the %s report is CSV, not %s%s%s", kind, want,
+                                  format ? "" : " (the name of --output says .",
+                                  format ? "" : want[0] == 'j' ? "json)" : "xlsx)");
+    if (table && (!want || strcmp(want, "csv") != 0 || tdi))
+        return pw_cli_usage_error(cmd, "--table goes with --format csv (not tdi-export)");
     int rc = pw_registry_report(db, tok, &o, &out, &len, &type, &err);
     if (rc != PW_OK) {
         pw_error_print(&err, stderr, "pathways registry report");
         return exit_for(rc);
+    }
+    /* A spreadsheet of the same report. */
+    if (want && strcmp(want, "json") != 0 && strncmp(type, "application/json", 16) == 0) {
+        char *sheet = NULL;
+        size_t slen = 0;
+        rc = pw_registry_report_sheet(out, len, want, table, &sheet, &slen, &err);
+        free(out);
+        if (rc != PW_OK) {
+            pw_error_print(&err, stderr, "pathways registry report");
+            return exit_for(rc);
+        }
+        out = sheet;
+        len = slen;
     }
     if (output) {
         pw_afile *af = NULL;

@@ -36,6 +36,7 @@ static const pw_cli_cmd *const all_specs[] = {
     &pw_cli_spec_registry_init, &pw_cli_spec_registry_user_add,
     &pw_cli_spec_registry_user_list, &pw_cli_spec_registry_user_disable,
     &pw_cli_spec_registry_user_rotate, &pw_cli_spec_registry_import,
+    &pw_cli_spec_registry_dictionary,
     &pw_cli_spec_registry_stats, &pw_cli_spec_registry_audit_verify,
     &pw_cli_spec_registry_audit_checkpoint, &pw_cli_spec_registry_audit_list,
     &pw_cli_spec_registry_backup, &pw_cli_spec_registry_restore,

@@ -133,7 +133,7 @@ int pwi_db_resavepoint(pwi_db *db, pw_error *err);
  */
 /* One sealed table's running totals (seal.h): rows, the sum of their
  * ids (wrapping) and the XOR of their row MACs. */
-#define PWI_SEAL_TABLES 14
+#define PWI_SEAL_TABLES 16 /* = PWI_T_COUNT (seal.h; 14 before migration 5) */
 typedef struct pwi_table_seal {
     int64_t n;
     uint64_t idsum;

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "consent.h"
 #include "report_int.h"
 
 /* The phase on as_of: "discharged" once discharged by then, "rejected"
@@ -59,15 +60,16 @@ int pwi_episode_query_parse(pwi_param_fn get, void *ctx, pwi_episode_query *q,
  * (no value is pasted into the SQL). Bind order: as_of twice, programme?,
  * phase?. */
 static void build_sql(char *buf, size_t n, const pwi_episode_query *q, const char *select,
-                      const char *tail)
+                      const char *tail, const char *consent)
 {
     int w = snprintf(buf, n,
                      "SELECT %s FROM (SELECT e.id AS id, e.ref AS ref, p.pkey AS pkey, "
                      "e.programme AS programme, e.regime AS regime, e.status AS status, "
-                     "e.start_day AS start_day, " PHASE_SQL " AS phase "
-                     "FROM episode e JOIN person p ON p.id = e.person_id) x WHERE 1 = 1%s%s%s",
+                     "e.start_day AS start_day, e.person_id AS person_id, " PHASE_SQL
+                     " AS phase "
+                     "FROM episode e JOIN person p ON p.id = e.person_id) x WHERE 1 = 1%s%s%s%s",
                      select, q->programme && *q->programme ? " AND x.programme = ?" : "",
-                     q->phase && *q->phase ? " AND x.phase = ?" : "", tail);
+                     q->phase && *q->phase ? " AND x.phase = ?" : "", consent, tail);
     assert(w > 0 && (size_t)w < n);
     (void)w;
 }
@@ -99,7 +101,7 @@ int pwi_episode_list_json(pwi_reg *reg, const pwi_episode_query *q,
     size_t nrows = 0;
     int read_tx = 0;
     pwi_stmt *st = NULL;
-    char sql[1024];
+    char sql[2048];
     if (!rows) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
         goto done;
@@ -111,7 +113,10 @@ int pwi_episode_list_json(pwi_reg *reg, const pwi_episode_query *q,
     read_tx = 1;
 
     int64_t total = 0;
-    build_sql(sql, sizeof sql, q, "COUNT(*)", "");
+    /* A person's withdrawn consent hides their episodes from the roles it
+     * limits (consent.h); no value is pasted. */
+    const char *consent = pwi_consent_filter_x(reg->user.role);
+    build_sql(sql, sizeof sql, q, "COUNT(*)", "", consent);
     if ((rc = pwi_db_prepare(reg->db, sql, &st, err)) != PW_OK)
         goto done;
     bind_filters(st, q);
@@ -124,7 +129,7 @@ int pwi_episode_list_json(pwi_reg *reg, const pwi_episode_query *q,
 
     build_sql(sql, sizeof sql, q,
               "x.id, x.ref, x.pkey, x.programme, x.regime, x.status, x.start_day, x.phase",
-              " ORDER BY x.id LIMIT ? OFFSET ?");
+              " ORDER BY x.id LIMIT ? OFFSET ?", consent);
     if ((rc = pwi_db_prepare(reg->db, sql, &st, err)) != PW_OK)
         goto done;
     int i = bind_filters(st, q);

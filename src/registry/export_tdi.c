@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "pathways/engine.h"
+#include "consent.h"
 #include "report_int.h"
 
 /* "99" (not known) for a missing or unmapped substance, or one TDI has no
@@ -122,7 +123,11 @@ int pwi_export_tdi(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out,
         "EXISTS (SELECT 1 FROM plan_phase f WHERE f.episode_id = e.id AND "
         "f.phase IN ('detoxification', 'inpatient_rehabilitation')) "
         "FROM episode e JOIN person p ON p.id = e.person_id "
-        "WHERE e.start_day <= ? AND e.status <> 'rejected' ORDER BY e.start_day, e.id";
+        "WHERE e.start_day <= ? AND e.status <> 'rejected' "
+        /* A withdrawn research consent keeps the person out of the export
+         * (consent.h). */
+        "AND " PWI_CONSENT_OK("research", "e.person_id") " "
+        "ORDER BY e.start_day, e.id";
     pwi_stmt *st = NULL;
     sbuf s = {0};
     long rows = 0;

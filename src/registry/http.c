@@ -52,6 +52,8 @@
 #include "me.h"
 #include "reg.h"
 #include "report.h"
+#include "dict.h"
+#include "report_sheet.h"
 
 /* Per-request state: the body as it arrives, then the answer while its
  * audit entries are being committed. */
@@ -195,6 +197,9 @@ static enum MHD_Result send_error(req *rq, const pw_error *e)
     json_t *doc = json_object();
     json_object_set_new(doc, "error", json_string(e->msg[0] ? e->msg : pw_strstatus(status)));
     json_object_set_new(doc, "status", json_string(pw_strstatus(status)));
+    /* A stable code beside the English message, for the front-end to say
+     * in the user's language (dict.h). */
+    json_object_set_new(doc, "code", json_string(pwi_error_code(e)));
     if (e->field[0])
         json_object_set_new(doc, "field", json_string(e->field));
     if (e->line > 0)
@@ -343,12 +348,52 @@ static enum MHD_Result h_report(pwi_reg *reg, req *rq, const char *kind)
         pw_error_set(&err, PW_EINVAL, NULL, 0, "as_of", "must be a date YYYY-MM-DD");
         return send_error(rq, &err);
     }
+    /* ?format=csv|xlsx: the same report as a spreadsheet (report_sheet.h);
+     * checked before the report runs, so a bad one reads nothing. */
+    const char *format = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "format");
+    const char *table = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "table");
+    if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 &&
+        strcmp(format, "xlsx") != 0) {
+        pw_error_set(&err, PW_EINVAL, NULL, 0, "format", "must be json, csv or xlsx");
+        return send_error(rq, &err);
+    }
     char *out = NULL;
     size_t len = 0;
     const char *type = NULL;
     if (pwi_report_run(reg, &o, &out, &len, &type, &err) != PW_OK)
         return send_error(rq, &err);
+    int want_csv = format && strcmp(format, "csv") == 0;
+    int want_xlsx = format && strcmp(format, "xlsx") == 0;
+    if ((want_csv || want_xlsx) && strncmp(type, "application/json", 16) == 0) {
+        char *sheet = NULL;
+        size_t slen = 0;
+        int rc = want_csv ? pwi_report_csv(out, len, table, &sheet, &slen, &err)
+                          : pwi_report_xlsx(out, len, &sheet, &slen, &err);
+        free(out);
+        if (rc != PW_OK)
+            return send_error(rq, &err);
+        return send_buf(rq, MHD_HTTP_OK, want_csv ? PWI_CSV_TYPE : PWI_XLSX_TYPE, sheet, slen);
+    }
     return send_buf(rq, MHD_HTTP_OK, type, out, len);
+}
+
+/* The data dictionary (dict.h): what every record type's fields are, for
+ * the forms and for anyone filling a spreadsheet. Holds no person's data. */
+static enum MHD_Result h_dictionary(req *rq)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    const char *format = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "format");
+    int csv = format && strcmp(format, "csv") == 0;
+    int rc = f ? pwi_dict_print(f, csv ? "csv" : "json") : PW_ENOMEM;
+    if (f)
+        fclose(f);
+    if (rc != PW_OK) {
+        free(buf);
+        return send_simple_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot print the dictionary");
+    }
+    return send_buf(rq, MHD_HTTP_OK, csv ? PWI_CSV_TYPE : "application/json", buf, len);
 }
 
 static enum MHD_Result h_episode(pwi_reg *reg, req *rq, const char *id)
@@ -510,18 +555,42 @@ static enum MHD_Result h_user_add(pwi_reg *reg, req *rq)
  * finish() submits it; records_done() answers. */
 static enum MHD_Result h_records(pwi_reg *reg, req *rq)
 {
+    /* A spreadsheet (Content-Type text/csv, ?type=RECORD): converted here
+     * to the records the importer reads, each on its row's line, so that
+     * it goes through the same checks, audit and group commit. */
+    const char *ct = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Content-Type");
+    if (ct && strncmp(ct, "text/csv", 8) == 0) {
+        const char *type = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "type");
+        pw_error err;
+        pw_error_clear(&err);
+        char *jl = NULL;
+        size_t jlen = 0;
+        long nrec = 0;
+        if (pwi_csv_to_jsonl(rq->body ? rq->body : "", rq->len, "body", type, &jl, &jlen, &nrec,
+                             &err) != PW_OK)
+            return send_error(rq, &err);
+        free(rq->body);
+        rq->body = jl;
+        rq->len = jlen;
+    }
     rq->records = 1;
     rq->user = reg->user;
     return MHD_YES;
 }
 
 /* Writer thread: the body's records are committed, or failed. */
-static void records_done(void *arg, int rc, int64_t stored, const pw_error *err)
+static void records_done(void *arg, int rc, int64_t stored, const char *stored_json,
+                         const pw_error *err)
 {
     req *rq = arg;
-    if (rc == PW_OK)
-        send_json(rq, MHD_HTTP_CREATED, json_pack("{s:I}", "committed", (json_int_t)stored));
-    else
+    if (rc == PW_OK) {
+        /* The records as stored, so that a form can show what was saved. */
+        json_t *recs = stored_json ? json_loads(stored_json, 0, NULL) : NULL;
+        json_t *doc = json_pack("{s:I}", "committed", (json_int_t)stored);
+        if (recs)
+            json_object_set_new(doc, "stored", recs);
+        send_json(rq, MHD_HTTP_CREATED, doc);
+    } else
         send_error(rq, err);
     rq->audit_rc = PW_OK; /* the answer above is the one to send */
     rq->state = REQ_AUDITED;
@@ -626,6 +695,7 @@ ROUTE_FN(r_users, h_user_add(reg, rq))
 ROUTE_FN(r_audit, h_audit_list(reg, rq))
 ROUTE_FN(r_audit_verify, h_audit_verify(reg, rq))
 ROUTE_FN(r_assess, h_assess(h, reg, rq))
+ROUTE_FN(r_dictionary, h_dictionary(rq))
 
 /*
  * Every route the API answers, under /api/v1/ ("{x}": one path segment,
@@ -649,6 +719,7 @@ static const struct route {
     {"GET", "episodes", 0, r_episodes},
     {"GET", "episodes/{id}", 0, r_episode},
     {"POST", "records", 0, r_records},
+    {"GET", "dictionary", 0, r_dictionary},
     {"POST", "users", 0, r_users},
     {"GET", "audit", 0, r_audit},
     {"GET", "audit/verify", 0, r_audit_verify},

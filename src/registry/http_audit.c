@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "audit.h"
 #include "reg.h"
 
@@ -28,6 +30,7 @@ typedef struct job {
     pwi_records_done_fn rdone;
     int rc;
     int64_t stored;
+    char *stored_json; /* the records as stored (JSON array) */
     pw_error err;
     void *arg;
     struct job *next;
@@ -59,6 +62,7 @@ static long long now_us(void)
 
 static void job_free(job *j)
 {
+    free(j->stored_json);
     for (size_t i = 0; i < 3 * j->n; i++)
         free(j->strs[i]);
     free(j->strs);
@@ -73,7 +77,12 @@ static int write_records(pwi_audit_batcher *b, job *j, pw_error *err)
     reg->user = j->user;
     reg->has_user = 1;
     pw_error_clear(&j->err);
-    j->rc = pwi_import_buffer_in(reg, j->body, j->len, "body", &j->stored, &j->err);
+    json_t *recs = json_array();
+    j->rc = pwi_import_buffer_in_stored(reg, j->body, j->len, "body", &j->stored, recs,
+                                        &j->err);
+    if (j->rc == PW_OK)
+        j->stored_json = json_dumps(recs, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(recs);
     reg->has_user = 0;
     if (j->rc == PW_OK || pwi_import_is_record_error(j->rc))
         return PW_OK;
@@ -119,10 +128,10 @@ static void write_batch(pwi_audit_batcher *b, job *batch, long long *commit_us)
         if (!batch->rdone)
             batch->done(batch->arg, rc, &err);
         else if (rc != PW_OK)
-            batch->rdone(batch->arg, rc, 0, &err);
+            batch->rdone(batch->arg, rc, 0, NULL, &err);
         else
             batch->rdone(batch->arg, batch->rc, batch->rc == PW_OK ? batch->stored : 0,
-                         &batch->err);
+                         batch->rc == PW_OK ? batch->stored_json : NULL, &batch->err);
         job_free(batch);
         batch = next;
     }

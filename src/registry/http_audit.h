@@ -54,7 +54,10 @@ int pwi_audit_batcher_submit(pwi_audit_batcher *b, const pwi_user *user,
  * until then. PW_ENOMEM, or PW_EIO when stopping (then `done` is not
  * called).
  */
-typedef void (*pwi_records_done_fn)(void *arg, int rc, int64_t stored, const pw_error *err);
+/* `stored_json`: the stored records as a JSON array (canonical names in
+ * place of aliases), when rc is PW_OK; else NULL. */
+typedef void (*pwi_records_done_fn)(void *arg, int rc, int64_t stored, const char *stored_json,
+                                    const pw_error *err);
 int pwi_audit_batcher_submit_records(pwi_audit_batcher *b, const pwi_user *user,
                                      const char *body, size_t len,
                                      pwi_records_done_fn done, void *arg, pw_error *err);

@@ -23,6 +23,7 @@
 
 #include "pathways/engine.h"
 #include "pathways/registry.h"
+#include "dict.h"
 #include "import_int.h"
 #include "json_in.h"
 
@@ -37,6 +38,20 @@ static int import_record(pwi_importer *im, json_t *rec, pw_error *err)
     int rc = pwi_imp_get_str(im, rec, "type", 1, &type, err);
     if (rc != PW_OK)
         return rc;
+    /* Every field must be one the data dictionary lists for the type, so
+     * that `registry dictionary` names every field the import accepts. */
+    const pwi_rectype *rt = pwi_dict_find(type);
+    if (rt) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(rec, key, v) {
+            if (strcmp(key, "type") != 0 && !pwi_dict_field(rt, key))
+                return pw_error_set(err, PW_EINVAL, im->name, im->line, key,
+                                    "unknown field");
+        }
+    }
+    if (strcmp(type, "consent") == 0) return pwi_imp_rec_consent(im, rec, err);
+    if (strcmp(type, "amendment") == 0) return pwi_imp_rec_amendment(im, rec, err);
     if (strcmp(type, "person") == 0) return pwi_imp_rec_person(im, rec, err);
     if (strcmp(type, "episode") == 0) return pwi_imp_rec_episode(im, rec, err);
     if (strcmp(type, "panel") == 0) return pwi_imp_rec_panel(im, rec, err);
@@ -51,7 +66,7 @@ static int import_record(pwi_importer *im, json_t *rec, pw_error *err)
     return pwi_imp_bad(im, err, PW_EINVAL, "type",
                        "unknown record type '%.40s' (person, episode, panel, review, "
                        "test, violation, discharge, relapse, followup, death, "
-                       "imprisonment)",
+                       "imprisonment, consent, amendment)",
                        type);
 }
 
@@ -69,26 +84,42 @@ int pwi_import_is_record_error(int rc)
 
 /* Parses one line and stores it inside a savepoint. Returns PW_OK,
  * a record error (nothing of the line stays), or a database failure. */
-static int import_line(pwi_importer *im, const char *text, size_t len,
-                       pw_error *err)
+int pwi_imp_record(pwi_importer *im, json_t *rec, pw_error *err)
 {
-    /* The strict reader (json_in.h): no duplicate key, no control
-     * character outside clinical notes; the fields are checked per type. */
-    static const char *const multiline[] = {"notes", NULL};
-    json_t *rec;
-    int prc = pwi_json_read(text, len, im->name, im->line, NULL, multiline, &rec, err);
-    if (prc != PW_OK)
-        return prc;
+    return import_record(im, rec, err);
+}
+
+int pwi_imp_record_sp(pwi_importer *im, json_t *rec, pw_error *err)
+{
     int rc = im->sp_open ? pwi_db_resavepoint(im->reg->db, err)
                          : pwi_db_savepoint(im->reg->db, err);
     im->sp_open = 0;
     if (rc == PW_OK) {
         rc = import_record(im, rec, err);
-        if (rc == PW_OK)
+        if (rc == PW_OK) {
             im->sp_open = 1;
-        else
+            if (im->stored)
+                json_array_append(im->stored, rec);
+        } else {
             pwi_db_rollback_to(im->reg->db);
+        }
     }
+    return rc;
+}
+
+static int import_line(pwi_importer *im, const char *text, size_t len,
+                       pw_error *err)
+{
+    /* The strict reader (json_in.h): no duplicate key, no control
+     * character outside clinical notes; the fields are checked per type. */
+    /* A contact may be a postal address over several lines (a spreadsheet
+     * cell with line breaks). */
+    static const char *const multiline[] = {"notes", "contact", NULL};
+    json_t *rec;
+    int prc = pwi_json_read(text, len, im->name, im->line, NULL, multiline, &rec, err);
+    if (prc != PW_OK)
+        return prc;
+    int rc = pwi_imp_record_sp(im, rec, err);
     /* A unique key the record did not name itself (schema migration 3):
      * the same event is stored already, typically from an earlier run of
      * this import. Say so in the file's terms, not the database's. */
@@ -168,11 +199,18 @@ int pwi_import_buffer(pwi_reg *reg, const char *buf, size_t len,
 int pwi_import_buffer_in(pwi_reg *reg, const char *buf, size_t len,
                          const char *name, int64_t *n, pw_error *err)
 {
+    return pwi_import_buffer_in_stored(reg, buf, len, name, n, NULL, err);
+}
+
+int pwi_import_buffer_in_stored(pwi_reg *reg, const char *buf, size_t len,
+                                const char *name, int64_t *n, void *stored,
+                                pw_error *err)
+{
     *n = 0;
     assert(pwi_db_in_tx(reg->db));
     if (!reg->has_user)
         return pw_error_set(err, PW_EAUTH, NULL, 0, "token", "no token given");
-    pwi_importer im = {.reg = reg, .name = name};
+    pwi_importer im = {.reg = reg, .name = name, .stored = stored};
     pwi_audit_head saved;
     int rc = pwi_db_group_savepoint(reg->db, &saved, err);
     if (rc != PW_OK)
@@ -182,6 +220,8 @@ int pwi_import_buffer_in(pwi_reg *reg, const char *buf, size_t len,
         rc = pwi_db_group_release(reg->db, err);
     if (rc != PW_OK) {
         *n = 0;
+        if (stored)
+            json_array_clear(stored);
         pwi_db_group_rollback(reg->db, &saved);
         if (rc == PW_EPERM) {
             /* Undoing the request undid its "denied" entry too; a refusal

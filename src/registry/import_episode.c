@@ -15,6 +15,7 @@
 #include "pathways/engine.h"
 #include "engine/engine_json.h"
 #include "pathways/registry.h"
+#include "dict.h"
 #include "import_int.h"
 #include "seal.h"
 
@@ -35,8 +36,7 @@ int pwi_imp_rec_person(pwi_importer *im, json_t *rec, pw_error *err)
 {
     static const char *const keys[] = {"ref", "national_id", "name",
                                        "birth_date", "sex", "contact", NULL};
-    static const char *const sexes[] = {"male", "female", "other", "unknown",
-                                        NULL};
+    const char *const *sexes = pwi_v_sex; /* dict.c */
     const char *ref, *nid, *name, *contact;
     int32_t birth = 0;
     int has_birth, sex;
@@ -272,16 +272,10 @@ int pwi_imp_rec_episode(pwi_importer *im, json_t *rec, pw_error *err)
         "age_first_use", "injecting", "ost", "review_every_days",
         "review_window_days", NULL};
     /* TDI 3.0 treatment-entry items (docs/sources.md R2 and R-M). */
-    static const char *const routes[] = {"inject", "smoke", "eat_drink",
-                                         "sniff", "other", NULL};
-    static const char *const freqs[] = {"daily", "4_6_days_week",
-                                        "2_3_days_week", "weekly_or_less",
-                                        "not_past_30_days", NULL};
-    static const char *const injecting[] = {"never", "past", "current", NULL};
-    static const char *const bases[] = {"voluntary", "compulsory",
-                                        "court_ordered", NULL};
-    static const char *const sources[] = {"police", "court", "self", "family",
-                                          "health", NULL};
+    /* The value lists are the data dictionary's (dict.c). */
+    const char *const *routes = pwi_v_route, *const *freqs = pwi_v_frequency;
+    const char *const *injecting = pwi_v_injecting, *const *bases = pwi_v_legal_basis;
+    const char *const *sources = pwi_v_referral_source;
     const char *ref, *person, *programme, *regime_name, *order_ref, *subst;
     int32_t start = 0, expiry = 0;
     int basis, source, has_start, has_expiry;
@@ -332,6 +326,12 @@ int pwi_imp_rec_episode(pwi_importer *im, json_t *rec, pw_error *err)
         return pwi_imp_bad(im, err, PW_EINVAL, "substance",
                            "unknown substance '%.60s' (see data/codes/substances.yaml)",
                            subst);
+    /* Stored under its code-list name: "spice", "7.2" and
+     * "synthetic_cannabinoids" are one substance, not three report groups. */
+    if (subst) {
+        subst = pw_substance_name(pw_substance_lookup(subst));
+        json_object_set_new(rec, "substance", json_string(subst));
+    }
 
     char object[260];
     snprintf(object, sizeof object, "episode:%s", ref);
@@ -345,6 +345,8 @@ int pwi_imp_rec_episode(pwi_importer *im, json_t *rec, pw_error *err)
     int64_t person_id;
     if ((rc = pwi_imp_lookup_id(im, "SELECT id FROM person WHERE ref = ?", person,
                                 "person", &person_id, err)) != PW_OK)
+        return rc;
+    if ((rc = pwi_imp_not_before_birth(im, person_id, "start", start, err)) != PW_OK)
         return rc;
 
     /* The engine's recommendation: decision support the panel signs, never

@@ -14,6 +14,7 @@
 
 #include "pathways/engine.h"
 #include "pathways/registry.h"
+#include "dict.h"
 #include "import_int.h"
 #include "seal.h"
 
@@ -50,7 +51,7 @@ int pwi_imp_rec_panel(pwi_importer *im, json_t *rec, pw_error *err)
 {
     static const char *const keys[] = {"episode", "date", "decision", "members",
                                        "dissent", "programme", "reason", NULL};
-    static const char *const decisions[] = {"accept", "modify", "reject", NULL};
+    const char *const *decisions = pwi_v_decision; /* dict.c */
     const char *eref, *programme, *reason;
     pwi_episode_row ep;
     int32_t day;
@@ -158,8 +159,7 @@ static const struct {
 };
 #define N_TOP (sizeof top_fields / sizeof *top_fields)
 
-static const char *const stages[] = {"start", "review", "exit", "post_exit",
-                                     NULL};
+#define stages pwi_v_stage /* dict.c */
 
 int pwi_imp_rec_review(pwi_importer *im, json_t *rec, pw_error *err)
 {
@@ -272,8 +272,7 @@ int pwi_imp_rec_test(pwi_importer *im, json_t *rec, pw_error *err)
 {
     static const char *const keys[] = {"episode", "date", "analyte", "result",
                                        NULL};
-    static const char *const results[] = {"positive", "negative", "invalid",
-                                          "missed", NULL};
+    const char *const *results = pwi_v_result; /* dict.c */
     const char *eref, *analyte;
     pwi_episode_row ep;
     int32_t day;
@@ -282,6 +281,17 @@ int pwi_imp_rec_test(pwi_importer *im, json_t *rec, pw_error *err)
     int rc = pwi_imp_episode_record(im, rec, keys, PWI_OBJ_TEST, NULL, 0, &ep, &eref, &day,
                                     object, err);
     if (rc == PW_OK) rc = pwi_imp_get_str(im, rec, "analyte", 1, &analyte, err);
+    /* Analytes come from a code list (data/codes/analytes.yaml), stored
+     * under its name: free text let "xyz" in as an analyte of its own. */
+    if (rc == PW_OK) {
+        const char *canon = pwi_analyte_canonical(analyte);
+        if (!canon)
+            return pwi_imp_bad(im, err, PW_EINVAL, "analyte",
+                               "unknown analyte '%.60s' (see data/codes/analytes.yaml)",
+                               analyte);
+        analyte = canon;
+        json_object_set_new(rec, "analyte", json_string(canon));
+    }
     if (rc == PW_OK) rc = pwi_imp_get_enum(im, rec, "result", 1, results, &result, err);
     if (rc == PW_OK) rc = pwi_imp_not_before_start(im, &ep, day, err);
     if (rc != PW_OK)
@@ -311,7 +321,7 @@ int pwi_imp_rec_violation(pwi_importer *im, json_t *rec, pw_error *err)
 {
     static const char *const keys[] = {"episode", "date", "kind",
                                        "adjudication", "response", NULL};
-    static const char *const adj[] = {"alleged", "excused", "confirmed", NULL};
+    const char *const *adj = pwi_v_adjudication; /* dict.c */
     const char *eref, *kind, *response;
     pwi_episode_row ep;
     int32_t day;
@@ -353,7 +363,7 @@ int pwi_imp_rec_outcome(pwi_importer *im, json_t *rec, int followup, pw_error *e
 {
     static const char *const rkeys[] = {"episode", "date", NULL};
     static const char *const fkeys[] = {"episode", "date", "status", NULL};
-    static const char *const statuses[] = {"abstinent", "using", NULL};
+    const char *const *statuses = pwi_v_followup_status; /* dict.c */
     const char *eref;
     pwi_episode_row ep;
     int32_t day;
@@ -403,11 +413,8 @@ int pwi_imp_rec_discharge(pwi_importer *im, json_t *rec, pw_error *err)
                                        "legal_completion", NULL};
     /* TEDS-D REASON codes with NDTMS's split of "completed" (docs/sources.md
      * R1.4 and R3). */
-    static const char *const reasons[] = {
-        "completed_drug_free", "completed", "transferred", "dropped_out",
-        "terminated", "incarcerated", "died", "other", NULL};
-    static const char *const legal[] = {"satisfied", "not_satisfied",
-                                        "not_applicable", NULL};
+    const char *const *reasons = pwi_v_discharge_reason; /* dict.c */
+    const char *const *legal = pwi_v_legal_completion;
     const char *eref;
     pwi_episode_row ep;
     int32_t day;
@@ -515,6 +522,8 @@ int pwi_imp_rec_person_event(pwi_importer *im, json_t *rec, int prison,
         return rc;
     if ((rc = pwi_imp_lookup_id(im, "SELECT id FROM person WHERE ref = ?", pref,
                                 "person", &person_id, err)) != PW_OK)
+        return rc;
+    if ((rc = pwi_imp_not_before_birth(im, person_id, "date", day, err)) != PW_OK)
         return rc;
     pwi_stmt *st;
     rc = pwi_db_prepare(im->reg->db,

@@ -76,6 +76,13 @@ int pwi_imp_get_date(pwi_importer *im, json_t *rec, const char *key, int require
     if (pwi_date_parse(s, day) != PW_OK)
         return pwi_imp_bad(im, err, PW_EINVAL, key,
                            "'%s' is not a valid ISO 8601 date (YYYY-MM-DD)", s);
+    /* Nothing recorded can have happened after today (a review in 2031, a
+     * birth in 2030 were saved before this check). Only an order's expiry
+     * and a planned release lie ahead by nature. */
+    if (!im->today)
+        im->today = pwi_today();
+    if (*day > im->today && strcmp(key, "order_expiry") != 0 && strcmp(key, "end") != 0)
+        return pwi_imp_bad(im, err, PW_EINVAL, key, "'%s' is in the future", s);
     return PW_OK;
 }
 

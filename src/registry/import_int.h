@@ -36,6 +36,12 @@ typedef struct pwi_importer {
      * otherwise. */
     int sp_open;
     /* Regimes compiled once per import, by name. */
+    /* Today (UTC day number), for the "not in the future" check of dates;
+     * taken once per import (pwi_imp_get_date). */
+    int32_t today;
+    /* When not NULL, each stored record is appended as stored (canonical
+     * names in place of aliases): the HTTP answer shows it (import.c). */
+    json_t *stored;
     int nregimes;
     char *regime_name[MAX_REGIMES];
     pw_regime *regime[MAX_REGIMES];
@@ -110,5 +116,21 @@ int pwi_imp_rec_outcome(pwi_importer *im, json_t *rec, int followup, pw_error *e
 int pwi_imp_rec_discharge(pwi_importer *im, json_t *rec, pw_error *err);
 /* death (prison == 0) and imprisonment. */
 int pwi_imp_rec_person_event(pwi_importer *im, json_t *rec, int prison, pw_error *err);
+/* consent and amendment (import_amend.c). */
+int pwi_imp_rec_consent(pwi_importer *im, json_t *rec, pw_error *err);
+int pwi_imp_rec_amendment(pwi_importer *im, json_t *rec, pw_error *err);
+/* A person's birth day (import_amend.c); PW_ENOTFOUND naming `field`. */
+int pwi_imp_person_birth(pwi_importer *im, int64_t person_id, int32_t *birth,
+                         pw_error *err);
+/* The day must not precede the person's birth (field named). */
+int pwi_imp_not_before_birth(pwi_importer *im, int64_t person_id, const char *field,
+                             int32_t day, pw_error *err);
+/* One record already parsed (import.c): dispatch by type, keys checked
+ * against the data dictionary (dict.h). The CSV reader (import_csv.c)
+ * comes in here, so both formats go through the same checks. */
+int pwi_imp_record(pwi_importer *im, json_t *rec, pw_error *err);
+/* A parsed record inside its own savepoint, as import_line does for a
+ * JSON line (import.c). */
+int pwi_imp_record_sp(pwi_importer *im, json_t *rec, pw_error *err);
 
 #endif

@@ -76,6 +76,21 @@ int pwi_import_buffer(pwi_reg *reg, const char *buf, size_t len,
  */
 int pwi_import_buffer_in(pwi_reg *reg, const char *buf, size_t len,
                          const char *name, int64_t *n, pw_error *err);
+/* The same, appending each stored record as stored (names of the code
+ * lists in place of aliases) to the JSON array `stored` when not NULL, so
+ * that the HTTP answer shows what was saved. */
+int pwi_import_buffer_in_stored(pwi_reg *reg, const char *buf, size_t len,
+                                const char *name, int64_t *n, void *stored,
+                                pw_error *err);
+/*
+ * A CSV file of records (import_csv.c) as JSON Lines for the importer:
+ * one record per row, converted by the data dictionary, each on the line
+ * where its row starts in the file. `type` is the record type, or NULL
+ * when the file has a `type` column. *nrec = records. Errors name `name`,
+ * the line and the column.
+ */
+int pwi_csv_to_jsonl(const char *buf, size_t len, const char *name, const char *type,
+                     char **out, size_t *outlen, long *nrec, pw_error *err);
 /* 1 for a failure of the input (bad field, unknown reference, duplicate,
  * refused role), 0 for a failure of the database. */
 int pwi_import_is_record_error(int rc);

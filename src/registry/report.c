@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "consent.h"
 #include "report_int.h"
 #include "survival.h"
 
@@ -744,14 +745,18 @@ int pwi_report_overdue(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *o
 {
     /* Open episodes only, plus the post-discharge follow-ups of discharged
      * ones (stage post_exit), which are the check-ups most often missed. */
-    const char *sql =
-        "SELECT e.id, e.ref, p.pkey, e.programme, d.stage, d.due_day, d.window_days "
-        "FROM review_due d JOIN episode e ON e.id = d.episode_id "
-        "JOIN person p ON p.id = e.person_id "
-        "WHERE d.due_day + d.window_days < ? AND e.status <> 'rejected' "
-        "AND (e.discharge_day IS NULL OR e.discharge_day > ? OR d.stage = 'post_exit' "
-        "OR d.due_day > e.discharge_day) "
-        "AND NOT " HELD_SQL " ORDER BY d.due_day, e.id";
+    /* A withdrawn consent keeps the person's rows from the role it limits
+     * (consent.h): the court liaison, the analyst. */
+    char sql[2048];
+    snprintf(sql, sizeof sql, "%s%s ORDER BY d.due_day, e.id",
+             "SELECT e.id, e.ref, p.pkey, e.programme, d.stage, d.due_day, d.window_days "
+             "FROM review_due d JOIN episode e ON e.id = d.episode_id "
+             "JOIN person p ON p.id = e.person_id "
+             "WHERE d.due_day + d.window_days < ? AND e.status <> 'rejected' "
+             "AND (e.discharge_day IS NULL OR e.discharge_day > ? OR d.stage = 'post_exit' "
+             "OR d.due_day > e.discharge_day) "
+             "AND NOT " HELD_SQL,
+             pwi_consent_filter_e(reg->user.role));
     pwi_stmt *st = NULL;
     int rc = pwi_db_prepare(reg->db, sql, &st, err);
     if (rc != PW_OK)

@@ -13,6 +13,8 @@
 
 #include <sodium.h>
 
+#include "consent.h"
+#include "dict.h"
 #include "report_int.h"
 
 /* Adds `day` (a day-number column) as "YYYY-MM-DD" or null. */
@@ -135,6 +137,47 @@ int pwi_episode_json(pwi_reg *reg, const char *id_or_ref, const pwi_audit_hook *
         goto done;
     }
     int64_t id = pwi_col_int64(st, 0);
+    int64_t person_id = pwi_col_int64(st, 18);
+    /* A withdrawn consent closes the episode to the role it limits
+     * (consent.h): refused, and audited as such by the caller. */
+    const char *scope = pwi_consent_scope_of(role);
+    if (scope) {
+        int withdrawn = 0;
+        pwi_stmt_reset(st);
+        if ((rc = pwi_consent_withdrawn(reg->db, person_id, scope, &withdrawn, err)) != PW_OK)
+            goto done;
+        if (withdrawn) {
+            /* The refusal is on record like any other (action "denied"),
+             * written once the read snapshot has ended. */
+            char dobj[40];
+            snprintf(dobj, sizeof dobj, "episode:%lld", (long long)id);
+            pwi_db_end_read(reg->db, NULL);
+            pw_error aerr;
+            pw_error_clear(&aerr);
+            pwi_audit_entry de = {"denied", dobj, "consent withdrawn"};
+            int arc = pwi_report_audit(reg, audit, &de, 1, &aerr);
+            if (arc != PW_OK) {
+                *err = aerr;
+                rc = arc;
+                goto done;
+            }
+            rc = pw_error_set(err, PW_EPERM, NULL, 0, NULL,
+                              "the person has withdrawn consent (scope %s) to this disclosure",
+                              scope);
+            goto done;
+        }
+        /* Read the row again: the reset above ended the step. */
+        char sql[1024];
+        snprintf(sql, sizeof sql, "%sWHERE e.id = ?", ep_cols);
+        if ((rc = pwi_db_prepare(reg->db, sql, &st, err)) != PW_OK)
+            goto done;
+        pwi_bind_int64(st, 1, id);
+        if ((rc = pwi_step(st, err)) != 1) {
+            pwi_stmt_reset(st);
+            rc = rc < 0 ? rc : pw_error_set(err, PW_ENOTFOUND, NULL, 0, "id", "no episode");
+            goto done;
+        }
+    }
     int see_identity = MAY(PWI_OBJ_IDENTITY);
     doc = json_object();
     json_object_set_new(doc, "id", json_integer(id));
@@ -302,11 +345,11 @@ int pwi_episode_json(pwi_reg *reg, const char *id_or_ref, const pwi_audit_hook *
     }
 
     if (MAY(PWI_OBJ_TEST)) {
-        static const char *const k[] = {"date", "analyte", "result", NULL};
+        static const char *const k[] = {"id", "date", "analyte", "result", NULL};
         rc = rows(reg->db,
-                  "SELECT test_day, analyte, result FROM drug_test WHERE episode_id = ? "
+                  "SELECT id, test_day, analyte, result FROM drug_test WHERE episode_id = ? "
                   "ORDER BY test_day, id",
-                  id, k, "dtt", &arr, err);
+                  id, k, "idtt", &arr, err);
         if (rc != PW_OK)
             goto done;
         json_object_set_new(doc, "tests", arr);
@@ -315,11 +358,11 @@ int pwi_episode_json(pwi_reg *reg, const char *id_or_ref, const pwi_audit_hook *
     }
 
     if (MAY(PWI_OBJ_COMPLIANCE)) {
-        static const char *const k[] = {"date", "kind", "adjudication", "response", NULL};
+        static const char *const k[] = {"id", "date", "kind", "adjudication", "response", NULL};
         rc = rows(reg->db,
-                  "SELECT violation_day, kind, adjudication, response FROM violation "
+                  "SELECT id, violation_day, kind, adjudication, response FROM violation "
                   "WHERE episode_id = ? ORDER BY violation_day, id",
-                  id, k, "dttt", &arr, err);
+                  id, k, "idttt", &arr, err);
         if (rc != PW_OK)
             goto done;
         json_object_set_new(doc, "violations", arr);
@@ -329,20 +372,20 @@ int pwi_episode_json(pwi_reg *reg, const char *id_or_ref, const pwi_audit_hook *
 
     if (MAY(PWI_OBJ_OUTCOME)) {
         json_t *oc = json_object();
-        static const char *const kr[] = {"date", NULL};
+        static const char *const kr[] = {"id", "date", NULL};
         rc = rows(reg->db,
-                  "SELECT relapse_day FROM relapse WHERE episode_id = ? ORDER BY relapse_day",
-                  id, kr, "d", &arr, err);
+                  "SELECT id, relapse_day FROM relapse WHERE episode_id = ? ORDER BY relapse_day",
+                  id, kr, "id", &arr, err);
         if (rc != PW_OK) {
             json_decref(oc);
             goto done;
         }
         json_object_set_new(oc, "relapses", arr);
-        static const char *const kf[] = {"date", "status", NULL};
+        static const char *const kf[] = {"id", "date", "status", NULL};
         rc = rows(reg->db,
-                  "SELECT followup_day, status FROM followup WHERE episode_id = ? "
+                  "SELECT id, followup_day, status FROM followup WHERE episode_id = ? "
                   "ORDER BY followup_day, id",
-                  id, kf, "dt", &arr, err);
+                  id, kf, "idt", &arr, err);
         if (rc != PW_OK) {
             json_decref(oc);
             goto done;
@@ -371,6 +414,59 @@ int pwi_episode_json(pwi_reg *reg, const char *id_or_ref, const pwi_audit_hook *
         json_object_set_new(doc, "outcomes", oc);
     } else {
         json_array_append_new(withheld, json_string("outcomes"));
+    }
+
+    /* Consent records, for the roles that see identities. */
+    if (see_identity) {
+        static const char *const k[] = {"scope", "status", "date", NULL};
+        rc = rows(reg->db,
+                  "SELECT c.scope, c.status, c.consent_day FROM consent c JOIN episode e "
+                  "ON e.person_id = c.person_id WHERE e.id = ? ORDER BY c.consent_day, c.id",
+                  id, k, "ttd", &arr, err);
+        if (rc != PW_OK)
+            goto done;
+        json_object_set_new(doc, "consent", arr);
+    }
+    /* The history of corrections (amendments): the earlier value, the new
+     * one, why, when and by whom, for the fields the role may see. */
+    {
+        pwi_stmt *h;
+        rc = pwi_db_prepare(reg->db,
+                            "SELECT a.record, a.row_id, a.field, a.before_json, a.after_json, "
+                            "a.reason, a.amend_day, u.name, a.id FROM amendment a "
+                            "LEFT JOIN users u ON u.id = a.created_by WHERE a.episode_id = ? "
+                            "OR a.person_id = (SELECT person_id FROM episode WHERE id = ?) "
+                            "ORDER BY a.id",
+                            &h, err);
+        if (rc != PW_OK)
+            goto done;
+        pwi_bind_int64(h, 1, id);
+        pwi_bind_int64(h, 2, id);
+        json_t *hist = json_array();
+        while ((rc = pwi_step(h, err)) == 1) {
+            const pwi_rectype *rt = pwi_dict_find(pwi_col_text(h, 0));
+            const pwi_field *f = pwi_dict_field(rt, pwi_col_text(h, 2));
+            if (!f || !MAY(f->writer))
+                continue;
+            json_t *o = json_object();
+            json_object_set_new(o, "record", json_string(rt->name));
+            json_object_set_new(o, "id", json_integer(pwi_col_int64(h, 1)));
+            json_object_set_new(o, "field", json_string(f->name));
+            json_object_set_new(o, "before", json_loads(pwi_col_text(h, 3), JSON_DECODE_ANY, NULL));
+            json_object_set_new(o, "after", json_loads(pwi_col_text(h, 4), JSON_DECODE_ANY, NULL));
+            json_object_set_new(o, "reason", json_string(pwi_col_text(h, 5)));
+            json_object_set_new(o, "date", pwi_json_day((int32_t)pwi_col_int64(h, 6)));
+            const char *by = pwi_col_text(h, 7);
+            json_object_set_new(o, "by", by ? json_string(by) : json_null());
+            json_array_append_new(hist, o);
+        }
+        pwi_stmt_reset(h);
+        if (rc < 0) {
+            json_decref(hist);
+            goto done;
+        }
+        rc = PW_OK;
+        json_object_set_new(doc, "amendments", hist);
     }
 
     json_object_set_new(doc, "withheld", withheld);

@@ -268,6 +268,45 @@ static const char *const migration_4 =
     "ALTER TABLE audit_head ADD COLUMN tables_digest TEXT;\n"
     "ALTER TABLE audit_head ADD COLUMN seal TEXT;\n";
 
+/* Migration 5: corrections without loss, and consent (docs/registry.md,
+ * "Amendments" and "Consent"). An amendment keeps the value a field had
+ * before it was corrected, with the reason, the day and who did it; the
+ * corrected row holds the current value, so every report reads the
+ * current version without knowing about amendments. A consent row is one
+ * event (given or withdrawn) of one scope; the latest by day counts.
+ * Both tables are sealed like the others (seal.h): their totals start at
+ * zero, and a table added after migration 4 is left out of the head's
+ * digest while its totals are zero, so registries sealed before keep
+ * their seal. */
+static const char *const migration_5 =
+    "CREATE TABLE amendment (\n"
+    "  id @ID@,\n"
+    "  tbl TEXT NOT NULL,\n"
+    "  row_id BIGINT NOT NULL,\n"
+    "  record TEXT NOT NULL,\n"
+    "  episode_id BIGINT REFERENCES episode(id),\n"
+    "  person_id BIGINT REFERENCES person(id),\n"
+    "  field TEXT NOT NULL,\n"
+    "  before_json TEXT NOT NULL,\n"
+    "  after_json TEXT NOT NULL,\n"
+    "  reason TEXT NOT NULL,\n"
+    "  amend_day BIGINT NOT NULL,\n"
+    "  created_by BIGINT NOT NULL,\n"
+    "  mac TEXT);\n"
+    "CREATE INDEX amendment_episode ON amendment(episode_id);\n"
+    "CREATE INDEX amendment_row ON amendment(tbl, row_id);\n"
+    "CREATE TABLE consent (\n"
+    "  id @ID@,\n"
+    "  person_id BIGINT NOT NULL REFERENCES person(id),\n"
+    "  scope TEXT NOT NULL,\n"
+    "  status TEXT NOT NULL,\n"
+    "  consent_day BIGINT NOT NULL,\n"
+    "  created_by BIGINT NOT NULL,\n"
+    "  mac TEXT);\n"
+    "CREATE INDEX consent_person ON consent(person_id, scope, consent_day);\n"
+    "INSERT INTO row_seal (tbl, n, idsum, digest) VALUES "
+    "('amendment', 0, 0, '@Z@'), ('consent', 0, 0, '@Z@');\n";
+
 /* Insert-only audit: refuse UPDATE and DELETE. Anyone with write access to
  * an SQLite file can drop a trigger, which is why the chain is keyed. */
 static const char *const audit_triggers_sqlite =
@@ -315,9 +354,9 @@ int pwi_schema_sql(int version, pwi_db_kind kind, char **out)
         return (*out = strdup(migration_2)) ? PW_OK : PW_ENOMEM;
     if (version == 3)
         return (*out = strdup(migration_3)) ? PW_OK : PW_ENOMEM;
-    if (version == 4) {
+    if (version == 4 || version == 5) {
         /* @Z@: 32 zero bytes in hex, the XOR of no MACs. */
-        char *sql = strdup(migration_4);
+        char *sql = version == 4 ? strdup(migration_4) : expand(migration_5, kind);
         if (!sql)
             return PW_ENOMEM;
         size_t zlen = 64, n = 0;
@@ -361,7 +400,7 @@ int pwi_schema_sql(int version, pwi_db_kind kind, char **out)
 
 int pwi_schema_latest(void)
 {
-    return 4;
+    return 5;
 }
 
 int pwi_schema_check_known(int version, const char *where, const char *what_to_do,

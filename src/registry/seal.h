@@ -64,6 +64,10 @@ typedef enum {
     PWI_T_FOLLOWUP,
     PWI_T_DEATH,
     PWI_T_IMPRISONMENT,
+    /* Added by migration 5 (schema.c): left out of the head's digest while
+     * their totals are zero, so registries sealed before keep their seal. */
+    PWI_T_AMENDMENT,
+    PWI_T_CONSENT,
     PWI_T_COUNT
 } pwi_seal_table;
 

@@ -175,7 +175,8 @@ int pwi_seal_upgrade(pwi_db *db, const pwi_keys *k, pw_error *err)
         }
         pwi_stmt_reset(st);
     }
-    for (int t = 0; rc == PW_OK && t < PWI_T_COUNT; t++)
+    /* The tables of later migrations do not exist yet; they start empty. */
+    for (int t = 0; rc == PW_OK && t < PWI_T_AMENDMENT; t++)
         rc = seal_table(db, k, (pwi_seal_table)t, &h->tab[t], err);
     if (rc == PW_OK) {
         h->valid = 1;

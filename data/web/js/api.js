@@ -26,6 +26,9 @@ export class ApiError extends Error {
     super((body && body.error) || `HTTP ${status}`);
     this.status = status;
     this.field = (body && body.field) || null;
+    // A stable machine code ("future_date", "not_in_list", ...) that the
+    // page says in the user's language (i18n.js, err.CODE).
+    this.code = (body && body.code) || null;
     this.line = (body && body.line) || null;
     this.retryAfter = retryAfter;
   }
@@ -58,11 +61,11 @@ export class ApiError extends Error {
 // Resolves to the parsed JSON, the text for JSON Lines and CSV, or throws
 // ApiError. A 401 means the token is no good any more: the page listens
 // for 'pw-unauthorised' and returns to the sign-in form.
-export async function api(path, { method = 'GET', body, tok } = {}) {
+export async function api(path, { method = 'GET', body, tok, type } = {}) {
   const headers = { Accept: 'application/json' };
   const t = tok || token();
   if (t) headers.Authorization = `Bearer ${t}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/x-ndjson';
+  if (body !== undefined) headers['Content-Type'] = type || 'application/x-ndjson';
   let res;
   try {
     res = await fetch(BASE + path, { method, headers, body, cache: 'no-store', credentials: 'omit' });

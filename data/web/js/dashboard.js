@@ -4,7 +4,8 @@
 // role may read what its report needs (docs/registry.md, "Audit and
 // roles"), and fails on its own: one refused report does not blank the rest.
 
-import { api, ApiError, may, query } from './api.js';
+import { api, ApiError, may, query, token } from './api.js';
+import { t } from './i18n.js';
 import { clear, el, figure, int, message, pct, table, today } from './dom.js';
 
 export const name = 'dashboard';
@@ -38,6 +39,21 @@ export function start(who) {
   load();
 }
 
+// The card's report as a spreadsheet (?format=csv|xlsx), fetched with the
+// token (never put in a URL) and handed to the browser as a download.
+async function download(c, format, params) {
+  const res = await fetch(`/api/v1/reports/${c.kind}${query({ ...params, format })}`, {
+    headers: { Authorization: `Bearer ${token()}` }, cache: 'no-store', credentials: 'omit',
+  });
+  if (!res.ok) return;
+  const url = URL.createObjectURL(await res.blob());
+  const a = el('a', { href: url, download: `${c.kind}-${params.as_of || 'today'}.${format}` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
 // A subject as the role may see it: the episode ref, or the pseudonym.
 function subject(r) {
   return r.episode || r.pseudonym || `#${r.episode_id}`;
@@ -51,7 +67,13 @@ async function load() {
   const slots = cards.map((c) => {
     const body = el('div', { class: 'card-body', 'aria-busy': 'true' }, el('p', { class: 'muted', text: 'Loading…' }));
     box.append(el('section', { class: 'card', id: `card-${c.kind}`, 'aria-labelledby': `card-${c.kind}-h` },
-      el('h3', { id: `card-${c.kind}-h`, text: c.title }), body));
+      el('h3', { id: `card-${c.kind}-h`, text: c.title }), body,
+      el('div', { class: 'export' }, ['csv', 'xlsx'].map((f) => el('button', {
+        type: 'button', class: 'secondary', id: `card-${c.kind}-${f}`,
+        'aria-label': t('export.label', { card: c.title, format: t(`export.${f}`) }),
+        text: t(`export.${f}`),
+        onclick: () => download(c, f, { as_of: asOf, by: c.grouped ? by : '' }),
+      })))));
     return body;
   });
   await Promise.all(cards.map(async (c, i) => {

@@ -4,6 +4,7 @@
 
 import { api, ApiError, may, query } from './api.js';
 import { clear, DASH, el, int, message, table } from './dom.js';
+import { t } from './i18n.js';
 
 export const name = 'episode';
 export const label = 'Episodes';
@@ -118,14 +119,16 @@ function render(e) {
       { label: 'held', get: (a) => (a.held ? a.held : 'not held') }], e.attendance) : message('muted', 'No review scheduled.')));
   if (e.reviews)
     out.push(section('reviews', 'Reviews (TOP)', e.reviews.length ? table(null, [
-      { label: 'date', get: (r) => r.date }, { label: 'stage', get: (r) => r.stage },
+      { label: 'date', get: (r) => r.date }, { label: 'id', num: true, get: (r) => r.id },
+      { label: 'stage', get: (r) => r.stage },
       { label: 'scores', get: scores },
       ...(e.reviews.some((r) => 'notes' in r) ? [{ label: 'notes', get: (r) => v(r.notes) }] : [])], e.reviews)
       : message('muted', 'No review recorded.')));
   if (e.tests)
     out.push(section('tests', 'Drug tests', e.tests.length ? table(null, [
-      { label: 'date', get: (t) => t.date }, { label: 'analyte', get: (t) => t.analyte },
-      { label: 'result', get: (t) => el('span', { class: `result ${t.result}`, text: t.result }) }], e.tests)
+      { label: 'date', get: (x) => x.date }, { label: 'id', num: true, get: (x) => x.id },
+      { label: 'analyte', get: (x) => x.analyte },
+      { label: 'result', get: (x) => el('span', { class: `result ${x.result}`, text: x.result }) }], e.tests)
       : message('muted', 'No test recorded.')));
   if (e.violations || 'legal_completion' in e)
     out.push(section('compliance', 'Compliance', dl([['legal completion', e.legal_completion]]),
@@ -153,6 +156,24 @@ function render(e) {
       ['death', (o.death || []).map((d) => d.date || d).join(', ')],
       ['imprisonment', (o.imprisonment || []).map((i) => i.date || i.start || i).join(', ')]])));
   }
+  // Corrections without loss: the earlier value of every amended field,
+  // with why, when and by whom; the sections above show the current one.
+  if (e.amendments)
+    out.push(section('history', t('ep.history'), e.amendments.length ? table(null, [
+      { label: t('ep.col.date'), get: (a) => a.date },
+      { label: t('ep.col.record'), get: (a) => `${a.record} ${a.id}` },
+      { label: t('ep.col.field'), get: (a) => a.field },
+      { label: t('ep.col.before'), get: (a) => (a.before === null ? DASH : String(a.before)) },
+      { label: t('ep.col.after'), get: (a) => (a.after === null ? DASH : String(a.after)) },
+      { label: t('ep.col.reason'), get: (a) => a.reason },
+      { label: t('ep.col.by'), get: (a) => v(a.by) }], e.amendments, { id: 'ep-history' })
+      : message('muted', t('ep.history_none'))));
+  if (e.consent)
+    out.push(section('consent', t('ep.consent'), e.consent.length ? table(null, [
+      { label: t('ep.col.date'), get: (c) => c.date },
+      { label: t('ep.col.scope'), get: (c) => t(`opt.${c.scope}`) },
+      { label: t('ep.col.status'), get: (c) => t(`opt.${c.status}`) }], e.consent)
+      : message('muted', t('ep.consent_none'))));
   const withheld = e.withheld || [];
   out.push(section('withheld', 'Withheld from your role', withheld.length
     ? el('ul', { id: 'ep-withheld' }, withheld.map((w) => el('li', { 'data-part': w, text: `${w}: ${PARTS[w] || w}` })))
