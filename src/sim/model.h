@@ -314,6 +314,9 @@ struct pwi_world {
     double stigma_ref;  /* stigma of the starting state (voluntary entry is set there) */
     double camp_rr;     /* initiation ratio of the current campaign awareness */
     double pun_seen;    /* the year's admissions already counted into pressure */
+    /* appended: the history phase (world.c) */
+    int hist_weeks;     /* weeks of history before the projection (0: none) */
+    int next_week;      /* the first week not yet simulated */
 };
 typedef struct pwi_world world;
 
@@ -460,6 +463,9 @@ void pwi_ties_vacate(world *w, uint32_t a);
 int pwi_ties_join(world *w, uint32_t c, int week);
 /* Grows the per-agent extra-tie arrays after w->cap grew from old_cap. */
 int pwi_ties_grow(world *w, uint32_t old_cap);
+/* Copies the ties src made during its run so far into dst (whose tie
+ * fields are overwritten): a world copied after the history keeps them. */
+int pwi_ties_copy(world *dst, const world *src);
 /* Neighbourhood block of agent a. */
 uint32_t pwi_block_of(const world *w, uint32_t a);
 /* Peer ties of a (initial and made during the run, living or not). */

@@ -322,3 +322,53 @@ int pwi_ties_join(world *w, uint32_t c, int week)
             return rc;
     return PW_OK;
 }
+
+/* Copies the ties made during src's run so far into dst (the built CSR is
+ * shared and read-only, so it is not copied): the history's ties go into
+ * every regime's world at the projection's start (world.c). dst's own
+ * tie fields are overwritten, not freed. */
+int pwi_ties_copy(world *dst, const world *src)
+{
+    dst->xt_head = dst->xt_to = dst->xt_next = NULL;
+    dst->xt_n = NULL;
+    dst->xt_len = dst->xt_cap = 0;
+    dst->open = NULL;
+    dst->open_cap = 0;
+    dst->newblk.v = NULL;
+    dst->newblk.n = dst->newblk.cap = 0;
+    if (src->newblk.n) {
+        if (!(dst->newblk.v = malloc((size_t)src->newblk.n * sizeof *dst->newblk.v)))
+            return PW_ENOMEM;
+        memcpy(dst->newblk.v, src->newblk.v, (size_t)src->newblk.n * sizeof *dst->newblk.v);
+        dst->newblk.n = dst->newblk.cap = src->newblk.n;
+    }
+    if (!src->xt_head)
+        return PW_OK; /* nobody has come or gone yet */
+    dst->xt_head = malloc((size_t)src->cap * sizeof *dst->xt_head);
+    dst->xt_n = malloc((size_t)src->cap * sizeof *dst->xt_n);
+    dst->open = calloc(src->open_cap, sizeof *dst->open);
+    if (!dst->xt_head || !dst->xt_n || !dst->open)
+        return PW_ENOMEM;
+    memcpy(dst->xt_head, src->xt_head, (size_t)src->cap * sizeof *dst->xt_head);
+    memcpy(dst->xt_n, src->xt_n, (size_t)src->cap * sizeof *dst->xt_n);
+    dst->open_cap = src->open_cap;
+    for (uint32_t b = 0; b < src->open_cap; b++) {
+        const vec32 *o = &src->open[b];
+        if (!o->n)
+            continue;
+        if (!(dst->open[b].v = malloc((size_t)o->n * sizeof *o->v)))
+            return PW_ENOMEM;
+        memcpy(dst->open[b].v, o->v, (size_t)o->n * sizeof *o->v);
+        dst->open[b].n = dst->open[b].cap = o->n;
+    }
+    if (src->xt_len) {
+        dst->xt_to = malloc((size_t)src->xt_len * sizeof *dst->xt_to);
+        dst->xt_next = malloc((size_t)src->xt_len * sizeof *dst->xt_next);
+        if (!dst->xt_to || !dst->xt_next)
+            return PW_ENOMEM;
+        memcpy(dst->xt_to, src->xt_to, (size_t)src->xt_len * sizeof *dst->xt_to);
+        memcpy(dst->xt_next, src->xt_next, (size_t)src->xt_len * sizeof *dst->xt_next);
+        dst->xt_len = dst->xt_cap = src->xt_len;
+    }
+    return PW_OK;
+}
