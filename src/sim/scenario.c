@@ -200,7 +200,10 @@ static int load_into(const char *name_or_path, pw_scenario *s, int depth,
                               "history_regime", "regime name too long");
             goto done;
         }
-        snprintf(s->history_regime, sizeof s->history_regime, "%s", hr);
+        /* hr may be the inherited name itself: copy through a buffer */
+        char name[sizeof s->history_regime];
+        snprintf(name, sizeof name, "%s", hr);
+        memcpy(s->history_regime, name, sizeof name);
     }
 
     const pw_node *bands = pw_node_get(root, "bands");

@@ -46,6 +46,7 @@ static void kazakhstan_extends_almaty(void **state)
     assert_true(pw_param_get(k, (size_t)c) == 0.29);
     /* the history is inherited, its first year's people restated */
     assert_int_equal(pw_scenario_history_start_year(k), 2011);
+    assert_string_equal(pw_scenario_history_regime(k), "kz-current");
     assert_true(fabs(k->history_population - 16.5e6) < 1);
     pw_scenario_free(k);
     pw_scenario_free(a);
