@@ -315,6 +315,9 @@ double pw_target_value(const pw_targets *t, size_t i);
 double pw_target_sd(const pw_targets *t, size_t i);
 const char *pw_target_source(const pw_targets *t, size_t i);
 long pw_target_line(const pw_targets *t, size_t i);
+/* Writes the targets as observations.csv (series, year, value, sd, name,
+ * source), so trajectories can be set against the data; all or nothing. */
+int pw_targets_write_csv(const pw_targets *t, const char *path, pw_error *err);
 
 /* ==== 4. Several processes (MPI) ====================================== */
 /*

@@ -32,8 +32,13 @@ void pw_scenario_free(pw_scenario *s);
 const char *pw_scenario_name(const pw_scenario *s);
 /* Full-scale population the scenario stands for (before --scale). */
 double pw_scenario_population(const pw_scenario *s);
-/* Calendar year the simulation starts in. */
+/* Calendar year the projection starts in (each regime from then on). */
 int pw_scenario_start_year(const pw_scenario *s);
+/* Calendar year the history phase starts in (the scenario's
+ * `history_start_year`), or 0 when the run starts at the projection. */
+int pw_scenario_history_start_year(const pw_scenario *s);
+/* The regime in force during the history ("kz-current"), or NULL. */
+const char *pw_scenario_history_regime(const pw_scenario *s);
 
 typedef enum { PW_PRIOR_FIXED, PW_PRIOR_UNIFORM, PW_PRIOR_LOGUNIFORM } pw_prior_kind;
 
@@ -82,13 +87,19 @@ int pw_results_runs(const pw_results *res);
 int pw_results_years(const pw_results *res);
 double pw_results_metric(const pw_results *res, size_t g, int run, size_t m);
 void pw_results_set_metric(pw_results *res, size_t g, int run, size_t m, double v);
-/* The calendar year of series year 0, the scenario's name and the engine
- * ("abm", "meanfield"; "" if not set), as given to pw_results_new and
- * pw_results_set_engine. */
+/* The calendar year of series row 0 (the history's first year when the
+ * scenario has a history), and the first year of the projection (from
+ * which every regime runs its own world; the metrics cover the
+ * projection only). Equal when there is no history. */
 int pw_results_start_year(const pw_results *res);
+int pw_results_projection_year(const pw_results *res);
+void pw_results_set_projection_year(pw_results *res, int year);
+/* The scenario's name and the engine ("abm", "meanfield"; "" if not set),
+ * as given to pw_results_new and pw_results_set_engine. */
 const char *pw_results_scenario(const pw_results *res);
 const char *pw_results_engine(const pw_results *res);
-/* year = 0 .. years-1 (calendar year start_year + year). */
+/* year = 0 .. years-1 (calendar year pw_results_start_year + year),
+ * history rows first. */
 double pw_results_series(const pw_results *res, size_t g, int run, int year, size_t k);
 void pw_results_set_series(pw_results *res, size_t g, int run, int year, size_t k, double v);
 /* Optional: the engine that produced them ("abm" or "meanfield"). */

@@ -4,9 +4,11 @@
  * the uncertain parameters set to x, and reads the named outputs.
  *
  * Outputs: a metric name ("pwud_end") or "<series>@<year>" ("pwid@2015").
- * A year before the scenario's start year is read from the first simulated
- * year: the scenarios start in the present, so historical targets are taken
- * as describing the city near its recent state (docs/calibration.md).
+ * A series is read at its own year: a scenario with a history
+ * (history_start_year) simulates the past under the calibration regime's
+ * history (kz-current), so a target dated 2015 meets the model's 2015. A
+ * year before the first simulated year is read from that first year (a
+ * scenario without a history starts in the present: docs/calibration.md).
  * Each evaluation gets its own seed, a hash of (seed, index), so results do
  * not depend on which thread ran it.
  */
@@ -102,6 +104,10 @@ int pwi_problem_sim_new(const pw_problem_opts *o, const char *const *outputs, si
         st->param_idx[st->dim++] = (int)i;
     }
     int start = pw_scenario_start_year(st->scenario);
+    /* The results' row 0 is the history's first year when there is one. */
+    int first = pw_scenario_history_start_year(st->scenario);
+    if (first <= 0)
+        first = start;
     for (size_t j = 0; j < n_out; j++) {
         sim_out *so = &st->out[j];
         so->metric = so->series = -1;
@@ -117,8 +123,8 @@ int pwi_problem_sim_new(const pw_problem_opts *o, const char *const *outputs, si
                 memcpy(name, outputs[j], len);
                 name[len] = 0;
                 so->series = pw_series_find(name);
-                so->year = y < start ? 0 : (int)(y - start);
-                if (so->year >= st->years) {
+                so->year = y < first ? 0 : (int)(y - first);
+                if (y >= start + st->years) {
                     rc = pw_error_set(err, PW_EINVAL, NULL, 0, outputs[j],
                                       "year %ld lies beyond the %d-year horizon from %d", y,
                                       st->years, start);

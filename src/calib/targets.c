@@ -2,6 +2,7 @@
  * Targets files: observed numbers with their source and uncertainty, which
  * calibration compares model outputs against (format in pathways/calib.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,3 +112,43 @@ double pw_target_value(const pw_targets *t, size_t i) { return t->t[i].value; }
 double pw_target_sd(const pw_targets *t, size_t i) { return t->t[i].sd; }
 const char *pw_target_source(const pw_targets *t, size_t i) { return t->t[i].source; }
 long pw_target_line(const pw_targets *t, size_t i) { return t->t[i].line; }
+
+/* A CSV field, quoted when it holds a comma, a quote or a line break. */
+static void put_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+int pw_targets_write_csv(const pw_targets *t, const char *path, pw_error *err)
+{
+    pw_afile *af;
+    int rc = pw_afile_open(path, &af, err);
+    if (rc)
+        return rc;
+    FILE *f = pw_afile_fp(af);
+    fprintf(f, "series,year,value,sd,name,source\n");
+    for (size_t i = 0; i < t->n; i++) {
+        const target *x = &t->t[i];
+        put_field(f, x->series);
+        fprintf(f, ",%d,%.10g,%.10g,", x->year, x->value, x->sd);
+        put_field(f, x->name);
+        fputc(',', f);
+        put_field(f, x->source);
+        fputc('\n', f);
+    }
+    if (ferror(f)) {
+        pw_afile_abort(af);
+        return pw_error_set(err, PW_EIO, path, 0, NULL, "could not write");
+    }
+    return pw_afile_commit(af, err);
+}

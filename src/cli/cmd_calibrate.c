@@ -233,8 +233,9 @@ int pw_cmd_calibrate(int argc, char **argv)
         sd[i] = pw_target_sd(tg, i);
         if (pw_target_year(tg, i) > last_year)
             last_year = pw_target_year(tg, i);
-        /* Society scenarios start in the present: earlier targets are read
-         * from the first simulated year (docs/calibration.md). */
+        /* A society scenario reads each target at its own year when it
+         * has a history (history_start_year); a target before its first
+         * simulated year is read from that year (docs/calibration.md). */
         if (!society && pw_target_year(tg, i) < start_year) {
             pw_error_set(&err, PW_EINVAL, pw_targets_file(tg), pw_target_line(tg, i), "year",
                          "target year %d is before the scenario starts (%d)",

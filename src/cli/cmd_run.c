@@ -254,14 +254,37 @@ typedef struct run_output {
     const pw_scenario *s;
 } run_output;
 
-/* summary.json, summary.csv, timeseries.csv and report.html into `dir`. */
+/* The scenario's observed numbers (data/targets/<scenario>.yaml, if it
+ * has one) as observations.csv, to set the trajectories against. */
+static int write_observations(const pw_scenario *s, const char *dir, pw_error *err)
+{
+    char rel[300], path[4096];
+    snprintf(rel, sizeof rel, "targets/%s.yaml", pw_scenario_name(s));
+    if (!pw_data_get(rel, NULL))
+        return PW_OK;
+    pw_targets *t;
+    int rc = pw_targets_load(pw_scenario_name(s), &t, err);
+    if (rc)
+        return rc;
+    snprintf(path, sizeof path, "%s/observations.csv", dir);
+    rc = pw_targets_write_csv(t, path, err);
+    pw_targets_free(t);
+    return rc;
+}
+
+/* summary.json, summary.csv, timeseries.csv, observations.csv and
+ * report.html into `dir`. */
 static int write_run_output(const char *dir, void *arg, pw_error *err)
 {
     const run_output *ro = arg;
     int rc = pw_results_write(ro->res, dir, err);
     if (rc == PW_OK)
+        rc = write_observations(ro->s, dir, err);
+    /* The charts' x axes start at the results' first row: the history's
+     * first year when the scenario has one. */
+    if (rc == PW_OK)
         rc = pw_report_html_write(ro->res, pw_scenario_name(ro->s),
-                                  pw_scenario_start_year(ro->s), "kz-current", dir, err);
+                                  pw_results_start_year(ro->res), "kz-current", dir, err);
     return rc;
 }
 

@@ -169,11 +169,11 @@ void pwi_end_of_year(world *w, int year, int week, const stocks *st)
         ADD(name, w->yc.item[c]);
     }
     /* Re-convictions within 3 years of release, over the release years
-     * followed for 3 full years by the end of the run (the rows already
+     * of the projection followed for 3 full years by the end of the run (the rows already
      * hold people at full scale). */
     if (year == w->weeks / WPY - 1) {
         double rel = 0, rec = 0;
-        for (int y = 0; y + 3 <= year + 1; y++) {
+        for (int y = w->hist_weeks / WPY; y + 3 <= year + 1; y++) {
             rel += w->out->series[(size_t)y * K + (size_t)pw_series_find("prison_releases")];
             rec += w->out->series[(size_t)y * K + (size_t)pw_series_find("reconvicted_within_3y")];
         }

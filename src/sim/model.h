@@ -316,6 +316,9 @@ struct pwi_world {
     double stigma_ref;  /* stigma of the starting state (voluntary entry is set there) */
     double camp_rr;     /* initiation ratio of the current campaign awareness */
     double pun_seen;    /* the year's admissions already counted into pressure */
+    /* appended: the history phase (world.c) */
+    int hist_weeks;     /* weeks of history before the projection (0: none) */
+    int next_week;      /* the first week not yet simulated */
 };
 typedef struct pwi_world world;
 

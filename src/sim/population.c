@@ -91,7 +91,9 @@ int pwi_build_population(world *w, uint32_t n0)
 {
     w->n_initial = n0;
     w->cap = 0;
-    double growth = (w->v[PI_DEMO_BIRTH_RATE] + w->v[PI_DEMO_IMMIGRATION]) * w->weeks / WPY;
+    double growth = (w->v[PI_DEMO_BIRTH_RATE] * w->weeks +
+                     w->v[PI_DEMO_HIST_IMMIGRATION] * w->hist_weeks +
+                     w->v[PI_DEMO_IMMIGRATION] * (w->weeks - w->hist_weeks)) / WPY;
     if (grow_agents(w, (uint32_t)(n0 * (1.0 + 1.2 * growth)) + 1024))
         return PW_ENOMEM;
     /* Households of size 1 + Poisson(mean - 1), the first member an adult;
@@ -162,7 +164,10 @@ int pwi_births_and_arrivals(world *w, int week)
 {
     gsl_rng *g = at(w, RP_BIRTHS, 0, (uint32_t)week);
     unsigned births = gsl_ran_poisson(g, w->v[PI_DEMO_BIRTH_RATE] * w->alive / WPY);
-    unsigned arrivals = gsl_ran_poisson(g, w->v[PI_DEMO_IMMIGRATION] * w->alive / WPY);
+    /* The history has its own arrival rate: the city grew faster then
+     * than the projection assumes (demography.history_immigration_rate). */
+    double imm = week < w->hist_weeks ? w->v[PI_DEMO_HIST_IMMIGRATION] : w->v[PI_DEMO_IMMIGRATION];
+    unsigned arrivals = gsl_ran_poisson(g, imm * w->alive / WPY);
     if (grow_agents(w, w->n + births + arrivals))
         return PW_ENOMEM;
     uint32_t first = w->n;

@@ -4,6 +4,7 @@
  * runs, and the paired difference from a baseline regime under common
  * random numbers); the three output files and the comparison table.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +208,7 @@ struct pw_results {
     char *note;      /* what the engine leaves out, or NULL */
     pwi_band *bands; /* the scenario's plausibility bands (bands.c) */
     size_t n_bands;
+    int proj_year;   /* first year of the projection (start_year: no history) */
 };
 
 pw_results *pw_results_new(const char *scenario, int start_year, int years, int runs,
@@ -220,6 +222,7 @@ pw_results *pw_results_new(const char *scenario, int start_year, int years, int 
     snprintf(r->scenario, sizeof r->scenario, "%s", scenario ? scenario : "");
     snprintf(r->engine, sizeof r->engine, "abm");
     r->start_year = start_year;
+    r->proj_year = start_year;
     r->years = years;
     r->runs = runs;
     r->seed = seed;
@@ -273,6 +276,12 @@ void pw_results_set_engine(pw_results *r, const char *engine)
     snprintf(r->engine, sizeof r->engine, "%s", engine ? engine : "");
 }
 void pw_results_set_scale(pw_results *r, double scale) { r->scale = scale; }
+int pw_results_projection_year(const pw_results *r) { return r->proj_year; }
+void pw_results_set_projection_year(pw_results *r, int year)
+{
+    assert(year >= r->start_year && year < r->start_year + r->years);
+    r->proj_year = year;
+}
 
 int pw_results_set_note(pw_results *r, const char *note)
 {
@@ -497,9 +506,16 @@ static json_t *stat_obj(double mean, double lo, double hi)
 
 static int write_json(const pw_results *r, const char *path, long base, pw_error *err)
 {
+    /* start_year and years are the projection's (the metrics cover it);
+     * the history before it, if any, is in timeseries.csv. */
     json_t *root = json_pack("{s:s,s:s,s:i,s:i,s:i,s:I,s:f}", "scenario", r->scenario, "engine",
-                             r->engine, "start_year", r->start_year, "years", r->years, "runs",
-                             r->runs, "seed", (json_int_t)r->seed, "scale", r->scale);
+                             r->engine, "start_year", r->proj_year, "years",
+                             r->years - (r->proj_year - r->start_year), "runs", r->runs, "seed",
+                             (json_int_t)r->seed, "scale", r->scale);
+    if (root)
+        json_object_set_new(root, "history_start_year",
+                            r->proj_year > r->start_year ? json_integer(r->start_year)
+                                                         : json_null());
     json_t *regs = json_object();
     if (!root || !regs) {
         json_decref(root);
@@ -595,14 +611,17 @@ static int write_timeseries(const pw_results *r, const char *path, pw_error *err
     fprintf(f, "regime,run,year");
     for (size_t k = 0; k < N_SERIES; k++)
         fprintf(f, ",%s", SERIES[k]);
-    fputc('\n', f);
+    /* phase: "history" for the years simulated under the history regime
+     * before the projection (the same rows for every regime), else
+     * "projection"; last, so the series' columns keep their places. */
+    fprintf(f, ",phase\n");
     for (size_t g = 0; g < r->n_regimes; g++)
         for (int run = 0; run < r->runs; run++)
             for (int y = 0; y < r->years; y++) {
                 fprintf(f, "%s,%d,%d", r->regimes[g], run, r->start_year + y);
                 for (size_t k = 0; k < N_SERIES; k++)
                     fprintf(f, ",%.10g", r->series[sidx(r, g, run, y, k)]);
-                fputc('\n', f);
+                fprintf(f, ",%s\n", r->start_year + y < r->proj_year ? "history" : "projection");
             }
     if (ferror(f)) {
         pw_afile_abort(af);
@@ -686,8 +705,12 @@ void pw_results_print_table(const pw_results *r, const char *baseline, FILE *f)
     const int w0 = 42, w = 30;
     char buf[96];
     fprintf(f, "%s, %d-%d, %d run%s per regime (%s; mean [95%% interval across runs])\n",
-            r->scenario, r->start_year, r->start_year + r->years - 1, r->runs,
+            r->scenario, r->proj_year, r->start_year + r->years - 1, r->runs,
             r->runs == 1 ? "" : "s", r->engine);
+    if (r->proj_year > r->start_year)
+        fprintf(f, "history %d-%d simulated once per run under today's regime, then each regime "
+                   "from %d\n",
+                r->start_year, r->proj_year - 1, r->proj_year);
     /* Say how the figures were made: a reader of a pasted table should not
      * have to know the defaults to tell a tenth of the people, scaled up,
      * from the whole population, or drawn parameters from point values. */

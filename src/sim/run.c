@@ -5,12 +5,19 @@
  * every regime rebuilds the same population and ties from the same random
  * coordinates (common random numbers), and results land in fixed slots, so
  * the output is the same whatever the number of threads.
+ *
+ * A scenario with a history (history_start_year) simulates it once per
+ * (run, region), under the scenario's history_regime, right after the
+ * society is built; every regime's world is then a copy of that world at
+ * the projection's start, so the history costs one run's years however
+ * many regimes are compared, and all of them start from the same state.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <omp.h>
 
+#include "pathways/engine.h"
 #include "sim_internal.h"
 
 void pw_sim_opts_default(pw_sim_opts *o)
@@ -60,19 +67,40 @@ int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes
     double scale = o->scale > 0 ? o->scale : s->default_scale;
     if (!(scale > 0 && scale <= 1))
         return pw_error_set(err, PW_EINVAL, NULL, 0, "scale", "scale must lie in (0, 1]");
+    /* The history (if any): its years come first in the results, and the
+     * regime in force then is one of the compared ones or loaded by name
+     * (none when the caller simulates without regimes). */
+    int H = pwi_history_years(s), T = H + o->years;
+    const pw_regime *hreg = NULL;
+    pw_regime *hown = NULL;
+    if (H > 0 && regimes) {
+        for (size_t g = 0; g < n_regimes && !hreg; g++)
+            if (regimes[g] && strcmp(pw_regime_name(regimes[g]), s->history_regime) == 0)
+                hreg = regimes[g];
+        if (!hreg) {
+            int lrc = pw_regime_load(s->history_regime, &hown, err);
+            if (lrc)
+                return lrc;
+            hreg = hown;
+        }
+    }
     const char **names = calloc(n_regimes, sizeof *names);
-    if (!names)
+    if (!names) {
+        pw_regime_free(hown);
         return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
     for (size_t g = 0; g < n_regimes; g++)
         names[g] = regimes && regimes[g] ? pw_regime_name(regimes[g]) : "none";
-    pw_results *res = pw_results_new(s->name, s->start_year, o->years, o->runs, o->seed, names,
-                                     n_regimes);
+    pw_results *res = pw_results_new(s->name, H ? s->history_start_year : s->start_year, T,
+                                     o->runs, o->seed, names, n_regimes);
     free(names);
     if (!res || pw_results_set_bands(res, s)) {
         pw_results_free(res);
+        pw_regime_free(hown);
         return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
     }
     pw_results_set_scale(res, scale);
+    pw_results_set_projection_year(res, s->start_year);
 
     size_t n_tasks = n_regimes * (size_t)o->runs;
     int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
@@ -93,9 +121,10 @@ int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes
     pwi_world **bases = calloc(max_b, sizeof *bases);
     pw_scenario **scen = calloc((size_t)batch, sizeof *scen);
     pwi_run_result *rr = calloc(max_p, sizeof *rr);
-    double *series = calloc(max_p * (size_t)o->years * K, sizeof *series);
+    double *series = calloc(max_p * (size_t)T * K, sizeof *series);
+    double *hseries = calloc(H ? max_b * (size_t)H * K : 1, sizeof *hseries);
     int rc = PW_OK;
-    if (!status || !errs || !bases || !scen || !rr || !series) {
+    if (!status || !errs || !bases || !scen || !rr || !series || !hseries) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
         goto out;
     }
@@ -122,9 +151,16 @@ int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes
                 continue;
             size_t j = b / (size_t)R;
             const pw_scenario *use = scen[j] ? scen[j] : s;
-            status[b] = pwi_world_build(use, o->years, (uint32_t)(r0 + (int)j),
-                                        (int)(b % (size_t)R), o->seed, scale, &bases[b],
-                                        &errs[b]);
+            status[b] = pwi_world_build_history(use, H, o->years, (uint32_t)(r0 + (int)j),
+                                                (int)(b % (size_t)R), o->seed, scale,
+                                                &bases[b], &errs[b]);
+            if (status[b] == PW_OK && H) {
+                /* The slot held an earlier batch's history, and a
+                 * re-conviction adds to its release year's row. */
+                double *hs = hseries + b * (size_t)H * K;
+                memset(hs, 0, (size_t)H * K * sizeof *hs);
+                status[b] = pwi_world_history(bases[b], hreg, hs, &errs[b]);
+            }
         }
         for (size_t b = 0; b < n_b && rc == PW_OK; b++)
             if (status[b]) {
@@ -139,8 +175,13 @@ int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes
                 size_t b = (p / ((size_t)R * n_regimes)) * (size_t)R + p % (size_t)R;
                 size_t g = (p / (size_t)R) % n_regimes;
                 memset(&rr[p], 0, sizeof rr[p]);
-                rr[p].series = series + p * (size_t)o->years * K;
-                memset(rr[p].series, 0, (size_t)o->years * K * sizeof *series);
+                rr[p].series = series + p * (size_t)T * K;
+                memset(rr[p].series, 0, (size_t)T * K * sizeof *series);
+                /* The history's rows are every regime's first rows (a
+                 * re-conviction in the projection may still add to them). */
+                if (H)
+                    memcpy(rr[p].series, hseries + b * (size_t)H * K,
+                           (size_t)H * K * sizeof *series);
                 const pw_regime *reg = regimes ? regimes[g] : NULL;
                 if (n_regimes == 1) {
                     status[max_b + p] = pwi_world_run_consume(bases[b], reg, &rr[p], &errs[max_b + p]);
@@ -170,7 +211,7 @@ int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes
                         pw_results_set_metric(res, g, run, m,
                                               (rg ? pw_results_metric(res, g, run, m) : 0) +
                                                   rr[p].metrics[m]);
-                    for (int y = 0; y < o->years; y++)
+                    for (int y = 0; y < T; y++)
                         for (size_t k = 0; k < K; k++)
                             pw_results_set_series(
                                 res, g, run, y, k,
@@ -192,6 +233,8 @@ int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes
     }
     pw_progress_finish(prog);
 out:
+    pw_regime_free(hown);
+    free(hseries);
     free(bases);
     free(scen);
     free(rr);

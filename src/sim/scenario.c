@@ -108,7 +108,9 @@ static int load_into(const char *name_or_path, pw_scenario *s, int depth,
 {
     static const char *const top_keys[] = {"name",        "description", "extends",
                                            "population",  "start_year",  "default_scale", "regions",
-                                           "sources",     "parameters",  "bands", NULL};
+                                           "sources",     "parameters",  "bands",
+                                           "history_start_year", "history_population",
+                                           "history_regime", NULL};
     static const char *const pkeys[] = {"value", "source", "prior", "note", "inert", NULL};
     pw_doc *d = NULL;
     int rc = pw_doc_load("scenarios", name_or_path, &d, err);
@@ -161,6 +163,48 @@ static int load_into(const char *name_or_path, pw_scenario *s, int depth,
     if (rc)
         goto done;
     s->regions = (int)y;
+
+    /* The history phase: optional, inherited from a base scenario; it must
+     * end before the projection starts (0 switches it off). */
+    rc = pw_node_int(d, root, "history_start_year", 0, s->history_start_year, 0, 2200, &y, err);
+    if (rc)
+        goto done;
+    if (y && (y < 1900 || y >= s->start_year)) {
+        rc = pw_error_set(err, PW_EINVAL, pw_doc_name(d),
+                          pw_node_line(pw_node_get(root, "history_start_year")),
+                          "history_start_year", "must be 0 (no history) or a year before "
+                          "start_year %d, at most 1000 years before it", s->start_year);
+        goto done;
+    }
+    if (y && s->start_year - y > 1000) {
+        rc = pw_error_set(err, PW_EINVAL, pw_doc_name(d),
+                          pw_node_line(pw_node_get(root, "history_start_year")),
+                          "history_start_year", "at most 1000 years before start_year");
+        goto done;
+    }
+    s->history_start_year = (int)y;
+    rc = pw_node_num(d, root, "history_population", 0,
+                     s->history_population > 0 ? s->history_population : s->population, 100, 2e9,
+                     &s->history_population, err);
+    if (rc)
+        goto done;
+    {
+        const char *hr;
+        rc = pw_node_text(d, root, "history_regime", 0,
+                          s->history_regime[0] ? s->history_regime : "kz-current", &hr, err);
+        if (rc)
+            goto done;
+        if (strlen(hr) >= sizeof s->history_regime) {
+            rc = pw_error_set(err, PW_EINVAL, pw_doc_name(d),
+                              pw_node_line(pw_node_get(root, "history_regime")),
+                              "history_regime", "regime name too long");
+            goto done;
+        }
+        /* hr may be the inherited name itself: copy through a buffer */
+        char name[sizeof s->history_regime];
+        snprintf(name, sizeof name, "%s", hr);
+        memcpy(s->history_regime, name, sizeof name);
+    }
 
     const pw_node *bands = pw_node_get(root, "bands");
     if (bands && (rc = pwi_read_bands(d, bands, s, err)))
@@ -279,6 +323,11 @@ int pw_scenario_load(const char *name_or_path, pw_scenario **out, pw_error *err)
 const char *pw_scenario_name(const pw_scenario *s) { return s->name; }
 double pw_scenario_population(const pw_scenario *s) { return s->population; }
 int pw_scenario_start_year(const pw_scenario *s) { return s->start_year; }
+int pw_scenario_history_start_year(const pw_scenario *s) { return s->history_start_year; }
+const char *pw_scenario_history_regime(const pw_scenario *s)
+{
+    return s->history_start_year > 0 ? s->history_regime : NULL;
+}
 
 size_t pw_param_count(const pw_scenario *s)
 {

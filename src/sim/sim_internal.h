@@ -38,7 +38,20 @@ struct pw_scenario {
     double prior_a[PI_COUNT], prior_b[PI_COUNT];
     pwi_band bands[PWI_MAX_BANDS];
     int n_bands;
+    /* appended: the history phase (docs/model.md, "History"). When
+     * history_start_year > 0 the run starts then, from the stocks of that
+     * year (initial.*, history_population people), under history_regime
+     * up to start_year, and every regime projects from start_year on. */
+    int history_start_year;    /* 0: no history (the run starts at start_year) */
+    double history_population; /* full-scale people at history_start_year */
+    char history_regime[64];   /* the regime in force during the history */
 };
+
+/* Years simulated before the projection (0 without a history). */
+static inline int pwi_history_years(const pw_scenario *s)
+{
+    return s->history_start_year > 0 ? s->start_year - s->history_start_year : 0;
+}
 
 /* Reads the scenario's `bands:` list (bands.c); a band with the name of
  * one already there (from a base scenario) replaces it. */
@@ -99,7 +112,19 @@ typedef struct pwi_world pwi_world;
  * numbers at run coordinate run * R + region. */
 int pwi_world_build(const pw_scenario *s, int years, uint32_t run, int region, uint64_t seed,
                     double scale, pwi_world **out, pw_error *err);
-/* Simulates a private copy of `base`. */
+/* The same with `hist_years` of history before the `years` of the
+ * projection: the first year's people are the scenario's
+ * history_population (pwi_world_build has no history). */
+int pwi_world_build_history(const pw_scenario *s, int hist_years, int years, uint32_t run,
+                            int region, uint64_t seed, double scale, pwi_world **out,
+                            pw_error *err);
+/* Simulates the history of a built world under `regime` (the scenario's
+ * history_regime), in place, writing its yearly series to `series`
+ * (hist_years x pw_series_count()); a no-op without a history. Every
+ * regime's world is then copied from it (pwi_world_run). */
+int pwi_world_history(pwi_world *w, const pw_regime *regime, double *series, pw_error *err);
+/* Simulates the projection of a private copy of `base` (built, and its
+ * history done). */
 int pwi_world_run(const pwi_world *base, const pw_regime *regime, pwi_run_result *out,
                   pw_error *err);
 /* Simulates `w` itself and frees it (no copy: for a run with one regime). */

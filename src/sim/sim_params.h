@@ -155,7 +155,9 @@
     X(STIG_REF, "society.punishment_reference_per_1000", 0.001, 100)          \
     X(STIG_MEMORY, "society.stigma_memory_decay", 0.05, 10)                   \
     X(STIG_HELP, "society.stigma_help_seeking_effect", 0, 3)                  \
-    X(STIG_WORK, "society.stigma_reemployment_effect", 0, 1)
+    X(STIG_WORK, "society.stigma_reemployment_effect", 0, 1)                  \
+    /* appended: the history phase (run.c) */                                 \
+    X(DEMO_HIST_IMMIGRATION, "demography.history_immigration_rate", 0, 0.2)
 
 enum {
 #define PWI_X(id, name, lo, hi) PI_##id,

@@ -5,6 +5,7 @@
  * private copy under one regime (common random numbers across regimes);
  * pwi_week_step is the order of the processes within a week.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,8 +77,11 @@ static int dup_vec(vec32 *dst, const vec32 *src)
     return PW_OK;
 }
 
-/* A private copy of a built world (population, ties, initial state), so
- * every regime of run r starts from exactly the same society. */
+/* A private copy of a world, built or run up to the projection (the
+ * history), so every regime of run r starts from exactly the same society.
+ * The built ties and initial households are read-only and shared; the
+ * ties made during the history are copied by the tie store
+ * (pwi_ties_copy). */
 static world *world_clone(const world *b)
 {
     world *w = malloc(sizeof *w);
@@ -85,6 +89,8 @@ static world *world_clone(const world *b)
         return NULL;
     *w = *b;
     w->shared = 1;
+    w->out = NULL;
+    w->regime = NULL;
     w->birth = dup_mem(b->birth, (size_t)b->cap * sizeof *b->birth);
     w->flags = dup_mem(b->flags, (size_t)b->cap);
     w->hh = dup_mem(b->hh, (size_t)b->cap * sizeof *b->hh);
@@ -104,7 +110,9 @@ static world *world_clone(const world *b)
     ok = ok && !dup_vec(&w->free_slots, &b->free_slots) && !dup_vec(&w->pending, &b->pending) &&
          !dup_vec(&w->waiting, &b->waiting) && !dup_vec(&w->prisoners, &b->prisoners) &&
          !dup_vec(&w->mothers, &b->mothers) && !dup_vec(&w->mother_hh, &b->mother_hh);
-    for (int k = 0; ok && k < b->weeks; k++)
+    /* Exits of the weeks already simulated were applied: only the
+     * future's are needed. */
+    for (int k = b->next_week; ok && k < b->weeks; k++)
         ok = !dup_vec(&w->exits[k], &b->exits[k]);
     if (!ok) {
         pwi_world_free(w);
@@ -116,14 +124,23 @@ static world *world_clone(const world *b)
 int pwi_world_build(const pw_scenario *s, int years, uint32_t run, int region, uint64_t seed,
                     double scale, pwi_world **out, pw_error *err)
 {
+    return pwi_world_build_history(s, 0, years, run, region, seed, scale, out, err);
+}
+
+int pwi_world_build_history(const pw_scenario *s, int hist_years, int years, uint32_t run,
+                            int region, uint64_t seed, double scale, pwi_world **out,
+                            pw_error *err)
+{
     *out = NULL;
-    if (years < 1 || years > 1000 || !(scale > 0 && scale <= 1))
+    if (years < 1 || hist_years < 0 || years + hist_years > 1000 || !(scale > 0 && scale <= 1))
         return pw_error_set(err, PW_EINVAL, NULL, 0, "years",
-                            "years must be 1..1000 and scale in (0, 1]");
+                            "years must be 1..1000 (history included) and scale in (0, 1]");
     int R = s->regions > 0 ? s->regions : 1;
     if (region < 0 || region >= R || (uint64_t)run * (uint64_t)R >= (1u << 24) - (uint64_t)R)
         return pw_error_set(err, PW_EINVAL, NULL, 0, "runs", "too many runs or regions");
-    double n0 = floor(s->population * scale / R + 0.5);
+    /* A run with a history starts from the people of its first year. */
+    double people = hist_years > 0 ? s->history_population : s->population;
+    double n0 = floor(people * scale / R + 0.5);
     if (n0 < 100 || n0 > 2e9)
         return pw_error_set(err, PW_EINVAL, s->origin, 0, "scale",
                             "%.0f simulated people: the scale must give 100 to 2e9 agents", n0);
@@ -135,7 +152,8 @@ int pwi_world_build(const pw_scenario *s, int years, uint32_t run, int region, u
     w->seed = seed;
     w->run = run * (uint32_t)R + (uint32_t)region;
     w->scale = scale;
-    w->weeks = years * WPY;
+    w->weeks = (hist_years + years) * WPY;
+    w->hist_weeks = hist_years * WPY;
     w->deterrence = 1;
     w->detect_factor = 1;
     int rc = PW_OK;
@@ -273,7 +291,11 @@ int pwi_week_step(world *w, int week)
 {
     const double *v = w->v;
     int rc;
-    w->discount = pow(1 + v[PI_COST_DISCOUNT], -(double)week / WPY);
+    /* Costs are discounted to the projection's start; the history's are
+     * counted at face value (they enter no metric). */
+    w->discount = week < w->hist_weeks
+                      ? 1
+                      : pow(1 + v[PI_COST_DISCOUNT], -(double)(week - w->hist_weeks) / WPY);
     if ((rc = pwi_apply_exits(w, week)) || (rc = pwi_births_and_arrivals(w, week)))
         return rc;
     pwi_outputs_week(w, week, 0);
@@ -434,12 +456,12 @@ void pwi_world_begin(world *w, const pw_regime *regime, pwi_run_result *out)
         w->sub_id[k] = regime ? pw_substance_lookup(SUB_ENGINE_NAME[k]) : -1;
 }
 
-static int run_world(world *w, const pw_regime *regime, pwi_run_result *out, pw_error *err)
+/* Simulates w from its next week up to week `until` (exclusive). */
+static int run_weeks(world *w, int until, pwi_run_result *out, pw_error *err)
 {
-    pwi_world_begin(w, regime, out);
     int rc = PW_OK;
-    for (int week = 0; week < w->weeks; week++)
-        if ((rc = pwi_week_step(w, week)))
+    for (; w->next_week < until; w->next_week++)
+        if ((rc = pwi_week_step(w, w->next_week)))
             break;
     out->initial = w->n_initial;
     out->born = w->born;
@@ -450,6 +472,38 @@ static int run_world(world *w, const pw_regime *regime, pwi_run_result *out, pw_
     if (rc)
         return pw_error_set(err, rc, NULL, 0, NULL, "out of memory");
     return PW_OK;
+}
+
+int pwi_world_history(pwi_world *w, const pw_regime *regime, double *series, pw_error *err)
+{
+    assert(w->next_week == 0);
+    if (!w->hist_weeks)
+        return PW_OK;
+    /* The history's metrics are not kept (the metrics cover the
+     * projection); its yearly series are the first rows of every
+     * regime's. */
+    pwi_run_result *h = calloc(1, sizeof *h);
+    if (!h)
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    h->series = series;
+    pwi_world_begin(w, regime, h);
+    int rc = run_weeks(w, w->hist_weeks, h, err);
+    if (rc == PW_OK && !h->invariant_ok)
+        rc = pw_error_set(err, PW_EINVAL, NULL, 0, NULL,
+                          "internal error: population accounting broke in the history");
+    w->out = NULL;
+    w->regime = NULL;
+    free(h);
+    return rc;
+}
+
+/* The projection of w (built, its history done) under `regime`: the
+ * history's series rows are the caller's (already in out->series). */
+static int run_world(world *w, const pw_regime *regime, pwi_run_result *out, pw_error *err)
+{
+    assert(w->next_week == w->hist_weeks);
+    pwi_world_begin(w, regime, out);
+    return run_weeks(w, w->weeks, out, err);
 }
 
 int pwi_world_run(const pwi_world *base, const pw_regime *regime, pwi_run_result *out,

@@ -34,7 +34,7 @@
 
 #include "simtest.h"
 
-#define SCALE 0.02 /* 44,224 agents */
+#define SCALE 0.031 /* 44,485 agents in 2011 (1,435,000 people): one compulsory bed for drugs, as 2% of 2024 gave */
 #define YEARS 6     /* long enough for the hybrid regime's parole window (3.5-5 years) */
 #define SEED 7
 

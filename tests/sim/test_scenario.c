@@ -11,6 +11,10 @@ static void builtin_almaty_is_complete(void **state)
     assert_string_equal(pw_scenario_name(s), "almaty");
     assert_true(pw_scenario_population(s) > 2e6 && pw_scenario_population(s) < 2.5e6);
     assert_int_equal(pw_scenario_start_year(s), 2024);
+    /* the history: from 2011 under kz-current, from 2011's people */
+    assert_int_equal(pw_scenario_history_start_year(s), 2011);
+    assert_string_equal(pw_scenario_history_regime(s), "kz-current");
+    assert_true(s->history_population > 1.4e6 && s->history_population < 1.5e6);
     assert_int_equal(pw_param_count(s), PI_COUNT);
     size_t priors = 0;
     for (size_t i = 0; i < pw_param_count(s); i++) {
@@ -40,6 +44,10 @@ static void kazakhstan_extends_almaty(void **state)
     assert_true(pw_param_get(k, (size_t)q) == pw_param_get(a, (size_t)q));
     int c = pw_param_find(k, "demography.share_0_14");
     assert_true(pw_param_get(k, (size_t)c) == 0.29);
+    /* the history is inherited, its first year's people restated */
+    assert_int_equal(pw_scenario_history_start_year(k), 2011);
+    assert_string_equal(pw_scenario_history_regime(k), "kz-current");
+    assert_true(fabs(k->history_population - 16.5e6) < 1);
     pw_scenario_free(k);
     pw_scenario_free(a);
 }
@@ -93,6 +101,10 @@ static void errors_name_file_line_and_key(void **state)
     refused("extends: almaty\nparameters:\n  treatment.drug_court_graduation: {value: 1.7, source: x}\n",
             3, "value");
     refused("extends: almaty\nparameters:\n  use.light_quit_rate: {value: 0.2}\n", 3, "source");
+    /* the history must end before the projection starts */
+    refused("extends: almaty\nhistory_start_year: 2024\n", 2, "history_start_year");
+    refused("extends: almaty\nhistory_start_year: 1200\n", 2, "history_start_year");
+    refused("extends: almaty\nhistory_population: 5\n", 2, "history_population");
     refused("extends: almaty\npopulaton: 5\n", 2, "populaton");
     refused("extends: almaty\nparameters:\n  use.light_quit_rate: {value: 0.2, source: x,\n"
             "    prior: {uniform: [0.5, 0.1]}}\n",
