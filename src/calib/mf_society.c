@@ -72,6 +72,7 @@ static void layout(mf_model *p)
     p->dim = (size_t)(p->i_cum + MF_NCUM);
     pwi_mf_justice_layout(p);
     pwi_mf_levers_layout(p);
+    pwi_mf_network_layout(p);
 }
 
 /* Bands aligned with the steps of the age factor (rates.h, read at each
@@ -232,14 +233,23 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
     weighted0 *= N > 0 ? free_pop / N : 0;
     double camp = pwi_mf_campaign_rr(p, y);
     double exo = p->tau * weighted * camp;
-    double accept = N > 0 ? weighted / N : 0;
-    double peer_by[NSUB] = {0}, peer = 0;
+    /* Peers: attempts along ties (mf_network.c), each finding a willing
+     * friend not yet using with the circles' open share, times the
+     * programmes' ratio of the ages they reach (weighted / weighted0). */
+    double open = pwi_mf_network_open(p, y) * (weighted0 > 0 ? weighted / weighted0 : 0);
+    double users_all = 0, users_k[NSUB];
     for (int k = 0; k < NSUB; k++) {
         /* A user's own substance counts for L and D; injectors use opioids. */
-        double users = y[IDX_L(k)] + y[IDX_D(k)] + dtx[k] +
-                       (k == 0 ? y[IDX_D(CH_INJ)] + y[IDX_D(CH_HIV)] + dtx[CH_INJ] + dtx[CH_HIV]
-                               : 0);
-        peer_by[k] = p->peer_mean * det * users * accept * camp;
+        users_k[k] = y[IDX_L(k)] + y[IDX_D(k)] + dtx[k] +
+                     (k == 0 ? y[IDX_D(CH_INJ)] + y[IDX_D(CH_HIV)] + dtx[CH_INJ] + dtx[CH_HIV]
+                             : 0);
+        users_all += users_k[k];
+    }
+    double peer_by[NSUB] = {0}, peer = 0;
+    for (int k = 0; k < NSUB; k++) {
+        /* sellers pass on the substances of the users they sell to */
+        double sell_k = users_all > 0 ? y[p->i_sell] * users_k[k] / users_all : 0;
+        peer_by[k] = pwi_mf_network_attempts(p, users_k[k], sell_k) * det * camp * open;
         /* what the programmes averted: the same attempts at weighted0 */
         if (weighted > 0)
             dy[p->lv.i_averted] += peer_by[k] * (weighted0 / weighted - 1);
@@ -256,7 +266,7 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
     dy[p->lv.i_averted] += p->tau * (weighted0 - weighted) * camp;
     dy[CUM(MF_CUM_PEER)] += peer;
 
-    double freed = 0, deaths_users = 0, od = 0;
+    double freed = 0, deaths_users = 0, od = 0, relapsed = 0;
     /* Light use. */
     for (int k = 0; k < NSUB; k++) {
         double l = y[IDX_L(k)];
@@ -300,6 +310,7 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
                 double e = y[mf_e(p, v, c, j)];
                 dy[mf_e(p, v, c, j)] -= (rel + STAGE_RATE + p->mu_users) * e;
                 dy[IDX_D(c)] += rel * e;
+                relapsed += rel * e;
                 deaths_users += p->mu_users * e;
                 if (c == CH_HIV)
                     hiv_people += e;
@@ -317,6 +328,7 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
                 double r = y[mf_r(p, a, c, j)];
                 dy[mf_r(p, a, c, j)] -= (rel + STAGE_RATE + p->mu_users) * r;
                 dy[IDX_D(c)] += rel * r;
+                relapsed += rel * r;
                 deaths_users += p->mu_users * r;
                 if (c == CH_HIV)
                     hiv_people += r;
@@ -333,7 +345,25 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
     double rf = y[p->i_rfin];
     dy[p->i_rfin] -= (p->relapse_sust + p->mu_users) * rf;
     dy[IDX_D(CH_HIV)] += p->relapse_sust * rf;
+    relapsed += p->relapse_sust * rf;
     deaths_users += p->mu_users * rf;
+    /* The circles renew (mf_network.c): new users join with fresh ones,
+     * others convert one's friends, and friends leave use. The age
+     * factor's E[a^2]/E[a] among the people not followed (the bands'
+     * mix). */
+    {
+        double sa = 0, sa2 = 0;
+        for (int b = 0; b < NBAND; b++) {
+            double a = pwi_rate_age_factor(band_lo[b]);
+            sa += a * y[IDX_BAND(b)];
+            sa2 += a * a * y[IDX_BAND(b)];
+        }
+        double U = L + D;
+        double renew = (U > 0 ? (exo + peer + relapsed) / U : 0) +
+                       (free_pop > 0 ? (exo + peer) / free_pop : 0) +
+                       (A > 0 ? (freed + deaths_users + od) / A : 0);
+        pwi_mf_network_rhs(p, y, dy, N > 0 ? weighted0 / N : 0, sa > 0 ? sa2 / sa : 0, det * camp, renew);
+    }
     /* People with a record leave with the records that end (quitting,
      * healing, death), in proportion. */
     if (A > 0)
@@ -411,6 +441,8 @@ int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scal
         rc = pwi_mf_justice_setup(p, s, regime, err);
     if (rc == PW_OK)
         rc = pwi_mf_levers_load(p, s, err);
+    if (rc == PW_OK)
+        rc = pwi_mf_network_load(p, s, err);
     if (rc != PW_OK)
         goto done;
     prison0 = p->prison0;
@@ -492,6 +524,16 @@ int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scal
         for (int i = p->off_e; i <= p->i_rfin; i++)
             rem0 += y0[i];
         pwi_mf_levers_init(p, y0, rem0, N0);
+        /* The circles at the start are drawn like anyone's (ties.c): the
+         * age-weighted share of the people not followed. */
+        double followed = 0, wa = 0;
+        for (int i = 0; i <= p->i_rfin; i++)
+            followed += y0[i];
+        for (int c = 0; c < MF_NORIG; c++)
+            followed += pwi_mf_held(p, y0, c);
+        for (int b = 0; b < NBAND; b++)
+            wa += pwi_rate_age_factor(band_lo[b]) * y0[IDX_BAND(b)];
+        pwi_mf_network_init(p, y0, N0 > 0 ? wa / N0 * fmax(N0 - followed, 0) / N0 : 0);
     }
     rc = pw_ode_solve(DIM, rhs, p, y0, 0.0, 1.0, (size_t)years, traj, err);
     if (rc != PW_OK)
