@@ -25,7 +25,7 @@ static void usage(FILE *f)
             "usage: pathways sensitivity --scenario NAME|PATH --outcome NAME[,NAME...]\n"
             "                            [--method sobol|morris] [--samples N]\n"
             "                            [--regime R [--versus R2]] [--years N] [--scale F]\n"
-            "                            [--seed S]\n"
+            "                            [--seed S] [--engine abm|meanfield]\n"
             "                            [--threads T] [--json FILE] [--csv FILE]\n\n"
             "Global sensitivity of each outcome to every uncertain parameter (those\n"
             "with a prior in the scenario).\n\n"
@@ -42,6 +42,9 @@ static void usage(FILE *f)
             "                        random numbers): is the comparison robust?\n"
             "  --years N             horizon (default 20, or 50 for LH/LHY scenarios)\n"
             "  --scale F             fraction of the population simulated (society; 0.05)\n"
+            "  --engine E            society scenarios: abm (default) or meanfield, the\n"
+            "                        ODE counterpart as a cheap screen (--scale and\n"
+            "                        --seed do not apply: one trajectory per regime)\n"
             "  --seed S              seed (default 1); the same seed gives the same\n"
             "                        indices whatever the number of threads\n"
             "  --threads T           OpenMP threads (default: all cores)\n"
@@ -152,7 +155,7 @@ static int write_out(const char *path, int (*fill)(FILE *, const out_ctx *), con
 int pw_cmd_sensitivity(int argc, char **argv)
 {
     enum { O_SCENARIO = 256, O_OUTCOME, O_METHOD, O_SAMPLES, O_REGIME, O_YEARS, O_SCALE,
-           O_SEED, O_THREADS, O_JSON, O_VERSUS, O_CSV, O_OUT };
+           O_SEED, O_THREADS, O_JSON, O_VERSUS, O_CSV, O_OUT, O_ENGINE };
     static const struct option opts[] = {
         {"scenario", required_argument, NULL, O_SCENARIO},
         {"outcome", required_argument, NULL, O_OUTCOME},
@@ -169,6 +172,7 @@ int pw_cmd_sensitivity(int argc, char **argv)
         /* Listed so that getopt does not take --out, which `run` and
          * `calibrate` have, as an abbreviation of --outcome. */
         {"out", required_argument, NULL, O_OUT},
+        {"engine", required_argument, NULL, O_ENGINE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     if (pw_cli_wants_help(argc, argv)) {
@@ -176,7 +180,7 @@ int pw_cmd_sensitivity(int argc, char **argv)
         return PW_EXIT_OK;
     }
     const char *scenario = "almaty", *method = "sobol", *json_path = NULL, *regime = NULL;
-    const char *versus = NULL, *csv_path = NULL;
+    const char *versus = NULL, *csv_path = NULL, *engine = "abm";
     char *outcome_arg = NULL;
     long samples = 0, years = 0, seed = 1, threads = 0;
     double scale = 0.05;
@@ -218,6 +222,12 @@ int pw_cmd_sensitivity(int argc, char **argv)
         case O_JSON: json_path = optarg; break;
         case O_VERSUS: versus = optarg; break;
         case O_CSV: csv_path = optarg; break;
+        case O_ENGINE:
+            if (strcmp(optarg, "abm") != 0 && strcmp(optarg, "meanfield") != 0)
+                return pw_cli_usage_error(CMD, "--engine must be abm or meanfield, not '%s'",
+                                          optarg);
+            engine = optarg;
+            break;
         case O_OUT:
             return pw_cli_usage_error(CMD, "there is no --out here: write the indices with "
                                            "--json FILE and/or --csv FILE");
@@ -251,7 +261,7 @@ int pw_cmd_sensitivity(int argc, char **argv)
     pw_sobol_result *sr = NULL;
     pw_morris_result *mr = NULL;
     json_t *root = NULL;
-    pw_problem_opts po = {scenario, regime, versus, (int)years, scale, (uint64_t)seed};
+    pw_problem_opts po = {scenario, regime, versus, (int)years, scale, (uint64_t)seed, engine, 1};
     if (pw_problem_new(&po, (const char *const *)outs, n_out, &prob, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways " CMD);
         code = err.status == PW_ENOMEM ? PW_EXIT_FAIL : PW_EXIT_BADINPUT;
