@@ -32,6 +32,9 @@ const char *pw_scenario_name(const pw_scenario *s);
 double pw_scenario_population(const pw_scenario *s);
 /* Calendar year the simulation starts in. */
 int pw_scenario_start_year(const pw_scenario *s);
+/* The year a history run starts (under kz-current, projecting per regime
+ * from the start year), or 0 when the scenario has none. */
+int pw_scenario_history_start_year(const pw_scenario *s);
 
 typedef enum { PW_PRIOR_FIXED, PW_PRIOR_UNIFORM, PW_PRIOR_LOGUNIFORM } pw_prior_kind;
 

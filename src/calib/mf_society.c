@@ -434,16 +434,16 @@ int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scal
     return pwi_mf_society_run_tol(s, regime, scale_population, years, res, g, run, 1e-8, err);
 }
 
-int pwi_mf_society_run_tol(const pw_scenario *s, const pw_regime *regime, double scale_population,
-                           int years, pw_results *res, size_t g, int run, double eps_rel,
-                           pw_error *err)
+/* The model of `regime` (NULL: no pathway) and its starting state at the
+ * scenario's start (the ABM's initial state, src/sim/initial.c). */
+static int mf_setup(const pw_scenario *s, const pw_regime *regime, double scale_population,
+                    mf_par **out, double **y0_out, pw_error *err)
 {
-    mf_par *pp = calloc(1, sizeof *pp);
+    mf_par *p = calloc(1, sizeof *p);
     double s0, s65, init[5], sellers0 = 0, prison0 = 0;
-    double *y0 = NULL, *traj = NULL;
-    if (!pp)
+    double *y0 = NULL;
+    if (!p)
         return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-    mf_par *p = pp;
     int rc = load_par(s, p, &s0, &s65, init, err);
     if (rc == PW_OK)
         rc = pwi_mf_get(s, "initial.sellers_per_user", &sellers0, err);
@@ -463,8 +463,7 @@ int pwi_mf_society_run_tol(const pw_scenario *s, const pw_regime *regime, double
     for (int b = 2; b <= 5; b++) /* ages 15-65 */
         adults += N0 * p->share0[b];
     y0 = calloc(DIM, sizeof(double));
-    traj = malloc((size_t)(years + 1) * DIM * sizeof(double));
-    if (!y0 || !traj) {
+    if (!y0) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
         goto done;
     }
@@ -544,6 +543,111 @@ int pwi_mf_society_run_tol(const pw_scenario *s, const pw_regime *regime, double
         for (int b = 0; b < NBAND; b++)
             wa += pwi_rate_age_factor(band_lo[b]) * y0[IDX_BAND(b)];
         pwi_mf_network_init(p, y0, N0 > 0 ? wa / N0 * fmax(N0 - followed, 0) / N0 : 0);
+    }
+    *out = p;
+    *y0_out = y0;
+    return PW_OK;
+done:
+    free(y0);
+    free(p);
+    return rc;
+}
+
+/* The history (scenario key history_start_year): the years from it to
+ * the start year run under the baseline regime kz-current from the
+ * starting state, and the state reached becomes the start of the
+ * projection under `p`'s regime. The two models' layouts differ (a
+ * regime's pathway sets its streams and remission variants), so the
+ * state is carried over by what the regimes share: the use stages by
+ * chain (remission summed over the variants into the spontaneous one,
+ * month by month), memory, population, age bands, sellers, records,
+ * stigma pressure and awareness, and the circles of ties. Prisoners
+ * start in the initial prisoners' stream (terms exponential, mean 2.5
+ * years, as the ABM starts its own) and the others held (treatment,
+ * arrest) go back to dependence in their chain: an approximation at the
+ * branch, the same for every regime, so the paired differences are not
+ * moved by it. */
+static int run_history(const pw_scenario *s, double scale_population, double eps_rel,
+                       const mf_par *p, double *y0, pw_error *err)
+{
+    int hy = pw_scenario_start_year(s) - pw_scenario_history_start_year(s);
+    pw_regime *base = NULL;
+    mf_par *h = NULL;
+    double *hy0 = NULL, *traj = NULL;
+    int rc = pw_regime_load("kz-current", &base, err);
+    if (rc == PW_OK)
+        rc = mf_setup(s, base, scale_population, &h, &hy0, err);
+    if (rc != PW_OK)
+        goto done;
+    traj = malloc((size_t)(hy + 1) * h->dim * sizeof *traj);
+    if (!traj) {
+        rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+        goto done;
+    }
+    rc = pwi_ode_solve_tol(h->dim, rhs, h, hy0, 0.0, 1.0, (size_t)hy, traj, 1e-10, eps_rel, err);
+    if (rc != PW_OK)
+        goto done;
+    const double *e = traj + (size_t)hy * h->dim;
+    memset(y0, 0, p->dim * sizeof *y0);
+    for (int c = 0; c < NSUB; c++)
+        y0[IDX_L(c)] = e[IDX_L(c)];
+    mf_stocks js;
+    pwi_mf_justice_stocks(h, e, &js);
+    double held = 0;
+    for (int c = 0; c < MF_NORIG; c++)
+        held += pwi_mf_held(h, e, c);
+    double back = held > 0 ? fmax(held - js.prison, 0) / held : 0;
+    for (int c = 0; c < NCH; c++) {
+        y0[IDX_D(c)] = e[IDX_D(c)] + back * pwi_mf_held(h, e, c);
+        for (int v = 0; v < h->nv; v++)
+            for (int j = 0; j < NE; j++)
+                y0[mf_e(p, 0, c, j)] += e[mf_e(h, v, c, j)];
+        for (int a = 0; a < h->nsust; a++)
+            for (int j = 0; j < NR; j++)
+                y0[mf_r(p, 0, c, j)] += e[mf_r(h, a, c, j)];
+    }
+    y0[p->i_rfin] = e[h->i_rfin];
+    y0[p->i_y] = e[h->i_y];
+    y0[p->i_n] = e[h->i_n];
+    for (int b = 0; b < NBAND; b++)
+        y0[p->off_band + b] = e[h->off_band + b];
+    y0[p->i_sell] = e[h->i_sell];
+    y0[p->i_rec] = e[h->i_rec];
+    y0[p->lv.i_press] = e[h->lv.i_press];
+    y0[p->lv.i_aware] = e[h->lv.i_aware];
+    y0[p->net.i_fp] = e[h->net.i_fp];
+    y0[p->net.i_fh] = e[h->net.i_fh];
+    if (p->s_init >= 0) {
+        const mf_stream *x = &p->st[p->s_init];
+        for (int j = 0; j < x->k; j++)
+            y0[x->off + MF_SELLER * x->k + j] = js.prison / x->k;
+    }
+done:
+    free(traj);
+    free(hy0);
+    free(h);
+    pw_regime_free(base);
+    return rc;
+}
+
+int pwi_mf_society_run_tol(const pw_scenario *s, const pw_regime *regime, double scale_population,
+                           int years, pw_results *res, size_t g, int run, double eps_rel,
+                           pw_error *err)
+{
+    mf_par *p = NULL, *pp = NULL;
+    double *y0 = NULL, *traj = NULL;
+    int rc = mf_setup(s, regime, scale_population, &p, &y0, err);
+    if (rc != PW_OK)
+        return rc;
+    pp = p;
+    size_t DIM = p->dim;
+    if (pw_scenario_history_start_year(s) > 0 &&
+        (rc = run_history(s, scale_population, eps_rel, p, y0, err)) != PW_OK)
+        goto done;
+    traj = malloc((size_t)(years + 1) * DIM * sizeof(double));
+    if (!traj) {
+        rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+        goto done;
     }
     rc = pwi_ode_solve_tol(DIM, rhs, p, y0, 0.0, 1.0, (size_t)years, traj, 1e-10, eps_rel, err);
     if (rc != PW_OK)

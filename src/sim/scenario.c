@@ -108,7 +108,8 @@ static int load_into(const char *name_or_path, pw_scenario *s, int depth,
 {
     static const char *const top_keys[] = {"name",        "description", "extends",
                                            "population",  "start_year",  "default_scale", "regions",
-                                           "sources",     "parameters",  "bands", NULL};
+                                           "sources",     "parameters",  "bands",
+                                           "history_start_year", NULL};
     static const char *const pkeys[] = {"value", "source", "prior", "note", "inert", NULL};
     pw_doc *d = NULL;
     int rc = pw_doc_load("scenarios", name_or_path, &d, err);
@@ -152,6 +153,21 @@ static int load_into(const char *name_or_path, pw_scenario *s, int depth,
     if (rc)
         goto done;
     s->start_year = (int)y;
+    /* The year the history run starts (under the baseline regime, until
+     * start_year, when the projection per regime begins); 0 when absent:
+     * no history. */
+    rc = pw_node_int(d, root, "history_start_year", 0, ext ? s->history_start_year : 0, 1900,
+                     2200, &y, err);
+    if (rc)
+        goto done;
+    s->history_start_year = (int)y;
+    if (s->history_start_year && s->history_start_year >= s->start_year) {
+        rc = pw_error_set(err, PW_EINVAL, pw_doc_name(d),
+                          pw_node_line(pw_node_get(root, "history_start_year")),
+                          "history_start_year", "must be before start_year (%d), not %d",
+                          s->start_year, s->history_start_year);
+        goto done;
+    }
     rc = pw_node_num(d, root, "default_scale", 0, ext ? s->default_scale : 1.0, 1e-6, 1.0,
                      &s->default_scale, err);
     if (rc)
@@ -279,6 +295,7 @@ int pw_scenario_load(const char *name_or_path, pw_scenario **out, pw_error *err)
 const char *pw_scenario_name(const pw_scenario *s) { return s->name; }
 double pw_scenario_population(const pw_scenario *s) { return s->population; }
 int pw_scenario_start_year(const pw_scenario *s) { return s->start_year; }
+int pw_scenario_history_start_year(const pw_scenario *s) { return s->history_start_year; }
 
 size_t pw_param_count(const pw_scenario *s)
 {

@@ -29,6 +29,7 @@ struct pw_scenario {
     char origin[256];        /* file shown in messages */
     double population;       /* full-scale people */
     int start_year;
+    int history_start_year;  /* history run from this year under the baseline, or 0 */
     double default_scale;    /* internal scale used when --scale is not given */
     int regions;             /* simulated as this many independent regional societies */
     double v[PI_COUNT];
