@@ -9,11 +9,12 @@
  * remission (records leave the registry after 4 years, "healed"), relapse,
  * and the population's births, migration and background deaths.
  *
- * What it leaves out, so that its outputs are NaN in timeseries.csv: the
- * justice and treatment pathways decided by the regime (prison, compulsory
- * and voluntary treatment, drug courts), the drug market, crime, costs and
- * employment. It therefore matches the agent-based engine only where those
- * processes are switched off; the agreement test checks exactly that.
+ * The justice and treatment pathway, the market, crime, the levers and
+ * costs are in mf_streams.c, mf_justice.c and mf_levers.c; what needs
+ * individual histories is NaN (pw_mf_society_note, summary.json's
+ * "not_modelled"). On the default Almaty scenario it agrees with the
+ * agent-based engine in levels (tests/calib/test_mf_levels.c), and on
+ * well-mixed scenarios process by process (test_mf_agreement.c).
  *
  * Compartments, per chain c (five substances used without injecting, then
  * opioid injecting HIV-negative and HIV-positive): L (light; substances
@@ -26,8 +27,8 @@
  * Assumptions (documented in docs/calibration.md): the population is
  * followed in seven age bands (ageing, births, arrivals, deaths), and
  * initiation weighs each band by the simulator's age factor, with users
- * spread over the bands like everyone; peers' targets are random people
- * (a well-mixed population: no circle of friends runs out); children of
+ * spread over the bands like everyone; peers recruit along circles of
+ * ties that run out (mf_network.c, a pair approximation); children of
  * people who use drugs get no extra risk; users' background mortality is
  * the Gompertz hazard averaged over ages 15-50.
  */
