@@ -421,12 +421,16 @@ static int has_metric(const pw_results *r, size_t m)
 
 static double value(const pw_results *r, size_t g, int run, size_t m);
 
-/* A metric the engine does not carry: NaN in every regime and run (the
- * mean field leaves out what needs individual histories). Listed under
+/* A metric the engine does not carry: NaN in every regime and run of the
+ * mean field (it leaves out what needs individual histories). Listed under
  * summary.json's "not_modelled" and in the table, so a NaN is never
- * mistaken for a missing value of a modelled quantity. */
+ * mistaken for a missing value of a modelled quantity. The agent-based
+ * model carries every metric (a NaN there is a ratio with nobody to count,
+ * e.g. a mean wait when nobody waited), so its list is empty. */
 static int not_modelled(const pw_results *r, size_t m)
 {
+    if (strcmp(r->engine, "abm") == 0)
+        return 0;
     for (size_t g = 0; g < r->n_regimes; g++)
         for (int run = 0; run < r->runs; run++)
             if (!isnan(value(r, g, run, m)))
