@@ -281,6 +281,12 @@ typedef struct pw_problem_opts {
     int years;              /* horizon */
     double scale;           /* society scenarios: fraction of the population */
     uint64_t seed;          /* stochastic engines: base seed */
+    const char *engine;     /* society scenarios: NULL or "abm" (the simulator),
+                             * "meanfield" (pw_mf_society_run: a cheap screen) */
+    int keep_outside_bands; /* society scenarios: 0 (calibration) gives NaN outputs
+                             * for a trajectory that leaves a plausibility band, so
+                             * ABC rejects it; 1 (sensitivity) keeps them, so the
+                             * indices cover the whole prior box */
 } pw_problem_opts;
 int pw_problem_new(const pw_problem_opts *o, const char *const *outputs, size_t n_out,
                    pw_problem **out, pw_error *err);

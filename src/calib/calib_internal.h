@@ -40,4 +40,15 @@ int pwi_problem_sim_new(const pw_problem_opts *o, const char *const *outputs, si
 void pwi_problem_sim_free(void *state);
 int pwi_problem_sim_eval(void *state, const double *x, uint64_t index, double *y);
 
+/* pw_ode_solve with the solver's absolute and relative tolerances. */
+int pwi_ode_solve_tol(size_t dim, pw_ode_fn f, void *ctx, const double *y0, double t0,
+                      double dt, size_t n_out, double *out, double eps_abs, double eps_rel,
+                      pw_error *err);
+/* pw_mf_society_run with the solver's relative tolerance (pw_mf_society_run:
+ * 1e-8). The sensitivity screen uses 1e-5: its 2043 stocks agree with
+ * 1e-8's to four digits on Almaty at a third of the time. */
+int pwi_mf_society_run_tol(const pw_scenario *s, const pw_regime *regime, double scale_population,
+                           int years, pw_results *res, size_t g, int run, double eps_rel,
+                           pw_error *err);
+
 #endif

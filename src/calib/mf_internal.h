@@ -98,6 +98,13 @@ typedef struct mf_levers {
     int i_vol, i_pupils, i_averted, i_cost_prev, i_cost_camp; /* cumulative */
 } mf_levers;
 
+/* Peer initiation through circles that run out (mf_network.c). */
+typedef struct mf_network {
+    double share, dealer_rr, hh_share, degree, hh_size;
+    double hh_others;         /* P(a household draw is someone else) */
+    int i_fp, i_fh;           /* open share of peer and household circles */
+} mf_network;
+
 typedef struct mf_model {
     /* parameters of the use stages */
     double mix[MF_NSUB], dep[MF_NSUB], rem[MF_NSUB];
@@ -149,6 +156,7 @@ typedef struct mf_model {
     int i_sell, i_rec;
     int i_cum; /* first cumulative flow (MF_CUM_*) */
     mf_levers lv; /* appended: the social levers (mf_levers.c) */
+    mf_network net; /* appended: the network correction (mf_network.c) */
 } mf_model;
 
 /* Cumulative flows, read as yearly differences. */
@@ -240,5 +248,24 @@ double pwi_mf_campaign_rr(const mf_model *m, const double *y);
  * programme band, N the population. */
 void pwi_mf_levers_rhs(const mf_model *m, double t, const double *y, double *dy, double pupils,
                        double N);
+
+/* The network correction of peer initiation (mf_network.c). */
+int pwi_mf_network_load(mf_model *m, const pw_scenario *s, pw_error *err);
+/* Places the two circles' open shares from m->dim on. */
+void pwi_mf_network_layout(mf_model *m);
+/* Circles at the start: drawn like anyone's, open share s. */
+void pwi_mf_network_init(const mf_model *m, double *y0, double s);
+/* Chance an attempt finds a willing friend not yet using (before the
+ * programmes' and campaign's ratios). */
+double pwi_mf_network_open(const mf_model *m, const double *y);
+/* Peer attempts a year of `users` users and `sellers` sellers (before
+ * deterrence and the campaign). */
+double pwi_mf_network_attempts(const mf_model *m, double users, double sellers);
+/* The circles' drift: s the open share of the whole population, a2 =
+ * E[a^2]/E[a] of the age factor among the susceptible, det the
+ * deterrence x campaign ratio, renew the rate at which circles renew
+ * (new users, others' conversions, friends who leave use). */
+void pwi_mf_network_rhs(const mf_model *m, const double *y, double *dy, double s, double a2,
+                        double det, double renew);
 
 #endif /* PW_MF_INTERNAL_H */

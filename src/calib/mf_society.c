@@ -9,11 +9,12 @@
  * remission (records leave the registry after 4 years, "healed"), relapse,
  * and the population's births, migration and background deaths.
  *
- * What it leaves out, so that its outputs are NaN in timeseries.csv: the
- * justice and treatment pathways decided by the regime (prison, compulsory
- * and voluntary treatment, drug courts), the drug market, crime, costs and
- * employment. It therefore matches the agent-based engine only where those
- * processes are switched off; the agreement test checks exactly that.
+ * The justice and treatment pathway, the market, crime, the levers and
+ * costs are in mf_streams.c, mf_justice.c and mf_levers.c; what needs
+ * individual histories is NaN (pw_mf_society_note, summary.json's
+ * "not_modelled"). On the default Almaty scenario it agrees with the
+ * agent-based engine in levels (tests/calib/test_mf_levels.c), and on
+ * well-mixed scenarios process by process (test_mf_agreement.c).
  *
  * Compartments, per chain c (five substances used without injecting, then
  * opioid injecting HIV-negative and HIV-positive): L (light; substances
@@ -26,8 +27,8 @@
  * Assumptions (documented in docs/calibration.md): the population is
  * followed in seven age bands (ageing, births, arrivals, deaths), and
  * initiation weighs each band by the simulator's age factor, with users
- * spread over the bands like everyone; peers' targets are random people
- * (a well-mixed population: no circle of friends runs out); children of
+ * spread over the bands like everyone; peers recruit along circles of
+ * ties that run out (mf_network.c, a pair approximation); children of
  * people who use drugs get no extra risk; users' background mortality is
  * the Gompertz hazard averaged over ages 15-50.
  */
@@ -38,6 +39,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "mf_internal.h"
+#include "calib_internal.h"
 
 #define NSUB MF_NSUB
 #define NCH MF_NCH
@@ -72,6 +74,7 @@ static void layout(mf_model *p)
     p->dim = (size_t)(p->i_cum + MF_NCUM);
     pwi_mf_justice_layout(p);
     pwi_mf_levers_layout(p);
+    pwi_mf_network_layout(p);
 }
 
 /* Bands aligned with the steps of the age factor (rates.h, read at each
@@ -232,14 +235,23 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
     weighted0 *= N > 0 ? free_pop / N : 0;
     double camp = pwi_mf_campaign_rr(p, y);
     double exo = p->tau * weighted * camp;
-    double accept = N > 0 ? weighted / N : 0;
-    double peer_by[NSUB] = {0}, peer = 0;
+    /* Peers: attempts along ties (mf_network.c), each finding a willing
+     * friend not yet using with the circles' open share, times the
+     * programmes' ratio of the ages they reach (weighted / weighted0). */
+    double open = pwi_mf_network_open(p, y) * (weighted0 > 0 ? weighted / weighted0 : 0);
+    double users_all = 0, users_k[NSUB];
     for (int k = 0; k < NSUB; k++) {
         /* A user's own substance counts for L and D; injectors use opioids. */
-        double users = y[IDX_L(k)] + y[IDX_D(k)] + dtx[k] +
-                       (k == 0 ? y[IDX_D(CH_INJ)] + y[IDX_D(CH_HIV)] + dtx[CH_INJ] + dtx[CH_HIV]
-                               : 0);
-        peer_by[k] = p->peer_mean * det * users * accept * camp;
+        users_k[k] = y[IDX_L(k)] + y[IDX_D(k)] + dtx[k] +
+                     (k == 0 ? y[IDX_D(CH_INJ)] + y[IDX_D(CH_HIV)] + dtx[CH_INJ] + dtx[CH_HIV]
+                             : 0);
+        users_all += users_k[k];
+    }
+    double peer_by[NSUB] = {0}, peer = 0;
+    for (int k = 0; k < NSUB; k++) {
+        /* sellers pass on the substances of the users they sell to */
+        double sell_k = users_all > 0 ? y[p->i_sell] * users_k[k] / users_all : 0;
+        peer_by[k] = pwi_mf_network_attempts(p, users_k[k], sell_k) * det * camp * open;
         /* what the programmes averted: the same attempts at weighted0 */
         if (weighted > 0)
             dy[p->lv.i_averted] += peer_by[k] * (weighted0 / weighted - 1);
@@ -256,7 +268,7 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
     dy[p->lv.i_averted] += p->tau * (weighted0 - weighted) * camp;
     dy[CUM(MF_CUM_PEER)] += peer;
 
-    double freed = 0, deaths_users = 0, od = 0;
+    double freed = 0, deaths_users = 0, od = 0, relapsed = 0;
     /* Light use. */
     for (int k = 0; k < NSUB; k++) {
         double l = y[IDX_L(k)];
@@ -300,6 +312,7 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
                 double e = y[mf_e(p, v, c, j)];
                 dy[mf_e(p, v, c, j)] -= (rel + STAGE_RATE + p->mu_users) * e;
                 dy[IDX_D(c)] += rel * e;
+                relapsed += rel * e;
                 deaths_users += p->mu_users * e;
                 if (c == CH_HIV)
                     hiv_people += e;
@@ -317,6 +330,7 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
                 double r = y[mf_r(p, a, c, j)];
                 dy[mf_r(p, a, c, j)] -= (rel + STAGE_RATE + p->mu_users) * r;
                 dy[IDX_D(c)] += rel * r;
+                relapsed += rel * r;
                 deaths_users += p->mu_users * r;
                 if (c == CH_HIV)
                     hiv_people += r;
@@ -333,7 +347,25 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
     double rf = y[p->i_rfin];
     dy[p->i_rfin] -= (p->relapse_sust + p->mu_users) * rf;
     dy[IDX_D(CH_HIV)] += p->relapse_sust * rf;
+    relapsed += p->relapse_sust * rf;
     deaths_users += p->mu_users * rf;
+    /* The circles renew (mf_network.c): new users join with fresh ones,
+     * others convert one's friends, and friends leave use. The age
+     * factor's E[a^2]/E[a] among the people not followed (the bands'
+     * mix). */
+    {
+        double sa = 0, sa2 = 0;
+        for (int b = 0; b < NBAND; b++) {
+            double a = pwi_rate_age_factor(band_lo[b]);
+            sa += a * y[IDX_BAND(b)];
+            sa2 += a * a * y[IDX_BAND(b)];
+        }
+        double U = L + D;
+        double renew = (U > 0 ? (exo + peer + relapsed) / U : 0) +
+                       (free_pop > 0 ? (exo + peer) / free_pop : 0) +
+                       (A > 0 ? (freed + deaths_users + od) / A : 0);
+        pwi_mf_network_rhs(p, y, dy, N > 0 ? weighted0 / N : 0, sa > 0 ? sa2 / sa : 0, det * camp, renew);
+    }
     /* People with a record leave with the records that end (quitting,
      * healing, death), in proportion. */
     if (A > 0)
@@ -384,10 +416,12 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
 
 const char *pw_mf_society_note(void)
 {
-    return "mean field, one deterministic trajectory per regime. Peers recruit random "
-           "people (well mixed: no circle of friends runs out), so with a scenario's own "
-           "ties it overstates initiation many times over; it agrees with the agent-based "
-           "engine on well-mixed scenarios (tests/calib/well_mixed*.yaml). NaN: the criminal "
+    return "mean field, one deterministic trajectory per regime. Peers recruit along "
+           "circles of ties that run out (a pair approximation of the agent-based ties), "
+           "so on the default Almaty scenario it agrees with the agent-based engine within "
+           "25% for people who use drugs, dependent users, people who inject and prisoners "
+           "in every year, and the paired prison differences keep their sign "
+           "(tests/calib/test_mf_levels.c). NaN: the criminal "
            "mindset and its effect on crime and dealing, employment histories, who is in "
            "aftercare or monitoring, pre-trial days, parole exams, re-convictions, fines, "
            "HCV, children of users, and the cost items; the total cost leaves out panels, "
@@ -398,12 +432,19 @@ const char *pw_mf_society_note(void)
 int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scale_population,
                       int years, pw_results *res, size_t g, int run, pw_error *err)
 {
-    mf_par *pp = calloc(1, sizeof *pp);
+    return pwi_mf_society_run_tol(s, regime, scale_population, years, res, g, run, 1e-8, err);
+}
+
+/* The model of `regime` (NULL: no pathway) and its starting state at the
+ * scenario's start (the ABM's initial state, src/sim/initial.c). */
+static int mf_setup(const pw_scenario *s, const pw_regime *regime, double scale_population,
+                    mf_par **out, double **y0_out, pw_error *err)
+{
+    mf_par *p = calloc(1, sizeof *p);
     double s0, s65, init[5], sellers0 = 0, prison0 = 0;
-    double *y0 = NULL, *traj = NULL;
-    if (!pp)
+    double *y0 = NULL;
+    if (!p)
         return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-    mf_par *p = pp;
     int rc = load_par(s, p, &s0, &s65, init, err);
     if (rc == PW_OK)
         rc = pwi_mf_get(s, "initial.sellers_per_user", &sellers0, err);
@@ -411,6 +452,8 @@ int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scal
         rc = pwi_mf_justice_setup(p, s, regime, err);
     if (rc == PW_OK)
         rc = pwi_mf_levers_load(p, s, err);
+    if (rc == PW_OK)
+        rc = pwi_mf_network_load(p, s, err);
     if (rc != PW_OK)
         goto done;
     prison0 = p->prison0;
@@ -421,8 +464,7 @@ int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scal
     for (int b = 2; b <= 5; b++) /* ages 15-65 */
         adults += N0 * p->share0[b];
     y0 = calloc(DIM, sizeof(double));
-    traj = malloc((size_t)(years + 1) * DIM * sizeof(double));
-    if (!y0 || !traj) {
+    if (!y0) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
         goto done;
     }
@@ -492,8 +534,123 @@ int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scal
         for (int i = p->off_e; i <= p->i_rfin; i++)
             rem0 += y0[i];
         pwi_mf_levers_init(p, y0, rem0, N0);
+        /* The circles at the start are drawn like anyone's (ties.c): the
+         * age-weighted share of the people not followed. */
+        double followed = 0, wa = 0;
+        for (int i = 0; i <= p->i_rfin; i++)
+            followed += y0[i];
+        for (int c = 0; c < MF_NORIG; c++)
+            followed += pwi_mf_held(p, y0, c);
+        for (int b = 0; b < NBAND; b++)
+            wa += pwi_rate_age_factor(band_lo[b]) * y0[IDX_BAND(b)];
+        pwi_mf_network_init(p, y0, N0 > 0 ? wa / N0 * fmax(N0 - followed, 0) / N0 : 0);
     }
-    rc = pw_ode_solve(DIM, rhs, p, y0, 0.0, 1.0, (size_t)years, traj, err);
+    *out = p;
+    *y0_out = y0;
+    return PW_OK;
+done:
+    free(y0);
+    free(p);
+    return rc;
+}
+
+/* The history (scenario key history_start_year): the years from it to
+ * the start year run under the baseline regime kz-current from the
+ * starting state, and the state reached becomes the start of the
+ * projection under `p`'s regime. The two models' layouts differ (a
+ * regime's pathway sets its streams and remission variants), so the
+ * state is carried over by what the regimes share: the use stages by
+ * chain (remission summed over the variants into the spontaneous one,
+ * month by month), memory, population, age bands, sellers, records,
+ * stigma pressure and awareness, and the circles of ties. Prisoners
+ * start in the initial prisoners' stream (terms exponential, mean 2.5
+ * years, as the ABM starts its own) and the others held (treatment,
+ * arrest) go back to dependence in their chain: an approximation at the
+ * branch, the same for every regime, so the paired differences are not
+ * moved by it. */
+static int run_history(const pw_scenario *s, double scale_population, double eps_rel,
+                       const mf_par *p, double *y0, pw_error *err)
+{
+    int hy = pw_scenario_start_year(s) - pw_scenario_history_start_year(s);
+    pw_regime *base = NULL;
+    mf_par *h = NULL;
+    double *hy0 = NULL, *traj = NULL;
+    int rc = pw_regime_load("kz-current", &base, err);
+    if (rc == PW_OK)
+        rc = mf_setup(s, base, scale_population, &h, &hy0, err);
+    if (rc != PW_OK)
+        goto done;
+    traj = malloc((size_t)(hy + 1) * h->dim * sizeof *traj);
+    if (!traj) {
+        rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+        goto done;
+    }
+    rc = pwi_ode_solve_tol(h->dim, rhs, h, hy0, 0.0, 1.0, (size_t)hy, traj, 1e-10, eps_rel, err);
+    if (rc != PW_OK)
+        goto done;
+    const double *e = traj + (size_t)hy * h->dim;
+    memset(y0, 0, p->dim * sizeof *y0);
+    for (int c = 0; c < NSUB; c++)
+        y0[IDX_L(c)] = e[IDX_L(c)];
+    mf_stocks js;
+    pwi_mf_justice_stocks(h, e, &js);
+    double held = 0;
+    for (int c = 0; c < MF_NORIG; c++)
+        held += pwi_mf_held(h, e, c);
+    double back = held > 0 ? fmax(held - js.prison, 0) / held : 0;
+    for (int c = 0; c < NCH; c++) {
+        y0[IDX_D(c)] = e[IDX_D(c)] + back * pwi_mf_held(h, e, c);
+        for (int v = 0; v < h->nv; v++)
+            for (int j = 0; j < NE; j++)
+                y0[mf_e(p, 0, c, j)] += e[mf_e(h, v, c, j)];
+        for (int a = 0; a < h->nsust; a++)
+            for (int j = 0; j < NR; j++)
+                y0[mf_r(p, 0, c, j)] += e[mf_r(h, a, c, j)];
+    }
+    y0[p->i_rfin] = e[h->i_rfin];
+    y0[p->i_y] = e[h->i_y];
+    y0[p->i_n] = e[h->i_n];
+    for (int b = 0; b < NBAND; b++)
+        y0[p->off_band + b] = e[h->off_band + b];
+    y0[p->i_sell] = e[h->i_sell];
+    y0[p->i_rec] = e[h->i_rec];
+    y0[p->lv.i_press] = e[h->lv.i_press];
+    y0[p->lv.i_aware] = e[h->lv.i_aware];
+    y0[p->net.i_fp] = e[h->net.i_fp];
+    y0[p->net.i_fh] = e[h->net.i_fh];
+    if (p->s_init >= 0) {
+        const mf_stream *x = &p->st[p->s_init];
+        for (int j = 0; j < x->k; j++)
+            y0[x->off + MF_SELLER * x->k + j] = js.prison / x->k;
+    }
+done:
+    free(traj);
+    free(hy0);
+    free(h);
+    pw_regime_free(base);
+    return rc;
+}
+
+int pwi_mf_society_run_tol(const pw_scenario *s, const pw_regime *regime, double scale_population,
+                           int years, pw_results *res, size_t g, int run, double eps_rel,
+                           pw_error *err)
+{
+    mf_par *p = NULL, *pp = NULL;
+    double *y0 = NULL, *traj = NULL;
+    int rc = mf_setup(s, regime, scale_population, &p, &y0, err);
+    if (rc != PW_OK)
+        return rc;
+    pp = p;
+    size_t DIM = p->dim;
+    if (pw_scenario_history_start_year(s) > 0 &&
+        (rc = run_history(s, scale_population, eps_rel, p, y0, err)) != PW_OK)
+        goto done;
+    traj = malloc((size_t)(years + 1) * DIM * sizeof(double));
+    if (!traj) {
+        rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+        goto done;
+    }
+    rc = pwi_ode_solve_tol(DIM, rhs, p, y0, 0.0, 1.0, (size_t)years, traj, 1e-10, eps_rel, err);
     if (rc != PW_OK)
         goto done;
 

@@ -11,6 +11,7 @@
 #include <gsl/gsl_odeiv2.h>
 
 #include "pathways/calib.h"
+#include "calib_internal.h"
 
 void pw_lhy_published(pw_lhy_params *p)
 {
@@ -67,12 +68,19 @@ static int lhy_rhs(double t, const double *y, double *dy, void *ctx)
 int pw_ode_solve(size_t dim, pw_ode_fn f, void *ctx, const double *y0,
                  double t0, double dt, size_t n_out, double *out, pw_error *err)
 {
+    return pwi_ode_solve_tol(dim, f, ctx, y0, t0, dt, n_out, out, 1e-10, 1e-8, err);
+}
+
+int pwi_ode_solve_tol(size_t dim, pw_ode_fn f, void *ctx, const double *y0, double t0,
+                      double dt, size_t n_out, double *out, double eps_abs, double eps_rel,
+                      pw_error *err)
+{
     assert(dim > 0 && dt > 0.0 && out);
     gsl_odeiv2_system sys = {f, NULL, dim, ctx};
     /* rk8pd: high order and no Jacobian needed; the models are smooth
      * except at the max() kink, where the adaptive step shrinks. */
     gsl_odeiv2_driver *d =
-        gsl_odeiv2_driver_alloc_y_new(&sys, gsl_odeiv2_step_rk8pd, dt / 16.0, 1e-10, 1e-8);
+        gsl_odeiv2_driver_alloc_y_new(&sys, gsl_odeiv2_step_rk8pd, dt / 16.0, eps_abs, eps_rel);
     if (!d)
         return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "cannot allocate the ODE solver");
     double *y = malloc(dim * sizeof *y);

@@ -50,7 +50,8 @@ int pw_problem_new(const pw_problem_opts *o, const char *const *outputs, size_t 
         rc = pwi_problem_sim_new(o, outputs, n_out, &p->sim, &p->space, &p->start_year, err);
         if (rc != PW_OK)
             goto fail;
-        snprintf(p->engine, sizeof p->engine, "abm");
+        snprintf(p->engine, sizeof p->engine, "%s",
+                 o->engine && strcmp(o->engine, "meanfield") == 0 ? "meanfield" : "abm");
     }
     if (pw_space_dim(p->space) == 0) {
         rc = pw_error_set(err, PW_EINVAL, NULL, 0, NULL,

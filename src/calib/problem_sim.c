@@ -34,6 +34,8 @@ typedef struct {
     int years;
     double scale;
     uint64_t seed;
+    int meanfield; /* evaluate with the mean field instead of the simulator */
+    int keep;      /* keep the outputs of trajectories outside a band */
     size_t dim, n_out;
     int *param_idx; /* dim: scenario parameter index of each space entry */
     sim_out *out;
@@ -81,6 +83,15 @@ int pwi_problem_sim_new(const pw_problem_opts *o, const char *const *outputs, si
     st->scale = o->scale;
     st->seed = o->seed;
     st->n_out = n_out;
+    st->keep = o->keep_outside_bands;
+    if (o->engine && strcmp(o->engine, "abm") != 0) {
+        if (strcmp(o->engine, "meanfield") != 0) {
+            rc = pw_error_set(err, PW_EINVAL, NULL, 0, "engine",
+                              "'%s': the engine is abm or meanfield", o->engine);
+            goto fail;
+        }
+        st->meanfield = 1;
+    }
     size_t np = pw_param_count(st->scenario);
     sp = pw_space_new();
     st->param_idx = calloc(np ? np : 1, sizeof(int));
@@ -171,8 +182,25 @@ int pwi_problem_sim_eval(void *state, const double *x, uint64_t index, double *y
      * numbers (pw_sim_run's common random numbers), so the difference
      * carries no between-population noise. */
     pw_regime *regs[2] = {st->regime, st->versus};
-    if ((rc = pw_sim_run(s, regs, st->versus ? 2 : 1, &o, &res, NULL)) != PW_OK)
+    if (st->meanfield) {
+        /* One deterministic trajectory per regime, at full scale (the
+         * mean field has no sampling error to shrink), in results shaped
+         * like the simulator's, bands included. */
+        const char *names[2] = {pw_regime_name(st->regime),
+                                st->versus ? pw_regime_name(st->versus) : "none"};
+        res = pw_results_new(pw_scenario_name(s), pw_scenario_start_year(s), st->years, 1, 0,
+                             names, st->versus ? 2 : 1);
+        if (!res || pw_results_set_bands(res, s)) {
+            rc = PW_ENOMEM;
+            goto done;
+        }
+        for (size_t g = 0; g < (st->versus ? 2u : 1u) && rc == PW_OK; g++)
+            rc = pwi_mf_society_run_tol(s, regs[g], 1.0, st->years, res, g, 0, 1e-5, NULL);
+        if (rc != PW_OK)
+            goto done;
+    } else if ((rc = pw_sim_run(s, regs, st->versus ? 2 : 1, &o, &res, NULL)) != PW_OK) {
         goto done;
+    }
     /* Counts are reported at full scale by the simulator (pw_results
      * holds scaled-up values), so they compare directly with targets. */
     for (size_t j = 0; j < st->n_out; j++) {
@@ -187,7 +215,7 @@ int pwi_problem_sim_eval(void *state, const double *x, uint64_t index, double *y
     /* A particle whose trajectory under the calibration regime leaves a
      * plausibility band of the scenario (bands.c) is rejected: non-finite
      * outputs are never accepted (abc.c's distance is then infinite). */
-    for (size_t b = 0; b < pw_results_band_count(res); b++) {
+    for (size_t b = 0; !st->keep && b < pw_results_band_count(res); b++) {
         int year;
         double v;
         if (pw_results_band_left(res, b, 0, 0, &year, &v)) {

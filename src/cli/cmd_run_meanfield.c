@@ -113,7 +113,7 @@ static int write_lhy_set(const char *dir, void *arg, pw_error *err)
 }
 
 
-static int run_lhy(const char *scenario, int years, int per_year, const char *out)
+static int run_lhy(const char *scenario, int years, int per_year, const char *out, int quiet)
 {
     pw_error err;
     pw_error_clear(&err);
@@ -134,16 +134,18 @@ static int run_lhy(const char *scenario, int years, int per_year, const char *ou
         code = PW_EXIT_FAIL;
         goto done;
     }
-    /* A short table on stdout: every 5 years and the end. */
-    printf("%s (mean-field %s model), %d years from %d\n", sc.name,
-           sc.p.model == PW_MF_LH ? "LH" : "LHY", years, sc.start_year);
-    printf("%6s %14s %14s %14s %14s\n", "year", "light", "heavy", "memory", "initiation");
-    for (int yr = 0; yr <= years; yr++) {
-        if (yr % 5 != 0 && yr != years)
-            continue;
-        const double *y = traj + 3 * (size_t)yr * per_year;
-        printf("%6d %14.0f %14.0f %14.0f %14.0f\n", sc.start_year + yr, y[0], y[1], y[2],
-               pw_lhy_initiation(&sc.p, y[0], y[1], y[2]));
+    /* A short table on stdout: every 5 years and the end (not with --quiet). */
+    if (!quiet) {
+        printf("%s (mean-field %s model), %d years from %d\n", sc.name,
+               sc.p.model == PW_MF_LH ? "LH" : "LHY", years, sc.start_year);
+        printf("%6s %14s %14s %14s %14s\n", "year", "light", "heavy", "memory", "initiation");
+        for (int yr = 0; yr <= years; yr++) {
+            if (yr % 5 != 0 && yr != years)
+                continue;
+            const double *y = traj + 3 * (size_t)yr * per_year;
+            printf("%6d %14.0f %14.0f %14.0f %14.0f\n", sc.start_year + yr, y[0], y[1], y[2],
+                   pw_lhy_initiation(&sc.p, y[0], y[1], y[2]));
+        }
     }
     lhy_output lo = {&sc, traj, n, per_year};
     /* Both files or neither (pw_outset), as for the society engines. */
@@ -210,6 +212,18 @@ static int run_society(const char *scenario, const char *regime, int years, cons
         code = PW_EXIT_FAIL;
         goto done;
     }
+    /* A trajectory outside the scenario's plausibility bands is never
+     * printed without a warning (the table and summary.json count it, as
+     * for the agent-based runs). */
+    for (size_t b = 0; b < pw_results_band_count(res); b++)
+        for (size_t g = 0; g < n_regs; g++) {
+            int yr;
+            double v;
+            if (pw_results_band_left(res, b, g, 0, &yr, &v))
+                fprintf(stderr, "pathways run: warning: the mean-field trajectory of %s leaves "
+                                "the plausibility band %s in %d (%g)\n",
+                        names[g], pw_results_band_name(res, b), yr, v);
+        }
     if (!quiet)
         pw_results_print_table(res, "kz-current", stdout);
     if (out && pw_outset_write(out, write_results_set, res, &err) != PW_OK) {
@@ -254,7 +268,7 @@ int pw_cmd_run_meanfield(const pw_cli_args *a)
         if (n_ovs)
             return pw_cli_usage_error(CMD, "--set is for society scenarios; change an LH/LHY "
                                       "parameter in a copy of the scenario file");
-        return run_lhy(scenario, (int)years, (int)per_year, out);
+        return run_lhy(scenario, (int)years, (int)per_year, out, quiet);
     }
     return run_society(scenario, regime, (int)years, out, ovs, n_ovs, quiet);
 }

@@ -431,6 +431,25 @@ static int has_metric(const pw_results *r, size_t m)
     return derived_of(m) < 0 || find_regime(r, BASELINE) >= 0;
 }
 
+static double value(const pw_results *r, size_t g, int run, size_t m);
+
+/* A metric the engine does not carry: NaN in every regime and run of the
+ * mean field (it leaves out what needs individual histories). Listed under
+ * summary.json's "not_modelled" and in the table, so a NaN is never
+ * mistaken for a missing value of a modelled quantity. The agent-based
+ * model carries every metric (a NaN there is a ratio with nobody to count,
+ * e.g. a mean wait when nobody waited), so its list is empty. */
+static int not_modelled(const pw_results *r, size_t m)
+{
+    if (strcmp(r->engine, "abm") == 0)
+        return 0;
+    for (size_t g = 0; g < r->n_regimes; g++)
+        for (int run = 0; run < r->runs; run++)
+            if (!isnan(value(r, g, run, m)))
+                return 0;
+    return r->n_regimes > 0 && r->runs > 0;
+}
+
 /* Metric m of regime g in run `run`, stored or derived (NaN if a derived
  * metric has no baseline to be taken against). */
 static double value(const pw_results *r, size_t g, int run, size_t m)
@@ -530,6 +549,11 @@ static int write_json(const pw_results *r, const char *path, long base, pw_error
     json_object_set_new(root, "overrides", over ? over : json_object());
     if (r->note)
         json_object_set_new(root, "note", json_string(r->note));
+    json_t *nm = json_array();
+    for (size_t m = 0; nm && m < N_METRICS; m++)
+        if (has_metric(r, m) && not_modelled(r, m))
+            json_array_append_new(nm, json_string(METRICS[m]));
+    json_object_set_new(root, "not_modelled", nm ? nm : json_array());
     json_object_set_new(root, "regimes", regs);
     json_t *bands = bands_json(r);
     json_object_set_new(root, "bands", bands ? bands : json_array());
@@ -723,6 +747,15 @@ void pw_results_print_table(const pw_results *r, const char *baseline, FILE *f)
         fprintf(f, "parameters: the scenario's point values\n");
     if (r->note)
         fprintf(f, "note: %s\n", r->note);
+    for (size_t m = 0, n = 0; m < N_METRICS; m++)
+        if (has_metric(r, m) && not_modelled(r, m))
+            fprintf(f, "%s%s", n++ ? ", " : "not modelled by this engine (nan below): ",
+                    METRICS[m]);
+    for (size_t m = 0; m < N_METRICS; m++)
+        if (has_metric(r, m) && not_modelled(r, m)) {
+            fputc('\n', f);
+            break;
+        }
     if (r->n_over) {
         fprintf(f, "set by hand:");
         for (size_t i = 0; i < r->n_over; i++)

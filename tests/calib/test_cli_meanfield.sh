@@ -73,6 +73,41 @@ fi
 grep -q "nosuch" "$T/err2" || fail "unknown regime not named: $(cat "$T/err2")"
 [ ! -e "$T/bad2/summary.json" ] || fail "output written for an unknown regime"
 
+# What it does not carry is listed (summary.json "not_modelled", the table).
+grep -q '"not_modelled": \[' "$T/soc/summary.json" || fail "no not_modelled in summary.json"
+grep -q '"hcv_infections_total"' "$T/soc/summary.json" || fail "HCV not listed as not modelled"
+grep -q "^not modelled by this engine" "$T/soc.txt" || fail "no not-modelled line in the table"
+# A trajectory outside a plausibility band is warned about (pwud_share
+# above 6% from the first year with 6% light users), even with --quiet.
+"$PW_BIN" run --engine meanfield --scenario almaty --regime kz-current --years 2 --quiet \
+    --set initial.light_user_share=0.06 > /dev/null 2> "$T/band.err" || fail "band run failed"
+grep -q "warning: the mean-field trajectory of kz-current leaves the plausibility band pwud_share" \
+    "$T/band.err" || fail "no band warning: $(cat "$T/band.err")"
+# --quiet holds for the LHY model too.
+"$PW_BIN" run --engine meanfield --scenario lhy-us-cocaine --years 5 --quiet > "$T/lq.txt"
+[ ! -s "$T/lq.txt" ] || fail "--quiet printed the LHY table"
+# history_start_year: the history runs under kz-current and moves the start
+# of the projection; one before start_year only.
+printf 'extends: almaty\nname: hist\nhistory_start_year: 2014\n' > "$T/hist.yaml"
+"$PW_BIN" run --engine meanfield --scenario "$T/hist.yaml" --regime kz-current --years 2 --quiet \
+    --out "$T/hist" || fail "history run failed"
+"$PW_BIN" run --engine meanfield --scenario almaty --regime kz-current --years 2 --quiet \
+    --out "$T/nohist" || fail "run without history failed"
+a=$(awk -F, 'NR==1 { for (i = 1; i <= NF; i++) c[$i] = i; next } $3 == 2024 { print $c["dependent"] }' "$T/hist/timeseries.csv")
+b=$(awk -F, 'NR==1 { for (i = 1; i <= NF; i++) c[$i] = i; next } $3 == 2024 { print $c["dependent"] }' "$T/nohist/timeseries.csv")
+[ -n "$a" ] && [ "$a" != "$b" ] || fail "the history changed nothing ($a, $b)"
+printf 'extends: almaty\nname: hist\nhistory_start_year: 2030\n' > "$T/hist2.yaml"
+if "$PW_BIN" run --engine meanfield --scenario "$T/hist2.yaml" --years 2 --quiet 2> "$T/h2.err"; then
+    fail "history_start_year after start_year accepted"
+fi
+grep -q "hist2.yaml:3: field 'history_start_year'" "$T/h2.err" || fail "bad history not named: $(cat "$T/h2.err")"
+# The mean field as the screen of a sensitivity analysis (--engine).
+"$PW_BIN" sensitivity --engine meanfield --scenario almaty --regime hybrid --versus kz-current \
+    --method morris --samples 2 --years 2 --outcome prison_population_end --threads 1 \
+    > "$T/sens.txt" || fail "sensitivity --engine meanfield failed"
+grep -q "(meanfield engine)" "$T/sens.txt" || fail "sensitivity did not use the mean field"
+if grep -q " nan " "$T/sens.txt"; then fail "nan indices: $(cat "$T/sens.txt")"; fi
+
 # Usage errors exit 2.
 set +e
 "$PW_BIN" run --engine meanfield --scenario lhy-us-cocaine --years 0 2>/dev/null

@@ -1,0 +1,127 @@
+/*
+ * Peer initiation through circles that run out: the network correction of
+ * the mean field.
+ *
+ * Why: the agent-based model initiates only along ties (src/sim/
+ * initiation.c). A share `initiation.initiator_share` (7%) of users
+ * recruits, each at peer_mean / share attempts a year (21 with the
+ * defaults), every attempt aimed at one of their own ~8 peer ties or
+ * their household, and an attempt on a friend who already uses (or is in
+ * remission, prison, ...) is lost. Recruiters therefore convert their
+ * willing friends within a year or two and then recruit little. The mean
+ * field used to aim every attempt at a random person of the city (well
+ * mixed), so each user kept recruiting at the first-year rate for ever:
+ * on the Almaty scenario people who use drugs grew from 107,000 to 1.47
+ * million in 20 years while the agent-based model stays near its start.
+ *
+ * The correction, a pair approximation with one number per circle: f is
+ * the mean, over the users who recruit, of the age-weighted share of a
+ * circle still open, sum over ties t of a(t) [t susceptible] / k (a the
+ * age factor of initiation, k the circle's size). An attempt succeeds
+ * with probability f (times the programmes' and campaign's ratios, as
+ * before). Then, for the mean over users,
+ *
+ *   df/dt = -kappa f + (in / U + lambda + omega) (s - f)
+ *
+ * where s is the same share in the whole population (the well-mixed
+ * value: what a new circle holds), kappa = attempts a year x E[a^2]/E[a]
+ * / k (a success removes its friend's a from the sum; friends are hit in
+ * proportion to a), in / U the rate at which new users (initiations,
+ * relapses) join the U recruiting users with fresh circles, lambda the
+ * initiation hazard of a susceptible person (others convert one's
+ * friends too) and omega the rate at which a friend who uses leaves use
+ * (quits, heals, dies and is replaced by a newcomer on the open tie,
+ * src/sim/ties.c). With kappa = 0, f stays at s: the old well-mixed
+ * model, so the well-mixed test scenarios (tests/calib/well_mixed*.yaml,
+ * many ties) keep their agreement.
+ *
+ * Two circles: peer ties (k = ties.mean_peer_degree, attempts a share
+ * 1 - household_share) and the initial household (k = household size;
+ * the draw includes oneself, so a share 1 - E[1/n] of the household is
+ * others). Sellers recruit too (initiation.dealer_rate_ratio, initiation.c
+ * pwi_peer_step) and are given the users' f (an approximation: their
+ * circles are drawn down more slowly).
+ *
+ * Left out (docs/calibration.md 1.2): the spread of degrees (every circle
+ * has the mean size), clustering (a recruit's friends are drawn like
+ * anyone's: the ABM's neighbourhoods of 128 people make them a little
+ * more depleted), the halved circle after prison, and newcomers' ties
+ * beyond the stubs they take over.
+ */
+#include <math.h>
+
+#include "mf_internal.h"
+
+int pwi_mf_network_load(mf_model *m, const pw_scenario *s, pw_error *err)
+{
+    mf_network *n = &m->net;
+    double hh = 0;
+    struct {
+        const char *name;
+        double *dst;
+    } t[] = {
+        {"initiation.initiator_share", &n->share},
+        {"initiation.dealer_rate_ratio", &n->dealer_rr},
+        {"initiation.household_share", &n->hh_share},
+        {"ties.mean_peer_degree", &n->degree},
+        {"demography.household_size", &hh},
+    };
+    int rc = PW_OK;
+    for (size_t i = 0; i < sizeof t / sizeof t[0] && rc == PW_OK; i++)
+        rc = pwi_mf_get(s, t[i].name, t[i].dst, err);
+    if (rc != PW_OK)
+        return rc;
+    /* Households of 1 + Poisson(mu) people (population.c): the chance an
+     * attempt aimed at the household draws someone else is
+     * E[X / (1 + X)] = 1 - (1 - e^-mu) / mu. */
+    double mu = fmax(hh - 1, 0);
+    n->hh_others = mu > 0 ? 1 - -expm1(-mu) / mu : 0;
+    n->hh_size = fmax(hh, 1);
+    return PW_OK;
+}
+
+void pwi_mf_network_layout(mf_model *m)
+{
+    m->net.i_fp = (int)m->dim;
+    m->net.i_fh = (int)m->dim + 1;
+    m->dim += 2;
+}
+
+void pwi_mf_network_init(const mf_model *m, double *y0, double s)
+{
+    y0[m->net.i_fp] = s;
+    y0[m->net.i_fh] = s * m->net.hh_others;
+}
+
+double pwi_mf_network_open(const mf_model *m, const double *y)
+{
+    const mf_network *n = &m->net;
+    /* Without peer ties, only the household's attempts can succeed. */
+    double peer = n->degree > 0 ? fmax(y[n->i_fp], 0) : 0;
+    return (1 - n->hh_share) * peer + n->hh_share * fmax(y[n->i_fh], 0);
+}
+
+double pwi_mf_network_attempts(const mf_model *m, double users, double sellers)
+{
+    const mf_network *n = &m->net;
+    /* Users: a share `share` recruits at peer_mean / share, so users
+     * attempt peer_mean a year on average. Sellers (initiation.c): those
+     * who are also initiators at their rate, the others at peer_mean,
+     * both times the dealers' ratio. */
+    double seller_rate = n->share > 0 ? (n->share * m->peer_mean / n->share +
+                                         (1 - n->share) * m->peer_mean) * n->dealer_rr
+                                      : 0;
+    return m->peer_mean * users + seller_rate * sellers;
+}
+
+void pwi_mf_network_rhs(const mf_model *m, const double *y, double *dy, double s, double a2,
+                        double det, double renew)
+{
+    const mf_network *n = &m->net;
+    double rate = n->share > 0 ? m->peer_mean / n->share * det : 0; /* a recruiter's */
+    double kp = n->degree > 0 ? rate * (1 - n->hh_share) * a2 / n->degree : 0;
+    double kh = rate * n->hh_share * a2 / n->hh_size;
+    double fp = y[n->i_fp], fh = y[n->i_fh];
+    dy[n->i_fp] = -kp * fp + renew * (s - fp);
+    dy[n->i_fh] = -kh * fh + renew * (s * n->hh_others - fh);
+}
