@@ -12,6 +12,11 @@
 #include "pathways/engine.h"
 #include "pathways/report.h"
 #include "pathways/sim.h"
+#include "run_record.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #define DEFAULT_RUNS 12
 
@@ -43,7 +48,13 @@ static void usage(FILE *f)
             "                        `pathways params` lists the parameters\n"
             "  --engine abm|meanfield  agent-based (default) or the mean-field ODEs\n"
             "  --out DIR             output directory (default ./pathways-out): writes\n"
-            "                        summary.json, summary.csv, timeseries.csv and report.html\n"
+            "                        summary.json, summary.csv, timeseries.csv, params.csv,\n"
+            "                        inputs/ (copies of the files read) and report.html\n"
+            "  --lang en|ru|kk       language of report.html (default en)\n"
+            "  --replay DIR          repeat the run recorded in DIR (its summary.json and\n"
+            "                        inputs/, checked against their SHA-256) into --out\n"
+            "                        (default DIR.replay); only --out, --threads and\n"
+            "                        --quiet may be given with it\n"
             "  --quiet               no progress bar and no table\n"
             "  -h, --help            this text\n",
             DEFAULT_RUNS);
@@ -243,22 +254,6 @@ int pw_cli_load_regimes(const char *spec, pw_regime ***out, size_t *n_out)
     return rc;
 }
 
-typedef struct run_output {
-    const pw_results *res;
-    const pw_scenario *s;
-} run_output;
-
-/* summary.json, summary.csv, timeseries.csv and report.html into `dir`. */
-static int write_run_output(const char *dir, void *arg, pw_error *err)
-{
-    const run_output *ro = arg;
-    int rc = pw_results_write(ro->res, dir, err);
-    if (rc == PW_OK)
-        rc = pw_report_html_write(ro->res, pw_scenario_name(ro->s),
-                                  pw_scenario_start_year(ro->s), "kz-current", dir, err);
-    return rc;
-}
-
 int pw_cmd_run(int argc, char **argv)
 {
     /* The mean-field engine parses the same options itself. */
@@ -277,13 +272,16 @@ int pw_cmd_run(int argc, char **argv)
         {"scale", required_argument, 0, 'f'},    {"out", required_argument, 0, 'o'},
         {"posterior", required_argument, 0, 'p'}, {"engine", required_argument, 0, 'e'},
         {"set", required_argument, 0, 'x'},      {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+        {"help", no_argument, 0, 'h'},
+        /* The report's language and the replay of a recorded run (run_record.c). */
+        {"lang", required_argument, 0, 'L'},     {"replay", required_argument, 0, 'R'},
+        {0, 0, 0, 0}};
     /* A fixed bound keeps the option loop's early returns free of leaks. */
     pw_cli_override ovs[PW_CLI_MAX_OVERRIDES];
     size_t n_ovs = 0;
     const char *scenario = "almaty", *regime = "all", *out_dir = "pathways-out";
-    const char *posterior = NULL;
-    int quiet = 0;
+    const char *posterior = NULL, *lang = "en", *replay_dir = NULL;
+    int quiet = 0, n_opts = 0, out_given = 0;
     pw_sim_opts o;
     pw_sim_opts_default(&o);
     o.runs = DEFAULT_RUNS;
@@ -292,10 +290,21 @@ int pw_cmd_run(int argc, char **argv)
     int c;
     long x;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        n_opts += c != 'o' && c != 't' && c != 'q' && c != 'R';
         switch (c) {
         case 's': scenario = optarg; break;
         case 'r': regime = optarg; break;
-        case 'o': out_dir = optarg; break;
+        case 'o': out_dir = optarg; out_given = 1; break;
+        case 'L': {
+            int ok = 0;
+            for (size_t i = 0; pw_report_langs[i]; i++)
+                ok |= strcmp(optarg, pw_report_langs[i]) == 0;
+            if (!ok)
+                return pw_cli_usage_error("run", "--lang must be en, ru or kk, not '%s'", optarg);
+            lang = optarg;
+            break;
+        }
+        case 'R': replay_dir = optarg; break;
         case 'p': posterior = optarg; break;
         case 'q': quiet = 1; break;
         case 'x':
@@ -356,6 +365,47 @@ int pw_cmd_run(int argc, char **argv)
 
     pw_error err;
     pw_error_clear(&err);
+    /* --replay: every setting and input comes from the folder's record;
+     * the inputs are the copies in DIR/inputs, each checked against the
+     * SHA-256 recorded, and the record keeps the original's names for
+     * them, so that the replay's files are the original's byte for byte
+     * (but for the creation time and the command line). */
+    pw_replay *rp = NULL;
+    char replay_out[4200];
+    if (replay_dir) {
+        if (n_opts)
+            return pw_cli_usage_error("run", "--replay takes every setting from the folder; "
+                                      "only --out, --threads and --quiet may be given with it");
+        if (!(rp = malloc(sizeof *rp)))
+            return PW_EXIT_FAIL;
+        if (pw_replay_load(replay_dir, rp, &err) != PW_OK) {
+            pw_error_print(&err, stderr, "pathways run --replay");
+            free(rp);
+            return PW_EXIT_BADINPUT;
+        }
+        if (strcmp(rp->engine, "abm") != 0) {
+            free(rp);
+            return pw_cli_usage_error("run", "--replay repeats agent-based runs; %s was made by "
+                                      "the %s engine", replay_dir, "mean-field");
+        }
+        scenario = rp->scenario;
+        regime = rp->regimes;
+        posterior = rp->posterior;
+        lang = rp->lang;
+        o.seed = rp->seed;
+        o.runs = rp->runs;
+        o.years = rp->years;
+        o.scale = rp->scale;
+        if (!o.threads)
+            o.threads = rp->threads;
+        for (size_t i = 0; i < rp->n_sets; i++)
+            if (n_ovs < PW_CLI_MAX_OVERRIDES && pw_cli_parse_override(rp->sets[i], &ovs[n_ovs]) == 0)
+                n_ovs++;
+        if (!out_given) {
+            snprintf(replay_out, sizeof replay_out, "%s.replay", replay_dir);
+            out_dir = replay_out;
+        }
+    }
     pw_scenario *s = NULL;
     pw_regime **regs = NULL;
     size_t n_regs = 0;
@@ -363,8 +413,15 @@ int pw_cmd_run(int argc, char **argv)
     int *idx = NULL;
     double *draws = NULL;
     int rc;
+    pw_run_record *rec = calloc(1, sizeof *rec);
+    if (!rec) {
+        free(rp);
+        return PW_EXIT_FAIL;
+    }
     if (pw_scenario_load(scenario, &s, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways run");
+        free(rp);
+        free(rec);
         return PW_EXIT_BADINPUT;
     }
     /* A built-in scenario ships calibrated: unless told otherwise, each run
@@ -373,9 +430,9 @@ int pw_cmd_run(int argc, char **argv)
      * uncertainty as well as chance (docs/calibration.md). */
     char shipped[300];
     if (!posterior && !strchr(scenario, '/') && !strstr(scenario, ".yaml")) {
-        snprintf(shipped, sizeof shipped, "targets/%s-posterior.csv", scenario);
+        snprintf(shipped, sizeof shipped, "targets/%.200s-posterior.csv", scenario);
         if (pw_data_get(shipped, NULL)) {
-            snprintf(shipped, sizeof shipped, "<built-in>/targets/%s-posterior.csv", scenario);
+            snprintf(shipped, sizeof shipped, "<built-in>/targets/%.200s-posterior.csv", scenario);
             posterior = shipped;
         }
     }
@@ -406,14 +463,75 @@ int pw_cmd_run(int argc, char **argv)
         goto done;
     }
     rc = PW_EXIT_FAIL;
-    if (pw_results_set_posterior(res, o.n_draws ? posterior : NULL) != PW_OK)
+    if (pw_results_set_posterior(res, !o.n_draws ? NULL
+                                      : rp && rp->posterior_label[0] ? rp->posterior_label
+                                                                     : posterior) != PW_OK)
         goto done;
     if (pw_cli_record_overrides(res, ovs, n_ovs) != PW_EXIT_OK)
         goto done;
-    /* The four files appear together or not at all (pw_outset): a full
-     * disk once left summary.* without report.html beside them. */
-    run_output ro = {res, s};
-    if (pw_outset_write(out_dir, write_run_output, &ro, &err) != PW_OK) {
+    /* The record that lets the folder replay itself (run_record.h). */
+    rec->argc = argc;
+    rec->argv = argv;
+    rec->engine = "abm";
+    rec->lang = lang;
+    rec->replay_of = replay_dir;
+#ifdef _OPENMP
+    rec->threads = o.threads ? o.threads : omp_get_max_threads();
+#else
+    rec->threads = 1;
+#endif
+    for (size_t i = 0; i < n_ovs; i++)
+        rec->sets[rec->n_sets++] = ovs[i].arg;
+    rec->scenario = s;
+    rec->res = res;
+    rec->n_draws = o.n_draws;
+    rec->n_draw_params = o.n_draw_params;
+    rec->draw_idx = idx;
+    rec->draws = draws;
+    rec->projection_year = pw_results_start_year(res);
+    if (pw_run_record_input(rec, "scenario", "scenarios", scenario,
+                            rp ? pw_replay_label(rp, "scenario", 0) : NULL, &err) != PW_OK)
+        goto record_failed;
+    for (size_t i = 0; i < n_regs; i++) {
+        /* The regimes as loaded: "all" is every built-in one by name. */
+        const char *name = rp ? NULL : pw_regime_name(regs[i]);
+        char spec[4200];
+        if (rp) { /* the i-th path of the replay's list */
+            const char *p = rp->regimes;
+            for (size_t k = 0; k < i && p; k++)
+                p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
+            snprintf(spec, sizeof spec, "%.*s", p ? (int)strcspn(p, ",") : 0, p ? p : "");
+            name = spec;
+        } else if (strcmp(regime, "all") != 0) {
+            const char *p = regime;
+            for (size_t k = 0; k < i && p; k++)
+                p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
+            snprintf(spec, sizeof spec, "%.*s", p ? (int)strcspn(p, ",") : 0, p ? p : "");
+            name = spec;
+        }
+        if (pw_run_record_input(rec, "regime", "regimes", name,
+                                rp ? pw_replay_label(rp, "regime", i) : NULL, &err) != PW_OK)
+            goto record_failed;
+    }
+    if (o.n_draws && pw_run_record_input(rec, "posterior", "posterior", posterior,
+                                         rp ? pw_replay_label(rp, "posterior", 0) : NULL,
+                                         &err) != PW_OK)
+        goto record_failed;
+    /* The observations the report draws over the charts: the scenario's
+     * targets file, where one is built in under its name. */
+    char tname[300];
+    snprintf(tname, sizeof tname, "targets/%s.yaml", pw_scenario_name(s));
+    const char *targets = rp ? (rp->targets[0] ? rp->targets : NULL)
+                             : pw_data_get(tname, NULL) ? pw_scenario_name(s) : NULL;
+    if (targets) {
+        if (pw_run_record_input(rec, "targets", "targets", targets,
+                                rp ? pw_replay_label(rp, "targets", 0) : NULL, &err) != PW_OK)
+            goto record_failed;
+        rec->targets = targets;
+    }
+    /* The files appear together or not at all (pw_outset): a full disk
+     * once left summary.* without report.html beside them. */
+    if (pw_outset_write(out_dir, pw_run_write_set, rec, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways run");
         fprintf(stderr, "pathways run: nothing written to %s (the files of an earlier run "
                         "there are as they were)\n", out_dir);
@@ -422,11 +540,20 @@ int pw_cmd_run(int argc, char **argv)
     }
     if (!quiet) {
         pw_results_print_table(res, "kz-current", stdout);
-        printf("\nWritten: %s/summary.json, %s/summary.csv, %s/timeseries.csv, %s/report.html\n",
-               out_dir, out_dir, out_dir, out_dir);
+        printf("\nWritten: %s/summary.json, %s/summary.csv, %s/timeseries.csv, %s/params.csv, "
+               "%s/inputs/, %s/report.html\n",
+               out_dir, out_dir, out_dir, out_dir, out_dir, out_dir);
     }
     rc = PW_EXIT_OK;
+    goto done;
+record_failed:
+    pw_error_print(&err, stderr, "pathways run");
+    rc = PW_EXIT_FAIL;
 done:
+    if (rec)
+        pw_run_record_free(rec);
+    free(rec);
+    free(rp);
     pw_results_free(res);
     for (size_t i = 0; regs && i < n_regs; i++)
         pw_regime_free(regs[i]);

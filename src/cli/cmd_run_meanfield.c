@@ -22,7 +22,9 @@
 #include "cli.h"
 #include "pathways/calib.h"
 #include "pathways/core.h"
+#include "pathways/report.h"
 #include "pathways/sim.h"
+#include "run_record.h"
 
 #define CMD "run"
 
@@ -41,6 +43,7 @@ static void usage(FILE *f)
             "  --set NAME=VALUE      society scenarios: set a parameter (repeatable;\n"
             "                        `pathways params` lists them)\n"
             "  --quiet               society scenarios: no table (the files are written)\n"
+            "  --lang en|ru|kk       society scenarios: language of report.html\n"
             "  --runs, --seed, --threads, --scale, --posterior, --baseline\n"
             "                        accepted for compatibility with `pathways run`;\n"
             "                        the ODE has a single deterministic trajectory\n"
@@ -178,18 +181,17 @@ done:
     return code;
 }
 
-static int write_results_set(const char *dir, void *arg, pw_error *err)
-{
-    return pw_results_write(arg, dir, err);
-}
-
 /* A society scenario: the mean-field counterpart of the society model,
  * one deterministic column set per regime, in the same summary.json /
  * timeseries.csv as the agent-based engine and the same comparison table
  * (the paired differences from kz-current are exact differences here). */
 static int run_society(const char *scenario, const char *regime, int years, const char *out,
-                       pw_cli_override *ovs, size_t n_ovs, int quiet)
+                       pw_cli_override *ovs, size_t n_ovs, int quiet, const char *lang, int argc,
+                       char **argv)
 {
+    pw_run_record *rec = calloc(1, sizeof *rec);
+    if (!rec)
+        return PW_EXIT_FAIL;
     pw_error err;
     pw_error_clear(&err);
     pw_scenario *s = NULL;
@@ -200,6 +202,7 @@ static int run_society(const char *scenario, const char *regime, int years, cons
     int code = PW_EXIT_OK;
     if (pw_scenario_load(scenario, &s, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways run");
+        free(rec);
         return PW_EXIT_BADINPUT;
     }
     if ((code = pw_cli_apply_overrides(s, ovs, n_ovs)) != PW_EXIT_OK ||
@@ -234,11 +237,51 @@ static int run_society(const char *scenario, const char *regime, int years, cons
     }
     if (!quiet)
         pw_results_print_table(res, "kz-current", stdout);
-    if (out && pw_outset_write(out, write_results_set, res, &err) != PW_OK) {
-        pw_error_print(&err, stderr, "pathways run");
-        code = PW_EXIT_FAIL;
+    /* The same output set and report as the agent-based engine, with the
+     * same record of how it was made (run_record.h). */
+    rec->argc = argc;
+    rec->argv = argv;
+    rec->engine = "meanfield";
+    rec->lang = lang;
+    rec->threads = 1;
+    for (size_t i = 0; i < n_ovs; i++)
+        rec->sets[rec->n_sets++] = ovs[i].arg;
+    rec->scenario = s;
+    rec->res = res;
+    rec->projection_year = pw_results_start_year(res);
+    code = PW_EXIT_FAIL;
+    if (out && pw_run_record_input(rec, "scenario", "scenarios", scenario, NULL, &err) != PW_OK)
+        goto failed;
+    for (size_t i = 0; out && i < n_regs; i++) {
+        char spec[4200];
+        const char *name = pw_regime_name(regs[i]);
+        if (strcmp(regime, "all") != 0) {
+            const char *p = regime;
+            for (size_t k = 0; k < i && p; k++)
+                p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
+            snprintf(spec, sizeof spec, "%.*s", p ? (int)strcspn(p, ",") : 0, p ? p : "");
+            name = spec;
+        }
+        if (pw_run_record_input(rec, "regime", "regimes", name, NULL, &err) != PW_OK)
+            goto failed;
     }
+    char tname[300];
+    snprintf(tname, sizeof tname, "targets/%s.yaml", pw_scenario_name(s));
+    if (out && pw_data_get(tname, NULL)) {
+        if (pw_run_record_input(rec, "targets", "targets", pw_scenario_name(s), NULL, &err) !=
+            PW_OK)
+            goto failed;
+        rec->targets = pw_scenario_name(s);
+    }
+    if (out && pw_outset_write(out, pw_run_write_set, rec, &err) != PW_OK)
+        goto failed;
+    code = PW_EXIT_OK;
+    goto done;
+failed:
+    pw_error_print(&err, stderr, "pathways run");
 done:
+    pw_run_record_free(rec);
+    free(rec);
     pw_results_free(res);
     for (size_t i = 0; regs && i < n_regs; i++)
         pw_regime_free(regs[i]);
@@ -251,7 +294,7 @@ done:
 int pw_cmd_run_meanfield(int argc, char **argv)
 {
     enum { O_ENGINE = 256, O_SCENARIO, O_REGIME, O_YEARS, O_RUNS, O_SEED, O_THREADS, O_SCALE,
-           O_OUT, O_POSTERIOR, O_BASELINE, O_PER_YEAR, O_SET, O_QUIET };
+           O_OUT, O_POSTERIOR, O_BASELINE, O_PER_YEAR, O_SET, O_QUIET, O_LANG };
     static const struct option opts[] = {
         {"engine", required_argument, NULL, O_ENGINE},
         {"scenario", required_argument, NULL, O_SCENARIO},
@@ -267,6 +310,7 @@ int pw_cmd_run_meanfield(int argc, char **argv)
         {"per-year", required_argument, NULL, O_PER_YEAR},
         {"set", required_argument, NULL, O_SET},
         {"quiet", no_argument, NULL, O_QUIET},
+        {"lang", required_argument, NULL, O_LANG},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     if (pw_cli_wants_help(argc, argv)) {
@@ -276,6 +320,7 @@ int pw_cmd_run_meanfield(int argc, char **argv)
     const char *scenario = "almaty", *out = NULL, *engine = "meanfield", *regime = "all";
     long years = 20, per_year = 12;
     int quiet = 0;
+    const char *lang = "en";
     pw_cli_override ovs[PW_CLI_MAX_OVERRIDES];
     size_t n_ovs = 0;
     char *end;
@@ -299,6 +344,15 @@ int pw_cmd_run_meanfield(int argc, char **argv)
             break;
         case O_REGIME: regime = optarg; break;
         case O_QUIET: quiet = 1; break;
+        case O_LANG: {
+            int ok = 0;
+            for (size_t i = 0; pw_report_langs[i]; i++)
+                ok |= strcmp(optarg, pw_report_langs[i]) == 0;
+            if (!ok)
+                return pw_cli_usage_error(CMD, "--lang must be en, ru or kk, not '%s'", optarg);
+            lang = optarg;
+            break;
+        }
         case O_SET:
             if (n_ovs == PW_CLI_MAX_OVERRIDES)
                 return pw_cli_usage_error(CMD, "at most %d --set options", PW_CLI_MAX_OVERRIDES);
@@ -324,5 +378,5 @@ int pw_cmd_run_meanfield(int argc, char **argv)
                                       "parameter in a copy of the scenario file");
         return run_lhy(scenario, (int)years, (int)per_year, out);
     }
-    return run_society(scenario, regime, (int)years, out, ovs, n_ovs, quiet);
+    return run_society(scenario, regime, (int)years, out, ovs, n_ovs, quiet, lang, argc, argv);
 }

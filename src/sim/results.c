@@ -207,6 +207,7 @@ struct pw_results {
     char *note;      /* what the engine leaves out, or NULL */
     pwi_band *bands; /* the scenario's plausibility bands (bands.c) */
     size_t n_bands;
+    char *provenance; /* a JSON object saved as "provenance", or NULL */
 };
 
 pw_results *pw_results_new(const char *scenario, int start_year, int years, int runs,
@@ -249,6 +250,7 @@ void pw_results_free(pw_results *r)
     free(r->regimes);
     free(r->posterior);
     free(r->note);
+    free(r->provenance);
     for (size_t i = 0; i < r->n_over; i++)
         free(r->over_name[i]);
     free(r->over_name);
@@ -292,6 +294,29 @@ int pw_results_set_posterior(pw_results *r, const char *label)
 }
 
 const char *pw_results_posterior(const pw_results *r) { return r->posterior; }
+const char *pw_results_scenario(const pw_results *r) { return r->scenario; }
+const char *pw_results_engine(const pw_results *r) { return r->engine; }
+const char *pw_results_note(const pw_results *r) { return r->note; }
+int pw_results_start_year(const pw_results *r) { return r->start_year; }
+uint64_t pw_results_seed(const pw_results *r) { return r->seed; }
+double pw_results_scale(const pw_results *r) { return r->scale; }
+
+int pw_results_set_provenance(pw_results *r, const char *json)
+{
+    /* Checked here, so that a malformed record fails the run at once
+     * rather than when summary.json is written. */
+    json_t *probe = json ? json_loads(json, 0, NULL) : NULL;
+    int ok = !json || json_is_object(probe);
+    json_decref(probe);
+    if (!ok)
+        return PW_EINVAL;
+    char *copy = json ? strdup(json) : NULL;
+    if (json && !copy)
+        return PW_ENOMEM;
+    free(r->provenance);
+    r->provenance = copy;
+    return PW_OK;
+}
 size_t pw_results_override_count(const pw_results *r) { return r->n_over; }
 const char *pw_results_override(const pw_results *r, size_t i, double *v)
 {
@@ -418,6 +443,7 @@ static int has_metric(const pw_results *r, size_t m)
 {
     return derived_of(m) < 0 || find_regime(r, BASELINE) >= 0;
 }
+int pw_results_has_metric(const pw_results *r, size_t m) { return m < N_METRICS && has_metric(r, m); }
 
 /* Metric m of regime g in run `run`, stored or derived (NaN if a derived
  * metric has no baseline to be taken against). */
@@ -511,6 +537,13 @@ static int write_json(const pw_results *r, const char *path, long base, pw_error
     json_object_set_new(root, "overrides", over ? over : json_object());
     if (r->note)
         json_object_set_new(root, "note", json_string(r->note));
+    /* How the run was made (program, command line, input hashes, seed,
+     * threads): checked to be an object when it was set. */
+    if (r->provenance) {
+        json_t *pv = json_loads(r->provenance, JSON_DECODE_ANY, NULL);
+        if (pv)
+            json_object_set_new(root, "provenance", pv);
+    }
     json_object_set_new(root, "regimes", regs);
     json_t *bands = bands_json(r);
     json_object_set_new(root, "bands", bands ? bands : json_array());
