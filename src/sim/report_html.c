@@ -505,6 +505,9 @@ static const char CSS[] =
     "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:4px 8px;"
     "text-align:right;vertical-align:top}thead th{background:#f3f3f3;position:sticky;top:0}\n"
     "tbody th{text-align:left;font-weight:normal;min-width:14em;max-width:26em}\n"
+    "thead th:first-child,table.params th{text-align:left}\n"
+    /* The row labels stay in view while a wide table scrolls sideways. */
+    ".scroll tbody th{position:sticky;left:0;background:#fff}.scroll tr.sec th{background:#f3f3f3}\n"
     "td{white-space:nowrap}small{color:#555}.u{color:#555}.b{color:#0a5d2a}\n"
     ".diff{color:#555}.diff.clear{color:#000;font-weight:bold}\n"
     "tr.sec th{background:#f3f3f3;font-weight:bold}\n"

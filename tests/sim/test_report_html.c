@@ -199,6 +199,53 @@ static void enough_runs_no_warning_and_languages(void **state)
     rmdir(dir);
 }
 
+/* Years before the projection are shaded as history, and observations
+ * of a charted series inside the years shown are drawn with their bars;
+ * those outside the years or of a series not charted are not. */
+static void history_and_observations(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/pwreportXXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char tpath[256];
+    snprintf(tpath, sizeof tpath, "%s/t.yaml", dir);
+    FILE *t = fopen(tpath, "w");
+    assert_non_null(t);
+    fputs("name: t\ntargets:\n"
+          "  - {name: a, series: pwid, year: 2030, value: 5000, sd: 1000}\n"
+          "  - {name: b, series: pwid, year: 2011, value: 5000, sd: 1000}\n"
+          "  - {name: c, series: no_such_series, year: 2030, value: 1, sd: 1}\n",
+          t);
+    fclose(t);
+    pw_results *res = make(3);
+    pw_error e;
+    pw_report_opts o = {0};
+    o.baseline = "kz-current";
+    o.targets = tpath;
+    o.projection_year = 2031;
+    assert_int_equal(pw_report_html_write_opts(res, &o, dir, &e), PW_OK);
+    char path[256];
+    snprintf(path, sizeof path, "%s/report.html", dir);
+    char *html;
+    assert_int_equal(pw_read_file(path, &html, NULL, &e), PW_OK);
+    assert_int_equal(count(html, "<g class=\"obs\">"), 1);
+    const char *pwid = strstr(html, "<figure data-series=\"pwid\">");
+    assert_non_null(pwid);
+    assert_true(strstr(pwid, "<g class=\"obs\">") < strstr(pwid, "</figure>"));
+    assert_int_equal(count(html, "<rect class=\"hist\""), pw_series_count());
+    free(html);
+    /* A targets file with a bad line is an error naming it. */
+    t = fopen(tpath, "w");
+    fputs("name: t\ntargets:\n  - {series: pwid, year: x, value: 1}\n", t);
+    fclose(t);
+    assert_int_equal(pw_report_html_write_opts(res, &o, dir, &e), PW_EINVAL);
+    assert_non_null(strstr(e.file, "t.yaml"));
+    pw_results_free(res);
+    unlink(path);
+    unlink(tpath);
+    rmdir(dir);
+}
+
 static void unwritable_directory_is_an_error(void **state)
 {
     (void)state;
@@ -217,6 +264,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(decision_report),
         cmocka_unit_test(enough_runs_no_warning_and_languages),
+        cmocka_unit_test(history_and_observations),
         cmocka_unit_test(unwritable_directory_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
