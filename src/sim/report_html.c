@@ -233,7 +233,9 @@ static void put_headline(FILE *f, const pwi_words *w, const pw_results *res, lon
             pwi_unit u;
             char key[64];
             snprintf(key, sizeof key, "hl_%s", HEADLINE[i]);
-            if (m < 0 || pw_results_summary(res, g, base, (size_t)m, &mean, &lo, &hi) != PW_OK)
+            /* (an engine that does not model a figure leaves it NaN: left out) */
+            if (m < 0 || pw_results_summary(res, g, base, (size_t)m, &mean, &lo, &hi) != PW_OK ||
+                !isfinite(mean) || !isfinite(lo) || !isfinite(hi))
                 continue;
             pwi_output(w, HEADLINE[i], NULL, NULL, &u, NULL, NULL);
             int money = u == PWI_U_KZT;
@@ -243,7 +245,10 @@ static void put_headline(FILE *f, const pwi_words *w, const pw_results *res, lon
             headline_number(w, u, mean, n, sizeof n);
             /* The interval in words: "640 to 1,840 fewer" when both ends lie
              * on one side of no change, else "30 fewer to 50 more". */
-            if (hi < 0 || lo > 0) {
+            int one = pw_results_runs(res) == 1; /* no interval to state */
+            if (one) {
+                snprintf(ci, sizeof ci, "%s", pwi_tr(w, "ci_none"));
+            } else if (hi < 0 || lo > 0) {
                 headline_number(w, u, hi < 0 ? hi : lo, a, sizeof a);
                 headline_number(w, u, hi < 0 ? lo : hi, b, sizeof b);
                 const char *args[5] = {a, b, hi < 0 ? down : up, NULL, NULL};
@@ -255,7 +260,7 @@ static void put_headline(FILE *f, const pwi_words *w, const pw_results *res, lon
                 pwi_fill_template(ci, sizeof ci, pwi_tr(w, "ci_cross"), args);
             }
             const char *args[5] = {n, mean < 0 ? down : up, ci, sy1, syears};
-            fprintf(f, "<li class=\"%s\">", hi < 0 || lo > 0 ? "clear" : "unclear");
+            fprintf(f, "<li class=\"%s\">", one || hi < 0 || lo > 0 ? "clear" : "unclear");
             pwi_put_template(f, pwi_tr(w, key), args);
             fputs("</li>", f);
         }

@@ -182,11 +182,22 @@ int put_chart(FILE *f, const pwi_words *w, const pw_results *res, size_t k, int 
         if ((y0 + y) % every == 0)
             fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"xl\">%d</text>", PX(y), H - 8, y0 + y);
     fputs("</g>", f);
+    /* An engine that does not model a series leaves it NaN: its points are
+     * left out, and a chart with none says so. */
+    int finite = 0;
+    for (size_t c = 0; c < cells; c++)
+        finite += isfinite(mean[c]) && isfinite(lo[c]) && isfinite(hi[c]);
+    if (!finite) {
+        fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"cu\" text-anchor=\"middle\">", (L + W - R) / 2,
+                (T + H - B) / 2);
+        pwi_put_escaped(f, pwi_tr(w, "not_modelled"));
+        fputs("</text>", f);
+    }
     for (size_t g = 0; g < ng; g++) {
         const char *col = pwi_colour(g);
         const double *mn = mean + g * (size_t)years, *l = lo + g * (size_t)years,
                      *h = hi + g * (size_t)years;
-        if (runs > 1) {
+        if (runs > 1 && (size_t)finite == cells) {
             fprintf(f, "<polygon fill=\"%s\" fill-opacity=\"0.12\" stroke=\"none\" points=\"", col);
             for (int y = 0; y < years; y++)
                 fprintf(f, "%.1f,%.1f ", PX(y), PY(h[y]));
@@ -196,7 +207,8 @@ int put_chart(FILE *f, const pwi_words *w, const pw_results *res, size_t k, int 
         }
         fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", col);
         for (int y = 0; y < years; y++)
-            fprintf(f, "%.1f,%.1f ", PX(y), PY(mn[y]));
+            if (isfinite(mn[y]))
+                fprintf(f, "%.1f,%.1f ", PX(y), PY(mn[y]));
         fputs("\"/>", f);
     }
     for (size_t i = 0; obs && i < obs->n; i++)
@@ -256,6 +268,10 @@ static void forest_svg(FILE *f, const pwi_words *w, const pw_results *res, long 
             continue;
         double y = T + i * RowH + RowH / 2.0;
         int clear = l[i] > 0 || h[i] < 0;
+        if (!isfinite(mean[i]) || !isfinite(l[i]) || !isfinite(h[i])) {
+            i++; /* not modelled by this engine: an empty row */
+            continue;
+        }
         fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
                    "stroke-width=\"2\"/><circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" stroke=\"%s\" "
                    "stroke-width=\"1.5\" fill=\"%s\"/>",
