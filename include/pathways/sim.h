@@ -117,6 +117,17 @@ int pw_results_set_note(pw_results *res, const char *note);
 int pw_results_set_posterior(pw_results *res, const char *label);
 int pw_results_add_override(pw_results *res, const char *name, double v);
 const char *pw_results_posterior(const pw_results *res); /* NULL: point values */
+/* What the results were made from, as set by pw_results_new and the setters
+ * (scenario, engine and start year: above). */
+const char *pw_results_note(const pw_results *res); /* NULL: none */
+uint64_t pw_results_seed(const pw_results *res);
+double pw_results_scale(const pw_results *res);
+/* Whether metric m has values (a metric taken against the baseline needs it). */
+int pw_results_has_metric(const pw_results *res, size_t m);
+/* Optional: a JSON object (text) saved as "provenance" in summary.json:
+ * the program, command line, input files' hashes, seed and threads.
+ * PW_EINVAL if the text is not a JSON object; NULL clears it. */
+int pw_results_set_provenance(pw_results *res, const char *json);
 size_t pw_results_override_count(const pw_results *res);
 /* Name and value of override i (0 .. count-1), in the order given. */
 const char *pw_results_override(const pw_results *res, size_t i, double *v);

@@ -44,14 +44,15 @@ int pw_cmd_serve(int argc, char **argv);
 /* The options of `pathways run` (cmd_run.c), read by both engines. */
 enum {
     RUN_SCENARIO, RUN_REGIME, RUN_YEARS, RUN_RUNS, RUN_SEED, RUN_THREADS, RUN_SCALE,
-    RUN_POSTERIOR, RUN_SET, RUN_SWEEP, RUN_ENGINE, RUN_PER_YEAR, RUN_OUT, RUN_QUIET,
+    RUN_POSTERIOR, RUN_SET, RUN_SWEEP, RUN_ENGINE, RUN_PER_YEAR, RUN_OUT, RUN_QUIET, RUN_LANG,
+    RUN_REPLAY,
     RUN_BASELINE, RUN_HELP, RUN_N_OPTS
 };
 extern const pw_cli_opt pw_run_opts[RUN_N_OPTS];
 extern const pw_cli_cmd pw_cli_spec_run;
 /* Called by cmd_run.c for `--engine meanfield` (cmd_run_meanfield.c),
  * with run's parsed options. */
-int pw_cmd_run_meanfield(const pw_cli_args *a);
+int pw_cmd_run_meanfield(const pw_cli_args *a, int argc, char **argv);
 /* Loads the regimes of `spec` ("all": every built-in one, kz-current
  * first; else names or paths separated by commas) for both engines of
  * `run` (cmd_run.c). Returns an exit code; on success *out holds *n_out

@@ -8,12 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "cli.h"
 #include "opt.h"
 #include "pathways/calib.h"
 #include "pathways/engine.h"
 #include "pathways/report.h"
 #include "pathways/sim.h"
+#include "run_record.h"
 
 #define DEFAULT_RUNS 12
 
@@ -48,9 +53,16 @@ const pw_cli_opt pw_run_opts[RUN_N_OPTS] = {
     [RUN_PER_YEAR] = {"per-year", 0, PW_OPT_INT, "K", 1, 365, NULL, "12",
                       "mean field, LH/LHY scenarios: output points per year", 0},
     [RUN_OUT] = PW_OPT_OUT("pathways-out", "output directory: summary.json, summary.csv, "
-                                           "timeseries.csv and report.html (with --sweep: "
-                                           "sweep.csv and sweep.html)"),
+                                           "timeseries.csv, observations.csv, params.csv, "
+                                           "inputs/ (copies of the files read) and report.html "
+                                           "(with --sweep: sweep.csv and sweep.html)"),
     [RUN_QUIET] = PW_OPT_QUIET,
+    [RUN_LANG] = {"lang", 0, PW_OPT_CHOICE, "en|ru|kk", 0, 0, "en|ru|kk", "en",
+                  "language of report.html", 0},
+    [RUN_REPLAY] = {"replay", 0, PW_OPT_STR, "DIR", 0, 0, NULL, NULL,
+                    "repeat the run recorded in DIR (its summary.json and inputs/, checked "
+                    "against their SHA-256) into --out (default DIR.replay); only --out, "
+                    "--threads and --quiet may be given with it", PW_OPTF_FILE},
     [RUN_BASELINE] = {"baseline", 0, PW_OPT_STR, "REGIME", 0, 0, NULL, NULL,
                       "accepted and ignored (older mean-field scripts); the baseline is "
                       "kz-current", PW_OPTF_HIDDEN},
@@ -249,11 +261,6 @@ int pw_cli_load_regimes(const char *spec, pw_regime ***out, size_t *n_out)
     return rc;
 }
 
-typedef struct run_output {
-    const pw_results *res;
-    const pw_scenario *s;
-} run_output;
-
 /* The scenario's observed numbers (data/targets/<scenario>.yaml, if it
  * has one) as observations.csv, to set the trajectories against. */
 static int write_observations(const pw_scenario *s, const char *dir, pw_error *err)
@@ -272,19 +279,14 @@ static int write_observations(const pw_scenario *s, const char *dir, pw_error *e
     return rc;
 }
 
-/* summary.json, summary.csv, timeseries.csv, observations.csv and
- * report.html into `dir`. */
+/* The run's files (run_record.c: summary.*, timeseries.csv, params.csv,
+ * inputs/, report.html) and observations.csv into `dir`. */
 static int write_run_output(const char *dir, void *arg, pw_error *err)
 {
-    const run_output *ro = arg;
-    int rc = pw_results_write(ro->res, dir, err);
+    const pw_run_record *rec = arg;
+    int rc = pw_run_write_set(dir, arg, err);
     if (rc == PW_OK)
-        rc = write_observations(ro->s, dir, err);
-    /* The charts' x axes start at the results' first row: the history's
-     * first year when the scenario has one. */
-    if (rc == PW_OK)
-        rc = pw_report_html_write(ro->res, pw_scenario_name(ro->s),
-                                  pw_results_start_year(ro->res), "kz-current", dir, err);
+        rc = write_observations(rec->scenario, dir, err);
     return rc;
 }
 
@@ -296,7 +298,7 @@ int pw_cmd_run(int argc, char **argv)
     if (prc)
         return prc < 0 ? PW_EXIT_OK : prc;
     if (strcmp(pw_cli_str(&a, RUN_ENGINE, "abm"), "meanfield") == 0)
-        return pw_cmd_run_meanfield(&a);
+        return pw_cmd_run_meanfield(&a, argc, argv);
     if (v[RUN_PER_YEAR].given)
         return pw_cli_usage_error("run", "--per-year is for --engine meanfield");
     /* A fixed bound keeps the early returns free of leaks. */
@@ -316,6 +318,14 @@ int pw_cmd_run(int argc, char **argv)
     const char *posterior = pw_cli_str(&a, RUN_POSTERIOR, NULL);
     const char *sweep = pw_cli_str(&a, RUN_SWEEP, NULL);
     int quiet = v[RUN_QUIET].given > 0;
+    const char *lang = pw_cli_str(&a, RUN_LANG, "en");
+    const char *replay_dir = pw_cli_str(&a, RUN_REPLAY, NULL);
+    int out_given = v[RUN_OUT].given > 0;
+    /* Options that --replay takes from the folder instead. */
+    int n_opts = 0;
+    for (int i = 0; i < RUN_N_OPTS; i++)
+        if (i != RUN_OUT && i != RUN_THREADS && i != RUN_QUIET && i != RUN_REPLAY)
+            n_opts += v[i].given > 0;
     pw_sim_opts o;
     pw_sim_opts_default(&o);
     o.runs = (int)pw_cli_int(&a, RUN_RUNS, DEFAULT_RUNS);
@@ -326,6 +336,47 @@ int pw_cmd_run(int argc, char **argv)
 
     pw_error err;
     pw_error_clear(&err);
+    /* --replay: every setting and input comes from the folder's record;
+     * the inputs are the copies in DIR/inputs, each checked against the
+     * SHA-256 recorded, and the record keeps the original's names for
+     * them, so that the replay's files are the original's byte for byte
+     * (but for the creation time and the command line). */
+    pw_replay *rp = NULL;
+    char replay_out[4200];
+    if (replay_dir) {
+        if (n_opts)
+            return pw_cli_usage_error("run", "--replay takes every setting from the folder; "
+                                      "only --out, --threads and --quiet may be given with it");
+        if (!(rp = malloc(sizeof *rp)))
+            return PW_EXIT_FAIL;
+        if (pw_replay_load(replay_dir, rp, &err) != PW_OK) {
+            pw_error_print(&err, stderr, "pathways run --replay");
+            free(rp);
+            return PW_EXIT_BADINPUT;
+        }
+        if (strcmp(rp->engine, "abm") != 0) {
+            free(rp);
+            return pw_cli_usage_error("run", "--replay repeats agent-based runs; %s was made by "
+                                      "the %s engine", replay_dir, "mean-field");
+        }
+        scenario = rp->scenario;
+        regime = rp->regimes;
+        posterior = rp->posterior;
+        lang = rp->lang;
+        o.seed = rp->seed;
+        o.runs = rp->runs;
+        o.years = rp->years;
+        o.scale = rp->scale;
+        if (!o.threads)
+            o.threads = rp->threads;
+        for (size_t i = 0; i < rp->n_sets; i++)
+            if (n_ovs < PW_CLI_MAX_OVERRIDES && pw_cli_parse_override(rp->sets[i], &ovs[n_ovs]) == 0)
+                n_ovs++;
+        if (!out_given) {
+            snprintf(replay_out, sizeof replay_out, "%s.replay", replay_dir);
+            out_dir = replay_out;
+        }
+    }
     pw_scenario *s = NULL;
     pw_regime **regs = NULL;
     size_t n_regs = 0;
@@ -333,8 +384,15 @@ int pw_cmd_run(int argc, char **argv)
     int *idx = NULL;
     double *draws = NULL;
     int rc;
+    pw_run_record *rec = calloc(1, sizeof *rec);
+    if (!rec) {
+        free(rp);
+        return PW_EXIT_FAIL;
+    }
     if (pw_scenario_load(scenario, &s, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways run");
+        free(rp);
+        free(rec);
         return PW_EXIT_BADINPUT;
     }
     /* A built-in scenario ships calibrated: unless told otherwise, each run
@@ -343,9 +401,9 @@ int pw_cmd_run(int argc, char **argv)
      * uncertainty as well as chance (docs/calibration.md). */
     char shipped[300];
     if (!posterior && !strchr(scenario, '/') && !strstr(scenario, ".yaml")) {
-        snprintf(shipped, sizeof shipped, "targets/%s-posterior.csv", scenario);
+        snprintf(shipped, sizeof shipped, "targets/%.200s-posterior.csv", scenario);
         if (pw_data_get(shipped, NULL)) {
-            snprintf(shipped, sizeof shipped, "<built-in>/targets/%s-posterior.csv", scenario);
+            snprintf(shipped, sizeof shipped, "<built-in>/targets/%.200s-posterior.csv", scenario);
             posterior = shipped;
         }
     }
@@ -383,14 +441,75 @@ int pw_cmd_run(int argc, char **argv)
         goto done;
     }
     rc = PW_EXIT_FAIL;
-    if (pw_results_set_posterior(res, o.n_draws ? posterior : NULL) != PW_OK)
+    if (pw_results_set_posterior(res, !o.n_draws ? NULL
+                                      : rp && rp->posterior_label[0] ? rp->posterior_label
+                                                                     : posterior) != PW_OK)
         goto done;
     if (pw_cli_record_overrides(res, ovs, n_ovs) != PW_EXIT_OK)
         goto done;
-    /* The four files appear together or not at all (pw_outset): a full
-     * disk once left summary.* without report.html beside them. */
-    run_output ro = {res, s};
-    if (pw_outset_write(out_dir, write_run_output, &ro, &err) != PW_OK) {
+    /* The record that lets the folder replay itself (run_record.h). */
+    rec->argc = argc;
+    rec->argv = argv;
+    rec->engine = "abm";
+    rec->lang = lang;
+    rec->replay_of = replay_dir;
+#ifdef _OPENMP
+    rec->threads = o.threads ? o.threads : omp_get_max_threads();
+#else
+    rec->threads = 1;
+#endif
+    for (size_t i = 0; i < n_ovs; i++)
+        rec->sets[rec->n_sets++] = ovs[i].arg;
+    rec->scenario = s;
+    rec->res = res;
+    rec->n_draws = o.n_draws;
+    rec->n_draw_params = o.n_draw_params;
+    rec->draw_idx = idx;
+    rec->draws = draws;
+    rec->projection_year = pw_results_projection_year(res);
+    if (pw_run_record_input(rec, "scenario", "scenarios", scenario,
+                            rp ? pw_replay_label(rp, "scenario", 0) : NULL, &err) != PW_OK)
+        goto record_failed;
+    for (size_t i = 0; i < n_regs; i++) {
+        /* The regimes as loaded: "all" is every built-in one by name. */
+        const char *name = rp ? NULL : pw_regime_name(regs[i]);
+        char spec[4200];
+        if (rp) { /* the i-th path of the replay's list */
+            const char *p = rp->regimes;
+            for (size_t k = 0; k < i && p; k++)
+                p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
+            snprintf(spec, sizeof spec, "%.*s", p ? (int)strcspn(p, ",") : 0, p ? p : "");
+            name = spec;
+        } else if (strcmp(regime, "all") != 0) {
+            const char *p = regime;
+            for (size_t k = 0; k < i && p; k++)
+                p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
+            snprintf(spec, sizeof spec, "%.*s", p ? (int)strcspn(p, ",") : 0, p ? p : "");
+            name = spec;
+        }
+        if (pw_run_record_input(rec, "regime", "regimes", name,
+                                rp ? pw_replay_label(rp, "regime", i) : NULL, &err) != PW_OK)
+            goto record_failed;
+    }
+    if (o.n_draws && pw_run_record_input(rec, "posterior", "posterior", posterior,
+                                         rp ? pw_replay_label(rp, "posterior", 0) : NULL,
+                                         &err) != PW_OK)
+        goto record_failed;
+    /* The observations the report draws over the charts: the scenario's
+     * targets file, where one is built in under its name. */
+    char tname[300];
+    snprintf(tname, sizeof tname, "targets/%s.yaml", pw_scenario_name(s));
+    const char *targets = rp ? (rp->targets[0] ? rp->targets : NULL)
+                             : pw_data_get(tname, NULL) ? pw_scenario_name(s) : NULL;
+    if (targets) {
+        if (pw_run_record_input(rec, "targets", "targets", targets,
+                                rp ? pw_replay_label(rp, "targets", 0) : NULL, &err) != PW_OK)
+            goto record_failed;
+        rec->targets = targets;
+    }
+    /* The files appear together or not at all (pw_outset): a full disk
+     * once left summary.* without report.html beside them. */
+    if (pw_outset_write(out_dir, write_run_output, rec, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways run");
         fprintf(stderr, "pathways run: nothing written to %s (the files of an earlier run "
                         "there are as they were)\n", out_dir);
@@ -399,11 +518,20 @@ int pw_cmd_run(int argc, char **argv)
     }
     if (!quiet) {
         pw_results_print_table(res, "kz-current", stdout);
-        printf("\nWritten: %s/summary.json, %s/summary.csv, %s/timeseries.csv, %s/report.html\n",
-               out_dir, out_dir, out_dir, out_dir);
+        printf("\nWritten: %s/summary.json, %s/summary.csv, %s/timeseries.csv, %s/params.csv, "
+               "%s/inputs/, %s/report.html\n",
+               out_dir, out_dir, out_dir, out_dir, out_dir, out_dir);
     }
     rc = PW_EXIT_OK;
+    goto done;
+record_failed:
+    pw_error_print(&err, stderr, "pathways run");
+    rc = PW_EXIT_FAIL;
 done:
+    if (rec)
+        pw_run_record_free(rec);
+    free(rec);
+    free(rp);
     pw_results_free(res);
     for (size_t i = 0; regs && i < n_regs; i++)
         pw_regime_free(regs[i]);

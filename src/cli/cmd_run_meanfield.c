@@ -22,7 +22,9 @@
 #include "cli.h"
 #include "pathways/calib.h"
 #include "pathways/core.h"
+#include "pathways/report.h"
 #include "pathways/sim.h"
+#include "run_record.h"
 
 #define CMD "run"
 
@@ -158,18 +160,17 @@ done:
     return code;
 }
 
-static int write_results_set(const char *dir, void *arg, pw_error *err)
-{
-    return pw_results_write(arg, dir, err);
-}
-
 /* A society scenario: the mean-field counterpart of the society model,
  * one deterministic column set per regime, in the same summary.json /
  * timeseries.csv as the agent-based engine and the same comparison table
  * (the paired differences from kz-current are exact differences here). */
 static int run_society(const char *scenario, const char *regime, int years, const char *out,
-                       pw_cli_override *ovs, size_t n_ovs, int quiet)
+                       pw_cli_override *ovs, size_t n_ovs, int quiet, const char *lang, int argc,
+                       char **argv)
 {
+    pw_run_record *rec = calloc(1, sizeof *rec);
+    if (!rec)
+        return PW_EXIT_FAIL;
     pw_error err;
     pw_error_clear(&err);
     pw_scenario *s = NULL;
@@ -180,6 +181,7 @@ static int run_society(const char *scenario, const char *regime, int years, cons
     int code = PW_EXIT_OK;
     if (pw_scenario_load(scenario, &s, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways run");
+        free(rec);
         return PW_EXIT_BADINPUT;
     }
     if ((code = pw_cli_apply_overrides(s, ovs, n_ovs)) != PW_EXIT_OK ||
@@ -226,11 +228,51 @@ static int run_society(const char *scenario, const char *regime, int years, cons
         }
     if (!quiet)
         pw_results_print_table(res, "kz-current", stdout);
-    if (out && pw_outset_write(out, write_results_set, res, &err) != PW_OK) {
-        pw_error_print(&err, stderr, "pathways run");
-        code = PW_EXIT_FAIL;
+    /* The same output set and report as the agent-based engine, with the
+     * same record of how it was made (run_record.h). */
+    rec->argc = argc;
+    rec->argv = argv;
+    rec->engine = "meanfield";
+    rec->lang = lang;
+    rec->threads = 1;
+    for (size_t i = 0; i < n_ovs; i++)
+        rec->sets[rec->n_sets++] = ovs[i].arg;
+    rec->scenario = s;
+    rec->res = res;
+    rec->projection_year = pw_results_projection_year(res);
+    code = PW_EXIT_FAIL;
+    if (out && pw_run_record_input(rec, "scenario", "scenarios", scenario, NULL, &err) != PW_OK)
+        goto failed;
+    for (size_t i = 0; out && i < n_regs; i++) {
+        char spec[4200];
+        const char *name = pw_regime_name(regs[i]);
+        if (strcmp(regime, "all") != 0) {
+            const char *p = regime;
+            for (size_t k = 0; k < i && p; k++)
+                p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
+            snprintf(spec, sizeof spec, "%.*s", p ? (int)strcspn(p, ",") : 0, p ? p : "");
+            name = spec;
+        }
+        if (pw_run_record_input(rec, "regime", "regimes", name, NULL, &err) != PW_OK)
+            goto failed;
     }
+    char tname[300];
+    snprintf(tname, sizeof tname, "targets/%s.yaml", pw_scenario_name(s));
+    if (out && pw_data_get(tname, NULL)) {
+        if (pw_run_record_input(rec, "targets", "targets", pw_scenario_name(s), NULL, &err) !=
+            PW_OK)
+            goto failed;
+        rec->targets = pw_scenario_name(s);
+    }
+    if (out && pw_outset_write(out, pw_run_write_set, rec, &err) != PW_OK)
+        goto failed;
+    code = PW_EXIT_OK;
+    goto done;
+failed:
+    pw_error_print(&err, stderr, "pathways run");
 done:
+    pw_run_record_free(rec);
+    free(rec);
     pw_results_free(res);
     for (size_t i = 0; regs && i < n_regs; i++)
         pw_regime_free(regs[i]);
@@ -240,7 +282,7 @@ done:
     return code;
 }
 
-int pw_cmd_run_meanfield(const pw_cli_args *a)
+int pw_cmd_run_meanfield(const pw_cli_args *a, int argc, char **argv)
 {
     const char *scenario = pw_cli_str(a, RUN_SCENARIO, "almaty");
     const char *regime = pw_cli_str(a, RUN_REGIME, "all");
@@ -248,6 +290,9 @@ int pw_cmd_run_meanfield(const pw_cli_args *a)
     const char *out = pw_cli_str(a, RUN_OUT, NULL);
     long years = (long)pw_cli_int(a, RUN_YEARS, 20), per_year = (long)pw_cli_int(a, RUN_PER_YEAR, 12);
     int quiet = a->v[RUN_QUIET].given > 0;
+    const char *lang = pw_cli_str(a, RUN_LANG, "en");
+    if (a->v[RUN_REPLAY].given)
+        return pw_cli_usage_error(CMD, "--replay repeats agent-based runs");
     pw_cli_override ovs[PW_CLI_MAX_OVERRIDES];
     size_t n_ovs = 0;
     if (a->v[RUN_SWEEP].given)
@@ -270,5 +315,5 @@ int pw_cmd_run_meanfield(const pw_cli_args *a)
                                       "parameter in a copy of the scenario file");
         return run_lhy(scenario, (int)years, (int)per_year, out, quiet);
     }
-    return run_society(scenario, regime, (int)years, out, ovs, n_ovs, quiet);
+    return run_society(scenario, regime, (int)years, out, ovs, n_ovs, quiet, lang, argc, argv);
 }

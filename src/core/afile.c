@@ -130,23 +130,34 @@ int pw_outset_begin(const char *dir, char **staging, pw_error *err)
     return PW_OK;
 }
 
-void pw_outset_abort(char *staging)
+/* Removes a folder and what it holds. An output set is a few files and
+ * at most one level of folders (inputs/ of a run), so the depth is bound. */
+static void remove_tree(const char *dir, int depth)
 {
-    if (!staging)
-        return;
-    DIR *d = opendir(staging);
+    DIR *d = opendir(dir);
     if (d) {
         struct dirent *e;
         char path[4096];
         while ((e = readdir(d))) {
             if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
                 continue;
-            snprintf(path, sizeof path, "%s/%s", staging, e->d_name);
-            unlink(path);
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            struct stat st;
+            if (depth < 4 && lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+                remove_tree(path, depth + 1);
+            else
+                unlink(path);
         }
         closedir(d);
     }
-    rmdir(staging);
+    rmdir(dir);
+}
+
+void pw_outset_abort(char *staging)
+{
+    if (!staging)
+        return;
+    remove_tree(staging, 0);
     free(staging);
 }
 
@@ -176,11 +187,21 @@ int pw_outset_commit(const char *dir, char *staging, pw_error *err)
     /* Every file is complete (pw_afile fsyncs before its rename into the
      * staging folder); renames within one file system need no space, so
      * the set moves in without the failure a full disk gives. */
-    char from[4096], to[4096];
+    char from[4096], to[4096], old[4096];
     size_t moved = 0;
     while (rc == PW_OK && moved < n) {
         snprintf(from, sizeof from, "%s/%s", staging, names[moved]);
         snprintf(to, sizeof to, "%s/%s", dir, names[moved]);
+        /* A folder of the set (inputs/) cannot be renamed over an earlier
+         * run's non-empty one: that one moves into the staging folder
+         * first and goes with it, or comes back if the set fails. */
+        struct stat st;
+        snprintf(old, sizeof old, "%s/.old-%s", staging, names[moved]);
+        if (lstat(from, &st) == 0 && S_ISDIR(st.st_mode) && lstat(to, &st) == 0 &&
+            S_ISDIR(st.st_mode) && rename(to, old) != 0) {
+            rc = pw_error_set(err, PW_EIO, to, 0, NULL, "cannot replace: %s", strerror(errno));
+            break;
+        }
         if (rename(from, to) != 0) {
             rc = pw_error_set(err, PW_EIO, to, 0, NULL, "cannot move into place: %s",
                               strerror(errno));
@@ -190,9 +211,18 @@ int pw_outset_commit(const char *dir, char *staging, pw_error *err)
     }
     if (rc != PW_OK) {
         /* Not a part of a set: take back what was moved in already. */
-        for (size_t i = 0; i < moved; i++) {
+        for (size_t i = 0; i <= moved && i < n; i++) {
             snprintf(to, sizeof to, "%s/%s", dir, names[i]);
-            unlink(to);
+            snprintf(old, sizeof old, "%s/.old-%s", staging, names[i]);
+            struct stat st;
+            if (i < moved && lstat(to, &st) == 0) {
+                if (S_ISDIR(st.st_mode))
+                    remove_tree(to, 0);
+                else
+                    unlink(to);
+            }
+            if (lstat(old, &st) == 0)
+                rename(old, to);
         }
     } else {
         int fd = open(dir, O_RDONLY | O_DIRECTORY);

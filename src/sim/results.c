@@ -209,6 +209,7 @@ struct pw_results {
     pwi_band *bands; /* the scenario's plausibility bands (bands.c) */
     size_t n_bands;
     int proj_year;   /* first year of the projection (start_year: no history) */
+    char *provenance; /* a JSON object saved as "provenance", or NULL */
 };
 
 pw_results *pw_results_new(const char *scenario, int start_year, int years, int runs,
@@ -252,6 +253,7 @@ void pw_results_free(pw_results *r)
     free(r->regimes);
     free(r->posterior);
     free(r->note);
+    free(r->provenance);
     for (size_t i = 0; i < r->n_over; i++)
         free(r->over_name[i]);
     free(r->over_name);
@@ -304,6 +306,26 @@ int pw_results_set_posterior(pw_results *r, const char *label)
 }
 
 const char *pw_results_posterior(const pw_results *r) { return r->posterior; }
+const char *pw_results_note(const pw_results *r) { return r->note; }
+uint64_t pw_results_seed(const pw_results *r) { return r->seed; }
+double pw_results_scale(const pw_results *r) { return r->scale; }
+
+int pw_results_set_provenance(pw_results *r, const char *json)
+{
+    /* Checked here, so that a malformed record fails the run at once
+     * rather than when summary.json is written. */
+    json_t *probe = json ? json_loads(json, 0, NULL) : NULL;
+    int ok = !json || json_is_object(probe);
+    json_decref(probe);
+    if (!ok)
+        return PW_EINVAL;
+    char *copy = json ? strdup(json) : NULL;
+    if (json && !copy)
+        return PW_ENOMEM;
+    free(r->provenance);
+    r->provenance = copy;
+    return PW_OK;
+}
 size_t pw_results_override_count(const pw_results *r) { return r->n_over; }
 const char *pw_results_override(const pw_results *r, size_t i, double *v)
 {
@@ -430,6 +452,7 @@ static int has_metric(const pw_results *r, size_t m)
 {
     return derived_of(m) < 0 || find_regime(r, BASELINE) >= 0;
 }
+int pw_results_has_metric(const pw_results *r, size_t m) { return m < N_METRICS && has_metric(r, m); }
 
 static double value(const pw_results *r, size_t g, int run, size_t m);
 
@@ -554,6 +577,13 @@ static int write_json(const pw_results *r, const char *path, long base, pw_error
         if (has_metric(r, m) && not_modelled(r, m))
             json_array_append_new(nm, json_string(METRICS[m]));
     json_object_set_new(root, "not_modelled", nm ? nm : json_array());
+    /* How the run was made (program, command line, input hashes, seed,
+     * threads): checked to be an object when it was set. */
+    if (r->provenance) {
+        json_t *pv = json_loads(r->provenance, JSON_DECODE_ANY, NULL);
+        if (pv)
+            json_object_set_new(root, "provenance", pv);
+    }
     json_object_set_new(root, "regimes", regs);
     json_t *bands = bands_json(r);
     json_object_set_new(root, "bands", bands ? bands : json_array());

@@ -15,14 +15,15 @@ cd "$W" || exit 1
 run() { "$PW_BIN" run --scale 0.002 --runs 2 --years 3 --regime hybrid,kz-current --quiet --threads 1 "$@"; }
 
 run --out full > /dev/null 2> full.err || { bad "a normal run failed"; cat full.err; }
-for f in summary.json summary.csv timeseries.csv report.html; do
+for f in summary.json summary.csv timeseries.csv params.csv report.html inputs/scenario.yaml; do
     [ -s "full/$f" ] && ok "a normal run writes $f" || bad "no full/$f"
 done
 # The limit sits half way between the largest of the other files and
 # report.html, so that only report.html hits it, whatever the outputs grow to.
 size=$(wc -c < full/report.html)
 small=0
-for f in summary.json summary.csv timeseries.csv; do
+for f in summary.json summary.csv timeseries.csv params.csv full/inputs/*; do
+    f=${f#full/}
     n=$(wc -c < "full/$f"); [ "$n" -gt "$small" ] && small=$n
 done
 blocks=$(( (size + small) / 2 / 512 ))
@@ -36,7 +37,8 @@ rc=$?; [ $rc -eq 3 ] && ok "a failed write exits 3" || bad "a failed write: exit
 grep -q "report.html: cannot write" limited.err && ok "the failing file is named" || { bad "message"; cat limited.err; }
 grep -q "nothing written to old" limited.err && ok "it says nothing was written" || bad "no 'nothing written'"
 diff -r full old > /dev/null && ok "the earlier run's set is as it was" || bad "the earlier set changed"
-[ -z "$(ls -A old | grep -v -e '^summary.json$' -e '^summary.csv$' -e '^timeseries.csv$' -e '^report.html$')" ] \
+[ -z "$(ls -A old | grep -v -e '^summary.json$' -e '^summary.csv$' -e '^timeseries.csv$' -e '^report.html$' \
+        -e '^params.csv$' -e '^inputs$')" ] && [ -z "$(ls -A old/inputs | grep -e '^\.' -e tmp)" ] \
     && ok "no staging folder or temporary file left" || bad "left: $(ls -A old)"
 
 (trap '' XFSZ; ulimit -f $blocks; run --seed 7 --out fresh > /dev/null 2> fresh.err)

@@ -23,13 +23,14 @@ flags="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 timeout 60 "$CHROMIUM" $flags --dump-dom "file://$work/out/report.html" \
     >"$work/dom.html" 2>"$work/chromium.log"
 grep -q '<table>' "$work/dom.html" || { echo "FAIL: rendered page has no table"; fail=1; }
-for r in hybrid kz-current; do
+for r in "Combined approach" "Today's law (kz-current)"; do
     grep -q "<th>$r</th>" "$work/dom.html" || { echo "FAIL: no column for $r"; fail=1; }
 done
 for m in pwud_end prison_population_end cost_total_kzt; do
-    grep -q "<tr><th>$m</th>" "$work/dom.html" || { echo "FAIL: no row for $m"; fail=1; }
+    grep -q "<tr data-metric=\"$m\" data-unit=" "$work/dom.html" || { echo "FAIL: no row for $m"; fail=1; }
 done
-charts=$(grep -o '<svg' "$work/dom.html" | wc -l)
+grep -q 'id="headline"' "$work/dom.html" || { echo "FAIL: no headline"; fail=1; }
+charts=$(grep -o '<figure data-series' "$work/dom.html" | wc -l)
 lines=$(grep -o '<polyline' "$work/dom.html" | wc -l)
 [ "$charts" -ge 5 ] || { echo "FAIL: only $charts charts rendered"; fail=1; }
 [ "$lines" -eq $((charts * 2)) ] || { echo "FAIL: $lines lines for $charts charts x 2 regimes"; fail=1; }
