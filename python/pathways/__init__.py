@@ -256,8 +256,13 @@ class Results(_Handle):
                 for g in range(lib.pw_results_regime_count(self.ptr))]
 
     runs = property(lambda self: _lib.load().pw_results_runs(self.ptr))
-    years = property(lambda self: _lib.load().pw_results_years(self.ptr))
-    start_year = property(lambda self: _lib.load().pw_results_start_year(self.ptr))
+    # The projection (2024 on, each regime its own world) as `run(years=)`
+    # asked for it; a scenario with a history also holds the years before,
+    # under today's law, which series(history=True) returns.
+    start_year = property(lambda self: _lib.load().pw_results_projection_year(self.ptr))
+    history_start_year = property(lambda self: _lib.load().pw_results_start_year(self.ptr))
+    years = property(lambda self: _lib.load().pw_results_years(self.ptr)
+                     - (self.start_year - self.history_start_year))
     scenario = property(lambda self: _lib.load().pw_results_scenario(self.ptr).decode())
     engine = property(lambda self: _lib.load().pw_results_engine(self.ptr).decode())
 
@@ -268,24 +273,33 @@ class Results(_Handle):
             raise KeyError("no regime %r in these results (%s)"
                            % (regime, ", ".join(self.regimes))) from None
 
-    def series(self, regime=None):
+    def series(self, regime=None, history=False):
         """The yearly series in long form, as timeseries.csv: regime, run,
-        year, then one column per series. `regime` picks one."""
+        year, then one column per series. `regime` picks one. The
+        projection's years only, unless `history` is true: then the years
+        before it too, and a last column `phase` (history or projection),
+        as in timeseries.csv."""
         lib = _lib.load()
         names = series_names()
         K = len(names)
+        first = self.history_start_year
+        skip = 0 if history else self.start_year - first
+        total = lib.pw_results_years(self.ptr)
         rows = []
         for g, rname in enumerate(self.regimes):
             if regime is not None and rname != regime:
                 continue
             for run in range(self.runs):
-                for y in range(self.years):
-                    rows.append((rname, run, self.start_year + y) +
-                                tuple(lib.pw_results_series(self.ptr, g, run, y, k)
-                                      for k in range(K)))
+                for y in range(skip, total):
+                    row = (rname, run, first + y) + tuple(
+                        lib.pw_results_series(self.ptr, g, run, y, k) for k in range(K))
+                    if history:
+                        row += ("history" if first + y < self.start_year else "projection",)
+                    rows.append(row)
         if regime is not None and not rows:
             self._g(regime)
-        return _frames.table(rows, ["regime", "run", "year"] + names)
+        return _frames.table(rows, ["regime", "run", "year"] + names +
+                             (["phase"] if history else []))
 
     def metrics(self):
         """The metrics of every run: regime, run, then one column per

@@ -136,6 +136,7 @@ def _declare(lib):
         "pw_results_runs": (I, [P]),
         "pw_results_years": (I, [P]),
         "pw_results_start_year": (I, [P]),
+        "pw_results_projection_year": (I, [P]),
         "pw_results_scenario": (S, [P]),
         "pw_results_engine": (S, [P]),
         "pw_results_metric": (D, [P, Z, I, Z]),

@@ -166,7 +166,11 @@ static char *provenance_json(const pw_run_record *rec, const char *created)
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)pw_results_seed(res));
     json_object_set_new(root, "seed", json_string(buf));
     json_object_set_new(root, "runs", json_integer(pw_results_runs(res)));
-    json_object_set_new(root, "years", json_integer(pw_results_years(res)));
+    /* The projection's years, as --years gives them (the results also hold
+     * the history's rows before them). */
+    json_object_set_new(root, "years",
+                        json_integer(pw_results_years(res) -
+                                     (pw_results_projection_year(res) - pw_results_start_year(res))));
     snprintf(buf, sizeof buf, "%.17g", pw_results_scale(res));
     json_object_set_new(root, "scale", json_string(buf));
     json_object_set_new(root, "threads", json_integer(rec->threads));

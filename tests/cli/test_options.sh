@@ -120,9 +120,9 @@ head -1 r.csv | grep -qx 'name,title,summary,rules' || no "regimes csv header: $
 "$PW_BIN" regimes --json | python3 -c 'import json,sys; json.load(sys.stdin)' || no "regimes --json still works"
 # A registry report in the other format is refused before it runs, whether
 # asked by --format or by the output's name.
-range "the caseload report is JSON, not csv" registry report --db x.db --as t --kind caseload --format csv
-range "the caseload report is JSON, not csv" registry report --db x.db --as t --kind caseload --output c.csv
-[ ! -e c.csv ] || no "a refused report wrote c.csv"
+range "the tdi-export report is CSV, not json" registry report --db x.db --as t --kind tdi-export --format json
+range "the tdi-export report is CSV, not xlsx" registry report --db x.db --as t --kind tdi-export --output c.xlsx
+[ ! -e c.xlsx ] || no "a refused report wrote c.xlsx"
 
 [ $fail -eq 0 ] && echo "options: all checks passed"
 exit $fail

@@ -38,7 +38,7 @@ grep -q "report.html: cannot write" limited.err && ok "the failing file is named
 grep -q "nothing written to old" limited.err && ok "it says nothing was written" || bad "no 'nothing written'"
 diff -r full old > /dev/null && ok "the earlier run's set is as it was" || bad "the earlier set changed"
 [ -z "$(ls -A old | grep -v -e '^summary.json$' -e '^summary.csv$' -e '^timeseries.csv$' -e '^report.html$' \
-        -e '^params.csv$' -e '^inputs$')" ] && [ -z "$(ls -A old/inputs | grep -e '^\.' -e tmp)" ] \
+        -e '^params.csv$' -e '^inputs$' -e '^observations.csv$')" ] && [ -z "$(ls -A old/inputs | grep -e '^\.' -e tmp)" ] \
     && ok "no staging folder or temporary file left" || bad "left: $(ls -A old)"
 
 (trap '' XFSZ; ulimit -f $blocks; run --seed 7 --out fresh > /dev/null 2> fresh.err)

@@ -153,11 +153,11 @@ class Run(unittest.TestCase):
     def test_same_numbers_as_pathways_run(self):
         """The shipped posterior, the seed, the scale: one run either way."""
         want = read_csv(os.path.join(self.cli_dir, "timeseries.csv"))
-        got = rows(self.res.series())
+        got = rows(self.res.series(history=True))
         self.assertEqual(len(got), len(want))
         for g, w in zip(got, want):
-            self.assertEqual((g["regime"], g["run"], g["year"]),
-                             (w["regime"], int(w["run"]), int(w["year"])))
+            self.assertEqual((g["regime"], g["run"], g["year"], g["phase"]),
+                             (w["regime"], int(w["run"]), int(w["year"]), w["phase"]))
             for k in pw.series_names():
                 self.assertTrue(close(g[k], float(w[k])), (k, g[k], w[k]))
         want = read_csv(os.path.join(self.cli_dir, "summary.csv"))
@@ -192,7 +192,7 @@ class Run(unittest.TestCase):
             sc[lever] = 0.02
             with pw.run(sc, regimes=["kz-current"], threads=2, **SMALL) as more:
                 a = [x["drug_crimes"] for x in rows(self.res.series("kz-current"))]
-                b = [x["drug_crimes"] for x in rows(more.series())]
+                b = [x["drug_crimes"] for x in rows(more.series(history=True))]
                 self.assertNotEqual(a, b)
                 out = more.write(os.path.join(self.tmp.name, "lever"))
                 self.assertEqual(out.info["overrides"], {lever: sc[lever]})
@@ -209,7 +209,7 @@ class Run(unittest.TestCase):
         for f in ("summary.json", "summary.csv", "timeseries.csv", "report.html"):
             self.assertTrue(os.path.exists(os.path.join(out.folder, f)), f)
         back = rows(out.timeseries)
-        mine = rows(self.res.series())
+        mine = rows(self.res.series(history=True))
         for g, w in zip(back, mine):
             for k in pw.series_names():
                 self.assertTrue(close(g[k], w[k]), k)
