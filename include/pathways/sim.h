@@ -37,6 +37,9 @@ int pw_scenario_start_year(const pw_scenario *s);
 /* Calendar year the history phase starts in (the scenario's
  * `history_start_year`), or 0 when the run starts at the projection. */
 int pw_scenario_history_start_year(const pw_scenario *s);
+/* Full-scale people at the history's start (the population when there is
+ * no history). */
+double pw_scenario_history_population(const pw_scenario *s);
 /* The regime in force during the history ("kz-current"), or NULL. */
 const char *pw_scenario_history_regime(const pw_scenario *s);
 

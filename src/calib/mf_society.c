@@ -576,10 +576,21 @@ static int run_history(const pw_scenario *s, double scale_population, double eps
     mf_par *h = NULL;
     double *hy0 = NULL, *traj = NULL;
     int rc = pw_regime_load("kz-current", &base, err);
+    /* The history starts from the history year's population and grows at
+     * its own immigration rate, as the agent-based history does
+     * (history_population, demography.history_immigration_rate): starting
+     * it from today's population had the mean field hold twice the
+     * agent-based prisoners by 2024. */
+    double frac = scale_population > 0 ? scale_population : 1.0;
+    if (pw_scenario_population(s) > 0)
+        frac *= pw_scenario_history_population(s) / pw_scenario_population(s);
     if (rc == PW_OK)
-        rc = mf_setup(s, base, scale_population, &h, &hy0, err);
+        rc = mf_setup(s, base, frac, &h, &hy0, err);
     if (rc != PW_OK)
         goto done;
+    int ihi = pw_param_find(s, "demography.history_immigration_rate");
+    if (ihi >= 0)
+        h->immig = pw_param_get(s, (size_t)ihi);
     traj = malloc((size_t)(hy + 1) * h->dim * sizeof *traj);
     if (!traj) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");

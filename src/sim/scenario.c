@@ -324,6 +324,11 @@ const char *pw_scenario_name(const pw_scenario *s) { return s->name; }
 double pw_scenario_population(const pw_scenario *s) { return s->population; }
 int pw_scenario_start_year(const pw_scenario *s) { return s->start_year; }
 int pw_scenario_history_start_year(const pw_scenario *s) { return s->history_start_year; }
+double pw_scenario_history_population(const pw_scenario *s)
+{
+    return s->history_start_year > 0 && s->history_population > 0 ? s->history_population
+                                                                  : s->population;
+}
 const char *pw_scenario_history_regime(const pw_scenario *s)
 {
     return s->history_start_year > 0 ? s->history_regime : NULL;
