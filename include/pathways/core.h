@@ -201,6 +201,11 @@ void pw_outset_abort(char *staging);                                /* frees sta
 int pw_outset_write(const char *dir, int (*write)(const char *staging, void *arg, pw_error *err),
                     void *arg, pw_error *err);
 
+/* Writes one CSV field to f: as it is, or in double quotes (quotes doubled)
+ * when it holds a comma, a quote or a line break (RFC 4180, as a
+ * spreadsheet reads it). */
+void pw_csv_field(FILE *f, const char *s);
+
 /* ---- Progress on long runs ------------------------------------------- */
 /*
  * A progress bar on stderr, drawn only when stderr is a terminal (or when

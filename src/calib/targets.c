@@ -113,22 +113,6 @@ double pw_target_sd(const pw_targets *t, size_t i) { return t->t[i].sd; }
 const char *pw_target_source(const pw_targets *t, size_t i) { return t->t[i].source; }
 long pw_target_line(const pw_targets *t, size_t i) { return t->t[i].line; }
 
-/* A CSV field, quoted when it holds a comma, a quote or a line break. */
-static void put_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 int pw_targets_write_csv(const pw_targets *t, const char *path, pw_error *err)
 {
     pw_afile *af;
@@ -139,11 +123,11 @@ int pw_targets_write_csv(const pw_targets *t, const char *path, pw_error *err)
     fprintf(f, "series,year,value,sd,name,source\n");
     for (size_t i = 0; i < t->n; i++) {
         const target *x = &t->t[i];
-        put_field(f, x->series);
+        pw_csv_field(f, x->series);
         fprintf(f, ",%d,%.10g,%.10g,", x->year, x->value, x->sd);
-        put_field(f, x->name);
+        pw_csv_field(f, x->name);
         fputc(',', f);
-        put_field(f, x->source);
+        pw_csv_field(f, x->source);
         fputc('\n', f);
     }
     if (ferror(f)) {

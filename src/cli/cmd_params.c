@@ -35,18 +35,6 @@ static const char *prior_name(pw_prior_kind k)
     return k == PW_PRIOR_UNIFORM ? "uniform" : k == PW_PRIOR_LOGUNIFORM ? "loguniform" : "";
 }
 
-/* A CSV field: quoted, with inner quotes doubled (RFC 4180). */
-static void csv_field(const char *s, FILE *f)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 int pw_cmd_params(int argc, char **argv)
 {
     pw_cli_val v[P_N_OPTS];
@@ -106,10 +94,10 @@ int pw_cmd_params(int argc, char **argv)
                 printf("%.10g,%.10g,", a, b);
             else
                 printf(",,");
-            csv_field(src, stdout);
+            pw_csv_field(stdout, src);
             putchar(',');
             if (pw_param_inert(s, i))
-                csv_field(pw_param_inert(s, i), stdout);
+                pw_csv_field(stdout, pw_param_inert(s, i));
             putchar('\n');
         } else {
             printf("%-48s %-12.6g allowed [%g, %g]", name, pw_param_get(s, i), lo, hi);

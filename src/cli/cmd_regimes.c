@@ -29,22 +29,6 @@ const pw_cli_cmd pw_cli_spec_regimes = {
     "--regime ./my.yaml`. docs/regimes.md explains every rule.",
     regimes_opts, G_N_OPTS, NULL};
 
-/* A CSV field: quoted when it holds a comma, quote or line break. */
-static void csv_field(const char *s, FILE *f)
-{
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static int load(const char *name, pw_regime **r)
 {
     pw_error e;
@@ -111,11 +95,11 @@ int pw_cmd_regimes(int argc, char **argv)
                                                   "summary", pw_regime_summary(r), "rules",
                                                   pw_regime_rule_count(r)));
         else if (as_csv) {
-            csv_field(pw_regime_name(r), stdout);
+            pw_csv_field(stdout, pw_regime_name(r));
             putchar(',');
-            csv_field(pw_regime_title(r), stdout);
+            pw_csv_field(stdout, pw_regime_title(r));
             putchar(',');
-            csv_field(pw_regime_summary(r), stdout);
+            pw_csv_field(stdout, pw_regime_summary(r));
             printf(",%d\n", pw_regime_rule_count(r));
         } else
             printf("%-12s %s\n", pw_regime_name(r), pw_regime_summary(r));

@@ -256,3 +256,18 @@ int pw_outset_write(const char *dir, int (*write)(const char *staging, void *arg
     pw_outset_abort(staging);
     return rc;
 }
+
+void pw_csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
