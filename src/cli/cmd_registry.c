@@ -34,7 +34,7 @@ static const char usage_text[] =
     "commands:\n"
     "  init --db DB                     create the registry and an admin user;\n"
     "                                   prints the admin token as the last line\n"
-    "  user add --db DB --as TOKEN --name NAME --role ROLE\n"
+    "  user add --db DB --as TOKEN --name NAME --role ROLE [--site SITE]\n"
     "                                   add a user (admin only); prints the token\n"
     "  user list --db DB --as TOKEN     users as JSON Lines (admin, auditor)\n"
     "  user disable --db DB --as TOKEN --name NAME\n"
@@ -107,7 +107,7 @@ static int fail(const pw_error *err)
 }
 
 typedef struct opts {
-    const char *db, *as, *name, *role, *to, *from, *out, *checkpoint;
+    const char *db, *as, *name, *role, *to, *from, *out, *checkpoint, *site;
     int force;
     long batch;
     int first_arg; /* index of the first operand in argv */
@@ -122,6 +122,7 @@ static int parse(int argc, char **argv, const char *cmd, opts *o)
         {"as", required_argument, NULL, 'a'},
         {"name", required_argument, NULL, 'n'},
         {"role", required_argument, NULL, 'r'},
+        {"site", required_argument, NULL, 's'},
         {"batch", required_argument, NULL, 'b'},
         {"to", required_argument, NULL, 't'},
         {"from", required_argument, NULL, 'f'},
@@ -143,6 +144,7 @@ static int parse(int argc, char **argv, const char *cmd, opts *o)
         case 'a': o->as = optarg; break;
         case 'n': o->name = optarg; break;
         case 'r': o->role = optarg; break;
+        case 's': o->site = optarg; break;
         case 't': o->to = optarg; break;
         case 'f': o->from = optarg; break;
         case 'F': o->force = 1; break;
@@ -229,7 +231,7 @@ static int cmd_user(int argc, char **argv)
     case 0:
         if (!o.name || !o.role)
             return pw_cli_usage_error(cmd, "--name and --role are required");
-        rc = pw_registry_user_add(o.db, o.as, o.name, o.role, token, &err);
+        rc = pw_registry_user_add_site(o.db, o.as, o.name, o.role, o.site, token, &err);
         break;
     case 1:
         if (o.name || o.role)

@@ -45,7 +45,7 @@ static const char usage[] =
     "  -d, --db DB        SQLite file or postgresql:// URL (default $PW_REGISTRY_DB)\n"
     "  -a, --as TOKEN     your bearer token (default $PW_REGISTRY_TOKEN)\n"
     "  -k, --kind KIND    one of the kinds above\n"
-    "  -b, --by GROUP     group by programme, regime or substance (relapse-survival,\n"
+    "  -b, --by GROUP     group by programme, regime, substance, site or oblast (relapse-survival,\n"
     "                     caseload, outcomes; default: one group \"all\")\n"
     "  -t, --as-of DATE   the report's \"today\" (default: today, UTC)\n"
     "  -o, --output FILE  write to FILE (atomically) instead of standard output\n"
@@ -115,7 +115,7 @@ int pw_cmd_registry_report(int argc, char **argv)
         return pw_cli_usage_error(cmd, "--kind: unknown kind '%s' (see --help)", kind);
     o.by = pw_registry_report_by(by);
     if (o.by < 0)
-        return pw_cli_usage_error(cmd, "--by must be programme, regime or substance, not '%s'", by);
+        return pw_cli_usage_error(cmd, "--by must be programme, regime, substance, site or oblast, not '%s'", by);
     if (asof) {
         if (pw_registry_date(asof, &o.as_of) != PW_OK)
             return pw_cli_usage_error(cmd, "--as-of must be a date YYYY-MM-DD, not '%s'", asof);
