@@ -468,7 +468,9 @@ static void findings_free(findings *f)
 
 /* Episodes under watch: open, or discharged within the look-back (the
  * post-rehabilitation monitoring period). */
-#define WATCHED "e.status <> 'rejected' AND e.start_day <= ? AND " \
+/* A placement waiting for the panel is not under watch: its schedule has
+ * not started (it starts at activation, import_event.c). */
+#define WATCHED "e.status NOT IN ('rejected', 'pending_panel') AND e.start_day <= ? AND " \
                 "(e.discharge_day IS NULL OR e.discharge_day >= ?)"
 
 static int add_reason(findings *f, pwi_stmt *st, const char *why, pw_error *err)

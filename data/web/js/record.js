@@ -6,9 +6,9 @@
 
 import { api, ApiError, may } from './api.js';
 import { clear, el, message, today } from './dom.js';
+import { has, t } from './i18n.js';
 
 export const name = 'record';
-export const label = 'Record';
 
 let forms = null;
 let me = null;
@@ -30,12 +30,13 @@ export async function start(who) {
     if (!res.ok) throw new Error(`forms.json: HTTP ${res.status}`);
     forms = await res.json();
   } catch (e) {
-    out.append(message('error', `The forms could not be loaded (${e.message}).`));
+    out.append(message('error', t('rec.forms_failed', { reason: e.message })));
     return;
   }
   const sel = clear(document.getElementById('rec-kind'));
   for (const f of forms.records.filter((r) => may(me, 'write', r.needs)))
-    sel.append(el('option', { value: f.type, text: f.label }));
+    sel.append(el('option', { value: f.type, text: formLabel(f) }));
+  if (pending && forms.records.some((r) => r.type === pending.type)) sel.value = pending.type;
   draw();
 }
 
@@ -44,11 +45,11 @@ function control(f) {
   const common = { id, name: f.name, required: f.required || null, 'aria-describedby': `rec-err-${f.name}` };
   switch (f.kind) {
     case 'select':
-      return el('select', common, f.required ? null : el('option', { value: '', text: '(not given)' }),
-        f.options.map((o) => el('option', { value: o, text: o.replace('_', ' ') })));
+      return el('select', common, f.required ? null : el('option', { value: '', text: t('rec.not_given') }),
+        f.options.map((o) => el('option', { value: o, text: optLabel(o) })));
     case 'bool':
-      return el('select', common, el('option', { value: '', text: '(not asked)' }),
-        el('option', { value: 'true', text: 'yes' }), el('option', { value: 'false', text: 'no' }));
+      return el('select', common, el('option', { value: '', text: t('rec.not_asked') }),
+        el('option', { value: 'true', text: t('common.yes') }), el('option', { value: 'false', text: t('common.no') }));
     case 'int':
       return el('input', { ...common, type: 'number', inputmode: 'numeric', step: 1, min: f.min, max: f.max });
     case 'date':
@@ -66,7 +67,7 @@ function control(f) {
 
 function field(f) {
   return el('div', { class: `field kind-${f.kind}` },
-    el('label', { for: `rec-${f.name}` }, f.label, f.required ? el('span', { class: 'req', text: ' (required)' }) : null),
+    el('label', { for: `rec-${f.name}` }, fieldText(f), f.required ? el('span', { class: 'req', text: ` ${t('rec.required')}` }) : null),
     control(f),
     el('p', { class: 'field-error', id: `rec-err-${f.name}`, hidden: true }));
 }
@@ -82,21 +83,24 @@ function draw() {
   const form = el('form', { id: 'rec-form', class: 'card record', novalidate: true, 'data-type': spec.type },
     el('p', { class: 'error', id: 'rec-error', role: 'alert', hidden: true }));
   let box = form;
+  let legends = 0;
   for (const f of fields) {
     if (f.legend) {
-      box = el('fieldset', {}, el('legend', { text: f.legend }));
+      legends++;
+      box = el('fieldset', {}, el('legend', { text: legendText(spec, legends, f.legend) }));
       form.append(box);
     } else {
       box.append(field(f));
     }
   }
-  form.append(el('div', { class: 'actions' }, el('button', { type: 'submit', text: `Save ${spec.label.toLowerCase()}` })),
+  form.append(el('div', { class: 'actions' }, el('button', { type: 'submit', text: t('rec.save') })),
     el('p', { id: 'rec-done', class: 'ok', role: 'status' }));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     submit(form, spec, fields);
   });
   out.append(form);
+  applyPrefill();
 }
 
 // The record as the importer wants it: only the fields that were filled
@@ -131,19 +135,19 @@ async function submit(form, spec, fields) {
   button.disabled = true;
   try {
     const res = await api('records', { method: 'POST', body: `${JSON.stringify(collect(form, spec, fields))}\n` });
-    form.querySelector('#rec-done').textContent = `Saved: ${res.committed} record written to the registry.`;
+    form.querySelector('#rec-done').textContent = t('rec.saved', { n: res.committed });
     // Keep the episode and date for the next record of the same person.
     for (const f of fields)
       if (f.name && f.name !== 'episode' && f.kind !== 'date' && !f.required) form.elements[f.name].value = '';
   } catch (e) {
     const msg = e instanceof ApiError ? e.human() : String(e);
     const top = form.querySelector('#rec-error');
-    top.textContent = `Nothing was saved. ${msg}`;
+    top.textContent = `${t('rec.nothing_saved')} ${msg}`;
     top.hidden = false;
     const input = e.field && form.elements[e.field];
     if (input) {
       const p = form.querySelector(`#rec-err-${e.field}`);
-      p.textContent = e.message;
+      p.textContent = e.reason();
       p.hidden = false;
       input.setAttribute('aria-invalid', 'true');
       input.focus();
@@ -151,4 +155,45 @@ async function submit(form, spec, fields) {
   } finally {
     button.disabled = false;
   }
+}
+
+// Labels in the chosen language: the form's own key, then the field's,
+// then forms.json's English label (a translator adds the key to the
+// i18n files; the i18n test checks every form field has one).
+function formLabel(spec) {
+  return has(`form.${spec.type}`) ? t(`form.${spec.type}`) : spec.label;
+}
+function fieldText(f) {
+  if (has(`form.${currentType()}.${f.name}`)) return t(`form.${currentType()}.${f.name}`);
+  return has(`field.${f.name}`) ? t(`field.${f.name}`) : f.label;
+}
+function legendText(spec, k, fallback) {
+  return has(`form.${spec.type}.legend${k}`) ? t(`form.${spec.type}.legend${k}`) : fallback;
+}
+function optLabel(o) {
+  return has(`val.${o}`) ? t(`val.${o}`) : o.replace(/_/g, ' ');
+}
+function currentType() {
+  return document.getElementById('rec-kind').value;
+}
+
+// Values to put in a form when it is drawn next (the panel queue's
+// "decide"): the record type and field values.
+let pending = null;
+export function prefill(type, values) {
+  pending = { type, values };
+}
+export function applyPrefill() {
+  const form = document.getElementById('rec-form');
+  if (!pending || !form || form.dataset.type !== pending.type) {
+    const sel = document.getElementById('rec-kind');
+    if (pending && forms && sel.value !== pending.type && [...sel.options].some((o) => o.value === pending.type)) {
+      sel.value = pending.type;
+      draw();
+    }
+    return;
+  }
+  for (const [k, val] of Object.entries(pending.values))
+    if (form.elements[k]) form.elements[k].value = val;
+  pending = null;
 }
