@@ -34,7 +34,9 @@ function showView(name) {
     else a.removeAttribute('aria-current');
   }
   const v = VIEWS.find((x) => x.name === name);
-  if (v && me && !started.has(name)) {
+  // A view that lists work waiting (the panel's queue) is fetched afresh
+  // each time it is shown; the others once per sign-in.
+  if (v && me && (!started.has(name) || v.fresh)) {
     started.add(name);
     v.start(me);
   }

@@ -60,6 +60,8 @@ async function load() {
   await Promise.all(cards.map(async (c, i) => {
     try {
       const rep = await api(`reports/${c.kind}${query({ as_of: asOf, by: c.grouped ? by : '' })}`);
+      // Not every report echoes its grouping (outcomes does not).
+      if (c.grouped && !rep.by) rep.by = by;
       clear(slots[i]).append(...[].concat(c.draw(rep)));
     } catch (e) {
       clear(slots[i]).append(message('error', e instanceof ApiError ? e.human() : String(e)));

@@ -10,6 +10,8 @@ import { clear, el, int, message, table, date, daysBetween, episodeLink } from '
 import { t, tv } from './i18n.js';
 
 export const name = 'queue';
+// Shown afresh each time (app.js): a decision just taken leaves the queue.
+export const fresh = true;
 
 export function allowed(who) {
   return may(who, 'write', 'panel') && may(who, 'read', 'episode');

@@ -55,7 +55,7 @@ function control(f) {
     case 'date':
       // ISO dates typed as text: a date picker shows the browser's
       // locale format (01/02/2026), which is ambiguous across the sites.
-      return el('input', { ...common, type: 'text', inputmode: 'numeric', value: f.default === 'today' ? today() : null, placeholder: 'YYYY-MM-DD', pattern: '[0-9]{4}-[0-9]{2}-[0-9]{2}', autocomplete: 'off' });
+      return el('input', { ...common, type: 'text', inputmode: 'numeric', value: f.default === 'today' ? today() : null, placeholder: t('common.date_placeholder'), pattern: '[0-9]{4}-[0-9]{2}-[0-9]{2}', autocomplete: 'off' });
     case 'textarea':
       return el('textarea', { ...common, rows: 3 });
     default: {
