@@ -381,7 +381,7 @@ wd_click '#ep-form button[type=submit]'
 wd_wait 'return !!document.querySelector("#ep-history");' && ok "the episode shows its history of corrections" || fail "no history table"
 hist=$(wd_js 'return [...document.querySelectorAll("#ep-history tbody tr")].map(r => [...r.cells].map(c => c.textContent).join("|")).join(";");' | jq -r .)
 case $hist in *"review $RID|psych_health|14|12|typed 14 for 12|u_clinician"*) ok "history: $hist" ;; *) fail "history row: $hist" ;; esac
-check "the review shows the current value" 'return [...document.querySelectorAll("#ep-sec-reviews tbody tr")].some(r => r.textContent.includes("psychological health 12"));'
+check "the review shows the current value" 'return [...document.querySelectorAll("#ep-sec-reviews tbody tr")].some(r => r.textContent.toLowerCase().includes("psychological health 12"));'
 wd_js 'document.querySelector("#ep-sec-history").scrollIntoView();' > /dev/null
 shot episode-history
 # The same form in Russian: the choice that must be made says so.
@@ -392,6 +392,9 @@ wd_select '#rec-kind' test
 wd_wait 'return !!document.querySelector("#rec-form[data-type=test]");'
 check "in Russian the empty choice reads 'выберите'" 'return document.querySelector("#rec-result").options[0].textContent.includes("выберите");'
 wd_js 'localStorage.removeItem("pathways.lang");' > /dev/null
+# The page keeps the language it started with until told (i18n.js):
+# back to English for the checks below.
+wd_js_async 'const done = arguments[arguments.length - 1]; import("/js/i18n.js").then(m => m.setLang("en")).then(() => done(1));' > /dev/null
 
 # ---- readable messages for the answers the UI cannot provoke -------------------
 # 403 and 429 cannot be reached through the page (it hides what a role may

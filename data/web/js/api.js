@@ -26,6 +26,8 @@ export function clearToken() {
 // stable `code` of the error when the server sends one: the page shows
 // the code's sentence in the chosen language (i18n `err.CODE`), and the
 // server's English words when it has no sentence for that code.
+const GENERIC = ['forbidden', 'invalid', 'parse'];
+
 export class ApiError extends Error {
   constructor(status, body, retryAfter) {
     super((body && body.error) || `HTTP ${status}`);
@@ -40,8 +42,10 @@ export class ApiError extends Error {
   }
 
   // The reason in the chosen language: by code when known, else as sent.
+  // The generic codes (a refusal, a bad value, a parse error) have only a
+  // placeholder sentence: the server's own words say more.
   reason() {
-    if (this.code && has(`err.${this.code}`))
+    if (this.code && !GENERIC.includes(this.code) && has(`err.${this.code}`))
       // {field} in the page's own sentences, {label} in the entry forms'.
       return t(`err.${this.code}`, { ...this.params, field: fieldLabel(this.field), label: fieldLabel(this.field) });
     return this.message;
