@@ -5,8 +5,10 @@
 
 import { api, ApiError, clearToken, setToken, token } from './js/api.js';
 import { clear, el } from './js/dom.js';
+import { lang, preferred, setLang, t, tv } from './js/i18n.js';
 import * as dashboard from './js/dashboard.js';
 import * as survival from './js/survival.js';
+import * as queue from './js/queue.js';
 import * as episode from './js/episode.js';
 import * as record from './js/record.js';
 import * as audit from './js/audit.js';
@@ -14,7 +16,7 @@ import * as users from './js/users.js';
 
 // Order of the navigation. Each view says from the role's permissions
 // whether it has anything to offer.
-const VIEWS = [dashboard, survival, episode, record, audit, users];
+const VIEWS = [queue, dashboard, survival, episode, record, audit, users];
 
 let me = null;
 const started = new Set();
@@ -32,7 +34,9 @@ function showView(name) {
     else a.removeAttribute('aria-current');
   }
   const v = VIEWS.find((x) => x.name === name);
-  if (v && me && !started.has(name)) {
+  // A view that lists work waiting (the panel's queue) is fetched afresh
+  // each time it is shown; the others once per sign-in.
+  if (v && me && (!started.has(name) || v.fresh)) {
     started.add(name);
     v.start(me);
   }
@@ -57,7 +61,7 @@ function route() {
   const v = allowed.find((x) => x.name === want) || allowed[0];
   if (!v) {
     showView('signin');
-    setStatus('Your role has no view in this application.');
+    setStatus(t('app.no_view'));
     return;
   }
   showView(v.name);
@@ -66,7 +70,7 @@ function route() {
 function buildNav() {
   const list = clear($('nav-list'));
   for (const v of VIEWS.filter((x) => x.allowed(me)))
-    list.append(el('li', {}, el('a', { href: `#${v.name}`, 'data-view': v.name, text: v.label })));
+    list.append(el('li', {}, el('a', { href: `#${v.name}`, 'data-view': v.name, text: t(`nav.${v.name}`) })));
   $('nav').hidden = false;
 }
 
@@ -74,7 +78,12 @@ function signedIn(who) {
   me = who;
   started.clear();
   $('who-name').textContent = who.name;
-  $('who-role').textContent = who.role.replace('_', ' ');
+  $('who-role').textContent = tv(who.role);
+  // The user's scope as the server applies it (scope.h): a site, or the
+  // court's episodes only.
+  const scope = [who.site ? t('app.scope_site', { site: who.site }) : null,
+    who.court_only ? t('app.scope_court') : null].filter(Boolean).join('; ');
+  $('who-scope').textContent = scope ? ` · ${scope}` : '';
   $('whoami').hidden = false;
   document.body.dataset.role = who.role;
   buildNav();
@@ -90,7 +99,7 @@ function signOut(msg) {
   delete document.body.dataset.role;
   // Drop every view's content: nothing of the last user's records may
   // stay in the page for the next one.
-  for (const id of ['dash-cards', 'surv-out', 'epl-out', 'ep-out', 'rec-out', 'aud-out', 'aud-verify-out', 'usr-out'])
+  for (const id of ['queue-out', 'dash-cards', 'surv-out', 'epl-out', 'ep-out', 'rec-out', 'aud-out', 'aud-verify-out', 'usr-out'])
     clear($(id));
   history.replaceState(null, '', location.pathname);
   setStatus(msg || '');
@@ -104,7 +113,7 @@ async function onSignIn(ev) {
   const t = input.value.trim();
   errp.hidden = true;
   if (!t) {
-    errp.textContent = 'Paste your token first.';
+    errp.textContent = t('signin.empty');
     errp.hidden = false;
     input.setAttribute('aria-invalid', 'true');
     input.focus();
@@ -127,9 +136,33 @@ async function onSignIn(ev) {
 
 async function init() {
   $('signin-form').addEventListener('submit', onSignIn);
-  $('signout').addEventListener('click', () => signOut('Signed out.'));
+  $('signout').addEventListener('click', () => signOut(t('app.signed_out')));
   window.addEventListener('hashchange', route);
-  window.addEventListener('pw-unauthorised', () => signOut('Your session has ended: sign in again.'));
+  // The queue's "decide": the panel-decision form for that episode.
+  window.addEventListener('pw-record', (ev) => {
+    record.prefill(ev.detail.type, ev.detail.values);
+    if (location.hash !== '#record') history.pushState(null, '', '#record');
+    route();
+    record.applyPrefill();
+  });
+  // A link to an episode from another view (overdue, flags, the queue).
+  window.addEventListener('pw-open-episode', (ev) => {
+    if (location.hash !== '#episode') history.pushState(null, '', '#episode');
+    route();
+    episode.open(ev.detail);
+  });
+  window.addEventListener('pw-unauthorised', () => signOut(t('app.session_ended')));
+  // The language: the one chosen before (localStorage), else the
+  // browser's. A change redraws the open view in the new language.
+  await setLang(preferred());
+  $('lang').value = lang();
+  $('lang').addEventListener('change', async () => {
+    await setLang($('lang').value, true);
+    if (me) {
+      const keep = me;
+      signedIn(keep);
+    }
+  });
   for (const v of VIEWS) v.setup();
   // A reload of the tab keeps the session: ask the server who we are.
   if (token()) {

@@ -33,6 +33,11 @@ int pw_registry_init(const char *db, char token_out[65], pw_error *err);
 int pw_registry_user_add(const char *db, const char *as_token,
                          const char *name, const char *role,
                          char token_out[65], pw_error *err);
+/* The same for a user who sees the person-level rows of one site only
+ * (`site` NULL: every site). */
+int pw_registry_user_add_site(const char *db, const char *as_token, const char *name,
+                              const char *role, const char *site, char token_out[65],
+                              pw_error *err);
 
 /* Options and outcome of an import. */
 typedef struct pw_import_opts {

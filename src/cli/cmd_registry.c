@@ -2,7 +2,7 @@
  * pathways registry: the monitoring registry's command line (docs/registry.md).
  *
  *   registry init       --db DB
- *   registry user add   --db DB --as TOKEN --name NAME --role ROLE
+ *   registry user add   --db DB --as TOKEN --name NAME --role ROLE [--site SITE]
  *   registry user list|disable|rotate --db DB --as TOKEN [--name NAME]
  *   registry import     --db DB --as TOKEN [--batch N] FILE.jsonl
  *   registry stats      --db DB --as TOKEN
@@ -34,6 +34,8 @@
 #define R_ROLE {"role", 0, PW_OPT_STR, "ROLE", 0, 0, \
                 "admin intake panel clinician case_manager court_liaison lab analyst auditor", \
                 NULL, "the new user's role", 0}
+#define R_SITE {"site", 0, PW_OPT_STR, "SITE", 0, 0, NULL, "every site", \
+                "the treatment centre the new user is limited to", 0}
 #define R_BATCH {"batch", 0, PW_OPT_INT, "N", 1, 1000000, NULL, "1000", \
                  "records per transaction", 0}
 #define R_TO {"to", 0, PW_OPT_STR, "FILE", 0, 0, NULL, NULL, \
@@ -54,7 +56,7 @@
 static const pw_cli_opt reg_help_opts[] = {PW_OPT_HELP_ROW};
 static const pw_cli_opt reg_init_opts[] = {R_DB, PW_OPT_HELP_ROW};
 static const pw_cli_opt reg_user_add_opts[] = {R_DB, R_AS, R_NAME("the new user's name"), R_ROLE,
-                                               PW_OPT_HELP_ROW};
+                                               R_SITE, PW_OPT_HELP_ROW};
 static const pw_cli_opt reg_token_opts[] = {R_DB, R_AS, PW_OPT_HELP_ROW};
 static const pw_cli_opt reg_user_disable_opts[] = {R_DB, R_AS, R_NAME("the user to disable"),
                                                    PW_OPT_HELP_ROW};
@@ -88,7 +90,7 @@ const pw_cli_cmd pw_cli_spec_registry = {
     "commands:\n"
     "  init --db DB                     create the registry and an admin user;\n"
     "                                   prints the admin token as the last line\n"
-    "  user add --db DB --as TOKEN --name NAME --role ROLE\n"
+    "  user add --db DB --as TOKEN --name NAME --role ROLE [--site SITE]\n"
     "                                   add a user (admin only); prints the token\n"
     "  user list --db DB --as TOKEN     users as JSON Lines (admin, auditor)\n"
     "  user disable --db DB --as TOKEN --name NAME\n"
@@ -147,7 +149,8 @@ const pw_cli_cmd pw_cli_spec_registry_init = {
     reg_init_opts, N_OF(reg_init_opts), NULL};
 const pw_cli_cmd pw_cli_spec_registry_user_add = {
     "registry user add", "add a user (admin only); prints the token", NULL,
-    "Adds a user with a role (admin only) and prints the new token, shown only once.",
+    "Adds a user with a role (admin only) and prints the new token, shown only once. With "
+    "--site the user sees only that treatment centre's episodes.",
     reg_user_add_opts, N_OF(reg_user_add_opts), NULL};
 const pw_cli_cmd pw_cli_spec_registry_user_list = {
     "registry user list", "users as JSON Lines (admin, auditor)", NULL,
@@ -226,7 +229,8 @@ static int fail(const pw_error *err)
 }
 
 typedef struct opts {
-    const char *db, *as, *name, *role, *to, *from, *out, *checkpoint, *type, *format;
+    const char *db, *as, *name, *role, *to, *from, *out, *checkpoint, *type, *format,
+               *site;
     int force;
     long batch;
     const char *operand[PW_CLI_MAX_OPERANDS];
@@ -255,6 +259,7 @@ static int parse(int argc, char **argv, const pw_cli_cmd *spec, opts *o)
         else if (strcmp(n, "as") == 0) o->as = v[i].s;
         else if (strcmp(n, "name") == 0) o->name = v[i].s;
         else if (strcmp(n, "role") == 0) o->role = v[i].s;
+        else if (strcmp(n, "site") == 0) o->site = v[i].s;
         else if (strcmp(n, "to") == 0) o->to = v[i].s;
         else if (strcmp(n, "from") == 0) o->from = v[i].s;
         else if (strcmp(n, "force") == 0) o->force = 1;
@@ -329,7 +334,7 @@ static int cmd_user(int argc, char **argv)
     case 0:
         if (!o.name || !o.role)
             return pw_cli_usage_error(cmd, "--name and --role are required");
-        rc = pw_registry_user_add(o.db, o.as, o.name, o.role, token, &err);
+        rc = pw_registry_user_add_site(o.db, o.as, o.name, o.role, o.site, token, &err);
         break;
     case 1:
         if (o.name || o.role)

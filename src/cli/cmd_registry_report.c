@@ -24,9 +24,10 @@ static const pw_cli_opt report_opts[RR_N_OPTS] = {
     [RR_KIND] = {"kind", 'k', PW_OPT_CHOICE, "KIND", 0, 0,
                  "relapse-survival|caseload|overdue|completeness|outcomes|flags|tdi-export", NULL,
                  "the report (required; see below)", 0},
-    [RR_BY] = {"by", 'b', PW_OPT_CHOICE, "GROUP", 0, 0, "programme|regime|substance",
+    [RR_BY] = {"by", 'b', PW_OPT_CHOICE, "GROUP", 0, 0, "programme|regime|substance|site|oblast",
                "one group \"all\"",
-               "group by programme, regime or substance (relapse-survival, caseload, outcomes)",
+               "group by programme, regime, substance, site or oblast (relapse-survival, "
+               "caseload, outcomes)",
                0},
     [RR_ASOF] = {"as-of", 't', PW_OPT_STR, "YYYY-MM-DD", 0, 0, NULL, "today, UTC",
                  "the report's \"today\"", 0},
@@ -126,7 +127,8 @@ int pw_cmd_registry_report(int argc, char **argv)
         return pw_cli_usage_error(cmd, "--kind: unknown kind '%s' (see --help)", kind);
     o.by = pw_registry_report_by(by);
     if (o.by < 0)
-        return pw_cli_usage_error(cmd, "--by must be programme, regime or substance, not '%s'", by);
+        return pw_cli_usage_error(cmd, "--by must be programme, regime, substance, site or oblast, not '%s'",
+                                  by);
     if (asof) {
         if (pw_registry_date(asof, &o.as_of) != PW_OK)
             return pw_cli_usage_error(cmd, "--as-of must be a date YYYY-MM-DD, not '%s'", asof);

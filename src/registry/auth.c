@@ -137,6 +137,11 @@ int pwi_auth_token(pwi_db *db, const char *token, pwi_user *out,
     if (rc == 1) {
         out->id = pwi_col_int64(st, 0);
         snprintf(out->name, sizeof out->name, "%s", pwi_col_text(st, 1));
+        /* The site column came with migration 6; found by name, since
+         * the row is read with SELECT * for its MAC. */
+        for (int c = 0; c < pwi_col_count(st); c++)
+            if (strcmp(pwi_col_name(st, c), "site") == 0 && pwi_col_text(st, c))
+                snprintf(out->site, sizeof out->site, "%s", pwi_col_text(st, c));
         int role = pwi_role_parse(pwi_col_text(st, 2));
         out->role = role < 0 ? PWI_ROLE_AUDITOR : (pwi_role)role;
         rc = role < 0 ? pw_error_set(err, PW_EAUTH, NULL, 0, "token",
@@ -150,8 +155,26 @@ int pwi_auth_token(pwi_db *db, const char *token, pwi_user *out,
     return rc;
 }
 
+int pwi_site_check(const char *site, pw_error *err)
+{
+    size_t n = site ? strlen(site) : 0;
+    int ok = n >= 1 && n <= 60;
+    for (const char *p = site; ok && *p; p++)
+        ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+             (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.';
+    return ok ? PW_OK
+              : pw_error_set(err, PW_EINVAL, NULL, 0, "site",
+                             "must be 1 to 60 letters, digits, '-', '_' or '.'");
+}
+
 int pwi_user_create(pwi_db *db, const char *name, pwi_role role,
                     char token_out[65], int64_t *id_out, pw_error *err)
+{
+    return pwi_user_create_at(db, name, role, NULL, token_out, id_out, err);
+}
+
+int pwi_user_create_at(pwi_db *db, const char *name, pwi_role role, const char *site,
+                       char token_out[65], int64_t *id_out, pw_error *err)
 {
     unsigned char raw[32];
     randombytes_buf(raw, sizeof raw);
@@ -171,7 +194,7 @@ int pwi_user_create(pwi_db *db, const char *name, pwi_role role,
     }
     rc = pwi_db_prepare(db,
                             "INSERT INTO users (name, role, token_hash, "
-                            "created) VALUES (?, ?, ?, ?) RETURNING id",
+                            "created, site) VALUES (?, ?, ?, ?, ?) RETURNING id",
                             &st, err);
     if (rc != PW_OK)
         return rc;
@@ -179,6 +202,7 @@ int pwi_user_create(pwi_db *db, const char *name, pwi_role role,
     pwi_bind_text(st, 2, pwi_role_name(role));
     pwi_bind_text(st, 3, h);
     pwi_bind_text(st, 4, now);
+    pwi_bind_text(st, 5, site && *site ? site : NULL);
     rc = pwi_step(st, err);
     int64_t id = 0;
     if (rc == 1) {

@@ -92,6 +92,10 @@ typedef struct pwi_user {
     int64_t id;
     char name[128];
     pwi_role role;
+    /* The site the user works for, or "" for every site (migration 6;
+     * docs/registry.md, Sites). Person-level rows of other sites are out of
+     * the user's scope (scope.h). */
+    char site[64];
 } pwi_user;
 
 /* Sets PW_EPERM with "role 'x' may not read|write y" unless allowed. */
@@ -107,5 +111,11 @@ int pwi_auth_token(pwi_db *db, const char *token, pwi_user *out,
  * (64 hex characters + NUL) to token_out. PW_ECONFLICT if the name exists. */
 int pwi_user_create(pwi_db *db, const char *name, pwi_role role,
                     char token_out[65], int64_t *id_out, pw_error *err);
+/* The same for a user scoped to `site` (NULL or "": every site). */
+int pwi_user_create_at(pwi_db *db, const char *name, pwi_role role, const char *site,
+                       char token_out[65], int64_t *id_out, pw_error *err);
+/* PW_OK when `site` is a usable site code (1-60 letters, digits, '-', '_',
+ * '.'), else PW_EINVAL naming field "site". */
+int pwi_site_check(const char *site, pw_error *err);
 
 #endif /* PWI_AUTH_H */

@@ -80,6 +80,10 @@ static const pwi_field f_episode[] = {
     {"ost", PWI_F_BOOL, R(0), RANGE(0, 1), .writer = PWI_OBJ_EPISODE, .column = "ost", .help = "opioid substitution treatment"},
     {"review_every_days", PWI_F_INT, R(0), RANGE(14, 365), .writer = PWI_OBJ_EPISODE, .help = "review interval (default 91)"},
     {"review_window_days", PWI_F_INT, R(0), RANGE(0, 60), .writer = PWI_OBJ_EPISODE, .help = "review window (default 14)"},
+    /* Not amendable: the site decides who sees the episode (scope.h), so a
+     * correction must not move an episode out of a site user's reach. */
+    {"site", PWI_F_TEXT, R(0), .writer = PWI_OBJ_EPISODE, .help = "treatment centre (1-60 letters, digits, '-', '_', '.'); a site user's own by default"},
+    {"oblast", PWI_F_TEXT, R(0), .writer = PWI_OBJ_EPISODE, .help = "oblast of the treatment centre"},
 };
 
 static const pwi_field f_panel[] = {

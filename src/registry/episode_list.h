@@ -30,6 +30,11 @@ typedef struct pwi_episode_query {
      * that started last on or before as_of, else the episode's status
      * (e.g. "pending_panel"). */
     const char *phase;
+    /* NULL or "": any. The episode's status (pending_panel, active,
+     * rejected, discharged): status=pending_panel is the panel's queue. */
+    const char *status;
+    /* NULL or "": any. The episode's site (migration 6). */
+    const char *site;
     int32_t as_of; /* day number for the phase */
     long limit;    /* 1..PWI_EPISODE_LIST_MAX */
     long offset;   /* >= 0 */

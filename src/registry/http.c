@@ -339,7 +339,7 @@ static enum MHD_Result h_report(pwi_reg *reg, req *rq, const char *kind)
     int b = pwi_report_by_parse(by);
     if (b < 0) {
         pw_error_set(&err, PW_EINVAL, NULL, 0, "by",
-                     "must be programme, regime or substance");
+                     "must be programme, regime, substance, site or oblast");
         return send_error(rq, &err);
     }
     o.by = (pwi_report_by)b;
@@ -506,18 +506,24 @@ static enum MHD_Result h_user_add(pwi_reg *reg, req *rq)
         return send_error(rq, &err);
     /* The strict reader of import lines (json_in.h): a duplicate "role",
      * an unknown field or a control character in the name is refused. */
-    static const char *const fields[] = {"name", "role", NULL};
+    static const char *const fields[] = {"name", "role", "site", NULL};
     json_t *in;
     if (pwi_json_read(rq->body, rq->len, "body", 1, fields, NULL, &in, &err) != PW_OK)
         return send_error(rq, &err);
     const char *name = json_string_value(json_object_get(in, "name"));
     const char *role = json_string_value(json_object_get(in, "role"));
+    /* The user's site (docs/registry.md, Sites); absent or "": all sites. */
+    const char *site = json_string_value(json_object_get(in, "site"));
+    if (site && !*site)
+        site = NULL;
     int r = role ? pwi_role_parse(role) : -1;
     if (!name || !*name) {
         pw_error_set(&err, PW_EINVAL, "body", 1, "name", "a non-empty string is required");
     } else if (r < 0) {
         pw_error_set(&err, PW_EINVAL, "body", 1, "role", "unknown role '%s'",
                      role ? role : "");
+    } else if (site && pwi_site_check(site, &err) != PW_OK) {
+        err.line = 1;
     }
     if (err.status) {
         json_decref(in);
@@ -527,7 +533,7 @@ static enum MHD_Result h_user_add(pwi_reg *reg, req *rq)
     int64_t id = 0;
     int rc = pwi_db_begin(reg->db, &err);
     if (rc == PW_OK)
-        rc = pwi_user_create(reg->db, name, (pwi_role)r, token, &id, &err);
+        rc = pwi_user_create_at(reg->db, name, (pwi_role)r, site, token, &id, &err);
     if (rc == PW_OK) {
         char obj[64];
         snprintf(obj, sizeof obj, "user:%lld", (long long)id);
@@ -541,8 +547,9 @@ static enum MHD_Result h_user_add(pwi_reg *reg, req *rq)
         json_decref(in);
         return send_error(rq, &err);
     }
-    json_t *doc = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id, "name",
-                            name, "role", pwi_role_name((pwi_role)r), "token", token);
+    json_t *doc = json_pack("{s:I, s:s, s:s, s:s, s:s?}", "id", (json_int_t)id, "name",
+                            name, "role", pwi_role_name((pwi_role)r), "token", token,
+                            "site", site);
     json_decref(in);
     sodium_memzero(token, sizeof token);
     return send_json(rq, MHD_HTTP_CREATED, doc);

@@ -270,7 +270,7 @@ int pwi_imp_rec_episode(pwi_importer *im, json_t *rec, pw_error *err)
         "referral_source", "order_ref", "order_expiry", "substance", "case",
         "tests_per_week", "previously_treated", "route", "frequency",
         "age_first_use", "injecting", "ost", "review_every_days",
-        "review_window_days", NULL};
+        "review_window_days", "site", "oblast", NULL};
     /* TDI 3.0 treatment-entry items (docs/sources.md R2 and R-M). */
     /* The value lists are the data dictionary's (dict.c). */
     const char *const *routes = pwi_v_route, *const *freqs = pwi_v_frequency;
@@ -291,6 +291,23 @@ int pwi_imp_rec_episode(pwi_importer *im, json_t *rec, pw_error *err)
     if (rc == PW_OK) rc = pwi_imp_get_str(im, rec, "order_ref", 0, &order_ref, err);
     if (rc == PW_OK) rc = pwi_imp_get_date(im, rec, "order_expiry", 0, &expiry, &has_expiry, err);
     if (rc == PW_OK) rc = pwi_imp_get_str(im, rec, "substance", 0, &subst, err);
+    /* The treatment centre and its oblast (migration 6). A user scoped to a
+     * site registers episodes of that site only; without a site given, the
+     * episode is theirs. */
+    const char *site = NULL, *oblast = NULL;
+    if (rc == PW_OK) rc = pwi_imp_get_str(im, rec, "site", 0, &site, err);
+    if (rc == PW_OK) rc = pwi_imp_get_str(im, rec, "oblast", 0, &oblast, err);
+    pw_error site_err;
+    if (rc == PW_OK && site && pwi_site_check(site, &site_err) != PW_OK)
+        return pwi_imp_bad(im, err, PW_EINVAL, "site",
+                           "must be 1 to 60 letters, digits, '-', '_' or '.'", NULL);
+    if (rc == PW_OK && im->reg->user.site[0]) {
+        if (site && strcmp(site, im->reg->user.site) != 0)
+            return pwi_imp_bad(im, err, PW_EPERM, "site",
+                               "you may register episodes of site '%.60s' only",
+                               im->reg->user.site);
+        site = im->reg->user.site;
+    }
     int route, freq, inj, has_prev, has_afu, has_ost;
     int64_t prev = 0, afu = 0, ost = 0;
     if (rc == PW_OK) rc = pwi_imp_get_enum(im, rec, "route", 0, routes, &route, err);
@@ -393,9 +410,9 @@ int pwi_imp_rec_episode(pwi_importer *im, json_t *rec, pw_error *err)
                         "recommendation_json, recommended_disposition, "
                         "requires_panel, status, active_day, created_by, "
                         "previously_treated, route, frequency, age_first_use, "
-                        "injecting_status, ost) "
+                        "injecting_status, ost, site, oblast) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                        "?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                         &st, err);
     if (rc == PW_OK) {
         pwi_bind_text(st, 1, ref);
@@ -436,6 +453,8 @@ int pwi_imp_rec_episode(pwi_importer *im, json_t *rec, pw_error *err)
             pwi_bind_int64(st, 23, ost);
         else
             pwi_bind_null(st, 23);
+        pwi_bind_text(st, 24, site);
+        pwi_bind_text(st, 25, oblast);
         rc = pwi_imp_run(st, &episode_id, err);
         if (rc == PW_ECONFLICT)
             rc = pw_error_set(err, PW_ECONFLICT, im->name, im->line, "ref",

@@ -124,6 +124,31 @@ int pwi_imp_rec_panel(pwi_importer *im, json_t *rec, pw_error *err)
         }
         if ((rc = pwi_imp_run(st, NULL, err)) != PW_OK)
             return rc;
+        /* The plan and its schedules start when the panel activates the
+         * placement, not on the referral day: a placement that waited
+         * months for the panel must not start half-way through its plan
+         * with reviews overdue. Everything not yet done moves by the wait
+         * (plan phases, reviews not held, random test days). */
+        int32_t wait = day - ep.start_day;
+        static const struct {
+            const char *sql;
+            int nwait; /* placeholders for the wait before the episode id */
+        } shift[] = {
+            {"UPDATE plan_phase SET start_day = start_day + ?, due_day = due_day + ?, "
+             "end_day = end_day + ? WHERE episode_id = ?", 3},
+            {"UPDATE review_due SET due_day = due_day + ? "
+             "WHERE episode_id = ? AND review_id IS NULL", 1},
+            {"UPDATE test_schedule SET test_day = test_day + ? WHERE episode_id = ?", 1}};
+        for (int i = 0; decision != 2 && wait > 0 && i < 3; i++) {
+            if ((rc = pwi_db_prepare(im->reg->db, shift[i].sql, &st, err)) != PW_OK)
+                return rc;
+            int k = 1;
+            while (k <= shift[i].nwait)
+                pwi_bind_int64(st, k++, wait);
+            pwi_bind_int64(st, k, ep.id);
+            if ((rc = pwi_imp_run(st, NULL, err)) != PW_OK)
+                return rc;
+        }
         /* A rejected placement never starts: drop its schedules so that it
          * shows up neither as overdue reviews nor as missed tests. */
         static const char *const drop[] = {

@@ -46,6 +46,11 @@ int pwi_me_json(pwi_reg *reg, const pwi_audit_hook *audit, char **out,
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
         goto done;
     }
+    /* The user's scope (scope.h), so the page can say what it shows: the
+     * site (null: every site) and whether only court episodes are seen. */
+    json_object_set_new(doc, "site", reg->user.site[0] ? json_string(reg->user.site) : json_null());
+    json_object_set_new(doc, "court_only",
+                        json_boolean(reg->user.role == PWI_ROLE_COURT_LIAISON));
     /* Who signed in, and when, is itself on record, like any other read. */
     pwi_audit_entry e = {"read", "me", NULL};
     if ((rc = pwi_report_audit(reg, audit, &e, 1, err)) != PW_OK)

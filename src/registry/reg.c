@@ -269,6 +269,15 @@ int pw_registry_user_add(const char *url, const char *as_token,
                          const char *name, const char *role,
                          char token_out[65], pw_error *err)
 {
+    return pw_registry_user_add_site(url, as_token, name, role, NULL, token_out, err);
+}
+
+int pw_registry_user_add_site(const char *url, const char *as_token, const char *name,
+                              const char *role, const char *site, char token_out[65],
+                              pw_error *err)
+{
+    if (site && pwi_site_check(site, err) != PW_OK)
+        return PW_EINVAL;
     int r = pwi_role_parse(role);
     if (r < 0)
         return pw_error_set(err, PW_EINVAL, NULL, 0, "role",
@@ -290,8 +299,10 @@ int pw_registry_user_add(const char *url, const char *as_token,
         goto done;
     if ((rc = pwi_db_begin(reg->db, err)) != PW_OK)
         goto done;
-    rc = pwi_user_create(reg->db, name, (pwi_role)r, token_out, NULL, err);
-    rc = pwi_reg_audit_end(reg, rc, "create", object, role, err);
+    rc = pwi_user_create_at(reg->db, name, (pwi_role)r, site, token_out, NULL, err);
+    char detail[200];
+    snprintf(detail, sizeof detail, "%s%s%s", role, site ? ", site " : "", site ? site : "");
+    rc = pwi_reg_audit_end(reg, rc, "create", object, detail, err);
 done:
     pwi_reg_close(reg);
     return rc;

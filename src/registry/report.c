@@ -13,6 +13,7 @@
 
 #include "consent.h"
 #include "report_int.h"
+#include "scope.h"
 #include "survival.h"
 
 static const char *const kind_names[PWI_REPORT_COUNT] = {
@@ -42,12 +43,16 @@ int pwi_report_by_parse(const char *name)
         return PWI_BY_REGIME;
     if (strcmp(name, "substance") == 0)
         return PWI_BY_SUBSTANCE;
+    if (strcmp(name, "site") == 0)
+        return PWI_BY_SITE;
+    if (strcmp(name, "oblast") == 0)
+        return PWI_BY_OBLAST;
     return -1;
 }
 
 static const char *by_name(pwi_report_by by)
 {
-    static const char *const n[] = {"none", "programme", "regime", "substance"};
+    static const char *const n[] = {"none", "programme", "regime", "substance", "site", "oblast"};
     return n[by];
 }
 
@@ -60,6 +65,10 @@ const char *pwi_report_group_sql(pwi_report_by by)
         return "e.regime";
     case PWI_BY_SUBSTANCE:
         return "COALESCE(e.substance, 'unknown')";
+    case PWI_BY_SITE:
+        return "COALESCE(e.site, 'unknown')";
+    case PWI_BY_OBLAST:
+        return "COALESCE(e.oblast, 'unknown')";
     default:
         return "'all'";
     }
@@ -423,6 +432,14 @@ static const char *const origin_sql[] = {
                          "FROM episode e "
                          "WHERE e.discharge_reason IN ('completed_drug_free', 'completed') "
                          "AND e.discharge_day IS NOT NULL AND e.discharge_day <= ?",
+    [PWI_BY_SITE] = "SELECT e.person_id, e.discharge_day, COALESCE(e.site, 'unknown') "
+                    "FROM episode e "
+                    "WHERE e.discharge_reason IN ('completed_drug_free', 'completed') "
+                    "AND e.discharge_day IS NOT NULL AND e.discharge_day <= ?",
+    [PWI_BY_OBLAST] = "SELECT e.person_id, e.discharge_day, COALESCE(e.oblast, 'unknown') "
+                      "FROM episode e "
+                      "WHERE e.discharge_reason IN ('completed_drug_free', 'completed') "
+                      "AND e.discharge_day IS NOT NULL AND e.discharge_day <= ?",
 };
 
 /* Fixed times at which numbers at risk are reported (docs/sources.md R6.2). */
@@ -468,6 +485,30 @@ static json_t *group_json(const char *name, pwi_surv_obs *obs, size_t n, pw_erro
     }
     json_object_set_new(g, "curve", curve);
     json_object_set_new(g, "cumulative_incidence", cif);
+    /* The longest follow-up (the time axis must reach it, or the censored
+     * tail is hidden) and the censoring times with their counts, for the
+     * marks on the curve: everyone who left observation without a
+     * relapse, competing events included (they censor the cause-specific
+     * curve). Distinct days only, so the size stays bounded by the span
+     * of follow-up, not the number of subjects. obs is sorted by time. */
+    double tmax = 0;
+    json_t *marks = json_array();
+    for (size_t i = 0; i < n; i++) {
+        if (obs[i].t > tmax)
+            tmax = obs[i].t;
+        if (obs[i].status == PWI_SURV_EVENT)
+            continue;
+        size_t j = json_array_size(marks);
+        json_t *last = j ? json_array_get(marks, j - 1) : NULL;
+        if (last && json_real_value(json_object_get(last, "t_days")) == obs[i].t)
+            json_object_set_new(last, "n",
+                                json_integer(json_integer_value(json_object_get(last, "n")) + 1));
+        else
+            json_array_append_new(marks, json_pack("{s:f, s:I}", "t_days", obs[i].t, "n",
+                                                   (json_int_t)1));
+    }
+    json_object_set_new(g, "max_follow_up_days", json_real(tmax));
+    json_object_set_new(g, "censor_marks", marks);
     pwi_surv_free(s);
     return g;
 }
@@ -687,6 +728,18 @@ int pwi_report_caseload(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *
             "LIMIT 1), e.status), COUNT(*) FROM episode e WHERE e.start_day <= ? "
             "AND e.status <> 'rejected' AND (e.discharge_day IS NULL OR e.discharge_day > ?) "
             "GROUP BY 1, 2 ORDER BY 1, 2",
+        [PWI_BY_SITE] =
+            "SELECT COALESCE(e.site, 'unknown'), COALESCE((SELECT p.phase FROM plan_phase p "
+            "WHERE p.episode_id = e.id AND p.start_day <= ? ORDER BY p.start_day DESC, p.seq DESC "
+            "LIMIT 1), e.status), COUNT(*) FROM episode e WHERE e.start_day <= ? "
+            "AND e.status <> 'rejected' AND (e.discharge_day IS NULL OR e.discharge_day > ?) "
+            "GROUP BY 1, 2 ORDER BY 1, 2",
+        [PWI_BY_OBLAST] =
+            "SELECT COALESCE(e.oblast, 'unknown'), COALESCE((SELECT p.phase FROM plan_phase p "
+            "WHERE p.episode_id = e.id AND p.start_day <= ? ORDER BY p.start_day DESC, p.seq DESC "
+            "LIMIT 1), e.status), COUNT(*) FROM episode e WHERE e.start_day <= ? "
+            "AND e.status <> 'rejected' AND (e.discharge_day IS NULL OR e.discharge_day > ?) "
+            "GROUP BY 1, 2 ORDER BY 1, 2",
     };
     pwi_stmt *st = NULL;
     int rc = pwi_db_prepare(reg->db, sql[o->by], &st, err);
@@ -745,24 +798,32 @@ int pwi_report_overdue(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *o
 {
     /* Open episodes only, plus the post-discharge follow-ups of discharged
      * ones (stage post_exit), which are the check-ups most often missed. */
-    /* A withdrawn consent keeps the person's rows from the role it limits
-     * (consent.h): the court liaison, the analyst. */
-    char sql[2048];
-    snprintf(sql, sizeof sql, "%s%s ORDER BY d.due_day, e.id",
-             "SELECT e.id, e.ref, p.pkey, e.programme, d.stage, d.due_day, d.window_days "
-             "FROM review_due d JOIN episode e ON e.id = d.episode_id "
-             "JOIN person p ON p.id = e.person_id "
-             "WHERE d.due_day + d.window_days < ? AND e.status <> 'rejected' "
-             "AND (e.discharge_day IS NULL OR e.discharge_day > ? OR d.stage = 'post_exit' "
-             "OR d.due_day > e.discharge_day) "
-             "AND NOT " HELD_SQL,
-             pwi_consent_filter_e(reg->user.role));
+    /* A placement waiting for the panel has no schedule running yet (it
+     * starts when the panel activates it, import_event.c); the user's
+     * scope (scope.h) limits the rows, and a withdrawn consent keeps the
+     * person's rows from the role it limits (consent.h: the court liaison,
+     * the analyst; a fixed clause with no value). */
+    char scope[160], sql[2048];
+    pwi_scope_sql(&reg->user, scope, sizeof scope);
+    int w = snprintf(sql, sizeof sql,
+        "SELECT e.id, e.ref, p.pkey, e.programme, d.stage, d.due_day, d.window_days "
+        "FROM review_due d JOIN episode e ON e.id = d.episode_id "
+        "JOIN person p ON p.id = e.person_id "
+        "WHERE d.due_day + d.window_days < ? "
+        "AND e.status NOT IN ('rejected', 'pending_panel') "
+        "AND (e.discharge_day IS NULL OR e.discharge_day > ? OR d.stage = 'post_exit' "
+        "OR d.due_day > e.discharge_day) "
+        "AND NOT " HELD_SQL "%s%s ORDER BY d.due_day, e.id", scope,
+        pwi_consent_filter_e(reg->user.role));
+    assert(w > 0 && (size_t)w < sizeof sql);
+    (void)w;
     pwi_stmt *st = NULL;
     int rc = pwi_db_prepare(reg->db, sql, &st, err);
     if (rc != PW_OK)
         return rc;
     pwi_bind_int64(st, 1, o->as_of);
     pwi_bind_int64(st, 2, o->as_of);
+    pwi_scope_bind(st, 3, &reg->user);
     json_t *arr = json_array();
     while ((rc = pwi_step(st, err)) == 1) {
         int64_t id = pwi_col_int64(st, 0);
@@ -773,8 +834,8 @@ int pwi_report_overdue(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *o
         json_object_set_new(row, "due", pwi_json_day(due));
         json_object_set_new(row, "days_overdue", json_integer(o->as_of - (due + win)));
         json_array_append_new(arr, row);
-        char obj[40];
-        snprintf(obj, sizeof obj, "episode:%lld", (long long)id);
+        char obj[160];
+        snprintf(obj, sizeof obj, "episode:%.140s", pwi_col_text(st, 1) ? pwi_col_text(st, 1) : "?");
         if (audit_objects->n == 0 || strcmp(audit_objects->v[audit_objects->n - 1], obj) != 0)
             if ((rc = pwi_strlist_add(audit_objects, obj)) != PW_OK)
                 break;

@@ -42,7 +42,16 @@ typedef enum {
 int pwi_report_parse(const char *name);
 const char *pwi_report_name(pwi_report_kind k);
 
-typedef enum { PWI_BY_NONE, PWI_BY_PROGRAMME, PWI_BY_REGIME, PWI_BY_SUBSTANCE } pwi_report_by;
+/* PWI_BY_SITE and PWI_BY_OBLAST (migration 6) are the national roll-up:
+ * aggregates by treatment centre or oblast, with no identity in them. */
+typedef enum {
+    PWI_BY_NONE,
+    PWI_BY_PROGRAMME,
+    PWI_BY_REGIME,
+    PWI_BY_SUBSTANCE,
+    PWI_BY_SITE,
+    PWI_BY_OBLAST
+} pwi_report_by;
 
 /* "programme", "regime", "substance" ("" or NULL = none); -1 if unknown. */
 int pwi_report_by_parse(const char *name);

@@ -16,6 +16,21 @@
 #include "consent.h"
 #include "dict.h"
 #include "report_int.h"
+#include "scope.h"
+
+/* A refusal that is not the role matrix's (a lookup by ref without the
+ * right to see refs, an episode out of the user's scope), on record in a
+ * transaction of its own like pwi_reg_require's. The caller's read
+ * snapshot has ended. */
+static void audit_denied(pwi_reg *reg, const char *object, const char *why)
+{
+    if (pwi_db_begin(reg->db, NULL) != PW_OK)
+        return;
+    if (pwi_reg_audit(reg, "denied", object, why, NULL) == PW_OK)
+        pwi_db_commit(reg->db, NULL);
+    else
+        pwi_db_rollback(reg->db);
+}
 
 /* Adds `day` (a day-number column) as "YYYY-MM-DD" or null. */
 static void set_day(json_t *o, const char *key, pwi_stmt *st, int col)
@@ -92,6 +107,17 @@ int pwi_episode_json(pwi_reg *reg, const char *id_or_ref, const pwi_audit_hook *
         return rc;
     pwi_role role = reg->user.role;
 #define MAY(o) pwi_allowed(role, PWI_READ, (o))
+    /* A ref is the clinic's own key and may carry a name or a case number:
+     * a role that may not see refs (the analyst) may not look one up
+     * either, or it could test which refs exist and link them to the
+     * pseudonyms it sees. */
+    if (!is_number(id_or_ref) && !MAY(PWI_OBJ_IDENTITY)) {
+        rc = pw_error_set(err, PW_EPERM, NULL, 0, "id",
+                          "role '%s' may look an episode up by its number only, not by ref",
+                          pwi_role_name(role));
+        audit_denied(reg, obj, err->msg);
+        return rc;
+    }
 
     json_t *doc = NULL, *withheld = json_array();
     char *name = NULL, *nid = NULL, *notes = NULL;
@@ -109,7 +135,7 @@ int pwi_episode_json(pwi_reg *reg, const char *id_or_ref, const pwi_audit_hook *
         "e.order_ref, e.order_expiry_day, e.start_day, e.substance, e.status, e.active_day, "
         "e.discharge_day, e.discharge_reason, e.legal_completion, e.case_json, "
         "e.recommendation_json, e.recommended_disposition, p.id, p.ref, p.pkey, "
-        "p.birth_day, p.sex, p.name_enc, p.national_id_enc "
+        "p.birth_day, p.sex, p.name_enc, p.national_id_enc, e.site, e.oblast "
         "FROM episode e JOIN person p ON p.id = e.person_id ";
     pwi_stmt *st = NULL;
     int found = 0;
@@ -137,6 +163,21 @@ int pwi_episode_json(pwi_reg *reg, const char *id_or_ref, const pwi_audit_hook *
         goto done;
     }
     int64_t id = pwi_col_int64(st, 0);
+    /* Out of the user's scope (scope.h): answered as if it did not exist,
+     * so a court liaison cannot learn that a voluntary patient is in
+     * treatment, and the attempt is on record. */
+    if (!pwi_scope_row_ok(&reg->user, pwi_col_text(st, 25), pwi_col_text(st, 4),
+                          pwi_col_text(st, 5))) {
+        pwi_stmt_reset(st);
+        if ((rc = pwi_db_end_read(reg->db, err)) != PW_OK)
+            goto done;
+        audit_denied(reg, obj,
+                     reg->user.role == PWI_ROLE_COURT_LIAISON
+                         ? "out of scope: not referred or ordered by a court"
+                         : "out of scope: another site");
+        rc = pw_error_set(err, PW_ENOTFOUND, NULL, 0, "id", "no episode '%.120s'", id_or_ref);
+        goto done;
+    }
     int64_t person_id = pwi_col_int64(st, 18);
     /* A withdrawn consent closes the episode to the role it limits
      * (consent.h): refused, and audited as such by the caller. */
@@ -179,6 +220,8 @@ int pwi_episode_json(pwi_reg *reg, const char *id_or_ref, const pwi_audit_hook *
         }
     }
     int see_identity = MAY(PWI_OBJ_IDENTITY);
+    char ref[128];
+    snprintf(ref, sizeof ref, "%s", pwi_col_text(st, 1) ? pwi_col_text(st, 1) : "?");
     doc = json_object();
     json_object_set_new(doc, "id", json_integer(id));
     /* Refs are chosen by the sites and may carry names or case numbers:
@@ -194,6 +237,8 @@ int pwi_episode_json(pwi_reg *reg, const char *id_or_ref, const pwi_audit_hook *
     set_day(doc, "order_expiry", st, 7);
     set_day(doc, "start", st, 8);
     set_text(doc, "substance", st, 9);
+    set_text(doc, "site", st, 25);
+    set_text(doc, "oblast", st, 26);
     set_text(doc, "status", st, 10);
     set_day(doc, "active", st, 11);
     if (MAY(PWI_OBJ_PERSON)) {
@@ -204,7 +249,16 @@ int pwi_episode_json(pwi_reg *reg, const char *id_or_ref, const pwi_audit_hook *
         char ps[17];
         snprintf(ps, sizeof ps, "%.16s", pwi_col_text(st, 20) ? pwi_col_text(st, 20) : "");
         json_object_set_new(p, "pseudonym", json_string(ps));
-        set_day(p, "birth_date", st, 21);
+        /* The birth date with the identity; without it (the analyst) the
+         * year only, enough for age groups and less of a key to link a
+         * pseudonym back to a person. */
+        if (see_identity)
+            set_day(p, "birth_date", st, 21);
+        else if (!pwi_col_is_null(st, 21)) {
+            char bd[16];
+            pwi_date_format((int32_t)pwi_col_int64(st, 21), bd);
+            json_object_set_new(p, "birth_year", json_integer(atoi(bd)));
+        }
         set_text(p, "sex", st, 22);
         if (see_identity) {
             /* Decrypt only for roles that may see identities. */
@@ -297,6 +351,24 @@ int pwi_episode_json(pwi_reg *reg, const char *id_or_ref, const pwi_audit_hook *
                   id, k, "tdid", &arr, err);
         if (rc != PW_OK)
             goto done;
+        /* What each due review is today: "held" in its window, "missed"
+         * once the window has closed without one, else "upcoming". A
+         * review not yet due must never read as not attended: a court can
+         * take that for a missed appointment. */
+        int32_t today = pwi_today();
+        size_t i;
+        json_t *r;
+        json_array_foreach(arr, i, r) {
+            int32_t due = 0;
+            const char *state = "upcoming";
+            if (!json_is_null(json_object_get(r, "held")))
+                state = "held";
+            else if (pwi_date_parse(json_string_value(json_object_get(r, "due")), &due) ==
+                         PW_OK &&
+                     due + json_integer_value(json_object_get(r, "window_days")) < today)
+                state = "missed";
+            json_object_set_new(r, "state", json_string(state));
+        }
         json_object_set_new(doc, "attendance", arr);
     } else {
         json_array_append_new(withheld, json_string("attendance"));
@@ -473,8 +545,8 @@ int pwi_episode_json(pwi_reg *reg, const char *id_or_ref, const pwi_audit_hook *
     withheld = NULL;
 
     /* Record the disclosure, with what was shown, before handing it out. */
-    char audit_obj[40], detail[64];
-    snprintf(audit_obj, sizeof audit_obj, "episode:%lld", (long long)id);
+    char audit_obj[140], detail[64];
+    snprintf(audit_obj, sizeof audit_obj, "episode:%.120s", ref);
     snprintf(detail, sizeof detail, "http get, role view %s", pwi_role_name(role));
     if ((rc = pwi_db_end_read(reg->db, err)) != PW_OK)
         goto done;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "report_int.h"
+#include "scope.h"
 #include "survival.h"
 
 /* One episode, as the outcome measures need it. */
@@ -89,6 +90,12 @@ int pwi_report_outcomes(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *
         [PWI_BY_SUBSTANCE] = "SELECT e.id, e.person_id, COALESCE(e.substance, 'unknown'), "
                              "e.start_day, e.discharge_day, e.discharge_reason FROM episode e "
                              "WHERE e.start_day <= ? AND e.status <> 'rejected'",
+        [PWI_BY_SITE] = "SELECT e.id, e.person_id, COALESCE(e.site, 'unknown'), "
+                        "e.start_day, e.discharge_day, e.discharge_reason FROM episode e "
+                        "WHERE e.start_day <= ? AND e.status <> 'rejected'",
+        [PWI_BY_OBLAST] = "SELECT e.id, e.person_id, COALESCE(e.oblast, 'unknown'), "
+                          "e.start_day, e.discharge_day, e.discharge_reason FROM episode e "
+                          "WHERE e.start_day <= ? AND e.status <> 'rejected'",
     };
     ep *v = NULL;
     size_t n = 0, cap = 0;
@@ -461,7 +468,9 @@ static void findings_free(findings *f)
 
 /* Episodes under watch: open, or discharged within the look-back (the
  * post-rehabilitation monitoring period). */
-#define WATCHED "e.status <> 'rejected' AND e.start_day <= ? AND " \
+/* A placement waiting for the panel is not under watch: its schedule has
+ * not started (it starts at activation, import_event.c). */
+#define WATCHED "e.status NOT IN ('rejected', 'pending_panel') AND e.start_day <= ? AND " \
                 "(e.discharge_day IS NULL OR e.discharge_day >= ?)"
 
 static int add_reason(findings *f, pwi_stmt *st, const char *why, pw_error *err)
@@ -678,12 +687,22 @@ int pwi_report_flags(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out
 
     json_t *persons = json_array();
     for (size_t i = 0; i < f.n; i++) {
+        /* Only the episodes in the user's scope (scope.h): the court
+         * liaison's court episodes, a site's own. The findings are few (one
+         * per flagged episode), so one lookup each. */
+        int in = 1;
+        if ((rc = pwi_scope_episode(reg, f.v[i].id, &in, err)) != PW_OK) {
+            json_decref(persons);
+            goto done;
+        }
+        if (!in)
+            continue;
         json_t *row = pwi_report_subject(reg, f.v[i].id, f.v[i].ref, f.v[i].pkey);
         json_object_set_new(row, "action", json_string("plan_review"));
         json_object_set(row, "reasons", f.v[i].reasons);
         json_array_append_new(persons, row);
-        char obj[40];
-        snprintf(obj, sizeof obj, "episode:%lld", (long long)f.v[i].id);
+        char obj[160];
+        snprintf(obj, sizeof obj, "episode:%.140s", f.v[i].ref ? f.v[i].ref : "?");
         if ((rc = pwi_strlist_add(audit_objects, obj)) != PW_OK) {
             json_decref(persons);
             pw_error_set(err, rc, NULL, 0, NULL, "out of memory");

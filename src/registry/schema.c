@@ -323,6 +323,16 @@ static const char *const audit_triggers_pg =
     "CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit "
     "FOR EACH STATEMENT EXECUTE FUNCTION pw_audit_refuse();\n";
 
+/* Migration 6: sites. An episode belongs to a treatment centre (`site`) in
+ * an oblast (`oblast`); a user is scoped to one site or, with no site, to
+ * every site (docs/registry.md, Sites). Columns added as NULL keep the row
+ * MACs of older rows valid (seal.h: a NULL column is left out). */
+static const char *const migration_6 =
+    "ALTER TABLE episode ADD COLUMN site TEXT;\n"
+    "ALTER TABLE episode ADD COLUMN oblast TEXT;\n"
+    "ALTER TABLE users ADD COLUMN site TEXT;\n"
+    "CREATE INDEX episode_site ON episode(site);\n";
+
 /* Replaces every @ID@ with the backend's auto-increment key. */
 static char *expand(const char *sql, pwi_db_kind kind)
 {
@@ -354,6 +364,8 @@ int pwi_schema_sql(int version, pwi_db_kind kind, char **out)
         return (*out = strdup(migration_2)) ? PW_OK : PW_ENOMEM;
     if (version == 3)
         return (*out = strdup(migration_3)) ? PW_OK : PW_ENOMEM;
+    if (version == 6)
+        return (*out = strdup(migration_6)) ? PW_OK : PW_ENOMEM;
     if (version == 4 || version == 5) {
         /* @Z@: 32 zero bytes in hex, the XOR of no MACs. */
         char *sql = version == 4 ? strdup(migration_4) : expand(migration_5, kind);
@@ -400,7 +412,7 @@ int pwi_schema_sql(int version, pwi_db_kind kind, char **out)
 
 int pwi_schema_latest(void)
 {
-    return 5;
+    return 6;
 }
 
 int pwi_schema_check_known(int version, const char *where, const char *what_to_do,

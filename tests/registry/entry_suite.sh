@@ -31,7 +31,7 @@ FUTURE=$(date -u -d '+3 days' +%F)
 cat > base.jsonl <<'EOF2'
 {"type":"person","ref":"P1","national_id":"870101300123","name":"Айгерим Ахметова","birth_date":"1987-01-01","sex":"female"}
 {"type":"person","ref":"P2","national_id":"900202400456","name":"Ерлан Сейтов","birth_date":"1990-02-02","sex":"male"}
-{"type":"episode","ref":"E1","person":"P1","programme":"A","regime":"hybrid","legal_basis":"voluntary","start":"2025-01-10","substance":"spice"}
+{"type":"episode","ref":"E1","person":"P1","programme":"A","regime":"hybrid","legal_basis":"voluntary","start":"2025-01-10","substance":"spice","referral_source":"court"}
 {"type":"episode","ref":"E2","person":"P2","programme":"A","regime":"hybrid","legal_basis":"court_ordered","order_ref":"C-1","start":"2025-02-01","substance":"7.2","referral_source":"court"}
 {"type":"review","episode":"E1","date":"2025-02-01","stage":"start","psych_health":10}
 {"type":"test","episode":"E1","date":"2025-02-02","analyte":"THC","result":"positive"}
@@ -52,7 +52,7 @@ cat > bad.jsonl <<EOF2
 {"type":"death","person":"P1","date":"1980-05-05"}
 {"type":"consent","person":"P1","scope":"court","status":"given","date":"1970-01-01"}
 {"type":"review","episode":"E1","date":"2025-03-01","stage":"review","psych_health":"1-"}
-{"type":"episode","ref":"E4","person":"P1","programme":"A","regime":"hybrid","legal_basis":"voluntary","start":"2025-01-01","order_expiry":"$FUTURE"}
+{"type":"episode","ref":"E4","person":"P1","programme":"A","regime":"hybrid","legal_basis":"voluntary","start":"2025-01-01","order_expiry":"$FUTURE","referral_source":"court"}
 EOF2
 "$BIN" registry import --db "$DB" --as "$CLIN" bad.jsonl > bad.out 2> bad.err
 expect_rc 1 $? "bad records are rejected"
@@ -125,6 +125,8 @@ expect_rc 1 $? "the lab may not amend a review"
 contains lab.err "may not write review data" "refused by the field's own right"
 
 # ---- consent ----------------------------------------------------------------
+# The court liaison sees only court-referred or court-ordered episodes
+# (scope.h), so E1 and E4 are court referrals and all three are in view.
 is "court liaison lists the 3 episodes before any consent" "$(curl -s -H "Authorization: Bearer $COURT" "$URL/episodes" | jq -r .total)" 3
 ov_before=$(curl -s -H "Authorization: Bearer $COURT" "$URL/reports/overdue" | jq '[.overdue[] | select(.episode == "E2")] | length')
 [ "$ov_before" -gt 0 ] && ok "E2 has overdue reviews for the liaison ($ov_before)" || fail "no overdue rows of E2 to test with"

@@ -43,7 +43,10 @@ is "programme B" "$(jq -r '[.total, (.episodes[].episode)] | map(tostring) | joi
 # No fixture episode has a case, so each plan is one "treatment" phase
 # (not named after the programme): the open ones on 2026-01-01 are in it.
 list c "$CLIN" '?phase=treatment&as_of=2026-01-01' > /dev/null
-is "phase treatment on 2026-01-01" "$(jq -r '[.episodes[] | .episode + ":" + .status] | join(" ")' c.b)" "E7:active E8:active E9:active E10:pending_panel E11:active"
+# E10 awaits the panel: its plan has not started, so its phase is its status.
+is "phase treatment on 2026-01-01" "$(jq -r '[.episodes[] | .episode + ":" + .status] | join(" ")' c.b)" "E7:active E8:active E9:active E11:active"
+list pend "$CLIN" '?status=pending_panel&as_of=2026-01-01' > /dev/null
+is "status pending_panel: the panel's queue" "$(jq -r '[.episodes[] | .episode + ":" + .phase] | join(" ")' pend.b)" "E10:pending_panel"
 list cold "$CLIN" '?phase=C&as_of=2026-01-01' > /dev/null
 is "a programme is not a phase" "$(jq .total cold.b)" 0
 list cb "$CLIN" '?programme=B&phase=treatment&as_of=2026-01-01' > /dev/null
@@ -61,11 +64,13 @@ is "a programme that looks like SQL is only a value" "$(jq .total sql.b)" 0
 
 # ---- roles ----------------------------------------------------------------------
 is "court liaison may list" "$(list court "$COURT" '?programme=B')" 200
-is "court liaison sees refs" "$(jq -r '[.episodes[].episode] | join(" ")' court.b)" "E7 E8"
+# Only the court-ordered E7: E8 is a voluntary self-referral (scope.h).
+is "court liaison sees refs of court episodes only" "$(jq -r '[.episodes[].episode] | join(" ")' court.b)" "E7"
 is "analyst may list" "$(list ana "$ANALYST" '?programme=B')" 200
 is "analyst: no ref anywhere" "$(jq '[.episodes[] | has("episode")] | any' ana.b)" false
 grep -q 'E7\|P7' ana.b && fail "analyst body has a ref" || ok "analyst body has no ref"
-P7=$(curl -s -H "Authorization: Bearer $ANALYST" "$BASE/api/v1/episodes/E7" | jq -r .person.pseudonym)
+# The analyst looks up by number only (a ref lookup is refused).
+P7=$(curl -s -H "Authorization: Bearer $ANALYST" "$BASE/api/v1/episodes/7" | jq -r .person.pseudonym)
 is "analyst: the pseudonym of the episode view" "$(jq -r '.episodes[0].pseudonym' ana.b)" "$P7"
 for who in AUDITOR ADMIN LAB; do
     eval tok=\$$who
@@ -83,9 +88,9 @@ done
 curl -s -H "Authorization: Bearer $AUDITOR" "$BASE/api/v1/audit" > aud.b
 is "the list is audited with its filter" \
     "$(jq -r 'select(.user == "u_clinician" and .object == "episodes" and (.detail | startswith("programme=B phase= "))) | .detail' aud.b)" \
-    "programme=B phase= limit=50 offset=0 rows=2"
+    "programme=B phase= status= site= limit=50 offset=0 rows=2"
 is "each episode shown is audited" \
-    "$(jq -r 'select(.user == "u_analyst" and .detail == "listed") | .object' aud.b | tr '\n' ' ')" "episode:7 episode:8 "
+    "$(jq -r 'select(.user == "u_analyst" and .detail == "listed") | .object' aud.b | tr '\n' ' ')" "episode:E7 episode:E8 "
 is "refusals are audited" "$(jq -r 'select(.action == "denied" and .object == "episodes") | .user' aud.b | sort | tr '\n' ' ')" \
     "admin u_auditor u_lab "
 "$BIN" registry audit verify --db "$DB" > verify.out 2>&1 && ok "audit chain intact" || fail "audit verify: $(cat verify.out)"

@@ -226,8 +226,8 @@ OLDHASH=$(q3 "SELECT token_hash FROM users WHERE name = 'admin'")
 is "fixture is schema 3" "$(q3 "SELECT value FROM meta WHERE key = 'schema_version'")" 3
 PW_REGISTRY_KEY=$KEY3 "$BIN" registry stats --db "$V3" --as "$A3" > v3s.out 2> v3s.err
 expect_rc 0 $? "a schema-3 registry opens with its old admin token"
-# Sealed (4), then the later migrations (5: amendments and consent).
-is "now schema 5" "$(q3 "SELECT value FROM meta WHERE key = 'schema_version'")" 5
+# Sealed (4), then the later migrations (5: amendments and consent; 6: sites).
+is "now schema 6" "$(q3 "SELECT value FROM meta WHERE key = 'schema_version'")" 6
 [ "$(q3 "SELECT token_hash FROM users WHERE name = 'admin'")" != "$OLDHASH" ] \
     && ok "the token hash is keyed now" || fail "token hash unchanged"
 echo '{"type":"relapse","episode":"E1","date":"2025-04-01"}' > v3r.jsonl

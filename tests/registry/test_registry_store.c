@@ -144,7 +144,7 @@ static void test_roles(void **state)
         assert_int_equal(pwi_role_parse(pwi_role_name((pwi_role)r)), r);
     }
     assert_int_equal(pwi_role_parse("root"), -1);
-    pwi_user u = {1, "lab", PWI_ROLE_LAB};
+    pwi_user u = {1, "lab", PWI_ROLE_LAB, ""};
     pw_error err;
     assert_int_equal(pwi_auth_check(&u, PWI_READ, PWI_OBJ_REVIEW, &err), PW_EPERM);
     assert_non_null(strstr(err.msg, "role 'lab' may not read review"));
@@ -165,7 +165,7 @@ static pwi_db *open_keyed(const char *path, int create)
 static void append_n(pwi_db *db, const unsigned char key[32], int n)
 {
     pw_error err;
-    pwi_user u = {7, "dr_who", PWI_ROLE_CLINICIAN};
+    pwi_user u = {7, "dr_who", PWI_ROLE_CLINICIAN, ""};
     assert_int_equal(pwi_db_begin(db, &err), PW_OK);
     for (int i = 0; i < n; i++) {
         char obj[32];
@@ -193,7 +193,7 @@ static void test_audit_chain(void **state)
 
     append_n(db, key, 10);
     /* A rolled-back savepoint leaves no entry and no gap. */
-    pwi_user u = {7, "dr_who", PWI_ROLE_CLINICIAN};
+    pwi_user u = {7, "dr_who", PWI_ROLE_CLINICIAN, ""};
     assert_int_equal(pwi_db_begin(db, &err), PW_OK);
     assert_int_equal(pwi_db_savepoint(db, &err), PW_OK);
     assert_int_equal(pwi_audit_append(db, key, &u, "create", "x", NULL, &err), PW_OK);

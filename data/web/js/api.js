@@ -4,6 +4,8 @@
 // sent as an Authorization header, which no other site can make this
 // browser attach.
 
+import { has, t } from './i18n.js';
+
 const KEY = 'pathways.token';
 const BASE = '/api/v1/';
 
@@ -20,7 +22,12 @@ export function clearToken() {
 }
 
 // An answer other than 2xx, with the server's own words and the field it
-// names (400 answers say which field and which line of the body).
+// names (400 answers say which field and which line of the body), and the
+// stable `code` of the error when the server sends one: the page shows
+// the code's sentence in the chosen language (i18n `err.CODE`), and the
+// server's English words when it has no sentence for that code.
+const GENERIC = ['forbidden', 'invalid', 'parse'];
+
 export class ApiError extends Error {
   constructor(status, body, retryAfter) {
     super((body && body.error) || `HTTP ${status}`);
@@ -30,31 +37,47 @@ export class ApiError extends Error {
     // page says in the user's language (i18n.js, err.CODE).
     this.code = (body && body.code) || null;
     this.line = (body && body.line) || null;
+    this.params = (body && body.params) || {};
     this.retryAfter = retryAfter;
+  }
+
+  // The reason in the chosen language: by code when known, else as sent.
+  // The generic codes (a refusal, a bad value, a parse error) have only a
+  // placeholder sentence: the server's own words say more.
+  reason() {
+    if (this.code && !GENERIC.includes(this.code) && has(`err.${this.code}`))
+      // {field} in the page's own sentences, {label} in the entry forms'.
+      return t(`err.${this.code}`, { ...this.params, field: fieldLabel(this.field), label: fieldLabel(this.field) });
+    return this.message;
   }
 
   // What a person should read: why, and what to do about it.
   human() {
     switch (this.status) {
+      case 0:
+        return t('err.unreachable');
       case 401:
-        return 'The token was not accepted. Check that you pasted all 64 characters, ' +
-          'or ask the administrator for a new one.';
+        return t('err.401');
       case 403:
-        return `Your role may not do this (${this.message}).`;
-      case 429: {
-        const wait = this.retryAfter ? ` Try again in ${this.retryAfter} s.` : ' Wait a moment and try again.';
-        return 'Too many attempts from here.' + wait;
-      }
+        return t('err.403', { reason: this.reason() });
+      case 429:
+        return this.retryAfter ? t('err.429_wait', { s: this.retryAfter }) : t('err.429');
       case 404:
-        return `Not found (${this.message}).`;
+        return t('err.404', { reason: this.reason() });
       case 400:
-        return this.field ? `Field “${this.field}”: ${this.message}` : this.message;
+        return this.field ? t('err.400_field', { field: fieldLabel(this.field), reason: this.reason() }) : this.reason();
       case 409:
-        return `Already exists (${this.message}).`;
+        return t('err.409', { reason: this.reason() });
       default:
-        return `The server could not answer (${this.status}: ${this.message}).`;
+        return t('err.other', { status: this.status, reason: this.reason() });
     }
   }
+}
+
+// A field's name as the forms label it (`field.NAME`), else as sent.
+export function fieldLabel(name) {
+  if (!name) return '';
+  return has(`field.${name}`) ? t(`field.${name}`) : name;
 }
 
 // GET or POST `path` (under /api/v1/) with the session's token (or `tok`).
@@ -62,7 +85,9 @@ export class ApiError extends Error {
 // ApiError. A 401 means the token is no good any more: the page listens
 // for 'pw-unauthorised' and returns to the sign-in form.
 export async function api(path, { method = 'GET', body, tok, type } = {}) {
-  const headers = { Accept: 'application/json' };
+  // The chosen language goes with every request, for a server that words
+  // its messages by it; the page translates by `code` either way.
+  const headers = { Accept: 'application/json', 'Accept-Language': document.documentElement.lang || 'en' };
   const t = tok || token();
   if (t) headers.Authorization = `Bearer ${t}`;
   if (body !== undefined) headers['Content-Type'] = type || 'application/x-ndjson';
@@ -70,16 +95,17 @@ export async function api(path, { method = 'GET', body, tok, type } = {}) {
   try {
     res = await fetch(BASE + path, { method, headers, body, cache: 'no-store', credentials: 'omit' });
   } catch (e) {
-    throw new ApiError(0, { error: 'the server cannot be reached' });
+    throw new ApiError(0, { error: 'the server cannot be reached', code: 'unreachable' });
   }
-  const type = res.headers.get('Content-Type') || '';
+  // The answer's type (not the request body's `type` above).
+  const ctype = res.headers.get('Content-Type') || '';
   const text = await res.text();
   let data = text;
-  if (type.startsWith('application/json')) {
+  if (ctype.startsWith('application/json')) {
     try {
       data = JSON.parse(text);
     } catch (e) {
-      throw new ApiError(res.status, { error: 'the answer is not valid JSON' });
+      throw new ApiError(res.status, { error: 'the answer is not valid JSON', code: 'bad_json' });
     }
   }
   if (!res.ok) {

@@ -2,10 +2,10 @@
 // and read the log (GET /api/v1/audit, JSON Lines), newest first.
 
 import { api, ApiError, jsonLines, may } from './api.js';
-import { clear, el, int, message, table } from './dom.js';
+import { clear, el, int, message, table, datetime } from './dom.js';
+import { t } from './i18n.js';
 
 export const name = 'audit';
-export const label = 'Audit log';
 
 // Rows drawn at once; the filter searches all of them.
 const SHOW = 500;
@@ -32,8 +32,8 @@ async function verify() {
   try {
     const r = await api('audit/verify');
     out.append(r.ok
-      ? message('ok', `Audit chain intact: ${int(r.entries)} entries.`)
-      : message('error', `Audit chain broken at entry ${int(r.first_bad)}: ${r.reason}`));
+      ? message('ok', t('aud.intact', { n: int(r.entries) }))
+      : message('error', t('aud.broken', { seq: int(r.first_bad), reason: r.reason })));
   } catch (e) {
     out.append(message('error', human(e)));
   }
@@ -54,13 +54,15 @@ function drawList() {
   const q = document.getElementById('aud-filter').value.trim().toLowerCase();
   const hit = q ? entries.filter((e) => [e.user, e.role, e.action, e.object, e.detail].some((x) => x && String(x).toLowerCase().includes(q))) : entries;
   if (!entries.length) return;
-  out.append(table(`${int(Math.min(hit.length, SHOW))} of ${int(hit.length)} matching entries (of ${int(entries.length)}), newest first`, [
-    { label: 'seq', num: true, get: (e) => int(e.seq) },
-    { label: 'time (UTC)', get: (e) => e.time },
-    { label: 'user', get: (e) => e.user },
-    { label: 'role', get: (e) => e.role },
-    { label: 'action', get: (e) => e.action },
-    { label: 'object', get: (e) => e.object },
-    { label: 'detail', get: (e) => e.detail || '' },
+  // Actions and objects are the log's own words (they are what a search
+  // of the log matches), shown as stored.
+  out.append(table(t('aud.caption', { shown: int(Math.min(hit.length, SHOW)), hit: int(hit.length), total: int(entries.length) }), [
+    { label: t('aud.seq'), num: true, get: (e) => int(e.seq) },
+    { label: t('aud.time'), get: (e) => el('time', { datetime: e.time, text: datetime(e.time) }) },
+    { label: t('aud.user'), get: (e) => e.user },
+    { label: t('aud.role'), get: (e) => e.role },
+    { label: t('aud.action'), get: (e) => e.action },
+    { label: t('aud.object'), get: (e) => e.object },
+    { label: t('aud.detail'), get: (e) => e.detail || '' },
   ], hit.slice(0, SHOW), { id: 'audit-table', rowClass: (e) => (e.action === 'denied' || e.action === 'login_failed' ? 'warn' : null) }));
 }

@@ -3,20 +3,21 @@
 // flags, from GET /api/v1/reports/KIND. Each card is shown only when the
 // role may read what its report needs (docs/registry.md, "Audit and
 // roles"), and fails on its own: one refused report does not blank the rest.
+// Every rate is shown with its numerator and denominator, and a rate on
+// fewer than SMALL_N subjects is marked as a small group.
 
 import { api, ApiError, may, query, token } from './api.js';
-import { t } from './i18n.js';
-import { clear, el, figure, int, message, pct, table, today } from './dom.js';
+import { clear, el, figure, int, message, pct, table, today, date, SMALL_N, ratio, episodeLink } from './dom.js';
+import { t, tv } from './i18n.js';
 
 export const name = 'dashboard';
-export const label = 'Dashboard';
 
 const CARDS = [
-  { kind: 'caseload', title: 'Caseload by phase', needs: 'aggregate', grouped: true, draw: caseload },
-  { kind: 'overdue', title: 'Overdue reviews', needs: 'attendance', draw: overdue },
-  { kind: 'completeness', title: 'Review completeness', needs: 'aggregate', draw: completeness },
-  { kind: 'outcomes', title: 'Outcomes', needs: 'aggregate', grouped: true, draw: outcomes },
-  { kind: 'flags', title: 'Flags for plan review', needs: 'episode', draw: flags },
+  { kind: 'caseload', needs: 'aggregate', grouped: true, draw: caseload },
+  { kind: 'overdue', needs: 'attendance', draw: overdue },
+  { kind: 'completeness', needs: 'aggregate', draw: completeness },
+  { kind: 'outcomes', needs: 'aggregate', grouped: true, draw: outcomes },
+  { kind: 'flags', needs: 'episode', draw: flags },
 ];
 
 let me = null;
@@ -54,9 +55,10 @@ async function download(c, format, params) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-// A subject as the role may see it: the episode ref, or the pseudonym.
+// A subject as the role may see it: the episode ref, or the pseudonym,
+// as a link that opens the episode.
 function subject(r) {
-  return r.episode || r.pseudonym || `#${r.episode_id}`;
+  return episodeLink(r.episode_id, r.episode || r.pseudonym || `#${r.episode_id}`);
 }
 
 async function load() {
@@ -65,12 +67,12 @@ async function load() {
   const box = clear(document.getElementById('dash-cards'));
   const cards = CARDS.filter((c) => may(me, 'read', c.needs));
   const slots = cards.map((c) => {
-    const body = el('div', { class: 'card-body', 'aria-busy': 'true' }, el('p', { class: 'muted', text: 'Loading…' }));
+    const body = el('div', { class: 'card-body', 'aria-busy': 'true' }, el('p', { class: 'muted', text: t('common.loading') }));
     box.append(el('section', { class: 'card', id: `card-${c.kind}`, 'aria-labelledby': `card-${c.kind}-h` },
-      el('h3', { id: `card-${c.kind}-h`, text: c.title }), body,
+      el('h3', { id: `card-${c.kind}-h`, text: t(`dash.card.${c.kind}`) }), body,
       el('div', { class: 'export' }, ['csv', 'xlsx'].map((f) => el('button', {
         type: 'button', class: 'secondary', id: `card-${c.kind}-${f}`,
-        'aria-label': t('export.label', { card: c.title, format: t(`export.${f}`) }),
+        'aria-label': t('export.label', { card: t(`dash.card.${c.kind}`), format: t(`export.${f}`) }),
         text: t(`export.${f}`),
         onclick: () => download(c, f, { as_of: asOf, by: c.grouped ? by : '' }),
       })))));
@@ -79,6 +81,8 @@ async function load() {
   await Promise.all(cards.map(async (c, i) => {
     try {
       const rep = await api(`reports/${c.kind}${query({ as_of: asOf, by: c.grouped ? by : '' })}`);
+      // Not every report echoes its grouping (outcomes does not).
+      if (c.grouped && !rep.by) rep.by = by;
       clear(slots[i]).append(...[].concat(c.draw(rep)));
     } catch (e) {
       clear(slots[i]).append(message('error', e instanceof ApiError ? e.human() : String(e)));
@@ -87,77 +91,83 @@ async function load() {
   }));
 }
 
+const groupLabel = (by) => (by === 'none' ? t('col.group') : t(`by.${by}`));
+
 function caseload(r) {
   const rows = [];
   for (const g of r.groups)
     for (const [phase, n] of Object.entries(g.by_phase)) rows.push({ group: g.group, phase, n });
   return [
-    figure('open episodes', int(r.open), 'dash-open'),
+    figure(t('dash.open_episodes'), int(r.open), 'dash-open'),
     rows.length
-      ? table(`Open episodes on ${r.as_of} by ${r.by} and phase`, [
-        { label: r.by === 'none' ? 'group' : r.by, get: (x) => x.group },
-        { label: 'phase', get: (x) => x.phase },
-        { label: 'open', num: true, get: (x) => int(x.n) },
+      ? table(t('dash.caseload_caption', { date: date(r.as_of), by: groupLabel(r.by) }), [
+        { label: groupLabel(r.by), get: (x) => x.group },
+        { label: t('col.phase'), get: (x) => tv(x.phase) },
+        { label: t('col.open'), num: true, get: (x) => int(x.n) },
       ], rows, { id: 'caseload-table' })
-      : message('muted', 'No open episodes.'),
+      : message('muted', t('dash.no_open')),
   ];
 }
 
 function overdue(r) {
   const shown = r.overdue.slice(0, 25);
   return [
-    figure('reviews overdue', int(r.count), 'dash-overdue'),
+    figure(t('dash.reviews_overdue'), int(r.count), 'dash-overdue'),
     shown.length
-      ? table(r.count > shown.length ? `The ${shown.length} most overdue of ${int(r.count)}` : 'Overdue reviews', [
-        { label: 'episode', get: subject },
-        { label: 'programme', get: (x) => x.programme },
-        { label: 'stage', get: (x) => x.stage },
-        { label: 'due', get: (x) => x.due },
-        { label: 'days overdue', num: true, get: (x) => int(x.days_overdue) },
-      ], [...shown].sort((a, b) => b.days_overdue - a.days_overdue))
-      : message('muted', 'No review is overdue.'),
+      ? table(r.count > shown.length ? t('dash.most_overdue', { shown: int(shown.length), count: int(r.count) }) : t('dash.card.overdue'), [
+        { label: t('col.episode'), get: subject },
+        { label: t('col.programme'), get: (x) => x.programme },
+        { label: t('col.stage'), get: (x) => tv(x.stage) },
+        { label: t('col.due'), get: (x) => date(x.due) },
+        { label: t('col.days_overdue'), num: true, get: (x) => int(x.days_overdue) },
+      ], [...shown].sort((a, b) => b.days_overdue - a.days_overdue), { id: 'overdue-table' })
+      : message('muted', t('dash.none_overdue')),
   ];
 }
 
 function completeness(r) {
   const below = r.programmes.filter((p) => p.flag).length;
   return [
-    figure(`of ${int(r.due)} due reviews held`, pct(r.completeness), 'dash-completeness'),
-    table(`Programmes under ${pct(r.threshold)} are marked`, [
-      { label: 'programme', get: (x) => x.programme },
-      { label: 'due', num: true, get: (x) => int(x.due) },
-      { label: 'held', num: true, get: (x) => int(x.held) },
+    figure(t('dash.due_held', { due: int(r.due) }), pct(r.completeness), 'dash-completeness'),
+    table(t('dash.under_marked', { threshold: pct(r.threshold) }), [
+      { label: t('col.programme'), get: (x) => x.programme },
+      { label: t('col.due'), num: true, get: (x) => int(x.due) },
+      { label: t('col.held'), num: true, get: (x) => int(x.held) },
       // The mark is a word as well as a colour, for screen readers and
       // colour-blind readers.
-      { label: 'completeness', num: true, get: (x) => (x.flag ? [el('span', { class: 'badge low', text: 'below target' }), ' ', pct(x.completeness)] : pct(x.completeness)) },
+      { label: t('col.completeness'), num: true, get: (x) => (x.flag ? [el('span', { class: 'badge low', text: t('dash.below_target') }), ' ', ratio(x.held, x.due, x.completeness)] : ratio(x.held, x.due, x.completeness)) },
     ], r.programmes, { rowClass: (x) => (x.flag ? 'low' : null), id: 'completeness-table' }),
-    message('muted', `${int(below)} of ${int(r.programmes.length)} programmes below target.`),
+    message('muted', t('dash.below_count', { below: int(below), total: int(r.programmes.length) })),
   ];
 }
 
 function outcomes(r) {
-  return table('Rates per group (definitions: docs/registry.md, outcomes)', [
-    { label: 'group', get: (g) => g.group },
-    { label: 'episodes', num: true, get: (g) => int(g.episodes) },
-    { label: 'retained 12 weeks', num: true, get: (g) => pct(g.retention_12_weeks.rate) },
-    { label: 'successful completion', num: true, get: (g) => pct(g.successful_completion.rate) },
-    { label: 're-presented in 6 months', num: true, get: (g) => pct(g.re_presentation_6_months.rate) },
-    { label: 'abstinent at 6 months', num: true, get: (g) => pct(g.six_month_review.abstinent_rate) },
-  ], r.groups, { id: 'outcomes-table' });
+  const small = r.groups.some((g) => g.episodes < SMALL_N);
+  return [
+    table(t('dash.outcomes_caption'), [
+      { label: groupLabel(r.by), get: (g) => g.group },
+      { label: t('col.episodes'), num: true, get: (g) => int(g.episodes) },
+      { label: t('out.retained'), num: true, get: (g) => ratio(g.retention_12_weeks.retained, g.retention_12_weeks.n, g.retention_12_weeks.rate) },
+      { label: t('out.completed'), num: true, get: (g) => ratio(g.successful_completion.successful, g.successful_completion.discharged, g.successful_completion.rate) },
+      { label: t('out.represented'), num: true, get: (g) => ratio(g.re_presentation_6_months.re_presented, g.re_presentation_6_months.n, g.re_presentation_6_months.rate) },
+      { label: t('out.abstinent'), num: true, get: (g) => ratio(g.six_month_review.abstinent, g.six_month_review.n, g.six_month_review.abstinent_rate) },
+    ], r.groups, { id: 'outcomes-table' }),
+    el('p', { class: small ? 'warn-text' : 'muted', id: 'outcomes-note', text: t('out.small_note', { n: SMALL_N }) }),
+  ];
 }
 
 function flags(r) {
   const out = [];
-  out.push(figure('episodes flagged', int(r.persons.length), 'dash-flags'));
+  out.push(figure(t('dash.flagged'), int(r.persons.length), 'dash-flags'));
   if (r.persons.length)
     out.push(el('ul', { class: 'flags', id: 'flags-list' }, r.persons.map((p) => el('li', {},
-      el('strong', { text: subject(p) }), ': ', p.reasons.join('; ')))));
+      el('strong', {}, subject(p)), ': ', p.reasons.join('; ')))));
   if (r.programmes.length)
-    out.push(table('Programmes flagged', [
-      { label: 'programme', get: (p) => p.programme },
-      { label: 'measure', get: (p) => p.measure.replace('_', ' ') },
-      { label: 'why', get: (p) => p.reason },
+    out.push(table(t('dash.programmes_flagged'), [
+      { label: t('col.programme'), get: (p) => p.programme },
+      { label: t('col.measure'), get: (p) => tv(p.measure) },
+      { label: t('col.why'), get: (p) => p.reason },
     ], r.programmes));
-  out.push(message('muted', `Checks run for your role: ${r.checked.join(', ')}.`));
+  out.push(message('muted', t('dash.checks_run', { checks: r.checked.map(tv).join(', ') })));
   return out;
 }

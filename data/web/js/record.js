@@ -14,10 +14,9 @@
 
 import { api, ApiError, may } from './api.js';
 import { clear, el, message, today } from './dom.js';
-import { t, has } from './i18n.js';
+import { has, t } from './i18n.js';
 
 export const name = 'record';
-export const label = 'Record';
 
 let forms = null;
 let dict = null;
@@ -40,8 +39,10 @@ export function setup() {
   document.getElementById('rec-kind').addEventListener('change', draw);
 }
 
+// A form's or a field's label in the chosen language (formLabel,
+// fieldText below).
 function labelOf(x) {
-  return x.i18n && has(x.i18n) ? t(x.i18n) : x.label;
+  return x.type && x.fields ? formLabel(x) : fieldText(x);
 }
 
 export async function start(who) {
@@ -53,12 +54,13 @@ export async function start(who) {
     forms = await res.json();
     dict = await api('dictionary');
   } catch (e) {
-    out.append(message('error', `The forms could not be loaded (${e.message}).`));
+    out.append(message('error', t('rec.forms_failed', { reason: e.message })));
     return;
   }
   const sel = clear(document.getElementById('rec-kind'));
   for (const f of forms.records.filter((r) => mayWrite(me, r)))
-    sel.append(el('option', { value: f.type, text: labelOf(f) }));
+    sel.append(el('option', { value: f.type, text: formLabel(f) }));
+  if (pending && forms.records.some((r) => r.type === pending.type)) sel.value = pending.type;
   draw();
 }
 
@@ -89,19 +91,19 @@ function control(type, f) {
       const first = el('option', { value: '', text: f.required ? t('rec.choose') : t('rec.not_given') });
       const opts = optionsOf(type, f).map((o) => el('option', {
         value: o,
-        text: f.option_i18n && has(f.option_i18n + o) ? t(f.option_i18n + o) : o.replaceAll('_', ' '),
+        text: f.option_i18n && has(f.option_i18n + o) ? t(f.option_i18n + o) : optLabel(o),
       }));
       return el('select', common, first, opts);
     }
     case 'bool':
       return el('select', common, el('option', { value: '', text: t('rec.not_asked') }),
-        el('option', { value: 'true', text: t('rec.yes') }), el('option', { value: 'false', text: t('rec.no') }));
+        el('option', { value: 'true', text: t('common.yes') }), el('option', { value: 'false', text: t('common.no') }));
     case 'int':
       return el('input', { ...common, type: 'text', inputmode: 'numeric', autocomplete: 'off' });
     case 'date':
       // ISO dates typed as text: a date picker shows the browser's
       // locale format (01/02/2026), which is ambiguous across the sites.
-      return el('input', { ...common, type: 'text', inputmode: 'numeric', value: f.default === 'today' ? today() : null, placeholder: 'YYYY-MM-DD', pattern: '[0-9]{4}-[0-9]{2}-[0-9]{2}', autocomplete: 'off' });
+      return el('input', { ...common, type: 'text', inputmode: 'numeric', value: f.default === 'today' ? today() : null, placeholder: t('common.date_placeholder'), pattern: '[0-9]{4}-[0-9]{2}-[0-9]{2}', autocomplete: 'off' });
     case 'textarea':
       return el('textarea', { ...common, rows: 3 });
     default: {
@@ -113,7 +115,7 @@ function control(type, f) {
 
 function field(type, f) {
   return el('div', { class: `field kind-${f.kind}` },
-    el('label', { for: `rec-${f.name}` }, labelOf(f), f.required ? el('span', { class: 'req', text: t('rec.required') }) : null),
+    el('label', { for: `rec-${f.name}` }, labelOf(f), f.required ? el('span', { class: 'req', text: ` ${t('rec.required')}` }) : null),
     control(type, f),
     f.hint ? el('p', { class: 'hint', text: t(f.hint) }) : null,
     el('p', { class: 'field-error', id: `rec-err-${f.name}`, hidden: true }));
@@ -130,9 +132,11 @@ function draw() {
   const form = el('form', { id: 'rec-form', class: 'card record', novalidate: true, 'data-type': spec.type },
     el('p', { class: 'error', id: 'rec-error', role: 'alert', hidden: true }));
   let box = form;
+  let legends = 0;
   for (const f of fields) {
     if (f.legend) {
-      box = el('fieldset', {}, el('legend', { text: f.legend }));
+      legends++;
+      box = el('fieldset', {}, el('legend', { text: legendText(spec, legends, f.legend) }));
       form.append(box);
     } else {
       box.append(field(spec.type, f));
@@ -145,6 +149,7 @@ function draw() {
     submit(form, spec, fields);
   });
   out.append(form, sheetForm(spec));
+  applyPrefill();
 }
 
 // A spreadsheet of this record type (its template from `pathways registry
@@ -301,11 +306,55 @@ async function submit(form, spec, fields) {
     let msg = e instanceof ApiError ? e.human() : String(e);
     const f = e.field && fields.find((x) => x.name === e.field);
     // The server's code, said in the user's language with the field's label.
-    if (e.code && has(`err.${e.code}`)) msg = t(`err.${e.code}`, { label: f ? labelOf(f) : e.field || '' });
+    if (e.code && has(`err.${e.code}`)) msg = t(`err.${e.code}`, { ...(e.params || {}), label: f ? labelOf(f) : e.field || '' });
     top.textContent = `${t('rec.nothing_saved')} ${msg}`;
     top.hidden = false;
     if (f && showError(form, e.field, `${msg} (${e.message})`)) form.elements[e.field].focus();
   } finally {
     button.disabled = false;
   }
+}
+
+// Labels in the chosen language: the form's own key, then the field's,
+// then forms.json's English label (a translator adds the key to the
+// i18n files; the i18n test checks every form field has one).
+// forms.json may name a key itself ('i18n').
+function formLabel(spec) {
+  if (spec.i18n && has(spec.i18n)) return t(spec.i18n);
+  return has(`form.${spec.type}`) ? t(`form.${spec.type}`) : spec.label;
+}
+function fieldText(f) {
+  if (has(`form.${currentType()}.${f.name}`)) return t(`form.${currentType()}.${f.name}`);
+  if (f.i18n && has(f.i18n)) return t(f.i18n);
+  return has(`field.${f.name}`) ? t(`field.${f.name}`) : f.label;
+}
+function legendText(spec, k, fallback) {
+  return has(`form.${spec.type}.legend${k}`) ? t(`form.${spec.type}.legend${k}`) : fallback;
+}
+function optLabel(o) {
+  return has(`val.${o}`) ? t(`val.${o}`) : o.replace(/_/g, ' ');
+}
+function currentType() {
+  return document.getElementById('rec-kind').value;
+}
+
+// Values to put in a form when it is drawn next (the panel queue's
+// "decide"): the record type and field values.
+let pending = null;
+export function prefill(type, values) {
+  pending = { type, values };
+}
+export function applyPrefill() {
+  const form = document.getElementById('rec-form');
+  if (!pending || !form || form.dataset.type !== pending.type) {
+    const sel = document.getElementById('rec-kind');
+    if (pending && forms && sel.value !== pending.type && [...sel.options].some((o) => o.value === pending.type)) {
+      sel.value = pending.type;
+      draw();
+    }
+    return;
+  }
+  for (const [k, val] of Object.entries(pending.values))
+    if (form.elements[k]) form.elements[k].value = val;
+  pending = null;
 }

@@ -3,9 +3,9 @@
 
 import { api, ApiError, may } from './api.js';
 import { clear, el, message } from './dom.js';
+import { t, tv } from './i18n.js';
 
 export const name = 'users';
-export const label = 'Users';
 
 export function allowed(who) {
   return may(who, 'write', 'user');
@@ -22,9 +22,9 @@ export async function start() {
   const sel = clear(document.getElementById('usr-role'));
   try {
     const res = await fetch('/forms.json', { cache: 'no-cache' });
-    for (const r of (await res.json()).roles) sel.append(el('option', { value: r, text: r.replace('_', ' ') }));
+    for (const r of (await res.json()).roles) sel.append(el('option', { value: r, text: tv(r) }));
   } catch (e) {
-    document.getElementById('usr-out').append(message('error', 'The list of roles could not be loaded.'));
+    document.getElementById('usr-out').append(message('error', t('usr.roles_failed')));
   }
 }
 
@@ -35,23 +35,24 @@ async function add() {
   errp.hidden = true;
   nameIn.removeAttribute('aria-invalid');
   try {
-    const u = await api('users', { method: 'POST', body: JSON.stringify({ name: nameIn.value.trim(), role: document.getElementById('usr-role').value }) });
+    const site = document.getElementById('usr-site').value.trim();
+    const u = await api('users', { method: 'POST', body: JSON.stringify({ name: nameIn.value.trim(), role: document.getElementById('usr-role').value, ...(site ? { site } : {}) }) });
     nameIn.value = '';
     const tok = el('input', { id: 'usr-token', type: 'text', readonly: true, value: u.token, 'aria-describedby': 'usr-token-help', spellcheck: 'false' });
-    const copy = el('button', { type: 'button', text: 'Copy' });
+    const copy = el('button', { type: 'button', text: t('usr.copy') });
     copy.addEventListener('click', async () => {
       tok.select();
       try {
         await navigator.clipboard.writeText(u.token);
-        copy.textContent = 'Copied';
+        copy.textContent = t('usr.copied');
       } catch (e) {
-        copy.textContent = 'Select and copy by hand';
+        copy.textContent = t('usr.copy_by_hand');
       }
     });
     out.append(el('section', { class: 'card narrow', 'aria-labelledby': 'usr-new-h' },
-      el('h3', { id: 'usr-new-h', text: `User ${u.name} (${u.role}) added` }),
-      el('label', { for: 'usr-token', text: 'Their token' }), el('div', { class: 'row' }, tok, copy),
-      el('p', { id: 'usr-token-help', class: 'warn-text', text: 'This token is shown once and cannot be recovered. Give it to the user over a safe channel; to replace it, add a new user.' })));
+      el('h3', { id: 'usr-new-h', text: t('usr.added', { name: u.name, role: tv(u.role), site: u.site || t('usr.all_sites') }) }),
+      el('label', { for: 'usr-token', text: t('usr.their_token') }), el('div', { class: 'row' }, tok, copy),
+      el('p', { id: 'usr-token-help', class: 'warn-text', text: t('usr.token_once') })));
     tok.focus();
     tok.select();
   } catch (e) {
