@@ -149,10 +149,15 @@ int pwi_db_open(const char *url, int create, pwi_db **out, pw_error *err)
         sqlite3_busy_timeout(db->lite, 10000);
         /* WAL lets readers run beside the writer; synchronous=FULL makes
          * every COMMIT durable before it returns, which is what "committed
-         * N" promises; foreign keys are off by default in SQLite. */
+         * N" promises; foreign keys are off by default in SQLite.
+         * temp_store=MEMORY keeps the statement journals of each imported
+         * record's savepoint in memory: they only ever undo a rejected
+         * record, and as temporary files they were three quarters of an
+         * import's writes once the seals' UPDATEs ran inside savepoints
+         * (the committed data still goes through the WAL, durably). */
         static const char *const pragmas =
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-            "PRAGMA foreign_keys=ON;";
+            "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
         if (sqlite3_exec(db->lite, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
             rc = db_error(db, err, PW_EDB, "cannot configure");
             goto fail;
