@@ -26,7 +26,7 @@ from . import _frames, _lib
 from ._lib import PathwaysError, library_path
 from .output import Output, read_output
 
-__all__ = ["Scenario", "Regime", "Results", "run", "assess", "regimes", "scenarios",
+__all__ = ["Scenario", "Regime", "Results", "run", "sweep", "assess", "regimes", "scenarios",
            "metrics", "series_names", "read_output", "Output", "PathwaysError",
            "library_path", "HAVE_PANDAS", "__version__"]
 
@@ -411,6 +411,57 @@ def run(scenario="almaty", regimes=None, runs=None, years=None, seed=None, scale
                 r.close()
         if own:
             sc.close()
+
+
+def sweep(settings, scenario="almaty", regimes=None, baseline="kz-current", **options):
+    """Runs every setting with every regime and run, as ``pathways run
+    --sweep`` does, and returns one long table (a DataFrame with pandas):
+    setting (0, 1, ...), one column per swept parameter, then the rows of
+    Results.summary(baseline) (regime, metric, mean, lo, hi and the paired
+    difference from the baseline).
+
+    ``settings``: a list of {parameter: value} dicts, or a dict of
+    parameter -> list of values, meaning every combination (the first
+    parameter slowest). A parameter a setting leaves out keeps the
+    scenario's value; a swept one holds in every run instead of being
+    drawn from the posterior. ``options`` are run()'s (runs, years, seed,
+    scale, threads, posterior)."""
+    if isinstance(settings, dict):
+        import itertools
+        names = list(settings)
+        settings = [dict(zip(names, combo))
+                    for combo in itertools.product(*(list(settings[n]) for n in names))]
+    settings = [dict(x) for x in settings]
+    if not settings:
+        raise PathwaysError("wrong value", "a sweep needs at least one setting",
+                            field="settings")
+    params = []
+    for x in settings:
+        params += [n for n in x if n not in params]
+    out = []
+    for i, x in enumerate(settings):
+        with _copy_scenario(scenario) as sc:
+            for n, v in x.items():
+                sc[n] = v
+            with run(sc, regimes=regimes, **options) as res:
+                for r in _frames.records(res.summary(baseline)):
+                    out.append(dict({"setting": i}, **{n: x.get(n, sc[n]) for n in params},
+                                    **r))
+    cols = ["setting"] + params + [c for c in out[0] if c != "setting" and c not in params]
+    return _frames.table([tuple(r.get(c) for c in cols) for r in out], cols)
+
+
+def _copy_scenario(scenario):
+    """A Scenario of its own: loaded by name or path, or a copy of the
+    caller's (which stays as it was)."""
+    if not isinstance(scenario, Scenario):
+        return Scenario(scenario)
+    lib = _lib.load()
+    sc = Scenario.__new__(Scenario)
+    _Handle.__init__(sc, lib.pw_scenario_clone(scenario.ptr))
+    sc._set = dict(scenario._set)
+    sc._builtin = scenario._builtin
+    return sc
 
 
 def _all_regimes():

@@ -21,6 +21,13 @@ def table(rows, columns):
     return [dict(zip(columns, r)) for r in rows]
 
 
+def records(t):
+    """A table (DataFrame or list of dicts) as a list of dicts."""
+    if _pd is not None and isinstance(t, _pd.DataFrame):
+        return t.to_dict("records")
+    return list(t)
+
+
 def read_csv(path):
     """A CSV file as a table; numbers become floats (ints where whole and
     the column is named run or year), empty cells None (NaN in pandas)."""

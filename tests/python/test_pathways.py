@@ -204,6 +204,27 @@ class Run(unittest.TestCase):
                 want = read_csv(os.path.join(d, "timeseries.csv"))
                 self.assertEqual(b, [float(w["drug_crimes"]) for w in want])
 
+    def test_sweep(self):
+        """A grid and the same list give the same table, and a setting's rows
+        are those of a plain run with that parameter set."""
+        lever = "police.use_detection_rate"
+        grid = pw.sweep({lever: [0.002, 0.02]}, regimes=["kz-current", "hybrid"], **SMALL)
+        listed = pw.sweep([{lever: 0.002}, {lever: 0.02}], regimes=["kz-current", "hybrid"],
+                          **SMALL)
+        self.assertEqual(rows(grid), rows(listed))
+        with pw.Scenario("almaty") as sc:
+            sc[lever] = 0.02
+            with pw.run(sc, regimes=["kz-current", "hybrid"], **SMALL) as one:
+                want = rows(one.summary("kz-current"))
+        got = [x for x in rows(grid) if x["setting"] == 1]
+        self.assertEqual(len(got), len(want))
+        for g, w in zip(got, want):
+            self.assertEqual(g[lever], 0.02)
+            self.assertEqual((g["regime"], g["metric"]), (w["regime"], w["metric"]))
+            self.assertTrue(close(g["mean"], w["mean"]), (g, w))
+        with self.assertRaises(pw.PathwaysError):
+            pw.sweep([], **SMALL)
+
     def test_write_and_read_back(self):
         out = self.res.write(os.path.join(self.tmp.name, "py"))
         for f in ("summary.json", "summary.csv", "timeseries.csv", "report.html"):
