@@ -20,6 +20,7 @@
 #include "pathways/registry.h"
 #include "dict.h"
 #include "import_int.h"
+#include "scope.h"
 #include "seal.h"
 
 int pwi_imp_person_birth(pwi_importer *im, int64_t person_id, int32_t *birth,
@@ -288,6 +289,20 @@ int pwi_imp_rec_amendment(pwi_importer *im, json_t *rec, pw_error *err)
     pwi_stmt_reset(st);
     if (rc < 0)
         return rc;
+    /* Corrections keep to the writer's scope (scope.h), like new records:
+     * an episode's record outside it is answered as not found. */
+    if (rc == 1 && episode_id && pwi_scope_limited(&im->reg->user)) {
+        int in = 0;
+        if ((rc = pwi_scope_episode(im->reg, episode_id, &in, err)) != PW_OK) {
+            json_decref(before);
+            return rc;
+        }
+        rc = in ? 1 : 0;
+        if (!in) {
+            json_decref(before);
+            before = NULL;
+        }
+    }
     if (rc == 0)
         return pwi_imp_bad(im, err, PW_ENOTFOUND, "id", "no stored %s with this id", record);
     rc = PW_OK;

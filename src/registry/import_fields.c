@@ -15,6 +15,7 @@
 #include "pathways/engine.h"
 #include "pathways/registry.h"
 #include "import_int.h"
+#include "scope.h"
 #include "seal.h"
 #include "json_in.h"
 
@@ -179,8 +180,8 @@ int pwi_imp_lookup_episode(pwi_importer *im, const char *ref, pwi_episode_row *e
 {
     pwi_stmt *st;
     int rc = pwi_db_prepare(im->reg->db,
-                        "SELECT id, person_id, start_day, status FROM episode "
-                        "WHERE ref = ?",
+                        "SELECT id, person_id, start_day, status, site, referral_source, "
+                        "legal_basis FROM episode WHERE ref = ?",
                         &st, err);
     if (rc != PW_OK)
         return rc;
@@ -191,6 +192,14 @@ int pwi_imp_lookup_episode(pwi_importer *im, const char *ref, pwi_episode_row *e
         ep->person_id = pwi_col_int64(st, 1);
         ep->start_day = (int32_t)pwi_col_int64(st, 2);
         snprintf(ep->status, sizeof ep->status, "%s", pwi_col_text(st, 3));
+        /* Writes keep to the writer's scope as reads do (scope.h): a user
+         * of one site, or a court liaison, cannot add records to an
+         * episode it could not open; it is answered as an unknown ref, so
+         * the refusal tells nothing about the other site's episodes. */
+        if (pwi_scope_limited(&im->reg->user) &&
+            !pwi_scope_row_ok(&im->reg->user, pwi_col_text(st, 4), pwi_col_text(st, 5),
+                              pwi_col_text(st, 6)))
+            rc = 0;
     }
     pwi_stmt_reset(st);
     if (rc == 0)

@@ -79,6 +79,15 @@ is "it is ALM-1's by default" "$(get s15 "$CLIN" episodes/E15; jq -r .site s15.b
 printf '%s\n' '{"type":"episode","ref":"E16","person":"P15","programme":"B","regime":"hybrid","legal_basis":"voluntary","start":"2025-11-01","site":"AST-1"}' > e16.jsonl
 is "site user may not register for another site" "$(post p16 "$ALM" "$(cat e16.jsonl)" records)" 403
 is "the refusal names the field" "$(jq -r .field p16.b)" site
+# Writes keep to the scope as reads do: a review on AST-1's E13 is refused
+# as an unknown episode (it tells nothing of the other site), one on the
+# user's own E12 goes in.
+printf '%s\n' '{"type":"review","episode":"E13","date":"2025-12-01","stage":"review","psych_health":12}' > r13.jsonl
+code=$(post pr13 "$ALM" "$(cat r13.jsonl)" records)
+[ "$code" != 201 ] && ok "site user may not add a review to another site's episode ($code)" || fail "a review on E13 by u_alm was stored"
+contains pr13.b "unknown episode ref" "answered as an unknown episode"
+printf '%s\n' '{"type":"review","episode":"E12","date":"2025-12-01","stage":"review","psych_health":12}' > r12.jsonl
+is "a review on the user's own site goes in" "$(post pr12 "$ALM" "$(cat r12.jsonl)" records)" 201
 is "roll-up by site" "$(get rs "$ANALYST" 'reports/caseload?as_of=2026-01-01&by=site'; jq -r '[.groups[] | .group + ":" + (.open | tostring)] | join(" ")' rs.b)" "200ALM-1:3 AST-1:1 unknown:5"
 is "roll-up by oblast" "$(get ro "$ANALYST" 'reports/outcomes?as_of=2026-01-01&by=oblast'; jq -r '[.groups[].group] | join(" ")' ro.b)" "200Almaty Astana unknown"
 grep -q '"E1[0-9]*"\|"P[0-9]' rs.b ro.b && fail "a ref in the roll-up" || ok "no ref in the roll-up"
