@@ -103,7 +103,11 @@ static void put_row_fields(table *t, json_t *row, const char *prefix, json_t *o,
     json_t *v;
     json_object_foreach(o, k, v) {
         char name[256];
-        snprintf(name, sizeof name, "%s%s%s", prefix, *prefix ? "." : "", k);
+        /* A column name past 255 bytes would be cut and could collide with
+         * another: such a field (no report has one) is left out. */
+        int len = snprintf(name, sizeof name, "%s%s%s", prefix, *prefix ? "." : "", k);
+        if (len < 0 || (size_t)len >= sizeof name)
+            continue;
         if (json_is_object(v) && depth < 3) {
             put_row_fields(t, row, name, v, depth + 1);
             continue;
