@@ -90,7 +90,9 @@ int pw_cli_ensemble(pw_scenario *const *scen, size_t n_set, pw_regime *const *re
      * returns, and pw_par_finish then aborts the others. */
     if (rc != PW_EXIT_OK || pw_par_size() == 1)
         goto done;
-    size_t stride = task_stride(n_regs, o->years);
+    /* The results' rows, not --years: a scenario with a history holds its
+     * years too (every setting has the same scenario, so res[0] says). */
+    size_t stride = task_stride(n_regs, pw_results_years(res[0]));
     double *buf = calloc(n_tasks * stride, sizeof *buf);
     if (!buf) {
         fprintf(stderr, "pathways run: out of memory gathering %zu runs\n", n_tasks);
