@@ -389,10 +389,7 @@ def run(scenario="almaty", regimes=None, runs=None, years=None, seed=None, scale
     try:
         if params:
             if not own:  # the caller's scenario stays as it was
-                sc = Scenario.__new__(Scenario)
-                _Handle.__init__(sc, lib.pw_scenario_clone(scenario.ptr))
-                sc._set = dict(scenario._set)
-                sc._builtin = scenario._builtin
+                sc = _copy_scenario(scenario)
                 own = True
             sc.set(**params)
         if engine == "abm":
