@@ -287,6 +287,11 @@ typedef struct pw_problem_opts {
                              * for a trajectory that leaves a plausibility band, so
                              * ABC rejects it; 1 (sensitivity) keeps them, so the
                              * indices cover the whole prior box */
+    const char *only;       /* society scenarios: NULL (every parameter with a
+                             * prior), or comma-separated names of parameters
+                             * with a prior; only these form the space, the
+                             * others keep their scenario values. A name that
+                             * is not a parameter with a prior is PW_EINVAL. */
 } pw_problem_opts;
 int pw_problem_new(const pw_problem_opts *o, const char *const *outputs, size_t n_out,
                    pw_problem **out, pw_error *err);

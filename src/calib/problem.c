@@ -39,6 +39,11 @@ int pw_problem_new(const pw_problem_opts *o, const char *const *outputs, size_t 
     int rc;
     p->n_out = n_out;
     if (pw_lhy_scenario_is(o->scenario)) {
+        if (o->only) {
+            rc = pw_error_set(err, PW_EINVAL, NULL, 0, "params",
+                              "a parameter subset applies to society scenarios only");
+            goto fail;
+        }
         if ((rc = pw_lhy_scenario_load(o->scenario, &p->lhy, &p->space, err)) != PW_OK)
             goto fail;
         snprintf(p->engine, sizeof p->engine, "%s", p->lhy.p.model == PW_MF_LH ? "lh" : "lhy");

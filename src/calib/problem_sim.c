@@ -63,6 +63,53 @@ static uint64_t mix(uint64_t z)
     return z ^ (z >> 31);
 }
 
+/* Is `name` one of the comma-separated names of `list`? */
+static int in_list(const char *list, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == len && strncmp(p, name, n) == 0)
+            return 1;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return 0;
+}
+
+/* Every name of a parameter subset (pw_problem_opts.only) must be a
+ * parameter of the scenario with a prior: a misspelt name would otherwise
+ * leave a parameter out of the analysis without a word. */
+static int check_only(const pw_scenario *sc, const char *list, pw_error *err)
+{
+    size_t np = pw_param_count(sc), named = 0;
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        int found = 0;
+        for (size_t i = 0; i < np && !found; i++) {
+            const char *nm = pw_param_name(sc, i);
+            double a, b;
+            found = strlen(nm) == n && strncmp(p, nm, n) == 0 &&
+                    pw_param_prior(sc, i, &a, &b) != PW_PRIOR_FIXED;
+        }
+        if (!found)
+            return pw_error_set(err, PW_EINVAL, NULL, 0, "params",
+                                "'%.*s' is not a parameter with a prior in this scenario "
+                                "(pathways params --scenario NAME lists them)",
+                                (int)n, p);
+        named++;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    if (named == 0)
+        return pw_error_set(err, PW_EINVAL, NULL, 0, "params", "the list names no parameter");
+    return PW_OK;
+}
+
 int pwi_problem_sim_new(const pw_problem_opts *o, const char *const *outputs, size_t n_out,
                         void **state, pw_space **space, int *start_year, pw_error *err)
 {
@@ -100,11 +147,15 @@ int pwi_problem_sim_new(const pw_problem_opts *o, const char *const *outputs, si
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
         goto fail;
     }
+    if (o->only && (rc = check_only(st->scenario, o->only, err)) != PW_OK)
+        goto fail;
     for (size_t i = 0; i < np; i++) {
         double a, b;
         pw_prior_kind k = pw_param_prior(st->scenario, i, &a, &b);
         if (k == PW_PRIOR_FIXED)
             continue;
+        if (o->only && !in_list(o->only, pw_param_name(st->scenario, i)))
+            continue; /* not analysed: keeps its scenario value */
         rc = pw_space_add(sp, pw_param_name(st->scenario, i),
                           k == PW_PRIOR_LOGUNIFORM ? PW_SPACE_LOGUNIFORM : PW_SPACE_UNIFORM, a, b);
         if (rc != PW_OK) {

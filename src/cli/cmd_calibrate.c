@@ -246,7 +246,7 @@ int pw_cmd_calibrate(int argc, char **argv)
         }
     }
     int years = last_year >= start_year ? last_year - start_year + 1 : 1;
-    pw_problem_opts po = {scenario, regime, NULL, years, scale, (uint64_t)seed, NULL, 0};
+    pw_problem_opts po = {scenario, regime, NULL, years, scale, (uint64_t)seed, NULL, 0, NULL};
     if (pw_problem_new(&po, (const char *const *)outs, nt, &prob, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways " CMD);
         code = PW_EXIT_BADINPUT;

@@ -19,7 +19,7 @@
 #define MAX_OUT 32
 
 enum { S_SCENARIO, S_OUTCOME, S_METHOD, S_SAMPLES, S_REGIME, S_VERSUS, S_YEARS, S_SCALE,
-       S_SEED, S_THREADS, S_ENGINE, S_JSON, S_CSV, S_OUT, S_HELP, S_N_OPTS };
+       S_SEED, S_THREADS, S_ENGINE, S_PARAMS, S_JSON, S_CSV, S_OUT, S_HELP, S_N_OPTS };
 static const pw_cli_opt sensitivity_opts[S_N_OPTS] = {
     [S_SCENARIO] = PW_OPT_SCENARIO("almaty"),
     [S_OUTCOME] = {"outcome", 0, PW_OPT_STR, "LIST", 0, 0, NULL, NULL,
@@ -46,6 +46,10 @@ static const pw_cli_opt sensitivity_opts[S_N_OPTS] = {
     [S_ENGINE] = {"engine", 0, PW_OPT_CHOICE, "abm|meanfield", 0, 0, "abm|meanfield", "abm",
                   "society scenarios: abm, or meanfield, the ODE counterpart as a cheap screen "
                   "(--scale and --seed do not apply: one trajectory per regime)", 0},
+    [S_PARAMS] = {"params", 0, PW_OPT_STR, "LIST", 0, 0, NULL, NULL,
+                  "society scenarios: analyse only these parameters (comma-separated names "
+                  "with a prior; the others keep their scenario values), e.g. the top of a "
+                  "Morris screen; default all with a prior", 0},
     [S_JSON] = {"json", 0, PW_OPT_STR, "FILE", 0, 0, NULL, NULL,
                 "also write the indices as JSON to FILE", PW_OPTF_FILE},
     [S_CSV] = {"csv", 0, PW_OPT_STR, "FILE", 0, 0, NULL, NULL,
@@ -174,6 +178,7 @@ int pw_cmd_sensitivity(int argc, char **argv)
     uint64_t seed = pw_cli_u64(&args, S_SEED, 1);
     double scale = pw_cli_real(&args, S_SCALE, 0.05);
     const char *engine = pw_cli_str(&args, S_ENGINE, "abm");
+    const char *only = pw_cli_str(&args, S_PARAMS, NULL);
     if (!outcome_arg)
         return pw_cli_usage_error(CMD, "--outcome is required");
     int is_sobol = strcmp(method, "sobol") == 0;
@@ -198,7 +203,8 @@ int pw_cmd_sensitivity(int argc, char **argv)
     pw_sobol_result *sr = NULL;
     pw_morris_result *mr = NULL;
     json_t *root = NULL;
-    pw_problem_opts po = {scenario, regime, versus, (int)years, scale, (uint64_t)seed, engine, 1};
+    pw_problem_opts po = {scenario, regime, versus, (int)years, scale, (uint64_t)seed, engine, 1,
+                          only};
     if (pw_problem_new(&po, (const char *const *)outs, n_out, &prob, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways " CMD);
         code = err.status == PW_ENOMEM ? PW_EXIT_FAIL : PW_EXIT_BADINPUT;
@@ -232,6 +238,12 @@ int pw_cmd_sensitivity(int argc, char **argv)
     if (versus)
         json_object_set_new(root, "versus", json_string(versus));
     json_object_set_new(root, "method", json_string(method));
+    /* The parameters analysed (all with a prior, or the --params subset),
+     * so that a reader knows which were held at their scenario values. */
+    json_t *jparams = json_array();
+    json_object_set_new(root, "parameters", jparams);
+    for (size_t i = 0; i < dim; i++)
+        json_array_append_new(jparams, json_string(pw_space_name(sp, i)));
     json_object_set_new(root, "samples", json_integer(samples));
     json_object_set_new(root, "evaluations", json_integer((json_int_t)evals));
     json_object_set_new(root, "seconds", json_real(secs));

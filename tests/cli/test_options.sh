@@ -124,5 +124,19 @@ range "the tdi-export report is CSV, not json" registry report --db x.db --as t 
 range "the tdi-export report is CSV, not xlsx" registry report --db x.db --as t --kind tdi-export --output c.xlsx
 [ ! -e c.xlsx ] || no "a refused report wrote c.xlsx"
 
+# sensitivity --params: only the listed parameters form the design (the
+# JSON names them), and a name that is not a parameter with a prior is
+# refused with the name in the message.
+"$PW_BIN" sensitivity --engine meanfield --method morris --samples 2 --years 1 \
+    --outcome prison_population_end --params initial.dependent_share,initiation.exogenous_rate \
+    --json sub.json > /dev/null 2> sub.err || no "sensitivity --params: $(cat sub.err)"
+python3 -c 'import json,sys; d=json.load(open("sub.json"))
+assert d["parameters"] == ["initial.dependent_share", "initiation.exogenous_rate"], d["parameters"]
+assert d["evaluations"] == 2 * 3, d["evaluations"]' || no "sensitivity --params did not restrict the design"
+"$PW_BIN" sensitivity --engine meanfield --samples 16 --outcome prison_population_end \
+    --params initial.dependent_sharx > /dev/null 2> sub.err && no "a misspelt --params name accepted"
+grep -q "'initial.dependent_sharx' is not a parameter with a prior" sub.err ||
+    no "--params error lacks the name: $(cat sub.err)"
+
 [ $fail -eq 0 ] && echo "options: all checks passed"
 exit $fail
