@@ -1,6 +1,7 @@
 /*
  * Internal interface of the mean-field society model (src/calib only):
- * mf_society.c holds the use stages, the population and the output;
+ * mf_society.c holds the use stages and the population; mf_run.c the
+ * starting state, the history and its branch, and the output;
  * mf_streams.c decides the regime's case classes once and builds the
  * custody and treatment streams they lead to; mf_justice.c turns them into
  * flows between the compartments. Both share one state vector whose layout is
@@ -185,6 +186,11 @@ enum {
     MF_CUM_COST_WORK,
     MF_CUM_ARREST_ADM,
     MF_CUM_LAPSED,
+    /* person-years held (outputs.c's custody_weeks): prison (custody
+     * waiters included), arrest, compulsory treatment */
+    MF_CUM_PY_PRISON,
+    MF_CUM_PY_ARREST,
+    MF_CUM_PY_COMP,
     MF_NCUM
 };
 
@@ -198,6 +204,21 @@ static inline int mf_r(const mf_model *m, int a, int c, int j)
 {
     return m->off_r + (a * MF_NCH + c) * MF_NR + j;
 }
+
+/* The use stages and the population (mf_society.c). */
+/* Lower bounds of the age bands (the last, 90, closes the open band). */
+extern const double pwi_mf_band_lo[MF_NBAND + 1];
+/* Reads the use, health and demography parameters into m; *s0 and *s65
+ * the shares aged 0-14 and 65+, init[5] the initial.* shares (light,
+ * dependent, remission, injecting among opioid-dependent, HIV among
+ * PWID). */
+int pwi_mf_load_par(const pw_scenario *s, mf_model *m, double *s0, double *s65, double *init,
+                    pw_error *err);
+/* Places every compartment (the justice, levers and network ones too) and
+ * sets m->dim; after pwi_mf_justice_setup. */
+void pwi_mf_layout(mf_model *m);
+/* The right-hand side of the ODEs (ctx: the mf_model). */
+int pwi_mf_rhs(double t, const double *y, double *dy, void *ctx);
 
 /* Finds or adds an early-remission variant with its sustained-remission
  * relapse ratio; returns its index or -1 (mf_streams.c). */
