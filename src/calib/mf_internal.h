@@ -104,6 +104,11 @@ typedef struct mf_network {
     double share, dealer_rr, hh_share, degree, hh_size;
     double hh_others;         /* P(a household draw is someone else) */
     int i_fp, i_fh;           /* open share of peer and household circles */
+    /* The initial households (population.c): their first members by age
+     * band, a closed cohort that ages and leaves (x[i_coh + b]); their
+     * number at the start (x[i_coh0], constant); and everyone who belongs
+     * to one, those members and the children born to them (x[i_ph]). */
+    int i_coh, i_coh0, i_ph;
 } mf_network;
 
 typedef struct mf_model {
@@ -274,7 +279,8 @@ void pwi_mf_levers_rhs(const mf_model *m, double t, const double *y, double *dy,
 int pwi_mf_network_load(mf_model *m, const pw_scenario *s, pw_error *err);
 /* Places the two circles' open shares from m->dim on. */
 void pwi_mf_network_layout(mf_model *m);
-/* Circles at the start: drawn like anyone's, open share s. */
+/* Circles at the start: drawn like anyone's, open share s; the initial
+ * households are everyone of y0's age bands. */
 void pwi_mf_network_init(const mf_model *m, double *y0, double s);
 /* Chance an attempt finds a willing friend not yet using (before the
  * programmes' and campaign's ratios). */
@@ -288,5 +294,10 @@ double pwi_mf_network_attempts(const mf_model *m, double users, double sellers);
  * (new users, others' conversions, friends who leave use). */
 void pwi_mf_network_rhs(const mf_model *m, const double *y, double *dy, double s, double a2,
                         double det, double renew);
+/* The initial households' cohort and members: ageing, and leaving at
+ * `leave` a year per person of band b (background deaths, emigration,
+ * users' excess deaths); `births` a year into the whole population. */
+void pwi_mf_network_households(const mf_model *m, const double *y, double *dy,
+                               const double *leave, double births);
 
 #endif /* PW_MF_INTERNAL_H */

@@ -38,12 +38,12 @@ const char *pw_mf_society_note(void)
            "circles of ties that run out (a pair approximation of the agent-based ties), "
            "so on the default Almaty scenario, history included, it agrees with the "
            "agent-based engine within 25% for people who use drugs, dependent users, people "
-           "who inject and prisoners in 2011-2033 and within 35% to 2043 (its users' circles "
-           "do not age with them), and the paired prison differences keep their sign and lie "
-           "within a factor 2 (tests/calib/test_mf_levels.c). NaN: pre-trial and total "
-           "custody person-years, the criminal "
+           "who inject and prisoners in every year 2011-2043, and the paired prison "
+           "differences keep their sign and lie within a factor 2 "
+           "(tests/calib/test_mf_levels.c). NaN: the criminal "
            "mindset and its effect on crime and dealing, employment histories, who is in "
-           "aftercare or monitoring, pre-trial days, parole exams, re-convictions, fines, "
+           "aftercare or monitoring, pre-trial days (and so total custody person-years), "
+           "parole exams, re-convictions, fines, "
            "HCV, children of users, and the cost items; the total cost leaves out panels, "
            "treatment centres, aftercare, monitoring, bracelets, exams, community service "
            "and brief interventions. See docs/calibration.md 1.2.";
@@ -436,6 +436,10 @@ static int run_history(const pw_scenario *s, double scale_population, double eps
     y0[p->lv.i_aware] = e[h->lv.i_aware];
     y0[p->net.i_fp] = e[h->net.i_fp];
     y0[p->net.i_fh] = e[h->net.i_fh];
+    for (int b = 0; b < NBAND; b++)
+        y0[p->net.i_coh + b] = e[h->net.i_coh + b];
+    y0[p->net.i_coh0] = e[h->net.i_coh0];
+    y0[p->net.i_ph] = e[h->net.i_ph];
     if (p->s_init >= 0) {
         mf_stream *x = &p->st[p->s_init];
         assert(x->k == 1);

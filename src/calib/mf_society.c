@@ -382,6 +382,7 @@ int pwi_mf_rhs(double t, const double *y, double *dy, void *ctx)
     for (int c = 0; c < NCH; c++)
         excess += (c == CH_HIV ? p->hiv_mort : 0) * y[IDX_D(c)];
     double young = y[IDX_BAND(2)] + y[IDX_BAND(3)] + y[IDX_BAND(4)];
+    double leave[NBAND]; /* a year per person of band b */
     for (int b = 0; b < NBAND; b++) {
         double nb = y[IDX_BAND(b)];
         double out = b + 1 < NBAND ? nb / (pwi_mf_band_lo[b + 1] - pwi_mf_band_lo[b]) : 0;
@@ -392,7 +393,10 @@ int pwi_mf_rhs(double t, const double *y, double *dy, void *ctx)
             dy[IDX_BAND(b + 1)] += out;
         if (b >= 2 && b <= 4 && young > 0)
             dy[IDX_BAND(b)] -= excess * nb / young;
+        leave[b] = p->mu_band[b] + (N > 0 ? emig / N : 0) +
+                   (b >= 2 && b <= 4 && young > 0 ? excess / young : 0);
     }
+    pwi_mf_network_households(p, y, dy, leave, births);
     dy[IDX_BAND(0)] += births;
     dy[IDX_BAND(2)] += immig * 7.0 / 22.0;
     dy[IDX_BAND(3)] += immig * 10.0 / 22.0;
