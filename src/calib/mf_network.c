@@ -38,15 +38,26 @@
  * Two circles: peer ties (k = ties.mean_peer_degree, attempts a share
  * 1 - household_share) and the initial household (k = household size;
  * the draw includes oneself, so a share 1 - E[1/n] of the household is
- * others). Sellers recruit too (initiation.dealer_rate_ratio, initiation.c
+ * others). initiation.c draws a household target only among the first
+ * members of an initial household: newcomers (immigrants, their
+ * children) found households with no targets, and those members are a
+ * closed cohort that ages and leaves. So the household circle renews
+ * towards that cohort's age-weighted survivors (followed by age band
+ * here), not the city's age mix, and only the share of people who belong
+ * to an initial household can recruit in one. (Renewed with the city's
+ * mix, which the history's young arrivals keep young, the mean field's
+ * PWUD drifted to +32% of the ABM's by 2043.) Sellers recruit too (initiation.dealer_rate_ratio, initiation.c
  * pwi_peer_step) and are given the users' f (an approximation: their
  * circles are drawn down more slowly).
  *
  * Left out (docs/calibration.md 1.2): the spread of degrees (every circle
  * has the mean size), clustering (a recruit's friends are drawn like
  * anyone's: the ABM's neighbourhoods of 128 people make them a little
- * more depleted), the halved circle after prison, and newcomers' ties
- * beyond the stubs they take over.
+ * more depleted), the halved circle after prison, and the age of the
+ * peer circles (the ABM's neighbourhood blocks age as cohorts and
+ * immigrants settle in blocks of their own, ties.c; a peer circle's
+ * newcomers are drawn here from the city's age mix): peer initiations
+ * stay ~50% above the ABM's after 2026 on the default scenario.
  */
 #include <math.h>
 
