@@ -319,15 +319,6 @@ static void put_rows(const mf_par *p, const double *traj, int years, pw_results 
 #undef TOTAL
 }
 
-/* Whether the models p and h run the same pathway (same layout): the
- * projection's regime is the history's. */
-static int regime_same(const mf_par *p, const mf_par *h)
-{
-    return p->dim == h->dim && p->ns == h->ns && p->nv == h->nv && p->nsust == h->nsust &&
-           p->justice == h->justice && memcmp(p->route, h->route, sizeof p->route) == 0 &&
-           memcmp(p->st, h->st, sizeof p->st) == 0;
-}
-
 /* The history (scenario key history_start_year): the years from it to
  * the start year run under the scenario's history regime from the
  * starting state, and the state reached becomes the start of the
@@ -346,8 +337,8 @@ static int regime_same(const mf_par *p, const mf_par *h)
  * serve at the branch. The others held (treatment, arrest) go back to
  * dependence in their chain: the one approximation left at the branch.
  * With res, the history's years are written to rows 0 .. H - 1. */
-static int run_history(const pw_scenario *s, double scale_population, double eps_rel,
-                       mf_par *p, double *y0, pw_results *res, size_t g, int run,
+static int run_history(const pw_scenario *s, const pw_regime *regime, double scale_population,
+                       double eps_rel, mf_par *p, double *y0, pw_results *res, size_t g, int run,
                        pw_error *err)
 {
     int hy = pw_scenario_start_year(s) - pw_scenario_history_start_year(s);
@@ -383,9 +374,11 @@ static int run_history(const pw_scenario *s, double scale_population, double eps
     if (rc != PW_OK)
         goto done;
     if (res)
-        put_rows(h, traj, hy, res, g, run, 0, 1.0 / (scale_population > 0 ? scale_population : 1.0), 0);
+        put_rows(h, traj, hy, res, g, run, 0,
+                 1.0 / (scale_population > 0 ? scale_population : 1.0), 0);
     const double *e = traj + (size_t)hy * h->dim;
-    if (regime_same(p, h)) {
+    if (regime && strcmp(pw_regime_name(regime), pw_regime_name(base)) == 0) {
+        assert(p->dim == h->dim && p->ns == h->ns && p->nv == h->nv);
         memcpy(y0, e, p->dim * sizeof *y0);
         goto done;
     }
@@ -483,8 +476,8 @@ int pwi_mf_society_run_tol(const pw_scenario *s, const pw_regime *regime, double
             pw_results_set_series(res, g, run, yr, k, NAN);
     for (size_t m = 0; m < pw_metric_count(); m++)
         pw_results_set_metric(res, g, run, m, NAN);
-    if (hist && (rc = run_history(s, scale_population, eps_rel, p, y0, hist_rows ? res : NULL,
-                                  g, run, err)) != PW_OK)
+    if (hist && (rc = run_history(s, regime, scale_population, eps_rel, p, y0,
+                                  hist_rows ? res : NULL, g, run, err)) != PW_OK)
         goto done;
     traj = malloc((size_t)(years + 1) * DIM * sizeof(double));
     if (!traj) {
