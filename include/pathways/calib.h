@@ -121,7 +121,12 @@ int pw_lhy_scenario_set(pw_lhy_scenario *sc, const char *name, double v);
  * action (as in the agent-based engine). Outputs that need individual
  * histories (criminal mindset, employment, monitoring, HCV, children) are
  * NaN. `scale_population` mimics the simulator's --scale (1 = full
- * population; counts are scaled back up). See docs/calibration.md 1.2.
+ * population; counts are scaled back up). A scenario with a history is
+ * run from its first year under its history regime and branches at the
+ * start year; when `res` starts in the history's first year (and holds
+ * the history's years plus `years` rows) the history's rows come first,
+ * as in pw_sim_run's results, else `res` gets the projection's rows only.
+ * See docs/calibration.md 1.2.
  */
 int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scale_population,
                       int years, pw_results *res, size_t g, int run, pw_error *err);

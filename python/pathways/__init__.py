@@ -548,9 +548,14 @@ def _run_meanfield(lib, sc, regs, years, seed, scale):
     del seed, scale
     years = 20 if years is None else int(years)
     names = (ctypes.c_char_p * len(regs))(*[_enc(r.name) for r in regs])
-    p = lib.pw_results_new(_enc(sc.name), sc.start_year, years, 1, 0, names, len(regs))
+    # With a history, its years come first, as in the command line's output.
+    h0 = lib.pw_scenario_history_start_year(sc.ptr)
+    hist = sc.start_year - h0 if h0 > 0 else 0
+    p = lib.pw_results_new(_enc(sc.name), h0 if hist else sc.start_year, hist + years, 1, 0,
+                           names, len(regs))
     if not p:
         raise PathwaysError("wrong value", "years must be at least 1", field="years")
+    lib.pw_results_set_projection_year(p, sc.start_year)
     res = Results(p)
     err = _lib.new_error()
     if lib.pw_results_set_bands(p, sc.ptr) != 0:

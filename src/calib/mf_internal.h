@@ -1,6 +1,7 @@
 /*
  * Internal interface of the mean-field society model (src/calib only):
- * mf_society.c holds the use stages, the population and the output;
+ * mf_society.c holds the use stages and the population; mf_run.c the
+ * starting state, the history and its branch, and the output;
  * mf_streams.c decides the regime's case classes once and builds the
  * custody and treatment streams they lead to; mf_justice.c turns them into
  * flows between the compartments. Both share one state vector whose layout is
@@ -103,6 +104,11 @@ typedef struct mf_network {
     double share, dealer_rr, hh_share, degree, hh_size;
     double hh_others;         /* P(a household draw is someone else) */
     int i_fp, i_fh;           /* open share of peer and household circles */
+    /* The initial households (population.c): their first members by age
+     * band, a closed cohort that ages and leaves (x[i_coh + b]); their
+     * number at the start (x[i_coh0], constant); and everyone who belongs
+     * to one, those members and the children born to them (x[i_ph]). */
+    int i_coh, i_coh0, i_ph;
 } mf_network;
 
 typedef struct mf_model {
@@ -185,6 +191,11 @@ enum {
     MF_CUM_COST_WORK,
     MF_CUM_ARREST_ADM,
     MF_CUM_LAPSED,
+    /* person-years held (outputs.c's custody_weeks): prison (custody
+     * waiters included), arrest, compulsory treatment */
+    MF_CUM_PY_PRISON,
+    MF_CUM_PY_ARREST,
+    MF_CUM_PY_COMP,
     MF_NCUM
 };
 
@@ -198,6 +209,21 @@ static inline int mf_r(const mf_model *m, int a, int c, int j)
 {
     return m->off_r + (a * MF_NCH + c) * MF_NR + j;
 }
+
+/* The use stages and the population (mf_society.c). */
+/* Lower bounds of the age bands (the last, 90, closes the open band). */
+extern const double pwi_mf_band_lo[MF_NBAND + 1];
+/* Reads the use, health and demography parameters into m; *s0 and *s65
+ * the shares aged 0-14 and 65+, init[5] the initial.* shares (light,
+ * dependent, remission, injecting among opioid-dependent, HIV among
+ * PWID). */
+int pwi_mf_load_par(const pw_scenario *s, mf_model *m, double *s0, double *s65, double *init,
+                    pw_error *err);
+/* Places every compartment (the justice, levers and network ones too) and
+ * sets m->dim; after pwi_mf_justice_setup. */
+void pwi_mf_layout(mf_model *m);
+/* The right-hand side of the ODEs (ctx: the mf_model). */
+int pwi_mf_rhs(double t, const double *y, double *dy, void *ctx);
 
 /* Finds or adds an early-remission variant with its sustained-remission
  * relapse ratio; returns its index or -1 (mf_streams.c). */
@@ -253,7 +279,8 @@ void pwi_mf_levers_rhs(const mf_model *m, double t, const double *y, double *dy,
 int pwi_mf_network_load(mf_model *m, const pw_scenario *s, pw_error *err);
 /* Places the two circles' open shares from m->dim on. */
 void pwi_mf_network_layout(mf_model *m);
-/* Circles at the start: drawn like anyone's, open share s. */
+/* Circles at the start: drawn like anyone's, open share s; the initial
+ * households are everyone of y0's age bands. */
 void pwi_mf_network_init(const mf_model *m, double *y0, double s);
 /* Chance an attempt finds a willing friend not yet using (before the
  * programmes' and campaign's ratios). */
@@ -267,5 +294,10 @@ double pwi_mf_network_attempts(const mf_model *m, double users, double sellers);
  * (new users, others' conversions, friends who leave use). */
 void pwi_mf_network_rhs(const mf_model *m, const double *y, double *dy, double s, double a2,
                         double det, double renew);
+/* The initial households' cohort and members: ageing, and leaving at
+ * `leave` a year per person of band b (background deaths, emigration,
+ * users' excess deaths); `births` a year into the whole population. */
+void pwi_mf_network_households(const mf_model *m, const double *y, double *dy,
+                               const double *leave, double births);
 
 #endif /* PW_MF_INTERNAL_H */

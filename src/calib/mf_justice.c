@@ -687,6 +687,9 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
     /* Costs, discounted to the start (costs.c, world.c). */
     /* Arrest at the prison's daily cost, with its lost earnings; work
      * release earns (costs.c pwi_weekly_costs). */
+    cum[MF_CUM_PY_PRISON] += held_prison;
+    cum[MF_CUM_PY_ARREST] += held_arrest;
+    cum[MF_CUM_PY_COMP] += held_comp;
     cum[MF_CUM_COST_JUSTICE] += disc * m->c_prison_day * 364 * (held_prison + held_arrest);
     cum[MF_CUM_COST_WORK] += disc * m->c_work_month * 12 *
                                  (held_prison - working + held_arrest + unemp * Dc) +

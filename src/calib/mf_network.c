@@ -38,15 +38,26 @@
  * Two circles: peer ties (k = ties.mean_peer_degree, attempts a share
  * 1 - household_share) and the initial household (k = household size;
  * the draw includes oneself, so a share 1 - E[1/n] of the household is
- * others). Sellers recruit too (initiation.dealer_rate_ratio, initiation.c
+ * others). initiation.c draws a household target only among the first
+ * members of an initial household: newcomers (immigrants, their
+ * children) found households with no targets, and those members are a
+ * closed cohort that ages and leaves. So the household circle renews
+ * towards that cohort's age-weighted survivors (followed by age band
+ * here), not the city's age mix, and only the share of people who belong
+ * to an initial household can recruit in one. (Renewed with the city's
+ * mix, which the history's young arrivals keep young, the mean field's
+ * PWUD drifted to +32% of the ABM's by 2043.) Sellers recruit too (initiation.dealer_rate_ratio, initiation.c
  * pwi_peer_step) and are given the users' f (an approximation: their
  * circles are drawn down more slowly).
  *
  * Left out (docs/calibration.md 1.2): the spread of degrees (every circle
  * has the mean size), clustering (a recruit's friends are drawn like
  * anyone's: the ABM's neighbourhoods of 128 people make them a little
- * more depleted), the halved circle after prison, and newcomers' ties
- * beyond the stubs they take over.
+ * more depleted), the halved circle after prison, and the age of the
+ * peer circles (the ABM's neighbourhood blocks age as cohorts and
+ * immigrants settle in blocks of their own, ties.c; a peer circle's
+ * newcomers are drawn here from the city's age mix): peer initiations
+ * stay ~50% above the ABM's after 2026 on the default scenario.
  */
 #include <math.h>
 
@@ -84,21 +95,56 @@ void pwi_mf_network_layout(mf_model *m)
 {
     m->net.i_fp = (int)m->dim;
     m->net.i_fh = (int)m->dim + 1;
-    m->dim += 2;
+    m->net.i_coh = (int)m->dim + 2;
+    m->net.i_coh0 = m->net.i_coh + MF_NBAND;
+    m->net.i_ph = m->net.i_coh0 + 1;
+    m->dim += 2 + MF_NBAND + 2;
 }
 
 void pwi_mf_network_init(const mf_model *m, double *y0, double s)
 {
-    y0[m->net.i_fp] = s;
-    y0[m->net.i_fh] = s * m->net.hh_others;
+    const mf_network *n = &m->net;
+    y0[n->i_fp] = s;
+    y0[n->i_fh] = s * n->hh_others;
+    double all = 0;
+    for (int b = 0; b < MF_NBAND; b++)
+        all += y0[n->i_coh + b] = y0[m->off_band + b];
+    y0[n->i_coh0] = all;
+    y0[n->i_ph] = all;
 }
 
 double pwi_mf_network_open(const mf_model *m, const double *y)
 {
     const mf_network *n = &m->net;
-    /* Without peer ties, only the household's attempts can succeed. */
+    /* Without peer ties, only the household's attempts can succeed; and
+     * only people of an initial household have one to aim at
+     * (initiation.c: a newcomer's household is not in the table of
+     * initial households, so the attempt is lost). Users are spread over
+     * households like everyone (the mean field's usual approximation). */
     double peer = n->degree > 0 ? fmax(y[n->i_fp], 0) : 0;
-    return (1 - n->hh_share) * peer + n->hh_share * fmax(y[n->i_fh], 0);
+    double N = y[m->i_n], in_hh = N > 0 ? fmin(fmax(y[n->i_ph], 0) / N, 1) : 0;
+    return (1 - n->hh_share) * peer + n->hh_share * in_hh * fmax(y[n->i_fh], 0);
+}
+
+void pwi_mf_network_households(const mf_model *m, const double *y, double *dy,
+                               const double *leave, double births)
+{
+    const mf_network *n = &m->net;
+    double N = y[m->i_n], ph = y[n->i_ph], out = 0;
+    for (int b = 0; b < MF_NBAND; b++) {
+        double c = y[n->i_coh + b], w = pwi_mf_band_lo[b + 1] - pwi_mf_band_lo[b];
+        double age = b + 1 < MF_NBAND ? c / w : 0;
+        dy[n->i_coh + b] += -age - leave[b] * c;
+        if (b + 1 < MF_NBAND)
+            dy[n->i_coh + b + 1] += age;
+        /* members of the households (children included) leave like
+         * anyone of their band: the band's share of the population */
+        out += leave[b] * y[m->off_band + b];
+    }
+    /* Children are born to a mother drawn among all women (population.c):
+     * an initial household's share of the births is its share of people. */
+    if (N > 0)
+        dy[n->i_ph] += (births - out) * ph / N;
 }
 
 double pwi_mf_network_attempts(const mf_model *m, double users, double sellers)
@@ -123,5 +169,20 @@ void pwi_mf_network_rhs(const mf_model *m, const double *y, double *dy, double s
     double kh = rate * n->hh_share * a2 / n->hh_size;
     double fp = y[n->i_fp], fh = y[n->i_fh];
     dy[n->i_fp] = -kp * fp + renew * (s - fp);
-    dy[n->i_fh] = -kh * fh + renew * (s * n->hh_others - fh);
+    /* A household circle renews only from the initial households' first
+     * members still here, who age: its well-mixed value is their
+     * age-weighted share of the households' first size (the dead and the
+     * departed stay in the household's table and take the draw,
+     * initiation.c), times the share of people not followed (s / mean
+     * age factor). */
+    double ca = 0, c0 = y[n->i_coh0], all_a = 0, N = 0;
+    for (int b = 0; b < MF_NBAND; b++) {
+        double a = pwi_rate_age_factor(pwi_mf_band_lo[b]);
+        ca += a * y[n->i_coh + b];
+        all_a += a * y[m->off_band + b];
+        N += y[m->off_band + b];
+    }
+    double free_share = all_a > 0 ? s * N / all_a : 0;
+    double sh = c0 > 0 ? n->hh_others * ca / c0 * free_share : 0;
+    dy[n->i_fh] = -kh * fh + renew * (sh - fh);
 }

@@ -10,7 +10,8 @@
  * and the population's births, migration and background deaths.
  *
  * The justice and treatment pathway, the market, crime, the levers and
- * costs are in mf_streams.c, mf_justice.c and mf_levers.c; what needs
+ * costs are in mf_streams.c, mf_justice.c and mf_levers.c; the starting
+ * state, the history and the output in mf_run.c; what needs
  * individual histories is NaN (pw_mf_society_note, summary.json's
  * "not_modelled"). On the default Almaty scenario it agrees with the
  * agent-based engine in levels (tests/calib/test_mf_levels.c), and on
@@ -60,7 +61,7 @@
 #define IDX_BAND(b) (p->off_band + (b))
 #define CUM(k) (p->i_cum + (k))
 
-static void layout(mf_model *p)
+void pwi_mf_layout(mf_model *p)
 {
     p->off_e = NSUB + NCH;
     p->off_r = p->off_e + p->nv * NCH * NE;
@@ -79,7 +80,7 @@ static void layout(mf_model *p)
 
 /* Bands aligned with the steps of the age factor (rates.h, read at each
  * band's lower bound); the last is open. */
-static const double band_lo[NBAND + 1] = {0, 12, 15, 25, 35, 50, 65, 90};
+const double pwi_mf_band_lo[NBAND + 1] = {0, 12, 15, 25, 35, 50, 65, 90};
 
 typedef mf_model mf_par;
 
@@ -120,7 +121,7 @@ static double gompertz_mean(double A, double B, double lo, double hi)
     return A * (exp(B * hi) - exp(B * lo)) / (B * (hi - lo));
 }
 
-static int load_par(const pw_scenario *s, mf_par *p, double *s0, double *s65, double *init,
+int pwi_mf_load_par(const pw_scenario *s, mf_par *p, double *s0, double *s65, double *init,
                     pw_error *err)
 {
     static const char *const mix[NSUB] = {
@@ -179,14 +180,14 @@ static int load_par(const pw_scenario *s, mf_par *p, double *s0, double *s65, do
     if (rc != PW_OK)
         return rc;
     for (int b = 0; b < NBAND; b++) {
-        p->share0[b] = initial_share(band_lo[b], band_lo[b + 1], *s0, *s65, hh);
-        p->mu_band[b] = gompertz_mean(gA, gB, band_lo[b], band_lo[b + 1]);
+        p->share0[b] = initial_share(pwi_mf_band_lo[b], pwi_mf_band_lo[b + 1], *s0, *s65, hh);
+        p->mu_band[b] = gompertz_mean(gA, gB, pwi_mf_band_lo[b], pwi_mf_band_lo[b + 1]);
     }
     p->mu_users = gompertz_mean(gA, gB, 15, 50);
     return PW_OK;
 }
 
-static int rhs(double t, const double *y, double *dy, void *ctx)
+int pwi_mf_rhs(double t, const double *y, double *dy, void *ctx)
 {
     const mf_par *p = ctx;
     memset(dy, 0, p->dim * sizeof *dy);
@@ -225,11 +226,11 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
      * campaign scales every initiation (mf_levers.c). */
     double weighted = 0, weighted0 = 0, pupils = 0;
     for (int b = 0; b < NBAND; b++) {
-        double wb = pwi_rate_age_factor(band_lo[b]) * y[IDX_BAND(b)];
+        double wb = pwi_rate_age_factor(pwi_mf_band_lo[b]) * y[IDX_BAND(b)];
         weighted0 += wb;
-        weighted += wb * pwi_mf_prevention_rr(p, band_lo[b], band_lo[b + 1], t);
-        pupils += y[IDX_BAND(b)] * overlap(p->lv.age_from, p->lv.age_to, band_lo[b],
-                                           band_lo[b + 1]); /* aged [from, to) */
+        weighted += wb * pwi_mf_prevention_rr(p, pwi_mf_band_lo[b], pwi_mf_band_lo[b + 1], t);
+        pupils += y[IDX_BAND(b)] * overlap(p->lv.age_from, p->lv.age_to, pwi_mf_band_lo[b],
+                                           pwi_mf_band_lo[b + 1]); /* aged [from, to) */
     }
     weighted *= N > 0 ? free_pop / N : 0;
     weighted0 *= N > 0 ? free_pop / N : 0;
@@ -356,7 +357,7 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
     {
         double sa = 0, sa2 = 0;
         for (int b = 0; b < NBAND; b++) {
-            double a = pwi_rate_age_factor(band_lo[b]);
+            double a = pwi_rate_age_factor(pwi_mf_band_lo[b]);
             sa += a * y[IDX_BAND(b)];
             sa2 += a * a * y[IDX_BAND(b)];
         }
@@ -381,9 +382,10 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
     for (int c = 0; c < NCH; c++)
         excess += (c == CH_HIV ? p->hiv_mort : 0) * y[IDX_D(c)];
     double young = y[IDX_BAND(2)] + y[IDX_BAND(3)] + y[IDX_BAND(4)];
+    double leave[NBAND]; /* a year per person of band b */
     for (int b = 0; b < NBAND; b++) {
         double nb = y[IDX_BAND(b)];
-        double out = b + 1 < NBAND ? nb / (band_lo[b + 1] - band_lo[b]) : 0;
+        double out = b + 1 < NBAND ? nb / (pwi_mf_band_lo[b + 1] - pwi_mf_band_lo[b]) : 0;
         double d = p->mu_band[b] * nb;
         bg += d;
         dy[IDX_BAND(b)] += -out - d - (N > 0 ? emig * nb / N : 0);
@@ -391,7 +393,10 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
             dy[IDX_BAND(b + 1)] += out;
         if (b >= 2 && b <= 4 && young > 0)
             dy[IDX_BAND(b)] -= excess * nb / young;
+        leave[b] = p->mu_band[b] + (N > 0 ? emig / N : 0) +
+                   (b >= 2 && b <= 4 && young > 0 ? excess / young : 0);
     }
+    pwi_mf_network_households(p, y, dy, leave, births);
     dy[IDX_BAND(0)] += births;
     dy[IDX_BAND(2)] += immig * 7.0 / 22.0;
     dy[IDX_BAND(3)] += immig * 10.0 / 22.0;
@@ -412,399 +417,4 @@ static int rhs(double t, const double *y, double *dy, void *ctx)
                            dy[CUM(MF_CUM_COST_HEALTH)] + dy[CUM(MF_CUM_COST_CRIME)] +
                            dy[CUM(MF_CUM_COST_WORK)];
     return GSL_SUCCESS;
-}
-
-const char *pw_mf_society_note(void)
-{
-    return "mean field, one deterministic trajectory per regime. Peers recruit along "
-           "circles of ties that run out (a pair approximation of the agent-based ties), "
-           "so on the default Almaty scenario it agrees with the agent-based engine within "
-           "25% for people who use drugs, dependent users, people who inject and prisoners "
-           "in every year, and the paired prison differences keep their sign "
-           "(tests/calib/test_mf_levels.c). NaN: the criminal "
-           "mindset and its effect on crime and dealing, employment histories, who is in "
-           "aftercare or monitoring, pre-trial days, parole exams, re-convictions, fines, "
-           "HCV, children of users, and the cost items; the total cost leaves out panels, "
-           "treatment centres, aftercare, monitoring, bracelets, exams, community service "
-           "and brief interventions. See docs/calibration.md 1.2.";
-}
-
-int pw_mf_society_run(const pw_scenario *s, const pw_regime *regime, double scale_population,
-                      int years, pw_results *res, size_t g, int run, pw_error *err)
-{
-    return pwi_mf_society_run_tol(s, regime, scale_population, years, res, g, run, 1e-8, err);
-}
-
-/* The model of `regime` (NULL: no pathway) and its starting state at the
- * scenario's start (the ABM's initial state, src/sim/initial.c). */
-static int mf_setup(const pw_scenario *s, const pw_regime *regime, double scale_population,
-                    mf_par **out, double **y0_out, pw_error *err)
-{
-    mf_par *p = calloc(1, sizeof *p);
-    double s0, s65, init[5], sellers0 = 0, prison0 = 0;
-    double *y0 = NULL;
-    if (!p)
-        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-    int rc = load_par(s, p, &s0, &s65, init, err);
-    if (rc == PW_OK)
-        rc = pwi_mf_get(s, "initial.sellers_per_user", &sellers0, err);
-    if (rc == PW_OK)
-        rc = pwi_mf_justice_setup(p, s, regime, err);
-    if (rc == PW_OK)
-        rc = pwi_mf_levers_load(p, s, err);
-    if (rc == PW_OK)
-        rc = pwi_mf_network_load(p, s, err);
-    if (rc != PW_OK)
-        goto done;
-    prison0 = p->prison0;
-    layout(p);
-    size_t DIM = p->dim;
-    double N0 = pw_scenario_population(s) * (scale_population > 0 ? scale_population : 1.0);
-    double adults = 0;
-    for (int b = 2; b <= 5; b++) /* ages 15-65 */
-        adults += N0 * p->share0[b];
-    y0 = calloc(DIM, sizeof(double));
-    if (!y0) {
-        rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto done;
-    }
-    /* Initial stocks split by substance as use.c's pwi_pick_substance():
-     * light users by mix/(quit + dependence), dependence and remission by
-     * mix x dependence / remission. */
-    double w1[NSUB], w2[NSUB], t1 = 0, t2 = 0;
-    for (int k = 0; k < NSUB; k++) {
-        w1[k] = p->mix[k] / (p->quit + p->dep[k] + 1e-9);
-        w2[k] = p->mix[k] * p->dep[k] / (p->rem[k] + 1e-9);
-        t1 += w1[k];
-        t2 += w2[k];
-    }
-    double users0 = 0;
-    for (int k = 0; k < NSUB; k++) {
-        double light = fmin(1, init[0]) * adults * w1[k] / t1;
-        double dep = fmin(1, init[1]) * adults * w2[k] / t2;
-        double rem = fmin(1, init[2]) * adults * w2[k] / t2;
-        y0[IDX_L(k)] = light;
-        users0 += light + dep;
-        if (k == 0) {
-            double inj = dep * init[3];
-            y0[IDX_D(0)] = dep - inj;
-            y0[IDX_D(CH_INJ)] = inj * (1 - init[4]);
-            y0[IDX_D(CH_HIV)] = inj * init[4];
-        } else {
-            y0[IDX_D(k)] = dep;
-        }
-        /* Seeded remission as the ABM seeds it (src/sim/initial.c,
-         * spread_remission): split between early (spontaneous, variant 0)
-         * and sustained remission in the proportions of a steady inflow,
-         * each spread over its months by the density of staying,
-         * exp(-relapse t), so no clock starts synchronised at 0. */
-        double re = p->relapse_early, rs = p->relapse_sust;
-        double pe = re > 0 ? -expm1(-re) / re : 1;
-        double ps = exp(-re) * (rs > 0 ? -expm1(-4 * rs) / rs : 4);
-        for (int j = 0; j < NE; j++) {
-            double wj = re > 0 ? (exp(-re * j / 12.0) - exp(-re * (j + 1) / 12.0)) / -expm1(-re)
-                               : 1.0 / NE;
-            y0[mf_e(p, 0, k, j)] = rem * pe / (pe + ps) * wj;
-        }
-        for (int j = 0; j < NR; j++) {
-            double wj = rs > 0 ? (exp(-rs * j / 12.0) - exp(-rs * (j + 1) / 12.0)) / -expm1(-4 * rs)
-                               : 1.0 / NR;
-            y0[mf_r(p, 0, k, j)] = rem * ps / (pe + ps) * wj;
-        }
-    }
-    double D0 = 0;
-    for (int c = 0; c < NCH; c++)
-        D0 += y0[IDX_D(c)];
-    y0[p->i_y] = D0 / p->decay;
-    y0[p->i_n] = N0;
-    p->n0 = N0;
-    for (int b = 0; b < NBAND; b++)
-        y0[IDX_BAND(b)] = N0 * p->share0[b];
-    y0[p->i_sell] = sellers0 * users0;
-    /* Prisoners at the start (initial.c), in their own stream (see
-     * pwi_mf_justice_setup); not followed as users (an approximation: the
-     * ABM also picks some users). */
-    if (p->s_init >= 0) {
-        const mf_stream *x = &p->st[p->s_init];
-        for (int j = 0; j < x->k; j++)
-            y0[x->off + MF_SELLER * x->k + j] = prison0 * N0 / x->k;
-    }
-    {
-        double rem0 = 0;
-        for (int i = p->off_e; i <= p->i_rfin; i++)
-            rem0 += y0[i];
-        pwi_mf_levers_init(p, y0, rem0, N0);
-        /* The circles at the start are drawn like anyone's (ties.c): the
-         * age-weighted share of the people not followed. */
-        double followed = 0, wa = 0;
-        for (int i = 0; i <= p->i_rfin; i++)
-            followed += y0[i];
-        for (int c = 0; c < MF_NORIG; c++)
-            followed += pwi_mf_held(p, y0, c);
-        for (int b = 0; b < NBAND; b++)
-            wa += pwi_rate_age_factor(band_lo[b]) * y0[IDX_BAND(b)];
-        pwi_mf_network_init(p, y0, N0 > 0 ? wa / N0 * fmax(N0 - followed, 0) / N0 : 0);
-    }
-    *out = p;
-    *y0_out = y0;
-    return PW_OK;
-done:
-    free(y0);
-    free(p);
-    return rc;
-}
-
-/* The history (scenario key history_start_year): the years from it to
- * the start year run under the baseline regime kz-current from the
- * starting state, and the state reached becomes the start of the
- * projection under `p`'s regime. The two models' layouts differ (a
- * regime's pathway sets its streams and remission variants), so the
- * state is carried over by what the regimes share: the use stages by
- * chain (remission summed over the variants into the spontaneous one,
- * month by month), memory, population, age bands, sellers, records,
- * stigma pressure and awareness, and the circles of ties. Prisoners
- * start in the initial prisoners' stream (terms exponential, mean 2.5
- * years, as the ABM starts its own) and the others held (treatment,
- * arrest) go back to dependence in their chain: an approximation at the
- * branch, the same for every regime, so the paired differences are not
- * moved by it. */
-static int run_history(const pw_scenario *s, double scale_population, double eps_rel,
-                       const mf_par *p, double *y0, pw_error *err)
-{
-    int hy = pw_scenario_start_year(s) - pw_scenario_history_start_year(s);
-    pw_regime *base = NULL;
-    mf_par *h = NULL;
-    double *hy0 = NULL, *traj = NULL;
-    int rc = pw_regime_load("kz-current", &base, err);
-    /* The history starts from the history year's population and grows at
-     * its own immigration rate, as the agent-based history does
-     * (history_population, demography.history_immigration_rate): starting
-     * it from today's population had the mean field hold twice the
-     * agent-based prisoners by 2024. */
-    double frac = scale_population > 0 ? scale_population : 1.0;
-    if (pw_scenario_population(s) > 0)
-        frac *= pw_scenario_history_population(s) / pw_scenario_population(s);
-    if (rc == PW_OK)
-        rc = mf_setup(s, base, frac, &h, &hy0, err);
-    if (rc != PW_OK)
-        goto done;
-    int ihi = pw_param_find(s, "demography.history_immigration_rate");
-    if (ihi >= 0)
-        h->immig = pw_param_get(s, (size_t)ihi);
-    traj = malloc((size_t)(hy + 1) * h->dim * sizeof *traj);
-    if (!traj) {
-        rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto done;
-    }
-    rc = pwi_ode_solve_tol(h->dim, rhs, h, hy0, 0.0, 1.0, (size_t)hy, traj, 1e-10, eps_rel, err);
-    if (rc != PW_OK)
-        goto done;
-    const double *e = traj + (size_t)hy * h->dim;
-    memset(y0, 0, p->dim * sizeof *y0);
-    for (int c = 0; c < NSUB; c++)
-        y0[IDX_L(c)] = e[IDX_L(c)];
-    mf_stocks js;
-    pwi_mf_justice_stocks(h, e, &js);
-    double held = 0;
-    for (int c = 0; c < MF_NORIG; c++)
-        held += pwi_mf_held(h, e, c);
-    double back = held > 0 ? fmax(held - js.prison, 0) / held : 0;
-    for (int c = 0; c < NCH; c++) {
-        y0[IDX_D(c)] = e[IDX_D(c)] + back * pwi_mf_held(h, e, c);
-        for (int v = 0; v < h->nv; v++)
-            for (int j = 0; j < NE; j++)
-                y0[mf_e(p, 0, c, j)] += e[mf_e(h, v, c, j)];
-        for (int a = 0; a < h->nsust; a++)
-            for (int j = 0; j < NR; j++)
-                y0[mf_r(p, 0, c, j)] += e[mf_r(h, a, c, j)];
-    }
-    y0[p->i_rfin] = e[h->i_rfin];
-    y0[p->i_y] = e[h->i_y];
-    y0[p->i_n] = e[h->i_n];
-    for (int b = 0; b < NBAND; b++)
-        y0[p->off_band + b] = e[h->off_band + b];
-    y0[p->i_sell] = e[h->i_sell];
-    y0[p->i_rec] = e[h->i_rec];
-    y0[p->lv.i_press] = e[h->lv.i_press];
-    y0[p->lv.i_aware] = e[h->lv.i_aware];
-    y0[p->net.i_fp] = e[h->net.i_fp];
-    y0[p->net.i_fh] = e[h->net.i_fh];
-    if (p->s_init >= 0) {
-        const mf_stream *x = &p->st[p->s_init];
-        for (int j = 0; j < x->k; j++)
-            y0[x->off + MF_SELLER * x->k + j] = js.prison / x->k;
-    }
-done:
-    free(traj);
-    free(hy0);
-    free(h);
-    pw_regime_free(base);
-    return rc;
-}
-
-int pwi_mf_society_run_tol(const pw_scenario *s, const pw_regime *regime, double scale_population,
-                           int years, pw_results *res, size_t g, int run, double eps_rel,
-                           pw_error *err)
-{
-    mf_par *p = NULL, *pp = NULL;
-    double *y0 = NULL, *traj = NULL;
-    int rc = mf_setup(s, regime, scale_population, &p, &y0, err);
-    if (rc != PW_OK)
-        return rc;
-    pp = p;
-    size_t DIM = p->dim;
-    if (pw_scenario_history_start_year(s) > 0 &&
-        (rc = run_history(s, scale_population, eps_rel, p, y0, err)) != PW_OK)
-        goto done;
-    traj = malloc((size_t)(years + 1) * DIM * sizeof(double));
-    if (!traj) {
-        rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto done;
-    }
-    rc = pwi_ode_solve_tol(DIM, rhs, p, y0, 0.0, 1.0, (size_t)years, traj, 1e-10, eps_rel, err);
-    if (rc != PW_OK)
-        goto done;
-
-    /* Yearly rows: stocks at the end of year y, flows over year y, scaled
-     * back to the full population. */
-    double up = 1.0 / (scale_population > 0 ? scale_population : 1.0);
-    for (size_t k = 0; k < pw_series_count(); k++)
-        for (int yr = 0; yr < years; yr++)
-            pw_results_set_series(res, g, run, yr, k, NAN);
-    for (size_t m = 0; m < pw_metric_count(); m++)
-        pw_results_set_metric(res, g, run, m, NAN);
-#define SER(name, v) do { int k_ = pw_series_find(name); \
-        if (k_ >= 0) pw_results_set_series(res, g, run, yr, (size_t)k_, (v) * up); } while (0)
-#define MET(name, v) do { int m_ = pw_metric_find(name); \
-        if (m_ >= 0) pw_results_set_metric(res, g, run, (size_t)m_, (v) * up); } while (0)
-#define FLOW(k) (e[CUM(k)] - b[CUM(k)])
-#define TOTAL(k) (e[CUM(k)] - traj[CUM(k)])
-    for (int yr = 0; yr < years; yr++) {
-        const double *e = traj + (size_t)(yr + 1) * DIM, *b = traj + (size_t)yr * DIM;
-        double L = 0, D = 0, rem = 0, pwid = 0, hivp = 0;
-        mf_stocks js;
-        pwi_mf_justice_stocks(p, e, &js);
-        for (int c = 0; c < NSUB; c++)
-            L += e[IDX_L(c)];
-        for (int c = 0; c < NCH; c++) {
-            double dt = pwi_mf_dep_in_tx(p, e, c);
-            D += e[IDX_D(c)] + dt;
-            if (c >= CH_INJ)
-                pwid += e[IDX_D(c)] + dt;
-            if (c == CH_HIV)
-                hivp += e[IDX_D(c)] + dt;
-        }
-        for (int i = p->off_e; i <= p->i_rfin; i++)
-            rem += e[i];
-        /* The ABM counts people in remission wherever they are; those
-         * held were users, and are in early remission inside, except under
-         * arrest, which keeps the use stage (counted as users here). */
-        for (int c = 0; c < NCH; c++)
-            rem += pwi_mf_held(p, e, c) - pwi_mf_dep_in_tx(p, e, c);
-        for (int s = 0; s < p->ns; s++) {
-            const mf_stream *x = &p->st[s];
-            for (int c = 0; x->place == MF_ARREST && c < NCH; c++)
-                for (int j = 0; j < x->k; j++) {
-                    double z = e[x->off + c * x->k + j];
-                    rem -= z;
-                    if (x->light)
-                        L += z;
-                    else
-                        D += z, pwid += c >= CH_INJ ? z : 0, hivp += c == CH_HIV ? z : 0;
-                }
-        }
-        SER("population", e[p->i_n]);
-        SER("births", FLOW(MF_CUM_BIRTHS));
-        SER("deaths", FLOW(MF_CUM_DEATHS));
-        SER("emigrated", FLOW(MF_CUM_EMIG));
-        SER("immigrated", FLOW(MF_CUM_IMMIG));
-        SER("pwud", L + D);
-        SER("light_users", L);
-        SER("dependent", D);
-        SER("dependent_severe", D * p->severe_share);
-        SER("pwid", pwid);
-        SER("hiv_pwid", hivp);
-        SER("in_remission", rem);
-        SER("initiations", FLOW(MF_CUM_INIT));
-        SER("peer_initiations", FLOW(MF_CUM_PEER));
-        SER("overdose_deaths", FLOW(MF_CUM_OD));
-        SER("hiv_infections", FLOW(MF_CUM_HIVINF));
-        SER("sustained_remissions", FLOW(MF_CUM_SUST));
-        SER("offences", FLOW(MF_CUM_OFFENCES));
-        SER("acquisitive_crimes", FLOW(MF_CUM_ACQ));
-        SER("drug_crimes", FLOW(MF_CUM_DRUG));
-        SER("detected_offences", FLOW(MF_CUM_CASES));
-        SER("cases", FLOW(MF_CUM_CASES));
-        SER("prison_population", js.prison);
-        SER("prison_admissions", FLOW(MF_CUM_PRISON_ADM));
-        SER("releases", FLOW(MF_CUM_RELEASES));
-        SER("compulsory_treatment", js.comp);
-        SER("compulsory_admissions", FLOW(MF_CUM_COMP_ADM));
-        SER("waiting_list", js.waiting);
-        SER("outpatient_treatment", js.outpatient);
-        SER("drug_court", js.drug_court);
-        SER("sellers", js.sellers);
-        SER("cost_kzt", FLOW(MF_CUM_COST));
-        SER("arrest_admissions", FLOW(MF_CUM_ARREST_ADM));
-        SER("orders_not_carried_out", FLOW(MF_CUM_LAPSED));
-        SER("work_release", js.work_release);
-        {
-            const mf_levers *l = &p->lv;
-            double st = pwi_mf_stigma(p, e, rem, e[p->i_n]);
-            SER("voluntary_entries", e[l->i_vol] - b[l->i_vol]);
-            SER("pupils_reached", e[l->i_pupils] - b[l->i_pupils]);
-            SER("initiations_averted", e[l->i_averted] - b[l->i_averted]);
-            SER("cost_prevention_kzt", e[l->i_cost_prev] - b[l->i_cost_prev]);
-            SER("cost_awareness_campaigns_kzt", e[l->i_cost_camp] - b[l->i_cost_camp]);
-            SER("stigma_x_population", st * e[p->i_n]);
-            SER("awareness_x_population", e[l->i_aware] * e[p->i_n]);
-            SER("stigma", st / up); /* levels: not scaled up */
-            SER("public_awareness", e[l->i_aware] / up);
-            if (yr == years - 1) {
-                MET("voluntary_entries_total", e[l->i_vol] - traj[l->i_vol]);
-                MET("pupils_reached_total", e[l->i_pupils] - traj[l->i_pupils]);
-                MET("initiations_averted_total", e[l->i_averted] - traj[l->i_averted]);
-                MET("cost_prevention_kzt", e[l->i_cost_prev] - traj[l->i_cost_prev]);
-                MET("cost_awareness_campaigns_kzt", e[l->i_cost_camp] - traj[l->i_cost_camp]);
-                MET("stigma_x_population_end", st * e[p->i_n]);
-                MET("stigma_end", st / up);
-            }
-        }
-        if (yr == years - 1) {
-            MET("pwud_end", L + D);
-            MET("dependent_end", D);
-            MET("pwid_end", pwid);
-            MET("initiations_total", TOTAL(MF_CUM_INIT));
-            MET("overdose_deaths_total", TOTAL(MF_CUM_OD));
-            MET("hiv_infections_total", TOTAL(MF_CUM_HIVINF));
-            MET("sustained_remissions_total", TOTAL(MF_CUM_SUST));
-            MET("population_end", e[p->i_n]);
-            MET("drug_crimes_total", TOTAL(MF_CUM_DRUG));
-            MET("acquisitive_crimes_total", TOTAL(MF_CUM_ACQ));
-            MET("detected_offences_total", TOTAL(MF_CUM_CASES));
-            MET("prison_population_end", js.prison);
-            MET("prison_admissions_total", TOTAL(MF_CUM_PRISON_ADM));
-            MET("in_compulsory_treatment_end", js.comp);
-            MET("compulsory_admissions_total", TOTAL(MF_CUM_COMP_ADM));
-            MET("waiting_list_end", js.waiting);
-            MET("cost_total_kzt", TOTAL(MF_CUM_COST));
-            MET("arrest_admissions_total", TOTAL(MF_CUM_ARREST_ADM));
-            MET("orders_not_carried_out_total", TOTAL(MF_CUM_LAPSED));
-            MET("work_release_end", js.work_release);
-            MET("cost_justice_kzt", TOTAL(MF_CUM_COST_JUSTICE));
-            MET("cost_treatment_kzt", TOTAL(MF_CUM_COST_TREATMENT));
-            MET("cost_health_kzt", TOTAL(MF_CUM_COST_HEALTH));
-            MET("cost_crime_kzt", TOTAL(MF_CUM_COST_CRIME));
-            MET("cost_lost_work_kzt", TOTAL(MF_CUM_COST_WORK));
-        }
-    }
-#undef SER
-#undef MET
-#undef FLOW
-#undef TOTAL
-done:
-    free(y0);
-    free(traj);
-    free(pp);
-    return rc;
 }

@@ -191,9 +191,17 @@ static int run_society(const char *scenario, const char *regime, int years, cons
     if (names)
         for (size_t i = 0; i < n_regs; i++)
             names[i] = pw_regime_name(regs[i]);
-    res = names ? pw_results_new(pw_scenario_name(s), pw_scenario_start_year(s), years, 1, 0,
-                                 names, n_regs)
+    /* With a history, its years come first, as in the agent-based output. */
+    int hist_years = pw_scenario_history_start_year(s) > 0
+                         ? pw_scenario_start_year(s) - pw_scenario_history_start_year(s)
+                         : 0;
+    res = names ? pw_results_new(pw_scenario_name(s),
+                                 hist_years ? pw_scenario_history_start_year(s)
+                                            : pw_scenario_start_year(s),
+                                 hist_years + years, 1, 0, names, n_regs)
                 : NULL;
+    if (res)
+        pw_results_set_projection_year(res, pw_scenario_start_year(s));
     if (!res || pw_results_set_bands(res, s)) {
         fprintf(stderr, "pathways run: out of memory\n");
         code = PW_EXIT_FAIL;
