@@ -368,6 +368,26 @@ static void test_overdue_completeness_flags(void **state)
         }
     }
     assert_int_equal(tests_reason, 1);
+    /* The same reason as a code with its values, for the front-end to say
+     * in the reader's language: a row of "findings" per reason, naming the
+     * episode as the row in "persons" does. */
+    int tests_code = 0;
+    size_t n_reasons = 0;
+    json_array_foreach(json_object_get(doc, "persons"), i, r) {
+        n_reasons += json_array_size(json_object_get(r, "reasons"));
+    }
+    assert_int_equal(json_array_size(json_object_get(doc, "findings")), n_reasons);
+    json_array_foreach(json_object_get(doc, "findings"), i, r) {
+        const char *code = json_string_value(json_object_get(r, "code"));
+        assert_non_null(code);
+        assert_non_null(json_object_get(r, "episode_id"));
+        if (strcmp(json_string_value(json_object_get(r, "episode")), "E9") == 0 &&
+            strcmp(code, "tests") == 0) {
+            assert_int_equal(INT(r, "n"), 2);
+            tests_code++;
+        }
+    }
+    assert_int_equal(tests_code, 1);
     json_decref(doc);
 
     /* The court liaison sees the test-based flag but review scores are not
