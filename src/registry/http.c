@@ -47,7 +47,6 @@
 #include "http_static.h"
 #include "http_tls.h"
 #include "reg.h"
-#include "dict.h"
 #include "http_handlers.h"
 #include "http_req.h"
 
@@ -84,19 +83,6 @@ static pwi_reg *thread_reg(pwi_http *h, pw_error *err)
 
 /* ---- Responses ------------------------------------------------------- */
 
-/* Holds the answer in the request; finish() sends it once its audit
- * entries (if any) are committed. Takes ownership of buf (malloc'd). */
-enum MHD_Result pwi_http_send_buf(req *rq, unsigned code, const char *type, char *buf,
-                                size_t len)
-{
-    free(rq->out);
-    rq->code = code;
-    rq->type = type;
-    rq->out = buf;
-    rq->outlen = len;
-    return MHD_YES;
-}
-
 static enum MHD_Result queue_now(struct MHD_Connection *c, unsigned code, const char *type,
                                  char *buf, size_t len, unsigned retry_after, int tls)
 {
@@ -121,72 +107,6 @@ static enum MHD_Result queue_now(struct MHD_Connection *c, unsigned code, const 
     enum MHD_Result ret = MHD_queue_response(c, code, r);
     MHD_destroy_response(r);
     return ret;
-}
-
-enum MHD_Result pwi_http_send_json(req *rq, unsigned code,
-                                 json_t *doc)
-{
-    char *s = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
-    if (!s)
-        return MHD_NO;
-    size_t n = strlen(s);
-    /* json_dumps allocates with malloc by default, so MHD may free() it;
-     * append the newline in place of the NUL by copying once. */
-    char *b = realloc(s, n + 2);
-    if (!b) {
-        free(s);
-        return MHD_NO;
-    }
-    b[n] = '\n';
-    b[n + 1] = '\0';
-    return pwi_http_send_buf(rq, code, "application/json", b, n + 1);
-}
-
-/* The HTTP status for a pathways status code. */
-static unsigned http_code(int status)
-{
-    switch (status) {
-    case PW_EAUTH:
-        return MHD_HTTP_UNAUTHORIZED;
-    case PW_EPERM:
-        return MHD_HTTP_FORBIDDEN;
-    case PW_ENOTFOUND:
-        return MHD_HTTP_NOT_FOUND;
-    case PW_EPARSE:
-    case PW_EINVAL:
-        return MHD_HTTP_BAD_REQUEST;
-    case PW_ECONFLICT:
-        return MHD_HTTP_CONFLICT;
-    default:
-        return MHD_HTTP_INTERNAL_SERVER_ERROR;
-    }
-}
-
-/* {"error": msg, "status": word, "field": f, "line": n}: the same facts
- * the CLI prints on stderr, so a client can point at the bad field. */
-enum MHD_Result pwi_http_send_error(req *rq, const pw_error *e)
-{
-    int status = e->status ? e->status : PW_EDB;
-    json_t *doc = json_object();
-    json_object_set_new(doc, "error", json_string(e->msg[0] ? e->msg : pw_strstatus(status)));
-    json_object_set_new(doc, "status", json_string(pw_strstatus(status)));
-    /* A stable code beside the English message, for the front-end to say
-     * in the user's language (dict.h). */
-    json_object_set_new(doc, "code", json_string(pwi_error_code(e)));
-    if (e->field[0])
-        json_object_set_new(doc, "field", json_string(e->field));
-    if (e->line > 0)
-        json_object_set_new(doc, "line", json_integer(e->line));
-    return pwi_http_send_json(rq, http_code(status), doc);
-}
-
-enum MHD_Result pwi_http_send_simple_error(req *rq, unsigned code,
-                                         const char *msg)
-{
-    json_t *doc = json_object();
-    json_object_set_new(doc, "error", json_string(msg));
-    return pwi_http_send_json(rq, code, doc);
 }
 
 /* ---- Authentication -------------------------------------------------- */
@@ -246,46 +166,6 @@ static int authenticate(pwi_http *srv, pwi_reg *reg, struct MHD_Connection *c, p
     return rc;
 }
 
-/* ---- Deferred audit ---------------------------------------------------- */
-
-/* The audit hook the handlers get: it only records the entries in the
- * request; finish() hands them to the group-commit writer and holds the
- * answer back until they are durable. */
-int pwi_http_defer_audit(void *ctx, const pwi_user *user, const pwi_audit_entry *e, size_t n,
-                       pw_error *err)
-{
-    req *rq = ctx;
-    pwi_audit_entry *v = realloc(rq->pending, (rq->npending + n) * sizeof *v);
-    if (!v)
-        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-    rq->pending = v;
-    for (size_t i = 0; i < n; i++) {
-        pwi_audit_entry *d = &v[rq->npending];
-        d->action = strdup(e[i].action);
-        d->object = strdup(e[i].object);
-        d->detail = e[i].detail ? strdup(e[i].detail) : NULL;
-        rq->npending++;
-        if (!d->action || !d->object || (e[i].detail && !d->detail))
-            return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-    }
-    if (user)
-        rq->user = *user;
-    rq->anon = !user;
-    return PW_OK;
-}
-
-static void pending_free(req *rq)
-{
-    for (size_t i = 0; i < rq->npending; i++) {
-        free((char *)rq->pending[i].action);
-        free((char *)rq->pending[i].object);
-        free((char *)rq->pending[i].detail);
-    }
-    free(rq->pending);
-    rq->pending = NULL;
-    rq->npending = 0;
-}
-
 /* Writer thread: the request's entries are committed (or failed). */
 static void audited(void *arg, int rc, const pw_error *err)
 {
@@ -337,7 +217,7 @@ static int throttled(pwi_http *h, req *rq)
     pw_error err;
     pw_error_clear(&err);
     if (pwi_http_defer_audit(rq, NULL, &e, 1, &err) != PW_OK) {
-        pending_free(rq);
+        pwi_http_pending_free(rq);
         pwi_http_send_error(rq, &err);
         return 1;
     }
@@ -547,7 +427,7 @@ static enum MHD_Result finish(pwi_http *h, req *rq)
         rq->state = REQ_WAITING;
         int rc = pwi_audit_batcher_submit(h->audit, rq->anon ? NULL : &rq->user, rq->pending,
                                           rq->npending, audited, rq, &err);
-        pending_free(rq);
+        pwi_http_pending_free(rq);
         if (rc == PW_OK)
             return MHD_YES;
         free(rq->out);
@@ -558,7 +438,7 @@ static enum MHD_Result finish(pwi_http *h, req *rq)
         MHD_resume_connection(rq->conn);
         return MHD_YES;
     }
-    pending_free(rq);
+    pwi_http_pending_free(rq);
     if (!rq->out)
         return MHD_NO;
     char *out = rq->out;
@@ -632,7 +512,7 @@ void pwi_http_on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     pwi_guard_request_done(h->guard, c);
     req *rq = *con_cls;
     if (rq) {
-        pending_free(rq);
+        pwi_http_pending_free(rq);
         free(rq->out);
         free(rq->body);
         free(rq);

@@ -1,7 +1,6 @@
 /*
  * One API request as http.c carries it through its life, and the calls a
- * handler answers it with (internal; http.c defines them, the handlers in
- * http_handlers.c use them).
+ * handler answers it with (internal; defined in http_req.c).
  *
  * A handler never sends: it leaves its answer in the request
  * (pwi_http_send_*) and its audit entries too (pwi_http_defer_audit);
@@ -15,7 +14,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
-#include "audit.h"
+#include "report.h" /* pwi_audit_entry */
 #include "auth.h"
 #include "pathways/core.h"
 
@@ -57,5 +56,8 @@ enum MHD_Result pwi_http_send_simple_error(pwi_http_req *rq, unsigned code, cons
  * records the entries in the request for the group commit. */
 int pwi_http_defer_audit(void *ctx, const pwi_user *user, const pwi_audit_entry *e, size_t n,
                          pw_error *err);
+/* Frees the entries not handed to the writer (after it took them, or when
+ * the request ends). */
+void pwi_http_pending_free(pwi_http_req *rq);
 
 #endif /* PWI_HTTP_REQ_H */
