@@ -6,7 +6,8 @@
  * (docs/engine.md) or forced with --lines. JSON in gives pretty JSON out;
  * JSON Lines in gives one compact decision per line, written straight from
  * the decision struct (pw_decision_append_json) into one reused buffer, so
- * the per-line cost is parsing the case and one fwrite.
+ * the per-line cost is parsing the case and one fwrite. --format csv writes
+ * one row per decision instead, for a spreadsheet.
  *
  * A bad case is reported on stderr with its file, line and field; in JSON
  * Lines mode the other lines are still decided and the exit code is 1 at
@@ -22,7 +23,19 @@
 #include "pathways/engine.h"
 #include "engine/engine_json.h"
 
-enum { A_REGIME, A_EXPLAIN, A_LINES, A_OUTPUT, A_HELP, A_N_OPTS };
+/* The columns of --format csv: the decision's fields a spreadsheet sorts
+ * and counts by (the JSON holds every field, with the rules' reasons). */
+#define CSV_HEADER                                                                          \
+    "id,regime,substance,tdi,icd11,group,dsm5_criteria,severity,assist_score,route,"       \
+    "disposition,measures,sentence,sentence_min_years,sentence_max_years,"                  \
+    "sentence_deferred,monitoring_required,monitoring_months,requires_panel_signoff,rules"
+#define CSV_HEADER_HELP                                                                     \
+    "id, regime, substance,\ntdi, icd11, group, dsm5_criteria, severity, assist_score, "     \
+    "route, disposition,\nmeasures, sentence (custodial, non-custodial or empty), "         \
+    "sentence_min_years,\nsentence_max_years, sentence_deferred, monitoring_required, "     \
+    "monitoring_months,\nrequires_panel_signoff, rules"
+
+enum { A_REGIME, A_EXPLAIN, A_LINES, A_OUTPUT, A_FORMAT, A_HELP, A_N_OPTS };
 static const pw_cli_opt assess_opts[A_N_OPTS] = {
     [A_REGIME] = {"regime", 'r', PW_OPT_STR, "NAME|PATH", 0, 0,
                   "kz-current drug-court hybrid portugal russia", NULL,
@@ -36,6 +49,7 @@ static const pw_cli_opt assess_opts[A_N_OPTS] = {
     [A_OUTPUT] = {"output", 'o', PW_OPT_STR, "FILE", 0, 0, NULL, "standard output",
                   "write the decisions to FILE, replaced only when the run completes",
                   PW_OPTF_FILE},
+    [A_FORMAT] = PW_OPT_FORMAT("JSON, or JSON Lines for JSON Lines input"),
     [A_HELP] = PW_OPT_HELP_ROW,
 };
 
@@ -49,6 +63,10 @@ const pw_cli_cmd pw_cli_spec_assess = {
     "A case: {\"id\": \"c-17\", \"age\": 24, \"event\": \"use\", \"amount\": \"personal\",\n"
     "  \"substances\": [{\"substance\": \"synthetic_cannabinoids\", \"dsm5_criteria\": 7}]}\n"
     "\n"
+    "--format csv: one row per case with the columns " CSV_HEADER_HELP "\n"
+    "(measures: TYPE:MIN-MAX months, ';'-separated, MAX empty when open;\n"
+    "rules: the ids of the rules that fired, in order). --format json: as without it.\n"
+    "\n"
     "exit status: 0 all cases decided; 1 some cases (or the regime) were bad, the\n"
     "others were decided; 2 usage error; 3 an input or output failed.\n"};
 
@@ -59,6 +77,7 @@ typedef struct {
     const char *doc;  /* the whole text in document mode, else NULL */
     size_t doc_len;
     int explain;
+    int csv;          /* --format csv: a row per decision */
     long bad, done;
     char *out;        /* reused output buffer (JSON Lines) */
     size_t out_len, out_cap;
@@ -75,6 +94,94 @@ static void id_text(const json_t *id, char *buf, size_t n)
         snprintf(buf, n, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
     else
         snprintf(buf, n, "(no id)");
+}
+
+/* One CSV field of `n` bytes: quoted (quotes doubled) when it holds a
+ * comma, a quote or a line break, as pw_csv_field does for a C string. */
+static void csv_field_n(FILE *f, const char *s, size_t n)
+{
+    int quote = 0;
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+    if (!quote) {
+        fwrite(s, 1, n, f);
+        return;
+    }
+    fputc('"', f);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            fputc('"', f);
+        fputc(s[i], f);
+    }
+    fputc('"', f);
+}
+
+/* A number of months or years as people write it: 6, 0.5 (float fields). */
+static void csv_num(FILE *f, float v) { fprintf(f, "%g", (double)v); }
+
+/* The decision as one CSV row (CSV_HEADER); `id` of `id_len` bytes, or
+ * NULL for a case without one. */
+static void emit_csv(ctx *x, const char *id, size_t id_len, const pw_case *c,
+                     const pw_decision *d)
+{
+    FILE *f = x->fp;
+    const pw_regime *r = x->regime;
+    if (id)
+        csv_field_n(f, id, id_len);
+    fputc(',', f);
+    pw_csv_field(f, pw_regime_name(r));
+    fprintf(f, ",%s,%s,%s,%s,%d,%s,", pw_substance_name(c->substance),
+            pw_substance_tdi(c->substance) ? pw_substance_tdi(c->substance) : "",
+            pw_substance_icd11(c->substance),
+            pw_substance_group_name(pw_substance_group_of(c->substance)), c->dsm5_criteria,
+            pw_severity_name(d->severity));
+    if (c->assist_score >= 0)
+        fprintf(f, "%d", c->assist_score);
+    fprintf(f, ",%s,%s,", pw_route_name(d->route), pw_disposition_name(d->disposition));
+    for (int i = 0; i < d->n_measures; i++) {
+        fprintf(f, "%s%s:", i ? ";" : "", pw_measure_name(d->measures[i].type));
+        csv_num(f, d->measures[i].min_months);
+        fputc('-', f);
+        if (d->measures[i].max_months != 0)
+            csv_num(f, d->measures[i].max_months);
+    }
+    fputc(',', f);
+    if (d->has_sentence) {
+        fputs(d->sentence.custodial ? "custodial," : "non-custodial,", f);
+        csv_num(f, d->sentence.min_years);
+        fputc(',', f);
+        if (d->sentence.max_years != 0) /* 0: uncapped */
+            csv_num(f, d->sentence.max_years);
+        fputs(d->sentence.deferred ? ",true," : ",false,", f);
+    } else {
+        fputs(",,,,", f);
+    }
+    fputs(d->monitoring_required ? "true," : "false,", f);
+    csv_num(f, d->monitoring_months);
+    fputs(d->requires_panel_signoff ? ",true," : ",false,", f);
+    /* Rule ids are the regime file's keys; quoted only if one needs it. */
+    char rules[PW_MAX_TRACE * 64];
+    size_t n = 0;
+    for (int i = 0; i < d->n_trace && n < sizeof rules; i++)
+        n += (size_t)snprintf(rules + n, sizeof rules - n, "%s%s", i ? ";" : "",
+                              pw_rule_id(r, d->trace[i]));
+    pw_csv_field(f, n < sizeof rules ? rules : "");
+    if (fputc('\n', f) == EOF)
+        x->io_failed = 1;
+}
+
+/* The id as the CSV row shows it: a string's text, an integer's digits. */
+static void emit_csv_json_id(ctx *x, const json_t *id, const pw_case *c, const pw_decision *d)
+{
+    char buf[64];
+    if (json_is_string(id)) {
+        emit_csv(x, json_string_value(id), json_string_length(id), c, d);
+    } else if (json_is_integer(id)) {
+        int n = snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+        emit_csv(x, buf, (size_t)n, c, d);
+    } else {
+        emit_csv(x, NULL, 0, c, d);
+    }
 }
 
 /*
@@ -145,6 +252,10 @@ static int decide(ctx *x, const json_t *obj, long line, const char *prefix, pw_c
 static void emit_line(ctx *x, const json_t *obj, const pw_case *c, const pw_decision *d)
 {
     const json_t *id = json_object_get(obj, "id");
+    if (x->csv) {
+        emit_csv_json_id(x, id, c, d);
+        return;
+    }
     if (x->explain) {
         char idbuf[128];
         id_text(id, idbuf, sizeof idbuf);
@@ -181,6 +292,10 @@ static int fast_line(ctx *x, const char *text, size_t len)
     if (pw_case_scan(text, len, &c, &id) != PW_OK || pw_decide(x->regime, &c, &d) != PW_OK)
         return 0; /* the slow path decides, or reports the error */
     x->done++;
+    if (x->csv) {
+        emit_csv(x, id.text, id.len, &c, &d);
+        return 1;
+    }
     if (x->explain) {
         char idbuf[128];
         snprintf(idbuf, sizeof idbuf, "%.*s", id.text ? (int)id.len : 7,
@@ -296,6 +411,10 @@ static void do_document(ctx *x, const char *text, size_t len, long first_line)
         pw_decision d;
         if (decide(x, obj, first_line, prefix, &c, &d))
             continue;
+        if (x->csv) {
+            emit_csv_json_id(x, json_object_get(obj, "id"), &c, &d);
+            continue;
+        }
         if (x->explain) {
             char idbuf[128];
             id_text(json_object_get(obj, "id"), idbuf, sizeof idbuf);
@@ -317,7 +436,7 @@ static void do_document(ctx *x, const char *text, size_t len, long first_line)
             json_decref(out);
         }
     }
-    if (array && !x->explain) {
+    if (array && !x->explain && !x->csv) {
         if (json_dumpf(all, x->fp, JSON_INDENT(2)) || fputc('\n', x->fp) == EOF)
             x->io_failed = 1;
     }
@@ -467,6 +586,10 @@ int pw_cmd_assess(int argc, char **argv)
     const char *regime_name = pw_cli_str(&a, A_REGIME, NULL);
     const char *output = pw_cli_str(&a, A_OUTPUT, NULL);
     int explain = v[A_EXPLAIN].given > 0, force_lines = v[A_LINES].given > 0;
+    const char *format = pw_cli_str(&a, A_FORMAT, NULL);
+    int csv = format && strcmp(format, "csv") == 0;
+    if (explain && format)
+        return pw_cli_usage_error("assess", "--explain prints text; --format is for the data");
     if (!regime_name)
         return pw_cli_usage_error("assess", "--regime NAME|PATH is required");
     if (a.n_operands > 1)
@@ -521,7 +644,10 @@ int pw_cmd_assess(int argc, char **argv)
     setvbuf(fp, outbuf, _IOFBF, sizeof outbuf);
 
     ctx x = {.regime = regime, .file = strcmp(path, "-") ? path : "<stdin>", .explain = explain,
-             .fp = fp};
+             .csv = csv, .fp = fp};
+    /* The header even when no case is decided: an empty table, not none. */
+    if (csv && fputs(CSV_HEADER "\n", fp) == EOF)
+        x.io_failed = 1;
     rc = run(&x, in, force_lines);
     if (in != stdin)
         fclose(in);

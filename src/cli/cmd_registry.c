@@ -24,6 +24,7 @@
 
 #include "cli.h"
 #include "pathways/registry.h"
+#include "records.h"
 
 /* Options of the registry's subcommands: one definition each, so --db or
  * --as means the same in every one. */
@@ -57,7 +58,12 @@ static const pw_cli_opt reg_help_opts[] = {PW_OPT_HELP_ROW};
 static const pw_cli_opt reg_init_opts[] = {R_DB, PW_OPT_HELP_ROW};
 static const pw_cli_opt reg_user_add_opts[] = {R_DB, R_AS, R_NAME("the new user's name"), R_ROLE,
                                                R_SITE, PW_OPT_HELP_ROW};
-static const pw_cli_opt reg_token_opts[] = {R_DB, R_AS, PW_OPT_HELP_ROW};
+/* The listings take the --format every table of data takes (opt.h); by
+ * default they keep the JSON (Lines) they always wrote, which scripts read. */
+static const pw_cli_opt reg_list_opts[] = {R_DB, R_AS, PW_OPT_FORMAT("JSON Lines"),
+                                           PW_OPT_HELP_ROW};
+static const pw_cli_opt reg_stats_opts[] = {R_DB, R_AS, PW_OPT_FORMAT("a JSON object"),
+                                            PW_OPT_HELP_ROW};
 static const pw_cli_opt reg_user_disable_opts[] = {R_DB, R_AS, R_NAME("the user to disable"),
                                                    PW_OPT_HELP_ROW};
 static const pw_cli_opt reg_user_rotate_opts[] = {
@@ -92,7 +98,8 @@ const pw_cli_cmd pw_cli_spec_registry = {
     "                                   prints the admin token as the last line\n"
     "  user add --db DB --as TOKEN --name NAME --role ROLE [--site SITE]\n"
     "                                   add a user (admin only); prints the token\n"
-    "  user list --db DB --as TOKEN     users as JSON Lines (admin, auditor)\n"
+    "  user list --db DB --as TOKEN [--format csv|json]\n"
+    "                                   users as JSON Lines (admin, auditor)\n"
     "  user disable --db DB --as TOKEN --name NAME\n"
     "                                   refuse NAME's token from now on (admin)\n"
     "  user rotate --db DB --as TOKEN [--name NAME]\n"
@@ -110,7 +117,8 @@ const pw_cli_cmd pw_cli_spec_registry = {
     "                                   import accepts, its type, allowed values\n"
     "                                   and the roles that may write it; or the\n"
     "                                   CSV template of one record type\n"
-    "  stats --db DB --as TOKEN         counts as JSON\n"
+    "  stats --db DB --as TOKEN [--format csv|json]\n"
+    "                                   counts as JSON\n"
     "  audit verify --db DB [--checkpoint FILE]\n"
     "                                   check the audit chain, the seal of every\n"
     "                                   row and table, and (with FILE) that the\n"
@@ -118,7 +126,8 @@ const pw_cli_cmd pw_cli_spec_registry = {
     "  audit checkpoint --db DB --out FILE\n"
     "                                   verify, then write a signed checkpoint of\n"
     "                                   the log's head to keep outside the DB\n"
-    "  audit list --db DB --as TOKEN    the audit log as JSON Lines (auditor)\n"
+    "  audit list --db DB --as TOKEN [--format csv|json]\n"
+    "                                   the audit log as JSON Lines (auditor)\n"
     "  backup --db DB --as TOKEN --to FILE\n"
     "                                   a checked copy of a live SQLite registry\n"
     "                                   (admin or auditor; PostgreSQL: pg_dump)\n"
@@ -154,8 +163,10 @@ const pw_cli_cmd pw_cli_spec_registry_user_add = {
     reg_user_add_opts, N_OF(reg_user_add_opts), NULL};
 const pw_cli_cmd pw_cli_spec_registry_user_list = {
     "registry user list", "users as JSON Lines (admin, auditor)", NULL,
-    "Lists the users as JSON Lines: name, role, whether active (never a token).",
-    reg_token_opts, N_OF(reg_token_opts), NULL};
+    "Lists the users as JSON Lines: id, name, role, when created, whether active (never a "
+    "token); with --format csv a spreadsheet of the same columns, with --format json one "
+    "JSON array.",
+    reg_list_opts, N_OF(reg_list_opts), NULL};
 const pw_cli_cmd pw_cli_spec_registry_user_disable = {
     "registry user disable", "refuse a user's token from now on (admin)", NULL,
     "Refuses NAME's token from now on (admin only).",
@@ -180,8 +191,10 @@ const pw_cli_cmd pw_cli_spec_registry_dictionary = {
     "roles that may write it, generated from the importer's own tables. Needs no registry.",
     reg_dictionary_opts, RD_N_OPTS, NULL};
 const pw_cli_cmd pw_cli_spec_registry_stats = {
-    "registry stats", "counts as JSON", NULL, "Prints the registry's counts as JSON.",
-    reg_token_opts, N_OF(reg_token_opts), NULL};
+    "registry stats", "counts as JSON", NULL,
+    "Prints the registry's counts as a JSON object; with --format csv a header of the counts' "
+    "names and one row of their values, with --format json a JSON array of that one row.",
+    reg_stats_opts, N_OF(reg_stats_opts), NULL};
 const pw_cli_cmd pw_cli_spec_registry_audit_verify = {
     "registry audit verify", "check the audit chain and every seal", NULL,
     "Checks the audit chain, the seal of every row and table, and (with --checkpoint) that "
@@ -194,8 +207,9 @@ const pw_cli_cmd pw_cli_spec_registry_audit_checkpoint = {
     reg_checkpoint_opts, N_OF(reg_checkpoint_opts), NULL};
 const pw_cli_cmd pw_cli_spec_registry_audit_list = {
     "registry audit list", "the audit log as JSON Lines (auditor)", NULL,
-    "Prints the audit log as JSON Lines (auditor).",
-    reg_token_opts, N_OF(reg_token_opts), NULL};
+    "Prints the audit log as JSON Lines (auditor), oldest first; with --format csv a "
+    "spreadsheet with a column per field, with --format json one JSON array.",
+    reg_list_opts, N_OF(reg_list_opts), NULL};
 const pw_cli_cmd pw_cli_spec_registry_backup = {
     "registry backup", "a checked copy of a live SQLite registry", NULL,
     "Writes a checked copy of a live SQLite registry (admin or auditor; PostgreSQL: "
@@ -277,6 +291,58 @@ static int parse(int argc, char **argv, const pw_cli_cmd *spec, opts *o)
     return 0;
 }
 
+typedef int (*listing_fn)(const char *db, const char *as, FILE *out, pw_error *err);
+
+/*
+ * A listing on stdout: as the registry writes it, or with --format csv|json
+ * converted from that JSON (a JSON object is one row; JSON Lines are a row
+ * each). The registry writes into memory first, so a listing that fails
+ * half-way prints nothing rather than half a table.
+ */
+static int listing(const opts *o, const char *cmd, listing_fn fn, int one_object)
+{
+    pw_error err;
+    pw_error_clear(&err);
+    if (!o->format)
+        return fn(o->db, o->as, stdout, &err) == PW_OK ? PW_EXIT_OK : fail(&err);
+    char *text = NULL;
+    size_t len = 0;
+    json_t *rows = NULL;
+    int code = PW_EXIT_FAIL;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem) {
+        fprintf(stderr, "pathways %s: out of memory\n", cmd);
+        return PW_EXIT_FAIL;
+    }
+    int rc = fn(o->db, o->as, mem, &err);
+    if (fclose(mem) != 0 && rc == PW_OK)
+        rc = pw_error_set(&err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    if (rc != PW_OK) {
+        code = fail(&err);
+        goto done;
+    }
+    if (one_object) {
+        json_t *obj = json_loadb(text, len, 0, NULL);
+        rows = json_is_object(obj) ? json_array() : NULL;
+        if (rows)
+            json_array_append(rows, obj);
+        json_decref(obj);
+    } else if (pw_cli_records_from_lines(text, len, &rows) != 0) {
+        rows = NULL;
+    }
+    /* The registry wrote this JSON itself: unreadable is a bug, not input. */
+    assert(rows);
+    if (!rows || pw_cli_records_write(stdout, o->format, rows) != 0 || fflush(stdout) != 0) {
+        fprintf(stderr, "pathways %s: writing the %s failed\n", cmd, o->format);
+        goto done;
+    }
+    code = PW_EXIT_OK;
+done:
+    json_decref(rows);
+    free(text);
+    return code;
+}
+
 static int need_token(const opts *o, const char *cmd)
 {
     if (!o->as || !*o->as)
@@ -339,8 +405,7 @@ static int cmd_user(int argc, char **argv)
     case 1:
         if (o.name || o.role)
             return pw_cli_usage_error(cmd, "takes no --name or --role");
-        return pw_registry_user_list(o.db, o.as, stdout, &err) == PW_OK ? PW_EXIT_OK
-                                                                         : fail(&err);
+        return listing(&o, cmd, pw_registry_user_list, 0);
     case 2:
         if (!o.name || o.role)
             return pw_cli_usage_error(cmd, "--name is required (and no --role)");
@@ -442,11 +507,7 @@ static int cmd_stats(int argc, char **argv)
         return rc < 0 ? PW_EXIT_OK : rc;
     if ((rc = need_token(&o, "registry stats")))
         return rc;
-    pw_error err;
-    pw_error_clear(&err);
-    if (pw_registry_stats(o.db, o.as, stdout, &err) != PW_OK)
-        return fail(&err);
-    return PW_EXIT_OK;
+    return listing(&o, "registry stats", pw_registry_stats, 1);
 }
 
 static int cmd_audit(int argc, char **argv)
@@ -493,9 +554,7 @@ static int cmd_audit(int argc, char **argv)
     }
     if ((rc = need_token(&o, cmd)))
         return rc;
-    if (pw_registry_audit_list(o.db, o.as, stdout, &err) != PW_OK)
-        return fail(&err);
-    return PW_EXIT_OK;
+    return listing(&o, cmd, pw_registry_audit_list, 0);
 }
 
 /* The options of backup and restore: a token, the file option `file_opt`

@@ -60,8 +60,9 @@ const pw_cli_opt pw_run_opts[RUN_N_OPTS] = {
     [RUN_LANG] = {"lang", 0, PW_OPT_CHOICE, "en|ru|kk", 0, 0, "en|ru|kk", "en",
                   "language of report.html", 0},
     [RUN_REPLAY] = {"replay", 0, PW_OPT_STR, "DIR", 0, 0, NULL, NULL,
-                    "repeat the run recorded in DIR (its summary.json and inputs/, checked "
-                    "against their SHA-256) into --out (default DIR.replay); only --out, "
+                    "repeat the run recorded in DIR by either engine (its summary.json and "
+                    "inputs/, checked against their SHA-256) into --out (default "
+                    "DIR.replay); only --out, "
                     "--threads and --quiet may be given with it", PW_OPTF_FILE},
     [RUN_BASELINE] = {"baseline", 0, PW_OPT_STR, "REGIME", 0, 0, NULL, NULL,
                       "accepted and ignored (older mean-field scripts); the baseline is "
@@ -354,10 +355,22 @@ int pw_cmd_run(int argc, char **argv)
             free(rp);
             return PW_EXIT_BADINPUT;
         }
-        if (strcmp(rp->engine, "abm") != 0) {
+        if (!out_given) {
+            snprintf(replay_out, sizeof replay_out, "%s.replay", replay_dir);
+            out_dir = replay_out;
+        }
+        /* A mean-field folder replays through its own engine (one
+         * deterministic trajectory per regime: no seed, runs or draws). */
+        if (strcmp(rp->engine, "meanfield") == 0) {
+            int mrc = pw_cmd_run_meanfield_replay(rp, replay_dir, out_dir, quiet, argc, argv);
             free(rp);
-            return pw_cli_usage_error("run", "--replay repeats agent-based runs; %s was made by "
-                                      "the %s engine", replay_dir, "mean-field");
+            return mrc;
+        }
+        if (strcmp(rp->engine, "abm") != 0) {
+            int urc = pw_cli_usage_error("run", "%s was made by an engine this program does "
+                                         "not have (%s)", replay_dir, rp->engine);
+            free(rp);
+            return urc;
         }
         scenario = rp->scenario;
         regime = rp->regimes;
@@ -372,10 +385,6 @@ int pw_cmd_run(int argc, char **argv)
         for (size_t i = 0; i < rp->n_sets; i++)
             if (n_ovs < PW_CLI_MAX_OVERRIDES && pw_cli_parse_override(rp->sets[i], &ovs[n_ovs]) == 0)
                 n_ovs++;
-        if (!out_given) {
-            snprintf(replay_out, sizeof replay_out, "%s.replay", replay_dir);
-            out_dir = replay_out;
-        }
     }
     pw_scenario *s = NULL;
     pw_regime **regs = NULL;

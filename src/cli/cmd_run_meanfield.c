@@ -164,9 +164,12 @@ done:
  * one deterministic column set per regime, in the same summary.json /
  * timeseries.csv as the agent-based engine and the same comparison table
  * (the paired differences from kz-current are exact differences here). */
+/* With `rp` (run --replay of a mean-field folder) the scenario and the
+ * regimes are the folder's checked copies, recorded under the original's
+ * names, so that the replay's files are the original's byte for byte. */
 static int run_society(const char *scenario, const char *regime, int years, const char *out,
                        pw_cli_override *ovs, size_t n_ovs, int quiet, const char *lang, int argc,
-                       char **argv)
+                       char **argv, const pw_replay *rp, const char *replay_of)
 {
     pw_run_record *rec = calloc(1, sizeof *rec);
     if (!rec)
@@ -242,6 +245,7 @@ static int run_society(const char *scenario, const char *regime, int years, cons
     rec->argv = argv;
     rec->engine = "meanfield";
     rec->lang = lang;
+    rec->replay_of = replay_of;
     rec->threads = 1;
     for (size_t i = 0; i < n_ovs; i++)
         rec->sets[rec->n_sets++] = ovs[i].arg;
@@ -249,7 +253,9 @@ static int run_society(const char *scenario, const char *regime, int years, cons
     rec->res = res;
     rec->projection_year = pw_results_projection_year(res);
     code = PW_EXIT_FAIL;
-    if (out && pw_run_record_input(rec, "scenario", "scenarios", scenario, NULL, &err) != PW_OK)
+    if (out && pw_run_record_input(rec, "scenario", "scenarios", scenario,
+                                   rp ? pw_replay_label(rp, "scenario", 0) : NULL,
+                                   &err) != PW_OK)
         goto failed;
     for (size_t i = 0; out && i < n_regs; i++) {
         char spec[4200];
@@ -261,16 +267,21 @@ static int run_society(const char *scenario, const char *regime, int years, cons
             snprintf(spec, sizeof spec, "%.*s", p ? (int)strcspn(p, ",") : 0, p ? p : "");
             name = spec;
         }
-        if (pw_run_record_input(rec, "regime", "regimes", name, NULL, &err) != PW_OK)
+        if (pw_run_record_input(rec, "regime", "regimes", name,
+                                rp ? pw_replay_label(rp, "regime", i) : NULL, &err) != PW_OK)
             goto failed;
     }
+    /* The observations the report draws: the built-in targets of the
+     * scenario's name, or on replay the folder's copy of them. */
     char tname[300];
     snprintf(tname, sizeof tname, "targets/%s.yaml", pw_scenario_name(s));
-    if (out && pw_data_get(tname, NULL)) {
-        if (pw_run_record_input(rec, "targets", "targets", pw_scenario_name(s), NULL, &err) !=
-            PW_OK)
+    const char *targets = rp ? (rp->targets[0] ? rp->targets : NULL)
+                             : pw_data_get(tname, NULL) ? pw_scenario_name(s) : NULL;
+    if (out && targets) {
+        if (pw_run_record_input(rec, "targets", "targets", targets,
+                                rp ? pw_replay_label(rp, "targets", 0) : NULL, &err) != PW_OK)
             goto failed;
-        rec->targets = pw_scenario_name(s);
+        rec->targets = targets;
     }
     if (out && pw_outset_write(out, pw_run_write_set, rec, &err) != PW_OK)
         goto failed;
@@ -300,7 +311,8 @@ int pw_cmd_run_meanfield(const pw_cli_args *a, int argc, char **argv)
     int quiet = a->v[RUN_QUIET].given > 0;
     const char *lang = pw_cli_str(a, RUN_LANG, "en");
     if (a->v[RUN_REPLAY].given)
-        return pw_cli_usage_error(CMD, "--replay repeats agent-based runs");
+        return pw_cli_usage_error(CMD, "--replay takes the engine from the folder; give it "
+                                  "without --engine");
     pw_cli_override ovs[PW_CLI_MAX_OVERRIDES];
     size_t n_ovs = 0;
     if (a->v[RUN_SWEEP].given)
@@ -323,5 +335,21 @@ int pw_cmd_run_meanfield(const pw_cli_args *a, int argc, char **argv)
                                       "parameter in a copy of the scenario file");
         return run_lhy(scenario, (int)years, (int)per_year, out, quiet);
     }
-    return run_society(scenario, regime, (int)years, out, ovs, n_ovs, quiet, lang, argc, argv);
+    return run_society(scenario, regime, (int)years, out, ovs, n_ovs, quiet, lang, argc, argv,
+                       NULL, NULL);
+}
+
+int pw_cmd_run_meanfield_replay(const pw_replay *rp, const char *replay_dir, const char *out,
+                                int quiet, int argc, char **argv)
+{
+    pw_cli_override ovs[PW_CLI_MAX_OVERRIDES];
+    size_t n_ovs = 0;
+    /* The record holds the --set arguments as they were accepted. */
+    for (size_t i = 0; i < rp->n_sets && n_ovs < PW_CLI_MAX_OVERRIDES; i++)
+        if (pw_cli_parse_override(rp->sets[i], &ovs[n_ovs]) == 0)
+            n_ovs++;
+    if (pw_par_rank() > 0)
+        out = NULL;
+    return run_society(rp->scenario, rp->regimes, rp->years, out, ovs, n_ovs, quiet, rp->lang,
+                       argc, argv, rp, replay_dir);
 }

@@ -2,9 +2,11 @@
  * pathways sensitivity: global sensitivity of chosen outcomes to every
  * uncertain parameter of a scenario (Sobol first-order and total indices
  * from Sobol' quasi-random points, or Morris screening), as a table on
- * stdout and as JSON.
+ * stdout (or, with --format, the same data as --csv or --json write) and
+ * as JSON or CSV files.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,7 @@
 #define MAX_OUT 32
 
 enum { S_SCENARIO, S_OUTCOME, S_METHOD, S_SAMPLES, S_REGIME, S_VERSUS, S_YEARS, S_SCALE,
-       S_SEED, S_THREADS, S_ENGINE, S_PARAMS, S_JSON, S_CSV, S_OUT, S_HELP, S_N_OPTS };
+       S_SEED, S_THREADS, S_ENGINE, S_PARAMS, S_JSON, S_CSV, S_OUT, S_FORMAT, S_HELP, S_N_OPTS };
 static const pw_cli_opt sensitivity_opts[S_N_OPTS] = {
     [S_SCENARIO] = PW_OPT_SCENARIO("almaty"),
     [S_OUTCOME] = {"outcome", 0, PW_OPT_STR, "LIST", 0, 0, NULL, NULL,
@@ -58,6 +60,7 @@ static const pw_cli_opt sensitivity_opts[S_N_OPTS] = {
      * pointed answer instead of "unknown option". */
     [S_OUT] = {"out", 0, PW_OPT_STR, "DIR", 0, 0, NULL, NULL,
                "refused: write the indices with --json FILE and/or --csv FILE", PW_OPTF_HIDDEN},
+    [S_FORMAT] = PW_OPT_FORMAT(NULL),
     [S_HELP] = PW_OPT_HELP_ROW,
 };
 
@@ -79,6 +82,18 @@ static size_t split(char *s, char **parts, size_t max)
         if (*tok)
             parts[n++] = tok;
     return n;
+}
+
+/* A line of the table for people, or nothing when `f` is NULL. */
+static void table(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void table(FILE *f, const char *fmt, ...)
+{
+    if (!f)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
 }
 
 /* Order of parameters by decreasing key (simple insertion sort). */
@@ -179,6 +194,9 @@ int pw_cmd_sensitivity(int argc, char **argv)
     double scale = pw_cli_real(&args, S_SCALE, 0.05);
     const char *engine = pw_cli_str(&args, S_ENGINE, "abm");
     const char *only = pw_cli_str(&args, S_PARAMS, NULL);
+    /* --format csv|json puts on stdout what --csv / --json put in a file,
+     * in place of the table (a pipe into a spreadsheet or jq). */
+    const char *format = pw_cli_str(&args, S_FORMAT, NULL);
     if (!outcome_arg)
         return pw_cli_usage_error(CMD, "--outcome is required");
     int is_sobol = strcmp(method, "sobol") == 0;
@@ -251,8 +269,10 @@ int pw_cmd_sensitivity(int argc, char **argv)
     json_t *jouts = json_object();
     json_object_set_new(root, "outcomes", jouts);
 
-    printf("%s sensitivity of %s (%s engine), %zu parameters, %zu runs in %.2f s\n",
-           is_sobol ? "Sobol" : "Morris", scenario, pw_problem_engine(prob), dim, evals, secs);
+    /* No table for people when stdout carries --format's data. */
+    FILE *tab = format ? NULL : stdout;
+    table(tab, "%s sensitivity of %s (%s engine), %zu parameters, %zu runs in %.2f s\n",
+            is_sobol ? "Sobol" : "Morris", scenario, pw_problem_engine(prob), dim, evals, secs);
     size_t *idx = malloc(dim * sizeof(size_t));
     if (!idx) {
         fprintf(stderr, "pathways %s: out of memory\n", CMD);
@@ -265,14 +285,14 @@ int pw_cmd_sensitivity(int argc, char **argv)
         if (is_sobol) {
             json_object_set_new(jo, "mean", json_real(sr->mean[j]));
             json_object_set_new(jo, "variance", json_real(sr->var[j]));
-            printf("\noutcome %s: mean %.6g, sd %.6g\n", outs[j], sr->mean[j],
-                   sqrt(fmax(sr->var[j], 0.0)));
-            printf("  %-24s %18s %18s\n", "parameter", "first-order (95%)", "total (95%)");
+            table(tab, "\noutcome %s: mean %.6g, sd %.6g\n", outs[j], sr->mean[j],
+                    sqrt(fmax(sr->var[j], 0.0)));
+            table(tab, "  %-24s %18s %18s\n", "parameter", "first-order (95%)", "total (95%)");
             order_by(sr->total + j, n_out, dim, idx);
             for (size_t k = 0; k < dim; k++) {
                 size_t i = idx[k], at = i * n_out + j;
-                printf("  %-24s %8.3f +- %6.3f %8.3f +- %6.3f\n", pw_space_name(sp, i),
-                       sr->first[at], sr->first_ci[at], sr->total[at], sr->total_ci[at]);
+                table(tab, "  %-24s %8.3f +- %6.3f %8.3f +- %6.3f\n", pw_space_name(sp, i),
+                        sr->first[at], sr->first_ci[at], sr->total[at], sr->total_ci[at]);
                 json_t *e = json_object();
                 json_object_set_new(e, "first", json_real(sr->first[at]));
                 json_object_set_new(e, "first_ci95", json_real(sr->first_ci[at]));
@@ -281,13 +301,13 @@ int pw_cmd_sensitivity(int argc, char **argv)
                 json_object_set_new(jp, pw_space_name(sp, i), e);
             }
         } else {
-            printf("\noutcome %s (effects over each parameter's prior range)\n", outs[j]);
-            printf("  %-24s %12s %12s %12s\n", "parameter", "mu*", "mu", "sigma");
+            table(tab, "\noutcome %s (effects over each parameter's prior range)\n", outs[j]);
+            table(tab, "  %-24s %12s %12s %12s\n", "parameter", "mu*", "mu", "sigma");
             order_by(mr->mu_star + j, n_out, dim, idx);
             for (size_t k = 0; k < dim; k++) {
                 size_t i = idx[k], at = i * n_out + j;
-                printf("  %-24s %12.4g %12.4g %12.4g\n", pw_space_name(sp, i), mr->mu_star[at],
-                       mr->mu[at], mr->sigma[at]);
+                table(tab, "  %-24s %12.4g %12.4g %12.4g\n", pw_space_name(sp, i),
+                        mr->mu_star[at], mr->mu[at], mr->sigma[at]);
                 json_t *e = json_object();
                 json_object_set_new(e, "mu_star", json_real(mr->mu_star[at]));
                 json_object_set_new(e, "mu", json_real(mr->mu[at]));
@@ -299,6 +319,11 @@ int pw_cmd_sensitivity(int argc, char **argv)
     }
     free(idx);
     out_ctx oc = {root, sp, outs, n_out, sr, mr};
+    if (format && ((strcmp(format, "csv") == 0 ? fill_csv : fill_json)(stdout, &oc) != 0 ||
+                   fflush(stdout) != 0)) {
+        fprintf(stderr, "pathways %s: writing the %s to standard output failed\n", CMD, format);
+        code = PW_EXIT_FAIL;
+    }
     if (json_path && write_out(json_path, fill_json, &oc) != 0)
         code = PW_EXIT_FAIL;
     if (csv_path && write_out(csv_path, fill_csv, &oc) != 0)

@@ -86,4 +86,10 @@ int pw_replay_load(const char *dir, pw_replay *rp, pw_error *err);
 /* The origin the record gives for input `role`'s i-th occurrence, or NULL. */
 const char *pw_replay_label(const pw_replay *rp, const char *role, size_t i);
 
+/* `run --replay DIR` of a folder the mean-field engine made
+ * (cmd_run_meanfield.c): repeats it from the record `rp` into `out`.
+ * Returns an exit code. */
+int pw_cmd_run_meanfield_replay(const pw_replay *rp, const char *replay_dir, const char *out,
+                                int quiet, int argc, char **argv);
+
 #endif

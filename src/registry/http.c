@@ -20,11 +20,10 @@
  * writer (http_audit.c), which resumes it once they are durable; on_request
  * then calls finish again and the answer goes out. A client address with
  * too many failed tokens is refused before any of this (http_throttle.h).
- * The daemon's set-up and its limits on slow clients are in http_daemon.c
- * and http_guard.c.
+ * The handlers themselves are in http_handlers.c; the daemon's set-up and
+ * its limits on slow clients are in http_daemon.c and http_guard.c.
  */
 #include "http.h"
-#include "json_in.h"
 
 #include <assert.h>
 #include <pthread.h>
@@ -37,7 +36,6 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
-#include <sodium.h>
 
 #include "audit.h"
 #include "auth.h"
@@ -46,38 +44,13 @@
 #include "http_guard.h"
 #include "http_int.h"
 #include "http_throttle.h"
-#include "episode_list.h"
 #include "http_static.h"
 #include "http_tls.h"
-#include "me.h"
 #include "reg.h"
-#include "report.h"
-#include "dict.h"
-#include "report_sheet.h"
+#include "http_handlers.h"
+#include "http_req.h"
 
-/* Per-request state: the body as it arrives, then the answer while its
- * audit entries are being committed. */
-typedef struct req {
-    struct MHD_Connection *conn;
-    char *body;
-    size_t len, cap;
-    int too_large;
-    /* The answer, held back until the audit entries are durable. */
-    unsigned code;
-    const char *type;
-    char *out;
-    size_t outlen;
-    /* Audit entries the handler produced (deferred, see defer_audit). */
-    pwi_audit_entry *pending;
-    size_t npending;
-    pwi_user user;
-    int anon;              /* the entries have no signed-in user (429) */
-    int records;           /* a POST /records body for the group commit */
-    unsigned retry_after;  /* seconds, for a 429 */
-    enum { REQ_NEW, REQ_WAITING, REQ_AUDITED } state;
-    int audit_rc;
-    pw_error audit_err;
-} req;
+typedef pwi_http_req req;
 
 void pwi_http_thread_reg_free(void *p)
 {
@@ -110,19 +83,6 @@ static pwi_reg *thread_reg(pwi_http *h, pw_error *err)
 
 /* ---- Responses ------------------------------------------------------- */
 
-/* Holds the answer in the request; finish() sends it once its audit
- * entries (if any) are committed. Takes ownership of buf (malloc'd). */
-static enum MHD_Result send_buf(req *rq, unsigned code, const char *type, char *buf,
-                                size_t len)
-{
-    free(rq->out);
-    rq->code = code;
-    rq->type = type;
-    rq->out = buf;
-    rq->outlen = len;
-    return MHD_YES;
-}
-
 static enum MHD_Result queue_now(struct MHD_Connection *c, unsigned code, const char *type,
                                  char *buf, size_t len, unsigned retry_after, int tls)
 {
@@ -147,72 +107,6 @@ static enum MHD_Result queue_now(struct MHD_Connection *c, unsigned code, const 
     enum MHD_Result ret = MHD_queue_response(c, code, r);
     MHD_destroy_response(r);
     return ret;
-}
-
-static enum MHD_Result send_json(req *rq, unsigned code,
-                                 json_t *doc)
-{
-    char *s = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
-    if (!s)
-        return MHD_NO;
-    size_t n = strlen(s);
-    /* json_dumps allocates with malloc by default, so MHD may free() it;
-     * append the newline in place of the NUL by copying once. */
-    char *b = realloc(s, n + 2);
-    if (!b) {
-        free(s);
-        return MHD_NO;
-    }
-    b[n] = '\n';
-    b[n + 1] = '\0';
-    return send_buf(rq, code, "application/json", b, n + 1);
-}
-
-/* The HTTP status for a pathways status code. */
-static unsigned http_code(int status)
-{
-    switch (status) {
-    case PW_EAUTH:
-        return MHD_HTTP_UNAUTHORIZED;
-    case PW_EPERM:
-        return MHD_HTTP_FORBIDDEN;
-    case PW_ENOTFOUND:
-        return MHD_HTTP_NOT_FOUND;
-    case PW_EPARSE:
-    case PW_EINVAL:
-        return MHD_HTTP_BAD_REQUEST;
-    case PW_ECONFLICT:
-        return MHD_HTTP_CONFLICT;
-    default:
-        return MHD_HTTP_INTERNAL_SERVER_ERROR;
-    }
-}
-
-/* {"error": msg, "status": word, "field": f, "line": n}: the same facts
- * the CLI prints on stderr, so a client can point at the bad field. */
-static enum MHD_Result send_error(req *rq, const pw_error *e)
-{
-    int status = e->status ? e->status : PW_EDB;
-    json_t *doc = json_object();
-    json_object_set_new(doc, "error", json_string(e->msg[0] ? e->msg : pw_strstatus(status)));
-    json_object_set_new(doc, "status", json_string(pw_strstatus(status)));
-    /* A stable code beside the English message, for the front-end to say
-     * in the user's language (dict.h). */
-    json_object_set_new(doc, "code", json_string(pwi_error_code(e)));
-    if (e->field[0])
-        json_object_set_new(doc, "field", json_string(e->field));
-    if (e->line > 0)
-        json_object_set_new(doc, "line", json_integer(e->line));
-    return send_json(rq, http_code(status), doc);
-}
-
-static enum MHD_Result send_simple_error(req *rq, unsigned code,
-                                         const char *msg)
-{
-    json_t *doc = json_object();
-    json_object_set_new(doc, "error", json_string(msg));
-    return send_json(rq, code, doc);
 }
 
 /* ---- Authentication -------------------------------------------------- */
@@ -272,46 +166,6 @@ static int authenticate(pwi_http *srv, pwi_reg *reg, struct MHD_Connection *c, p
     return rc;
 }
 
-/* ---- Deferred audit ---------------------------------------------------- */
-
-/* The audit hook the handlers get: it only records the entries in the
- * request; finish() hands them to the group-commit writer and holds the
- * answer back until they are durable. */
-static int defer_audit(void *ctx, const pwi_user *user, const pwi_audit_entry *e, size_t n,
-                       pw_error *err)
-{
-    req *rq = ctx;
-    pwi_audit_entry *v = realloc(rq->pending, (rq->npending + n) * sizeof *v);
-    if (!v)
-        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-    rq->pending = v;
-    for (size_t i = 0; i < n; i++) {
-        pwi_audit_entry *d = &v[rq->npending];
-        d->action = strdup(e[i].action);
-        d->object = strdup(e[i].object);
-        d->detail = e[i].detail ? strdup(e[i].detail) : NULL;
-        rq->npending++;
-        if (!d->action || !d->object || (e[i].detail && !d->detail))
-            return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-    }
-    if (user)
-        rq->user = *user;
-    rq->anon = !user;
-    return PW_OK;
-}
-
-static void pending_free(req *rq)
-{
-    for (size_t i = 0; i < rq->npending; i++) {
-        free((char *)rq->pending[i].action);
-        free((char *)rq->pending[i].object);
-        free((char *)rq->pending[i].detail);
-    }
-    free(rq->pending);
-    rq->pending = NULL;
-    rq->npending = 0;
-}
-
 /* Writer thread: the request's entries are committed (or failed). */
 static void audited(void *arg, int rc, const pw_error *err)
 {
@@ -321,268 +175,6 @@ static void audited(void *arg, int rc, const pw_error *err)
         rq->audit_err = *err;
     rq->state = REQ_AUDITED;
     MHD_resume_connection(rq->conn);
-}
-
-/* ---- Handlers -------------------------------------------------------- */
-
-static enum MHD_Result h_report(pwi_reg *reg, req *rq, const char *kind)
-{
-    pw_error err;
-    pw_error_clear(&err);
-    pwi_audit_hook hook = {defer_audit, rq};
-    pwi_report_opts o = {.as_of = pwi_today(), .audit = &hook};
-    int k = pwi_report_parse(kind);
-    if (k < 0)
-        return send_simple_error(rq, MHD_HTTP_NOT_FOUND, "unknown report kind");
-    o.kind = (pwi_report_kind)k;
-    const char *by = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "by");
-    int b = pwi_report_by_parse(by);
-    if (b < 0) {
-        pw_error_set(&err, PW_EINVAL, NULL, 0, "by",
-                     "must be programme, regime, substance, site or oblast");
-        return send_error(rq, &err);
-    }
-    o.by = (pwi_report_by)b;
-    const char *asof = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "as_of");
-    if (asof && pwi_date_parse(asof, &o.as_of) != PW_OK) {
-        pw_error_set(&err, PW_EINVAL, NULL, 0, "as_of", "must be a date YYYY-MM-DD");
-        return send_error(rq, &err);
-    }
-    /* ?format=csv|xlsx: the same report as a spreadsheet (report_sheet.h);
-     * checked before the report runs, so a bad one reads nothing. */
-    const char *format = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "format");
-    const char *table = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "table");
-    if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 &&
-        strcmp(format, "xlsx") != 0) {
-        pw_error_set(&err, PW_EINVAL, NULL, 0, "format", "must be json, csv or xlsx");
-        return send_error(rq, &err);
-    }
-    char *out = NULL;
-    size_t len = 0;
-    const char *type = NULL;
-    if (pwi_report_run(reg, &o, &out, &len, &type, &err) != PW_OK)
-        return send_error(rq, &err);
-    int want_csv = format && strcmp(format, "csv") == 0;
-    int want_xlsx = format && strcmp(format, "xlsx") == 0;
-    if ((want_csv || want_xlsx) && strncmp(type, "application/json", 16) == 0) {
-        char *sheet = NULL;
-        size_t slen = 0;
-        int rc = want_csv ? pwi_report_csv(out, len, table, &sheet, &slen, &err)
-                          : pwi_report_xlsx(out, len, &sheet, &slen, &err);
-        free(out);
-        if (rc != PW_OK)
-            return send_error(rq, &err);
-        return send_buf(rq, MHD_HTTP_OK, want_csv ? PWI_CSV_TYPE : PWI_XLSX_TYPE, sheet, slen);
-    }
-    return send_buf(rq, MHD_HTTP_OK, type, out, len);
-}
-
-/* The data dictionary (dict.h): what every record type's fields are, for
- * the forms and for anyone filling a spreadsheet. Holds no person's data. */
-static enum MHD_Result h_dictionary(req *rq)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    const char *format = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "format");
-    int csv = format && strcmp(format, "csv") == 0;
-    int rc = f ? pwi_dict_print(f, csv ? "csv" : "json") : PW_ENOMEM;
-    if (f)
-        fclose(f);
-    if (rc != PW_OK) {
-        free(buf);
-        return send_simple_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot print the dictionary");
-    }
-    return send_buf(rq, MHD_HTTP_OK, csv ? PWI_CSV_TYPE : "application/json", buf, len);
-}
-
-static enum MHD_Result h_episode(pwi_reg *reg, req *rq, const char *id)
-{
-    pw_error err;
-    pw_error_clear(&err);
-    char *out = NULL;
-    size_t len = 0;
-    pwi_audit_hook hook = {defer_audit, rq};
-    if (pwi_episode_json(reg, id, &hook, &out, &len, &err) != PW_OK)
-        return send_error(rq, &err);
-    return send_buf(rq, MHD_HTTP_OK, "application/json", out, len);
-}
-
-static const char *query_arg(void *conn, const char *name)
-{
-    return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-static enum MHD_Result h_episode_list(pwi_reg *reg, req *rq)
-{
-    pw_error err;
-    pw_error_clear(&err);
-    pwi_episode_query q;
-    char *out = NULL;
-    size_t len = 0;
-    pwi_audit_hook hook = {defer_audit, rq};
-    if (pwi_episode_query_parse(query_arg, rq->conn, &q, &err) != PW_OK ||
-        pwi_episode_list_json(reg, &q, &hook, &out, &len, &err) != PW_OK)
-        return send_error(rq, &err);
-    return send_buf(rq, MHD_HTTP_OK, "application/json", out, len);
-}
-
-static enum MHD_Result h_stats(pwi_reg *reg, req *rq)
-{
-    pw_error err;
-    pw_error_clear(&err);
-    char *out = NULL;
-    size_t len = 0;
-    /* Group-committed audit, as for the episode view (http_audit.c). */
-    pwi_audit_hook hook = {defer_audit, rq};
-    if (pwi_stats_json(reg, &hook, &out, &len, &err) != PW_OK)
-        return send_error(rq, &err);
-    return send_buf(rq, MHD_HTTP_OK, "application/json", out, len);
-}
-
-static enum MHD_Result h_me(pwi_reg *reg, req *rq)
-{
-    pw_error err;
-    pw_error_clear(&err);
-    char *out = NULL;
-    size_t len = 0;
-    pwi_audit_hook hook = {defer_audit, rq};
-    if (pwi_me_json(reg, &hook, &out, &len, &err) != PW_OK)
-        return send_error(rq, &err);
-    return send_buf(rq, MHD_HTTP_OK, "application/json", out, len);
-}
-
-static enum MHD_Result h_audit_list(pwi_reg *reg, req *rq)
-{
-    pw_error err;
-    pw_error_clear(&err);
-    if (pwi_reg_require(reg, PWI_READ, PWI_OBJ_AUDIT, "audit", &err) != PW_OK)
-        return send_error(rq, &err);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return MHD_NO;
-    /* Reading the log is itself recorded, in the same transaction as the
-     * read, so the list a client sees ends with its own entry. */
-    int rc = pwi_db_begin(reg->db, &err);
-    if (rc == PW_OK)
-        rc = pwi_reg_audit(reg, "read", "audit", NULL, &err);
-    if (rc == PW_OK)
-        rc = pwi_audit_list(reg->db, f, &err);
-    if (rc == PW_OK)
-        rc = pwi_db_commit(reg->db, &err);
-    else
-        pwi_db_rollback(reg->db);
-    fclose(f);
-    if (rc != PW_OK) {
-        free(buf);
-        return send_error(rq, &err);
-    }
-    return send_buf(rq, MHD_HTTP_OK, "application/x-ndjson", buf, len);
-}
-
-static enum MHD_Result h_audit_verify(pwi_reg *reg, req *rq)
-{
-    pw_error err;
-    pw_error_clear(&err);
-    if (pwi_reg_require(reg, PWI_READ, PWI_OBJ_AUDIT, "audit", &err) != PW_OK)
-        return send_error(rq, &err);
-    pwi_audit_report rep;
-    memset(&rep, 0, sizeof rep);
-    if (pwi_audit_verify(reg->db, reg->keys.audit, &rep, &err) != PW_OK)
-        return send_error(rq, &err);
-    json_t *doc = json_pack("{s:b, s:I, s:I, s:s}", "ok", rep.ok, "entries",
-                            (json_int_t)rep.entries, "first_bad",
-                            (json_int_t)rep.first_bad, "reason", rep.reason);
-    return send_json(rq, MHD_HTTP_OK, doc);
-}
-
-static enum MHD_Result h_user_add(pwi_reg *reg, req *rq)
-{
-    pw_error err;
-    pw_error_clear(&err);
-    if (pwi_reg_require(reg, PWI_WRITE, PWI_OBJ_USER, "user", &err) != PW_OK)
-        return send_error(rq, &err);
-    /* The strict reader of import lines (json_in.h): a duplicate "role",
-     * an unknown field or a control character in the name is refused. */
-    static const char *const fields[] = {"name", "role", "site", NULL};
-    json_t *in;
-    if (pwi_json_read(rq->body, rq->len, "body", 1, fields, NULL, &in, &err) != PW_OK)
-        return send_error(rq, &err);
-    const char *name = json_string_value(json_object_get(in, "name"));
-    const char *role = json_string_value(json_object_get(in, "role"));
-    /* The user's site (docs/registry.md, Sites); absent or "": all sites. */
-    const char *site = json_string_value(json_object_get(in, "site"));
-    if (site && !*site)
-        site = NULL;
-    int r = role ? pwi_role_parse(role) : -1;
-    if (!name || !*name) {
-        pw_error_set(&err, PW_EINVAL, "body", 1, "name", "a non-empty string is required");
-    } else if (r < 0) {
-        pw_error_set(&err, PW_EINVAL, "body", 1, "role", "unknown role '%s'",
-                     role ? role : "");
-    } else if (site && pwi_site_check(site, &err) != PW_OK) {
-        err.line = 1;
-    }
-    if (err.status) {
-        json_decref(in);
-        return send_error(rq, &err);
-    }
-    char token[65];
-    int64_t id = 0;
-    int rc = pwi_db_begin(reg->db, &err);
-    if (rc == PW_OK)
-        rc = pwi_user_create_at(reg->db, name, (pwi_role)r, site, token, &id, &err);
-    if (rc == PW_OK) {
-        char obj[64];
-        snprintf(obj, sizeof obj, "user:%lld", (long long)id);
-        rc = pwi_reg_audit(reg, "create", obj, NULL, &err);
-    }
-    if (rc == PW_OK)
-        rc = pwi_db_commit(reg->db, &err);
-    else
-        pwi_db_rollback(reg->db);
-    if (rc != PW_OK) {
-        json_decref(in);
-        return send_error(rq, &err);
-    }
-    json_t *doc = json_pack("{s:I, s:s, s:s, s:s, s:s?}", "id", (json_int_t)id, "name",
-                            name, "role", pwi_role_name((pwi_role)r), "token", token,
-                            "site", site);
-    json_decref(in);
-    sodium_memzero(token, sizeof token);
-    return send_json(rq, MHD_HTTP_CREATED, doc);
-}
-
-/* The body is imported by the group-commit writer (http_audit.h): all or
- * nothing in a savepoint of its own, answered once the shared transaction
- * is durable, so a client that gets an error knows that none of its
- * records went in, and one that gets 201 that all of them are on disk.
- * finish() submits it; records_done() answers. */
-static enum MHD_Result h_records(pwi_reg *reg, req *rq)
-{
-    /* A spreadsheet (Content-Type text/csv, ?type=RECORD): converted here
-     * to the records the importer reads, each on its row's line, so that
-     * it goes through the same checks, audit and group commit. */
-    const char *ct = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Content-Type");
-    if (ct && strncmp(ct, "text/csv", 8) == 0) {
-        const char *type = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "type");
-        pw_error err;
-        pw_error_clear(&err);
-        char *jl = NULL;
-        size_t jlen = 0;
-        long nrec = 0;
-        if (pwi_csv_to_jsonl(rq->body ? rq->body : "", rq->len, "body", type, &jl, &jlen, &nrec,
-                             &err) != PW_OK)
-            return send_error(rq, &err);
-        free(rq->body);
-        rq->body = jl;
-        rq->len = jlen;
-    }
-    rq->records = 1;
-    rq->user = reg->user;
-    return MHD_YES;
 }
 
 /* Writer thread: the body's records are committed, or failed. */
@@ -596,9 +188,9 @@ static void records_done(void *arg, int rc, int64_t stored, const char *stored_j
         json_t *doc = json_pack("{s:I}", "committed", (json_int_t)stored);
         if (recs)
             json_object_set_new(doc, "stored", recs);
-        send_json(rq, MHD_HTTP_CREATED, doc);
+        pwi_http_send_json(rq, MHD_HTTP_CREATED, doc);
     } else
-        send_error(rq, err);
+        pwi_http_send_error(rq, err);
     rq->audit_rc = PW_OK; /* the answer above is the one to send */
     rq->state = REQ_AUDITED;
     MHD_resume_connection(rq->conn);
@@ -624,59 +216,15 @@ static int throttled(pwi_http *h, req *rq)
     pwi_audit_entry e = {"throttled", "http", detail};
     pw_error err;
     pw_error_clear(&err);
-    if (defer_audit(rq, NULL, &e, 1, &err) != PW_OK) {
-        pending_free(rq);
-        send_error(rq, &err);
+    if (pwi_http_defer_audit(rq, NULL, &e, 1, &err) != PW_OK) {
+        pwi_http_pending_free(rq);
+        pwi_http_send_error(rq, &err);
         return 1;
     }
     rq->retry_after = wait;
-    send_simple_error(rq, MHD_HTTP_TOO_MANY_REQUESTS,
+    pwi_http_send_simple_error(rq, MHD_HTTP_TOO_MANY_REQUESTS,
                       "too many failed tokens from this address; retry later");
     return 1;
-}
-
-/* POST assess: the engine as a service (http_assess.h). Who may assess
- * is who may read a case and the engine's recommendation for it (the
- * CASE row of the permission matrix, docs/registry.md "POST
- * /api/v1/assess"); the request is audited through the group commit like
- * a read, its answer held back until the entry is durable. The entry
- * names the regime and the number of cases, never a case's contents: the
- * service keeps nothing of what it was sent. */
-static enum MHD_Result h_assess(pwi_http *h, pwi_reg *reg, req *rq)
-{
-    pw_error err;
-    pw_error_clear(&err);
-    if (pwi_reg_require(reg, PWI_READ, PWI_OBJ_CASE, "assess", &err) != PW_OK)
-        return send_error(rq, &err);
-    if (rq->len > PWI_ASSESS_MAX_BODY)
-        return send_simple_error(rq, MHD_HTTP_CONTENT_TOO_LARGE,
-                                 "body too large for assess (at most 256 KiB)");
-    char *out = NULL, regime[128], object[160], detail[64];
-    size_t len = 0, n = 0;
-    if (pwi_assess_run(h->assess, rq->body ? rq->body : "", rq->len, &out, &len, &n, regime,
-                       sizeof regime, &err) != PW_OK)
-        return send_error(rq, &err);
-    snprintf(object, sizeof object, "regime:%s", regime);
-    snprintf(detail, sizeof detail, "%zu case%s", n, n == 1 ? "" : "s");
-    pwi_audit_entry e = {"assess", object, detail};
-    if (defer_audit(rq, &reg->user, &e, 1, &err) != PW_OK) {
-        free(out);
-        return send_error(rq, &err);
-    }
-    return send_buf(rq, MHD_HTTP_OK, "application/json", out, len);
-}
-
-/* GET openapi.json: the description of every route below, kept as a data
- * file (data/web/openapi.json, built into the program). */
-static enum MHD_Result h_openapi(req *rq)
-{
-    size_t n = 0;
-    const char *doc = pw_data_get("web/openapi.json", &n);
-    char *b = doc ? malloc(n) : NULL;
-    if (!b)
-        return send_simple_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "no API description");
-    memcpy(b, doc, n);
-    return send_buf(rq, MHD_HTTP_OK, "application/json", b, n);
 }
 
 /* ---- Routes ---------------------------------------------------------- */
@@ -690,19 +238,19 @@ typedef void (*route_fn)(pwi_http *h, pwi_reg *reg, req *rq, const char *arg);
         (void)h, (void)reg, (void)arg;                                       \
         call;                                                                \
     }
-ROUTE_FN(r_health, send_json(rq, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok")))
-ROUTE_FN(r_openapi, h_openapi(rq))
-ROUTE_FN(r_stats, h_stats(reg, rq))
-ROUTE_FN(r_me, h_me(reg, rq))
-ROUTE_FN(r_episodes, h_episode_list(reg, rq))
-ROUTE_FN(r_report, h_report(reg, rq, arg))
-ROUTE_FN(r_episode, h_episode(reg, rq, arg))
-ROUTE_FN(r_records, h_records(reg, rq))
-ROUTE_FN(r_users, h_user_add(reg, rq))
-ROUTE_FN(r_audit, h_audit_list(reg, rq))
-ROUTE_FN(r_audit_verify, h_audit_verify(reg, rq))
-ROUTE_FN(r_assess, h_assess(h, reg, rq))
-ROUTE_FN(r_dictionary, h_dictionary(rq))
+ROUTE_FN(r_health, pwi_http_send_json(rq, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok")))
+ROUTE_FN(r_openapi, pwi_h_openapi(rq))
+ROUTE_FN(r_stats, pwi_h_stats(reg, rq))
+ROUTE_FN(r_me, pwi_h_me(reg, rq))
+ROUTE_FN(r_episodes, pwi_h_episode_list(reg, rq))
+ROUTE_FN(r_report, pwi_h_report(reg, rq, arg))
+ROUTE_FN(r_episode, pwi_h_episode(reg, rq, arg))
+ROUTE_FN(r_records, pwi_h_records(reg, rq))
+ROUTE_FN(r_users, pwi_h_user_add(reg, rq))
+ROUTE_FN(r_audit, pwi_h_audit_list(reg, rq))
+ROUTE_FN(r_audit_verify, pwi_h_audit_verify(reg, rq))
+ROUTE_FN(r_assess, pwi_h_assess(h, reg, rq))
+ROUTE_FN(r_dictionary, pwi_h_dictionary(rq))
 
 /*
  * Every route the API answers, under /api/v1/ ("{x}": one path segment,
@@ -794,7 +342,7 @@ static void dispatch(pwi_http *h, const char *url, const char *method, req *rq)
 {
     static const char prefix[] = "/api/v1/";
     if (strncmp(url, prefix, sizeof prefix - 1) != 0) {
-        send_simple_error(rq, MHD_HTTP_NOT_FOUND, "unknown path");
+        pwi_http_send_simple_error(rq, MHD_HTTP_NOT_FOUND, "unknown path");
         return;
     }
     const char *p = url + sizeof prefix - 1;
@@ -806,11 +354,11 @@ static void dispatch(pwi_http *h, const char *url, const char *method, req *rq)
         if (rt)
             rt->fn(h, NULL, rq, arg);
         else
-            send_simple_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here");
+            pwi_http_send_simple_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here");
         return;
     }
     if (rq->too_large) {
-        send_simple_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, "body too large");
+        pwi_http_send_simple_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, "body too large");
         return;
     }
 
@@ -820,11 +368,11 @@ static void dispatch(pwi_http *h, const char *url, const char *method, req *rq)
     pw_error_clear(&err);
     pwi_reg *reg = thread_reg(h, &err);
     if (!reg) {
-        send_error(rq, &err);
+        pwi_http_send_error(rq, &err);
         return;
     }
     if (authenticate(h, reg, rq->conn, &err) != PW_OK) {
-        send_error(rq, &err);
+        pwi_http_send_error(rq, &err);
         return;
     }
 
@@ -832,9 +380,9 @@ static void dispatch(pwi_http *h, const char *url, const char *method, req *rq)
     if (rt)
         rt->fn(h, reg, rq, arg);
     else if (found)
-        send_simple_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here");
+        pwi_http_send_simple_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here");
     else
-        send_simple_error(rq, MHD_HTTP_NOT_FOUND, "unknown path");
+        pwi_http_send_simple_error(rq, MHD_HTTP_NOT_FOUND, "unknown path");
     /* A handler that failed mid-way must not leave a transaction open on
      * this thread's connection for the next request. */
     if (pwi_db_in_tx(reg->db))
@@ -852,7 +400,7 @@ static enum MHD_Result finish(pwi_http *h, req *rq)
             /* The disclosure could not be recorded: withhold the answer. */
             free(rq->out);
             rq->out = NULL;
-            send_error(rq, &rq->audit_err);
+            pwi_http_send_error(rq, &rq->audit_err);
         }
     } else if (rq->records) {
         pw_error err;
@@ -864,7 +412,7 @@ static enum MHD_Result finish(pwi_http *h, req *rq)
         if (pwi_audit_batcher_submit_records(h->audit, &rq->user, rq->body, rq->len,
                                              records_done, rq, &err) == PW_OK)
             return MHD_YES;
-        send_error(rq, &err);
+        pwi_http_send_error(rq, &err);
         rq->state = REQ_AUDITED;
         rq->audit_rc = PW_OK;
         MHD_resume_connection(rq->conn);
@@ -879,18 +427,18 @@ static enum MHD_Result finish(pwi_http *h, req *rq)
         rq->state = REQ_WAITING;
         int rc = pwi_audit_batcher_submit(h->audit, rq->anon ? NULL : &rq->user, rq->pending,
                                           rq->npending, audited, rq, &err);
-        pending_free(rq);
+        pwi_http_pending_free(rq);
         if (rc == PW_OK)
             return MHD_YES;
         free(rq->out);
         rq->out = NULL;
-        send_error(rq, &err);
+        pwi_http_send_error(rq, &err);
         rq->state = REQ_AUDITED;
         rq->audit_rc = PW_OK;
         MHD_resume_connection(rq->conn);
         return MHD_YES;
     }
-    pending_free(rq);
+    pwi_http_pending_free(rq);
     if (!rq->out)
         return MHD_NO;
     char *out = rq->out;
@@ -964,7 +512,7 @@ void pwi_http_on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     pwi_guard_request_done(h->guard, c);
     req *rq = *con_cls;
     if (rq) {
-        pending_free(rq);
+        pwi_http_pending_free(rq);
         free(rq->out);
         free(rq->body);
         free(rq);

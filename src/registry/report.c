@@ -858,11 +858,14 @@ int pwi_report_completeness(pwi_reg *reg, const pwi_report_opts *o, pwi_report_o
                             pw_error *err)
 {
     /* Completeness = held / due among scheduled reviews whose window has
-     * closed by as_of, per programme. */
+     * closed by as_of, per programme. A placement waiting for the panel
+     * has no review due: its schedule starts (moved by the wait) when the
+     * panel activates it (import_event.c), as in the overdue report. */
     const char *sql =
         "SELECT e.programme, COUNT(*), SUM(CASE WHEN " HELD_SQL " THEN 1 ELSE 0 END) "
         "FROM review_due d JOIN episode e ON e.id = d.episode_id "
-        "WHERE d.due_day + d.window_days < ? AND e.status <> 'rejected' "
+        "WHERE d.due_day + d.window_days < ? "
+        "AND e.status NOT IN ('rejected', 'pending_panel') "
         "GROUP BY e.programme ORDER BY e.programme";
     pwi_stmt *st = NULL;
     int rc = pwi_db_prepare(reg->db, sql, &st, err);

@@ -365,10 +365,10 @@ static int programme_flags(pwi_reg *reg, const pwi_report_opts *o, json_t *arr,
             snprintf(why, sizeof why,
                      "relapse-free at %d days %.2f vs %.2f in the other programmes (z = %.2f)",
                      FLAG_RELAPSE_DAY, sa, sb, z);
-            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:f, s:f, s:f}", "programme",
-                                                 d.names[k], "measure", "relapse",
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:f, s:f, s:f, s:i}",
+                                                 "programme", d.names[k], "measure", "relapse",
                                                  "reason", why, "value", sa, "others", sb,
-                                                 "z", z));
+                                                 "z", z, "days", FLAG_RELAPSE_DAY));
         }
         pwi_surv_free(a);
         pwi_surv_free(b);
@@ -420,7 +420,8 @@ static int programme_flags(pwi_reg *reg, const pwi_report_opts *o, json_t *arr,
 typedef struct finding {
     int64_t id;
     char *ref, *pkey;
-    json_t *reasons;
+    json_t *reasons; /* the English sentences */
+    json_t *codes;   /* the same as {"code", ...its values}, for other languages */
 } finding;
 
 typedef struct findings {
@@ -446,10 +447,12 @@ static finding *finding_get(findings *f, int64_t id, const char *ref, const char
     x->ref = strdup(ref ? ref : "");
     x->pkey = strdup(pkey ? pkey : "");
     x->reasons = json_array();
-    if (!x->ref || !x->pkey || !x->reasons) {
+    x->codes = json_array();
+    if (!x->ref || !x->pkey || !x->reasons || !x->codes) {
         free(x->ref);
         free(x->pkey);
         json_decref(x->reasons);
+        json_decref(x->codes);
         return NULL;
     }
     f->n++;
@@ -462,6 +465,7 @@ static void findings_free(findings *f)
         free(f->v[i].ref);
         free(f->v[i].pkey);
         json_decref(f->v[i].reasons);
+        json_decref(f->v[i].codes);
     }
     free(f->v);
 }
@@ -473,13 +477,20 @@ static void findings_free(findings *f)
 #define WATCHED "e.status NOT IN ('rejected', 'pending_panel') AND e.start_day <= ? AND " \
                 "(e.discharge_day IS NULL OR e.discharge_day >= ?)"
 
-static int add_reason(findings *f, pwi_stmt *st, const char *why, pw_error *err)
+/* A reason to review the episode of the row `st` is on: `why` in English,
+ * and `code` ({"code": ..., and the values the sentence holds}; the
+ * reference is taken) from which the front-end says it in the reader's
+ * language (data/web/i18n, dash.flag.CODE). */
+static int add_reason(findings *f, pwi_stmt *st, const char *why, json_t *code, pw_error *err)
 {
     finding *x = finding_get(f, pwi_col_int64(st, 0), pwi_col_text(st, 1),
                              pwi_col_text(st, 2));
-    if (!x)
+    if (!x || !code) {
+        json_decref(code);
         return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
     json_array_append_new(x->reasons, json_string(why));
+    json_array_append_new(x->codes, code);
     return PW_OK;
 }
 
@@ -519,7 +530,10 @@ int pwi_report_flags(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out
             char why[128], day[16];
             pwi_date_format((int32_t)pwi_col_int64(st, 4), day);
             snprintf(why, sizeof why, "missed %s review due %s", pwi_col_text(st, 3), day);
-            if ((rc = add_reason(&f, st, why, err)) != PW_OK)
+            if ((rc = add_reason(&f, st, why,
+                                 json_pack("{s:s, s:s, s:s}", "code", "missed_review", "stage",
+                                           pwi_col_text(st, 3), "due", day),
+                                 err)) != PW_OK)
                 break;
         }
         pwi_stmt_reset(st);
@@ -562,7 +576,9 @@ int pwi_report_flags(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out
             if (seen == 3 && bad >= 2) {
                 char why[128];
                 snprintf(why, sizeof why, "%d of the last 3 drug tests positive or missed", bad);
-                if ((rc = add_reason(&f, st, why, err)) != PW_OK)
+                if ((rc = add_reason(&f, st, why,
+                                     json_pack("{s:s, s:i}", "code", "tests", "n", bad),
+                                     err)) != PW_OK)
                     break;
             }
         }
@@ -594,6 +610,8 @@ int pwi_report_flags(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out
         int seen = 0, last_use = 0;
         int64_t last_r[3] = {0};
         int last_has[3] = {0};
+        /* The fields' names, for the front-end's words (field.NAME). */
+        static const char *const rfield[3] = {"psych_health", "phys_health", "quality_of_life"};
         static const char *const rname[3] = {"psychological health", "physical health",
                                               "quality of life"};
         while ((rc = pwi_step(st, err)) == 1) {
@@ -619,7 +637,10 @@ int pwi_report_flags(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out
             if (last_use - use >= PWI_RELIABLE_USE_DAYS) {
                 snprintf(why, sizeof why,
                          "days of drug use up from %d to %d at the latest review", use, last_use);
-                if ((rc = add_reason(&f, st, why, err)) != PW_OK)
+                if ((rc = add_reason(&f, st, why,
+                                     json_pack("{s:s, s:i, s:i}", "code", "use_up", "from", use,
+                                               "to", last_use),
+                                     err)) != PW_OK)
                     break;
             }
             for (int k = 0; k < 3; k++) {
@@ -630,7 +651,12 @@ int pwi_report_flags(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out
                 if (before - last_r[k] >= PWI_RELIABLE_RATING) {
                     snprintf(why, sizeof why, "%s down from %lld to %lld at the latest review",
                              rname[k], (long long)before, (long long)last_r[k]);
-                    if ((rc = add_reason(&f, st, why, err)) != PW_OK)
+                    if ((rc = add_reason(&f, st, why,
+                                         json_pack("{s:s, s:s, s:I, s:I}", "code", "rating_down",
+                                                   "rating", rfield[k], "from",
+                                                   (json_int_t)before, "to",
+                                                   (json_int_t)last_r[k]),
+                                         err)) != PW_OK)
                         break;
                 }
             }
@@ -669,7 +695,10 @@ int pwi_report_flags(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out
                 char why[96], day[16];
                 pwi_date_format((int32_t)pwi_col_int64(st, 4), day);
                 snprintf(why, sizeof why, "follow-up on %s: using", day);
-                if ((rc = add_reason(&f, st, why, err)) != PW_OK)
+                if ((rc = add_reason(&f, st, why,
+                                     json_pack("{s:s, s:s}", "code", "followup_using", "date",
+                                               day),
+                                     err)) != PW_OK)
                     break;
             }
         }
@@ -685,7 +714,10 @@ int pwi_report_flags(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out
             goto done;
     }
 
-    json_t *persons = json_array();
+    /* The reasons once more as a table of their own, a row per reason with
+     * its code and values (the spreadsheet's sheet "findings"; the
+     * front-end's sentences in the reader's language). */
+    json_t *persons = json_array(), *coded = json_array();
     for (size_t i = 0; i < f.n; i++) {
         /* Only the episodes in the user's scope (scope.h): the court
          * liaison's court episodes, a site's own. The findings are few (one
@@ -693,6 +725,7 @@ int pwi_report_flags(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out
         int in = 1;
         if ((rc = pwi_scope_episode(reg, f.v[i].id, &in, err)) != PW_OK) {
             json_decref(persons);
+            json_decref(coded);
             goto done;
         }
         if (!in)
@@ -700,11 +733,19 @@ int pwi_report_flags(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out
         json_t *row = pwi_report_subject(reg, f.v[i].id, f.v[i].ref, f.v[i].pkey);
         json_object_set_new(row, "action", json_string("plan_review"));
         json_object_set(row, "reasons", f.v[i].reasons);
+        size_t j;
+        json_t *code;
+        json_array_foreach(f.v[i].codes, j, code) {
+            json_t *c = pwi_report_subject(reg, f.v[i].id, f.v[i].ref, f.v[i].pkey);
+            json_object_update(c, code);
+            json_array_append_new(coded, c);
+        }
         json_array_append_new(persons, row);
         char obj[160];
         snprintf(obj, sizeof obj, "episode:%.140s", f.v[i].ref ? f.v[i].ref : "?");
         if ((rc = pwi_strlist_add(audit_objects, obj)) != PW_OK) {
             json_decref(persons);
+            json_decref(coded);
             pw_error_set(err, rc, NULL, 0, NULL, "out of memory");
             goto done;
         }
@@ -714,6 +755,7 @@ int pwi_report_flags(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out
     checked = NULL;
     json_object_set_new(out->json, "persons", persons);
     json_object_set_new(out->json, "programmes", progs);
+    json_object_set_new(out->json, "findings", coded);
     progs = NULL;
     rc = PW_OK;
 done:

@@ -8,7 +8,8 @@
 #                 (present in the replay only);
 #   report.html   the "created" line.
 # A copy that no longer matches its recorded SHA-256 is refused, naming it.
-# The mean-field engine writes the same report and record.
+# The mean-field engine writes the same report and record, and its folder
+# replays the same way.
 set -u
 work=$(mktemp -d /tmp/pw_replay.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -99,4 +100,29 @@ grep -q 'name="viewport"' "$work/mf/report.html" && grep -q 'id="headline"' "$wo
 grep -q '"engine": "meanfield"' "$work/mf/summary.json" && [ -s "$work/mf/params.csv" ] \
     && [ -s "$work/mf/inputs/scenario.yaml" ] && ok "mean-field record and params.csv" \
     || bad "mean-field record"
+
+# A mean-field folder replays itself too, byte for byte but for the same
+# fields as an agent-based one (and with --set recorded and repeated).
+"$PW_BIN" run --engine meanfield --years 3 --regime kz-current,hybrid --lang ru --quiet \
+    --set police.use_detection_rate=0.3 --out "$work/mf2" 2>"$work/mf2.err" \
+    || { bad "meanfield run with --set"; cat "$work/mf2.err"; }
+"$PW_BIN" run --replay "$work/mf2" --quiet 2>"$work/mfr.err" \
+    && ok "a mean-field folder is replayed" || { bad "mean-field replay refused"; cat "$work/mfr.err"; }
+for f in summary.csv timeseries.csv params.csv inputs/scenario.yaml inputs/regime-kz-current.yaml \
+         inputs/regime-hybrid.yaml; do
+    [ -s "$work/mf2/$f" ] || bad "mean-field run wrote no $f"
+    cmp -s "$work/mf2/$f" "$work/mf2.replay/$f" && ok "mean-field $f identical" \
+        || bad "mean-field $f differs on replay"
+done
+strip_json "$work/mf2/summary.json" > "$work/mf2.json"
+strip_json "$work/mf2.replay/summary.json" > "$work/mfr.json"
+cmp -s "$work/mf2.json" "$work/mfr.json" && ok "mean-field summary.json identical but for command_line, created, replay_of" \
+    || { bad "mean-field summary.json differs"; diff "$work/mf2.json" "$work/mfr.json" | head -5; }
+grep -q '"replay_of"' "$work/mf2.replay/summary.json" || bad "the mean-field replay does not record replay_of"
+sed 's|<span class="created">[^<]*</span>||' "$work/mf2/report.html" > "$work/mf2.html"
+sed 's|<span class="created">[^<]*</span>||' "$work/mf2.replay/report.html" > "$work/mfr.html"
+cmp -s "$work/mf2.html" "$work/mfr.html" && ok "mean-field report.html identical but for the created line" \
+    || { bad "mean-field report.html differs"; diff "$work/mf2.html" "$work/mfr.html" | head -5; }
+"$PW_BIN" run --replay "$work/mf2" --engine meanfield >/dev/null 2>&1
+[ $? -eq 2 ] && ok "--replay with --engine is a usage error" || bad "--replay --engine accepted"
 exit $fail

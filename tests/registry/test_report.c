@@ -368,6 +368,26 @@ static void test_overdue_completeness_flags(void **state)
         }
     }
     assert_int_equal(tests_reason, 1);
+    /* The same reason as a code with its values, for the front-end to say
+     * in the reader's language: a row of "findings" per reason, naming the
+     * episode as the row in "persons" does. */
+    int tests_code = 0;
+    size_t n_reasons = 0;
+    json_array_foreach(json_object_get(doc, "persons"), i, r) {
+        n_reasons += json_array_size(json_object_get(r, "reasons"));
+    }
+    assert_int_equal(json_array_size(json_object_get(doc, "findings")), n_reasons);
+    json_array_foreach(json_object_get(doc, "findings"), i, r) {
+        const char *code = json_string_value(json_object_get(r, "code"));
+        assert_non_null(code);
+        assert_non_null(json_object_get(r, "episode_id"));
+        if (strcmp(json_string_value(json_object_get(r, "episode")), "E9") == 0 &&
+            strcmp(code, "tests") == 0) {
+            assert_int_equal(INT(r, "n"), 2);
+            tests_code++;
+        }
+    }
+    assert_int_equal(tests_code, 1);
     json_decref(doc);
 
     /* The court liaison sees the test-based flag but review scores are not
@@ -376,6 +396,71 @@ static void test_overdue_completeness_flags(void **state)
     json_t *checked = json_object_get(doc, "checked");
     json_array_foreach(checked, i, r) assert_string_not_equal(json_string_value(r), "reviews");
     json_decref(doc);
+}
+
+/* Completeness over a registry of its own: programme C's one placement is
+ * compulsory and waits for the panel (2025-01-01 on) as of 2026-01-01.
+ * Its review schedule starts only when the panel activates it
+ * (import_event.c), so none of its reviews is due, none missing: C is
+ * absent from the report (it once counted every scheduled review as due
+ * and missed, 0% and flagged). After the panel accepts it on 2025-12-20
+ * the schedule runs from that day, and as of 2026-01-01 still nothing is
+ * due; one year on, its reviews are due. */
+static void test_completeness_skips_pending_panel(void **state)
+{
+    (void)state;
+    char pdb[400], path[400], admin[65], clin[65], panel[65];
+    snprintf(pdb, sizeof pdb, "%s/pending.db", dir);
+    pw_error err;
+    pw_error_clear(&err);
+    assert_int_equal(pw_registry_init(pdb, admin, &err), PW_OK);
+    assert_int_equal(pw_registry_user_add(pdb, admin, "dr", "clinician", clin, &err), PW_OK);
+    assert_int_equal(pw_registry_user_add(pdb, admin, "pan", "panel", panel, &err), PW_OK);
+    static const char *const in[] = {
+        "{\"type\":\"person\",\"ref\":\"Q1\",\"national_id\":\"900101300011\",\"name\":\"Q One\",\"birth_date\":\"1990-01-01\",\"sex\":\"male\"}",
+        "{\"type\":\"episode\",\"ref\":\"C1\",\"person\":\"Q1\",\"programme\":\"C\",\"regime\":\"hybrid\",\"legal_basis\":\"compulsory\",\"start\":\"2025-01-01\",\"substance\":\"heroin\"}",
+    };
+    snprintf(path, sizeof path, "%s/pending.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (size_t i = 0; i < 2; i++)
+        fprintf(f, "%s\n", in[i]);
+    fclose(f);
+    pw_import_opts io = {.batch = 1000, .progress = NULL, .errors = stderr};
+    pw_import_result res;
+    assert_int_equal(pw_registry_import(pdb, clin, path, &io, &res, &err), PW_OK);
+    assert_int_equal(res.rejected, 0);
+
+    pw_registry_report_opts o = {.kind = pw_registry_report_kind("completeness")};
+    assert_int_equal(pw_registry_date("2026-01-01", &o.as_of), PW_OK);
+    for (int pass = 0; pass < 3; pass++) {
+        if (pass == 1) { /* the panel accepts it */
+            f = fopen(path, "w");
+            assert_non_null(f);
+            fprintf(f, "{\"type\":\"panel\",\"episode\":\"C1\",\"date\":\"2025-12-20\","
+                       "\"decision\":\"accept\",\"members\":[\"Dr A\",\"Dr B\"]}\n");
+            fclose(f);
+            assert_int_equal(pw_registry_import(pdb, panel, path, &io, &res, &err), PW_OK);
+            assert_int_equal(res.rejected, 0);
+        }
+        if (pass == 2)
+            assert_int_equal(pw_registry_date("2027-01-01", &o.as_of), PW_OK);
+        char *out = NULL;
+        size_t len = 0;
+        const char *type = NULL;
+        assert_int_equal(pw_registry_report(pdb, clin, &o, &out, &len, &type, &err), PW_OK);
+        json_t *doc = json_loads(out, 0, NULL);
+        free(out);
+        assert_non_null(doc);
+        if (pass < 2) {
+            assert_int_equal(INT(doc, "due"), 0);
+            assert_int_equal(json_array_size(json_object_get(doc, "programmes")), 0);
+        } else {
+            assert_true(INT(doc, "due") > 0);
+            assert_int_equal(INT(doc, "held"), 0);
+        }
+        json_decref(doc);
+    }
 }
 
 static void test_tdi_export(void **state)
@@ -552,6 +637,7 @@ int main(void)
         cmocka_unit_test(test_role_refusals),
         cmocka_unit_test(test_caseload_and_outcomes),
         cmocka_unit_test(test_overdue_completeness_flags),
+        cmocka_unit_test(test_completeness_skips_pending_panel),
         cmocka_unit_test(test_tdi_export),
         cmocka_unit_test(test_episode_views),
         cmocka_unit_test(test_reads_are_audited),

@@ -7,7 +7,9 @@
 #     (t('ns.key'), data-i18n="...", and quoted 'ns.key' strings), and the
 #     families built at run time from data (a view's nav.NAME, a dashboard
 #     card, a group-by option, a withheld part, a review state, a TOP
-#     trend, and for forms.json every form, field, legend, value and role);
+#     trend, and for forms.json every form, field, legend, value and role;
+#     the flags report's reason codes; the survival chart's group names:
+#     every substance, every built-in regime, "all");
 #   - a Russian or Kazakh string has Latin words and no Cyrillic letter (an
 #     English placeholder left in place of a translation);
 #   - a {placeholder} differs between the languages of a key.
@@ -54,6 +56,16 @@ jq -r '.records[] | .type as $t | "form.\($t)",
     (.fields[] | select(.name) | "field.\(.name)", ((.options // []) + (.suggest // []) | .[] | "val.\(.)")),
     ([.fields[] | select(.legend)] | to_entries[] | "form.\($t).legend\(.key + 1)")' "$WEB/forms.json" >> "$NEED"
 jq -r '.roles[] | "val.\(.)"' "$WEB/forms.json" >> "$NEED"
+# The reasons of the flags report, said from their codes (report_outcomes.c:
+# add_reason's {"code": ...} and the programmes' measures).
+SRC="$HERE/../../src/registry/report_outcomes.c"
+grep -ohE '"code", "[a-z_]+"' "$SRC" | sed -E 's/.*"([a-z_]+)"$/dash.flag.\1/' >> "$NEED"
+grep -ohE '"measure", "[a-z_]+"' "$SRC" | sed -E 's/.*"([a-z_]+)"$/dash.flag.programme.\1/' >> "$NEED"
+# The survival chart's group names: every substance of the code list,
+# every built-in regime, and the one group without grouping.
+sed -n 's/^  - {name: \([a-z_]*\),.*/val.\1/p' "$HERE/../../data/codes/substances.yaml" >> "$NEED"
+sed -n 's/^name: \([a-z-]*\)$/val.\1/p' "$HERE"/../../data/regimes/*.yaml >> "$NEED"
+echo val.all >> "$NEED"
 n=$(sort -u "$NEED" | wc -l)
 miss=$(sort -u "$NEED" | jq -R . | jq -rs --slurpfile en "$WEB/i18n/en.json" '.[] as $k | select($en[0] | has($k) | not) | $k')
 [ -z "$miss" ] && ok "all $n keys the page uses are in the files" || fail "keys used but in no file: $(echo $miss)"

@@ -7,7 +7,7 @@
 // fewer than SMALL_N subjects is marked as a small group.
 
 import { api, ApiError, may, query, token } from './api.js';
-import { clear, el, figure, int, message, pct, table, today, date, SMALL_N, ratio, episodeLink } from './dom.js';
+import { clear, dec, el, figure, int, message, pct, table, today, date, SMALL_N, ratio, episodeLink } from './dom.js';
 import { t, tv } from './i18n.js';
 
 export const name = 'dashboard';
@@ -156,17 +156,36 @@ function outcomes(r) {
   ];
 }
 
+// A reason for a review in the reader's language, from its code and
+// values (report_outcomes.c); the server's English sentence where the
+// report has no code for it (an older server).
+function finding(f) {
+  return t(`dash.flag.${f.code}`, {
+    stage: tv(f.stage), date: date(f.due || f.date), n: int(f.n), from: int(f.from), to: int(f.to),
+    rating: f.rating ? t(`field.${f.rating}`) : '',
+  });
+}
+
+function programmeReason(p) {
+  if (!['relapse', 're_presentation'].includes(p.measure)) return p.reason;
+  return t(`dash.flag.programme.${p.measure}`, { days: int(p.days), value: pct(p.value), others: pct(p.others), z: dec(p.z) });
+}
+
 function flags(r) {
   const out = [];
   out.push(figure(t('dash.flagged'), int(r.persons.length), 'dash-flags'));
+  // The coded reasons by episode, in the order the server gives them.
+  const coded = new Map();
+  for (const f of r.findings || []) coded.set(f.episode_id, [...(coded.get(f.episode_id) || []), f]);
   if (r.persons.length)
     out.push(el('ul', { class: 'flags', id: 'flags-list' }, r.persons.map((p) => el('li', {},
-      el('strong', {}, subject(p)), ': ', p.reasons.join('; ')))));
+      el('strong', {}, subject(p)), ': ',
+      (coded.has(p.episode_id) ? coded.get(p.episode_id).map(finding) : p.reasons).join('; ')))));
   if (r.programmes.length)
     out.push(table(t('dash.programmes_flagged'), [
       { label: t('col.programme'), get: (p) => p.programme },
       { label: t('col.measure'), get: (p) => tv(p.measure) },
-      { label: t('col.why'), get: (p) => p.reason },
+      { label: t('col.why'), get: programmeReason },
     ], r.programmes));
   out.push(message('muted', t('dash.checks_run', { checks: r.checked.map(tv).join(', ') })));
   return out;

@@ -9,9 +9,16 @@
 
 import { api, ApiError, may, query } from './api.js';
 import { clear, dec, el, int, message, pct, svg, table, today, date, SMALL_N } from './dom.js';
-import { t } from './i18n.js';
+import { t, tv } from './i18n.js';
 
 export const name = 'survival';
+
+// A group's name as people read it: the server's own words (a substance,
+// a regime, "all" without grouping, "unknown") in the chosen language
+// (val.NAME); programmes, sites and oblasts keep the registry's names.
+function groupName(by, g) {
+  return ['none', 'substance', 'regime'].includes(by) || g === 'unknown' ? tv(g) : g;
+}
 
 // Colours come from CSS classes .series-0 .. .series-5 (no inline style).
 const SERIES = 6;
@@ -125,7 +132,7 @@ function plot(rep, g) {
   const x = (tday) => M.l + (tday / end) * (W - M.l - M.r);
   const y = (s) => M.t + (1 - s) * (H - M.t - M.b);
 
-  const desc = groups.map((gr) => t('surv.desc', { group: gr.group, n: gr.n, events: gr.events, censored: gr.censored,
+  const desc = groups.map((gr) => t('surv.desc', { group: groupName(rep.by, gr.group), n: gr.n, events: gr.events, censored: gr.censored,
     median: gr.median_days === null ? t('surv.not_reached') : t('surv.days', { n: int(gr.median_days) }) })).join('; ');
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: W, class: 'km', role: 'img', 'aria-labelledby': 'km-title km-desc', id: 'km-svg', 'data-axis-end': end },
     svg('title', { id: 'km-title', text: t('surv.svg_title', { by: t(`by.${rep.by}`), date: date(rep.as_of) }) }),
@@ -187,9 +194,9 @@ function draw(rep, width) {
   const g = geometry(width);
   const small = rep.groups.filter((gr) => gr.n < SMALL_N);
   const legend = el('ul', { class: 'legend' }, rep.groups.map((gr, k) => el('li', {},
-    el('span', { class: `swatch series-${k % SERIES}`, 'aria-hidden': 'true' }), t('surv.legend', { group: gr.group, n: int(gr.n) }))));
+    el('span', { class: `swatch series-${k % SERIES}`, 'aria-hidden': 'true' }), t('surv.legend', { group: groupName(rep.by, gr.group), n: int(gr.n) }))));
   const summary = table(t('surv.per_group'), [
-    { label: t(`by.${rep.by}`), get: (gr) => gr.group },
+    { label: t(`by.${rep.by}`), get: (gr) => groupName(rep.by, gr.group) },
     { label: t('surv.subjects'), num: true, get: (gr) => int(gr.n) },
     { label: t('surv.relapses'), num: true, get: (gr) => int(gr.events) },
     { label: t('surv.median'), num: true, get: (gr) => (gr.median_days === null ? t('surv.not_reached') : int(gr.median_days)) },
@@ -201,7 +208,7 @@ function draw(rep, width) {
     { label: t('surv.note'), get: (gr) => (gr.n < SMALL_N ? el('span', { class: 'small-group', text: t('out.small') }) : '') },
   ], rep.groups, { id: 'surv-summary' });
   const points = rep.groups.map((gr) => el('details', {},
-    el('summary', { text: t('surv.points', { group: gr.group }) }),
+    el('summary', { text: t('surv.points', { group: groupName(rep.by, gr.group) }) }),
     table(null, [
       { label: t('surv.day'), num: true, get: (p) => int(p.t_days) },
       { label: t('surv.at_risk_now'), num: true, get: (p) => int(p.n_risk) },
@@ -211,7 +218,7 @@ function draw(rep, width) {
       { label: t('surv.high'), num: true, get: (p) => dec(p.hi) },
     ], gr.curve)));
   return [
-    small.length ? el('p', { class: 'warn-text', id: 'surv-small', role: 'note', text: t('surv.small_warning', { n: SMALL_N, groups: small.map((gr) => `${gr.group} (n = ${int(gr.n)})`).join(', ') }) }) : null,
+    small.length ? el('p', { class: 'warn-text', id: 'surv-small', role: 'note', text: t('surv.small_warning', { n: SMALL_N, groups: small.map((gr) => `${groupName(rep.by, gr.group)} (n = ${int(gr.n)})`).join(', ') }) }) : null,
     el('figure', { class: 'km-figure' }, el('div', { class: 'plot-wrap' }, plot(rep, g)),
       el('figcaption', {}, t('surv.caption'), ' ', legend)),
     el('figure', { class: 'km-figure' }, el('div', { class: 'plot-wrap' }, plotCif(rep, g)),
