@@ -111,7 +111,7 @@ int pwi_seed_initial_state(world *w)
             continue;
         uint32_t i;
         if (w->flags[a] & AF_ACTIVE) {
-            i = w->rec_of[a]; /* already a user */
+            i = pwi_record_of(w, a); /* already a user */
             if (w->a[i].place != PL_COMMUNITY)
                 continue;
         } else if (pwi_new_record(w, a, &i)) {

@@ -222,6 +222,12 @@ typedef struct year_counts {
     double vol_entries, pupils, averted;
 } year_counts;
 
+/* One slot of the agent -> record table (records.c); agent UINT32_MAX =
+ * empty. */
+typedef struct pwi_recmap {
+    uint32_t agent, rec;
+} pwi_recmap;
+
 struct pwi_world {
     int shared;      /* ties and initial households belong to another world */
     const pw_scenario *s;
@@ -255,7 +261,13 @@ struct pwi_world {
     uint32_t open_cap;      /* blocks open[] has room for */
     vec32 newblk;           /* block of newcomer n_initial + k */
     uint32_t imm_block, imm_in_block; /* the block immigrants settle in now */
-    uint32_t *rec_of;   /* agent -> active record (valid while AF_ACTIVE) */
+    uint32_t csr_dead;      /* initial ties of departed agents still in tie[] */
+    /* agent -> active record, for the agents with one (records.c): a
+     * hash table of the few hundred thousand records rather than an
+     * array over every agent ever simulated (4 bytes x 37 M agents, most
+     * of them never active, in Kazakhstan with its history). */
+    pwi_recmap *rec_map;
+    uint32_t rec_bits, rec_n; /* 2^rec_bits slots; slots in use */
     vec32 *exits;       /* per week: agents leaving (top bit set = emigration) */
     uint64_t alive, dead, emigrated, born, immigrated;
 
@@ -458,6 +470,12 @@ int pwi_list_mothers(world *w, int week);
 /* records.c */
 /* Creates (or reuses) an active record for `agent`; its index in *idx. */
 int pwi_new_record(world *w, uint32_t agent, uint32_t *idx);
+/* The active record of `agent` (which has one: AF_ACTIVE and not merely
+ * an initiation pending this week). */
+uint32_t pwi_record_of(const world *w, uint32_t agent);
+/* A copy of src's agent -> record table into dst (PW_ENOMEM on failure,
+ * dst's left empty). */
+int pwi_recmap_copy(world *dst, const world *src);
 /* Frees record i, giving back its bed or slot. */
 void pwi_free_record(world *w, uint32_t i);
 /* Whether record r no longer needs following at `week`. */

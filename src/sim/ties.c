@@ -314,6 +314,11 @@ void pwi_ties_vacate(world *w, uint32_t a)
      * (for a newcomer partner, a random read of newblk). */
     uint32_t block = pwi_block_of(w, a);
     vec32 *open = &w->open[block];
+    /* The partners' flags, fetched together before the loop reads them
+     * one by one (a newcomer partner's are a cache miss each). */
+    for (uint32_t k = 0; k < n; k++)
+        __builtin_prefetch(&w->flags[k < x.base ? w->tie[w->tie_off[a] + k]
+                                                : w->xt_pool[x.off + x.n - 1 - (k - x.base)]]);
     for (uint32_t k = 0; k < n; k++) {
         uint32_t y0 = k < x.base ? w->tie[w->tie_off[a] + k]
                                  : w->xt_pool[x.off + x.n - 1 - (k - x.base)];
@@ -339,7 +344,9 @@ void pwi_ties_vacate(world *w, uint32_t a)
     }
     /* Nothing reads a departed person's ties again (peer initiation
      * starts from people in the community): its block goes back to the
-     * pool for the living. */
+     * pool for the living, and its initial ties are dropped from the CSR
+     * at the next compaction (pwi_ties_compact). */
+    w->csr_dead += x.base;
     if (x.n) {
         block_free(w, class_of(x.n), x.off);
         w->xt[a].n = 0;
@@ -391,6 +398,11 @@ int pwi_ties_join(world *w, uint32_t c, int week)
     uint32_t got[XT_MAX_JOIN];
     uint32_t m = 0;
     assert(k <= XT_MAX_JOIN);
+    /* The open stubs' owners lie in c's block: their flags are a line or
+     * two for the initial agents, scattered for newcomers; fetched all at
+     * once rather than one miss per draw. */
+    for (uint32_t j = 0; j < open->n; j++)
+        __builtin_prefetch(&w->flags[open->v[j]]);
     for (uint32_t j = 0; j < k; j++) {
         uint32_t x = UINT32_MAX;
         while (open->n && x == UINT32_MAX) {
@@ -402,10 +414,24 @@ int pwi_ties_join(world *w, uint32_t c, int week)
         }
         if (x == UINT32_MAX)
             break; /* no open stub left: the rest of c's stubs stay open */
-        if ((rc = add_half(w, x, c)))
-            return rc;
         got[m++] = x;
     }
+    /* The partners' halves, after all of them are drawn (add_half draws
+     * nothing and touches neither the open stubs nor the flags, so the
+     * draws are those of one loop doing both): their entries are fetched
+     * together first, so the k cache misses overlap instead of following
+     * one another (they were most of add_half's time in a Kazakhstan
+     * run), then the ends of their blocks. */
+    for (uint32_t j = 0; j < m; j++)
+        __builtin_prefetch(&w->xt[got[j]]);
+    for (uint32_t j = 0; j < m; j++) {
+        pwi_xt x = w->xt[got[j]];
+        if (x.n && x.off + x.n < w->xt_cap)
+            __builtin_prefetch(&w->xt_pool[x.off + x.n], 1);
+    }
+    for (uint32_t j = 0; j < m; j++)
+        if ((rc = add_half(w, got[j], c)))
+            return rc;
     assert(w->xt[c].n == 0);
     if (m) {
         uint32_t off;
@@ -418,6 +444,36 @@ int pwi_ties_join(world *w, uint32_t c, int week)
     for (uint32_t j = m; j < k; j++)
         if ((rc = vec_push(open, c)))
             return rc;
+    return PW_OK;
+}
+
+int pwi_ties_compact(world *w)
+{
+    if (w->shared || !w->xt || w->csr_dead < w->tie_off[w->n_initial] / 8)
+        return PW_OK;
+    /* In place, in agent order: a row only moves towards the front, and
+     * each row's old bounds are read before its offset is rewritten. A
+     * departed agent keeps an empty row (and base 0, so pwi_tie_count
+     * agrees); the living keep their ties in the same order, so every
+     * draw along them picks the same partner. */
+    uint32_t *off = w->tie_off, pos = 0;
+    for (uint32_t a = 0; a < w->n_initial; a++) {
+        uint32_t lo = off[a], hi = off[a + 1];
+        off[a] = pos;
+        if (w->flags[a] & AF_ALIVE) {
+            if (pos != lo)
+                memmove(w->tie + pos, w->tie + lo, (size_t)(hi - lo) * sizeof *w->tie);
+            pos += hi - lo;
+        } else {
+            w->xt[a].base = 0;
+        }
+    }
+    off[w->n_initial] = pos;
+    w->csr_dead = 0;
+    /* the freed tail goes back to the system (+1: never a zero size) */
+    uint32_t *t = realloc(w->tie, ((size_t)pos + 1) * sizeof *t);
+    if (t)
+        w->tie = t;
     return PW_OK;
 }
 

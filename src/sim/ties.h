@@ -57,6 +57,11 @@ uint32_t pwi_tie_at(const pwi_world *w, uint32_t a, uint32_t k);
  * is the expected dst). On PW_ENOMEM dst's store is left empty and
  * pwi_ties_free-able. */
 int pwi_ties_copy(pwi_world *dst, const pwi_world *src);
+/* Drops the initial ties of departed agents from the CSR when they are
+ * an eighth of it or more (a world that owns its CSR only; no-op
+ * otherwise): nothing reads them again, and by the end of a run that
+ * starts in 2011 they are a third of it. */
+int pwi_ties_compact(pwi_world *w);
 /* Frees w's ties made during the run (not the shared CSR). */
 void pwi_ties_free(pwi_world *w);
 

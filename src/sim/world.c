@@ -24,7 +24,7 @@ static void world_free(world *w)
     free(w->flags);
     free(w->hh);
     free(w->hh_mark);
-    free(w->rec_of);
+    free(w->rec_map);
     /* Ties and the initial households are read-only and shared by the
      * copies of a base world; only the base frees them. */
     if (!w->shared) {
@@ -94,7 +94,6 @@ static world *world_clone(const world *b)
     w->birth = dup_mem(b->birth, (size_t)b->cap * sizeof *b->birth);
     w->flags = dup_mem(b->flags, (size_t)b->cap);
     w->hh = dup_mem(b->hh, (size_t)b->cap * sizeof *b->hh);
-    w->rec_of = dup_mem(b->rec_of, (size_t)b->cap * sizeof *b->rec_of);
     w->hh_mark = dup_mem(b->hh_mark, (size_t)b->hh_cap);
     w->a = dup_mem(b->a, (size_t)b->cap_act * sizeof *b->a);
     w->cap_act = b->a ? b->cap_act : 0;
@@ -105,7 +104,8 @@ static world *world_clone(const world *b)
     /* The ties made during a run are the copy's own (a base world that
      * has not run yet has none to copy). */
     int ok = !pwi_ties_copy(w, b);
-    ok = ok && w->birth && w->flags && w->hh && w->rec_of && w->hh_mark && w->exits && w->rng &&
+    ok = !pwi_recmap_copy(w, b) && ok;
+    ok = ok && w->birth && w->flags && w->hh && w->hh_mark && w->exits && w->rng &&
              (w->a || !b->a);
     ok = ok && !dup_vec(&w->free_slots, &b->free_slots) && !dup_vec(&w->pending, &b->pending) &&
          !dup_vec(&w->waiting, &b->waiting) && !dup_vec(&w->prisoners, &b->prisoners) &&
@@ -272,7 +272,8 @@ done:
 
 size_t pwi_world_bytes(const pwi_world *w)
 {
-    size_t b = (size_t)w->cap * (sizeof *w->birth + 1 + sizeof *w->hh + sizeof *w->rec_of);
+    size_t b = (size_t)w->cap * (sizeof *w->birth + 1 + sizeof *w->hh);
+    b += w->rec_map ? ((size_t)1 << w->rec_bits) * sizeof *w->rec_map : 0;
     b += ((size_t)w->n_initial + 1) * sizeof *w->tie_off + (size_t)w->tie_off[w->n_initial] * 4;
     b += (size_t)w->hh_cap + ((size_t)w->n_hh_initial + 1) * 4;
     b += (size_t)w->cap_act * sizeof(act);
