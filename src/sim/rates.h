@@ -103,7 +103,11 @@ static inline double pwi_rate_overdose_released(double od_inject, double od_othe
 }
 
 /* HIV (or HCV) infections a year of an uninfected person who injects, at
- * the prevalence among people who inject. */
+ * the prevalence among people who inject: the mean field's rule still
+ * (src/calib/mf_society.c, mf_justice.c). The agent-based model passes
+ * HIV through shared equipment (pwi_rate_sharing_infection below); the
+ * mean field's HIV among PWID is not comparable with it until it carries
+ * the sharing core, programme places and ART too (docs/model.md). */
 static inline double pwi_rate_infection(double beta, double prevalence)
 {
     return beta * prevalence;
