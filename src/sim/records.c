@@ -160,6 +160,7 @@ void pwi_free_record(world *w, uint32_t i)
         w->beds_used--;
     if (r->place == PL_OUTPATIENT || r->place == PL_DRUG_COURT)
         w->slots_used--;
+    pwi_hiv_leave_nsp(w, r);
     w->flags[r->agent] &= (uint8_t)~AF_ACTIVE;
     rm_drop(w, r->agent, i);
     r->agent = UINT32_MAX;
