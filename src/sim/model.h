@@ -319,6 +319,9 @@ struct pwi_world {
     /* appended: the history phase (world.c) */
     int hist_weeks;     /* weeks of history before the projection (0: none) */
     int next_week;      /* the first week not yet simulated */
+    /* appended: stopping a run that left a plausibility band (world.c) */
+    int stop_bands; /* check the bands at the end of every year */
+    int left_band;  /* it left one: no later week is simulated */
 };
 typedef struct pwi_world world;
 
