@@ -18,6 +18,17 @@ void pwi_count_record(const act *r, int week, stocks *st)
         st->pwid++;
         st->hiv_pwid += (r->flags & RF_HIV) != 0;
         st->hcv_pwid += (r->flags & RF_HCV) != 0;
+        if (r->hiv & HV_SHARES) {
+            st->sharers++;
+            st->hiv_sh_off += (r->flags & RF_HIV) && !(r->hiv & HV_ART);
+            st->hiv_sh_art += (r->flags & RF_HIV) && (r->hiv & HV_ART);
+            st->hcv_sh += (r->flags & RF_HCV) != 0;
+        }
+        if (st->full) {
+            st->nsp += (r->hiv & HV_NSP) != 0;
+            st->hiv_diag += (r->flags & RF_HIV) && (r->hiv & HV_DIAG);
+            st->hiv_art += (r->flags & RF_HIV) && (r->hiv & HV_ART);
+        }
     }
     if (!st->full)
         return;
@@ -108,6 +119,9 @@ void pwi_end_of_year(world *w, int year, int week, const stocks *st)
     S("voluntary_entries", w->yc.vol_entries);
     S("pupils_reached", w->yc.pupils);
     S("initiations_averted", w->yc.averted);
+    S("nsp_clients", (double)st->nsp);
+    S("hiv_diagnosed", (double)st->hiv_diag);
+    S("hiv_on_art", (double)st->hiv_art);
     /* levels times population (pwi_results_derive forms the levels) */
     S("stigma_x_population", w->stigma * (double)w->alive);
     S("awareness_x_population", w->awareness * (double)w->alive);

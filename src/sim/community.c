@@ -66,8 +66,10 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *
             r->relapse_kind = in_tx ? RK_VOLUNTARY : RK_NONE;
         } else if (r->substance == SUB_OPIOIDS && !(r->flags & RF_INJECTS)) {
             block1(w, a, week, pre1, &have1, u);
-            if (u[4] < w->p_inject)
+            if (u[4] < w->p_inject) {
                 r->flags |= RF_INJECTS;
+                pwi_hiv_onset(w, r, week); /* shares equipment or not */
+            }
         }
         break;
     case ST_REM_EARLY: {
@@ -107,7 +109,9 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *
                 v[PI_HEALTH_OD_INJECT], v[PI_HEALTH_OD_OTHER], v[PI_HEALTH_OD_TX_RR],
                 v[PI_HEALTH_OD_RELEASE_RR], (r->flags & RF_INJECTS) != 0, in_tx));
         }
-        double p_hiv = (r->flags & RF_HIV) ? w->p_hiv_mort : 0;
+        double p_hiv = !(r->flags & RF_HIV) ? 0
+                       : (r->hiv & HV_ART) ? w->p_hiv_mort_art
+                                           : w->p_hiv_mort;
         if (u[1] < p_od || u[1] > 1 - p_hiv) {
             w->flags[a] = (uint8_t)((w->flags[a] & ~AF_ALIVE) | AF_DEAD);
             pwi_ties_vacate(w, a); /* open stubs for newcomers (ties.c) */
@@ -121,12 +125,14 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *
             }
             return;
         }
-        if (r->flags & RF_INJECTS) {
-            if (!(r->flags & RF_HIV) && u[4] < w->p_hiv_inf) {
+        /* HIV and HCV pass through shared equipment only (hiv.c). */
+        if ((r->flags & RF_INJECTS) && (r->hiv & HV_SHARES)) {
+            int nsp = (r->hiv & HV_NSP) != 0;
+            if (!(r->flags & RF_HIV) && u[4] < w->p_hiv_inf[nsp]) {
                 r->flags |= RF_HIV;
                 w->yc.hiv_inf++;
             }
-            if (!(r->flags & RF_HCV) && u[5] < w->p_hcv_inf) {
+            if (!(r->flags & RF_HCV) && u[5] < w->p_hcv_inf[nsp]) {
                 r->flags |= RF_HCV;
                 w->yc.hcv_inf++;
             }

@@ -40,6 +40,8 @@ static const struct {
     /* public health: school prevention and awareness campaigns (levers.c) */
     [CI_PREVENTION] = {"prevention", offsetof(year_counts, cost_health)},
     [CI_CAMPAIGNS] = {"awareness_campaigns", offsetof(year_counts, cost_health)},
+    /* harm reduction (hiv.c) */
+    [CI_NSP] = {"needle_syringe_programmes", offsetof(year_counts, cost_health)},
 };
 
 const char *pwi_cost_item_name(int item)
@@ -92,6 +94,10 @@ void pwi_weekly_costs(world *w, const act *r, int week)
         pwi_cost(w, CI_AFTERCARE, v[PI_COST_AFTERCARE_MONTH] * month);
     if (care & 2)
         pwi_cost(w, CI_MONITORING, v[PI_COST_MONITORING_MONTH] * month);
-    if (r->flags & RF_HIV)
+    /* HIV care is ART (cost.hiv_care_per_year), paid while the person is
+     * on it; an NSP place is paid while it is held (hiv.c). */
+    if (r->hiv & HV_ART)
         pwi_cost(w, CI_HIV, v[PI_COST_HIV_YEAR] / WPY);
+    if (r->hiv & HV_NSP)
+        pwi_cost(w, CI_NSP, v[PI_COST_NSP_YEAR] / WPY);
 }

@@ -50,6 +50,36 @@ static void spread_remission(world *w, act *x, uint32_t agent)
     x->since = (uint16_t)(0u - (uint32_t)back); /* modulo 2^16: see stage_weeks */
 }
 
+/* The infections of an initial injector (uniforms u_hiv, u_hcv drawn as
+ * before, u_share and u_care after them, so the rest of the person's draws
+ * stay where they were). Sharing is drawn with health.sharing_share, and
+ * the infections sit with the sharers, who pass them on (hiv.c): a sharer
+ * is infected with min(1, p / share), a non-sharer only with what the
+ * sharers cannot hold, so prevalence among all injectors is p. HIV-positive
+ * people start diagnosed, and on ART, with the shares of initial.hiv_*. */
+static void seed_infections(world *w, act *x, double u_hiv, double u_hcv, double u_share,
+                            double u_care)
+{
+    const double *v = w->v;
+    double share = v[PI_HEALTH_SHARING_SHARE];
+    int sharer = u_share < share;
+    if (sharer)
+        x->hiv |= HV_SHARES;
+    double p[2] = {v[PI_INIT_HIV_PWID], v[PI_INIT_HCV_PWID]}, q[2];
+    for (int k = 0; k < 2; k++)
+        q[k] = sharer ? fmin(1, p[k] / share)
+                      : share < 1 ? fmax(0, p[k] - share) / (1 - share) : 0;
+    if (u_hiv < q[0]) {
+        x->flags |= RF_HIV;
+        if (u_care < v[PI_INIT_HIV_ART])
+            x->hiv |= HV_DIAG | HV_ART;
+        else if (u_care < fmax(v[PI_INIT_HIV_ART], v[PI_INIT_HIV_DIAG]))
+            x->hiv |= HV_DIAG;
+    }
+    if (u_hcv < q[1])
+        x->flags |= RF_HCV;
+}
+
 int pwi_seed_initial_state(world *w)
 {
     uint32_t n = w->n_initial;
@@ -83,10 +113,11 @@ int pwi_seed_initial_state(world *w)
                 x->dsm = pwi_draw_dsm(r);
             if (s == 1 && sub == SUB_OPIOIDS && gsl_rng_uniform(r) < w->v[PI_INIT_INJECT]) {
                 x->flags |= RF_INJECTS;
-                if (gsl_rng_uniform(r) < w->v[PI_INIT_HIV_PWID])
-                    x->flags |= RF_HIV;
-                if (gsl_rng_uniform(r) < w->v[PI_INIT_HCV_PWID])
-                    x->flags |= RF_HCV;
+                double u_hiv = gsl_rng_uniform(r);
+                double u_hcv = gsl_rng_uniform(r);
+                double u_share = gsl_rng_uniform(r);
+                double u_care = gsl_rng_uniform(r);
+                seed_infections(w, x, u_hiv, u_hcv, u_share, u_care);
             }
             if (s == 2)
                 spread_remission(w, x, a);

@@ -122,7 +122,12 @@ typedef struct act {
     uint8_t pend;          /* order due when the arrest ends: PEND_* */
     uint8_t pend_months;   /* its length in months */
     uint8_t reconvicted;   /* re-convicted since prison_release (counted once) */
+    /* Appended: HIV care and harm reduction (hiv.c), HV_* bits. */
+    uint8_t hiv;
 } act;
+/* act.hiv: shares injecting equipment (drawn at injecting onset), holds a
+ * needle-syringe programme place, HIV diagnosed, on ART. */
+enum { HV_SHARES = 1, HV_NSP = 2, HV_DIAG = 4, HV_ART = 8 };
 /* A treatment order held while the person serves an administrative or
  * criminal arrest (act.pend). */
 enum { PEND_NONE, PEND_COMPULSORY, PEND_OUTPATIENT };
@@ -151,6 +156,7 @@ enum {
     CI_LOST_WORK,
     CI_PREVENTION, /* appended: the social levers (levers.c) */
     CI_CAMPAIGNS,
+    CI_NSP, /* appended: needle-syringe programmes (hiv.c) */
     CI_COUNT
 };
 
@@ -295,7 +301,8 @@ struct pwi_world {
     double p_mind_crime, p_mind_resale; /* a mindset carrier who is not dependent */
     double p_hiv_mort;            /* HIV excess death */
     double p_mindset[3][2];       /* prison: [cellmates with a mindset][educational regime] */
-    double p_hiv_inf, p_hcv_inf;  /* this week, from last week's prevalence */
+    double p_hiv_inf[2], p_hcv_inf[2]; /* a sharer this week, [NSP client], from last
+                                          week's infectious sharers (hiv.c) */
 
     year_counts yc;
     uint32_t centres;   /* treatment centres opened so far (never closed) */
@@ -319,6 +326,12 @@ struct pwi_world {
     /* appended: the history phase (world.c) */
     int hist_weeks;     /* weeks of history before the projection (0: none) */
     int next_week;      /* the first week not yet simulated */
+    /* appended: HIV care and harm reduction (hiv.c) */
+    double nsp_places;  /* needle-syringe programme places (simulated people) */
+    uint32_t nsp_used;
+    double p_hiv_mort_art;  /* HIV excess death on ART */
+    double p_hiv_test[2];   /* background test, [NSP client] adds the programme's tests */
+    double p_art_start, p_art_stop, p_nsp_join;
     /* appended: stopping a run that left a plausibility band (world.c) */
     int stop_bands; /* check the bands at the end of every year */
     int left_band;  /* it left one: no later week is simulated */
@@ -426,6 +439,11 @@ typedef struct stocks {
     uint32_t place[8];        /* records by place (PL_*) */
     uint32_t severe, waiting, monitored, employed;
     uint32_t work_release, pretrial, aftercare; /* appended */
+    /* appended (hiv.c): sharers among PWID, the HIV-positive ones off and on
+     * ART, the HCV-positive ones (every week); PWID who are NSP clients,
+     * diagnosed, on ART (when `full`) */
+    uint32_t sharers, hiv_sh_off, hiv_sh_art, hcv_sh;
+    uint32_t nsp, hiv_diag, hiv_art;
 } stocks;
 static inline uint32_t stocks_pwud(const stocks *st)
 {
@@ -556,6 +574,22 @@ double pwi_prevention_rr(const world *w, uint32_t agent, int week);
 /* Whether a candidate initiation with acceptance uniform u and chance p
  * (before the levers) goes ahead; counts those the programme averted. */
 int pwi_initiation_accepted(world *w, uint32_t agent, int week, double u, double p);
+
+/* hiv.c */
+/* Tabulates the weekly chances of the HIV care processes (world build). */
+void pwi_hiv_init(world *w);
+/* Equipment sharing drawn for r when it starts injecting at `week`. */
+void pwi_hiv_onset(world *w, act *r, int week);
+/* A week of r's harm reduction and HIV care: a needle-syringe programme
+ * place taken or given back, an HIV test, ART started or stopped. */
+void pwi_hiv_step(world *w, act *r, int week);
+/* A contact with a service that tests for HIV (entry to treatment,
+ * compulsory treatment or prison): r may be diagnosed. */
+void pwi_hiv_contact(world *w, act *r, int week);
+/* Sets next week's infection chances from this week's stocks. */
+void pwi_hiv_week(world *w, const stocks *st);
+/* Gives back r's programme place (record freed or no longer eligible). */
+void pwi_hiv_leave_nsp(world *w, act *r);
 
 /* market.c */
 /* Replaces sellers towards the market's target. */

@@ -38,6 +38,7 @@ void pwi_enter_prison(world *w, act *r, uint32_t idx, int week, double years,
      * same week by pwi_prison_step, whose mindset draw is at (RP_PRISON,
      * agent, week); sharing it would tie the mindset to the cellmate. */
     gsl_rng *g = at(w, RP_PRISON, r->agent, (uint32_t)week | 0x10000u);
+    pwi_hiv_contact(w, r, week); /* tested for HIV at the gate */
     r->place = PL_PRISON;
     r->end = weeks_from(week, years);
     r->wr = NONE16;
@@ -117,6 +118,7 @@ static void enter_compulsory(world *w, act *r, uint32_t idx, int week, double mo
     }
     pwi_leave_slot(w, r);
     w->beds_used++;
+    pwi_hiv_contact(w, r, week); /* tested for HIV at admission */
     r->place = PL_COMPULSORY;
     r->until = weeks_from(week, months / 12.0);
     r->aftercare_until = 0; /* care from an earlier decision stops at admission */
@@ -134,6 +136,7 @@ int pwi_enter_outpatient(world *w, act *r, int week, double months, int place)
     if (w->slots_used >= w->slots)
         return 0;
     w->slots_used++;
+    pwi_hiv_contact(w, r, week); /* tested for HIV at entry */
     r->place = (uint8_t)place;
     r->until = weeks_from(week, months / 12.0);
     return 1;

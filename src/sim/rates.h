@@ -103,10 +103,56 @@ static inline double pwi_rate_overdose_released(double od_inject, double od_othe
 }
 
 /* HIV (or HCV) infections a year of an uninfected person who injects, at
- * the prevalence among people who inject. */
+ * the prevalence among people who inject: the mean field's rule still
+ * (src/calib/mf_society.c, mf_justice.c). The agent-based model passes
+ * HIV through shared equipment (pwi_rate_sharing_infection below); the
+ * mean field's HIV among PWID is not comparable with it until it carries
+ * the sharing core, programme places and ART too (docs/model.md). */
 static inline double pwi_rate_infection(double beta, double prevalence)
 {
     return beta * prevalence;
+}
+
+/* HIV and HCV pass through shared injecting equipment (docs/model.md,
+ * "HIV among PWID"): the contact is sharing, and sharers share with
+ * sharers (the core mixes within itself), so a core that saturates holds
+ * prevalence among all PWID near the sharing share times the core's level.
+ * People who inject without sharing carry no risk (ASSUMED: the residual
+ * risk of a non-sharer is left out, docs/model.md). */
+
+/* The infectious weight of the HIV-positive sharers: those off ART count
+ * one each, those on ART `art_rr` each (viral suppression; Cohen et al.
+ * 2011, HPTN 052, for sexual transmission; ASSUMED smaller for shared
+ * equipment, the prior of health.art_transmission_rr). For HCV pass
+ * on_art 0. */
+static inline double pwi_rate_infectious(double off_art, double on_art, double art_rr)
+{
+    return off_art + art_rr * on_art;
+}
+
+/* HIV (or HCV) infections a year of an uninfected sharer: beta times the
+ * infectious weight per sharer, times `nsp_rr` for a needle-syringe
+ * programme client (Aspinall et al. 2014). 0 without sharers. */
+static inline double pwi_rate_sharing_infection(double beta, double infectious, double sharers,
+                                                double nsp_rr, int nsp)
+{
+    if (!(sharers > 0))
+        return 0;
+    double rate = beta * (infectious / sharers);
+    return nsp ? rate * nsp_rr : rate;
+}
+
+/* HIV excess deaths a year, times `art_rr` on ART. */
+static inline double pwi_rate_hiv_mortality(double mort, double art_rr, int on_art)
+{
+    return on_art ? mort * art_rr : mort;
+}
+
+/* HIV tests a year of an undiagnosed person: the background rate plus,
+ * for a needle-syringe programme client, the programme's own tests. */
+static inline double pwi_rate_hiv_testing(double background, double nsp_rate, int nsp)
+{
+    return nsp ? background + nsp_rate : background;
 }
 
 /* Relapse a year in early remission after compulsory treatment of `months`

@@ -47,6 +47,7 @@ void pwi_free_record(world *w, uint32_t i)
         w->beds_used--;
     if (r->place == PL_OUTPATIENT || r->place == PL_DRUG_COURT)
         w->slots_used--;
+    pwi_hiv_leave_nsp(w, r);
     w->flags[r->agent] &= (uint8_t)~AF_ACTIVE;
     r->agent = UINT32_MAX;
     if (vec_push(&w->free_slots, i))

@@ -108,6 +108,8 @@ static const char *const METRICS[] = {
     "initiations_averted_total",
     "stigma_x_population_end",
     "stigma_end",
+    /* appended: harm reduction (hiv.c) */
+    "cost_needle_syringe_programmes_kzt",
 };
 #define N_METRICS (sizeof METRICS / sizeof METRICS[0])
 /* Every metric has a slot in a run's result. */
@@ -169,6 +171,8 @@ static const char *const SERIES[] = {
     "cost_prevention_kzt", "cost_awareness_campaigns_kzt",
     "voluntary_entries", "pupils_reached", "initiations_averted",
     "stigma_x_population", "awareness_x_population", "stigma", "public_awareness",
+    /* appended: HIV care and harm reduction (hiv.c; costs.c item too) */
+    "nsp_clients", "hiv_diagnosed", "hiv_on_art", "cost_needle_syringe_programmes_kzt",
 };
 #define N_SERIES (sizeof SERIES / sizeof SERIES[0])
 

@@ -93,7 +93,8 @@ enum {
     RP_SOCIETY,
     RP_VOLUNTARY,
     RP_INITIATOR,
-    RP_NEWTIES /* peer ties of newcomers (born or arrived during the run) */
+    RP_NEWTIES, /* peer ties of newcomers (born or arrived during the run) */
+    RP_HIV      /* equipment sharing, needle programmes, HIV tests and ART (hiv.c) */
 };
 
 /* One simulation of one regime and one run (world.c; model.h is the model's

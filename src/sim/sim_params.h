@@ -157,7 +157,22 @@
     X(STIG_HELP, "society.stigma_help_seeking_effect", 0, 3)                  \
     X(STIG_WORK, "society.stigma_reemployment_effect", 0, 1)                  \
     /* appended: the history phase (run.c) */                                 \
-    X(DEMO_HIST_IMMIGRATION, "demography.history_immigration_rate", 0, 0.2)
+    X(DEMO_HIST_IMMIGRATION, "demography.history_immigration_rate", 0, 0.2) \
+    /* appended: HIV among PWID as services and contacts (hiv.c) */           \
+    X(HEALTH_SHARING_SHARE, "health.sharing_share", 0, 1)                     \
+    X(HEALTH_NSP_SHARING_RR, "health.nsp_sharing_rr", 0, 1)                   \
+    X(HEALTH_TEST_RATE, "health.hiv_testing_rate", 0, 52)                     \
+    X(HEALTH_TEST_CONTACT, "health.hiv_test_at_contact", 0, 1)                \
+    X(HEALTH_ART_START, "health.art_start_rate", 0, 52)                       \
+    X(HEALTH_ART_STOP, "health.art_stop_rate", 0, 52)                         \
+    X(HEALTH_ART_TX_RR, "health.art_transmission_rr", 0, 1)                   \
+    X(HEALTH_ART_MORT_RR, "health.art_mortality_rr", 0, 1)                    \
+    X(HR_NSP_PLACES, "harm_reduction.nsp_clients_per_100k", 0, 5000)          \
+    X(HR_NSP_UPTAKE, "harm_reduction.nsp_uptake_rate", 0, 52)                 \
+    X(HR_NSP_TESTING, "harm_reduction.nsp_testing_rate", 0, 52)               \
+    X(INIT_HIV_DIAG, "initial.hiv_diagnosed_share", 0, 1)                     \
+    X(INIT_HIV_ART, "initial.hiv_art_share", 0, 1)                            \
+    X(COST_NSP_YEAR, "cost.nsp_per_client_year", 0, 1e8)
 
 enum {
 #define PWI_X(id, name, lo, hi) PI_##id,

@@ -171,6 +171,8 @@ int pwi_world_build_history(const pw_scenario *s, int hist_years, int years, uin
      * hold people treated for alcohol (treatment.compulsory_beds_drug_share). */
     w->beds = floor(s->v[PI_TX_BEDS] * s->v[PI_TX_BEDS_DRUG_SHARE] * per100k + 0.5);
     w->slots = floor(s->v[PI_TX_SLOTS] * per100k + 0.5);
+    w->nsp_places = floor(s->v[PI_HR_NSP_PLACES] * per100k + 0.5);
+    pwi_hiv_init(w);
     w->police_week = s->v[PI_POLICE_CAPACITY] * per100k / WPY;
     {
         const double *v = s->v;
@@ -368,6 +370,7 @@ int pwi_week_step(world *w, int week)
             }
             pwi_placement_step(w, r, i, week);
             pwi_weekly_costs(w, r, week);
+            pwi_hiv_step(w, r, week);
             /* Person-weeks held, where the week's custody cost is charged. */
             int ck = pwi_custody_kind(r, week);
             if (ck >= 0)
@@ -429,8 +432,7 @@ int pwi_week_step(world *w, int week)
     w->hiv_prev = st.pwid > 0 ? (double)st.hiv_pwid / st.pwid : 0;
     w->hcv_prev = st.pwid > 0 ? (double)st.hcv_pwid / st.pwid : 0;
     pwi_levers_week(w, week, stocks_rem(&st)); /* pressure, awareness, stigma */
-    w->p_hiv_inf = wprob(pwi_rate_infection(v[PI_HEALTH_HIV_BETA], w->hiv_prev));
-    w->p_hcv_inf = wprob(pwi_rate_infection(v[PI_HEALTH_HCV_BETA], w->hcv_prev));
+    pwi_hiv_week(w, &st); /* next week's infection chances among sharers */
     pwi_market_step(w, week);
     if (w->error)
         return w->error;

@@ -50,6 +50,9 @@ static inline pw_scenario *sw_scenario(void)
     st_set(s, "health.overdose_death_rate_injecting", 0);
     st_set(s, "health.overdose_death_rate_other_dependent", 0);
     st_set(s, "health.hiv_excess_mortality", 0);
+    /* no needle programme places to fill or pay; ART, once on, stays */
+    st_set(s, "harm_reduction.nsp_clients_per_100k", 0);
+    st_set(s, "health.art_stop_rate", 0);
     st_set(s, "society.job_loss_rate_dependent", 0);
     st_set(s, "society.reemployment_rate", 0);
     st_set(s, "treatment.remission_rate_outpatient", 0);

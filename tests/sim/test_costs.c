@@ -48,7 +48,9 @@ static void placements_cost_per_week(void **state)
         held(&h, PL_ARREST);
         held(&h, PL_COMPULSORY);
         held(&h, PL_OUTPATIENT);
-        held(&h, PL_PRISON)->flags |= RF_HIV;
+        act *x = held(&h, PL_PRISON);
+        x->flags |= RF_HIV;
+        x->hiv |= HV_DIAG | HV_ART; /* HIV care is ART (hiv.c) */
         sw_add(&h);                                   /* dependent, out of work */
         sw_rec(&h, sw_add(&h))->flags |= RF_EMPLOYED; /* dependent, at work: no cost */
     }

@@ -144,6 +144,12 @@ static void hiv_spreads_by_prevalence(void **state)
     st_set(s, "use.remission_rate_opioids", 0);
     st_set(s, "health.overdose_death_rate_injecting", 0);
     st_set(s, "health.hiv_excess_mortality", 0);
+    /* everyone shares, no programme places or ART: the SI rule among all
+     * PWID (tests/sim/test_hiv.c tests sharing, places and ART) */
+    st_set(s, "health.sharing_share", 1);
+    st_set(s, "harm_reduction.nsp_clients_per_100k", 0);
+    st_set(s, "initial.hiv_art_share", 0);
+    st_set(s, "health.art_start_rate", 0);
     pwi_run_result r = st_run(s, NULL, 1, SCALE, 0, 9);
     double pwid = st_series(&r, 0, "pwid") * SCALE;
     double inf = st_series(&r, 0, "hiv_infections") * SCALE;
