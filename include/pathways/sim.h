@@ -177,6 +177,14 @@ typedef struct pw_sim_opts {
      * share one ensemble (`mpirun pathways run`); run_hi == 0: all runs.
      * A run's numbers do not depend on which runs are simulated with it. */
     int run_lo, run_hi;
+    /* 1: a run whose trajectory leaves one of the scenario's plausibility
+     * bands stops at the end of that year (its later rows and its metrics
+     * stay zero; pw_results_band_left still reports the band and year). For
+     * callers that reject such runs anyway (calibration); a run that stays
+     * inside every band is simulated exactly as with 0. Applies to one
+     * regime of a one-region scenario (a region alone, or one regime of
+     * several, may leave a band their sum or the other regimes do not). */
+    int stop_outside_bands;
 } pw_sim_opts;
 
 void pw_sim_opts_default(pw_sim_opts *o);

@@ -229,6 +229,9 @@ int pwi_problem_sim_eval(void *state, const double *x, uint64_t index, double *y
     o.threads = 1; /* the caller parallelises over evaluations */
     o.scale = st->scale;
     o.seed = mix(st->seed ^ mix(index));
+    /* A particle outside a band is rejected below whatever its later
+     * years hold, so its run stops there (the kept ones are unchanged). */
+    o.stop_outside_bands = !st->keep;
     /* With `versus`, both regimes run on the same people and random
      * numbers (pw_sim_run's common random numbers), so the difference
      * carries no between-population noise. */

@@ -112,6 +112,33 @@ const char *pw_scenario_band_name(const pw_scenario *s, size_t i)
     return i < (size_t)s->n_bands ? s->bands[i].name : NULL;
 }
 
+/* One band's test of one value pair (num, den), shared by both checks. */
+static int band_outside(const pwi_band *b, double x, double q, double *value)
+{
+    if (b->den >= 0) {
+        /* no denominator (no one injects): nothing to compare */
+        if (!(q > 0))
+            return 0;
+        x /= q;
+    }
+    x *= b->times;
+    *value = x;
+    return !(x >= b->lo && x <= b->hi);
+}
+
+int pwi_bands_row_left(const pw_scenario *s, const double *row, int year)
+{
+    for (int i = 0; i < s->n_bands; i++) {
+        const pwi_band *b = &s->bands[i];
+        double v;
+        if (year < b->from || year > b->to)
+            continue;
+        if (band_outside(b, row[b->num], b->den >= 0 ? row[b->den] : 0, &v))
+            return 1;
+    }
+    return 0;
+}
+
 int pwi_band_left(const pwi_band *b, const pw_results *r, size_t g, int run, int start_year,
                   int *year, double *value)
 {
@@ -121,17 +148,11 @@ int pwi_band_left(const pwi_band *b, const pw_results *r, size_t g, int run, int
         if (y < b->from || y > b->to)
             continue;
         double x = pw_results_series(r, g, run, t, (size_t)b->num);
-        if (b->den >= 0) {
-            double q = pw_results_series(r, g, run, t, (size_t)b->den);
-            /* no denominator (no one injects): nothing to compare */
-            if (!(q > 0))
-                continue;
-            x /= q;
-        }
-        x *= b->times;
-        if (!(x >= b->lo && x <= b->hi)) {
+        double q = b->den >= 0 ? pw_results_series(r, g, run, t, (size_t)b->den) : 0;
+        double v;
+        if (band_outside(b, x, q, &v)) {
             *year = y;
-            *value = x;
+            *value = v;
             return 1;
         }
     }

@@ -344,6 +344,9 @@ struct pwi_world {
     double p_hiv_mort_art;  /* HIV excess death on ART */
     double p_hiv_test[2];   /* background test, [NSP client] adds the programme's tests */
     double p_art_start, p_art_stop, p_nsp_join;
+    /* appended: stopping a run that left a plausibility band (world.c) */
+    int stop_bands; /* check the bands at the end of every year */
+    int left_band;  /* it left one: no later week is simulated */
 };
 typedef struct pwi_world world;
 

@@ -154,6 +154,10 @@ int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes
             status[b] = pwi_world_build_history(use, H, o->years, (uint32_t)(r0 + (int)j),
                                                 (int)(b % (size_t)R), o->seed, scale,
                                                 &bases[b], &errs[b]);
+            /* One regime of one region only (pw_sim_opts.stop_outside_bands). */
+            if (status[b] == PW_OK)
+                pwi_world_stop_outside_bands(bases[b],
+                                             o->stop_outside_bands && R == 1 && n_regimes == 1);
             if (status[b] == PW_OK && H) {
                 /* The slot held an earlier batch's history, and a
                  * re-conviction adds to its release year's row. */

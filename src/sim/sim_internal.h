@@ -60,6 +60,10 @@ int pwi_read_bands(const pw_doc *d, const pw_node *list, pw_scenario *s, pw_erro
  * calendar year outside and the value there), else 0. */
 int pwi_band_left(const pwi_band *b, const pw_results *r, size_t g, int run, int start_year,
                   int *year, double *value);
+/* Whether one year's row of series (pw_series_count() values, calendar
+ * year `year`) lies outside one of s's bands that covers that year: the
+ * test pwi_band_left makes, for a run still being simulated. */
+int pwi_bands_row_left(const pw_scenario *s, const double *row, int year);
 
 /* Allowed range of parameter i (from sim_params.h). */
 void pwi_param_range(size_t i, double *lo, double *hi);
@@ -132,6 +136,9 @@ int pwi_world_run(const pwi_world *base, const pw_regime *regime, pwi_run_result
 int pwi_world_run_consume(pwi_world *w, const pw_regime *regime, pwi_run_result *out,
                           pw_error *err);
 void pwi_world_free(pwi_world *w);
+/* Makes w stop as soon as a year ends outside one of its scenario's bands
+ * (pw_sim_opts.stop_outside_bands); the years after stay zero. */
+void pwi_world_stop_outside_bands(pwi_world *w, int on);
 /* Bytes held by a built world, and its number of initial agents. */
 size_t pwi_world_bytes(const pwi_world *w);
 uint32_t pwi_world_agents(const pwi_world *w);

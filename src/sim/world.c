@@ -463,9 +463,21 @@ void pwi_world_begin(world *w, const pw_regime *regime, pwi_run_result *out)
 static int run_weeks(world *w, int until, pwi_run_result *out, pw_error *err)
 {
     int rc = PW_OK;
-    for (; w->next_week < until; w->next_week++)
+    for (; !w->left_band && w->next_week < until; w->next_week++) {
         if ((rc = pwi_week_step(w, w->next_week)))
             break;
+        /* A run that will be rejected for leaving a band need not go on
+         * (pw_sim_opts.stop_outside_bands); its finished rows are intact,
+         * so the band and year it left by are still reported. */
+        if (w->stop_bands && (w->next_week + 1) % WPY == 0) {
+            int row = w->next_week / WPY;
+            int first = w->s->history_start_year > 0 ? w->s->history_start_year
+                                                     : w->s->start_year;
+            if (pwi_bands_row_left(w->s, w->out->series + (size_t)row * pw_series_count(),
+                                   first + row))
+                w->left_band = 1;
+        }
+    }
     out->initial = w->n_initial;
     out->born = w->born;
     out->immigrated = w->immigrated;
@@ -504,7 +516,7 @@ int pwi_world_history(pwi_world *w, const pw_regime *regime, double *series, pw_
  * history's series rows are the caller's (already in out->series). */
 static int run_world(world *w, const pw_regime *regime, pwi_run_result *out, pw_error *err)
 {
-    assert(w->next_week == w->hist_weeks);
+    assert(w->left_band || w->next_week == w->hist_weeks);
     pwi_world_begin(w, regime, out);
     return run_weeks(w, w->weeks, out, err);
 }
@@ -527,6 +539,8 @@ int pwi_world_run_consume(pwi_world *w, const pw_regime *regime, pwi_run_result 
     pwi_world_free(w);
     return rc;
 }
+
+void pwi_world_stop_outside_bands(pwi_world *w, int on) { w->stop_bands = on; }
 
 int pwi_simulate(const pw_scenario *s, const pw_regime *regime, int years, uint32_t run,
                  uint64_t seed, double scale, pwi_run_result *out, pw_error *err)

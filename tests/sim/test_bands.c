@@ -2,7 +2,8 @@
  * one is refused with file, line and field), a run that leaves a band is
  * found with its first year and value and reported in the table and
  * summary.json, and the calibration problem makes a particle that leaves
- * one non-finite (so ABC never accepts it). */
+ * one non-finite (so ABC never accepts it); a run told to stop when it
+ * leaves one stops there and is otherwise unchanged. */
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -181,6 +182,71 @@ static void calibration_rejects_a_particle_outside(void **state)
     }
 }
 
+/* pw_sim_opts.stop_outside_bands: the same runs with and without it. A
+ * run that stays inside every band is the same to the byte; a run that
+ * leaves one reports the same band, year and value, and its rows after
+ * that year are zero (it was not simulated further: without the stop they
+ * hold people). The band (HIV among PWID at least 1% from 2015, replacing
+ * almaty's 3%) is one that some runs of 1% of Almaty leave (the few
+ * simulated infections die out) and others do not. */
+static void stopping_outside_a_band_changes_nothing_kept(void **state)
+{
+    (void)state;
+    write_file("band_stop.yaml", "extends: almaty\nbands:\n  - name: hiv_among_pwid\n"
+                                 "    series: hiv_pwid\n    per: pwid\n    lo: 0.01\n"
+                                 "    hi: 0.2\n    from: 2015\n    source: test\n");
+    pw_scenario *s = st_load("band_stop.yaml");
+    remove("band_stop.yaml");
+    pw_regime *reg = NULL;
+    assert_int_equal(pw_regime_load("kz-current", &reg, NULL), PW_OK);
+    pw_results *res[2] = {NULL, NULL};
+    for (int stop = 0; stop < 2; stop++) {
+        pw_sim_opts o;
+        pw_sim_opts_default(&o);
+        o.years = 2;
+        o.runs = 8;
+        o.scale = 0.01;
+        o.threads = 2;
+        o.seed = 5;
+        o.stop_outside_bands = stop;
+        assert_int_equal(pw_sim_run(s, &reg, 1, &o, &res[stop], NULL), PW_OK);
+    }
+    int T = pw_results_years(res[0]), first = 2011, left = 0, kept = 0;
+    size_t K = pw_series_count(), M = pw_metric_count(), pop = (size_t)pw_series_find("population");
+    for (int run = 0; run < 8; run++) {
+        int out[2] = {0, 0}, year[2] = {0, 0};
+        double v[2] = {0, 0};
+        for (int stop = 0; stop < 2; stop++)
+            for (size_t b = 0; b < pw_results_band_count(res[stop]) && !out[stop]; b++)
+                out[stop] = pw_results_band_left(res[stop], b, 0, run, &year[stop], &v[stop]);
+        assert_int_equal(out[0], out[1]);
+        if (!out[0]) {
+            kept++;
+            for (int y = 0; y < T; y++)
+                for (size_t k = 0; k < K; k++)
+                    assert_true(pw_results_series(res[0], 0, run, y, k) ==
+                                pw_results_series(res[1], 0, run, y, k));
+            for (size_t m = 0; m < M; m++)
+                assert_true(pw_results_metric(res[0], 0, run, m) ==
+                            pw_results_metric(res[1], 0, run, m));
+            continue;
+        }
+        left++;
+        assert_int_equal(year[0], year[1]);
+        assert_true(v[0] == v[1]);
+        for (int y = year[1] - first + 1; y < T; y++) {
+            assert_true(pw_results_series(res[0], 0, run, y, pop) > 0);
+            assert_true(pw_results_series(res[1], 0, run, y, pop) == 0);
+        }
+    }
+    fprintf(stderr, "runs kept %d, left a band %d\n", kept, left);
+    assert_true(kept > 0 && left > 0);
+    pw_results_free(res[0]);
+    pw_results_free(res[1]);
+    pw_regime_free(reg);
+    pw_scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -188,6 +254,7 @@ int main(void)
         cmocka_unit_test(builtin_bands),
         cmocka_unit_test(runs_that_leave_are_found_and_reported),
         cmocka_unit_test(calibration_rejects_a_particle_outside),
+        cmocka_unit_test(stopping_outside_a_band_changes_nothing_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Refits the shipped posteriors of almaty and kazakhstan (docs/calibration.md
+# 2.3) and measures the default run's plausibility bands with the old and
+# the new posterior. Usage: scripts/refit.sh PATHWAYS_BINARY OUTDIR
+#   [ALMATY_PARTICLES ALMATY_MAXSIMS KZ_PARTICLES KZ_MAXSIMS]
+# The fits run one at a time on every core (--threads 0); on a shared
+# machine prefix it with `nice`. Nothing in data/ is replaced: copy
+# OUTDIR/almaty/posterior.csv to data/targets/almaty-posterior.csv (and
+# likewise kazakhstan) once the fit is judged (docs/calibration.md 2.3).
+set -eu
+pw=$1
+out=$2
+ap=${3:-200}
+am=${4:-12000}
+kp=${5:-200}
+km=${6:-12000}
+mkdir -p "$out"
+t0=$(date +%s)
+"$pw" calibrate --scenario almaty --targets almaty --particles "$ap" --generations 8 \
+    --scale 0.05 --max-sims "$am" --out "$out/almaty" 2> "$out/almaty.log"
+t1=$(date +%s)
+echo "almaty: $((t1 - t0)) s wall" >> "$out/almaty.log"
+"$pw" calibrate --scenario kazakhstan --targets kazakhstan --particles "$kp" --generations 8 \
+    --scale 0.005 --max-sims "$km" --out "$out/kazakhstan" 2> "$out/kazakhstan.log"
+t2=$(date +%s)
+echo "kazakhstan: $((t2 - t1)) s wall" >> "$out/kazakhstan.log"
+# The default run (12 runs) with the shipped posterior and with the new one.
+"$pw" run --quiet --out "$out/run-old" > "$out/run-old.txt"
+"$pw" run --quiet --posterior "$out/almaty/posterior.csv" --out "$out/run-new" > "$out/run-new.txt"
+for f in old new; do
+    echo "== default run, $f posterior"
+    sed -n '/Plausibility bands/,/^$/p' "$out/run-$f.txt"
+done
