@@ -2,7 +2,8 @@
  * Results of a comparison: per regime and run, the end-of-horizon metrics
  * and the yearly series; their summaries (mean and 95% interval across
  * runs, and the paired difference from a baseline regime under common
- * random numbers); the three output files and the comparison table.
+ * random numbers). The output files are written by results_write.c, the
+ * console table by results_table.c.
  */
 #include <assert.h>
 #include <math.h>
@@ -13,7 +14,7 @@
 #include <gsl/gsl_statistics_double.h>
 #include <jansson.h>
 
-#include "sim_internal.h"
+#include "results_int.h"
 
 static const char *const METRICS[] = {
     "pwud_end",
@@ -127,7 +128,6 @@ static const struct {
 };
 #define N_DERIVED (sizeof DERIVED / sizeof DERIVED[0])
 /* The regime the derived metrics and the differences are taken against. */
-#define BASELINE "kz-current"
 
 static const char *const SERIES[] = {
     "population",        "births",           "deaths",
@@ -195,26 +195,7 @@ int pw_series_find(const char *name)
     return -1;
 }
 
-struct pw_results {
-    char scenario[128];
-    char engine[32];
-    int start_year, years, runs;
-    uint64_t seed;
-    double scale;
-    size_t n_regimes;
-    char **regimes;
-    char *posterior;  /* label of the parameter draws, or NULL */
-    size_t n_over;    /* parameters set by hand, in the order given */
-    char **over_name;
-    double *over_value;
-    double *metrics; /* [g][run][m] */
-    double *series;  /* [g][run][year][k] */
-    char *note;      /* what the engine leaves out, or NULL */
-    pwi_band *bands; /* the scenario's plausibility bands (bands.c) */
-    size_t n_bands;
-    int proj_year;   /* first year of the projection (start_year: no history) */
-    char *provenance; /* a JSON object saved as "provenance", or NULL */
-};
+/* struct pw_results: results_int.h (the writers and the table share it). */
 
 pw_results *pw_results_new(const char *scenario, int start_year, int years, int runs,
                            uint64_t seed, const char *const *regimes, size_t n_regimes)
@@ -386,44 +367,6 @@ int pw_results_band_left(const pw_results *r, size_t b, size_t g, int run, int *
     return pwi_band_left(&r->bands[b], r, g, run, r->start_year, year, value);
 }
 
-/* summary.json's "bands": each band with its range and source, and per
- * regime how many runs left it and where each one first did. */
-static json_t *bands_json(const pw_results *r)
-{
-    json_t *arr = json_array();
-    for (size_t b = 0; arr && b < r->n_bands; b++) {
-        const pwi_band *bd = &r->bands[b];
-        json_t *o = json_pack("{s:s,s:s,s:s?,s:f,s:f,s:f,s:s}", "name", bd->name, "series",
-                              pw_series_name((size_t)bd->num), "per",
-                              bd->den >= 0 ? pw_series_name((size_t)bd->den) : NULL, "times",
-                              bd->times, "lo", bd->lo, "hi", bd->hi, "source", bd->source);
-        json_t *regs = json_object();
-        if (!o || !regs) {
-            json_decref(o);
-            json_decref(regs);
-            json_decref(arr);
-            return NULL;
-        }
-        for (size_t g = 0; g < r->n_regimes; g++) {
-            json_t *where = json_array();
-            int n = 0;
-            for (int run = 0; run < r->runs; run++) {
-                int year;
-                double v;
-                if (pw_results_band_left(r, b, g, run, &year, &v)) {
-                    n++;
-                    json_array_append_new(where, json_pack("{s:i,s:i,s:f}", "run", run, "year",
-                                                           year, "value", v));
-                }
-            }
-            json_object_set_new(regs, r->regimes[g],
-                                json_pack("{s:i,s:o}", "runs_outside", n, "first_exits", where));
-        }
-        json_object_set_new(o, "regimes", regs);
-        json_array_append_new(arr, o);
-    }
-    return arr;
-}
 
 static size_t midx(const pw_results *r, size_t g, int run, size_t m)
 {
@@ -434,7 +377,7 @@ static size_t sidx(const pw_results *r, size_t g, int run, int year, size_t k)
     return ((g * (size_t)r->runs + (size_t)run) * (size_t)r->years + (size_t)year) * N_SERIES + k;
 }
 
-static long find_regime(const pw_results *r, const char *name)
+long pwi_results_find_regime(const pw_results *r, const char *name)
 {
     for (size_t g = 0; name && g < r->n_regimes; g++)
         if (strcmp(r->regimes[g], name) == 0)
@@ -454,7 +397,7 @@ static int derived_of(size_t m)
 /* Whether metric m has values here: a derived one needs the baseline. */
 static int has_metric(const pw_results *r, size_t m)
 {
-    return derived_of(m) < 0 || find_regime(r, BASELINE) >= 0;
+    return derived_of(m) < 0 || pwi_results_find_regime(r, PWI_BASELINE) >= 0;
 }
 int pw_results_has_metric(const pw_results *r, size_t m) { return m < N_METRICS && has_metric(r, m); }
 
@@ -466,7 +409,7 @@ static double value(const pw_results *r, size_t g, int run, size_t m);
  * mistaken for a missing value of a modelled quantity. The agent-based
  * model carries every metric (a NaN there is a ratio with nobody to count,
  * e.g. a mean wait when nobody waited), so its list is empty. */
-static int not_modelled(const pw_results *r, size_t m)
+int pwi_results_not_modelled(const pw_results *r, size_t m)
 {
     if (strcmp(r->engine, "abm") == 0)
         return 0;
@@ -484,7 +427,7 @@ static double value(const pw_results *r, size_t g, int run, size_t m)
     int of = derived_of(m);
     if (of < 0)
         return r->metrics[midx(r, g, run, m)];
-    long base = find_regime(r, BASELINE);
+    long base = pwi_results_find_regime(r, PWI_BASELINE);
     if (base < 0)
         return NAN;
     return r->metrics[midx(r, (size_t)base, run, (size_t)of)] -
@@ -543,317 +486,6 @@ int pw_results_summary(const pw_results *r, size_t g, long base, size_t m, doubl
     summarise(x, (size_t)r->runs, mean, lo, hi);
     free(x);
     return PW_OK;
-}
-
-static json_t *stat_obj(double mean, double lo, double hi)
-{
-    return json_pack("{s:f,s:f,s:f}", "mean", mean, "lo", lo, "hi", hi);
-}
-
-static int write_json(const pw_results *r, const char *path, long base, pw_error *err)
-{
-    /* start_year and years are the projection's (the metrics cover it);
-     * the history before it, if any, is in timeseries.csv. */
-    json_t *root = json_pack("{s:s,s:s,s:i,s:i,s:i,s:I,s:f}", "scenario", r->scenario, "engine",
-                             r->engine, "start_year", r->proj_year, "years",
-                             r->years - (r->proj_year - r->start_year), "runs", r->runs, "seed",
-                             (json_int_t)r->seed, "scale", r->scale);
-    if (root)
-        json_object_set_new(root, "history_start_year",
-                            r->proj_year > r->start_year ? json_integer(r->start_year)
-                                                         : json_null());
-    json_t *regs = json_object();
-    if (!root || !regs) {
-        json_decref(root);
-        json_decref(regs);
-        return pw_error_set(err, PW_ENOMEM, path, 0, NULL, "out of memory");
-    }
-    /* What the numbers were computed from, so a saved summary can be rerun. */
-    json_t *over = json_object();
-    for (size_t i = 0; over && i < r->n_over; i++)
-        json_object_set_new(over, r->over_name[i], json_real(r->over_value[i]));
-    json_object_set_new(root, "posterior", r->posterior ? json_string(r->posterior) : json_null());
-    json_object_set_new(root, "overrides", over ? over : json_object());
-    if (r->note)
-        json_object_set_new(root, "note", json_string(r->note));
-    json_t *nm = json_array();
-    for (size_t m = 0; nm && m < N_METRICS; m++)
-        if (has_metric(r, m) && not_modelled(r, m))
-            json_array_append_new(nm, json_string(METRICS[m]));
-    json_object_set_new(root, "not_modelled", nm ? nm : json_array());
-    /* How the run was made (program, command line, input hashes, seed,
-     * threads): checked to be an object when it was set. */
-    if (r->provenance) {
-        json_t *pv = json_loads(r->provenance, JSON_DECODE_ANY, NULL);
-        if (pv)
-            json_object_set_new(root, "provenance", pv);
-    }
-    json_object_set_new(root, "regimes", regs);
-    json_t *bands = bands_json(r);
-    json_object_set_new(root, "bands", bands ? bands : json_array());
-    if (base >= 0)
-        json_object_set_new(root, "baseline", json_string(r->regimes[base]));
-    for (size_t g = 0; g < r->n_regimes; g++) {
-        json_t *reg = json_object(), *mets = json_object();
-        json_t *diffs = base >= 0 && (long)g != base ? json_object() : NULL;
-        json_object_set_new(reg, "metrics", mets);
-        if (diffs)
-            json_object_set_new(reg, "difference_from_baseline", diffs);
-        for (size_t m = 0; m < N_METRICS; m++) {
-            double mean, lo, hi;
-            if (!has_metric(r, m))
-                continue;
-            pw_results_summary(r, g, -1, m, &mean, &lo, &hi);
-            json_object_set_new(mets, METRICS[m], stat_obj(mean, lo, hi));
-            if (diffs) {
-                pw_results_summary(r, g, base, m, &mean, &lo, &hi);
-                json_object_set_new(diffs, METRICS[m], stat_obj(mean, lo, hi));
-            }
-        }
-        json_object_set_new(regs, r->regimes[g], reg);
-    }
-    pw_afile *af;
-    int rc = pw_afile_open(path, &af, err);
-    if (rc == PW_OK) {
-        /* JSON_PRESERVE_ORDER keeps regimes and metrics in a fixed order, so
-         * the same seed gives the same bytes. */
-        if (json_dumpf(root, pw_afile_fp(af), JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-                                                  JSON_REAL_PRECISION(10)) != 0 ||
-            fputc('\n', pw_afile_fp(af)) == EOF) {
-            pw_afile_abort(af);
-            rc = pw_error_set(err, PW_EIO, path, 0, NULL, "could not write");
-        } else {
-            rc = pw_afile_commit(af, err);
-        }
-    }
-    json_decref(root);
-    return rc;
-}
-
-static int write_summary_csv(const pw_results *r, const char *path, long base, pw_error *err)
-{
-    pw_afile *af;
-    int rc = pw_afile_open(path, &af, err);
-    if (rc)
-        return rc;
-    FILE *f = pw_afile_fp(af);
-    fprintf(f, "regime,metric,mean,lo,hi,diff_mean,diff_lo,diff_hi\n");
-    for (size_t g = 0; g < r->n_regimes; g++)
-        for (size_t m = 0; m < N_METRICS; m++) {
-            double mean, lo, hi;
-            if (!has_metric(r, m))
-                continue;
-            pw_results_summary(r, g, -1, m, &mean, &lo, &hi);
-            fprintf(f, "%s,%s,%.10g,%.10g,%.10g", r->regimes[g], METRICS[m], mean, lo, hi);
-            if (base >= 0) {
-                pw_results_summary(r, g, base, m, &mean, &lo, &hi);
-                fprintf(f, ",%.10g,%.10g,%.10g\n", mean, lo, hi);
-            } else {
-                fprintf(f, ",,,\n");
-            }
-        }
-    if (ferror(f)) {
-        pw_afile_abort(af);
-        return pw_error_set(err, PW_EIO, path, 0, NULL, "could not write");
-    }
-    return pw_afile_commit(af, err);
-}
-
-static int write_timeseries(const pw_results *r, const char *path, pw_error *err)
-{
-    pw_afile *af;
-    int rc = pw_afile_open(path, &af, err);
-    if (rc)
-        return rc;
-    FILE *f = pw_afile_fp(af);
-    fprintf(f, "regime,run,year");
-    for (size_t k = 0; k < N_SERIES; k++)
-        fprintf(f, ",%s", SERIES[k]);
-    /* phase: "history" for the years simulated under the history regime
-     * before the projection (the same rows for every regime), else
-     * "projection"; last, so the series' columns keep their places. */
-    fprintf(f, ",phase\n");
-    for (size_t g = 0; g < r->n_regimes; g++)
-        for (int run = 0; run < r->runs; run++)
-            for (int y = 0; y < r->years; y++) {
-                fprintf(f, "%s,%d,%d", r->regimes[g], run, r->start_year + y);
-                for (size_t k = 0; k < N_SERIES; k++)
-                    fprintf(f, ",%.10g", r->series[sidx(r, g, run, y, k)]);
-                fprintf(f, ",%s\n", r->start_year + y < r->proj_year ? "history" : "projection");
-            }
-    if (ferror(f)) {
-        pw_afile_abort(af);
-        return pw_error_set(err, PW_EIO, path, 0, NULL, "could not write");
-    }
-    return pw_afile_commit(af, err);
-}
-
-int pw_results_write(const pw_results *r, const char *dir, pw_error *err)
-{
-    int rc = pw_mkdirs(dir, err);
-    if (rc)
-        return rc;
-    long base = find_regime(r, BASELINE);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    if ((rc = write_json(r, path, base, err)))
-        return rc;
-    snprintf(path, sizeof path, "%s/summary.csv", dir);
-    if ((rc = write_summary_csv(r, path, base, err)))
-        return rc;
-    snprintf(path, sizeof path, "%s/timeseries.csv", dir);
-    return write_timeseries(r, path, err);
-}
-
-/* A number in a few characters: 585bn, 43.5bn, 45.6M, 12.3k, 950, 0.42. */
-static void human(double x, char *buf, size_t len)
-{
-    double a = fabs(x);
-    if (a >= 1e11)
-        snprintf(buf, len, "%.0fbn", x / 1e9);
-    else if (a >= 1e9)
-        snprintf(buf, len, "%.1fbn", x / 1e9);
-    else if (a >= 1e6)
-        snprintf(buf, len, "%.2fM", x / 1e6);
-    else if (a >= 1e4)
-        snprintf(buf, len, "%.1fk", x / 1e3);
-    else if (a >= 10 || a == 0)
-        snprintf(buf, len, "%.0f", x);
-    else
-        snprintf(buf, len, "%.2g", x);
-}
-
-static void cell(const pw_results *r, size_t g, long base, size_t m, char *buf, size_t len)
-{
-    double mean, lo, hi;
-    char a[24], b[24], c[24];
-    pw_results_summary(r, g, base, m, &mean, &lo, &hi);
-    human(mean, a, sizeof a);
-    human(lo, b, sizeof b);
-    human(hi, c, sizeof c);
-    snprintf(buf, len, "%s%s [%s, %s]", base >= 0 && mean > 0 ? "+" : "", a, b, c);
-}
-
-/* The rows of the table: the outcomes a policy maker asks about first. */
-static const char *const TABLE_ROWS[] = {
-    "pwud_end",
-    "dependent_end",
-    "pwid_end",
-    "initiations_total",
-    "overdose_deaths_total",
-    "hiv_infections_total",
-    "drug_crimes_total",
-    "detected_offences_total",
-    "prison_population_end",
-    "in_compulsory_treatment_end",
-    "sustained_remissions_total",
-    "criminal_mindset_acquired_in_prison_total",
-    "children_with_pwud_parent_end",
-    "cost_total_kzt",
-    "drug_deaths_total",
-    "life_years_lost_total",
-    "custody_person_years_total",
-    "beds_needed_peak",
-    NULL,
-};
-
-void pw_results_print_table(const pw_results *r, const char *baseline, FILE *f)
-{
-    long base = find_regime(r, baseline);
-    const int w0 = 42, w = 30;
-    char buf[96];
-    fprintf(f, "%s, %d-%d, %d run%s per regime (%s; mean [95%% interval across runs])\n",
-            r->scenario, r->proj_year, r->start_year + r->years - 1, r->runs,
-            r->runs == 1 ? "" : "s", r->engine);
-    if (r->proj_year > r->start_year)
-        fprintf(f, "history %d-%d simulated once per run under today's regime, then each regime "
-                   "from %d\n",
-                r->start_year, r->proj_year - 1, r->proj_year);
-    /* Say how the figures were made: a reader of a pasted table should not
-     * have to know the defaults to tell a tenth of the people, scaled up,
-     * from the whole population, or drawn parameters from point values. */
-    if (r->scale < 1.0)
-        fprintf(f, "%.3g%% of the people simulated, figures scaled to the whole population\n",
-                100.0 * r->scale);
-    if (r->posterior)
-        fprintf(f, "parameters: a draw per run from %s\n", r->posterior);
-    else
-        fprintf(f, "parameters: the scenario's point values\n");
-    if (r->note)
-        fprintf(f, "note: %s\n", r->note);
-    for (size_t m = 0, n = 0; m < N_METRICS; m++)
-        if (has_metric(r, m) && not_modelled(r, m))
-            fprintf(f, "%s%s", n++ ? ", " : "not modelled by this engine (nan below): ",
-                    METRICS[m]);
-    for (size_t m = 0; m < N_METRICS; m++)
-        if (has_metric(r, m) && not_modelled(r, m)) {
-            fputc('\n', f);
-            break;
-        }
-    if (r->n_over) {
-        fprintf(f, "set by hand:");
-        for (size_t i = 0; i < r->n_over; i++)
-            fprintf(f, "%s %s = %g", i ? "," : "", r->over_name[i], r->over_value[i]);
-        fputc('\n', f);
-    }
-    for (int pass = 0; pass < (base >= 0 && r->n_regimes > 1 ? 2 : 1); pass++) {
-        if (pass == 1)
-            fprintf(f, "\nDifference from %s (paired by run: same people, same chances)\n",
-                    r->regimes[base]);
-        fprintf(f, "%-*s", w0, "");
-        for (size_t g = 0; g < r->n_regimes; g++)
-            if (pass == 0 || (long)g != base)
-                fprintf(f, " %-*s", w, r->regimes[g]);
-        fputc('\n', f);
-        for (int i = 0; TABLE_ROWS[i]; i++) {
-            int m = pw_metric_find(TABLE_ROWS[i]);
-            if (m < 0)
-                continue;
-            fprintf(f, "%-*s", w0, TABLE_ROWS[i]);
-            for (size_t g = 0; g < r->n_regimes; g++) {
-                if (pass == 1 && (long)g == base)
-                    continue;
-                cell(r, g, pass == 1 ? base : -1, (size_t)m, buf, sizeof buf);
-                fprintf(f, " %-*s", w, buf);
-            }
-            fputc('\n', f);
-        }
-    }
-    /* Plausibility bands: runs of each regime that left each one, and the
-     * first such run's year and value. */
-    if (r->n_bands) {
-        fprintf(f, "\nPlausibility bands (runs outside, of %d; first: run, year, value)\n",
-                r->runs);
-        fprintf(f, "%-*s", w0, "");
-        for (size_t g = 0; g < r->n_regimes; g++)
-            fprintf(f, " %-*s", w, r->regimes[g]);
-        fputc('\n', f);
-        for (size_t b = 0; b < r->n_bands; b++) {
-            char label[96];
-            snprintf(label, sizeof label, "%s [%g, %g]", r->bands[b].name, r->bands[b].lo,
-                     r->bands[b].hi);
-            fprintf(f, "%-*s", w0, label);
-            for (size_t g = 0; g < r->n_regimes; g++) {
-                int n = 0, y0 = 0, run0 = -1;
-                double v0 = 0;
-                for (int run = 0; run < r->runs; run++) {
-                    int y;
-                    double v;
-                    if (pw_results_band_left(r, b, g, run, &y, &v) && n++ == 0) {
-                        run0 = run;
-                        y0 = y;
-                        v0 = v;
-                    }
-                }
-                if (n)
-                    snprintf(buf, sizeof buf, "%d (run %d, %d: %.3g)", n, run0, y0, v0);
-                else
-                    snprintf(buf, sizeof buf, "0");
-                fprintf(f, " %-*s", w, buf);
-            }
-            fputc('\n', f);
-        }
-    }
 }
 
 /* The ratios among the metrics and series (sim_internal.h): a mean of
