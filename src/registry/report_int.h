@@ -78,6 +78,8 @@ typedef struct pwi_report_probe {
 } pwi_report_probe;
 extern pwi_report_probe pwi_report_test_probe;
 
+/* The grouping's name as the reports write it ("substance", "site"...). */
+const char *pwi_report_by_name(pwi_report_by by);
 /* The SQL expression grouping episodes (alias e) for `by`. */
 const char *pwi_report_group_sql(pwi_report_by by);
 
