@@ -222,13 +222,13 @@ int pw_abc_smc(const pw_space *sp, pw_eval_fn f, void *ctx, const pw_abc_data *d
     if (!bu || !bx || !by || !inside || !cum || !logk || !res || !sd || !logmass || !rng ||
         pop_alloc(&cur, N, dim, n_out) || pop_alloc(&prev, N, dim, n_out)) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto cleanup;
+        goto done;
     }
     res->eps = calloc((size_t)max_gen, sizeof(double));
     res->accept = calloc((size_t)max_gen, sizeof(double));
     if (!res->eps || !res->accept) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto cleanup;
+        goto done;
     }
 
     pw_progress *prog = o->progress ? pw_progress_start("abc-smc", (double)max_gen) : NULL;
@@ -370,11 +370,11 @@ int pw_abc_smc(const pw_space *sp, pw_eval_fn f, void *ctx, const pw_abc_data *d
     }
     pw_progress_finish(prog);
     if (rc != PW_OK)
-        goto cleanup;
+        goto done;
     if (res->generations == 0) {
         rc = pw_error_set(err, PW_EINVAL, NULL, 0, NULL,
                           "simulation budget too small for one generation");
-        goto cleanup;
+        goto done;
     }
     /* prev holds the last complete generation. */
     res->n = N;
@@ -384,7 +384,7 @@ int pw_abc_smc(const pw_space *sp, pw_eval_fn f, void *ctx, const pw_abc_data *d
     res->theta = malloc(N * dim * sizeof(double));
     if (!res->theta) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto cleanup;
+        goto done;
     }
     for (size_t i = 0; i < N; i++)
         pwi_space_map(sp, prev.u + i * dim, res->theta + i * dim);
@@ -396,7 +396,7 @@ int pw_abc_smc(const pw_space *sp, pw_eval_fn f, void *ctx, const pw_abc_data *d
     *out = res;
     res = NULL;
 
-cleanup:
+done:
     pw_abc_result_free(res);
     pop_free(&cur);
     pop_free(&prev);

@@ -146,7 +146,7 @@ int pw_sobol(const pw_space *sp, pw_eval_fn f, void *ctx, size_t n_out, size_t b
     pw_progress *prog = NULL;
     if (!q || !row || !U || !Y || !fA || !fB || !fAB || !rows || !bs || !bt || !rng || !res) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto cleanup;
+        goto done;
     }
     res->first = calloc(dim * n_out, sizeof(double));
     res->total = calloc(dim * n_out, sizeof(double));
@@ -157,7 +157,7 @@ int pw_sobol(const pw_space *sp, pw_eval_fn f, void *ctx, size_t n_out, size_t b
     if (!res->first || !res->total || !res->first_ci || !res->total_ci || !res->mean ||
         !res->var) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto cleanup;
+        goto done;
     }
     /* The first point of the sequence is the corner 0; skip it. */
     gsl_qrng_get(q, row);
@@ -178,7 +178,7 @@ int pw_sobol(const pw_space *sp, pw_eval_fn f, void *ctx, size_t n_out, size_t b
     rc = eval_all(sp, f, ctx, U, n_eval, n_out, 0, threads, prog, Y, err);
     pw_progress_finish(prog);
     if (rc != PW_OK)
-        goto cleanup;
+        goto done;
     for (size_t r = 0; r < base; r++) {
         memcpy(fA + r * n_out, Y + (r * per_row) * n_out, n_out * sizeof(double));
         memcpy(fB + r * n_out, Y + (r * per_row + 1) * n_out, n_out * sizeof(double));
@@ -226,7 +226,7 @@ int pw_sobol(const pw_space *sp, pw_eval_fn f, void *ctx, size_t n_out, size_t b
     res->evals = n_eval;
     *out = res;
     res = NULL;
-cleanup:
+done:
     pw_sobol_result_free(res);
     if (q)
         gsl_qrng_free(q);
@@ -266,14 +266,14 @@ int pw_morris(const pw_space *sp, pw_eval_fn f, void *ctx, size_t n_out, size_t 
     pw_morris_result *res = calloc(1, sizeof *res);
     if (!U || !Y || !order || !sign || !ee || !rng || !res) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto cleanup;
+        goto done;
     }
     res->mu = calloc(dim * n_out, sizeof(double));
     res->mu_star = calloc(dim * n_out, sizeof(double));
     res->sigma = calloc(dim * n_out, sizeof(double));
     if (!res->mu || !res->mu_star || !res->sigma) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto cleanup;
+        goto done;
     }
     /* Build the trajectories serially (reproducible), then evaluate. */
     for (size_t t = 0; t < r; t++) {
@@ -298,7 +298,7 @@ int pw_morris(const pw_space *sp, pw_eval_fn f, void *ctx, size_t n_out, size_t 
     }
     rc = eval_all(sp, f, ctx, U, n_eval, n_out, 0, threads, NULL, Y, err);
     if (rc != PW_OK)
-        goto cleanup;
+        goto done;
     for (size_t j = 0; j < n_out; j++) {
         for (size_t i = 0; i < dim; i++) {
             for (size_t t = 0; t < r; t++) {
@@ -328,7 +328,7 @@ int pw_morris(const pw_space *sp, pw_eval_fn f, void *ctx, size_t n_out, size_t 
     res->evals = n_eval;
     *out = res;
     res = NULL;
-cleanup:
+done:
     pw_morris_result_free(res);
     if (rng)
         gsl_rng_free(rng);

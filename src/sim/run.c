@@ -126,7 +126,7 @@ int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes
     int rc = PW_OK;
     if (!status || !errs || !bases || !scen || !rr || !series || !hseries) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto out;
+        goto done;
     }
     /* A share of the runs (o->run_lo .. o->run_hi) when processes split
      * the ensemble: run r is built from the same coordinates either way. */
@@ -134,7 +134,7 @@ int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes
     if (run_lo < 0 || run_lo > run_hi || run_hi > o->runs) {
         rc = pw_error_set(err, PW_EINVAL, NULL, 0, NULL, "runs %d..%d outside 0..%d", run_lo,
                           run_hi, o->runs);
-        goto out;
+        goto done;
     }
     n_tasks = n_regimes * (size_t)(run_hi - run_lo);
     pw_progress *prog = o->progress && n_tasks ? pw_progress_start("simulating", (double)n_tasks * R)
@@ -236,7 +236,7 @@ int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes
         }
     }
     pw_progress_finish(prog);
-out:
+done:
     pw_regime_free(hown);
     free(hseries);
     free(bases);
