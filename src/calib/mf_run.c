@@ -302,6 +302,7 @@ static void put_rows(const mf_par *p, const double *traj, int years, pw_results 
             MET("initiations_total", TOTAL(MF_CUM_INIT));
             MET("overdose_deaths_total", TOTAL(MF_CUM_OD));
             MET("hiv_infections_total", TOTAL(MF_CUM_HIVINF));
+            MET("cost_needle_syringe_programmes_kzt", TOTAL(MF_CUM_COST_NSP));
             MET("sustained_remissions_total", TOTAL(MF_CUM_SUST));
             MET("population_end", e[p->i_n]);
             MET("drug_crimes_total", TOTAL(MF_CUM_DRUG));
