@@ -4,7 +4,8 @@
  * starting state, the history and its branch, and the output;
  * mf_streams.c decides the regime's case classes once and builds the
  * custody and treatment streams they lead to; mf_justice.c turns them into
- * flows between the compartments. Both share one state vector whose layout is
+ * flows between the compartments; mf_hiv.c carries HIV among PWID
+ * (sharing, needle programmes, diagnosis, ART) on the injecting chains. Both share one state vector whose layout is
  * fixed at set-up, because the number of pathways ("streams") depends on
  * what the regime decides.
  */
@@ -111,6 +112,16 @@ typedef struct mf_network {
     int i_coh, i_coh0, i_ph;
 } mf_network;
 
+/* HIV among PWID by the ABM's mechanism (mf_hiv.c): parameters, and where
+ * the chains' sharing, diagnosis and ART shares and the NSP clients sit. */
+typedef struct mf_hiv {
+    double share, nsp_rr, test, test_contact, art_start, art_stop, art_tx_rr, art_mort_rr;
+    double nsp_per100k, nsp_uptake, nsp_test, c_nsp, init_diag, init_art;
+    double places; /* NSP places (people): fixed when the world starts, as
+                      world.c does, and kept through the branch */
+    int i_shn, i_shp, i_dg, i_art, i_nsp;
+} mf_hiv;
+
 typedef struct mf_model {
     /* parameters of the use stages */
     double mix[MF_NSUB], dep[MF_NSUB], rem[MF_NSUB];
@@ -163,6 +174,7 @@ typedef struct mf_model {
     int i_cum; /* first cumulative flow (MF_CUM_*) */
     mf_levers lv; /* appended: the social levers (mf_levers.c) */
     mf_network net; /* appended: the network correction (mf_network.c) */
+    mf_hiv hv;      /* appended: HIV, sharing, NSP and ART (mf_hiv.c) */
 } mf_model;
 
 /* Cumulative flows, read as yearly differences. */
@@ -196,6 +208,13 @@ enum {
     MF_CUM_PY_PRISON,
     MF_CUM_PY_ARREST,
     MF_CUM_PY_COMP,
+    /* appended (mf_hiv.c): admissions of the HIV-positive chain to
+     * treatment or custody (tests at contact), entries of people who
+     * inject into custody (they give back their NSP place), and the
+     * programme's cost */
+    MF_CUM_HIV_CONTACT,
+    MF_CUM_PWID_CUSTODY,
+    MF_CUM_COST_NSP,
     MF_NCUM
 };
 
@@ -299,5 +318,25 @@ void pwi_mf_network_rhs(const mf_model *m, const double *y, double *dy, double s
  * users' excess deaths); `births` a year into the whole population. */
 void pwi_mf_network_households(const mf_model *m, const double *y, double *dy,
                                const double *leave, double births);
+
+/* HIV among PWID (mf_hiv.c; the formulas of src/sim/hiv.c from rates.h). */
+int pwi_mf_hiv_load(mf_model *m, const pw_scenario *s, pw_error *err);
+/* Places the sharing, diagnosis and ART shares and the NSP clients. */
+void pwi_mf_hiv_layout(mf_model *m);
+/* The starting shares, as initial.c seeds them at HIV prevalence `prev`
+ * among people who inject, and the NSP places (after m->n0 is set). */
+void pwi_mf_hiv_init(mf_model *m, double *y0, double prev);
+/* HIV infections a year of an HIV-negative person who injects outside an
+ * institution (the sharers' rate, averaged over the chain). */
+double pwi_mf_hiv_force(const mf_model *m, const double *y);
+/* HIV excess deaths a year of an HIV-positive dependent injector (the
+ * mean over ART). */
+double pwi_mf_hiv_mort(const mf_model *m, const double *y);
+/* The shares' drift, the NSP places and the HIV and NSP costs; after the
+ * other flows (reads their rates in dy). */
+void pwi_mf_hiv_rhs(const mf_model *m, double t, const double *y, double *dy);
+/* NSP clients, and the diagnosed and on ART among people who inject. */
+void pwi_mf_hiv_stocks(const mf_model *m, const double *y, double *nsp, double *diag,
+                       double *art);
 
 #endif /* PW_MF_INTERNAL_H */

@@ -181,8 +181,7 @@ static void release_to(const mf_model *m, double *dy, int v, int c, double F, do
  * its spread: a stated approximation, docs/calibration.md 1.2). Every
  * rate is per person and bounded, so the ODE stays non-stiff. */
 static void custody_chains(const mf_model *m, const mf_stream *x, const double *y, double *dy,
-                           double *excess, double *held_prison, double *held_comp,
-                           double *hiv_held)
+                           double *excess, double *held_prison, double *held_comp)
 {
     const mf_stream *pt = &m->st[x->then];
     int kt = pt->k, k = x->k;
@@ -197,8 +196,6 @@ static void custody_chains(const mf_model *m, const mf_stream *x, const double *
             int i = x->off_cw + o * kt + j;
             double z = y[i], out = pt->rate * z;
             *held_prison += z;
-            if (o == MF_CH_HIV)
-                *hiv_held += z;
             dy[i] -= out + (m->mu_users + lapse) * z;
             dy[pt->off + o * kt + j] += lapse * z;
             cum[MF_CUM_LAPSED] += lapse * z;
@@ -214,8 +211,6 @@ static void custody_chains(const mf_model *m, const mf_stream *x, const double *
             int i = x->off_cb + o * k + j, im = x->off_cm + o * k + j;
             double z = y[i], out = x->rate * z, g = x->rate * y[im];
             *held_comp += z;
-            if (o == MF_CH_HIV)
-                *hiv_held += z;
             dy[i] -= out + m->mu_users * z;
             dy[im] -= g + m->mu_users * y[im];
             if (j + 1 < k) {
@@ -250,21 +245,18 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
 
     /* Who can be caught: light and dependent users in the community, and
      * dependent users in outpatient care or drug court. */
-    double L = 0, Dc = 0, Dtx = 0, rem = 0, pwid = 0, hivp = 0;
+    double L = 0, Dc = 0, Dtx = 0, rem = 0;
     for (int k = 0; k < MF_NSUB; k++)
         L += y[mf_l(k)];
     for (int c = 0; c < MF_NCH; c++) {
         double t_c = pwi_mf_dep_in_tx(m, y, c);
         Dc += y[mf_d(c)];
         Dtx += t_c;
-        if (c >= MF_CH_INJ)
-            pwid += y[mf_d(c)] + t_c;
-        if (c == MF_CH_HIV)
-            hivp += y[mf_d(c)] + t_c;
     }
     for (int i = m->off_e; i < m->i_rfin + 1; i++)
         rem += y[i];
-    double prev = pwid > 0 ? hivp / pwid : 0;
+    /* HIV through shared equipment and its deaths (mf_hiv.c). */
+    double force = pwi_mf_hiv_force(m, y), hiv_mort = pwi_mf_hiv_mort(m, y);
     double S = y[m->i_sell];
 
     /* Crime of a dependent user: the unemployed share is the steady state
@@ -334,6 +326,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
     double cases = 0, drug = 0, court = 0, first = 0;
     double take[MF_NSUB + MF_NCH];
     memset(take, 0, sizeof take);
+    double to_slot[MF_NCH] = {0}; /* of take: to outpatient places (not custody) */
     /* A person already on the waiting list does not queue twice. */
     double not_waiting[MF_NCH];
     for (int c = 0; c < MF_NCH; c++) {
@@ -484,6 +477,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
                 continue;
             double in = q * phi;
             take[mf_d(c)] += in;
+            to_slot[c] += in;
             dy[x->off + c * x->k] += in;
             dy[x->off_slot] += in;
             if (s == 0)
@@ -530,6 +524,8 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
                     dy[x->off_cb + c * x->k] += a;
                     dy[x->off_cm + c * x->k] += a * (kt - j);
                     cum[MF_CUM_COMP_ADM] += a;
+                    if (c == MF_CH_HIV)
+                        cum[MF_CUM_HIV_CONTACT] += a; /* tested at admission */
                 }
             continue;
         }
@@ -575,9 +571,16 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
             }
     for (int i = 0; i < MF_NSUB + MF_NCH; i++)
         dy[i] -= take[i];
+    /* For mf_hiv.c: the HIV-positive chain is tested at every admission
+     * to treatment or custody (arrest included, an approximation: the ABM
+     * tests at the prison gate, compulsory and outpatient entry); people
+     * who inject and enter custody give back their NSP place. */
+    cum[MF_CUM_HIV_CONTACT] += take[mf_d(MF_CH_HIV)];
+    cum[MF_CUM_PWID_CUSTODY] += take[mf_d(MF_CH_INJ)] + take[mf_d(MF_CH_HIV)] -
+                                to_slot[MF_CH_INJ] - to_slot[MF_CH_HIV];
 
     /* The chains: stages, ends, and what happens inside. */
-    double held_prison = 0, held_comp = 0, slots_held = 0, hiv_held = 0, dep_tx_unemp = 0;
+    double held_prison = 0, held_comp = 0, slots_held = 0, dep_tx_unemp = 0;
     double held_arrest = 0, working = 0; /* on work release: in custody, earning */
     for (int s = 0; s < m->ns; s++) {
         const mf_stream *x = &m->st[s];
@@ -593,8 +596,6 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
             for (int j = 0; j < k; j++) {
                 int i = x->off + o * k + j;
                 double z = y[i], out = x->rate * z;
-                if (o == MF_CH_HIV)
-                    hiv_held += z;
                 dy[i] -= out + m->mu_users * z;
                 if (j + 1 < k)
                     dy[i + 1] += out;
@@ -610,7 +611,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
                     double remr = fmax(m->tx_rem_out, m->rem[o < MF_NSUB ? o : 0]);
                     double odr = pwi_rate_overdose(m->od_inject, m->od_other, m->od_tx_rr,
                                                    o >= MF_CH_INJ, 1);
-                    double hm = o == MF_CH_HIV ? m->hiv_mort : 0;
+                    double hm = o == MF_CH_HIV ? hiv_mort : 0;
                     dy[i] -= (remr + odr + hm) * z;
                     /* The ABM's drug court decides graduation at the end,
                      * whatever the stage (placement.c): a participant who
@@ -633,7 +634,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
                         dy[x->off + MF_CH_INJ * k + j] += m->inject * z;
                     }
                     if (o == MF_CH_INJ) {
-                        double inf = pwi_rate_infection(m->hiv_beta, prev) * z;
+                        double inf = force * z;
                         dy[i] -= inf;
                         dy[x->off + MF_CH_HIV * k + j] += inf;
                         cum[MF_CUM_HIVINF] += inf;
@@ -676,7 +677,7 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
             }
         }
         if (x->off_cw >= 0)
-            custody_chains(m, x, y, dy, excess, &held_prison, &held_comp, &hiv_held);
+            custody_chains(m, x, y, dy, excess, &held_prison, &held_comp);
     }
 
     /* The market (market.c): sellers towards sellers_per_user x users,
@@ -696,6 +697,5 @@ void pwi_mf_justice_rhs(const mf_model *m, double t, const double *y, double *dy
                              disc * m->c_work_month * 12 * dep_tx_unemp;
     cum[MF_CUM_COST_TREATMENT] += disc * 12 * (m->c_comp_month * held_comp +
                                                m->c_out_month * slots_held);
-    /* HIV care for everyone followed with HIV: the held part here. */
-    cum[MF_CUM_COST_HEALTH] += disc * m->c_hiv * hiv_held;
+    /* HIV care (ART) and the programme's places: mf_hiv.c. */
 }

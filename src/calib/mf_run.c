@@ -38,7 +38,9 @@ const char *pw_mf_society_note(void)
            "circles of ties that run out (a pair approximation of the agent-based ties), "
            "so on the default Almaty scenario, history included, it agrees with the "
            "agent-based engine within 25% for people who use drugs, dependent users, people "
-           "who inject and prisoners in every year 2011-2043, and the paired prison "
+           "who inject and prisoners in every year 2011-2043, HIV-positive people who "
+           "inject within 30% from 2015 (sharing, needle programmes and ART as in the "
+           "agent-based model), and the paired prison "
            "differences keep their sign and lie within a factor 2 "
            "(tests/calib/test_mf_levels.c). NaN: the criminal "
            "mindset and its effect on crime and dealing, employment histories, who is in "
@@ -74,6 +76,8 @@ static int mf_setup(const pw_scenario *s, const pw_regime *regime, double scale_
         rc = pwi_mf_levers_load(p, s, err);
     if (rc == PW_OK)
         rc = pwi_mf_network_load(p, s, err);
+    if (rc == PW_OK)
+        rc = pwi_mf_hiv_load(p, s, err);
     if (rc != PW_OK)
         goto done;
     prison0 = p->prison0;
@@ -164,6 +168,7 @@ static int mf_setup(const pw_scenario *s, const pw_regime *regime, double scale_
         for (int b = 0; b < NBAND; b++)
             wa += pwi_rate_age_factor(pwi_mf_band_lo[b]) * y0[IDX_BAND(b)];
         pwi_mf_network_init(p, y0, N0 > 0 ? wa / N0 * fmax(N0 - followed, 0) / N0 : 0);
+        pwi_mf_hiv_init(p, y0, init[4]);
     }
     *out = p;
     *y0_out = y0;
@@ -238,6 +243,14 @@ static void put_rows(const mf_par *p, const double *traj, int years, pw_results 
         SER("peer_initiations", FLOW(MF_CUM_PEER));
         SER("overdose_deaths", FLOW(MF_CUM_OD));
         SER("hiv_infections", FLOW(MF_CUM_HIVINF));
+        {
+            double nsp, diag, art;
+            pwi_mf_hiv_stocks(p, e, &nsp, &diag, &art);
+            SER("nsp_clients", nsp);
+            SER("hiv_diagnosed", diag);
+            SER("hiv_on_art", art);
+            SER("cost_needle_syringe_programmes_kzt", FLOW(MF_CUM_COST_NSP));
+        }
         SER("sustained_remissions", FLOW(MF_CUM_SUST));
         SER("offences", FLOW(MF_CUM_OFFENCES));
         SER("acquisitive_crimes", FLOW(MF_CUM_ACQ));
@@ -289,6 +302,7 @@ static void put_rows(const mf_par *p, const double *traj, int years, pw_results 
             MET("initiations_total", TOTAL(MF_CUM_INIT));
             MET("overdose_deaths_total", TOTAL(MF_CUM_OD));
             MET("hiv_infections_total", TOTAL(MF_CUM_HIVINF));
+            MET("cost_needle_syringe_programmes_kzt", TOTAL(MF_CUM_COST_NSP));
             MET("sustained_remissions_total", TOTAL(MF_CUM_SUST));
             MET("population_end", e[p->i_n]);
             MET("drug_crimes_total", TOTAL(MF_CUM_DRUG));
@@ -380,6 +394,7 @@ static int run_history(const pw_scenario *s, const pw_regime *regime, double sca
     if (regime && strcmp(pw_regime_name(regime), pw_regime_name(base)) == 0) {
         assert(p->dim == h->dim && p->ns == h->ns && p->nv == h->nv);
         memcpy(y0, e, p->dim * sizeof *y0);
+        p->hv.places = h->hv.places; /* fixed at the world's start (world.c) */
         goto done;
     }
     memset(y0, 0, p->dim * sizeof *y0);
@@ -433,6 +448,14 @@ static int run_history(const pw_scenario *s, const pw_regime *regime, double sca
         y0[p->net.i_coh + b] = e[h->net.i_coh + b];
     y0[p->net.i_coh0] = e[h->net.i_coh0];
     y0[p->net.i_ph] = e[h->net.i_ph];
+    /* The HIV chains' shares and the NSP clients carry over: the chains
+     * themselves do (held people return to their chain above). */
+    y0[p->hv.i_shn] = e[h->hv.i_shn];
+    y0[p->hv.i_shp] = e[h->hv.i_shp];
+    y0[p->hv.i_dg] = e[h->hv.i_dg];
+    y0[p->hv.i_art] = e[h->hv.i_art];
+    y0[p->hv.i_nsp] = e[h->hv.i_nsp];
+    p->hv.places = h->hv.places; /* fixed at the world's start (world.c) */
     if (p->s_init >= 0) {
         mf_stream *x = &p->st[p->s_init];
         assert(x->k == 1);

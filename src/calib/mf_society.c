@@ -76,6 +76,7 @@ void pwi_mf_layout(mf_model *p)
     pwi_mf_justice_layout(p);
     pwi_mf_levers_layout(p);
     pwi_mf_network_layout(p);
+    pwi_mf_hiv_layout(p);
 }
 
 /* Bands aligned with the steps of the age factor (rates.h, read at each
@@ -279,26 +280,24 @@ int pwi_mf_rhs(double t, const double *y, double *dy, void *ctx)
         deaths_users += p->mu_users * l;
     }
     /* Dependence. */
-    double pwid = y[IDX_D(CH_INJ)] + y[IDX_D(CH_HIV)] + dtx[CH_INJ] + dtx[CH_HIV];
-    double prev = pwid > 0 ? (y[IDX_D(CH_HIV)] + dtx[CH_HIV]) / pwid : 0;
-    double hiv_people = y[p->i_rfin];
+    /* HIV through shared equipment, and its deaths, by the ABM's rule
+     * (mf_hiv.c). */
+    double force = pwi_mf_hiv_force(p, y), hiv_mort = pwi_mf_hiv_mort(p, y);
     for (int c = 0; c < NCH; c++) {
         double d = y[IDX_D(c)];
         double rem = p->rem[c < NSUB ? c : 0];
         double odr = pwi_rate_overdose(p->od_inject, p->od_other, p->od_tx_rr, c >= CH_INJ, 0);
-        double die = odr + p->mu_users + (c == CH_HIV ? p->hiv_mort : 0);
+        double die = odr + p->mu_users + (c == CH_HIV ? hiv_mort : 0);
         dy[IDX_D(c)] -= (rem + die) * d;
         dy[mf_e(p, 0, c, 0)] += rem * d;
         od += odr * d;
         deaths_users += (die - odr) * d;
-        if (c == CH_HIV)
-            hiv_people += d;
         if (c == 0) { /* opioid users start injecting */
             dy[IDX_D(0)] -= p->inject * d;
             dy[IDX_D(CH_INJ)] += p->inject * d;
         }
         if (c == CH_INJ) { /* HIV among people who inject */
-            double inf = pwi_rate_infection(p->hiv_beta, prev) * d;
+            double inf = force * d;
             dy[IDX_D(CH_INJ)] -= inf;
             dy[IDX_D(CH_HIV)] += inf;
             dy[CUM(MF_CUM_HIVINF)] += inf;
@@ -315,8 +314,6 @@ int pwi_mf_rhs(double t, const double *y, double *dy, void *ctx)
                 dy[IDX_D(c)] += rel * e;
                 relapsed += rel * e;
                 deaths_users += p->mu_users * e;
-                if (c == CH_HIV)
-                    hiv_people += e;
                 if (j + 1 < NE) {
                     dy[mf_e(p, v, c, j + 1)] += STAGE_RATE * e;
                 } else {
@@ -333,8 +330,6 @@ int pwi_mf_rhs(double t, const double *y, double *dy, void *ctx)
                 dy[IDX_D(c)] += rel * r;
                 relapsed += rel * r;
                 deaths_users += p->mu_users * r;
-                if (c == CH_HIV)
-                    hiv_people += r;
                 if (j + 1 < NR)
                     dy[mf_r(p, a, c, j + 1)] += STAGE_RATE * r;
                 else if (c == CH_HIV)
@@ -380,7 +375,7 @@ int pwi_mf_rhs(double t, const double *y, double *dy, void *ctx)
      * deaths, and users' excess deaths taken from the 15-50 bands. */
     double bg = 0, excess = od + excess_j;
     for (int c = 0; c < NCH; c++)
-        excess += (c == CH_HIV ? p->hiv_mort : 0) * y[IDX_D(c)];
+        excess += (c == CH_HIV ? hiv_mort : 0) * y[IDX_D(c)];
     double young = y[IDX_BAND(2)] + y[IDX_BAND(3)] + y[IDX_BAND(4)];
     double leave[NBAND]; /* a year per person of band b */
     for (int b = 0; b < NBAND; b++) {
@@ -407,12 +402,12 @@ int pwi_mf_rhs(double t, const double *y, double *dy, void *ctx)
     dy[CUM(MF_CUM_BIRTHS)] += births;
     dy[CUM(MF_CUM_EMIG)] += emig;
     dy[CUM(MF_CUM_IMMIG)] += immig;
-    /* Health costs: overdose deaths (all, the pathway's included) and HIV
-     * care of the people followed outside the streams (those in a stream,
-     * in treatment or held, are charged in mf_justice.c). */
+    /* Health costs: overdose deaths (all, the pathway's included); ART
+     * and the programme's places in mf_hiv.c, after every flow it reads. */
     double disc = exp(-log1p(p->discount) * t);
     pwi_mf_levers_rhs(p, t, y, dy, pupils, N); /* pressure, awareness, their costs */
-    dy[CUM(MF_CUM_COST_HEALTH)] += disc * (p->c_od * dy[CUM(MF_CUM_OD)] + p->c_hiv * hiv_people);
+    pwi_mf_hiv_rhs(p, t, y, dy);
+    dy[CUM(MF_CUM_COST_HEALTH)] += disc * p->c_od * dy[CUM(MF_CUM_OD)];
     dy[CUM(MF_CUM_COST)] = dy[CUM(MF_CUM_COST_JUSTICE)] + dy[CUM(MF_CUM_COST_TREATMENT)] +
                            dy[CUM(MF_CUM_COST_HEALTH)] + dy[CUM(MF_CUM_COST_CRIME)] +
                            dy[CUM(MF_CUM_COST_WORK)];

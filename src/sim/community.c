@@ -125,14 +125,21 @@ void pwi_community_step(world *w, act *r, uint32_t idx, int week, const double *
             }
             return;
         }
-        /* HIV and HCV pass through shared equipment only (hiv.c). */
+        /* HIV and HCV pass through shared equipment only (hiv.c). The
+         * infections have their own draws (RP_HIV block 3): on u[4] they
+         * shared the uniform of the injecting onset above, so in the onset
+         * week u[4] < p_inject made infection p_hiv_inf / p_inject likely
+         * (a sharer was infected at onset 15-30% of the time), which
+         * doubled the HIV infections of the default scenario. */
         if ((r->flags & RF_INJECTS) && (r->hiv & HV_SHARES)) {
             int nsp = (r->hiv & HV_NSP) != 0;
-            if (!(r->flags & RF_HIV) && u[4] < w->p_hiv_inf[nsp]) {
+            double ui[4];
+            lanes4(w, RP_HIV, a, (uint32_t)week, 3, ui);
+            if (!(r->flags & RF_HIV) && ui[0] < w->p_hiv_inf[nsp]) {
                 r->flags |= RF_HIV;
                 w->yc.hiv_inf++;
             }
-            if (!(r->flags & RF_HCV) && u[5] < w->p_hcv_inf[nsp]) {
+            if (!(r->flags & RF_HCV) && ui[1] < w->p_hcv_inf[nsp]) {
                 r->flags |= RF_HCV;
                 w->yc.hcv_inf++;
             }

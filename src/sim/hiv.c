@@ -6,8 +6,9 @@
  * model already has and in the background, and antiretroviral treatment
  * (ART). Every draw here is on its own purpose, RP_HIV, keyed by the agent
  * and the week: block 0 for the weekly step, block 1 for the sharing drawn
- * at injecting onset, block 2 for a test at a contact, so none of them
- * moves a draw of another process.
+ * at injecting onset, block 2 for a test at a contact, block 3 for the
+ * HIV and HCV infections (community.c), so none of them moves a draw of
+ * another process.
  */
 #include <assert.h>
 

@@ -102,23 +102,15 @@ static inline double pwi_rate_overdose_released(double od_inject, double od_othe
     return pwi_rate_overdose(od_inject, od_other, out_of_tx_rr, injects, in_tx) * release_rr;
 }
 
-/* HIV (or HCV) infections a year of an uninfected person who injects, at
- * the prevalence among people who inject: the mean field's rule still
- * (src/calib/mf_society.c, mf_justice.c). The agent-based model passes
- * HIV through shared equipment (pwi_rate_sharing_infection below); the
- * mean field's HIV among PWID is not comparable with it until it carries
- * the sharing core, programme places and ART too (docs/model.md). */
-static inline double pwi_rate_infection(double beta, double prevalence)
-{
-    return beta * prevalence;
-}
-
 /* HIV and HCV pass through shared injecting equipment (docs/model.md,
  * "HIV among PWID"): the contact is sharing, and sharers share with
  * sharers (the core mixes within itself), so a core that saturates holds
  * prevalence among all PWID near the sharing share times the core's level.
  * People who inject without sharing carry no risk (ASSUMED: the residual
- * risk of a non-sharer is left out, docs/model.md). */
+ * risk of a non-sharer is left out, docs/model.md). Both engines use the
+ * formulas below: the agent-based model per agent (src/sim/hiv.c,
+ * community.c), the mean field on the sharing, NSP and ART shares of its
+ * HIV chains (src/calib/mf_hiv.c). */
 
 /* The infectious weight of the HIV-positive sharers: those off ART count
  * one each, those on ART `art_rr` each (viral suppression; Cohen et al.

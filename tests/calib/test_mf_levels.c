@@ -11,6 +11,14 @@
  * the README states). The agent-based mean must itself be known to better
  * than 10% (its standard error is checked), so the test can fail.
  *
+ * HIV (src/calib/mf_hiv.c against src/sim/hiv.c), 2015-2043 under
+ * kz-current: HIV-positive PWID of the mean field within 30% of the
+ * agent-based mean (its standard error below 10%, 5-9% here), and the
+ * mean field's HIV prevalence among PWID inside the band [3%, 20%] of
+ * almaty.yaml. Fails with the old SI rule among all PWID (+53% in 2015,
+ * +420% by 2043) and with the ABM's infection draw that reused the
+ * injecting onset's uniform (-35% to -44%).
+ *
  * Then, for each regime, the paired differences from kz-current in 2043
  * (prisoners) and over 2024-2043 (prison person-years): where the
  * agent-based difference is more than 2 standard errors from 0, the mean
@@ -118,6 +126,41 @@ static void test_levels_and_differences(void **state)
         }
         fprintf(stderr, "kz-current %-18s largest difference over %d-%d: %+5.1f%%\n", stocks[k],
                 h0, h0 + T - 1, 100 * worst);
+    }
+
+    /* HIV among PWID (src/calib/mf_hiv.c against src/sim/hiv.c): from
+     * 2015, when the epidemic has left the seeded state, the mean field's
+     * HIV-positive PWID within HIV_TOL of the agent-based mean (its
+     * standard error at most 10% of it, as above), and its prevalence
+     * among PWID inside the target band [3%, 20%] (almaty.yaml). */
+    {
+        const double HIV_TOL = 0.30;
+        double worst = 0;
+        for (int yr = 2015 - h0; yr < T; yr++) {
+            double m = 0, v = 0, inf = 0;
+            for (int r = 0; r < RUNS; r++) {
+                m += series(abm, 0, r, yr, "hiv_pwid") / RUNS;
+                inf += series(abm, 0, r, yr, "hiv_infections") / RUNS;
+            }
+            for (int r = 0; r < RUNS; r++) {
+                double d = series(abm, 0, r, yr, "hiv_pwid") - m;
+                v += d * d;
+            }
+            double se = sqrt(v / (RUNS - 1) / RUNS), x = series(mf, 0, 0, yr, "hiv_pwid");
+            double prev = x / series(mf, 0, 0, yr, "pwid"), rel = (x - m) / m;
+            int ok = m > 0 && isfinite(x) && fabs(rel) <= HIV_TOL && se <= 0.10 * m &&
+                     prev >= 0.03 && prev <= 0.20;
+            if (fabs(rel) > fabs(worst))
+                worst = rel;
+            fprintf(stderr, "kz-current %-18s %d: abm %8.0f +- %5.0f  meanfield %8.0f  %+5.1f%%  "
+                            "prevalence %.3f  infections abm %6.0f meanfield %6.0f%s\n",
+                    "hiv_pwid", h0 + yr, m, se, x, 100 * rel, prev,
+                    inf, series(mf, 0, 0, yr, "hiv_infections"),
+                    ok ? "" : "  DIFFERS");
+            bad += !ok;
+        }
+        fprintf(stderr, "kz-current %-18s largest difference over 2015-%d: %+5.1f%%\n",
+                "hiv_pwid", h0 + T - 1, 100 * worst);
     }
 
     /* Paired differences from kz-current (same people, same chances in
