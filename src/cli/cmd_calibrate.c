@@ -32,7 +32,7 @@
 #define RNG_NOISE 212
 
 enum { C_SCENARIO, C_TARGETS, C_OUT, C_PARTICLES, C_GENERATIONS, C_QUANTILE, C_MAXSIMS,
-       C_REGIME, C_SCALE, C_SEED, C_THREADS, C_HELP, C_N_OPTS };
+       C_REGIME, C_SCALE, C_UNTIL, C_SEED, C_THREADS, C_HELP, C_N_OPTS };
 static const pw_cli_opt calibrate_opts[C_N_OPTS] = {
     [C_SCENARIO] = PW_OPT_SCENARIO("almaty"),
     [C_TARGETS] = {"targets", 0, PW_OPT_STR, "NAME|PATH", 0, 0, "us-cocaine almaty", NULL,
@@ -53,6 +53,11 @@ static const pw_cli_opt calibrate_opts[C_N_OPTS] = {
                   "kz-current drug-court hybrid portugal russia", NULL,
                   "regime simulated (society scenarios)", PW_OPTF_FILE},
     [C_SCALE] = PW_OPT_SCALE,
+    [C_UNTIL] = {"until", 0, PW_OPT_INT, "YEAR", 1900, 2300, NULL, NULL,
+                 "simulate each run up to YEAR (default: the latest target year), so "
+                 "that the scenario's plausibility bands judge the later years too "
+                 "(society scenarios)",
+                 0},
     [C_SEED] = PW_OPT_SEED("1"),
     [C_THREADS] = PW_OPT_THREADS,
     [C_HELP] = PW_OPT_HELP_ROW,
@@ -158,6 +163,7 @@ int pw_cmd_calibrate(int argc, char **argv)
     uint64_t seed = pw_cli_u64(&args, C_SEED, 1);
     long threads = (long)pw_cli_int(&args, C_THREADS, 0);
     double scale = pw_cli_real(&args, C_SCALE, 0.05);
+    int until = (int)pw_cli_int(&args, C_UNTIL, 0);
     pw_abc_opts ao;
     pw_abc_opts_default(&ao);
     ao.particles = (size_t)pw_cli_int(&args, C_PARTICLES, (long long)ao.particles);
@@ -245,6 +251,23 @@ int pw_cmd_calibrate(int argc, char **argv)
             goto done;
         }
     }
+    /* --until extends the runs past the targets: a particle whose
+     * trajectory leaves a plausibility band in those years is rejected
+     * like one that leaves it before (problem_sim.c), so a fit can keep
+     * what the targets alone do not see (e.g. use dying out after the
+     * last target year) inside the observed world. */
+    if (until) {
+        if (!society) {
+            code = pw_cli_usage_error(CMD, "--until applies to society scenarios only");
+            goto done;
+        }
+        if (until < last_year) {
+            code = pw_cli_usage_error(CMD, "--until %d is before the latest target year (%d)",
+                                      until, last_year);
+            goto done;
+        }
+        last_year = until;
+    }
     int years = last_year >= start_year ? last_year - start_year + 1 : 1;
     pw_problem_opts po = {scenario, regime, NULL, years, scale, (uint64_t)seed, NULL, 0, NULL};
     if (pw_problem_new(&po, (const char *const *)outs, nt, &prob, &err) != PW_OK) {
@@ -329,6 +352,7 @@ int pw_cmd_calibrate(int argc, char **argv)
     json_object_set_new(root, "ess", json_real(ar->ess));
     json_object_set_new(root, "seconds", json_real(secs));
     json_object_set_new(root, "seed", json_integer((json_int_t)seed));
+    json_object_set_new(root, "simulated_until", json_integer(last_year));
 
     tf = open_memstream(&text, &text_len);
     if (!tf) {
@@ -338,9 +362,9 @@ int pw_cmd_calibrate(int argc, char **argv)
     fprintf(tf, "ABC-SMC fit of %s to %s (%s engine)\n", scenario, pw_targets_file(tg),
             pw_problem_engine(prob));
     fprintf(tf, "%zu particles, %d generations, %zu simulations in %.2f s; final tolerance %.3g "
-                "(in sd units), acceptance %.3f, ESS %.0f\n\n",
+                "(in sd units), acceptance %.3f, ESS %.0f; runs simulated to %d\n\n",
             N, ar->generations, ar->sims, secs, ar->eps[ar->generations - 1],
-            ar->accept[ar->generations - 1], ar->ess);
+            ar->accept[ar->generations - 1], ar->ess, last_year);
     size_t n_prior = keep_finite_rows(Yprior, nt, N), n_post = keep_finite_rows(Ypost, nt, N);
     fprintf(tf, "predictive simulations inside the plausibility bands: prior %zu of %zu, "
                 "posterior %zu of %zu (the intervals below are of those)\n\n",

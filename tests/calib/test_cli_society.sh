@@ -21,4 +21,33 @@ grep -q '"covered"' "$T/alm/fit.json" || fail "almaty fit"
     --json "$T/v.json" > /dev/null || fail "sensitivity --versus"
 grep -q '"versus": "kz-current"' "$T/v.json" || fail "versus not recorded"
 
+# --until: the runs go on past the last target year so that the bands judge
+# the later years too. A scenario whose only binding band starts in 2030
+# fits without it and rejects every particle with it (the inherited bands
+# are widened so that only the late one can bind).
+cat > "$T/late.yaml" <<'Y'
+name: late-band
+extends: almaty
+bands:
+  - {name: hiv_among_pwid, series: hiv_pwid, per: pwid, lo: 0, hi: 1, source: "test"}
+  - {name: acquisitive_crimes_per_1000, series: acquisitive_crimes, per: population, times: 1000, lo: 0, hi: 1000000, source: "test"}
+  - {name: pwud_share, series: pwud, per: population, lo: 0, hi: 1, source: "test"}
+  - {name: pwid_observed, series: pwid, lo: 0, hi: 1000000000, source: "test"}
+  - {name: drug_crimes_observed, series: drug_crimes, lo: 0, hi: 1000000000, source: "test"}
+  - {name: late_impossible, series: pwud, lo: 1000000000, hi: 2000000000, from: 2030, source: "test"}
+Y
+"$PW_BIN" calibrate --scenario "$T/late.yaml" --targets almaty --particles 20 --generations 1 \
+    --max-sims 100 --scale 0.002 --threads 2 --out "$T/l1" > /dev/null 2>&1 || fail "late band binds without --until"
+grep -q '"simulated_until": 2025' "$T/l1/fit.json" || fail "fit.json lacks simulated_until 2025"
+rc=0
+"$PW_BIN" calibrate --scenario "$T/late.yaml" --targets almaty --particles 20 --generations 1 \
+    --max-sims 100 --scale 0.002 --threads 2 --until 2031 --out "$T/l2" > /dev/null 2> "$T/l2.err" || rc=$?
+[ "$rc" -ne 0 ] || fail "--until 2031 accepted particles that leave the 2030 band"
+grep -q "budget too small" "$T/l2.err" || fail "--until 2031: $(cat "$T/l2.err")"
+[ ! -e "$T/l2/posterior.csv" ] || fail "a failed fit left a posterior behind"
+rc=0
+"$PW_BIN" calibrate --targets almaty --until 2020 --out "$T/l3" > /dev/null 2> "$T/l3.err" || rc=$?
+[ "$rc" -eq 2 ] || fail "--until before the last target year: exit $rc"
+grep -q "before the latest target year (2025)" "$T/l3.err" || fail "--until 2020: $(cat "$T/l3.err")"
+
 exit 0
