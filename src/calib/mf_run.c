@@ -13,13 +13,6 @@
 #include "mf_internal.h"
 #include "calib_internal.h"
 
-#define NSUB MF_NSUB
-#define NCH MF_NCH
-#define CH_INJ MF_CH_INJ
-#define CH_HIV MF_CH_HIV
-#define NE MF_NE
-#define NR MF_NR
-#define NBAND MF_NBAND
 #define IDX_L(c) mf_l(c)
 #define IDX_D(c) mf_d(c)
 #define IDX_BAND(b) (p->off_band + (b))
@@ -95,15 +88,15 @@ static int mf_setup(const pw_scenario *s, const pw_regime *regime, double scale_
     /* Initial stocks split by substance as use.c's pwi_pick_substance():
      * light users by mix/(quit + dependence), dependence and remission by
      * mix x dependence / remission. */
-    double w1[NSUB], w2[NSUB], t1 = 0, t2 = 0;
-    for (int k = 0; k < NSUB; k++) {
+    double w1[MF_NSUB], w2[MF_NSUB], t1 = 0, t2 = 0;
+    for (int k = 0; k < MF_NSUB; k++) {
         w1[k] = p->mix[k] / (p->quit + p->dep[k] + 1e-9);
         w2[k] = p->mix[k] * p->dep[k] / (p->rem[k] + 1e-9);
         t1 += w1[k];
         t2 += w2[k];
     }
     double users0 = 0;
-    for (int k = 0; k < NSUB; k++) {
+    for (int k = 0; k < MF_NSUB; k++) {
         double light = fmin(1, init[0]) * adults * w1[k] / t1;
         double dep = fmin(1, init[1]) * adults * w2[k] / t2;
         double rem = fmin(1, init[2]) * adults * w2[k] / t2;
@@ -112,8 +105,8 @@ static int mf_setup(const pw_scenario *s, const pw_regime *regime, double scale_
         if (k == 0) {
             double inj = dep * init[3];
             y0[IDX_D(0)] = dep - inj;
-            y0[IDX_D(CH_INJ)] = inj * (1 - init[4]);
-            y0[IDX_D(CH_HIV)] = inj * init[4];
+            y0[IDX_D(MF_CH_INJ)] = inj * (1 - init[4]);
+            y0[IDX_D(MF_CH_HIV)] = inj * init[4];
         } else {
             y0[IDX_D(k)] = dep;
         }
@@ -125,24 +118,24 @@ static int mf_setup(const pw_scenario *s, const pw_regime *regime, double scale_
         double re = p->relapse_early, rs = p->relapse_sust;
         double pe = re > 0 ? -expm1(-re) / re : 1;
         double ps = exp(-re) * (rs > 0 ? -expm1(-4 * rs) / rs : 4);
-        for (int j = 0; j < NE; j++) {
+        for (int j = 0; j < MF_NE; j++) {
             double wj = re > 0 ? (exp(-re * j / 12.0) - exp(-re * (j + 1) / 12.0)) / -expm1(-re)
-                               : 1.0 / NE;
+                               : 1.0 / MF_NE;
             y0[mf_e(p, 0, k, j)] = rem * pe / (pe + ps) * wj;
         }
-        for (int j = 0; j < NR; j++) {
+        for (int j = 0; j < MF_NR; j++) {
             double wj = rs > 0 ? (exp(-rs * j / 12.0) - exp(-rs * (j + 1) / 12.0)) / -expm1(-4 * rs)
-                               : 1.0 / NR;
+                               : 1.0 / MF_NR;
             y0[mf_r(p, 0, k, j)] = rem * ps / (pe + ps) * wj;
         }
     }
     double D0 = 0;
-    for (int c = 0; c < NCH; c++)
+    for (int c = 0; c < MF_NCH; c++)
         D0 += y0[IDX_D(c)];
     y0[p->i_y] = D0 / p->decay;
     y0[p->i_n] = N0;
     p->n0 = N0;
-    for (int b = 0; b < NBAND; b++)
+    for (int b = 0; b < MF_NBAND; b++)
         y0[IDX_BAND(b)] = N0 * p->share0[b];
     y0[p->i_sell] = sellers0 * users0;
     /* Prisoners at the start (initial.c), in their own stream (see
@@ -165,7 +158,7 @@ static int mf_setup(const pw_scenario *s, const pw_regime *regime, double scale_
             followed += y0[i];
         for (int c = 0; c < MF_NORIG; c++)
             followed += pwi_mf_held(p, y0, c);
-        for (int b = 0; b < NBAND; b++)
+        for (int b = 0; b < MF_NBAND; b++)
             wa += pwi_rate_age_factor(pwi_mf_band_lo[b]) * y0[IDX_BAND(b)];
         pwi_mf_network_init(p, y0, N0 > 0 ? wa / N0 * fmax(N0 - followed, 0) / N0 : 0);
         pwi_mf_hiv_init(p, y0, init[4]);
@@ -198,14 +191,14 @@ static void put_rows(const mf_par *p, const double *traj, int years, pw_results 
         double L = 0, D = 0, rem = 0, pwid = 0, hivp = 0;
         mf_stocks js;
         pwi_mf_justice_stocks(p, e, &js);
-        for (int c = 0; c < NSUB; c++)
+        for (int c = 0; c < MF_NSUB; c++)
             L += e[IDX_L(c)];
-        for (int c = 0; c < NCH; c++) {
+        for (int c = 0; c < MF_NCH; c++) {
             double dt = pwi_mf_dep_in_tx(p, e, c);
             D += e[IDX_D(c)] + dt;
-            if (c >= CH_INJ)
+            if (c >= MF_CH_INJ)
                 pwid += e[IDX_D(c)] + dt;
-            if (c == CH_HIV)
+            if (c == MF_CH_HIV)
                 hivp += e[IDX_D(c)] + dt;
         }
         for (int i = p->off_e; i <= p->i_rfin; i++)
@@ -213,18 +206,18 @@ static void put_rows(const mf_par *p, const double *traj, int years, pw_results 
         /* The ABM counts people in remission wherever they are; those
          * held were users, and are in early remission inside, except under
          * arrest, which keeps the use stage (counted as users here). */
-        for (int c = 0; c < NCH; c++)
+        for (int c = 0; c < MF_NCH; c++)
             rem += pwi_mf_held(p, e, c) - pwi_mf_dep_in_tx(p, e, c);
         for (int s = 0; s < p->ns; s++) {
             const mf_stream *x = &p->st[s];
-            for (int c = 0; x->place == MF_ARREST && c < NCH; c++)
+            for (int c = 0; x->place == MF_ARREST && c < MF_NCH; c++)
                 for (int j = 0; j < x->k; j++) {
                     double z = e[x->off + c * x->k + j];
                     rem -= z;
                     if (x->light)
                         L += z;
                     else
-                        D += z, pwid += c >= CH_INJ ? z : 0, hivp += c == CH_HIV ? z : 0;
+                        D += z, pwid += c >= MF_CH_INJ ? z : 0, hivp += c == MF_CH_HIV ? z : 0;
                 }
         }
         SER("population", e[p->i_n]);
@@ -398,7 +391,7 @@ static int run_history(const pw_scenario *s, const pw_regime *regime, double sca
         goto done;
     }
     memset(y0, 0, p->dim * sizeof *y0);
-    for (int c = 0; c < NSUB; c++)
+    for (int c = 0; c < MF_NSUB; c++)
         y0[IDX_L(c)] = e[IDX_L(c)];
     /* Prisoners by origin, and the term they still have to serve: stage j
      * of a k-stage term at rate r has (k - j) / r left on average. */
@@ -424,19 +417,19 @@ static int run_history(const pw_scenario *s, const pw_regime *regime, double sca
     }
     for (int o = 0; o < MF_NORIG; o++)
         pris_all += pris[o];
-    for (int c = 0; c < NCH; c++) {
+    for (int c = 0; c < MF_NCH; c++) {
         y0[IDX_D(c)] = e[IDX_D(c)] + fmax(pwi_mf_held(h, e, c) - pris[c], 0);
         for (int v = 0; v < h->nv; v++)
-            for (int j = 0; j < NE; j++)
+            for (int j = 0; j < MF_NE; j++)
                 y0[mf_e(p, 0, c, j)] += e[mf_e(h, v, c, j)];
         for (int a = 0; a < h->nsust; a++)
-            for (int j = 0; j < NR; j++)
+            for (int j = 0; j < MF_NR; j++)
                 y0[mf_r(p, 0, c, j)] += e[mf_r(h, a, c, j)];
     }
     y0[p->i_rfin] = e[h->i_rfin];
     y0[p->i_y] = e[h->i_y];
     y0[p->i_n] = e[h->i_n];
-    for (int b = 0; b < NBAND; b++)
+    for (int b = 0; b < MF_NBAND; b++)
         y0[p->off_band + b] = e[h->off_band + b];
     y0[p->i_sell] = e[h->i_sell];
     y0[p->i_rec] = e[h->i_rec];
@@ -444,7 +437,7 @@ static int run_history(const pw_scenario *s, const pw_regime *regime, double sca
     y0[p->lv.i_aware] = e[h->lv.i_aware];
     y0[p->net.i_fp] = e[h->net.i_fp];
     y0[p->net.i_fh] = e[h->net.i_fh];
-    for (int b = 0; b < NBAND; b++)
+    for (int b = 0; b < MF_NBAND; b++)
         y0[p->net.i_coh + b] = e[h->net.i_coh + b];
     y0[p->net.i_coh0] = e[h->net.i_coh0];
     y0[p->net.i_ph] = e[h->net.i_ph];
@@ -465,7 +458,7 @@ static int run_history(const pw_scenario *s, const pw_regime *regime, double sca
             y0[x->off + o] = pris[o];
     } else {
         /* No stream to hold them: they go back to their chain. */
-        for (int c = 0; c < NCH; c++)
+        for (int c = 0; c < MF_NCH; c++)
             y0[IDX_D(c)] += pris[c];
     }
 done:
