@@ -11,7 +11,7 @@ common="--scale 0.002 --runs 2 --years 2 --regime kz-current --seed 3"
 # shellcheck disable=SC2086
 "$PW_BIN" run $common --out "$work/default" >"$work/default.out" 2>"$work/default.err" \
     || { echo "FAIL: default run"; cat "$work/default.err"; exit 1; }
-grep -q "almaty-posterior.csv (100 draws" "$work/default.err" \
+grep -q "almaty-posterior.csv ([0-9]* draws" "$work/default.err" \
     || { echo "FAIL: the default run does not say it uses the shipped posterior"; fail=1; }
 # shellcheck disable=SC2086
 "$PW_BIN" run $common --posterior none --out "$work/none" >/dev/null 2>"$work/none.err" \
