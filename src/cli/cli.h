@@ -98,6 +98,10 @@ int pw_cli_run_sweep(const char *path, const struct pw_scenario *base,
 
 /* Called by cmd_registry.c for `registry report` (cmd_registry_report.c). */
 int pw_cmd_registry_report(int argc, char **argv);
+/* The exit code of the registry's commands for a pathways status:
+ * 3 for a database, I/O or memory failure, 1 for any other refusal
+ * (cmd_registry.c). */
+int pw_cli_registry_exit(int status);
 
 /* Prints "pathways <cmd>: <message>" on stderr and returns PW_EXIT_USAGE. */
 int pw_cli_usage_error(const char *cmd, const char *fmt, ...)
