@@ -242,22 +242,12 @@ int pwi_report_run(pwi_reg *reg, const pwi_report_opts *opts, char **out,
     if (r.json) {
         json_object_set_new(r.json, "kind", json_string(kind_names[opts->kind]));
         json_object_set_new(r.json, "as_of", pwi_json_day(opts->as_of));
-        char *s = json_dumps(r.json, JSON_COMPACT | JSON_REAL_PRECISION(6) | JSON_PRESERVE_ORDER);
-        if (!s) {
+        *out = pwi_json_dumps_line(
+            r.json, JSON_COMPACT | JSON_REAL_PRECISION(6) | JSON_PRESERVE_ORDER, len);
+        if (!*out) {
             rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
             goto done;
         }
-        size_t n = strlen(s);
-        char *b = realloc(s, n + 2);
-        if (!b) {
-            free(s);
-            rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-            goto done;
-        }
-        b[n] = '\n';
-        b[n + 1] = '\0';
-        *out = b;
-        *len = n + 1;
         *content_type = "application/json";
     } else {
         assert(r.text);
