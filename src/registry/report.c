@@ -75,16 +75,24 @@ const char *pwi_report_group_sql(pwi_report_by by)
     }
 }
 
+void *pwi_grow(void *v, size_t n, size_t *cap, size_t size, size_t first)
+{
+    assert(n <= *cap && first > 0);
+    if (n < *cap)
+        return v;
+    size_t c = *cap ? 2 * *cap : first;
+    void *nv = realloc(v, c * size);
+    if (nv)
+        *cap = c;
+    return nv;
+}
+
 int pwi_strlist_add(pwi_strlist *l, const char *s)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 64;
-        char **v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return PW_ENOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
+    char **v = pwi_grow(l->v, l->n, &l->cap, sizeof *v, 64);
+    if (!v)
+        return PW_ENOMEM;
+    l->v = v;
     if (!(l->v[l->n] = strdup(s)))
         return PW_ENOMEM;
     l->n++;

@@ -109,15 +109,12 @@ int pwi_report_outcomes(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *
         return rc;
     pwi_bind_int64(st, 1, o->as_of);
     while ((rc = pwi_step(st, err)) == 1) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 1024;
-            ep *nv = realloc(v, cap * sizeof *nv);
-            if (!nv) {
-                rc = PW_ENOMEM;
-                break;
-            }
-            v = nv;
+        ep *nv = pwi_grow(v, n, &cap, sizeof *nv, 1024);
+        if (!nv) {
+            rc = PW_ENOMEM;
+            break;
         }
+        v = nv;
         ep *x = &v[n];
         memset(x, 0, sizeof *x);
         x->id = pwi_col_int64(st, 0);
@@ -434,14 +431,10 @@ static finding *finding_get(findings *f, int64_t id, const char *ref, const char
     for (size_t i = 0; i < f->n; i++)
         if (f->v[i].id == id)
             return &f->v[i];
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? 2 * f->cap : 32;
-        finding *nv = realloc(f->v, cap * sizeof *nv);
-        if (!nv)
-            return NULL;
-        f->v = nv;
-        f->cap = cap;
-    }
+    finding *nv = pwi_grow(f->v, f->n, &f->cap, sizeof *nv, 32);
+    if (!nv)
+        return NULL;
+    f->v = nv;
     finding *x = &f->v[f->n];
     x->id = id;
     x->ref = strdup(ref ? ref : "");

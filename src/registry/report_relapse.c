@@ -60,14 +60,10 @@ static int group_index(groups *g, const char *name, int32_t *idx)
             *idx = (int32_t)i;
             return PW_OK;
         }
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? 2 * g->cap : 16;
-        char **v = realloc(g->name, cap * sizeof *v);
-        if (!v)
-            return PW_ENOMEM;
-        g->name = v;
-        g->cap = cap;
-    }
+    char **v = pwi_grow(g->name, g->n, &g->cap, sizeof *v, 16);
+    if (!v)
+        return PW_ENOMEM;
+    g->name = v;
     if (!(g->name[g->n] = strdup(name)))
         return PW_ENOMEM;
     g->last = g->n;
@@ -273,15 +269,12 @@ int pwi_relapse_collect(pwi_reg *reg, const pwi_report_opts *o, pwi_relapse_data
         return rc;
     pwi_bind_int64(st, 1, o->as_of);
     while ((rc = pwi_step(st, err)) == 1) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 1024;
-            origin *v = realloc(orig, cap * sizeof *v);
-            if (!v) {
-                rc = PW_ENOMEM;
-                break;
-            }
-            orig = v;
+        origin *v = pwi_grow(orig, n, &cap, sizeof *v, 1024);
+        if (!v) {
+            rc = PW_ENOMEM;
+            break;
         }
+        orig = v;
         origin *x = &orig[n];
         x->person = pwi_col_int64(st, 0);
         x->disd = (int32_t)pwi_col_int64(st, 1);
