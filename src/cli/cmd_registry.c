@@ -352,16 +352,24 @@ done:
  */
 typedef int (*run_fn)(const opts *o, const char *cmd, pw_error *err);
 
+/* A new token, shown only this once: `notice` (if any) on stderr, then the
+ * token as the last line of stdout, where scripts take it from. */
+static int show_token(const char *token, const char *notice)
+{
+    if (notice)
+        fputs(notice, stderr);
+    printf("%s\n", token);
+    return PW_EXIT_OK;
+}
+
 static int run_init(const opts *o, const char *cmd, pw_error *err)
 {
     (void)cmd;
     char token[65];
     if (pw_registry_init(o->db, token, err) != PW_OK)
         return fail(err);
-    fprintf(stderr, "registry created; keep the admin token below safe, it "
-                    "is shown only once\n");
-    printf("%s\n", token);
-    return PW_EXIT_OK;
+    return show_token(token, "registry created; keep the admin token below safe, it "
+                             "is shown only once\n");
 }
 
 static int run_user_add(const opts *o, const char *cmd, pw_error *err)
@@ -371,8 +379,7 @@ static int run_user_add(const opts *o, const char *cmd, pw_error *err)
         return pw_cli_usage_error(cmd, "--name and --role are required");
     if (pw_registry_user_add_site(o->db, o->as, o->name, o->role, o->site, token, err) != PW_OK)
         return fail(err);
-    printf("%s\n", token);
-    return PW_EXIT_OK;
+    return show_token(token, NULL);
 }
 
 static int run_user_list(const opts *o, const char *cmd, pw_error *err)
@@ -400,10 +407,8 @@ static int run_user_rotate(const opts *o, const char *cmd, pw_error *err)
         return pw_cli_usage_error(cmd, "takes no --role");
     if (pw_registry_user_rotate(o->db, o->as, o->name, token, err) != PW_OK)
         return fail(err);
-    fprintf(stderr, "new token below, shown only once; the old one is refused "
-                    "from now on\n");
-    printf("%s\n", token);
-    return PW_EXIT_OK;
+    return show_token(token, "new token below, shown only once; the old one is refused "
+                             "from now on\n");
 }
 
 static int run_import(const opts *o, const char *cmd, pw_error *err)
