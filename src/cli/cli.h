@@ -59,6 +59,10 @@ int pw_cmd_run_meanfield(const pw_cli_args *a, int argc, char **argv);
  * regimes for the caller to free. */
 struct pw_regime;
 int pw_cli_load_regimes(const char *spec, struct pw_regime ***out, size_t *n_out);
+/* Copies the i-th item (from 0) of the comma-separated `list` into buf
+ * ("" past the end): the name a run records for its i-th regime
+ * (cmd_run.c). */
+void pw_cli_list_item(const char *list, size_t i, char *buf, size_t size);
 /* `run --set NAME=VALUE` for both engines (overrides.c). */
 struct pw_scenario;
 struct pw_results;
@@ -94,6 +98,10 @@ int pw_cli_run_sweep(const char *path, const struct pw_scenario *base,
 
 /* Called by cmd_registry.c for `registry report` (cmd_registry_report.c). */
 int pw_cmd_registry_report(int argc, char **argv);
+/* The exit code of the registry's commands for a pathways status:
+ * 3 for a database, I/O or memory failure, 1 for any other refusal
+ * (cmd_registry.c). */
+int pw_cli_registry_exit(int status);
 
 /* Prints "pathways <cmd>: <message>" on stderr and returns PW_EXIT_USAGE. */
 int pw_cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -222,7 +222,7 @@ const pw_cli_cmd pw_cli_spec_registry_restore = {
     "PostgreSQL: pg_restore).",
     reg_restore_opts, N_OF(reg_restore_opts), NULL};
 
-static int exit_for(int status)
+int pw_cli_registry_exit(int status)
 {
     switch (status) {
     case PW_OK:
@@ -239,7 +239,7 @@ static int exit_for(int status)
 static int fail(const pw_error *err)
 {
     pw_error_print(err, stderr, "pathways registry");
-    return exit_for(err->status);
+    return pw_cli_registry_exit(err->status);
 }
 
 typedef struct opts {
@@ -343,133 +343,104 @@ done:
     return code;
 }
 
-static int need_token(const opts *o, const char *cmd)
-{
-    if (!o->as || !*o->as)
-        return pw_cli_usage_error(cmd, "--as TOKEN is required");
-    return 0;
-}
+/*
+ * The subcommands below share one way in (run_sub): parse the common
+ * options (parse: --db from them or $PW_REGISTRY_DB), require --as where
+ * the subcommand acts as a user, then run with a cleared error. Each
+ * run_* gets the parsed options and its name for messages, and does only
+ * its own checks and call.
+ */
+typedef int (*run_fn)(const opts *o, const char *cmd, pw_error *err);
 
-static int cmd_init(int argc, char **argv)
+/* A new token, shown only this once: `notice` (if any) on stderr, then the
+ * token as the last line of stdout, where scripts take it from. */
+static int show_token(const char *token, const char *notice)
 {
-    opts o;
-    int rc = parse(argc, argv, &pw_cli_spec_registry_init, &o);
-    if (rc)
-        return rc < 0 ? PW_EXIT_OK : rc;
-    char token[65];
-    pw_error err;
-    pw_error_clear(&err);
-    if (pw_registry_init(o.db, token, &err) != PW_OK)
-        return fail(&err);
-    fprintf(stderr, "registry created; keep the admin token below safe, it "
-                    "is shown only once\n");
+    if (notice)
+        fputs(notice, stderr);
     printf("%s\n", token);
     return PW_EXIT_OK;
 }
 
-static int cmd_user(int argc, char **argv)
+static int run_init(const opts *o, const char *cmd, pw_error *err)
 {
-    static const char *const subs[] = {"add", "list", "disable", "rotate", NULL};
-    static const pw_cli_cmd *const specs[] = {
-        &pw_cli_spec_registry_user_add, &pw_cli_spec_registry_user_list,
-        &pw_cli_spec_registry_user_disable, &pw_cli_spec_registry_user_rotate};
-    int sub = -1;
-    for (int i = 0; argc >= 2 && subs[i]; i++)
-        if (strcmp(argv[1], subs[i]) == 0)
-            sub = i;
-    if (sub < 0) {
-        if (pw_cli_wants_help(argc, argv)) {
-            pw_cli_help(&pw_cli_spec_registry, stdout);
-            return PW_EXIT_OK;
-        }
-        return pw_cli_usage_error("registry user",
-                                  "expected `user add`, `user list`, `user disable` or "
-                                  "`user rotate`");
-    }
-    const char *cmd = specs[sub]->name;
-    opts o;
-    int rc = parse(argc - 1, argv + 1, specs[sub], &o);
-    if (rc)
-        return rc < 0 ? PW_EXIT_OK : rc;
-    if ((rc = need_token(&o, cmd)))
-        return rc;
+    (void)cmd;
     char token[65];
-    pw_error err;
-    pw_error_clear(&err);
-    switch (sub) {
-    case 0:
-        if (!o.name || !o.role)
-            return pw_cli_usage_error(cmd, "--name and --role are required");
-        rc = pw_registry_user_add_site(o.db, o.as, o.name, o.role, o.site, token, &err);
-        break;
-    case 1:
-        if (o.name || o.role)
-            return pw_cli_usage_error(cmd, "takes no --name or --role");
-        return listing(&o, cmd, pw_registry_user_list, 0);
-    case 2:
-        if (!o.name || o.role)
-            return pw_cli_usage_error(cmd, "--name is required (and no --role)");
-        if (pw_registry_user_disable(o.db, o.as, o.name, &err) != PW_OK)
-            return fail(&err);
-        fprintf(stderr, "user '%s' disabled: the token is refused from now on\n", o.name);
-        return PW_EXIT_OK;
-    default:
-        if (o.role)
-            return pw_cli_usage_error(cmd, "takes no --role");
-        rc = pw_registry_user_rotate(o.db, o.as, o.name, token, &err);
-        if (rc == PW_OK)
-            fprintf(stderr, "new token below, shown only once; the old one is refused "
-                            "from now on\n");
-        break;
-    }
-    if (rc != PW_OK)
-        return fail(&err);
-    printf("%s\n", token);
+    if (pw_registry_init(o->db, token, err) != PW_OK)
+        return fail(err);
+    return show_token(token, "registry created; keep the admin token below safe, it "
+                             "is shown only once\n");
+}
+
+static int run_user_add(const opts *o, const char *cmd, pw_error *err)
+{
+    char token[65];
+    if (!o->name || !o->role)
+        return pw_cli_usage_error(cmd, "--name and --role are required");
+    if (pw_registry_user_add_site(o->db, o->as, o->name, o->role, o->site, token, err) != PW_OK)
+        return fail(err);
+    return show_token(token, NULL);
+}
+
+static int run_user_list(const opts *o, const char *cmd, pw_error *err)
+{
+    (void)err;
+    if (o->name || o->role)
+        return pw_cli_usage_error(cmd, "takes no --name or --role");
+    return listing(o, cmd, pw_registry_user_list, 0);
+}
+
+static int run_user_disable(const opts *o, const char *cmd, pw_error *err)
+{
+    if (!o->name || o->role)
+        return pw_cli_usage_error(cmd, "--name is required (and no --role)");
+    if (pw_registry_user_disable(o->db, o->as, o->name, err) != PW_OK)
+        return fail(err);
+    fprintf(stderr, "user '%s' disabled: the token is refused from now on\n", o->name);
     return PW_EXIT_OK;
 }
 
-static int cmd_import(int argc, char **argv)
+static int run_user_rotate(const opts *o, const char *cmd, pw_error *err)
 {
-    opts o;
-    int rc = parse(argc, argv, &pw_cli_spec_registry_import, &o);
-    if (rc)
-        return rc < 0 ? PW_EXIT_OK : rc;
-    if ((rc = need_token(&o, "registry import")))
-        return rc;
-    if (o.n_operands != 1)
-        return pw_cli_usage_error("registry import", "give one FILE.jsonl or FILE.csv");
-    const char *path = o.operand[0];
+    char token[65];
+    if (o->role)
+        return pw_cli_usage_error(cmd, "takes no --role");
+    if (pw_registry_user_rotate(o->db, o->as, o->name, token, err) != PW_OK)
+        return fail(err);
+    return show_token(token, "new token below, shown only once; the old one is refused "
+                             "from now on\n");
+}
+
+static int run_import(const opts *o, const char *cmd, pw_error *err)
+{
+    if (o->n_operands != 1)
+        return pw_cli_usage_error(cmd, "give one FILE.jsonl or FILE.csv");
+    const char *path = o->operand[0];
     size_t pl = strlen(path);
-    int csv = (o.format && strcmp(o.format, "csv") == 0) ||
-              (!o.format && pl > 4 && strcasecmp(path + pl - 4, ".csv") == 0);
-    if (o.type && !csv)
-        return pw_cli_usage_error("registry import", "--type goes with a CSV file");
+    int csv = (o->format && strcmp(o->format, "csv") == 0) ||
+              (!o->format && pl > 4 && strcasecmp(path + pl - 4, ".csv") == 0);
+    if (o->type && !csv)
+        return pw_cli_usage_error(cmd, "--type goes with a CSV file");
     if (csv) {
         /* A spreadsheet: all or nothing, through the same importer. */
         long committed = 0;
-        pw_error err;
-        pw_error_clear(&err);
-        rc = pw_registry_import_csv(o.db, o.as, path, o.type, &committed, &err);
-        if (rc != PW_OK) {
+        if (pw_registry_import_csv(o->db, o->as, path, o->type, &committed, err) != PW_OK) {
             fprintf(stderr, "pathways registry import: nothing of %s was stored\n", path);
-            return fail(&err);
+            return fail(err);
         }
         printf("committed %ld\n", committed);
         fprintf(stderr, "pathways registry import: %ld records committed, 0 rejected\n",
                 committed);
         return PW_EXIT_OK;
     }
-    pw_import_opts io = {.batch = o.batch, .progress = stdout, .errors = stderr};
+    pw_import_opts io = {.batch = o->batch, .progress = stdout, .errors = stderr};
     pw_import_result res;
-    pw_error err;
-    pw_error_clear(&err);
-    rc = pw_registry_import(o.db, o.as, o.operand[0], &io, &res, &err);
-    if (rc != PW_OK) {
+    if (pw_registry_import(o->db, o->as, path, &io, &res, err) != PW_OK) {
         fprintf(stderr,
                 "pathways registry import: stopped after %ld committed "
                 "records\n",
                 res.committed);
-        return fail(&err);
+        return fail(err);
     }
     fprintf(stderr, "pathways registry import: %ld records committed, %ld "
                     "rejected\n", res.committed, res.rejected);
@@ -499,117 +470,135 @@ static int cmd_dictionary(int argc, char **argv)
     return rc == PW_OK ? PW_EXIT_OK : fail(&err);
 }
 
-static int cmd_stats(int argc, char **argv)
+static int run_stats(const opts *o, const char *cmd, pw_error *err)
 {
-    opts o;
-    int rc = parse(argc, argv, &pw_cli_spec_registry_stats, &o);
-    if (rc)
-        return rc < 0 ? PW_EXIT_OK : rc;
-    if ((rc = need_token(&o, "registry stats")))
-        return rc;
-    return listing(&o, "registry stats", pw_registry_stats, 1);
+    (void)err;
+    return listing(o, cmd, pw_registry_stats, 1);
 }
 
-static int cmd_audit(int argc, char **argv)
+static int run_audit_verify(const opts *o, const char *cmd, pw_error *err)
 {
-    static const char *const subs[] = {"verify", "list", "checkpoint", NULL};
-    static const pw_cli_cmd *const specs[] = {&pw_cli_spec_registry_audit_verify,
-                                              &pw_cli_spec_registry_audit_list,
-                                              &pw_cli_spec_registry_audit_checkpoint};
-    int sub = -1;
-    for (int i = 0; argc >= 2 && subs[i]; i++)
-        if (strcmp(argv[1], subs[i]) == 0)
-            sub = i;
-    if (sub < 0) {
-        if (pw_cli_wants_help(argc, argv)) {
-            pw_cli_help(&pw_cli_spec_registry, stdout);
-            return PW_EXIT_OK;
-        }
-        return pw_cli_usage_error("registry audit", "expected `audit verify`, `audit list` "
-                                                    "or `audit checkpoint`");
-    }
-    opts o;
-    const char *cmd = specs[sub]->name;
-    int rc = parse(argc - 1, argv + 1, specs[sub], &o);
-    if (rc)
-        return rc < 0 ? PW_EXIT_OK : rc;
-    pw_error err;
-    pw_error_clear(&err);
+    (void)cmd;
     long n = 0;
-    if (sub == 0) {
-        if (pw_registry_audit_verify_at(o.db, o.checkpoint, &n, &err) != PW_OK)
-            return fail(&err);
-        printf("audit chain intact: %ld entries%s; every sealed row and table matches\n", n,
-               o.checkpoint ? ", reaching the checkpoint" : "");
-        return PW_EXIT_OK;
-    }
-    if (sub == 2) {
-        if (!o.out || !*o.out)
-            return pw_cli_usage_error(cmd, "--out FILE is required");
-        if (pw_registry_audit_checkpoint(o.db, o.out, &n, &err) != PW_OK)
-            return fail(&err);
-        printf("checkpoint written: %s: %ld entries, signed; keep it outside the registry\n",
-               o.out, n);
-        return PW_EXIT_OK;
-    }
-    if ((rc = need_token(&o, cmd)))
-        return rc;
-    return listing(&o, cmd, pw_registry_audit_list, 0);
+    if (pw_registry_audit_verify_at(o->db, o->checkpoint, &n, err) != PW_OK)
+        return fail(err);
+    printf("audit chain intact: %ld entries%s; every sealed row and table matches\n", n,
+           o->checkpoint ? ", reaching the checkpoint" : "");
+    return PW_EXIT_OK;
 }
 
-/* The options of backup and restore: a token, the file option `file_opt`
- * (its value *file), and no operand. Returns 0 to go on, or what the
- * command returns (help: -1 as from parse, made PW_EXIT_OK by the caller). */
-static int parse_file_cmd(int argc, char **argv, const pw_cli_cmd *spec, opts *o,
-                          const char *const *file, const char *file_opt)
+static int run_audit_checkpoint(const opts *o, const char *cmd, pw_error *err)
 {
-    const char *cmd = spec->name;
-    int rc = parse(argc, argv, spec, o);
-    if (rc)
-        return rc;
-    if ((rc = need_token(o, cmd)))
-        return rc;
-    if (!*file || !**file)
-        return pw_cli_usage_error(cmd, "%s FILE is required", file_opt);
-    return 0;
+    long n = 0;
+    if (!o->out || !*o->out)
+        return pw_cli_usage_error(cmd, "--out FILE is required");
+    if (pw_registry_audit_checkpoint(o->db, o->out, &n, err) != PW_OK)
+        return fail(err);
+    printf("checkpoint written: %s: %ld entries, signed; keep it outside the registry\n",
+           o->out, n);
+    return PW_EXIT_OK;
 }
 
-static int cmd_backup(int argc, char **argv)
+static int run_audit_list(const opts *o, const char *cmd, pw_error *err)
 {
-    opts o = {0}; /* zeroed: the helper reads its file field through a pointer */
-    int rc = parse_file_cmd(argc, argv, &pw_cli_spec_registry_backup, &o, &o.to, "--to");
-    if (rc)
-        return rc < 0 ? PW_EXIT_OK : rc;
+    (void)err;
+    return listing(o, cmd, pw_registry_audit_list, 0);
+}
+
+static int run_backup(const opts *o, const char *cmd, pw_error *err)
+{
+    if (!o->to || !*o->to)
+        return pw_cli_usage_error(cmd, "--to FILE is required");
     pw_backup_result res;
-    pw_error err;
-    pw_error_clear(&err);
-    if (pw_registry_backup(o.db, o.as, o.to, &res, &err) != PW_OK)
-        return fail(&err);
+    if (pw_registry_backup(o->db, o->as, o->to, &res, err) != PW_OK)
+        return fail(err);
     printf("backup written: %s: %ld pages, %ld people, %ld episodes; integrity ok; "
            "audit chain intact: %ld entries\n",
-           o.to, res.pages, res.people, res.episodes, res.audit_entries);
+           o->to, res.pages, res.people, res.episodes, res.audit_entries);
     fprintf(stderr, "pathways registry backup: the site key is not in the copy; keep "
                     "a copy of it apart from the backup\n");
     return PW_EXIT_OK;
 }
 
-static int cmd_restore(int argc, char **argv)
+static int run_restore(const opts *o, const char *cmd, pw_error *err)
 {
-    opts o = {0}; /* zeroed: the helper reads its file field through a pointer */
-    int rc = parse_file_cmd(argc, argv, &pw_cli_spec_registry_restore, &o, &o.from, "--from");
-    if (rc)
-        return rc < 0 ? PW_EXIT_OK : rc;
+    if (!o->from || !*o->from)
+        return pw_cli_usage_error(cmd, "--from FILE is required");
     pw_restore_result res;
-    pw_error err;
-    pw_error_clear(&err);
-    if (pw_registry_restore(o.db, o.as, o.from, o.force, &res, &err) != PW_OK)
-        return fail(&err);
+    if (pw_registry_restore(o->db, o->as, o->from, o->force, &res, err) != PW_OK)
+        return fail(err);
     printf("registry restored: %s from %s: %ld pages, %ld people, %ld episodes; "
            "integrity ok; audit chain intact: %ld entries, and the restore's own; %s%s\n",
-           o.db, o.from, res.pages, res.people, res.episodes, res.audit_entries,
+           o->db, o->from, res.pages, res.people, res.episodes, res.audit_entries,
            res.replaced[0] ? "replaced registry kept as " : "no registry replaced",
            res.replaced);
     return PW_EXIT_OK;
+}
+
+/*
+ * Every subcommand that opens the registry from the common options: the
+ * word after "registry" (or, in a group, after "registry GROUP"), its
+ * option table (whose name its messages carry), whether it acts as a user
+ * (--as TOKEN required, checked before its own checks), and what it runs.
+ * `dictionary` and `report` parse options of their own.
+ */
+static const struct reg_sub {
+    const char *group; /* "user", "audit", or NULL for a single word */
+    const char *word;
+    const pw_cli_cmd *spec;
+    int need_token;
+    run_fn run;
+} reg_subs[] = {
+    {NULL, "init", &pw_cli_spec_registry_init, 0, run_init},
+    {"user", "add", &pw_cli_spec_registry_user_add, 1, run_user_add},
+    {"user", "list", &pw_cli_spec_registry_user_list, 1, run_user_list},
+    {"user", "disable", &pw_cli_spec_registry_user_disable, 1, run_user_disable},
+    {"user", "rotate", &pw_cli_spec_registry_user_rotate, 1, run_user_rotate},
+    {NULL, "import", &pw_cli_spec_registry_import, 1, run_import},
+    {NULL, "stats", &pw_cli_spec_registry_stats, 1, run_stats},
+    {"audit", "verify", &pw_cli_spec_registry_audit_verify, 0, run_audit_verify},
+    {"audit", "list", &pw_cli_spec_registry_audit_list, 1, run_audit_list},
+    {"audit", "checkpoint", &pw_cli_spec_registry_audit_checkpoint, 0, run_audit_checkpoint},
+    {NULL, "backup", &pw_cli_spec_registry_backup, 1, run_backup},
+    {NULL, "restore", &pw_cli_spec_registry_restore, 1, run_restore},
+};
+
+/* The groups of subcommands, and what a wrong word after one is told. */
+static const struct reg_group {
+    const char *word, *cmd, *expected;
+} reg_groups[] = {
+    {"user", "registry user",
+     "expected `user add`, `user list`, `user disable` or `user rotate`"},
+    {"audit", "registry audit", "expected `audit verify`, `audit list` or `audit checkpoint`"},
+};
+
+/* argv starts at the subcommand's last word. */
+static int run_sub(const struct reg_sub *sub, int argc, char **argv)
+{
+    const char *cmd = sub->spec->name;
+    opts o;
+    int rc = parse(argc, argv, sub->spec, &o);
+    if (rc)
+        return rc < 0 ? PW_EXIT_OK : rc;
+    if (sub->need_token && (!o.as || !*o.as))
+        return pw_cli_usage_error(cmd, "--as TOKEN is required");
+    pw_error err;
+    pw_error_clear(&err);
+    return sub->run(&o, cmd, &err);
+}
+
+/* argv starts at the group's word ("user"); argv[1] names the subcommand. */
+static int run_group(const struct reg_group *g, int argc, char **argv)
+{
+    for (size_t i = 0; argc >= 2 && i < N_OF(reg_subs); i++)
+        if (reg_subs[i].group && strcmp(reg_subs[i].group, g->word) == 0 &&
+            strcmp(argv[1], reg_subs[i].word) == 0)
+            return run_sub(&reg_subs[i], argc - 1, argv + 1);
+    if (pw_cli_wants_help(argc, argv)) {
+        pw_cli_help(&pw_cli_spec_registry, stdout);
+        return PW_EXIT_OK;
+    }
+    return pw_cli_usage_error(g->cmd, "%s", g->expected);
 }
 
 int pw_cmd_registry(int argc, char **argv)
@@ -624,24 +613,16 @@ int pw_cmd_registry(int argc, char **argv)
         return PW_EXIT_OK;
     }
     /* Each subcommand sees argv starting at its own word. */
-    if (strcmp(sub, "init") == 0)
-        return cmd_init(argc - 1, argv + 1);
-    if (strcmp(sub, "user") == 0)
-        return cmd_user(argc - 1, argv + 1);
-    if (strcmp(sub, "import") == 0)
-        return cmd_import(argc - 1, argv + 1);
     if (strcmp(sub, "dictionary") == 0)
         return cmd_dictionary(argc - 1, argv + 1);
-    if (strcmp(sub, "stats") == 0)
-        return cmd_stats(argc - 1, argv + 1);
-    if (strcmp(sub, "audit") == 0)
-        return cmd_audit(argc - 1, argv + 1);
     if (strcmp(sub, "report") == 0)
         return pw_cmd_registry_report(argc - 1, argv + 1);
-    if (strcmp(sub, "backup") == 0)
-        return cmd_backup(argc - 1, argv + 1);
-    if (strcmp(sub, "restore") == 0)
-        return cmd_restore(argc - 1, argv + 1);
+    for (size_t i = 0; i < N_OF(reg_groups); i++)
+        if (strcmp(sub, reg_groups[i].word) == 0)
+            return run_group(&reg_groups[i], argc - 1, argv + 1);
+    for (size_t i = 0; i < N_OF(reg_subs); i++)
+        if (!reg_subs[i].group && strcmp(sub, reg_subs[i].word) == 0)
+            return run_sub(&reg_subs[i], argc - 1, argv + 1);
     return pw_cli_usage_error("registry", "unknown command '%s' (init, user, "
                                           "import, dictionary, stats, audit, report, "
                                           "backup, restore)",

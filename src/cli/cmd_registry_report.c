@@ -83,18 +83,11 @@ static const char *format_of_name(const char *path)
     return NULL;
 }
 
-static int exit_for(int status)
+/* Prints the error under the report's name; returns the exit code of rc. */
+static int failed(const pw_error *err, int rc)
 {
-    switch (status) {
-    case PW_OK:
-        return PW_EXIT_OK;
-    case PW_ENOMEM:
-    case PW_EIO:
-    case PW_EDB:
-        return PW_EXIT_FAIL;
-    default:
-        return PW_EXIT_BADINPUT;
-    }
+    pw_error_print(err, stderr, "pathways registry report");
+    return pw_cli_registry_exit(rc);
 }
 
 int pw_cmd_registry_report(int argc, char **argv)
@@ -152,20 +145,16 @@ int pw_cmd_registry_report(int argc, char **argv)
     if (table && (!want || strcmp(want, "csv") != 0 || tdi))
         return pw_cli_usage_error(cmd, "--table goes with --format csv (not tdi-export)");
     int rc = pw_registry_report(db, tok, &o, &out, &len, &type, &err);
-    if (rc != PW_OK) {
-        pw_error_print(&err, stderr, "pathways registry report");
-        return exit_for(rc);
-    }
+    if (rc != PW_OK)
+        return failed(&err, rc);
     /* A spreadsheet of the same report. */
     if (want && strcmp(want, "json") != 0 && strncmp(type, "application/json", 16) == 0) {
         char *sheet = NULL;
         size_t slen = 0;
         rc = pw_registry_report_sheet(out, len, want, table, &sheet, &slen, &err);
         free(out);
-        if (rc != PW_OK) {
-            pw_error_print(&err, stderr, "pathways registry report");
-            return exit_for(rc);
-        }
+        if (rc != PW_OK)
+            return failed(&err, rc);
         out = sheet;
         len = slen;
     }
@@ -184,9 +173,7 @@ int pw_cmd_registry_report(int argc, char **argv)
         rc = pw_error_set(&err, PW_EIO, "<stdout>", 0, NULL, "write failed");
     }
     free(out);
-    if (rc != PW_OK) {
-        pw_error_print(&err, stderr, "pathways registry report");
-        return exit_for(rc);
-    }
+    if (rc != PW_OK)
+        return failed(&err, rc);
     return PW_EXIT_OK;
 }

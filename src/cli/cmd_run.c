@@ -208,6 +208,14 @@ static void drop_drawn(const pw_cli_override *ov, size_t n, pw_sim_opts *o, int 
         o->n_draws = 0; /* every drawn parameter was set by hand */
 }
 
+void pw_cli_list_item(const char *list, size_t i, char *buf, size_t size)
+{
+    const char *p = list;
+    for (size_t k = 0; k < i && p; k++)
+        p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
+    snprintf(buf, size, "%.*s", p ? (int)strcspn(p, ",") : 0, p ? p : "");
+}
+
 /* "all" means every built-in regime, kz-current (today's law) first. */
 int pw_cli_load_regimes(const char *spec, pw_regime ***out, size_t *n_out)
 {
@@ -483,17 +491,8 @@ int pw_cmd_run(int argc, char **argv)
         /* The regimes as loaded: "all" is every built-in one by name. */
         const char *name = rp ? NULL : pw_regime_name(regs[i]);
         char spec[4200];
-        if (rp) { /* the i-th path of the replay's list */
-            const char *p = rp->regimes;
-            for (size_t k = 0; k < i && p; k++)
-                p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
-            snprintf(spec, sizeof spec, "%.*s", p ? (int)strcspn(p, ",") : 0, p ? p : "");
-            name = spec;
-        } else if (strcmp(regime, "all") != 0) {
-            const char *p = regime;
-            for (size_t k = 0; k < i && p; k++)
-                p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
-            snprintf(spec, sizeof spec, "%.*s", p ? (int)strcspn(p, ",") : 0, p ? p : "");
+        if (rp || strcmp(regime, "all") != 0) { /* on replay, the path in its list */
+            pw_cli_list_item(rp ? rp->regimes : regime, i, spec, sizeof spec);
             name = spec;
         }
         if (pw_run_record_input(rec, "regime", "regimes", name,

@@ -261,10 +261,7 @@ static int run_society(const char *scenario, const char *regime, int years, cons
         char spec[4200];
         const char *name = pw_regime_name(regs[i]);
         if (strcmp(regime, "all") != 0) {
-            const char *p = regime;
-            for (size_t k = 0; k < i && p; k++)
-                p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
-            snprintf(spec, sizeof spec, "%.*s", p ? (int)strcspn(p, ",") : 0, p ? p : "");
+            pw_cli_list_item(regime, i, spec, sizeof spec);
             name = spec;
         }
         if (pw_run_record_input(rec, "regime", "regimes", name,

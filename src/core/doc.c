@@ -6,6 +6,7 @@
  * growable array of children, and the document keeps every allocation on
  * one list so pw_doc_free() is a single walk.
  */
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -385,6 +386,17 @@ int pw_node_text(const pw_doc *d, const pw_node *map, const char *key, int requi
     return PW_OK;
 }
 
+/* The NULL-terminated `names` as "a, b, c" in buf, cut short where it is
+ * full: the allowed values an error message lists. */
+static void join_names(const char *const *names, char *buf, size_t size)
+{
+    assert(size > 0);
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; names[i] && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "", names[i]);
+}
+
 int pw_node_enum(const pw_doc *d, const pw_node *map, const char *key, int required,
                  int def, const char *const *choices, int *out, pw_error *err)
 {
@@ -396,17 +408,13 @@ int pw_node_enum(const pw_doc *d, const pw_node *map, const char *key, int requi
         *out = def;
         return PW_OK;
     }
-    char list[512] = "";
-    size_t used = 0;
-    for (int i = 0; choices[i]; i++) {
+    for (int i = 0; choices[i]; i++)
         if (strcmp(s, choices[i]) == 0) {
             *out = i;
             return PW_OK;
         }
-        if (used < sizeof list)
-            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
-                                     choices[i]);
-    }
+    char list[512];
+    join_names(choices, list, sizeof list);
     return pw_error_set(err, PW_EINVAL, pw_doc_name(d), pw_node_get(map, key)->line, key,
                         "'%s' is not one of: %s", s, list);
 }
@@ -425,11 +433,8 @@ int pw_node_check_keys(const pw_doc *d, const pw_node *map, const char *const *a
                 break;
             }
         if (!ok) {
-            char list[512] = "";
-            size_t used = 0;
-            for (int k = 0; allowed[k] && used < sizeof list; k++)
-                used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "",
-                                         allowed[k]);
+            char list[512];
+            join_names(allowed, list, sizeof list);
             return pw_error_set(err, PW_EINVAL, pw_doc_name(d), map->klines[i], map->keys[i],
                                 "unknown key in %s (allowed: %s)", what ? what : "map", list);
         }

@@ -344,6 +344,25 @@ int pwi_json_line(FILE *out, json_t *o, pw_error *err)
     return PW_OK;
 }
 
+char *pwi_json_dumps_line(const json_t *o, size_t flags, size_t *len)
+{
+    char *s = o ? json_dumps(o, flags) : NULL;
+    if (!s)
+        return NULL;
+    size_t n = strlen(s);
+    /* json_dumps allocates with malloc by default, so the caller (or MHD)
+     * may free() the result; grow it by the newline in place. */
+    char *b = realloc(s, n + 2);
+    if (!b) {
+        free(s);
+        return NULL;
+    }
+    b[n] = '\n';
+    b[n + 1] = '\0';
+    *len = n + 1;
+    return b;
+}
+
 int pwi_audit_list(pwi_db *db, FILE *out, pw_error *err)
 {
     pwi_stmt *st;

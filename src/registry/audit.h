@@ -99,4 +99,10 @@ int pwi_audit_list(pwi_db *db, FILE *out, pw_error *err);
 struct json_t;
 int pwi_json_line(FILE *out, struct json_t *o, pw_error *err);
 
+/* `o` dumped with jansson's `flags` into a malloc'd buffer ending in a
+ * newline (and a NUL past it), its length with the newline in *len: the
+ * body of a JSON answer or report. NULL when out of memory or `o` is
+ * NULL; `o` stays the caller's. */
+char *pwi_json_dumps_line(const struct json_t *o, size_t flags, size_t *len);
+
 #endif /* PWI_AUDIT_H */

@@ -49,6 +49,10 @@ const char *const pwi_v_amend_record[] = {"person", "episode", "review", "test",
 
 #define R(n) .required = (n)
 #define RANGE(a, b) .lo = (a), .hi = (b)
+/* The field that ties a record to the person or episode it belongs to,
+ * written by whoever may write the record. */
+#define PERSON_REF(w) {"person", PWI_F_REF, R(1), .writer = (w), .help = "ref of the person"}
+#define EPISODE_REF(w) {"episode", PWI_F_REF, R(1), .writer = (w), .help = "ref of the episode"}
 
 static const pwi_field f_person[] = {
     {"ref", PWI_F_TEXT, R(1), .writer = PWI_OBJ_IDENTITY, .help = "the person's key in this import and later records"},
@@ -61,7 +65,7 @@ static const pwi_field f_person[] = {
 
 static const pwi_field f_episode[] = {
     {"ref", PWI_F_TEXT, R(1), .writer = PWI_OBJ_EPISODE, .help = "the episode's key"},
-    {"person", PWI_F_REF, R(1), .writer = PWI_OBJ_EPISODE, .help = "ref of the person"},
+    PERSON_REF(PWI_OBJ_EPISODE),
     {"programme", PWI_F_TEXT, R(1), .writer = PWI_OBJ_EPISODE, .column = "programme", .help = "treatment programme (a report group)"},
     {"regime", PWI_F_REGIME, R(1), .writer = PWI_OBJ_EPISODE, .help = "a built-in regime (`pathways regimes`)"},
     {"legal_basis", PWI_F_ENUM, R(1), .values = pwi_v_legal_basis, .writer = PWI_OBJ_EPISODE, .help = "legal basis of the placement"},
@@ -87,7 +91,7 @@ static const pwi_field f_episode[] = {
 };
 
 static const pwi_field f_panel[] = {
-    {"episode", PWI_F_REF, R(1), .writer = PWI_OBJ_PANEL, .help = "ref of the episode"},
+    EPISODE_REF(PWI_OBJ_PANEL),
     {"date", PWI_F_DATE, R(1), .writer = PWI_OBJ_PANEL, .help = "date of the decision"},
     {"decision", PWI_F_ENUM, R(1), .values = pwi_v_decision, .writer = PWI_OBJ_PANEL, .help = "the panel's decision"},
     {"members", PWI_F_LIST, R(1), .writer = PWI_OBJ_PANEL, .help = "members who signed (CSV: separated by ';')"},
@@ -98,7 +102,7 @@ static const pwi_field f_panel[] = {
 
 #define TOP(n, hi, col, h) {n, (hi) == 1 ? PWI_F_BOOL : PWI_F_INT, R(0), RANGE(0, hi), .writer = PWI_OBJ_REVIEW, .column = col, .help = h}
 static const pwi_field f_review[] = {
-    {"episode", PWI_F_REF, R(1), .writer = PWI_OBJ_REVIEW, .help = "ref of the episode"},
+    EPISODE_REF(PWI_OBJ_REVIEW),
     {"date", PWI_F_DATE, R(1), .writer = PWI_OBJ_REVIEW, .column = "review_day", .help = "date of the review; not before the episode's start"},
     {"stage", PWI_F_ENUM, R(1), .values = pwi_v_stage, .writer = PWI_OBJ_REVIEW, .column = "stage", .help = "TOP stage"},
     {"notes", PWI_F_NOTES, R(0), .writer = PWI_OBJ_NOTES, .help = "clinical notes; stored encrypted"},
@@ -126,14 +130,14 @@ static const pwi_field f_review[] = {
 };
 
 static const pwi_field f_test[] = {
-    {"episode", PWI_F_REF, R(1), .writer = PWI_OBJ_TEST, .help = "ref of the episode"},
+    EPISODE_REF(PWI_OBJ_TEST),
     {"date", PWI_F_DATE, R(1), .writer = PWI_OBJ_TEST, .column = "test_day", .help = "date of the test; not before the episode's start"},
     {"analyte", PWI_F_ANALYTE, R(1), .writer = PWI_OBJ_TEST, .column = "analyte", .help = "what was tested for (data/codes/analytes.yaml)"},
     {"result", PWI_F_ENUM, R(1), .values = pwi_v_result, .writer = PWI_OBJ_TEST, .column = "result", .help = "result"},
 };
 
 static const pwi_field f_violation[] = {
-    {"episode", PWI_F_REF, R(1), .writer = PWI_OBJ_COMPLIANCE, .help = "ref of the episode"},
+    EPISODE_REF(PWI_OBJ_COMPLIANCE),
     {"date", PWI_F_DATE, R(1), .writer = PWI_OBJ_COMPLIANCE, .column = "violation_day", .help = "date"},
     {"kind", PWI_F_TEXT, R(1), .writer = PWI_OBJ_COMPLIANCE, .column = "kind", .help = "what was alleged"},
     {"adjudication", PWI_F_ENUM, R(0), .values = pwi_v_adjudication, .writer = PWI_OBJ_COMPLIANCE, .column = "adjudication", .help = "alleged (default), excused or confirmed"},
@@ -141,37 +145,37 @@ static const pwi_field f_violation[] = {
 };
 
 static const pwi_field f_discharge[] = {
-    {"episode", PWI_F_REF, R(1), .writer = PWI_OBJ_DISCHARGE, .help = "ref of the episode"},
+    EPISODE_REF(PWI_OBJ_DISCHARGE),
     {"date", PWI_F_DATE, R(1), .writer = PWI_OBJ_DISCHARGE, .help = "date of discharge"},
     {"reason", PWI_F_ENUM, R(1), .values = pwi_v_discharge_reason, .writer = PWI_OBJ_DISCHARGE, .column = "discharge_reason", .help = "clinical reason"},
     {"legal_completion", PWI_F_ENUM, R(0), .values = pwi_v_legal_completion, .writer = PWI_OBJ_COMPLIANCE, .column = "legal_completion", .help = "whether the court order was satisfied"},
 };
 
 static const pwi_field f_relapse[] = {
-    {"episode", PWI_F_REF, R(1), .writer = PWI_OBJ_OUTCOME, .help = "ref of the episode"},
+    EPISODE_REF(PWI_OBJ_OUTCOME),
     {"date", PWI_F_DATE, R(1), .writer = PWI_OBJ_OUTCOME, .column = "relapse_day", .help = "date of the relapse"},
 };
 
 static const pwi_field f_followup[] = {
-    {"episode", PWI_F_REF, R(1), .writer = PWI_OBJ_OUTCOME, .help = "ref of the episode"},
+    EPISODE_REF(PWI_OBJ_OUTCOME),
     {"date", PWI_F_DATE, R(1), .writer = PWI_OBJ_OUTCOME, .column = "followup_day", .help = "date of the follow-up"},
     {"status", PWI_F_ENUM, R(1), .values = pwi_v_followup_status, .writer = PWI_OBJ_OUTCOME, .column = "status", .help = "abstinent or using"},
 };
 
 static const pwi_field f_death[] = {
-    {"person", PWI_F_REF, R(1), .writer = PWI_OBJ_OUTCOME, .help = "ref of the person"},
+    PERSON_REF(PWI_OBJ_OUTCOME),
     {"date", PWI_F_DATE, R(1), .writer = PWI_OBJ_OUTCOME, .column = "death_day", .help = "date of death; not before birth"},
     {"cause", PWI_F_TEXT, R(0), .writer = PWI_OBJ_OUTCOME, .column = "cause", .help = "cause"},
 };
 
 static const pwi_field f_imprisonment[] = {
-    {"person", PWI_F_REF, R(1), .writer = PWI_OBJ_OUTCOME, .help = "ref of the person"},
+    PERSON_REF(PWI_OBJ_OUTCOME),
     {"date", PWI_F_DATE, R(1), .writer = PWI_OBJ_OUTCOME, .column = "start_day", .help = "first day in prison; not before birth"},
     {"end", PWI_F_DATE, R(0), .writer = PWI_OBJ_OUTCOME, .column = "end_day", .help = "release"},
 };
 
 static const pwi_field f_consent[] = {
-    {"person", PWI_F_REF, R(1), .writer = PWI_OBJ_IDENTITY, .help = "ref of the person"},
+    PERSON_REF(PWI_OBJ_IDENTITY),
     {"date", PWI_F_DATE, R(1), .writer = PWI_OBJ_IDENTITY, .help = "date given or withdrawn; not before birth"},
     {"scope", PWI_F_ENUM, R(1), .values = pwi_v_consent_scope, .writer = PWI_OBJ_IDENTITY, .help = "court: disclosure to the court liaison; research: person-level rows for the analyst and the TDI export"},
     {"status", PWI_F_ENUM, R(1), .values = pwi_v_consent_status, .writer = PWI_OBJ_IDENTITY, .help = "given or withdrawn (the latest by date counts)"},

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "audit.h"
 #include "engine/engine_json.h"
 #include "json_in.h"
 #include "pathways/engine.h"
@@ -169,18 +170,10 @@ int pwi_assess_run(const pwi_assess *a, const char *body, size_t len, char **out
     doc = one_case ? json_pack("{s:s, s:O}", "regime", pw_regime_name(r), "decision",
                                json_array_get(decisions, 0))
                    : json_pack("{s:s, s:O}", "regime", pw_regime_name(r), "decisions", decisions);
-    char *s = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-    size_t n = s ? strlen(s) : 0;
-    char *b = s ? realloc(s, n + 2) : NULL;
-    if (!b) {
-        free(s);
+    if (!(*out = pwi_json_dumps_line(doc, JSON_COMPACT, out_len))) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
         goto done;
     }
-    b[n] = '\n';
-    b[n + 1] = '\0';
-    *out = b;
-    *out_len = n + 1;
     snprintf(regime, regime_len, "%s", pw_regime_name(r));
 done:
     json_decref(doc);

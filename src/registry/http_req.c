@@ -29,21 +29,12 @@ enum MHD_Result pwi_http_send_buf(req *rq, unsigned code, const char *type, char
 
 enum MHD_Result pwi_http_send_json(req *rq, unsigned code, json_t *doc)
 {
-    char *s = json_dumps(doc, JSON_COMPACT);
+    size_t n = 0;
+    char *b = pwi_json_dumps_line(doc, JSON_COMPACT, &n);
     json_decref(doc);
-    if (!s)
+    if (!b)
         return MHD_NO;
-    size_t n = strlen(s);
-    /* json_dumps allocates with malloc by default, so MHD may free() it;
-     * append the newline in place of the NUL by copying once. */
-    char *b = realloc(s, n + 2);
-    if (!b) {
-        free(s);
-        return MHD_NO;
-    }
-    b[n] = '\n';
-    b[n + 1] = '\0';
-    return pwi_http_send_buf(rq, code, "application/json", b, n + 1);
+    return pwi_http_send_buf(rq, code, "application/json", b, n);
 }
 
 /* The HTTP status for a pathways status code. */

@@ -75,16 +75,24 @@ const char *pwi_report_group_sql(pwi_report_by by)
     }
 }
 
+void *pwi_grow(void *v, size_t n, size_t *cap, size_t size, size_t first)
+{
+    assert(n <= *cap && first > 0);
+    if (n < *cap)
+        return v;
+    size_t c = *cap ? 2 * *cap : first;
+    void *nv = realloc(v, c * size);
+    if (nv)
+        *cap = c;
+    return nv;
+}
+
 int pwi_strlist_add(pwi_strlist *l, const char *s)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 64;
-        char **v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return PW_ENOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
+    char **v = pwi_grow(l->v, l->n, &l->cap, sizeof *v, 64);
+    if (!v)
+        return PW_ENOMEM;
+    l->v = v;
     if (!(l->v[l->n] = strdup(s)))
         return PW_ENOMEM;
     l->n++;
@@ -242,22 +250,12 @@ int pwi_report_run(pwi_reg *reg, const pwi_report_opts *opts, char **out,
     if (r.json) {
         json_object_set_new(r.json, "kind", json_string(kind_names[opts->kind]));
         json_object_set_new(r.json, "as_of", pwi_json_day(opts->as_of));
-        char *s = json_dumps(r.json, JSON_COMPACT | JSON_REAL_PRECISION(6) | JSON_PRESERVE_ORDER);
-        if (!s) {
+        *out = pwi_json_dumps_line(
+            r.json, JSON_COMPACT | JSON_REAL_PRECISION(6) | JSON_PRESERVE_ORDER, len);
+        if (!*out) {
             rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
             goto done;
         }
-        size_t n = strlen(s);
-        char *b = realloc(s, n + 2);
-        if (!b) {
-            free(s);
-            rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-            goto done;
-        }
-        b[n] = '\n';
-        b[n + 1] = '\0';
-        *out = b;
-        *len = n + 1;
         *content_type = "application/json";
     } else {
         assert(r.text);

@@ -554,22 +554,8 @@ int pwi_episode_json(pwi_reg *reg, const char *id_or_ref, const pwi_audit_hook *
     if ((rc = pwi_report_audit(reg, audit, &e, 1, err)) != PW_OK)
         goto done;
 
-    char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (!s) {
+    if (!(*out = pwi_json_dumps_line(doc, JSON_COMPACT | JSON_PRESERVE_ORDER, len)))
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto done;
-    }
-    size_t n = strlen(s);
-    char *b = realloc(s, n + 2);
-    if (!b) {
-        free(s);
-        rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto done;
-    }
-    b[n] = '\n';
-    b[n + 1] = '\0';
-    *out = b;
-    *len = n + 1;
 done:
 #undef MAY
     if (pwi_db_in_read(reg->db))

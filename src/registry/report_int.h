@@ -39,6 +39,12 @@ typedef struct pwi_strlist {
 } pwi_strlist;
 
 int pwi_strlist_add(pwi_strlist *l, const char *s);
+
+/* Makes room for item n of the growing array v (*cap items of `size`
+ * bytes; the capacity doubles, from `first`): returns the array to use
+ * from now on, or NULL when out of memory, v then unchanged and still the
+ * caller's. The reports' row and name lists all grow this way (report.c). */
+void *pwi_grow(void *v, size_t n, size_t *cap, size_t size, size_t first);
 void pwi_strlist_free(pwi_strlist *l);
 
 int pwi_report_relapse(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out, pw_error *err);

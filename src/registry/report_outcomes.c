@@ -109,15 +109,12 @@ int pwi_report_outcomes(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *
         return rc;
     pwi_bind_int64(st, 1, o->as_of);
     while ((rc = pwi_step(st, err)) == 1) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 1024;
-            ep *nv = realloc(v, cap * sizeof *nv);
-            if (!nv) {
-                rc = PW_ENOMEM;
-                break;
-            }
-            v = nv;
+        ep *nv = pwi_grow(v, n, &cap, sizeof *nv, 1024);
+        if (!nv) {
+            rc = PW_ENOMEM;
+            break;
         }
+        v = nv;
         ep *x = &v[n];
         memset(x, 0, sizeof *x);
         x->id = pwi_col_int64(st, 0);
@@ -434,14 +431,10 @@ static finding *finding_get(findings *f, int64_t id, const char *ref, const char
     for (size_t i = 0; i < f->n; i++)
         if (f->v[i].id == id)
             return &f->v[i];
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? 2 * f->cap : 32;
-        finding *nv = realloc(f->v, cap * sizeof *nv);
-        if (!nv)
-            return NULL;
-        f->v = nv;
-        f->cap = cap;
-    }
+    finding *nv = pwi_grow(f->v, f->n, &f->cap, sizeof *nv, 32);
+    if (!nv)
+        return NULL;
+    f->v = nv;
     finding *x = &f->v[f->n];
     x->id = id;
     x->ref = strdup(ref ? ref : "");
@@ -494,6 +487,24 @@ static int add_reason(findings *f, pwi_stmt *st, const char *why, json_t *code, 
     return PW_OK;
 }
 
+/* Starts one check of the flags report: names it in `checked` (the checks
+ * the role may see) and prepares its query over the watched episodes. The
+ * query takes as_of and the look-back's first day twice: for WATCHED, then
+ * for the dates of its own rows. */
+static int flag_check(pwi_reg *reg, json_t *checked, const char *name, const char *sql,
+                      int32_t as_of, int32_t since, pwi_stmt **st, pw_error *err)
+{
+    json_array_append_new(checked, json_string(name));
+    int rc = pwi_db_prepare(reg->db, sql, st, err);
+    if (rc != PW_OK)
+        return rc;
+    pwi_bind_int64(*st, 1, as_of);
+    pwi_bind_int64(*st, 2, since);
+    pwi_bind_int64(*st, 3, as_of);
+    pwi_bind_int64(*st, 4, since);
+    return PW_OK;
+}
+
 int pwi_report_flags(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out,
                      pwi_strlist *audit_objects, pw_error *err)
 {
@@ -508,24 +519,19 @@ int pwi_report_flags(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out
     /* Missed check-ups: a scheduled review whose window closed in the
      * look-back with no review held (needs attendance). */
     if (pwi_allowed(role, PWI_READ, PWI_OBJ_ATTENDANCE)) {
-        json_array_append_new(checked, json_string("missed_reviews"));
-        rc = pwi_db_prepare(reg->db,
-                            "SELECT e.id, e.ref, p.pkey, d.stage, d.due_day FROM review_due d "
-                            "JOIN episode e ON e.id = d.episode_id "
-                            "JOIN person p ON p.id = e.person_id WHERE " WATCHED
-                            " AND d.due_day + d.window_days < ? "
-                            "AND d.due_day + d.window_days >= ? AND NOT EXISTS "
-                            "(SELECT 1 FROM review v WHERE v.episode_id = d.episode_id "
-                            "AND v.stage = d.stage AND v.review_day BETWEEN "
-                            "d.due_day - d.window_days AND d.due_day + d.window_days) "
-                            "ORDER BY e.id, d.due_day",
-                            &st, err);
+        rc = flag_check(reg, checked, "missed_reviews",
+                        "SELECT e.id, e.ref, p.pkey, d.stage, d.due_day FROM review_due d "
+                        "JOIN episode e ON e.id = d.episode_id "
+                        "JOIN person p ON p.id = e.person_id WHERE " WATCHED
+                        " AND d.due_day + d.window_days < ? "
+                        "AND d.due_day + d.window_days >= ? AND NOT EXISTS "
+                        "(SELECT 1 FROM review v WHERE v.episode_id = d.episode_id "
+                        "AND v.stage = d.stage AND v.review_day BETWEEN "
+                        "d.due_day - d.window_days AND d.due_day + d.window_days) "
+                        "ORDER BY e.id, d.due_day",
+                        o->as_of, since, &st, err);
         if (rc != PW_OK)
             goto done;
-        pwi_bind_int64(st, 1, o->as_of);
-        pwi_bind_int64(st, 2, since);
-        pwi_bind_int64(st, 3, o->as_of);
-        pwi_bind_int64(st, 4, since);
         while ((rc = pwi_step(st, err)) == 1) {
             char why[128], day[16];
             pwi_date_format((int32_t)pwi_col_int64(st, 4), day);
@@ -545,20 +551,15 @@ int pwi_report_flags(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out
      * (missing counts as positive, the CTNote convention, docs/sources.md
      * R6.1). Rows come newest first per episode. */
     if (pwi_allowed(role, PWI_READ, PWI_OBJ_TEST)) {
-        json_array_append_new(checked, json_string("drug_tests"));
-        rc = pwi_db_prepare(reg->db,
-                            "SELECT e.id, e.ref, p.pkey, t.result, t.test_day FROM drug_test t "
-                            "JOIN episode e ON e.id = t.episode_id "
-                            "JOIN person p ON p.id = e.person_id WHERE " WATCHED
-                            " AND t.test_day <= ? AND t.test_day >= ? "
-                            "ORDER BY e.id, t.test_day DESC, t.id DESC",
-                            &st, err);
+        rc = flag_check(reg, checked, "drug_tests",
+                        "SELECT e.id, e.ref, p.pkey, t.result, t.test_day FROM drug_test t "
+                        "JOIN episode e ON e.id = t.episode_id "
+                        "JOIN person p ON p.id = e.person_id WHERE " WATCHED
+                        " AND t.test_day <= ? AND t.test_day >= ? "
+                        "ORDER BY e.id, t.test_day DESC, t.id DESC",
+                        o->as_of, since, &st, err);
         if (rc != PW_OK)
             goto done;
-        pwi_bind_int64(st, 1, o->as_of);
-        pwi_bind_int64(st, 2, since);
-        pwi_bind_int64(st, 3, o->as_of);
-        pwi_bind_int64(st, 4, since);
         int64_t cur = -1;
         int seen = 0, bad = 0;
         while ((rc = pwi_step(st, err)) == 1) {
@@ -591,21 +592,16 @@ int pwi_report_flags(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out
      * use up by a reliable amount, or a 0-20 rating down by one. Review
      * scores are clinical, so only roles that may read them see this. */
     if (pwi_allowed(role, PWI_READ, PWI_OBJ_REVIEW)) {
-        json_array_append_new(checked, json_string("reviews"));
-        rc = pwi_db_prepare(reg->db,
-                            "SELECT e.id, e.ref, p.pkey, " USE_COLS
-                            ", v.psych_health, v.phys_health, v.quality_of_life, v.review_day "
-                            "FROM review v JOIN episode e ON e.id = v.episode_id "
-                            "JOIN person p ON p.id = e.person_id WHERE " WATCHED
-                            " AND v.review_day <= ? AND v.review_day >= ? "
-                            "ORDER BY e.id, v.review_day DESC, v.id DESC",
-                            &st, err);
+        rc = flag_check(reg, checked, "reviews",
+                        "SELECT e.id, e.ref, p.pkey, " USE_COLS
+                        ", v.psych_health, v.phys_health, v.quality_of_life, v.review_day "
+                        "FROM review v JOIN episode e ON e.id = v.episode_id "
+                        "JOIN person p ON p.id = e.person_id WHERE " WATCHED
+                        " AND v.review_day <= ? AND v.review_day >= ? "
+                        "ORDER BY e.id, v.review_day DESC, v.id DESC",
+                        o->as_of, since, &st, err);
         if (rc != PW_OK)
             goto done;
-        pwi_bind_int64(st, 1, o->as_of);
-        pwi_bind_int64(st, 2, since);
-        pwi_bind_int64(st, 3, o->as_of);
-        pwi_bind_int64(st, 4, since);
         int64_t cur = -1;
         int seen = 0, last_use = 0;
         int64_t last_r[3] = {0};
@@ -670,20 +666,15 @@ int pwi_report_flags(pwi_reg *reg, const pwi_report_opts *o, pwi_report_out *out
 
     /* Follow-up: the latest post-discharge follow-up says "using". */
     if (pwi_allowed(role, PWI_READ, PWI_OBJ_OUTCOME)) {
-        json_array_append_new(checked, json_string("followups"));
-        rc = pwi_db_prepare(reg->db,
-                            "SELECT e.id, e.ref, p.pkey, f.status, f.followup_day "
-                            "FROM followup f JOIN episode e ON e.id = f.episode_id "
-                            "JOIN person p ON p.id = e.person_id WHERE " WATCHED
-                            " AND f.followup_day <= ? AND f.followup_day >= ? "
-                            "ORDER BY e.id, f.followup_day DESC, f.id DESC",
-                            &st, err);
+        rc = flag_check(reg, checked, "followups",
+                        "SELECT e.id, e.ref, p.pkey, f.status, f.followup_day "
+                        "FROM followup f JOIN episode e ON e.id = f.episode_id "
+                        "JOIN person p ON p.id = e.person_id WHERE " WATCHED
+                        " AND f.followup_day <= ? AND f.followup_day >= ? "
+                        "ORDER BY e.id, f.followup_day DESC, f.id DESC",
+                        o->as_of, since, &st, err);
         if (rc != PW_OK)
             goto done;
-        pwi_bind_int64(st, 1, o->as_of);
-        pwi_bind_int64(st, 2, since);
-        pwi_bind_int64(st, 3, o->as_of);
-        pwi_bind_int64(st, 4, since);
         int64_t cur = -1;
         while ((rc = pwi_step(st, err)) == 1) {
             int64_t id = pwi_col_int64(st, 0);

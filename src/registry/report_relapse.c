@@ -60,14 +60,10 @@ static int group_index(groups *g, const char *name, int32_t *idx)
             *idx = (int32_t)i;
             return PW_OK;
         }
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? 2 * g->cap : 16;
-        char **v = realloc(g->name, cap * sizeof *v);
-        if (!v)
-            return PW_ENOMEM;
-        g->name = v;
-        g->cap = cap;
-    }
+    char **v = pwi_grow(g->name, g->n, &g->cap, sizeof *v, 16);
+    if (!v)
+        return PW_ENOMEM;
+    g->name = v;
     if (!(g->name[g->n] = strdup(name)))
         return PW_ENOMEM;
     g->last = g->n;
@@ -273,15 +269,12 @@ int pwi_relapse_collect(pwi_reg *reg, const pwi_report_opts *o, pwi_relapse_data
         return rc;
     pwi_bind_int64(st, 1, o->as_of);
     while ((rc = pwi_step(st, err)) == 1) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 1024;
-            origin *v = realloc(orig, cap * sizeof *v);
-            if (!v) {
-                rc = PW_ENOMEM;
-                break;
-            }
-            orig = v;
+        origin *v = pwi_grow(orig, n, &cap, sizeof *v, 1024);
+        if (!v) {
+            rc = PW_ENOMEM;
+            break;
         }
+        orig = v;
         origin *x = &orig[n];
         x->person = pwi_col_int64(st, 0);
         x->disd = (int32_t)pwi_col_int64(st, 1);
@@ -302,34 +295,30 @@ int pwi_relapse_collect(pwi_reg *reg, const pwi_report_opts *o, pwi_relapse_data
     /* Events and contacts of the person after each discharge, whichever of
      * their episodes the record was filed under (a relapse often shows up
      * in a new episode). The third column marks the rows that are events. */
-    rc = scan(db,
-              "SELECT e.person_id, r.relapse_day FROM relapse r "
-              "JOIN episode e ON e.id = r.episode_id WHERE r.relapse_day <= ?",
-              o->as_of, orig, n, EV_RELAPSE, -1, err);
-    if (rc == PW_OK)
-        rc = scan(db,
-                  "SELECT e.person_id, t.test_day, "
-                  "CASE WHEN t.result = 'positive' THEN 1 ELSE 0 END FROM drug_test t "
-                  "JOIN episode e ON e.id = t.episode_id WHERE t.test_day <= ?",
-                  o->as_of, orig, n, EV_CONTACT, EV_RELAPSE, err);
-    if (rc == PW_OK)
-        rc = scan(db,
-                  "SELECT e.person_id, f.followup_day, "
-                  "CASE WHEN f.status = 'using' THEN 1 ELSE 0 END FROM followup f "
-                  "JOIN episode e ON e.id = f.episode_id WHERE f.followup_day <= ?",
-                  o->as_of, orig, n, EV_CONTACT, EV_RELAPSE, err);
-    if (rc == PW_OK)
-        rc = scan(db,
-                  "SELECT e.person_id, v.review_day FROM review v "
-                  "JOIN episode e ON e.id = v.episode_id WHERE v.review_day <= ?",
-                  o->as_of, orig, n, EV_CONTACT, -1, err);
-    if (rc == PW_OK)
-        rc = scan(db, "SELECT person_id, death_day FROM death WHERE death_day <= ?",
-                  o->as_of, orig, n, EV_DEATH, -1, err);
-    if (rc == PW_OK)
-        rc = scan(db,
-                  "SELECT person_id, start_day FROM imprisonment WHERE start_day <= ?",
-                  o->as_of, orig, n, EV_PRISON, -1, err);
+    static const struct {
+        const char *sql;
+        int what, what_if_flag;
+    } scans[] = {
+        {"SELECT e.person_id, r.relapse_day FROM relapse r "
+         "JOIN episode e ON e.id = r.episode_id WHERE r.relapse_day <= ?",
+         EV_RELAPSE, -1},
+        {"SELECT e.person_id, t.test_day, "
+         "CASE WHEN t.result = 'positive' THEN 1 ELSE 0 END FROM drug_test t "
+         "JOIN episode e ON e.id = t.episode_id WHERE t.test_day <= ?",
+         EV_CONTACT, EV_RELAPSE},
+        {"SELECT e.person_id, f.followup_day, "
+         "CASE WHEN f.status = 'using' THEN 1 ELSE 0 END FROM followup f "
+         "JOIN episode e ON e.id = f.episode_id WHERE f.followup_day <= ?",
+         EV_CONTACT, EV_RELAPSE},
+        {"SELECT e.person_id, v.review_day FROM review v "
+         "JOIN episode e ON e.id = v.episode_id WHERE v.review_day <= ?",
+         EV_CONTACT, -1},
+        {"SELECT person_id, death_day FROM death WHERE death_day <= ?", EV_DEATH, -1},
+        {"SELECT person_id, start_day FROM imprisonment WHERE start_day <= ?", EV_PRISON, -1},
+    };
+    for (size_t i = 0; rc == PW_OK && i < sizeof scans / sizeof scans[0]; i++)
+        rc = scan(db, scans[i].sql, o->as_of, orig, n, scans[i].what, scans[i].what_if_flag,
+                  err);
     if (rc != PW_OK)
         goto done;
 

@@ -166,6 +166,28 @@ void pwi_seal_xor32(unsigned char *a, const unsigned char *b)
         a[i] ^= b[i];
 }
 
+void pwi_seal_add(pwi_table_seal *tot, const srow *r)
+{
+    pwi_seal_xor32(tot->x, r->mac);
+    tot->n++;
+    tot->idsum += (uint64_t)r->id;
+}
+
+int pwi_seal_store(pwi_db *db, const char *update_sql, const srow *r, pw_error *err)
+{
+    pwi_stmt *st;
+    int rc = pwi_db_prepare(db, update_sql, &st, err);
+    if (rc != PW_OK)
+        return rc;
+    char hex[65];
+    pwi_hex(r->mac, 32, hex);
+    pwi_bind_text(st, 1, hex);
+    pwi_bind_int64(st, 2, r->id);
+    rc = pwi_step(st, err);
+    pwi_stmt_reset(st);
+    return rc < 0 ? rc : PW_OK;
+}
+
 /* Keyed digest of the table totals, as hex. */
 void pwi_seal_tables_digest(const pwi_keys *k, const pwi_table_seal *tab, char out[65])
 {
@@ -330,22 +352,11 @@ int pwi_seal_after(pwi_db *db, pwi_seal_table t, const char *col, int64_t v,
     char sql[96];
     snprintf(sql, sizeof sql, "UPDATE %s SET mac = ? WHERE id = ?", pwi_seal_names[t]);
     for (size_t i = 0; i < n && rc == PW_OK; i++) {
-        pwi_seal_xor32(h->tab[t].x, rows[i].mac);
-        h->tab[t].n++;
-        h->tab[t].idsum += (uint64_t)rows[i].id;
+        pwi_seal_add(&h->tab[t], &rows[i]);
         /* A row the statement left as it was keeps its MAC: no write. */
         if (rows[i].has_stored && sodium_memcmp(rows[i].mac, rows[i].stored, 32) == 0)
             continue;
-        pwi_stmt *st;
-        if ((rc = pwi_db_prepare(db, sql, &st, err)) != PW_OK)
-            break;
-        char hex[65];
-        pwi_hex(rows[i].mac, 32, hex);
-        pwi_bind_text(st, 1, hex);
-        pwi_bind_int64(st, 2, rows[i].id);
-        rc = pwi_step(st, err);
-        pwi_stmt_reset(st);
-        rc = rc < 0 ? rc : PW_OK;
+        rc = pwi_seal_store(db, sql, &rows[i], err);
     }
     h->dirty |= 1u << t;
     free(rows);
@@ -427,18 +438,8 @@ static int seal_pending(pwi_db *db, const pwi_keys *k, pwi_audit_head *h, pw_err
         }
         snprintf(sql, sizeof sql, "UPDATE %s SET mac = ? WHERE id = ?", pwi_seal_names[t]);
         for (size_t i = 0; rc == PW_OK && i < got; i++) {
-            char hex[65];
-            pwi_hex(rows[i].mac, 32, hex);
-            pwi_seal_xor32(h->tab[t].x, rows[i].mac);
-            h->tab[t].n++;
-            h->tab[t].idsum += (uint64_t)rows[i].id;
-            if ((rc = pwi_db_prepare(db, sql, &st, err)) != PW_OK)
-                break;
-            pwi_bind_text(st, 1, hex);
-            pwi_bind_int64(st, 2, rows[i].id);
-            rc = pwi_step(st, err);
-            pwi_stmt_reset(st);
-            rc = rc < 0 ? rc : PW_OK;
+            pwi_seal_add(&h->tab[t], &rows[i]);
+            rc = pwi_seal_store(db, sql, &rows[i], err);
         }
     }
     free(ids);

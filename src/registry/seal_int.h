@@ -26,6 +26,12 @@ void pwi_seal_row_mac(const unsigned char key[32], pwi_seal_table t, pwi_stmt *s
                       srow *r);
 /* a ^= b over 32 bytes (the XOR of a table's MACs). */
 void pwi_seal_xor32(unsigned char *a, const unsigned char *b);
+/* Adds row r to its table's totals (count, XOR of MACs, sum of ids): a
+ * row coming into the sealed set. */
+void pwi_seal_add(pwi_table_seal *tot, const srow *r);
+/* Stores r's MAC in its row; `update_sql` is "UPDATE <table> SET mac = ?
+ * WHERE id = ?". PW_OK or the database's error. */
+int pwi_seal_store(pwi_db *db, const char *update_sql, const srow *r, pw_error *err);
 /* The keyed digest of every table's totals (hex). */
 void pwi_seal_tables_digest(const pwi_keys *k, const pwi_table_seal *tab, char out[65]);
 /* The head's seal: MAC(seq || hash || tables digest) (hex). */

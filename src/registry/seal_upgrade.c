@@ -105,17 +105,8 @@ static int seal_table(pwi_db *db, const pwi_keys *k, pwi_seal_table t,
     pwi_stmt_reset(st);
     snprintf(sql, sizeof sql, "UPDATE %s SET mac = ? WHERE id = ?", pwi_seal_names[t]);
     for (size_t i = 0; rc >= 0 && i < n; i++) {
-        char hex[65];
-        pwi_hex(rows[i].mac, 32, hex);
-        pwi_seal_xor32(tot->x, rows[i].mac);
-        tot->n++;
-        tot->idsum += (uint64_t)rows[i].id;
-        if ((rc = pwi_db_prepare(db, sql, &st, err)) != PW_OK)
-            break;
-        pwi_bind_text(st, 1, hex);
-        pwi_bind_int64(st, 2, rows[i].id);
-        rc = pwi_step(st, err);
-        pwi_stmt_reset(st);
+        pwi_seal_add(tot, &rows[i]);
+        rc = pwi_seal_store(db, sql, &rows[i], err);
     }
     free(rows);
     return rc < 0 ? rc : PW_OK;
