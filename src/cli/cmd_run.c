@@ -238,9 +238,21 @@ int pw_cli_load_regimes(const char *spec, pw_regime ***out, size_t *n_out)
             free(names);
             return PW_EXIT_FAIL;
         }
-        char *save = NULL;
-        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-            names[n++] = t;
+        /* Every comma separates two names: an empty item is refused, not
+         * skipped, since the run's record names the regimes by position
+         * in this list (pw_cli_list_item). */
+        for (char *t = copy; t; n++) {
+            char *comma = strchr(t, ',');
+            if (comma)
+                *comma = 0;
+            if (!*t) {
+                free(copy);
+                free(names);
+                return pw_cli_usage_error("run", "--regime '%s' has an empty name", spec);
+            }
+            names[n] = t;
+            t = comma ? comma + 1 : NULL;
+        }
     }
     if (n == 0) {
         free(copy);

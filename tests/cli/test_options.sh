@@ -100,6 +100,9 @@ range "--batch must be an integer in 1..1000000, not '0'" registry import --db x
 range "--port must be an integer in 0..65535, not '70000'" serve --port 70000
 range "unknown option '--bogus'" assess --bogus
 range "--quiet takes no value" run --quiet=1
+# An empty regime name is refused (the record names regimes by position).
+range "--regime 'kz-current,,hybrid' has an empty name" run --regime kz-current,,hybrid
+range "--regime 'hybrid,' has an empty name" run --regime hybrid,
 # A repeated option takes its last value, as with getopt (each value is
 # still checked as it comes).
 "$PW_BIN" run --runs 3 --runs 1 --years 1 --scale 0.001 --regime hybrid --quiet --out last \
