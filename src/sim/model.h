@@ -600,7 +600,9 @@ void pwi_hiv_init(world *w);
 void pwi_hiv_onset(world *w, act *r, int week);
 /* A week of r's harm reduction and HIV care: a needle-syringe programme
  * place taken or given back, an HIV test, ART started or stopped. */
-void pwi_hiv_step(world *w, act *r, int week);
+/* pre: RP_HIV block 0 of (r->agent, week) as the weekly loop computed it
+ * for a batch of records, or NULL (computed here). */
+void pwi_hiv_step(world *w, act *r, int week, const double *pre);
 /* A contact with a service that tests for HIV (entry to treatment,
  * compulsory treatment or prison): r may be diagnosed. */
 void pwi_hiv_contact(world *w, act *r, int week);
