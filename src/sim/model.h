@@ -262,7 +262,7 @@ struct pwi_world {
     pwi_xt *xt;             /* agent -> its extra ties (w->cap entries) */
     uint32_t *xt_pool;      /* the extra ties, a block per agent (ties.c) */
     uint32_t xt_len, xt_cap; /* words of xt_pool in use / allocated */
-    uint32_t xt_free[PWI_XT_CLASSES]; /* per block size: first free block */
+    vec32 xt_free[PWI_XT_CLASSES]; /* per block size: the free blocks' offsets */
     vec32 *open;            /* per block: open stubs, by owner (a tie lost or not yet made) */
     uint32_t open_cap;      /* blocks open[] has room for */
     vec32 newblk;           /* block of newcomer n_initial + k */
