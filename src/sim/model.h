@@ -196,6 +196,9 @@ static inline int vec_reserve(vec32 *q, uint32_t need)
     q->cap = cap;
     return PW_OK;
 }
+/* dst gets its own copy of src's elements (dst's old contents are
+ * forgotten, not freed; world.c). */
+int pwi_vec_dup(vec32 *dst, const vec32 *src);
 /* Agents or records scanned between two vec_reserve calls of a branch-free
  * pass (which writes one element past its list for every candidate). */
 enum { SCAN_CHUNK = 4096 };

@@ -525,23 +525,13 @@ int pwi_ties_copy(world *dst, const world *src)
     dst->n_blocks = src->n_blocks;
     dst->imm_block = src->imm_block;
     dst->imm_in_block = src->imm_in_block;
-    if (src->newblk.n) {
-        dst->newblk.v = dup_n(src->newblk.v, (size_t)src->newblk.n * sizeof *src->newblk.v);
-        if (!dst->newblk.v)
-            goto done;
-        dst->newblk.n = dst->newblk.cap = src->newblk.n;
-    }
+    if (pwi_vec_dup(&dst->newblk, &src->newblk))
+        goto done;
     if (src->xt) {
         assert(dst->cap == src->cap);
-        for (unsigned c = 0; c < PWI_XT_CLASSES; c++) {
-            const vec32 *f = &src->xt_free[c];
-            if (!f->n)
-                continue;
-            dst->xt_free[c].v = dup_n(f->v, (size_t)f->n * sizeof *f->v);
-            if (!dst->xt_free[c].v)
+        for (unsigned c = 0; c < PWI_XT_CLASSES; c++)
+            if (pwi_vec_dup(&dst->xt_free[c], &src->xt_free[c]))
                 goto done;
-            dst->xt_free[c].n = dst->xt_free[c].cap = f->n;
-        }
         dst->xt = dup_n(src->xt, (size_t)src->cap * sizeof *src->xt);
         dst->open = calloc(src->open_cap, sizeof *dst->open);
         if (!dst->xt || !dst->open)
@@ -554,15 +544,9 @@ int pwi_ties_copy(world *dst, const world *src)
                 goto done;
             dst->xt_len = dst->xt_cap = src->xt_len;
         }
-        for (uint32_t b = 0; b < src->open_cap; b++) {
-            const vec32 *o = &src->open[b];
-            if (!o->n)
-                continue;
-            dst->open[b].v = dup_n(o->v, (size_t)o->n * sizeof *o->v);
-            if (!dst->open[b].v)
+        for (uint32_t b = 0; b < src->open_cap; b++)
+            if (pwi_vec_dup(&dst->open[b], &src->open[b]))
                 goto done;
-            dst->open[b].n = dst->open[b].cap = o->n;
-        }
     }
     rc = PW_OK;
 done:

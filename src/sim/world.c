@@ -64,7 +64,7 @@ static void *dup_mem(const void *p, size_t n)
     return q;
 }
 
-static int dup_vec(vec32 *dst, const vec32 *src)
+int pwi_vec_dup(vec32 *dst, const vec32 *src)
 {
     dst->v = NULL;
     dst->n = dst->cap = 0;
@@ -107,13 +107,14 @@ static world *world_clone(const world *b)
     ok = !pwi_recmap_copy(w, b) && ok;
     ok = ok && w->birth && w->flags && w->hh && w->hh_mark && w->exits && w->rng &&
              (w->a || !b->a);
-    ok = ok && !dup_vec(&w->free_slots, &b->free_slots) && !dup_vec(&w->pending, &b->pending) &&
-         !dup_vec(&w->waiting, &b->waiting) && !dup_vec(&w->prisoners, &b->prisoners) &&
-         !dup_vec(&w->mothers, &b->mothers) && !dup_vec(&w->mother_hh, &b->mother_hh);
+    ok = ok && !pwi_vec_dup(&w->free_slots, &b->free_slots) &&
+         !pwi_vec_dup(&w->pending, &b->pending) && !pwi_vec_dup(&w->waiting, &b->waiting) &&
+         !pwi_vec_dup(&w->prisoners, &b->prisoners) && !pwi_vec_dup(&w->mothers, &b->mothers) &&
+         !pwi_vec_dup(&w->mother_hh, &b->mother_hh);
     /* Exits of the weeks already simulated were applied: only the
      * future's are needed. */
     for (int k = b->next_week; ok && k < b->weeks; k++)
-        ok = !dup_vec(&w->exits[k], &b->exits[k]);
+        ok = !pwi_vec_dup(&w->exits[k], &b->exits[k]);
     if (!ok) {
         pwi_world_free(w);
         return NULL;
