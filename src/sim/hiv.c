@@ -11,6 +11,7 @@
  * another process.
  */
 #include <assert.h>
+#include <string.h>
 
 #include "model.h"
 
@@ -54,13 +55,16 @@ void pwi_hiv_contact(world *w, act *r, int week)
         r->hiv |= HV_DIAG;
 }
 
-void pwi_hiv_step(world *w, act *r, int week)
+void pwi_hiv_step(world *w, act *r, int week, const double *pre)
 {
     /* Only people who inject or have HIV have anything to do here. */
     if (!(r->flags & (RF_INJECTS | RF_HIV)))
         return;
     double u[4];
-    lanes4(w, RP_HIV, r->agent, (uint32_t)week, 0, u);
+    if (pre)
+        memcpy(u, pre, sizeof u);
+    else
+        lanes4(w, RP_HIV, r->agent, (uint32_t)week, 0, u);
     /* A programme place is held while the person injects outside an
      * institution and is given back otherwise; a free place is taken at
      * harm_reduction.nsp_uptake_rate (no place, no client). */

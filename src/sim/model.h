@@ -196,6 +196,9 @@ static inline int vec_reserve(vec32 *q, uint32_t need)
     q->cap = cap;
     return PW_OK;
 }
+/* dst gets its own copy of src's elements (dst's old contents are
+ * forgotten, not freed; world.c). */
+int pwi_vec_dup(vec32 *dst, const vec32 *src);
 /* Agents or records scanned between two vec_reserve calls of a branch-free
  * pass (which writes one element past its list for every candidate). */
 enum { SCAN_CHUNK = 4096 };
@@ -262,7 +265,7 @@ struct pwi_world {
     pwi_xt *xt;             /* agent -> its extra ties (w->cap entries) */
     uint32_t *xt_pool;      /* the extra ties, a block per agent (ties.c) */
     uint32_t xt_len, xt_cap; /* words of xt_pool in use / allocated */
-    uint32_t xt_free[PWI_XT_CLASSES]; /* per block size: first free block */
+    vec32 xt_free[PWI_XT_CLASSES]; /* per block size: the free blocks' offsets */
     vec32 *open;            /* per block: open stubs, by owner (a tie lost or not yet made) */
     uint32_t open_cap;      /* blocks open[] has room for */
     vec32 newblk;           /* block of newcomer n_initial + k */
@@ -600,7 +603,9 @@ void pwi_hiv_init(world *w);
 void pwi_hiv_onset(world *w, act *r, int week);
 /* A week of r's harm reduction and HIV care: a needle-syringe programme
  * place taken or given back, an HIV test, ART started or stopped. */
-void pwi_hiv_step(world *w, act *r, int week);
+/* pre: RP_HIV block 0 of (r->agent, week) as the weekly loop computed it
+ * for a batch of records, or NULL (computed here). */
+void pwi_hiv_step(world *w, act *r, int week, const double *pre);
 /* A contact with a service that tests for HIV (entry to treatment,
  * compulsory treatment or prison): r may be diagnosed. */
 void pwi_hiv_contact(world *w, act *r, int week);

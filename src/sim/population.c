@@ -132,7 +132,7 @@ int pwi_apply_exits(world *w, int week)
      * reads at random (its flags, its tie entry and the start of its
      * initial ties) is fetched a few leavers ahead, so the misses overlap
      * (pwi_ties_vacate was a tenth of a Kazakhstan run, mostly waiting). */
-    enum { AHEAD = 8 };
+    enum { AHEAD = 8, AHEAD2 = 4 };
     for (uint32_t j = 0; j < b->n; j++) {
         if (j + AHEAD < b->n) {
             uint32_t f = b->v[j + AHEAD] & 0x7FFFFFFFu;
@@ -141,6 +141,19 @@ int pwi_apply_exits(world *w, int week)
                 __builtin_prefetch(&w->xt[f]);
             if (f < w->n_initial)
                 __builtin_prefetch(&w->tie_off[f]);
+        }
+        /* Then, with those entries in cache, the leaver's partners
+         * themselves (its initial ties and its block of ties made during
+         * the run), which pwi_ties_vacate reads to find the partners. */
+        if (j + AHEAD2 < b->n) {
+            uint32_t f = b->v[j + AHEAD2] & 0x7FFFFFFFu;
+            if (f < w->n_initial)
+                __builtin_prefetch(&w->tie[w->tie_off[f]]);
+            if (w->xt && w->xt_pool && w->xt[f].n) {
+                pwi_xt x = w->xt[f];
+                __builtin_prefetch(&w->xt_pool[x.off]);
+                __builtin_prefetch(&w->xt_pool[x.off + x.n - 1]);
+            }
         }
         uint32_t a = b->v[j] & 0x7FFFFFFFu;
         int emig = (b->v[j] & 0x80000000u) != 0;

@@ -212,8 +212,6 @@ static int ties_ready(world *w)
         return PW_ENOMEM;
     for (uint32_t a = 0; a < w->n_initial; a++)
         w->xt[a].base = (uint16_t)(w->tie_off[a + 1] - w->tie_off[a]);
-    for (unsigned c = 0; c < PWI_XT_CLASSES; c++)
-        w->xt_free[c] = XT_NONE;
     w->imm_block = UINT32_MAX;
     return PW_OK;
 }
@@ -231,13 +229,15 @@ int pwi_ties_grow(world *w, uint32_t old_cap)
 }
 
 /* A block of class c: from the class's free list, else from the pool's
- * end (the pool grows by half; offsets are 32-bit). */
+ * end (the pool grows by half; offsets are 32-bit). The free lists are
+ * stacks of offsets, not links kept in the free blocks: taking a block
+ * then reads the top of a small array rather than the block itself, a
+ * cache miss that the move waited on. */
 static int block_alloc(world *w, unsigned c, uint32_t *off)
 {
     uint32_t size = class_cap(c);
-    if (w->xt_free[c] != XT_NONE) {
-        *off = w->xt_free[c];
-        w->xt_free[c] = w->xt_pool[*off];
+    if (w->xt_free[c].n) {
+        *off = w->xt_free[c].v[--w->xt_free[c].n];
         return PW_OK;
     }
     if ((uint64_t)w->xt_len + size > w->xt_cap) {
@@ -261,12 +261,10 @@ static int block_alloc(world *w, unsigned c, uint32_t *off)
     return PW_OK;
 }
 
-/* Puts the block at off (class c) on its class's free list; its first
- * word links the list. */
-static void block_free(world *w, unsigned c, uint32_t off)
+/* Puts the block at off (class c) on its class's free list. */
+static int block_free(world *w, unsigned c, uint32_t off)
 {
-    w->xt_pool[off] = w->xt_free[c];
-    w->xt_free[c] = off;
+    return vec_push(&w->xt_free[c], off);
 }
 
 /* Adds b to a's extra ties, moving a to a block of the next size when
@@ -286,7 +284,8 @@ static int add_half(world *w, uint32_t a, uint32_t b)
             return rc;
         if (n) {
             memcpy(w->xt_pool + off, w->xt_pool + w->xt[a].off, (size_t)n * sizeof *w->xt_pool);
-            block_free(w, c - 1, w->xt[a].off);
+            if ((rc = block_free(w, c - 1, w->xt[a].off)))
+                return rc;
         }
         w->xt[a].off = off;
     }
@@ -319,6 +318,19 @@ void pwi_ties_vacate(world *w, uint32_t a)
     for (uint32_t k = 0; k < n; k++)
         __builtin_prefetch(&w->flags[k < x.base ? w->tie[w->tie_off[a] + k]
                                                 : w->xt_pool[x.off + x.n - 1 - (k - x.base)]]);
+    /* In a neighbourhood with many open stubs the survivors befriend
+     * their owners below (each a tie added to both): the entries of the
+     * partners and of the stubs' owners, and the owners' flags, fetched
+     * together too (these ties were half of the moves between blocks). */
+    if (open->n >= 2 * w->v[PI_TIES_MEAN_DEGREE] + 2) {
+        for (uint32_t k = 0; k < n; k++)
+            __builtin_prefetch(&w->xt[k < x.base ? w->tie[w->tie_off[a] + k]
+                                                 : w->xt_pool[x.off + x.n - 1 - (k - x.base)]]);
+        for (uint32_t j = 0; j < open->n; j++) {
+            __builtin_prefetch(&w->flags[open->v[j]]);
+            __builtin_prefetch(&w->xt[open->v[j]]);
+        }
+    }
     for (uint32_t k = 0; k < n; k++) {
         uint32_t y0 = k < x.base ? w->tie[w->tie_off[a] + k]
                                  : w->xt_pool[x.off + x.n - 1 - (k - x.base)];
@@ -348,7 +360,8 @@ void pwi_ties_vacate(world *w, uint32_t a)
      * at the next compaction (pwi_ties_compact). */
     w->csr_dead += x.base;
     if (x.n) {
-        block_free(w, class_of(x.n), x.off);
+        if (block_free(w, class_of(x.n), x.off))
+            w->error = PW_ENOMEM;
         w->xt[a].n = 0;
     }
 }
@@ -425,9 +438,11 @@ int pwi_ties_join(world *w, uint32_t c, int week)
     for (uint32_t j = 0; j < m; j++)
         __builtin_prefetch(&w->xt[got[j]]);
     for (uint32_t j = 0; j < m; j++) {
+        /* where add_half reads or writes: the block's start if it is
+         * full (it moves), else the next free word */
         pwi_xt x = w->xt[got[j]];
-        if (x.n && x.off + x.n < w->xt_cap)
-            __builtin_prefetch(&w->xt_pool[x.off + x.n], 1);
+        if (x.n)
+            __builtin_prefetch(&w->xt_pool[x.n == class_cap(class_of(x.n)) ? x.off : x.off + x.n]);
     }
     for (uint32_t j = 0; j < m; j++)
         if ((rc = add_half(w, got[j], c)))
@@ -495,8 +510,7 @@ static void ties_forget(world *w)
     w->xt = NULL;
     w->xt_pool = NULL;
     w->xt_len = w->xt_cap = 0;
-    for (unsigned c = 0; c < PWI_XT_CLASSES; c++)
-        w->xt_free[c] = XT_NONE;
+    memset(w->xt_free, 0, sizeof w->xt_free);
     w->open = NULL;
     w->open_cap = 0;
     w->newblk.v = NULL;
@@ -511,15 +525,13 @@ int pwi_ties_copy(world *dst, const world *src)
     dst->n_blocks = src->n_blocks;
     dst->imm_block = src->imm_block;
     dst->imm_in_block = src->imm_in_block;
-    if (src->newblk.n) {
-        dst->newblk.v = dup_n(src->newblk.v, (size_t)src->newblk.n * sizeof *src->newblk.v);
-        if (!dst->newblk.v)
-            goto done;
-        dst->newblk.n = dst->newblk.cap = src->newblk.n;
-    }
+    if (pwi_vec_dup(&dst->newblk, &src->newblk))
+        goto done;
     if (src->xt) {
         assert(dst->cap == src->cap);
-        memcpy(dst->xt_free, src->xt_free, sizeof dst->xt_free);
+        for (unsigned c = 0; c < PWI_XT_CLASSES; c++)
+            if (pwi_vec_dup(&dst->xt_free[c], &src->xt_free[c]))
+                goto done;
         dst->xt = dup_n(src->xt, (size_t)src->cap * sizeof *src->xt);
         dst->open = calloc(src->open_cap, sizeof *dst->open);
         if (!dst->xt || !dst->open)
@@ -532,15 +544,9 @@ int pwi_ties_copy(world *dst, const world *src)
                 goto done;
             dst->xt_len = dst->xt_cap = src->xt_len;
         }
-        for (uint32_t b = 0; b < src->open_cap; b++) {
-            const vec32 *o = &src->open[b];
-            if (!o->n)
-                continue;
-            dst->open[b].v = dup_n(o->v, (size_t)o->n * sizeof *o->v);
-            if (!dst->open[b].v)
+        for (uint32_t b = 0; b < src->open_cap; b++)
+            if (pwi_vec_dup(&dst->open[b], &src->open[b]))
                 goto done;
-            dst->open[b].n = dst->open[b].cap = o->n;
-        }
     }
     rc = PW_OK;
 done:
@@ -558,5 +564,7 @@ void pwi_ties_free(world *w)
             free(w->open[b].v);
     free(w->open);
     free(w->newblk.v);
+    for (unsigned c = 0; c < PWI_XT_CLASSES; c++)
+        free(w->xt_free[c].v);
     ties_forget(w);
 }

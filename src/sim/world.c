@@ -64,7 +64,7 @@ static void *dup_mem(const void *p, size_t n)
     return q;
 }
 
-static int dup_vec(vec32 *dst, const vec32 *src)
+int pwi_vec_dup(vec32 *dst, const vec32 *src)
 {
     dst->v = NULL;
     dst->n = dst->cap = 0;
@@ -107,13 +107,14 @@ static world *world_clone(const world *b)
     ok = !pwi_recmap_copy(w, b) && ok;
     ok = ok && w->birth && w->flags && w->hh && w->hh_mark && w->exits && w->rng &&
              (w->a || !b->a);
-    ok = ok && !dup_vec(&w->free_slots, &b->free_slots) && !dup_vec(&w->pending, &b->pending) &&
-         !dup_vec(&w->waiting, &b->waiting) && !dup_vec(&w->prisoners, &b->prisoners) &&
-         !dup_vec(&w->mothers, &b->mothers) && !dup_vec(&w->mother_hh, &b->mother_hh);
+    ok = ok && !pwi_vec_dup(&w->free_slots, &b->free_slots) &&
+         !pwi_vec_dup(&w->pending, &b->pending) && !pwi_vec_dup(&w->waiting, &b->waiting) &&
+         !pwi_vec_dup(&w->prisoners, &b->prisoners) && !pwi_vec_dup(&w->mothers, &b->mothers) &&
+         !pwi_vec_dup(&w->mother_hh, &b->mother_hh);
     /* Exits of the weeks already simulated were applied: only the
      * future's are needed. */
     for (int k = b->next_week; ok && k < b->weeks; k++)
-        ok = !dup_vec(&w->exits[k], &b->exits[k]);
+        ok = !pwi_vec_dup(&w->exits[k], &b->exits[k]);
     if (!ok) {
         pwi_world_free(w);
         return NULL;
@@ -341,14 +342,23 @@ int pwi_week_step(world *w, int week)
          * so these are the numbers the step would compute. Block 0 for
          * everyone who is in the community now, block 1 for those who are
          * dependent or sell now; who gets there during the week (a
-         * release, a relapse) has it computed in the step. */
-        uint32_t sub0[LANE_BATCH], sub1[LANE_BATCH];
-        uint8_t at0[LANE_BATCH], at1[LANE_BATCH]; /* row in u0 / u1, 0xFF = none */
-        size_t k0 = 0, k1 = 0;
+         * release, a relapse) has it computed in the step. Likewise the
+         * HIV step's block (RP_HIV block 0) for everyone who injects or
+         * has HIV now, wherever they are. */
+        uint32_t sub0[LANE_BATCH], sub1[LANE_BATCH], sub2[LANE_BATCH];
+        /* row in u0 / u1 / u2, 0xFF = none */
+        uint8_t at0[LANE_BATCH], at1[LANE_BATCH], at2[LANE_BATCH];
+        size_t k0 = 0, k1 = 0, k2 = 0;
         for (uint32_t j = 0; j < m; j++) {
             const act *r = &w->a[i0 + j];
-            at0[j] = at1[j] = 0xFF;
-            if (r->agent == UINT32_MAX || r->dead || r->place >= PL_COMPULSORY)
+            at0[j] = at1[j] = at2[j] = 0xFF;
+            if (r->agent == UINT32_MAX || r->dead)
+                continue;
+            if (r->flags & (RF_INJECTS | RF_HIV)) {
+                at2[j] = (uint8_t)k2;
+                sub2[k2++] = r->agent;
+            }
+            if (r->place >= PL_COMPULSORY)
                 continue;
             at0[j] = (uint8_t)k0;
             sub0[k0++] = r->agent;
@@ -357,9 +367,10 @@ int pwi_week_step(world *w, int week)
                 sub1[k1++] = r->agent;
             }
         }
-        double u0[LANE_BATCH][4], u1[LANE_BATCH][4];
+        double u0[LANE_BATCH][4], u1[LANE_BATCH][4], u2[LANE_BATCH][4];
         pw_rng_block4_batch(w->seed, w->run, RP_PROGRESS, (uint32_t)week, 0, sub0, k0, u0);
         pw_rng_block4_batch(w->seed, w->run, RP_PROGRESS, (uint32_t)week, 1, sub1, k1, u1);
+        pw_rng_block4_batch(w->seed, w->run, RP_HIV, (uint32_t)week, 0, sub2, k2, u2);
         for (uint32_t j = 0; j < m; j++) {
             uint32_t i = i0 + j;
             act *r = &w->a[i];
@@ -371,7 +382,7 @@ int pwi_week_step(world *w, int week)
             }
             pwi_placement_step(w, r, i, week);
             pwi_weekly_costs(w, r, week);
-            pwi_hiv_step(w, r, week);
+            pwi_hiv_step(w, r, week, at2[j] != 0xFF ? u2[at2[j]] : NULL);
             /* Person-weeks held, where the week's custody cost is charged. */
             int ck = pwi_custody_kind(r, week);
             if (ck >= 0)
