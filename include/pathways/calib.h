@@ -355,6 +355,12 @@ int pw_par_init(int *argc, char ***argv, pw_error *err);
  * with several ranks aborts all of them (MPI_Abort), so that a failure on
  * one rank can never leave the others waiting. */
 int pw_par_finish(int code);
+/* Marks the end of the command's collective work: every rank holds what it
+ * needs and rank 0 alone reports and writes from here on. A failure after
+ * this point is rank 0's alone and no rank waits for another, so
+ * pw_par_finish ends MPI normally (MPI_Finalize on every rank) and the
+ * launcher passes rank 0's non-zero exit code on, instead of aborting. */
+void pw_par_solo(void);
 int pw_par_rank(void); /* 0 .. size-1; 0 writes the output */
 int pw_par_size(void);
 /* The block of n tasks this rank takes: [*lo, *hi), contiguous, the

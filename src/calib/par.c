@@ -35,6 +35,7 @@ static int par_rank = 0, par_size = 1;
 #ifdef PW_WITH_MPI
 static int par_started = 0; /* this module called MPI_Init_thread */
 static int par_stderr = -1; /* ranks > 0: the real stderr, for pw_par_finish */
+static int par_solo = 0;    /* pw_par_solo: the collective work is over */
 #endif
 
 int pw_par_mpi(void)
@@ -118,6 +119,8 @@ int pw_par_init(int *argc, char ***argv, pw_error *err)
 #endif
 }
 
+void pw_par_solo(void) { par_solo = 1; }
+
 int pw_par_finish(int code)
 {
 #ifdef PW_WITH_MPI
@@ -126,7 +129,11 @@ int pw_par_finish(int code)
     MPI_Finalized(&finalized);
     if (!inited || finalized || !par_started)
         return code;
-    if (code == 0 || par_size == 1) {
+    /* After the collective work (pw_par_solo) every rank reaches
+     * MPI_Finalize whatever rank 0's outcome, so it cannot wait in vain;
+     * an abort there was seen to leave Open MPI's mpiexec hanging with
+     * every rank already gone. */
+    if (code == 0 || par_size == 1 || par_solo) {
         MPI_Finalize();
         return code;
     }

@@ -332,6 +332,7 @@ int pw_cmd_calibrate(int argc, char **argv)
 
     /* The collective work is done and every rank holds the same numbers:
      * only rank 0 reports and writes (atomically), the others are done. */
+    pw_par_solo();
     if (pw_par_rank() != 0)
         goto done;
     if (pw_mkdirs(out, &err) != PW_OK) {

@@ -465,6 +465,7 @@ int pw_cmd_run(int argc, char **argv)
         goto done;
     /* Under mpirun rank 0 holds every run and writes; the others only
      * computed their share. */
+    pw_par_solo();
     if (pw_par_rank() > 0) {
         rc = PW_EXIT_OK;
         goto done;

@@ -243,6 +243,7 @@ int pw_cmd_sensitivity(int argc, char **argv)
         goto done;
     }
     /* Every rank holds the same indices: only rank 0 reports and writes. */
+    pw_par_solo();
     if (pw_par_rank() != 0)
         goto done;
     double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);

@@ -647,6 +647,7 @@ int pw_cli_run_sweep(const char *path, const pw_scenario *base, pw_regime *const
                 pw_par_size() > 1 ? " (spread over the MPI ranks)" : "");
     if ((rc = pw_cli_ensemble(scen, sw.n_set, regs, n_regs, &so, res)) != PW_EXIT_OK)
         goto done;
+    pw_par_solo();
     if (pw_par_rank() > 0)
         goto done; /* rank 0 holds every setting and writes */
     sweep_out out = {&sw, base, res, -1, o->seed};
