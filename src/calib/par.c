@@ -119,7 +119,12 @@ int pw_par_init(int *argc, char ***argv, pw_error *err)
 #endif
 }
 
-void pw_par_solo(void) { par_solo = 1; }
+void pw_par_solo(void)
+{
+#ifdef PW_WITH_MPI
+    par_solo = 1;
+#endif
+}
 
 int pw_par_finish(int code)
 {
