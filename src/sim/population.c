@@ -215,8 +215,6 @@ int pwi_births_and_arrivals(world *w, int week)
         w->alive++;
         w->born++;
         w->yc.births++;
-        if (schedule_exit(w, c, 0, week))
-            return PW_ENOMEM;
         j++;
     }
     for (unsigned j = 0; j < arrivals; j++) {
@@ -233,14 +231,18 @@ int pwi_births_and_arrivals(world *w, int week)
         w->alive++;
         w->immigrated++;
         w->yc.immigrated++;
-        if (schedule_exit(w, c, age, week))
-            return PW_ENOMEM;
     }
-    /* The newcomers' peer ties, after the loops above: they draw on their
-     * own stream, and at() would move the births' generator g. */
-    for (uint32_t c = first; c < w->n; c++)
+    /* The newcomers' exits and peer ties, after the loops above: both draw
+     * on the newcomer's own streams, and at() re-seeks the generator, so
+     * inside the loops it would move the births' generator g (the next
+     * mother and arrival would be drawn from the last newcomer's stream).
+     * An arrival's age is read back from its birth week. */
+    for (uint32_t c = first; c < w->n; c++) {
+        if (schedule_exit(w, c, age_years(w, c, week), week))
+            return PW_ENOMEM;
         if (pwi_ties_join(w, c, week))
             return PW_ENOMEM;
+    }
     return PW_OK;
 }
 

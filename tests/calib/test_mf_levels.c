@@ -24,7 +24,7 @@
  * agent-based difference is more than 2 standard errors from 0, the mean
  * field has its sign and lies within a factor 2 of the agent-based
  * difference's 2-standard-error interval: |x| in [(|m| - 2 se) / 2,
- * 2 (|m| + 2 se)]. With 8 runs that interval is the agent-based model's
+ * 2 (|m| + 2 se)]. With 16 runs that interval is the agent-based model's
  * own uncertainty about its difference (about +-12% to +-40% of it here).
  * The differences in people who use drugs and in cost (the mean field
  * leaves out cost items, see pw_mf_society_note) are printed only.
@@ -53,7 +53,7 @@
 #include "pathways/engine.h"
 #include "pathways/sim.h"
 
-#define RUNS 8
+#define RUNS 16
 #define SCALE 0.03
 #define YEARS 20
 #define NREG 5

@@ -121,15 +121,21 @@ static void history_shared_and_copied_whole(void **state)
  * about 0.86 a year; 1.5 a year is far outside what the data show, and
  * the remitters' clocks starting together (before initial.c spread them)
  * halved the count in remission in one year. Stocks are of a tenth of
- * Almaty averaged over 4 runs, so chance moves them by a few percent. */
-enum { JUMP_RUNS = 4 };
+ * Almaty averaged over 4 runs, so chance moves them by a few percent.
+ * A stock of fewer than MIN_AGENTS simulated people in both years (summed
+ * over the runs) is not judged: compulsory treatment under kz-current is
+ * one or two people at this scale, and 2 -> 1 is one person leaving, not
+ * an artefact; 40 people are a stock whose yearly turnover is well inside
+ * 1.5x (the judged stocks are hundreds to thousands). */
+enum { JUMP_RUNS = 4, MIN_AGENTS = 40 };
 #define JUMP 1.5
+#define SCALE 0.05
 static void no_stock_jumps(void **state)
 {
     (void)state;
     pw_scenario *s = st_load("almaty");
     const char *kz[] = {"kz-current"};
-    pw_results *res = run_regimes(s, kz, 1, 20, JUMP_RUNS, 0.05, 2);
+    pw_results *res = run_regimes(s, kz, 1, 20, JUMP_RUNS, SCALE, 2);
     static const char *const STOCKS[] = {"population", "pwud", "light_users", "dependent",
                                          "pwid", "in_remission", "hiv_pwid",
                                          "prison_population", "sellers", "compulsory_treatment"};
@@ -142,7 +148,8 @@ static void no_stock_jumps(void **state)
             double x = 0;
             for (int run = 0; run < JUMP_RUNS; run++)
                 x += pw_results_series(res, 0, run, y, (size_t)k) / JUMP_RUNS;
-            if (y > 0 && prev > 0) {
+            double agents = fmin(x, prev) * SCALE * JUMP_RUNS;
+            if (y > 0 && prev > 0 && agents >= MIN_AGENTS) {
                 double f = x / prev;
                 if (!(f <= JUMP && f >= 1 / JUMP))
                     fail_msg("%s jumps by %.2fx from %d to %d (%.0f -> %.0f)", STOCKS[i], f,
