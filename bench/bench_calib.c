@@ -72,7 +72,7 @@ static int bench(int threads)
     int R = pw_par_size();
     pw_error err;
     const char *outs[] = {"users@1985", "users@1992", "initiation@1991"};
-    pw_problem_opts po = {"lhy-us-cocaine", NULL, NULL, 23, 0.05, 1, NULL, 0, NULL};
+    pw_problem_opts po = {.scenario = "lhy-us-cocaine", .years = 23, .scale = 0.05, .seed = 1};
     pw_problem *p = NULL;
     if (pw_problem_new(&po, outs, 3, &p, &err) != PW_OK) {
         pw_error_print(&err, stderr, "bench_calib");
@@ -113,7 +113,7 @@ static int bench(int threads)
     /* The agent-based engine, as calibrate runs it on a society scenario:
      * Almaty at 1% of the population, 2-year runs. */
     const char *souts[] = {"pwid@2025", "drug_crimes@2025"};
-    pw_problem_opts so = {"almaty", "kz-current", NULL, 2, 0.01, 1, NULL, 0, NULL};
+    pw_problem_opts so = {.scenario = "almaty", .regime = "kz-current", .years = 2, .scale = 0.01, .seed = 1};
     if (pw_problem_new(&so, souts, 2, &p, &err) != PW_OK) {
         pw_error_print(&err, stderr, "bench_calib");
         return 1;

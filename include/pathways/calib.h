@@ -297,6 +297,13 @@ typedef struct pw_problem_opts {
                              * with a prior; only these form the space, the
                              * others keep their scenario values. A name that
                              * is not a parameter with a prior is PW_EINVAL. */
+    const char *base;       /* society scenarios: NULL, or a posterior CSV
+                             * (pw_draws_load) of another fit whose rows set
+                             * every parameter the space does not: the space
+                             * gains "base.row", uniform on [0, rows), the row
+                             * a point takes (a cut model: the targets of this
+                             * fit do not move the base fit's parameters,
+                             * docs/calibration.md 2.4) */
 } pw_problem_opts;
 int pw_problem_new(const pw_problem_opts *o, const char *const *outputs, size_t n_out,
                    pw_problem **out, pw_error *err);
@@ -305,6 +312,15 @@ const pw_space *pw_problem_space(const pw_problem *p);
 size_t pw_problem_outputs(const pw_problem *p);
 const char *pw_problem_engine(const pw_problem *p); /* "lhy", "lh", "abm", ... */
 int pw_problem_start_year(const pw_problem *p);
+/* The scenario parameters a point x of the space sets, as the columns of
+ * a posterior CSV that `pathways run --posterior` reads: the space's own
+ * names, or with a base posterior (pw_problem_opts.base) the base's
+ * columns that the space does not fit, then the space's parameters
+ * (without "base.row"). pw_problem_column_values writes
+ * pw_problem_columns(p) values. */
+size_t pw_problem_columns(const pw_problem *p);
+const char *pw_problem_column_name(const pw_problem *p, size_t j);
+void pw_problem_column_values(const pw_problem *p, const double *x, double *out);
 /* The pw_eval_fn of the problem; pass the problem itself as ctx. */
 int pw_problem_eval(void *problem, const double *x, uint64_t index, double *y);
 

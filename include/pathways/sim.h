@@ -207,6 +207,21 @@ int pw_sim_opts_set(pw_sim_opts *o, const char *name, double value, pw_error *er
 int pw_sim_opts_set_draws(pw_sim_opts *o, size_t n_draws, size_t n_draw_params,
                           const int *draw_param_idx, const double *draws, pw_error *err);
 
+/* Parameter draws read from a CSV (the posterior.csv of `pathways
+ * calibrate`): a header of parameter names of scenario s, then one row of
+ * numbers per draw. `path` is a file, or "<built-in>/targets/NAME.csv" for
+ * a file compiled into the binary. PW_EINVAL names the file, line and
+ * field (an unknown parameter, a value that is not a number, a short or
+ * long row, no rows); the caller frees *out with pw_draws_free, which also
+ * takes a zeroed pw_draws. The arrays fit pw_sim_opts_set_draws. */
+typedef struct pw_draws {
+    size_t rows, cols;
+    int *param;    /* cols: scenario parameter index of each column */
+    double *value; /* rows x cols, row-major */
+} pw_draws;
+int pw_draws_load(const char *path, const pw_scenario *s, pw_draws *out, pw_error *err);
+void pw_draws_free(pw_draws *d);
+
 /* Simulates every regime for every run with common random numbers: run r
  * of every regime starts from the same population, ties and streams. */
 int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes,

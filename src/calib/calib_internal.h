@@ -39,6 +39,9 @@ int pwi_problem_sim_new(const pw_problem_opts *o, const char *const *outputs, si
                         void **state, pw_space **space, int *start_year, pw_error *err);
 void pwi_problem_sim_free(void *state);
 int pwi_problem_sim_eval(void *state, const double *x, uint64_t index, double *y);
+size_t pwi_problem_sim_columns(const void *state);
+const char *pwi_problem_sim_column_name(const void *state, size_t j);
+void pwi_problem_sim_column_values(const void *state, const double *x, double *out);
 
 /* pw_ode_solve with the solver's absolute and relative tolerances. */
 int pwi_ode_solve_tol(size_t dim, pw_ode_fn f, void *ctx, const double *y0, double t0,

@@ -39,9 +39,10 @@ int pw_problem_new(const pw_problem_opts *o, const char *const *outputs, size_t 
     int rc;
     p->n_out = n_out;
     if (pw_lhy_scenario_is(o->scenario)) {
-        if (o->only) {
-            rc = pw_error_set(err, PW_EINVAL, NULL, 0, "params",
-                              "a parameter subset applies to society scenarios only");
+        if (o->only || o->base) {
+            rc = pw_error_set(err, PW_EINVAL, NULL, 0, o->only ? "params" : "base",
+                              "a parameter subset or base posterior applies to society "
+                              "scenarios only");
             goto fail;
         }
         if ((rc = pw_lhy_scenario_load(o->scenario, &p->lhy, &p->space, err)) != PW_OK)
@@ -74,6 +75,24 @@ const pw_space *pw_problem_space(const pw_problem *p) { return p->space; }
 size_t pw_problem_outputs(const pw_problem *p) { return p->n_out; }
 const char *pw_problem_engine(const pw_problem *p) { return p->engine; }
 int pw_problem_start_year(const pw_problem *p) { return p->start_year; }
+
+size_t pw_problem_columns(const pw_problem *p)
+{
+    return p->sim ? pwi_problem_sim_columns(p->sim) : pw_space_dim(p->space);
+}
+
+const char *pw_problem_column_name(const pw_problem *p, size_t j)
+{
+    return p->sim ? pwi_problem_sim_column_name(p->sim, j) : pw_space_name(p->space, j);
+}
+
+void pw_problem_column_values(const pw_problem *p, const double *x, double *out)
+{
+    if (p->sim)
+        pwi_problem_sim_column_values(p->sim, x, out);
+    else
+        memcpy(out, x, pw_space_dim(p->space) * sizeof *out);
+}
 
 int pw_problem_eval(void *problem, const double *x, uint64_t index, double *y)
 {

@@ -12,6 +12,7 @@
  * Each evaluation gets its own seed, a hash of (seed, index), so results do
  * not depend on which thread ran it.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,14 @@ typedef struct {
     size_t dim, n_out;
     int *param_idx; /* dim: scenario parameter index of each space entry */
     sim_out *out;
+    /* A base posterior (pw_problem_opts.base): the space's entry `dim`
+     * is the row; the columns of the output are the base's columns the
+     * space does not fit (col_base >= 0) and then the space's. */
+    pw_draws base;
+    size_t n_col;
+    int *col_param; /* n_col: scenario parameter index */
+    int *col_base;  /* n_col: base column, or -1 for space entry col_space */
+    int *col_space;
 } sim_state;
 
 void pwi_problem_sim_free(void *state)
@@ -51,6 +60,10 @@ void pwi_problem_sim_free(void *state)
     pw_regime_free(st->versus);
     free(st->param_idx);
     free(st->out);
+    pw_draws_free(&st->base);
+    free(st->col_param);
+    free(st->col_base);
+    free(st->col_space);
     free(st);
 }
 
@@ -110,6 +123,86 @@ static int check_only(const pw_scenario *sc, const char *list, pw_error *err)
     return PW_OK;
 }
 
+/* The output columns without a base: the space's parameters. */
+static int own_columns(sim_state *st)
+{
+    st->col_param = calloc(st->dim ? st->dim : 1, sizeof(int));
+    st->col_base = calloc(st->dim ? st->dim : 1, sizeof(int));
+    st->col_space = calloc(st->dim ? st->dim : 1, sizeof(int));
+    if (!st->col_param || !st->col_base || !st->col_space)
+        return PW_ENOMEM;
+    for (size_t j = 0; j < st->dim; j++) {
+        st->col_param[j] = st->param_idx[j];
+        st->col_base[j] = -1;
+        st->col_space[j] = (int)j;
+    }
+    st->n_col = st->dim;
+    return PW_OK;
+}
+
+/* Loads the base posterior, adds its row to the space (entry st->dim) and
+ * lays out the output columns: the base's, less those the space fits,
+ * then the space's. A row is a whole draw of the base fit, so the
+ * parameters it sets keep their joint distribution. */
+static int base_columns(sim_state *st, pw_space *sp, const char *path, pw_error *err)
+{
+    int rc = pw_draws_load(path, st->scenario, &st->base, err);
+    if (rc != PW_OK)
+        return rc;
+    size_t n = st->base.cols + st->dim;
+    st->col_param = calloc(n, sizeof(int));
+    st->col_base = calloc(n, sizeof(int));
+    st->col_space = calloc(n, sizeof(int));
+    if (!st->col_param || !st->col_base || !st->col_space)
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    for (size_t c = 0; c < st->base.cols; c++) {
+        int fitted = 0;
+        for (size_t i = 0; i < st->dim && !fitted; i++)
+            fitted = st->param_idx[i] == st->base.param[c];
+        if (fitted)
+            continue;
+        st->col_param[st->n_col] = st->base.param[c];
+        st->col_base[st->n_col] = (int)c;
+        st->col_space[st->n_col++] = -1;
+    }
+    for (size_t i = 0; i < st->dim; i++) {
+        st->col_param[st->n_col] = st->param_idx[i];
+        st->col_base[st->n_col] = -1;
+        st->col_space[st->n_col++] = (int)i;
+    }
+    if (pw_space_add(sp, "base.row", PW_SPACE_UNIFORM, 0, (double)st->base.rows) != PW_OK)
+        return pw_error_set(err, PW_EINVAL, path, 0, NULL, "unusable base posterior");
+    return PW_OK;
+}
+
+/* The base row a point takes: entry st->dim of x, floored into range. */
+static size_t base_row(const sim_state *st, const double *x)
+{
+    double r = floor(x[st->dim]);
+    if (!(r >= 0))
+        return 0;
+    return r >= (double)st->base.rows ? st->base.rows - 1 : (size_t)r;
+}
+
+size_t pwi_problem_sim_columns(const void *state) { return ((const sim_state *)state)->n_col; }
+
+const char *pwi_problem_sim_column_name(const void *state, size_t j)
+{
+    const sim_state *st = state;
+    assert(j < st->n_col);
+    return pw_param_name(st->scenario, (size_t)st->col_param[j]);
+}
+
+void pwi_problem_sim_column_values(const void *state, const double *x, double *out)
+{
+    const sim_state *st = state;
+    size_t row = st->base.rows ? base_row(st, x) : 0;
+    for (size_t j = 0; j < st->n_col; j++)
+        out[j] = st->col_base[j] >= 0
+                     ? st->base.value[row * st->base.cols + (size_t)st->col_base[j]]
+                     : x[st->col_space[j]];
+}
+
 int pwi_problem_sim_new(const pw_problem_opts *o, const char *const *outputs, size_t n_out,
                         void **state, pw_space **space, int *start_year, pw_error *err)
 {
@@ -165,6 +258,12 @@ int pwi_problem_sim_new(const pw_problem_opts *o, const char *const *outputs, si
         }
         st->param_idx[st->dim++] = (int)i;
     }
+    if (o->base && (rc = base_columns(st, sp, o->base, err)) != PW_OK)
+        goto fail;
+    if (!o->base && (rc = own_columns(st)) != PW_OK) {
+        rc = pw_error_set(err, rc, NULL, 0, NULL, "out of memory");
+        goto fail;
+    }
     int start = pw_scenario_start_year(st->scenario);
     /* The results' row 0 is the history's first year when there is one. */
     int first = pw_scenario_history_start_year(st->scenario);
@@ -219,6 +318,14 @@ int pwi_problem_sim_eval(void *state, const double *x, uint64_t index, double *y
         return PW_ENOMEM;
     int rc = PW_OK;
     pw_results *res = NULL;
+    /* The base row first: the space's own parameters override it. */
+    if (st->base.rows) {
+        size_t row = base_row(st, x);
+        for (size_t c = 0; c < st->base.cols; c++)
+            if ((rc = pw_param_set(s, (size_t)st->base.param[c],
+                                   st->base.value[row * st->base.cols + c])) != PW_OK)
+                goto done;
+    }
     for (size_t i = 0; i < st->dim; i++)
         if ((rc = pw_param_set(s, (size_t)st->param_idx[i], x[i])) != PW_OK)
             goto done;

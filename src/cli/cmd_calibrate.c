@@ -32,7 +32,7 @@
 #define RNG_NOISE 212
 
 enum { C_SCENARIO, C_TARGETS, C_OUT, C_PARTICLES, C_GENERATIONS, C_QUANTILE, C_MAXSIMS,
-       C_REGIME, C_SCALE, C_UNTIL, C_SEED, C_THREADS, C_HELP, C_N_OPTS };
+       C_REGIME, C_SCALE, C_UNTIL, C_PARAMS, C_BASE, C_SEED, C_THREADS, C_HELP, C_N_OPTS };
 static const pw_cli_opt calibrate_opts[C_N_OPTS] = {
     [C_SCENARIO] = PW_OPT_SCENARIO("almaty"),
     [C_TARGETS] = {"targets", 0, PW_OPT_STR, "NAME|PATH", 0, 0, "us-cocaine almaty", NULL,
@@ -58,6 +58,16 @@ static const pw_cli_opt calibrate_opts[C_N_OPTS] = {
                  "that the scenario's plausibility bands judge the later years too "
                  "(society scenarios)",
                  0},
+    [C_PARAMS] = {"params", 0, PW_OPT_STR, "LIST", 0, 0, NULL, NULL,
+                  "society scenarios: fit only these parameters (comma-separated names with "
+                  "a prior); the others keep their scenario values, or the --base row's",
+                  0},
+    [C_BASE] = {"base", 0, PW_OPT_STR, "NAME|FILE", 0, 0, "almaty kazakhstan", NULL,
+                "society scenarios: a posterior (a built-in scenario's shipped one, or a "
+                "posterior.csv) whose rows set every parameter this fit does not; each "
+                "particle takes one whole row, and posterior.csv gets every column "
+                "(docs/calibration.md 2.4)",
+                PW_OPTF_FILE},
     [C_SEED] = PW_OPT_SEED("1"),
     [C_THREADS] = PW_OPT_THREADS,
     [C_HELP] = PW_OPT_HELP_ROW,
@@ -122,27 +132,35 @@ static int write_text(const char *path, const char *text, pw_error *err)
     return pw_afile_commit(af, err);
 }
 
-/* Writes a CSV of rows x cols with a header (and an optional extra
- * weight column). */
-static int write_csv(const char *path, const pw_space *sp, const double *X, size_t n,
+/* Writes n points X of the problem's space as the parameters they set
+ * (pw_problem_column_values: with a base posterior, each point's whole
+ * base row), with a header of names and an optional weight column. */
+static int write_csv(const char *path, const pw_problem *p, const double *X, size_t n,
                      const double *w, pw_error *err)
 {
+    size_t dim = pw_space_dim(pw_problem_space(p)), nc = pw_problem_columns(p);
+    double *row = malloc((nc ? nc : 1) * sizeof *row);
+    if (!row)
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
     pw_afile *af = NULL;
     int rc = pw_afile_open(path, &af, err);
-    if (rc != PW_OK)
+    if (rc != PW_OK) {
+        free(row);
         return rc;
+    }
     FILE *f = pw_afile_fp(af);
-    size_t dim = pw_space_dim(sp);
-    for (size_t i = 0; i < dim; i++)
-        fprintf(f, "%s%s", i ? "," : "", pw_space_name(sp, i));
+    for (size_t j = 0; j < nc; j++)
+        fprintf(f, "%s%s", j ? "," : "", pw_problem_column_name(p, j));
     fprintf(f, "%s\n", w ? ",weight" : "");
     for (size_t r = 0; r < n; r++) {
-        for (size_t i = 0; i < dim; i++)
-            fprintf(f, "%s%.10g", i ? "," : "", X[r * dim + i]);
+        pw_problem_column_values(p, X + r * dim, row);
+        for (size_t j = 0; j < nc; j++)
+            fprintf(f, "%s%.10g", j ? "," : "", row[j]);
         if (w)
             fprintf(f, ",%.10g", w[r]);
         fputc('\n', f);
     }
+    free(row);
     if (ferror(f)) {
         pw_afile_abort(af);
         return pw_error_set(err, PW_EIO, path, 0, NULL, "write failed");
@@ -164,6 +182,14 @@ int pw_cmd_calibrate(int argc, char **argv)
     long threads = (long)pw_cli_int(&args, C_THREADS, 0);
     double scale = pw_cli_real(&args, C_SCALE, 0.05);
     int until = (int)pw_cli_int(&args, C_UNTIL, 0);
+    const char *only = pw_cli_str(&args, C_PARAMS, NULL), *base_arg = pw_cli_str(&args, C_BASE, NULL);
+    /* A bare name is a built-in scenario's shipped posterior. */
+    char base_buf[300];
+    const char *base = base_arg;
+    if (base_arg && !strchr(base_arg, '/') && !strstr(base_arg, ".csv")) {
+        snprintf(base_buf, sizeof base_buf, "<built-in>/targets/%.200s-posterior.csv", base_arg);
+        base = base_buf;
+    }
     pw_abc_opts ao;
     pw_abc_opts_default(&ao);
     ao.particles = (size_t)pw_cli_int(&args, C_PARTICLES, (long long)ao.particles);
@@ -269,7 +295,8 @@ int pw_cmd_calibrate(int argc, char **argv)
         last_year = until;
     }
     int years = last_year >= start_year ? last_year - start_year + 1 : 1;
-    pw_problem_opts po = {scenario, regime, NULL, years, scale, (uint64_t)seed, NULL, 0, NULL};
+    pw_problem_opts po = {.scenario = scenario, .regime = regime, .years = years,
+                          .scale = scale, .seed = (uint64_t)seed, .only = only, .base = base};
     if (pw_problem_new(&po, (const char *const *)outs, nt, &prob, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways " CMD);
         code = PW_EXIT_BADINPUT;
@@ -354,6 +381,22 @@ int pw_cmd_calibrate(int argc, char **argv)
     json_object_set_new(root, "seconds", json_real(secs));
     json_object_set_new(root, "seed", json_integer((json_int_t)seed));
     json_object_set_new(root, "simulated_until", json_integer(last_year));
+    if (only)
+        json_object_set_new(root, "params", json_string(only));
+    /* With a base posterior: how many of its rows the posterior keeps
+     * (the space's last entry is the row). */
+    size_t base_rows = 0;
+    if (base) {
+        unsigned char *seen = calloc((size_t)pw_space_hi(sp, dim - 1) + 1, 1);
+        for (size_t r = 0; seen && r < N; r++) {
+            size_t k = (size_t)post[r * dim + dim - 1];
+            base_rows += !seen[k];
+            seen[k] = 1;
+        }
+        free(seen);
+        json_object_set_new(root, "base", json_string(base));
+        json_object_set_new(root, "base_rows_kept", json_integer((json_int_t)base_rows));
+    }
 
     tf = open_memstream(&text, &text_len);
     if (!tf) {
@@ -366,6 +409,10 @@ int pw_cmd_calibrate(int argc, char **argv)
                 "(in sd units), acceptance %.3f, ESS %.0f; runs simulated to %d\n\n",
             N, ar->generations, ar->sims, secs, ar->eps[ar->generations - 1],
             ar->accept[ar->generations - 1], ar->ess, last_year);
+    if (base)
+        fprintf(tf, "parameters not fitted here come from %s, one whole row per particle "
+                    "(base.row; %zu distinct rows in the posterior)\n\n",
+                base, base_rows);
     size_t n_prior = keep_finite_rows(Yprior, nt, N), n_post = keep_finite_rows(Ypost, nt, N);
     fprintf(tf, "predictive simulations inside the plausibility bands: prior %zu of %zu, "
                 "posterior %zu of %zu (the intervals below are of those)\n\n",
@@ -426,10 +473,10 @@ int pw_cmd_calibrate(int argc, char **argv)
         wrc = PW_ENOMEM;
     snprintf(path, sizeof path, "%s/posterior.csv", out);
     if (wrc == PW_OK)
-        wrc = write_csv(path, sp, post, N, NULL, &err);
+        wrc = write_csv(path, prob, post, N, NULL, &err);
     snprintf(path, sizeof path, "%s/posterior_weighted.csv", out);
     if (wrc == PW_OK)
-        wrc = write_csv(path, sp, ar->theta, N, ar->weight, &err);
+        wrc = write_csv(path, prob, ar->theta, N, ar->weight, &err);
     snprintf(path, sizeof path, "%s/fit.txt", out);
     if (wrc == PW_OK)
         wrc = write_text(path, text, &err);

@@ -79,102 +79,26 @@ const pw_cli_cmd pw_cli_spec_run = {
     "(docs/cluster.md).",
     pw_run_opts, RUN_N_OPTS, NULL};
 
-/* Reads a posterior CSV: header of parameter names, then rows of numbers. */
+/* Reads a posterior CSV (pw_draws_load): header of parameter names, then
+ * rows of numbers. The arrays become the caller's. */
 static int read_posterior(const char *path, const pw_scenario *s, size_t *n_rows,
                           size_t *n_cols, int **idx, double **vals)
 {
     pw_error err;
     pw_error_clear(&err);
-    char *buf = NULL;
-    size_t len;
-    /* "<built-in>/targets/x.csv" names a file compiled into the binary. */
-    const char *builtin = "<built-in>/";
-    if (strncmp(path, builtin, strlen(builtin)) == 0) {
-        const char *text = pw_data_get(path + strlen(builtin), &len);
-        if (!text || !(buf = strdup(text))) {
-            fprintf(stderr, "pathways run: %s: cannot read the built-in posterior\n", path);
-            return PW_EXIT_FAIL;
-        }
-    } else if (pw_read_file(path, &buf, &len, &err)) {
+    pw_draws d;
+    int rc = pw_draws_load(path, s, &d, &err);
+    if (rc != PW_OK) {
         pw_error_print(&err, stderr, "pathways run");
-        return PW_EXIT_BADINPUT;
+        /* A built-in file that cannot be read is the binary's fault. */
+        return rc == PW_ENOMEM || strncmp(path, "<built-in>/", 11) == 0 ? PW_EXIT_FAIL
+                                                                        : PW_EXIT_BADINPUT;
     }
-    int rc = PW_EXIT_BADINPUT;
-    size_t cols = 0, rows = 0, cap = 0;
-    int *ix = NULL;
-    double *v = NULL;
-    char *save = NULL;
-    long line = 0;
-    for (char *ln = strtok_r(buf, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
-        line++;
-        size_t l = strlen(ln);
-        if (l && ln[l - 1] == '\r')
-            ln[l - 1] = 0;
-        if (!*ln)
-            continue;
-        char *s2 = NULL;
-        size_t c = 0;
-        for (char *tok = strtok_r(ln, ",", &s2); tok; tok = strtok_r(NULL, ",", &s2), c++) {
-            if (line == 1) {
-                int *p = realloc(ix, (c + 1) * sizeof *p);
-                if (!p)
-                    goto done;
-                ix = p;
-                ix[c] = pw_param_find(s, tok);
-                if (ix[c] < 0) {
-                    fprintf(stderr, "pathways run: %s:1: field '%s': not a parameter of scenario %s\n",
-                            path, tok, pw_scenario_name(s));
-                    goto done;
-                }
-                cols = c + 1;
-                continue;
-            }
-            if (c >= cols) {
-                fprintf(stderr, "pathways run: %s:%ld: more values than the %zu columns of the header\n",
-                        path, line, cols);
-                goto done;
-            }
-            if ((rows + 1) * cols > cap) {
-                cap = cap ? cap * 2 : cols * 64;
-                double *p = realloc(v, cap * sizeof *p);
-                if (!p)
-                    goto done;
-                v = p;
-            }
-            char *end;
-            double x = strtod(tok, &end);
-            if (end == tok || *end) {
-                fprintf(stderr, "pathways run: %s:%ld: field '%s': '%s' is not a number\n", path,
-                        line, pw_param_name(s, (size_t)ix[c]), tok);
-                goto done;
-            }
-            v[rows * cols + c] = x;
-        }
-        if (line > 1) {
-            if (c != cols) {
-                fprintf(stderr, "pathways run: %s:%ld: %zu values, the header has %zu\n", path,
-                        line, c, cols);
-                goto done;
-            }
-            rows++;
-        }
-    }
-    if (!cols || !rows) {
-        fprintf(stderr, "pathways run: %s: no parameter draws found\n", path);
-        goto done;
-    }
-    *n_rows = rows;
-    *n_cols = cols;
-    *idx = ix;
-    *vals = v;
-    ix = NULL;
-    v = NULL;
-    rc = PW_EXIT_OK;
-done:
-    free(ix);
-    free(v);
-    free(buf);
-    return rc;
+    *n_rows = d.rows;
+    *n_cols = d.cols;
+    *idx = d.param;
+    *vals = d.value;
+    return PW_EXIT_OK;
 }
 
 /*

@@ -221,8 +221,9 @@ int pw_cmd_sensitivity(int argc, char **argv)
     pw_sobol_result *sr = NULL;
     pw_morris_result *mr = NULL;
     json_t *root = NULL;
-    pw_problem_opts po = {scenario, regime, versus, (int)years, scale, (uint64_t)seed, engine, 1,
-                          only};
+    pw_problem_opts po = {.scenario = scenario, .regime = regime, .versus = versus,
+                          .years = (int)years, .scale = scale, .seed = (uint64_t)seed,
+                          .engine = engine, .keep_outside_bands = 1, .only = only};
     if (pw_problem_new(&po, (const char *const *)outs, n_out, &prob, &err) != PW_OK) {
         pw_error_print(&err, stderr, "pathways " CMD);
         code = err.status == PW_ENOMEM ? PW_EXIT_FAIL : PW_EXIT_BADINPUT;
