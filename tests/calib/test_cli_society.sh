@@ -50,4 +50,39 @@ rc=0
 [ "$rc" -eq 2 ] || fail "--until before the last target year: exit $rc"
 grep -q "before the latest target year (2025)" "$T/l3.err" || fail "--until 2020: $(cat "$T/l3.err")"
 
+# --base with --params: a fit of one parameter on top of the first fit's
+# posterior. Each particle takes a whole base row, so every column of the
+# base reaches posterior.csv and each row's other values are one base row
+# (the fitted parameter replaced); `run --posterior` reads the result.
+# (At this scale chance alone takes most runs outside a band: ~5% are kept.)
+"$PW_BIN" calibrate --scenario almaty --targets almaty --particles 20 --generations 1 \
+    --max-sims 2000 --scale 0.002 --threads 2 --base "$T/alm/posterior.csv" \
+    --params police.use_detection_rate --out "$T/cut" > /dev/null 2>&1 || fail "calibrate --base"
+head -1 "$T/cut/posterior.csv" | tr ',' '\n' | sort > "$T/cut.h"
+head -1 "$T/alm/posterior.csv" | tr ',' '\n' | sort > "$T/alm.h"
+cmp -s "$T/cut.h" "$T/alm.h" || fail "--base posterior's columns differ from the base's: $(head -1 "$T/cut/posterior.csv")"
+grep -q '"base_rows_kept"' "$T/cut/fit.json" || fail "fit.json lacks base_rows_kept"
+# Every row, less the fitted column, is a row of the base (same order of
+# the other columns: the base's, then the fitted one last).
+col=$(head -1 "$T/alm/posterior.csv" | tr ',' '\n' | grep -n '^police.use_detection_rate$' | cut -d: -f1)
+cut -d, -f"$col" --complement "$T/alm/posterior.csv" | tail -n +2 | sort -u > "$T/alm.rows"
+n=$(head -1 "$T/cut/posterior.csv" | tr ',' '\n' | wc -l)
+cut -d, -f"$n" --complement "$T/cut/posterior.csv" | tail -n +2 | sort -u > "$T/cut.rows"
+[ -s "$T/cut.rows" ] || fail "--base posterior has no rows"
+[ -z "$(comm -23 "$T/cut.rows" "$T/alm.rows")" ] || fail "a --base posterior row is not a base row"
+"$PW_BIN" run --scenario almaty --regime kz-current --scale 0.002 --runs 2 --years 2 \
+    --posterior "$T/cut/posterior.csv" > /dev/null 2>&1 || fail "run --posterior rejects the --base posterior"
+printf 'initiation.peer_mean,no.such\n1,2\n' > "$T/bad.csv"
+rc=0
+"$PW_BIN" calibrate --targets almaty --base "$T/bad.csv" --params police.use_detection_rate \
+    --out "$T/b1" > /dev/null 2> "$T/b1.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "--base with an unknown column: exit $rc"
+grep -q "bad.csv:1: field 'no.such': not a parameter of scenario almaty" "$T/b1.err" \
+    || fail "--base error: $(cat "$T/b1.err")"
+[ ! -e "$T/b1" ] || fail "a refused fit left its directory"
+rc=0
+"$PW_BIN" calibrate --targets almaty --params police.no_such_rate --out "$T/b2" > /dev/null 2> "$T/b2.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "--params with an unknown name: exit $rc"
+grep -q "'police.no_such_rate' is not a parameter with a prior" "$T/b2.err" || fail "--params error: $(cat "$T/b2.err")"
+
 exit 0
