@@ -112,6 +112,10 @@ int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes
      * is one regime). Each task writes its own slot and the regions are
      * summed in a fixed order afterwards, so the order in which threads
      * finish does not matter. */
+    /* A multi-region run that stops outside a band (calibration: one run,
+     * one regime) steps its regions together, since a band judges their
+     * sum (pwi_worlds_run_together); the history then runs there too. */
+    int together = o->stop_outside_bands && R > 1 && n_regimes == 1;
     int batch = (threads + R - 1) / R;
     if (batch < 1)
         batch = 1;
@@ -158,7 +162,7 @@ int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes
             if (status[b] == PW_OK)
                 pwi_world_stop_outside_bands(bases[b],
                                              o->stop_outside_bands && R == 1 && n_regimes == 1);
-            if (status[b] == PW_OK && H) {
+            if (status[b] == PW_OK && H && !together) {
                 /* The slot held an earlier batch's history, and a
                  * re-conviction adds to its release year's row. */
                 double *hs = hseries + b * (size_t)H * K;
@@ -172,9 +176,37 @@ int pw_sim_run(const pw_scenario *s, pw_regime *const *regimes, size_t n_regimes
                 if (err)
                     *err = errs[b];
             }
-        if (rc == PW_OK) {
+        if (rc == PW_OK && together) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-            for (size_t p = 0; p < n_p; p++) {
+            for (int j = 0; j < nb; j++) {
+                /* n_regimes == 1: slot p of (run j, region i) is b = j R + i */
+                size_t b0 = (size_t)j * (size_t)R;
+                double *hs[PWI_MAX_REGIONS];
+                pwi_run_result *outs[PWI_MAX_REGIONS];
+                for (int i = 0; i < R; i++) {
+                    size_t b = b0 + (size_t)i;
+                    hs[i] = hseries + b * (size_t)H * K;
+                    memset(hs[i], 0, (size_t)H * K * sizeof *hs[i]);
+                    memset(&rr[b], 0, sizeof rr[b]);
+                    rr[b].series = series + b * (size_t)T * K;
+                    memset(rr[b].series, 0, (size_t)T * K * sizeof *series);
+                    outs[i] = &rr[b];
+                }
+                status[max_b + b0] = pwi_worlds_run_together(
+                    &bases[b0], R, hreg, hs, regimes ? regimes[0] : NULL, outs, &errs[max_b + b0]);
+                for (int i = 0; i < R; i++)
+                    if (status[max_b + b0] == PW_OK && !rr[b0 + (size_t)i].invariant_ok)
+                        status[max_b + b0 + (size_t)i] =
+                            pw_error_set(&errs[max_b + b0 + (size_t)i], PW_EINVAL, NULL, 0, NULL,
+                                         "internal error: population accounting broke");
+                if (prog)
+                    pw_progress_add(prog, R);
+            }
+        }
+        if (rc == PW_OK) {
+            size_t n_apart = together ? 0 : n_p; /* the regions stepped apart */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+            for (size_t p = 0; p < n_apart; p++) {
                 /* p = (j * n_regimes + g) * R + region */
                 size_t b = (p / ((size_t)R * n_regimes)) * (size_t)R + p % (size_t)R;
                 size_t g = (p / (size_t)R) % n_regimes;

@@ -159,7 +159,7 @@ static int load_into(const char *name_or_path, pw_scenario *s, int depth,
     if (rc)
         goto done;
 
-    rc = pw_node_int(d, root, "regions", 0, ext ? s->regions : 1, 1, 64, &y, err);
+    rc = pw_node_int(d, root, "regions", 0, ext ? s->regions : 1, 1, PWI_MAX_REGIONS, &y, err);
     if (rc)
         goto done;
     s->regions = (int)y;

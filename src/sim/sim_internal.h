@@ -139,6 +139,17 @@ void pwi_world_free(pwi_world *w);
 /* Makes w stop as soon as a year ends outside one of its scenario's bands
  * (pw_sim_opts.stop_outside_bands); the years after stay zero. */
 void pwi_world_stop_outside_bands(pwi_world *w, int on);
+/* At most this many regions in a scenario (`regions:`). */
+#define PWI_MAX_REGIONS 64
+/* The history (under hreg, rows to hseries[i]) and then the projection
+ * (under reg, into out[i], whose first rows get the history's) of the R
+ * regional worlds of one run, a year at a time in step, stopping every
+ * region after the first year whose sum over the regions leaves a band of
+ * the scenario. The regions' bands are national quantities, so no region
+ * can stop alone (pw_sim_opts.stop_outside_bands with s->regions > 1).
+ * Frees the worlds. */
+int pwi_worlds_run_together(pwi_world **w, int R, const pw_regime *hreg, double *const *hseries,
+                            const pw_regime *reg, pwi_run_result *const *out, pw_error *err);
 /* Bytes held by a built world, and its number of initial agents. */
 size_t pwi_world_bytes(const pwi_world *w);
 uint32_t pwi_world_agents(const pwi_world *w);

@@ -553,6 +553,66 @@ int pwi_world_run_consume(pwi_world *w, const pw_regime *regime, pwi_run_result 
 
 void pwi_world_stop_outside_bands(pwi_world *w, int on) { w->stop_bands = on; }
 
+/* Region i's row `year` summed into `row` (regions of one run). */
+static void sum_regions(pwi_world *const *w, int R, int year, double *row)
+{
+    size_t K = pw_series_count();
+    memset(row, 0, K * sizeof *row);
+    for (int i = 0; i < R; i++)
+        for (size_t k = 0; k < K; k++)
+            row[k] += w[i]->out->series[(size_t)year * K + k];
+}
+
+int pwi_worlds_run_together(pwi_world **w, int R, const pw_regime *hreg, double *const *hseries,
+                            const pw_regime *reg, pwi_run_result *const *out, pw_error *err)
+{
+    assert(R >= 1);
+    const pw_scenario *s = w[0]->s;
+    size_t K = pw_series_count();
+    int H = w[0]->hist_weeks / WPY, T = w[0]->weeks / WPY, left = 0, rc = PW_OK;
+    int first = s->history_start_year > 0 ? s->history_start_year : s->start_year;
+    double *row = malloc(K * sizeof *row);
+    pwi_run_result *h = calloc((size_t)R, sizeof *h);
+    if (!row || !h) {
+        rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < R; i++) {
+        assert(w[i]->next_week == 0 && w[i]->hist_weeks == H * WPY && w[i]->weeks == T * WPY);
+        h[i].series = hseries[i];
+        pwi_world_begin(w[i], hreg, &h[i]);
+    }
+    /* Phase 0 is the history, phase 1 the projection; a band left in the
+     * history still begins the projection (its rows are the history's). */
+    for (int phase = 0; phase < 2 && rc == PW_OK; phase++) {
+        if (phase == 1)
+            for (int i = 0; i < R && rc == PW_OK; i++) {
+                if (H && !h[i].invariant_ok)
+                    rc = pw_error_set(err, PW_EINVAL, NULL, 0, NULL,
+                                      "internal error: population accounting broke in the "
+                                      "history");
+                memcpy(out[i]->series, hseries[i], (size_t)H * K * sizeof *hseries[i]);
+                pwi_world_begin(w[i], reg, out[i]);
+            }
+        for (int y = phase ? H : 0; y < (phase ? T : H) && !left && rc == PW_OK; y++) {
+            for (int i = 0; i < R && rc == PW_OK; i++)
+                rc = run_weeks(w[i], (y + 1) * WPY, w[i]->out, err);
+            if (rc != PW_OK)
+                break;
+            sum_regions(w, R, y, row);
+            left = pwi_bands_row_left(s, row, first + y);
+        }
+    }
+done:
+    for (int i = 0; i < R; i++) {
+        pwi_world_free(w[i]);
+        w[i] = NULL;
+    }
+    free(row);
+    free(h);
+    return rc;
+}
+
 int pwi_simulate(const pw_scenario *s, const pw_regime *regime, int years, uint32_t run,
                  uint64_t seed, double scale, pwi_run_result *out, pw_error *err)
 {

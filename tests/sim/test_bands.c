@@ -192,13 +192,18 @@ static void calibration_rejects_a_particle_outside(void **state)
  * that year are zero (it was not simulated further: without the stop they
  * hold people). The band (HIV among PWID at least 1% from 2015, replacing
  * almaty's 3%) is one that some runs of 1% of Almaty leave (the few
- * simulated infections die out) and others do not. */
-static void stopping_outside_a_band_changes_nothing_kept(void **state)
+ * simulated infections die out) and others do not. With `regions` > 1
+ * the band judges the regions' sum, so they are stepped a year at a time
+ * together (pwi_worlds_run_together) and all stop in the same year. */
+static void check_stop(int regions)
 {
-    (void)state;
-    write_file("band_stop.yaml", "extends: almaty\nbands:\n  - name: hiv_among_pwid\n"
-                                 "    series: hiv_pwid\n    per: pwid\n    lo: 0.01\n"
-                                 "    hi: 0.2\n    from: 2015\n    source: test\n");
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             "extends: almaty\nregions: %d\nbands:\n  - name: hiv_among_pwid\n"
+             "    series: hiv_pwid\n    per: pwid\n    lo: 0.01\n"
+             "    hi: 0.2\n    from: 2015\n    source: test\n",
+             regions);
+    write_file("band_stop.yaml", yaml);
     pw_scenario *s = st_load("band_stop.yaml");
     remove("band_stop.yaml");
     pw_regime *reg = NULL;
@@ -243,12 +248,24 @@ static void stopping_outside_a_band_changes_nothing_kept(void **state)
             assert_true(pw_results_series(res[1], 0, run, y, pop) == 0);
         }
     }
-    fprintf(stderr, "runs kept %d, left a band %d\n", kept, left);
+    fprintf(stderr, "%d region(s): runs kept %d, left a band %d\n", regions, kept, left);
     assert_true(kept > 0 && left > 0);
     pw_results_free(res[0]);
     pw_results_free(res[1]);
     pw_regime_free(reg);
     pw_scenario_free(s);
+}
+
+static void stopping_outside_a_band_changes_nothing_kept(void **state)
+{
+    (void)state;
+    check_stop(1);
+}
+
+static void regions_stop_together(void **state)
+{
+    (void)state;
+    check_stop(2);
 }
 
 int main(void)
@@ -259,6 +276,7 @@ int main(void)
         cmocka_unit_test(runs_that_leave_are_found_and_reported),
         cmocka_unit_test(calibration_rejects_a_particle_outside),
         cmocka_unit_test(stopping_outside_a_band_changes_nothing_kept),
+        cmocka_unit_test(regions_stop_together),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
