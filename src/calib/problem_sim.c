@@ -123,38 +123,37 @@ static int check_only(const pw_scenario *sc, const char *list, pw_error *err)
     return PW_OK;
 }
 
-/* The output columns without a base: the space's parameters. */
-static int own_columns(sim_state *st)
-{
-    st->col_param = calloc(st->dim ? st->dim : 1, sizeof(int));
-    st->col_base = calloc(st->dim ? st->dim : 1, sizeof(int));
-    st->col_space = calloc(st->dim ? st->dim : 1, sizeof(int));
-    if (!st->col_param || !st->col_base || !st->col_space)
-        return PW_ENOMEM;
-    for (size_t j = 0; j < st->dim; j++) {
-        st->col_param[j] = st->param_idx[j];
-        st->col_base[j] = -1;
-        st->col_space[j] = (int)j;
-    }
-    st->n_col = st->dim;
-    return PW_OK;
-}
-
-/* Loads the base posterior, adds its row to the space (entry st->dim) and
- * lays out the output columns: the base's, less those the space fits,
- * then the space's. A row is a whole draw of the base fit, so the
- * parameters it sets keep their joint distribution. */
-static int base_columns(sim_state *st, pw_space *sp, const char *path, pw_error *err)
+/* Loads the base posterior (pw_problem_opts.base) and checks that every
+ * value is one its parameter accepts, so a bad row is named here, with
+ * its line, rather than failing a simulation half-way through a fit. */
+static int load_base(sim_state *st, const char *path, pw_error *err)
 {
     int rc = pw_draws_load(path, st->scenario, &st->base, err);
     if (rc != PW_OK)
         return rc;
+    for (size_t r = 0; r < st->base.rows; r++)
+        for (size_t c = 0; c < st->base.cols; c++) {
+            double lo, hi, v = st->base.value[r * st->base.cols + c];
+            pw_param_range(st->scenario, (size_t)st->base.param[c], &lo, &hi);
+            if (!(v >= lo && v <= hi))
+                return pw_error_set(err, PW_EINVAL, path, (long)r + 2,
+                                    pw_param_name(st->scenario, (size_t)st->base.param[c]),
+                                    "%g is outside the allowed range [%g, %g]", v, lo, hi);
+        }
+    return PW_OK;
+}
+
+/* Lays out the output columns: the base's (none without a base), less
+ * those the space fits, then the space's. A base row is a whole draw of
+ * the base fit, so the parameters it sets keep their joint distribution. */
+static int lay_out_columns(sim_state *st)
+{
     size_t n = st->base.cols + st->dim;
-    st->col_param = calloc(n, sizeof(int));
-    st->col_base = calloc(n, sizeof(int));
-    st->col_space = calloc(n, sizeof(int));
+    st->col_param = calloc(n ? n : 1, sizeof(int));
+    st->col_base = calloc(n ? n : 1, sizeof(int));
+    st->col_space = calloc(n ? n : 1, sizeof(int));
     if (!st->col_param || !st->col_base || !st->col_space)
-        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+        return PW_ENOMEM;
     for (size_t c = 0; c < st->base.cols; c++) {
         int fitted = 0;
         for (size_t i = 0; i < st->dim && !fitted; i++)
@@ -170,8 +169,6 @@ static int base_columns(sim_state *st, pw_space *sp, const char *path, pw_error 
         st->col_base[st->n_col] = -1;
         st->col_space[st->n_col++] = (int)i;
     }
-    if (pw_space_add(sp, "base.row", PW_SPACE_UNIFORM, 0, (double)st->base.rows) != PW_OK)
-        return pw_error_set(err, PW_EINVAL, path, 0, NULL, "unusable base posterior");
     return PW_OK;
 }
 
@@ -258,10 +255,15 @@ int pwi_problem_sim_new(const pw_problem_opts *o, const char *const *outputs, si
         }
         st->param_idx[st->dim++] = (int)i;
     }
-    if (o->base && (rc = base_columns(st, sp, o->base, err)) != PW_OK)
+    if (o->base && (rc = load_base(st, o->base, err)) != PW_OK)
         goto fail;
-    if (!o->base && (rc = own_columns(st)) != PW_OK) {
-        rc = pw_error_set(err, rc, NULL, 0, NULL, "out of memory");
+    if (lay_out_columns(st) != PW_OK) {
+        rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+        goto fail;
+    }
+    /* The base row is the space's last entry (index st->dim). */
+    if (o->base && pw_space_add(sp, "base.row", PW_SPACE_UNIFORM, 0, (double)st->base.rows)) {
+        rc = pw_error_set(err, PW_EINVAL, o->base, 0, NULL, "unusable base posterior");
         goto fail;
     }
     int start = pw_scenario_start_year(st->scenario);

@@ -80,6 +80,13 @@ rc=0
 grep -q "bad.csv:1: field 'no.such': not a parameter of scenario almaty" "$T/b1.err" \
     || fail "--base error: $(cat "$T/b1.err")"
 [ ! -e "$T/b1" ] || fail "a refused fit left its directory"
+printf 'initiation.peer_mean\n0.5\n-1\n' > "$T/neg.csv"
+rc=0
+"$PW_BIN" calibrate --targets almaty --base "$T/neg.csv" --params police.use_detection_rate \
+    --out "$T/b3" > /dev/null 2> "$T/b3.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "--base with a value out of range: exit $rc"
+grep -q "neg.csv:3: field 'initiation.peer_mean': -1 is outside the allowed range" "$T/b3.err" \
+    || fail "--base range error: $(cat "$T/b3.err")"
 rc=0
 "$PW_BIN" calibrate --targets almaty --params police.no_such_rate --out "$T/b2" > /dev/null 2> "$T/b2.err" || rc=$?
 [ "$rc" -eq 1 ] || fail "--params with an unknown name: exit $rc"
