@@ -275,7 +275,9 @@ int pw_lhy_eval_run(void *ev, const double *x, uint64_t index, double *y);
  * scenario, or a society scenario run by the simulator) whose uncertain
  * parameters form the space and whose named outputs form y. Output names:
  * for LH/LHY see pw_lhy_eval_new; for a society scenario a metric name
- * ("pwud_end") or "<series>@<year>" ("pwid@2015").
+ * ("pwud_end"), "<series>@<year>" ("pwid@2015") or a ratio of two series
+ * in a year, "<series>/<series>@<year>" ("hiv_pwid/pwid@2015"; NaN where
+ * the denominator is 0).
  */
 typedef struct pw_problem pw_problem;
 typedef struct pw_problem_opts {
@@ -330,6 +332,7 @@ int pw_problem_eval(void *problem, const double *x, uint64_t index, double *y);
  *   targets:
  *     - name: pwid_2015              # unique
  *       series: pwid                 # model output it is compared with
+ *       per: population              # optional: series divided by this one
  *       year: 2015
  *       value: 9200
  *       sd: 2500                     # uncertainty (1 sd) used in the fit
@@ -342,13 +345,15 @@ size_t pw_targets_count(const pw_targets *t);
 const char *pw_targets_file(const pw_targets *t);
 const char *pw_target_name(const pw_targets *t, size_t i);
 const char *pw_target_series(const pw_targets *t, size_t i);
+/* The denominator series of a ratio target, or "" for a count. */
+const char *pw_target_per(const pw_targets *t, size_t i);
 int pw_target_year(const pw_targets *t, size_t i);
 double pw_target_value(const pw_targets *t, size_t i);
 double pw_target_sd(const pw_targets *t, size_t i);
 const char *pw_target_source(const pw_targets *t, size_t i);
 long pw_target_line(const pw_targets *t, size_t i);
 /* Writes the targets as observations.csv (series, year, value, sd, name,
- * source), so trajectories can be set against the data; all or nothing. */
+ * source, per), so trajectories can be set against the data; all or nothing. */
 int pw_targets_write_csv(const pw_targets *t, const char *path, pw_error *err);
 
 /* ==== 4. Several processes (MPI) ====================================== */

@@ -3,7 +3,10 @@
  * agent-based simulator once (one regime, one run, a small --scale) with
  * the uncertain parameters set to x, and reads the named outputs.
  *
- * Outputs: a metric name ("pwud_end") or "<series>@<year>" ("pwid@2015").
+ * Outputs: a metric name ("pwud_end"), "<series>@<year>" ("pwid@2015") or
+ * "<series>/<series>@<year>", one column over another in that year
+ * ("hiv_pwid/pwid@2015": HIV prevalence among PWID), NaN where the
+ * denominator is 0 (a particle with no PWID has no prevalence to fit).
  * A series is read at its own year: a scenario with a history
  * (history_start_year) simulates the past under the calibration regime's
  * history (kz-current), so a target dated 2015 meets the model's 2015. A
@@ -25,6 +28,7 @@
 typedef struct {
     int metric;  /* >= 0: metric index */
     int series;  /* >= 0: series index */
+    int per;     /* >= 0: the series is divided by this one */
     int year;    /* series: 0-based year index */
 } sim_out;
 
@@ -273,7 +277,7 @@ int pwi_problem_sim_new(const pw_problem_opts *o, const char *const *outputs, si
         first = start;
     for (size_t j = 0; j < n_out; j++) {
         sim_out *so = &st->out[j];
-        so->metric = so->series = -1;
+        so->metric = so->series = so->per = -1;
         const char *at = strchr(outputs[j], '@');
         if (!at) {
             so->metric = pw_metric_find(outputs[j]);
@@ -285,6 +289,15 @@ int pwi_problem_sim_new(const pw_problem_opts *o, const char *const *outputs, si
             if (len < sizeof name && !*end && at[1]) {
                 memcpy(name, outputs[j], len);
                 name[len] = 0;
+                char *slash = strchr(name, '/');
+                if (slash) {
+                    *slash = 0;
+                    if ((so->per = pw_series_find(slash + 1)) < 0) {
+                        rc = pw_error_set(err, PW_EINVAL, NULL, 0, outputs[j],
+                                          "'%s' is not a column of timeseries.csv", slash + 1);
+                        goto fail;
+                    }
+                }
                 so->series = pw_series_find(name);
                 so->year = y < first ? 0 : (int)(y - first);
                 if (y >= start + st->years) {
@@ -372,6 +385,10 @@ int pwi_problem_sim_eval(void *state, const double *x, uint64_t index, double *y
         for (size_t g = 0; g < (st->versus ? 2u : 1u); g++) {
             double v = so->metric >= 0 ? pw_results_metric(res, g, 0, (size_t)so->metric)
                                        : pw_results_series(res, g, 0, so->year, (size_t)so->series);
+            if (so->per >= 0) {
+                double d = pw_results_series(res, g, 0, so->year, (size_t)so->per);
+                v = d > 0.0 ? v / d : NAN;
+            }
             y[j] += g == 0 ? v : -v;
         }
     }

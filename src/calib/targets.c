@@ -9,7 +9,7 @@
 #include "pathways/calib.h"
 
 typedef struct {
-    char *name, *series, *source;
+    char *name, *series, *per, *source; /* per: "" for a count */
     int year;
     double value, sd;
     long line;
@@ -28,6 +28,7 @@ void pw_targets_free(pw_targets *t)
     for (size_t i = 0; i < t->n; i++) {
         free(t->t[i].name);
         free(t->t[i].series);
+        free(t->t[i].per);
         free(t->t[i].source);
     }
     free(t->t);
@@ -37,8 +38,8 @@ void pw_targets_free(pw_targets *t)
 int pw_targets_load(const char *name_or_path, pw_targets **out, pw_error *err)
 {
     static const char *const top_keys[] = {"name", "description", "region", "targets", NULL};
-    static const char *const keys[] = {"name", "series", "year", "value", "sd",
-                                       "source", "note", NULL};
+    static const char *const keys[] = {"name", "series", "per", "year", "value",
+                                       "sd", "source", "note", NULL};
     pw_doc *doc = NULL;
     pw_targets *t = NULL;
     int rc = pw_doc_load("targets", name_or_path, &doc, err);
@@ -62,12 +63,13 @@ int pw_targets_load(const char *name_or_path, pw_targets **out, pw_error *err)
     snprintf(t->file, sizeof t->file, "%s", file);
     for (size_t i = 0; i < pw_node_len(list); i++) {
         const pw_node *m = pw_node_at(list, i);
-        const char *name, *series, *source;
+        const char *name, *series, *per, *source;
         long year;
         double value, sd;
         if ((rc = pw_node_check_keys(doc, m, keys, "target", err)) != PW_OK ||
             (rc = pw_node_text(doc, m, "name", 1, NULL, &name, err)) != PW_OK ||
             (rc = pw_node_text(doc, m, "series", 1, NULL, &series, err)) != PW_OK ||
+            (rc = pw_node_text(doc, m, "per", 0, "", &per, err)) != PW_OK ||
             (rc = pw_node_int(doc, m, "year", 1, 0, 1900, 2200, &year, err)) != PW_OK ||
             (rc = pw_node_num(doc, m, "value", 1, 0, 0, 1e12, &value, err)) != PW_OK ||
             (rc = pw_node_num(doc, m, "sd", 1, 0, 1e-12, 1e12, &sd, err)) != PW_OK ||
@@ -82,8 +84,9 @@ int pw_targets_load(const char *name_or_path, pw_targets **out, pw_error *err)
         target *x = &t->t[t->n];
         x->name = strdup(name);
         x->series = strdup(series);
+        x->per = strdup(per);
         x->source = strdup(source);
-        if (!x->name || !x->series || !x->source) {
+        if (!x->name || !x->series || !x->per || !x->source) {
             t->n++;
             rc = pw_error_set(err, PW_ENOMEM, file, 0, NULL, "out of memory");
             goto fail;
@@ -107,6 +110,7 @@ size_t pw_targets_count(const pw_targets *t) { return t->n; }
 const char *pw_targets_file(const pw_targets *t) { return t->file; }
 const char *pw_target_name(const pw_targets *t, size_t i) { return t->t[i].name; }
 const char *pw_target_series(const pw_targets *t, size_t i) { return t->t[i].series; }
+const char *pw_target_per(const pw_targets *t, size_t i) { return t->t[i].per; }
 int pw_target_year(const pw_targets *t, size_t i) { return t->t[i].year; }
 double pw_target_value(const pw_targets *t, size_t i) { return t->t[i].value; }
 double pw_target_sd(const pw_targets *t, size_t i) { return t->t[i].sd; }
@@ -120,7 +124,7 @@ int pw_targets_write_csv(const pw_targets *t, const char *path, pw_error *err)
     if (rc)
         return rc;
     FILE *f = pw_afile_fp(af);
-    fprintf(f, "series,year,value,sd,name,source\n");
+    fprintf(f, "series,year,value,sd,name,source,per\n");
     for (size_t i = 0; i < t->n; i++) {
         const target *x = &t->t[i];
         pw_csv_field(f, x->series);
@@ -128,6 +132,8 @@ int pw_targets_write_csv(const pw_targets *t, const char *path, pw_error *err)
         pw_csv_field(f, x->name);
         fputc(',', f);
         pw_csv_field(f, x->source);
+        fputc(',', f);
+        pw_csv_field(f, x->per);
         fputc('\n', f);
     }
     if (ferror(f)) {

@@ -256,7 +256,10 @@ int pw_cmd_calibrate(int argc, char **argv)
     }
     for (size_t i = 0; i < nt; i++) {
         char buf[160];
-        snprintf(buf, sizeof buf, "%s@%d", pw_target_series(tg, i), pw_target_year(tg, i));
+        /* A ratio target ("per") is the problem's "<series>/<per>@<year>". */
+        const char *per = pw_target_per(tg, i);
+        snprintf(buf, sizeof buf, "%s%s%s@%d", pw_target_series(tg, i), *per ? "/" : "", per,
+                 pw_target_year(tg, i));
         if (!(outs[i] = strdup(buf))) {
             code = PW_EXIT_FAIL;
             goto done;
@@ -265,6 +268,19 @@ int pw_cmd_calibrate(int argc, char **argv)
         sd[i] = pw_target_sd(tg, i);
         if (pw_target_year(tg, i) > last_year)
             last_year = pw_target_year(tg, i);
+        /* A society target names columns of timeseries.csv: a wrong one
+         * is the targets file's error, at its line. */
+        for (int k = 0; society && k < 2; k++) {
+            const char *col = k ? per : pw_target_series(tg, i);
+            if ((k == 0 || *col) && pw_series_find(col) < 0) {
+                pw_error_set(&err, PW_EINVAL, pw_targets_file(tg), pw_target_line(tg, i),
+                             k ? "per" : "series", "'%s' is not a column of timeseries.csv",
+                             col);
+                pw_error_print(&err, stderr, "pathways " CMD);
+                code = PW_EXIT_BADINPUT;
+                goto done;
+            }
+        }
         /* A society scenario reads each target at its own year when it
          * has a history (history_start_year); a target before its first
          * simulated year is read from that year (docs/calibration.md). */
@@ -434,6 +450,8 @@ int pw_cmd_calibrate(int argc, char **argv)
         json_t *e = json_object();
         json_object_set_new(e, "name", json_string(pw_target_name(tg, i)));
         json_object_set_new(e, "series", json_string(pw_target_series(tg, i)));
+        if (*pw_target_per(tg, i))
+            json_object_set_new(e, "per", json_string(pw_target_per(tg, i)));
         json_object_set_new(e, "year", json_integer(pw_target_year(tg, i)));
         json_object_set_new(e, "observed", json_real(obs[i]));
         json_object_set_new(e, "sd", json_real(sd[i]));

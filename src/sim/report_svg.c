@@ -52,9 +52,16 @@ int pwi_obs_load(const char *name_or_path, pwi_obs **out, pw_error *err)
     }
     for (size_t i = 0; i < n; i++) {
         const pw_node *e = pw_node_at(t, i);
-        const char *series;
+        const char *series, *per;
         long year;
         double v, sd;
+        /* A ratio target (per: a second series) has no chart of its own:
+         * the charts show counts, and a prevalence drawn over one would
+         * mislead. */
+        if ((rc = pw_node_text(d, e, "per", 0, "", &per, err)))
+            goto done;
+        if (*per)
+            continue;
         if ((rc = pw_node_text(d, e, "series", 1, NULL, &series, err)) ||
             (rc = pw_node_int(d, e, "year", 1, 0, 1900, 2200, &year, err)) ||
             (rc = pw_node_num(d, e, "value", 1, 0, -1e15, 1e15, &v, err)) ||
