@@ -305,7 +305,10 @@ typedef struct pw_problem_opts {
                              * gains "base.row", uniform on [0, rows), the row
                              * a point takes (a cut model: the targets of this
                              * fit do not move the base fit's parameters,
-                             * docs/calibration.md 2.4) */
+                             * docs/calibration.md 2.4), or "prior": 1,000
+                             * rows drawn from the scenario's own priors with
+                             * `seed`, so the parameters not fitted keep their
+                             * prior uncertainty (docs/calibration.md 2.3) */
 } pw_problem_opts;
 int pw_problem_new(const pw_problem_opts *o, const char *const *outputs, size_t n_out,
                    pw_problem **out, pw_error *err);

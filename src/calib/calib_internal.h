@@ -10,7 +10,8 @@
 enum {
     PWI_RNG_ABC = 200,
     PWI_RNG_SOBOL_BOOT = 201,
-    PWI_RNG_MORRIS = 202
+    PWI_RNG_MORRIS = 202,
+    PWI_RNG_PRIOR_BASE = 203
 };
 
 /* x[i] = natural value of unit coordinate u[i], for every parameter. */

@@ -22,6 +22,7 @@
 
 #include "pathways/calib.h"
 #include "pathways/engine.h"
+#include "pathways/rng.h"
 #include "pathways/sim.h"
 #include "calib_internal.h"
 
@@ -147,6 +148,47 @@ static int load_base(sim_state *st, const char *path, pw_error *err)
     return PW_OK;
 }
 
+/* `base: "prior"`: PRIOR_BASE_ROWS rows drawn from the scenario's priors,
+ * every parameter with one, a counter-based draw per (row, parameter) of
+ * the problem's seed. A fit of a few parameters on this base integrates
+ * the others over their priors (each particle takes a whole prior row),
+ * instead of fixing them at the scenario's values: their uncertainty
+ * reaches posterior.csv and every run drawn from it, while the ABC kernel
+ * moves only in the dimensions the targets inform (fitting all 63 at
+ * once left 2 effective particles of 200, docs/calibration.md 2.3). */
+#define PRIOR_BASE_ROWS 1000
+static int prior_base(sim_state *st, pw_error *err)
+{
+    const pw_scenario *sc = st->scenario;
+    size_t np = pw_param_count(sc), cols = 0;
+    double a, b;
+    for (size_t i = 0; i < np; i++)
+        cols += pw_param_prior(sc, i, &a, &b) != PW_PRIOR_FIXED;
+    if (cols == 0)
+        return pw_error_set(err, PW_EINVAL, NULL, 0, "base",
+                            "'prior': the scenario has no parameter with a prior");
+    st->base.param = malloc(cols * sizeof(int));
+    st->base.value = malloc(PRIOR_BASE_ROWS * cols * sizeof(double));
+    if (!st->base.param || !st->base.value)
+        return pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");
+    st->base.cols = cols;
+    st->base.rows = PRIOR_BASE_ROWS;
+    size_t c = 0;
+    for (size_t i = 0; i < np; i++) {
+        pw_prior_kind k = pw_param_prior(sc, i, &a, &b);
+        if (k == PW_PRIOR_FIXED)
+            continue;
+        st->base.param[c] = (int)i;
+        for (size_t r = 0; r < PRIOR_BASE_ROWS; r++) {
+            double u = pw_rng_u01(st->seed, 0, PWI_RNG_PRIOR_BASE, (uint32_t)r, (uint32_t)i);
+            st->base.value[r * cols + c] =
+                k == PW_PRIOR_LOGUNIFORM ? a * exp(u * log(b / a)) : a + u * (b - a);
+        }
+        c++;
+    }
+    return PW_OK;
+}
+
 /* Lays out the output columns: the base's (none without a base), less
  * those the space fits, then the space's. A base row is a whole draw of
  * the base fit, so the parameters it sets keep their joint distribution. */
@@ -259,7 +301,8 @@ int pwi_problem_sim_new(const pw_problem_opts *o, const char *const *outputs, si
         }
         st->param_idx[st->dim++] = (int)i;
     }
-    if (o->base && (rc = load_base(st, o->base, err)) != PW_OK)
+    if (o->base && (rc = strcmp(o->base, "prior") == 0 ? prior_base(st, err)
+                                                        : load_base(st, o->base, err)) != PW_OK)
         goto fail;
     if (lay_out_columns(st) != PW_OK) {
         rc = pw_error_set(err, PW_ENOMEM, NULL, 0, NULL, "out of memory");

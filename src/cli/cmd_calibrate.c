@@ -62,11 +62,13 @@ static const pw_cli_opt calibrate_opts[C_N_OPTS] = {
                   "society scenarios: fit only these parameters (comma-separated names with "
                   "a prior); the others keep their scenario values, or the --base row's",
                   0},
-    [C_BASE] = {"base", 0, PW_OPT_STR, "NAME|FILE", 0, 0, "almaty kazakhstan", NULL,
+    [C_BASE] = {"base", 0, PW_OPT_STR, "NAME|FILE|prior", 0, 0, "almaty kazakhstan prior", NULL,
                 "society scenarios: a posterior (a built-in scenario's shipped one, or a "
                 "posterior.csv) whose rows set every parameter this fit does not; each "
                 "particle takes one whole row, and posterior.csv gets every column "
-                "(docs/calibration.md 2.4)",
+                "(docs/calibration.md 2.4); 'prior': 1,000 rows drawn from the "
+                "scenario's priors, so the parameters not fitted keep their prior "
+                "uncertainty (docs/calibration.md 2.3)",
                 PW_OPTF_FILE},
     [C_SEED] = PW_OPT_SEED("1"),
     [C_THREADS] = PW_OPT_THREADS,
@@ -186,7 +188,8 @@ int pw_cmd_calibrate(int argc, char **argv)
     /* A bare name is a built-in scenario's shipped posterior. */
     char base_buf[300];
     const char *base = base_arg;
-    if (base_arg && !strchr(base_arg, '/') && !strstr(base_arg, ".csv")) {
+    if (base_arg && strcmp(base_arg, "prior") != 0 && !strchr(base_arg, '/') &&
+        !strstr(base_arg, ".csv")) {
         snprintf(base_buf, sizeof base_buf, "<built-in>/targets/%.200s-posterior.csv", base_arg);
         base = base_buf;
     }

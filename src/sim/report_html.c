@@ -605,12 +605,29 @@ int pw_report_html_write_opts(const pw_results *res, const pw_report_opts *o, co
                 esc(f, pwi_tr(w, SECTIONS[sec].key));
                 fputs("</h3>\n<div class=\"charts\">\n", f);
             }
-            if ((rc = put_chart(f, w, res, k, proj, obs)) != PW_OK) {
-                pw_afile_abort(af);
-                af = NULL;
-                rc = pw_error_set(err, rc, path, 0, NULL, "out of memory");
-                goto done;
+            if ((rc = put_chart(f, w, res, k, PWI_NO_DEN, proj, obs)) != PW_OK)
+                goto chart_failed;
+        }
+        /* The observed ratios (targets with `per`, such as HIV prevalence
+         * among PWID) get a chart of their own, once per pair, in their
+         * numerator's section. */
+        for (size_t i = 0; i < pwi_obs_count(obs); i++) {
+            const char *num = pwi_obs_series(obs, i), *per = pwi_obs_per(obs, i);
+            int k = pw_series_find(num), d = pw_series_find(per);
+            if (!*per || k < 0 || d < 0 || section_of(num) != sec)
+                continue;
+            int seen = 0;
+            for (size_t j = 0; j < i && !seen; j++)
+                seen = !strcmp(pwi_obs_series(obs, j), num) && !strcmp(pwi_obs_per(obs, j), per);
+            if (seen)
+                continue;
+            if (!any++) {
+                fputs("<h3>", f);
+                esc(f, pwi_tr(w, SECTIONS[sec].key));
+                fputs("</h3>\n<div class=\"charts\">\n", f);
             }
+            if ((rc = put_chart(f, w, res, (size_t)k, (size_t)d, proj, obs)) != PW_OK)
+                goto chart_failed;
         }
         if (any)
             fputs("</div>\n", f);
@@ -621,6 +638,11 @@ int pw_report_html_write_opts(const pw_results *res, const pw_report_opts *o, co
     fputs("<p><small>pathways " PW_VERSION "</small></p>\n</body></html>\n", f);
     rc = pw_afile_commit(af, err);
     af = NULL;
+    goto done;
+chart_failed:
+    pw_afile_abort(af);
+    af = NULL;
+    rc = pw_error_set(err, rc, path, 0, NULL, "out of memory");
 done:
     if (af)
         pw_afile_abort(af);

@@ -18,6 +18,7 @@ const char *pwi_colour(size_t g) { return PALETTE[g % N_COLOURS]; }
 struct pwi_obs {
     size_t n;
     char (*series)[64];
+    char (*per)[64]; /* "" for a count; else the ratio's denominator */
     int *year;
     double *value, *sd;
 };
@@ -27,6 +28,7 @@ void pwi_obs_free(pwi_obs *o)
     if (!o)
         return;
     free(o->series);
+    free(o->per);
     free(o->year);
     free(o->value);
     free(o->sd);
@@ -44,6 +46,7 @@ int pwi_obs_load(const char *name_or_path, pwi_obs **out, pw_error *err)
     size_t n = t ? pw_node_len(t) : 0;
     pwi_obs *o = calloc(1, sizeof *o);
     if (!o || (n && (!(o->series = calloc(n, sizeof *o->series)) ||
+                     !(o->per = calloc(n, sizeof *o->per)) ||
                      !(o->year = calloc(n, sizeof *o->year)) ||
                      !(o->value = calloc(n, sizeof *o->value)) ||
                      !(o->sd = calloc(n, sizeof *o->sd))))) {
@@ -55,19 +58,14 @@ int pwi_obs_load(const char *name_or_path, pwi_obs **out, pw_error *err)
         const char *series, *per;
         long year;
         double v, sd;
-        /* A ratio target (per: a second series) has no chart of its own:
-         * the charts show counts, and a prevalence drawn over one would
-         * mislead. */
-        if ((rc = pw_node_text(d, e, "per", 0, "", &per, err)))
-            goto done;
-        if (*per)
-            continue;
-        if ((rc = pw_node_text(d, e, "series", 1, NULL, &series, err)) ||
+        if ((rc = pw_node_text(d, e, "per", 0, "", &per, err)) ||
+            (rc = pw_node_text(d, e, "series", 1, NULL, &series, err)) ||
             (rc = pw_node_int(d, e, "year", 1, 0, 1900, 2200, &year, err)) ||
             (rc = pw_node_num(d, e, "value", 1, 0, -1e15, 1e15, &v, err)) ||
             (rc = pw_node_num(d, e, "sd", 0, 0, 0, 1e15, &sd, err)))
             goto done;
         snprintf(o->series[o->n], sizeof o->series[0], "%s", series);
+        snprintf(o->per[o->n], sizeof o->per[0], "%s", per);
         o->year[o->n] = (int)year;
         o->value[o->n] = v;
         o->sd[o->n] = sd;
@@ -82,6 +80,10 @@ done:
     *out = o;
     return PW_OK;
 }
+
+size_t pwi_obs_count(const pwi_obs *o) { return o ? o->n : 0; }
+const char *pwi_obs_series(const pwi_obs *o, size_t i) { return o->series[i]; }
+const char *pwi_obs_per(const pwi_obs *o, size_t i) { return o->per[i]; }
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -110,7 +112,15 @@ static void tick_label(const pwi_words *w, pwi_unit u, double shown, double step
     pwi_fmt(w, u, raw, dec, 0, buf, len);
 }
 
-int put_chart(FILE *f, const pwi_words *w, const pw_results *res, size_t k, int proj,
+/* Observation i belongs on the chart of `name` over `per` ("" for none). */
+static int obs_on(const pwi_obs *obs, size_t i, const char *name, const char *per, int y0,
+                  int years)
+{
+    return strcmp(obs->series[i], name) == 0 && strcmp(obs->per[i], per) == 0 &&
+           obs->year[i] >= y0 && obs->year[i] < y0 + years;
+}
+
+int put_chart(FILE *f, const pwi_words *w, const pw_results *res, size_t k, size_t den, int proj,
               const pwi_obs *obs)
 {
     const int W = 420, H = 250, L = 62, R = 12, T = 40, B = 26;
@@ -124,15 +134,31 @@ int put_chart(FILE *f, const pwi_words *w, const pw_results *res, size_t k, int 
         free(mean), free(lo), free(hi), free(v);
         return PW_ENOMEM;
     }
-    const char *name = pw_series_name(k), *label, *def;
+    /* A ratio chart (den set) is worded as the output "<k>_per_<den>"
+     * (data/metrics/outputs.yaml): HIV prevalence among PWID is
+     * hiv_pwid_per_pwid. Each run's ratio is taken before the band. */
+    const char *name = pw_series_name(k), *per = "", *label, *def;
+    char wname[160], dname[160];
+    int ratio = den != PWI_NO_DEN;
+    if (ratio) {
+        per = pw_series_name(den);
+        snprintf(wname, sizeof wname, "%s_per_%s", name, per);
+        snprintf(dname, sizeof dname, "%s/%s", name, per);
+    }
     pwi_unit u;
-    pwi_output(w, name, &label, &def, &u, NULL, NULL);
+    pwi_output(w, ratio ? wname : name, &label, &def, &u, NULL, NULL);
     double ymin = 0, ymax = 0;
     for (size_t g = 0; g < ng; g++)
         for (int y = 0; y < years; y++) {
             double s = 0;
-            for (int r = 0; r < runs; r++)
-                s += v[r] = pwi_shown(u, pw_results_series(res, g, r, y, k));
+            for (int r = 0; r < runs; r++) {
+                double x = pw_results_series(res, g, r, y, k);
+                if (ratio) {
+                    double d = pw_results_series(res, g, r, y, den);
+                    x = d > 0 ? x / d : NAN;
+                }
+                s += v[r] = pwi_shown(u, x);
+            }
             qsort(v, (size_t)runs, sizeof *v, cmp_double);
             size_t c = g * (size_t)years + (size_t)y;
             mean[c] = s / runs;
@@ -143,7 +169,7 @@ int put_chart(FILE *f, const pwi_words *w, const pw_results *res, size_t k, int 
         }
     /* Observations of this series inside the years shown, with 95% bars. */
     for (size_t i = 0; obs && i < obs->n; i++)
-        if (strcmp(obs->series[i], name) == 0 && obs->year[i] >= y0 && obs->year[i] < y0 + years) {
+        if (obs_on(obs, i, name, per, y0, years)) {
             ymin = fmin(ymin, pwi_shown(u, obs->value[i] - 1.96 * obs->sd[i]));
             ymax = fmax(ymax, pwi_shown(u, obs->value[i] + 1.96 * obs->sd[i]));
         }
@@ -154,7 +180,7 @@ int put_chart(FILE *f, const pwi_words *w, const pw_results *res, size_t k, int 
 #define PY(val) (T + (H - T - B) * (1 - ((val) - ymin) / (ymax - ymin)))
     fprintf(f, "<figure data-series=\"%s\"><svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
                "role=\"img\"><title>",
-            name, W, H, W, H);
+            ratio ? dname : name, W, H, W, H);
     pwi_put_escaped(f, label);
     fputs(": ", f);
     pwi_put_escaped(f, def);
@@ -219,7 +245,7 @@ int put_chart(FILE *f, const pwi_words *w, const pw_results *res, size_t k, int 
         fputs("\"/>", f);
     }
     for (size_t i = 0; obs && i < obs->n; i++)
-        if (strcmp(obs->series[i], name) == 0 && obs->year[i] >= y0 && obs->year[i] < y0 + years) {
+        if (obs_on(obs, i, name, per, y0, years)) {
             double x = PX(obs->year[i] - y0), c = pwi_shown(u, obs->value[i]);
             double e = pwi_shown(u, 1.96 * obs->sd[i]);
             fprintf(f, "<g class=\"obs\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "

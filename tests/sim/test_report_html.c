@@ -201,7 +201,8 @@ static void enough_runs_no_warning_and_languages(void **state)
 
 /* Years before the projection are shaded as history, and observations
  * of a charted series inside the years shown are drawn with their bars;
- * those outside the years or of a series not charted are not. */
+ * those outside the years or of a series not charted are not. An observed
+ * ratio (per: a second series) gets its own chart, once, with its point. */
 static void history_and_observations(void **state)
 {
     (void)state;
@@ -214,7 +215,10 @@ static void history_and_observations(void **state)
     fputs("name: t\ntargets:\n"
           "  - {name: a, series: pwid, year: 2030, value: 5000, sd: 1000}\n"
           "  - {name: b, series: pwid, year: 2011, value: 5000, sd: 1000}\n"
-          "  - {name: c, series: no_such_series, year: 2030, value: 1, sd: 1}\n",
+          "  - {name: c, series: no_such_series, year: 2030, value: 1, sd: 1}\n"
+          "  - {name: d, series: hiv_pwid, per: pwid, year: 2030, value: 0.09, sd: 0.01}\n"
+          "  - {name: e, series: hiv_pwid, per: pwid, year: 2032, value: 0.09, sd: 0.01}\n"
+          "  - {name: f, series: hiv_pwid, per: no_such_series, year: 2030, value: 1, sd: 1}\n",
           t);
     fclose(t);
     pw_results *res = make(3);
@@ -228,11 +232,16 @@ static void history_and_observations(void **state)
     snprintf(path, sizeof path, "%s/report.html", dir);
     char *html;
     assert_int_equal(pw_read_file(path, &html, NULL, &e), PW_OK);
-    assert_int_equal(count(html, "<g class=\"obs\">"), 1);
+    assert_int_equal(count(html, "<g class=\"obs\">"), 3);
     const char *pwid = strstr(html, "<figure data-series=\"pwid\">");
     assert_non_null(pwid);
     assert_true(strstr(pwid, "<g class=\"obs\">") < strstr(pwid, "</figure>"));
-    assert_int_equal(count(html, "<rect class=\"hist\""), pw_series_count());
+    assert_int_equal(count(html, "<figure data-series=\"hiv_pwid/pwid\">"), 1);
+    const char *prev = strstr(html, "<figure data-series=\"hiv_pwid/pwid\">");
+    const char *end = strstr(prev, "</figure>");
+    assert_true(strstr(prev, "<g class=\"obs\">") < end);
+    assert_non_null(strstr(prev, "HIV among people who inject drugs"));
+    assert_int_equal(count(html, "<rect class=\"hist\""), pw_series_count() + 1);
     free(html);
     /* A targets file with a bad line is an error naming it. */
     t = fopen(tpath, "w");
