@@ -53,6 +53,13 @@ static inline int pwi_history_years(const pw_scenario *s)
     return s->history_start_year > 0 ? s->start_year - s->history_start_year : 0;
 }
 
+/* The calendar year of the results' row 0: the history's first year, or
+ * the projection's without a history. */
+static inline int pwi_first_year(const pw_scenario *s)
+{
+    return s->start_year - pwi_history_years(s);
+}
+
 /* Reads the scenario's `bands:` list (bands.c); a band with the name of
  * one already there (from a base scenario) replaces it. */
 int pwi_read_bands(const pw_doc *d, const pw_node *list, pw_scenario *s, pw_error *err);

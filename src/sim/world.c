@@ -482,10 +482,8 @@ static int run_weeks(world *w, int until, pwi_run_result *out, pw_error *err)
          * so the band and year it left by are still reported. */
         if (w->stop_bands && (w->next_week + 1) % WPY == 0) {
             int row = w->next_week / WPY;
-            int first = w->s->history_start_year > 0 ? w->s->history_start_year
-                                                     : w->s->start_year;
             if (pwi_bands_row_left(w->s, w->out->series + (size_t)row * pw_series_count(),
-                                   first + row))
+                                   pwi_first_year(w->s) + row))
                 w->left_band = 1;
         }
     }
@@ -570,7 +568,7 @@ int pwi_worlds_run_together(pwi_world **w, int R, const pw_regime *hreg, double 
     const pw_scenario *s = w[0]->s;
     size_t K = pw_series_count();
     int H = w[0]->hist_weeks / WPY, T = w[0]->weeks / WPY, left = 0, rc = PW_OK;
-    int first = s->history_start_year > 0 ? s->history_start_year : s->start_year;
+    int first = pwi_first_year(s);
     double *row = malloc(K * sizeof *row);
     pwi_run_result *h = calloc((size_t)R, sizeof *h);
     if (!row || !h) {
