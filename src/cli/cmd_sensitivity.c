@@ -27,7 +27,9 @@ static const pw_cli_opt sensitivity_opts[S_N_OPTS] = {
     [S_OUTCOME] = {"outcome", 0, PW_OPT_STR, "LIST", 0, 0, NULL, NULL,
                    "comma-separated outputs (required); for LH/LHY scenarios "
                    "light|heavy|memory|initiation|users followed by @YEAR or _peak, "
-                   "_peak_year, _end, _total; for society scenarios a metric of summary.json",
+                   "_peak_year, _end, _total; for society scenarios a metric of summary.json, "
+                   "SERIES@YEAR (a column of timeseries.csv), or SERIES/SERIES@YEAR, a "
+                   "ratio such as hiv_pwid/pwid@2043",
                    0},
     [S_METHOD] = {"method", 0, PW_OPT_CHOICE, "sobol|morris", 0, 0, "sobol|morris", "sobol",
                   "sobol: first-order and total indices with 95% bootstrap intervals, "
