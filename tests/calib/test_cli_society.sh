@@ -110,6 +110,16 @@ rc=0
 [ "$rc" -eq 1 ] || fail "--base with a value out of range: exit $rc"
 grep -q "neg.csv:3: field 'initiation.peer_mean': -1 is outside the allowed range" "$T/b3.err" \
     || fail "--base range error: $(cat "$T/b3.err")"
+# A ratio target whose denominator is not a series is the targets file's
+# error, at its line and field, before anything is simulated.
+printf 'targets:\n  - {name: a, series: hiv_pwid, per: pwidd, year: 2015, value: 0.1, sd: 0.01, source: x}\n' \
+    > "$T/badper.yaml"
+rc=0
+"$PW_BIN" calibrate --targets "$T/badper.yaml" --out "$T/bp" > /dev/null 2> "$T/bp.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "a targets file with an unknown per: exit $rc"
+grep -q "badper.yaml:2: field 'per': 'pwidd' is not a column" "$T/bp.err" \
+    || fail "unknown per: $(cat "$T/bp.err")"
+[ ! -e "$T/bp" ] || fail "a refused targets file left an output directory"
 rc=0
 "$PW_BIN" calibrate --targets almaty --params police.no_such_rate --out "$T/b2" > /dev/null 2> "$T/b2.err" || rc=$?
 [ "$rc" -eq 1 ] || fail "--params with an unknown name: exit $rc"
