@@ -95,34 +95,33 @@ awk -F, 'NR == FNR { if (FNR == 1) { for (i = 1; i <= NF; i++) h[$i] = i; next }
 col=$(head -1 "$T/pb/posterior.csv" | tr ',' '\n' | grep -n '^initiation.peer_mean$' | cut -d: -f1)
 [ "$(cut -d, -f"$col" "$T/pb/posterior.csv" | tail -n +2 | sort -u | wc -l)" -gt 1 ] \
     || fail "--base prior: initiation.peer_mean does not vary between rows"
+# Refused fits: `refused NAME MESSAGE WHAT ARGS...` runs calibrate ARGS
+# --out $T/NAME, which must exit 1 with MESSAGE (a grep pattern) on stderr.
+refused() {
+    name=$1 msg=$2 what=$3
+    shift 3
+    rc=0
+    "$PW_BIN" calibrate "$@" --out "$T/$name" > /dev/null 2> "$T/$name.err" || rc=$?
+    [ "$rc" -eq 1 ] || fail "$what: exit $rc"
+    grep -q "$msg" "$T/$name.err" || fail "$what: $(cat "$T/$name.err")"
+}
 printf 'initiation.peer_mean,no.such\n1,2\n' > "$T/bad.csv"
-rc=0
-"$PW_BIN" calibrate --targets almaty --base "$T/bad.csv" --params police.use_detection_rate \
-    --out "$T/b1" > /dev/null 2> "$T/b1.err" || rc=$?
-[ "$rc" -eq 1 ] || fail "--base with an unknown column: exit $rc"
-grep -q "bad.csv:1: field 'no.such': not a parameter of scenario almaty" "$T/b1.err" \
-    || fail "--base error: $(cat "$T/b1.err")"
+refused b1 "bad.csv:1: field 'no.such': not a parameter of scenario almaty" \
+    "--base with an unknown column" \
+    --targets almaty --base "$T/bad.csv" --params police.use_detection_rate
 [ ! -e "$T/b1" ] || fail "a refused fit left its directory"
 printf 'initiation.peer_mean\n0.5\n-1\n' > "$T/neg.csv"
-rc=0
-"$PW_BIN" calibrate --targets almaty --base "$T/neg.csv" --params police.use_detection_rate \
-    --out "$T/b3" > /dev/null 2> "$T/b3.err" || rc=$?
-[ "$rc" -eq 1 ] || fail "--base with a value out of range: exit $rc"
-grep -q "neg.csv:3: field 'initiation.peer_mean': -1 is outside the allowed range" "$T/b3.err" \
-    || fail "--base range error: $(cat "$T/b3.err")"
+refused b3 "neg.csv:3: field 'initiation.peer_mean': -1 is outside the allowed range" \
+    "--base with a value out of range" \
+    --targets almaty --base "$T/neg.csv" --params police.use_detection_rate
 # A ratio target whose denominator is not a series is the targets file's
 # error, at its line and field, before anything is simulated.
 printf 'targets:\n  - {name: a, series: hiv_pwid, per: pwidd, year: 2015, value: 0.1, sd: 0.01, source: x}\n' \
     > "$T/badper.yaml"
-rc=0
-"$PW_BIN" calibrate --targets "$T/badper.yaml" --out "$T/bp" > /dev/null 2> "$T/bp.err" || rc=$?
-[ "$rc" -eq 1 ] || fail "a targets file with an unknown per: exit $rc"
-grep -q "badper.yaml:2: field 'per': 'pwidd' is not a column" "$T/bp.err" \
-    || fail "unknown per: $(cat "$T/bp.err")"
+refused bp "badper.yaml:2: field 'per': 'pwidd' is not a column" \
+    "a targets file with an unknown per" --targets "$T/badper.yaml"
 [ ! -e "$T/bp" ] || fail "a refused targets file left an output directory"
-rc=0
-"$PW_BIN" calibrate --targets almaty --params police.no_such_rate --out "$T/b2" > /dev/null 2> "$T/b2.err" || rc=$?
-[ "$rc" -eq 1 ] || fail "--params with an unknown name: exit $rc"
-grep -q "'police.no_such_rate' is not a parameter with a prior" "$T/b2.err" || fail "--params error: $(cat "$T/b2.err")"
+refused b2 "'police.no_such_rate' is not a parameter with a prior" \
+    "--params with an unknown name" --targets almaty --params police.no_such_rate
 
 exit 0
