@@ -179,6 +179,10 @@ static int prior_base(sim_state *st, pw_error *err)
         if (k == PW_PRIOR_FIXED)
             continue;
         st->base.param[c] = (int)i;
+        /* The same map as pw_space_from_unit, written as a*exp(u*log(b/a))
+         * for log-uniform priors: the shipped Almaty posterior was drawn
+         * with this form, and the space's differs in the last bits, which
+         * would keep scripts/refit.sh from reproducing it. */
         for (size_t r = 0; r < PRIOR_BASE_ROWS; r++) {
             double u = pw_rng_u01(st->seed, 0, PWI_RNG_PRIOR_BASE, (uint32_t)r, (uint32_t)i);
             st->base.value[r * cols + c] =
